@@ -1,0 +1,40 @@
+"""What a service needs from a message bus, whatever carries the messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class BusMessage:
+    topic: str
+    key: str
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    partition: int = 0
+    offset: int = 0
+
+
+class BusConsumer(Protocol):
+    async def poll(self, timeout_s: float = 0.5, max_records: int = 200) -> list[BusMessage]: ...
+
+    async def commit(self, message: BusMessage) -> None:
+        """Commit past `message` on its partition: called only after its work is stored."""
+
+    async def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def ensure_topics(self, topics: list[str]) -> None: ...
+
+    async def publish(self, messages: list[BusMessage]) -> None:
+        """Publish and wait until every message is acknowledged (acks=all)."""
+
+    def consumer(self, group: str, topics: list[str]) -> BusConsumer: ...
+
+    async def healthy(self) -> bool: ...

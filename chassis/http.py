@@ -1,0 +1,65 @@
+"""FastAPI doors every service shares: identity from the bearer token, precise errors, health."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from chassis.errors import Forbidden, JingbanError, Unauthenticated
+from chassis.identity import Identity, bearer, current_identity, verify_token
+
+ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> FastAPI:
+    app = FastAPI(title=title, version="0.1.0", docs_url="/docs", openapi_url="/openapi.json")
+    app.state.jwt_secret = secret
+    app.state.service = service
+
+    @app.exception_handler(JingbanError)
+    async def _domain_error(_: Request, exc: JingbanError) -> JSONResponse:
+        body: dict[str, object] = {"code": type(exc).__name__, "message": exc.message}
+        if exc.fields:
+            body["fields"] = exc.fields
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        return JSONResponse({"error": {"code": "InvalidInput", "message": "request is invalid", "fields": fields}},
+                            status_code=422)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        checks = await ready()
+        return JSONResponse({"ready": all(checks.values()), "checks": checks, "service": service},
+                            status_code=200 if all(checks.values()) else 503)
+
+    return app
+
+
+async def authenticated(request: Request) -> Identity:
+    """The caller's identity from `Authorization: Bearer <jwt>`; the only source of the tenant."""
+    ident = verify_token(request.app.state.jwt_secret, bearer(request.headers.get("authorization")))
+    current_identity.set(ident)
+    return ident
+
+
+Caller = Annotated[Identity, Depends(authenticated)]
+
+
+def require_role(ident: Identity, *roles: str) -> None:
+    if ident.role not in roles:
+        raise Forbidden(f"role {ident.role!r} may not do this; needs one of {sorted(roles)}")

@@ -1,0 +1,97 @@
+"""gRPC doors every service shares: the tenant from the bearer token in metadata, errors mapped to
+status codes, standard health and reflection, and client channels that carry a service token."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from chassis.errors import JingbanError, Unauthenticated
+from chassis.identity import Identity, bearer, current_identity, issue_token, verify_token
+
+OPEN_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """Verifies the bearer token of every call and puts the identity in context for the servicer."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    async def intercept_service(self, continuation: Callable[[Any], Awaitable[grpc.RpcMethodHandler]],
+                                details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(OPEN_METHODS) or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        secret = self._secret
+
+        @functools.wraps(inner)
+        async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            metadata = dict(context.invocation_metadata() or ())
+            try:
+                ident = verify_token(secret, bearer(metadata.get("authorization")))
+            except Unauthenticated as exc:
+                await context.abort(grpc.StatusCode.UNAUTHENTICATED, exc.message)
+            token = current_identity.set(ident)
+            try:
+                return await inner(request, context)
+            except JingbanError as exc:
+                await context.abort(exc.grpc_code, exc.message)
+            finally:
+                current_identity.reset(token)
+
+        return grpc.unary_unary_rpc_method_handler(
+            guarded, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def caller() -> Identity:
+    ident = current_identity.get()
+    if ident is None:
+        raise Unauthenticated("no identity in context")
+    return ident
+
+
+def create_server(secret: str, servicers: Sequence[Callable[[grpc.aio.Server], Any]],
+                  service_names: Sequence[str]) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
+    server = grpc.aio.server(interceptors=[AuthInterceptor(secret)])
+    for add in servicers:
+        add(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    return server, health_servicer
+
+
+async def mark_serving(health_servicer: health.aio.HealthServicer, names: Sequence[str]) -> None:
+    for name in ["", *names]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+
+class PeerChannels:
+    """gRPC channels to other services; each call carries a token for the tenant being served."""
+
+    def __init__(self, secret: str, peers: dict[str, str], caller_service: str) -> None:
+        self._secret, self._peers, self._caller = secret, peers, caller_service
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    def channel(self, service: str) -> grpc.aio.Channel:
+        if service not in self._channels:
+            self._channels[service] = grpc.aio.insecure_channel(self._peers[service])
+        return self._channels[service]
+
+    def metadata(self, tenant: str) -> tuple[tuple[str, str], ...]:
+        token = issue_token(self._secret, tenant, "service", self._caller, ttl_seconds=300)
+        return (("authorization", f"Bearer {token}"),)
+
+    async def close(self) -> None:
+        for ch in self._channels.values():
+            await ch.close()
+        self._channels.clear()

@@ -1,0 +1,838 @@
+#!/usr/bin/env python3
+"""Local infrastructure for Jingban: a real Kafka broker and a real MongoDB-wire store, no Docker.
+
+    python deploy/local/launcher.py up|down|status|env [--kafka-only|--mongo-only] [--wipe] [--timeout S]
+
+* Kafka 4.1.1, single node, KRaft (combined broker+controller), jars resolved once from Maven
+  Central via deploy/local/kafka/pom.xml into the cache.
+* FerretDB v1.24.2 with its SQLite backend, built once with `go build` into the cache.
+
+Where things live:
+* cache (built artefacts, shared by every clone): ``$JINGBAN_CACHE`` or ``~/.cache/jingban``;
+* data, logs, pidfiles: ``$JINGBAN_DATA`` or ``<repo>/.jingban/`` (git-ignored).
+
+Ports (loopback only): ``$JINGBAN_KAFKA_PORT`` (19092), ``$JINGBAN_KAFKA_CONTROLLER_PORT`` (19093),
+``$JINGBAN_MONGO_PORT`` (27018).
+
+``up`` prints ``KAFKA_BOOTSTRAP_SERVERS=...`` / ``MONGODB_URI=...`` on stdout (progress goes to
+stderr), so ``eval "$(python deploy/local/launcher.py up)"`` works. Python callers use
+:func:`ensure_up`, :func:`stop` and :func:`status`.
+
+Deliberately stdlib-only (no kafka-python/pymongo): it must run before any venv exists, so the
+readiness probes speak the Kafka and MongoDB wire protocols directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+KAFKA_VERSION = "4.1.1"
+FERRETDB_VERSION = "v1.24.2"
+FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
+
+HOST = "127.0.0.1"
+SERVICES = ("kafka", "mongo")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KAFKA_POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
+
+# Kafka's controlled shutdown can take a few seconds; FerretDB stops almost at once.
+_GRACE_S = {"kafka": 30.0, "mongo": 10.0}
+_READY_TIMEOUT_S = {"kafka": 90.0, "mongo": 30.0}
+# Written into the data folder on first use; `--wipe` refuses a folder without it, so a
+# mistaken JINGBAN_DATA=/ or =$HOME can never be deleted.
+_DATA_MARKER = ".jingban-data"
+_LOCK_NAME = "launcher.lock"
+
+
+class LauncherError(RuntimeError):
+    """Something the user has to fix (missing tool, busy port, server that would not start)."""
+
+
+def _log(msg: str) -> None:
+    # stdout is reserved for the shell-evaluable env lines.
+    print(f"[jingban-launcher] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _env_port(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError as exc:
+        raise LauncherError(f"${name}={raw!r} is not a port number") from exc
+    if not 0 < port < 65536:
+        raise LauncherError(f"${name}={port} is out of range")
+    return port
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Every path and port, resolved once from the environment."""
+
+    cache: Path
+    data: Path
+    kafka_port: int
+    kafka_controller_port: int
+    mongo_port: int
+
+    @classmethod
+    def from_env(cls) -> Layout:
+        cache = os.environ.get("JINGBAN_CACHE") or str(Path.home() / ".cache" / "jingban")
+        data = os.environ.get("JINGBAN_DATA") or str(REPO_ROOT / ".jingban")
+        layout = cls(
+            cache=Path(cache).expanduser().resolve(),
+            data=Path(data).expanduser().resolve(),
+            kafka_port=_env_port("JINGBAN_KAFKA_PORT", 19092),
+            kafka_controller_port=_env_port("JINGBAN_KAFKA_CONTROLLER_PORT", 19093),
+            mongo_port=_env_port("JINGBAN_MONGO_PORT", 27018),
+        )
+        if layout.kafka_port == layout.kafka_controller_port:
+            raise LauncherError("JINGBAN_KAFKA_PORT and JINGBAN_KAFKA_CONTROLLER_PORT must differ")
+        return layout
+
+    # cache
+    @property
+    def kafka_home(self) -> Path:
+        return self.cache / f"kafka-{KAFKA_VERSION}"
+
+    @property
+    def kafka_libs(self) -> Path:
+        return self.kafka_home / "libs"
+
+    @property
+    def kafka_marker(self) -> Path:
+        return self.kafka_home / ".complete"
+
+    @property
+    def ferretdb_bin(self) -> Path:
+        return self.cache / "bin" / "ferretdb"
+
+    @property
+    def ferretdb_marker(self) -> Path:
+        return self.cache / "bin" / "ferretdb.version"
+
+    # data
+    def service_dir(self, service: str) -> Path:
+        return self.data / ("ferretdb" if service == "mongo" else service)
+
+    def pidfile(self, service: str) -> Path:
+        return self.service_dir(service) / f"{service}.pid"
+
+    def logfile(self, service: str) -> Path:
+        return self.service_dir(service) / f"{service}.log"
+
+    @property
+    def kafka_log_dirs(self) -> Path:
+        return self.service_dir("kafka") / "data"
+
+    @property
+    def ferretdb_db_dir(self) -> Path:
+        return self.service_dir("mongo") / "db"
+
+    # endpoints
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{HOST}:{self.kafka_port}"
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://{HOST}:{self.mongo_port}/"
+
+    def env(self, services: tuple[str, ...] = SERVICES) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if "kafka" in services:
+            out["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap
+        if "mongo" in services:
+            out["MONGODB_URI"] = self.mongodb_uri
+        return out
+
+    def ports(self, service: str) -> tuple[int, ...]:
+        if service == "kafka":
+            return (self.kafka_port, self.kafka_controller_port)
+        return (self.mongo_port,)
+
+
+# --------------------------------------------------------------------------- locking
+
+
+@contextlib.contextmanager
+def _flock(path: Path) -> Iterator[None]:
+    """Exclusive advisory lock; parallel pytest workers calling ensure_up() queue up here.
+
+    flock() locks belong to the open file description, so two threads of one process that
+    each open the file also exclude each other.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _prepare_data(layout: Layout) -> None:
+    layout.data.mkdir(parents=True, exist_ok=True)
+    marker = layout.data / _DATA_MARKER
+    if not marker.exists():
+        marker.write_text("Data folder of deploy/local/launcher.py; safe to delete when it is down.\n")
+
+
+# --------------------------------------------------------------------------- builds (cache)
+
+
+def _require_tool(name: str, why: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise LauncherError(f"`{name}` not found on PATH; it is needed to {why}")
+    return found
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    return _require_tool("java", "run Kafka (JDK 17+)")
+
+
+def _run_build(cmd: list[str], what: str, *, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise LauncherError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
+    return proc.stdout
+
+
+def _pom_digest() -> str:
+    return hashlib.sha256(KAFKA_POM.read_bytes()).hexdigest()[:16]
+
+
+def _ensure_kafka_built(layout: Layout) -> None:
+    """Resolve the broker's jars once; the marker (holding the pom's digest) says it finished."""
+    digest = _pom_digest()
+    if layout.kafka_marker.exists() and layout.kafka_marker.read_text().strip() == digest:
+        return
+    mvn = _require_tool("mvn", "fetch the Kafka jars from Maven Central (once)")
+    _log(f"resolving Kafka {KAFKA_VERSION} jars into {layout.kafka_libs} (once)...")
+    t0 = time.monotonic()
+    # Resolve into a scratch folder and rename, so a killed build never looks complete.
+    staging = layout.kafka_home / "libs.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    _run_build(
+        [mvn, "-q", "-B", "-f", str(KAFKA_POM), "dependency:copy-dependencies",
+         f"-DoutputDirectory={staging}"],
+        "mvn dependency:copy-dependencies",
+    )
+    if not any(staging.glob(f"kafka_2.13-{KAFKA_VERSION}.jar")):
+        raise LauncherError(f"mvn finished but kafka_2.13-{KAFKA_VERSION}.jar is missing in {staging}")
+    shutil.rmtree(layout.kafka_libs, ignore_errors=True)
+    staging.rename(layout.kafka_libs)
+    layout.kafka_marker.write_text(digest + "\n")
+    _log(f"Kafka jars ready in {time.monotonic() - t0:.1f}s")
+
+
+def _ensure_ferretdb_built(layout: Layout) -> None:
+    """Build FerretDB once from its Go module.
+
+    A plain `go install .../cmd/ferretdb@v1.24.2` builds a binary that panics at start-up:
+    build/version/version.txt is generated in FerretDB's release process and absent from the
+    module zip, and -overlay may not touch GOMODCACHE. So: copy the module source into the
+    cache, write version.txt, `go build`, then drop the copy.
+    """
+    if (
+        layout.ferretdb_bin.exists()
+        and layout.ferretdb_marker.exists()
+        and layout.ferretdb_marker.read_text().strip() == FERRETDB_VERSION
+    ):
+        return
+    go = _require_tool("go", "build FerretDB (once)")
+    _log(f"building FerretDB {FERRETDB_VERSION} into {layout.ferretdb_bin} (once, ~1 min)...")
+    t0 = time.monotonic()
+    env = {**os.environ, "GOWORK": "off", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+    info = json.loads(
+        _run_build([go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"],
+                   "go mod download", env=env)
+    )
+    src = layout.cache / "src" / f"ferretdb-{FERRETDB_VERSION}"
+    shutil.rmtree(src, ignore_errors=True)
+    # The module cache is read-only; copy without its permission bits.
+    shutil.copytree(info["Dir"], src, copy_function=shutil.copyfile)
+    try:
+        (src / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
+        layout.ferretdb_bin.parent.mkdir(parents=True, exist_ok=True)
+        tmp_bin = layout.ferretdb_bin.with_name("ferretdb.partial")
+        _run_build(
+            [go, "build", "-trimpath", "-buildvcs=false", "-o", str(tmp_bin), "./cmd/ferretdb"],
+            "go build ferretdb", cwd=src, env=env,
+        )
+        tmp_bin.chmod(0o755)
+        tmp_bin.replace(layout.ferretdb_bin)
+        layout.ferretdb_marker.write_text(FERRETDB_VERSION + "\n")
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+    _log(f"FerretDB built in {time.monotonic() - t0:.1f}s")
+
+
+# --------------------------------------------------------------------------- process records
+
+
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state, start time in clock ticks) from /proc, or None where there is no /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return ("X", -1) if Path("/proc/self/stat").exists() else None
+    except OSError:
+        return None
+    # comm (field 2) may contain spaces and parens: split after the last ')'.
+    rest = raw[raw.rindex(")") + 2 :].split()
+    return rest[0], int(rest[19])
+
+
+def _read_record(path: Path) -> dict[str, object] | None:
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return rec if isinstance(rec, dict) and isinstance(rec.get("pid"), int) else None
+
+
+def _alive(rec: dict[str, object]) -> bool:
+    """Is the process in this pidfile record still the one we started?"""
+    pid = int(rec["pid"])  # type: ignore[arg-type]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else: the start-time check below decides
+    stat = _proc_stat(pid)
+    if stat is None:
+        return True
+    state, start = stat
+    if state in ("Z", "X"):
+        return False
+    # A recycled pid has a different start time: never signal a stranger.
+    return rec.get("start_ticks") in (None, start)
+
+
+def _live_record(layout: Layout, service: str) -> dict[str, object] | None:
+    rec = _read_record(layout.pidfile(service))
+    return rec if rec is not None and _alive(rec) else None
+
+
+_SPAWN = (
+    "import os,subprocess,sys\n"
+    "log=open(sys.argv[1],'ab')\n"
+    "p=subprocess.Popen(sys.argv[3:],cwd=sys.argv[2],stdin=subprocess.DEVNULL,stdout=log,"
+    "stderr=subprocess.STDOUT)\n"
+    "print(p.pid,flush=True)\n"
+    "os._exit(0)\n"
+)
+
+
+def _spawn(cmd: list[str], cwd: Path, log: Path) -> int:
+    """Start a server detached from the caller and return its pid.
+
+    A short-lived intermediate Python process starts the server and exits, so the server is
+    re-parented to init: it outlives `launcher.py up` (and pytest) in its own session, and never
+    becomes an un-reaped zombie child of a long-lived caller such as a pytest worker.
+    """
+    out = subprocess.run(
+        [sys.executable or "python3", "-c", _SPAWN, str(log), str(cwd), *cmd],
+        start_new_session=True, capture_output=True, text=True, timeout=60, check=False,
+    )
+    if out.returncode != 0 or not out.stdout.strip().isdigit():
+        raise LauncherError(f"could not start {cmd[0]}: {out.stderr.strip() or out.stdout.strip()}")
+    return int(out.stdout.strip())
+
+
+def _write_record(layout: Layout, service: str, pid: int) -> None:
+    stat = _proc_stat(pid)
+    rec = {
+        "pid": pid,
+        "start_ticks": stat[1] if stat else None,
+        "ports": list(layout.ports(service)),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    tmp = layout.pidfile(service).with_suffix(".pid.tmp")
+    tmp.write_text(json.dumps(rec) + "\n")
+    tmp.replace(layout.pidfile(service))
+
+
+def _terminate(rec: dict[str, object], grace: float) -> None:
+    """SIGTERM, wait up to `grace`, then SIGKILL: only ever the pid we recorded."""
+    pid = int(rec["pid"])  # type: ignore[arg-type]
+    if not _alive(rec):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _alive(rec):
+            return
+        time.sleep(0.1)
+    _log(f"pid {pid} ignored SIGTERM for {grace:.0f}s; sending SIGKILL")
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(rec):
+        time.sleep(0.1)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 64 * 1024))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _rotate_log(path: Path) -> None:
+    # Keep exactly one previous run's log for post-mortems; logs never grow without bound.
+    if path.exists():
+        path.replace(path.with_name(path.name + ".1"))
+
+
+# --------------------------------------------------------------------------- wire probes
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("connection closed mid-response")
+        buf += chunk
+    return bytes(buf)
+
+
+def _port_open(port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def kafka_brokers(port: int, timeout: float = 3.0) -> list[tuple[int, str, int]]:
+    """A real Kafka Metadata request (v4, no topics): returns [(node_id, host, port)].
+
+    A broker lists itself only once it has registered with the controller and is serving, so
+    a non-empty answer means producers and consumers can work.
+    """
+    client_id = b"jingban-launcher"
+    # Request header v1: api_key=3 (Metadata), api_version=4, correlation_id, client_id.
+    # Body v4: topics = [] (none), allow_auto_topic_creation = false.
+    msg = struct.pack(">hhih", 3, 4, 7, len(client_id)) + client_id + struct.pack(">ib", 0, 0)
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        sock.settimeout(timeout)
+        sock.sendall(struct.pack(">i", len(msg)) + msg)
+        (size,) = struct.unpack(">i", _recv_exact(sock, 4))
+        resp = _recv_exact(sock, size)
+    corr, _throttle, count = struct.unpack_from(">iii", resp, 0)
+    if corr != 7:
+        raise ConnectionError("unexpected Kafka correlation id")
+    off, brokers = 12, []
+    for _ in range(count):
+        node_id, hlen = struct.unpack_from(">ih", resp, off)
+        off += 6
+        host = resp[off : off + hlen].decode()
+        off += hlen
+        bport, rack_len = struct.unpack_from(">ih", resp, off)
+        off += 6 + max(rack_len, 0)
+        brokers.append((node_id, host, bport))
+    return brokers
+
+
+def _bson_cstring(s: str) -> bytes:
+    return s.encode() + b"\x00"
+
+
+def mongo_ping(port: int, timeout: float = 3.0) -> bool:
+    """`{ping: 1}` on admin as an OP_MSG: what any MongoDB driver sends first."""
+    elems = (
+        b"\x10" + _bson_cstring("ping") + struct.pack("<i", 1)
+        + b"\x02" + _bson_cstring("$db") + struct.pack("<i", 6) + b"admin\x00"
+    )
+    doc = struct.pack("<i", len(elems) + 5) + elems + b"\x00"
+    body = struct.pack("<I", 0) + b"\x00" + doc  # flagBits, section kind 0 (body)
+    msg = struct.pack("<iiii", 16 + len(body), 1, 0, 2013) + body  # 2013 = OP_MSG
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        sock.settimeout(timeout)
+        sock.sendall(msg)
+        (length,) = struct.unpack("<i", _recv_exact(sock, 4))
+        rest = _recv_exact(sock, length - 4)
+    _req, _resp_to, opcode = struct.unpack_from("<iii", rest, 0)
+    if opcode != 2013 or rest[16] != 0:
+        return False
+    reply = rest[17:]
+    off, end = 4, len(reply) - 1
+    # Walk the top-level reply document until "ok"; ping replies are tiny ({ok: 1.0}).
+    fixed = {0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
+    while off < end:
+        etype = reply[off]
+        name_end = reply.index(b"\x00", off + 1)
+        name = reply[off + 1 : name_end].decode()
+        off = name_end + 1
+        if name == "ok":
+            if etype == 0x01:
+                return struct.unpack_from("<d", reply, off)[0] == 1.0
+            if etype in (0x10, 0x12):
+                return struct.unpack_from("<i" if etype == 0x10 else "<q", reply, off)[0] == 1
+            return etype == 0x08 and reply[off] == 1
+        if etype in fixed:
+            off += fixed[etype]
+        elif etype in (0x02, 0x0D, 0x0E):
+            off += 4 + struct.unpack_from("<i", reply, off)[0]
+        elif etype in (0x03, 0x04):
+            off += struct.unpack_from("<i", reply, off)[0]
+        elif etype == 0x05:
+            off += 5 + struct.unpack_from("<i", reply, off)[0]
+        else:
+            return False
+    return False
+
+
+def _answers(layout: Layout, service: str) -> bool:
+    try:
+        if service == "kafka":
+            return any(b[2] == layout.kafka_port for b in kafka_brokers(layout.kafka_port))
+        return mongo_ping(layout.mongo_port)
+    except (OSError, ValueError, struct.error, IndexError):
+        return False
+
+
+# --------------------------------------------------------------------------- services
+
+
+def _kafka_configs(layout: Layout) -> tuple[Path, Path]:
+    kdir = layout.service_dir("kafka")
+    props = kdir / "server.properties"
+    # Static voters (kraft.version 0) rather than a dynamic quorum formatted with --standalone:
+    # --standalone bakes the controller endpoint into the metadata log, so changing
+    # JINGBAN_KAFKA_CONTROLLER_PORT later would need a wipe. Static voters just follow the config.
+    props.write_text(
+        "\n".join(
+            [
+                "# Generated by deploy/local/launcher.py on every start; edits are overwritten.",
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@{HOST}:{layout.kafka_controller_port}",
+                f"listeners=PLAINTEXT://{HOST}:{layout.kafka_port},CONTROLLER://{HOST}:{layout.kafka_controller_port}",
+                f"advertised.listeners=PLAINTEXT://{HOST}:{layout.kafka_port}",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"log.dirs={layout.kafka_log_dirs}",
+                "auto.create.topics.enable=true",
+                "delete.topic.enable=true",
+                "num.partitions=3",
+                "default.replication.factor=1",
+                "min.insync.replicas=1",
+                "offsets.topic.replication.factor=1",
+                # 50 partitions (the default) make the first consumer group slow on 2 cores.
+                "offsets.topic.num.partitions=10",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=10",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                # A tiny test machine: fewer threads than the defaults (3 network, 8 io).
+                "num.network.threads=2",
+                "num.io.threads=4",
+                "log.retention.hours=24",
+                "",
+            ]
+        )
+    )
+    log4j = kdir / "log4j2.properties"
+    log4j.write_text(
+        "\n".join(
+            [
+                "# Generated by deploy/local/launcher.py. stdout is redirected to kafka.log.",
+                "status = warn",
+                "appender.out.type = Console",
+                "appender.out.name = STDOUT",
+                "appender.out.layout.type = PatternLayout",
+                "appender.out.layout.pattern = [%d] %p %m (%c)%n",
+                "rootLogger.level = INFO",
+                "rootLogger.appenderRef.out.ref = STDOUT",
+                "logger.req.name = kafka.request.logger",
+                "logger.req.level = WARN",
+                "",
+            ]
+        )
+    )
+    return props, log4j
+
+
+def _kafka_cluster_id() -> str:
+    # Kafka's Uuid text form: URL-safe base64 of 16 random bytes, without padding.
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+def _start_kafka(layout: Layout) -> int:
+    _ensure_kafka_built(layout)
+    java = _java()
+    kdir = layout.service_dir("kafka")
+    kdir.mkdir(parents=True, exist_ok=True)
+    props, log4j = _kafka_configs(layout)
+    classpath = str(layout.kafka_libs / "*")  # java expands the wildcard itself
+    jvm_common = [java, f"-Dlog4j2.configurationFile={log4j}", "-Djava.awt.headless=true", "-cp", classpath]
+    if not (layout.kafka_log_dirs / "meta.properties").exists():
+        layout.kafka_log_dirs.mkdir(parents=True, exist_ok=True)
+        _log("formatting Kafka storage (first start)")
+        _run_build(
+            [*jvm_common, "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(props)],
+            "kafka-storage format",
+        )
+    log = layout.logfile("kafka")
+    _rotate_log(log)
+    cmd = [
+        java, "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+        "-XX:+ExitOnOutOfMemoryError", *jvm_common[1:], "kafka.Kafka", str(props),
+    ]
+    return _spawn(cmd, kdir, log)
+
+
+def _start_ferretdb(layout: Layout) -> int:
+    _ensure_ferretdb_built(layout)
+    fdir = layout.service_dir("mongo")
+    layout.ferretdb_db_dir.mkdir(parents=True, exist_ok=True)
+    log = layout.logfile("mongo")
+    _rotate_log(log)
+    sqlite_url = "file:" + urllib.parse.quote(str(layout.ferretdb_db_dir)) + "/"
+    cmd = [
+        str(layout.ferretdb_bin),
+        "--handler=sqlite",
+        f"--sqlite-url={sqlite_url}",
+        f"--listen-addr={HOST}:{layout.mongo_port}",
+        "--telemetry=disable",
+        # Its metrics/pprof HTTP endpoint defaults to 127.0.0.1:8088: not needed, and a clash risk.
+        "--debug-addr=-",
+        f"--state-dir={fdir}",
+        "--log-format=text",
+        "--log-level=INFO",
+    ]
+    return _spawn(cmd, fdir, log)
+
+
+_STARTERS = {"kafka": _start_kafka, "mongo": _start_ferretdb}
+_LABELS = {"kafka": f"Kafka {KAFKA_VERSION}", "mongo": f"FerretDB {FERRETDB_VERSION}"}
+
+
+def _wait_ready(layout: Layout, service: str, rec: dict[str, object], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if _answers(layout, service):
+            return
+        if not _alive(rec):
+            raise LauncherError(
+                f"{_LABELS[service]} (pid {rec['pid']}) exited during start-up; "
+                f"last lines of {layout.logfile(service)}:\n{_tail(layout.logfile(service))}"
+            )
+        if time.monotonic() > deadline:
+            _terminate(rec, _GRACE_S[service])
+            layout.pidfile(service).unlink(missing_ok=True)
+            raise LauncherError(
+                f"{_LABELS[service]} did not answer on {layout.ports(service)[0]} within {timeout:.0f}s; "
+                f"stopped it. Last lines of {layout.logfile(service)}:\n{_tail(layout.logfile(service))}"
+            )
+        time.sleep(0.25)
+
+
+def _up_one(layout: Layout, service: str, timeout: float | None) -> None:
+    wait = timeout if timeout is not None else _READY_TIMEOUT_S[service]
+    rec = _live_record(layout, service)
+    if rec is not None:
+        # Ours and alive: nothing to start. A previous `up` may still be mid-start, so wait.
+        _wait_ready(layout, service, rec, wait)
+        return
+    layout.pidfile(service).unlink(missing_ok=True)
+    busy = [p for p in layout.ports(service) if _port_open(p)]
+    if busy:
+        raise LauncherError(
+            f"port(s) {busy} for {_LABELS[service]} are taken by a process this launcher did not start "
+            f"(data folder {layout.data}). Stop it, or pick other ports with JINGBAN_KAFKA_PORT / "
+            "JINGBAN_KAFKA_CONTROLLER_PORT / JINGBAN_MONGO_PORT."
+        )
+    t0 = time.monotonic()
+    pid = _STARTERS[service](layout)
+    _write_record(layout, service, pid)
+    rec = _read_record(layout.pidfile(service)) or {"pid": pid}
+    _log(f"started {_LABELS[service]} (pid {pid}), waiting for it to answer...")
+    _wait_ready(layout, service, rec, wait)
+    _log(f"{_LABELS[service]} ready in {time.monotonic() - t0:.1f}s (log: {layout.logfile(service)})")
+
+
+def _select(kafka: bool, mongo: bool) -> tuple[str, ...]:
+    return tuple(s for s, on in (("kafka", kafka), ("mongo", mongo)) if on)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def ensure_up(*, kafka: bool = True, mongo: bool = True, timeout: float | None = None) -> dict[str, str]:
+    """Start whatever is not running yet (building it once into the cache) and wait until it answers.
+
+    Safe to call from many processes at once. Returns ``{"KAFKA_BOOTSTRAP_SERVERS": ...,
+    "MONGODB_URI": ...}`` for the selected services.
+    """
+    layout = Layout.from_env()
+    services = _select(kafka, mongo)
+    _prepare_data(layout)
+    with _flock(layout.data / _LOCK_NAME):
+        # Builds go under a cache-wide lock too: several clones may share one cache.
+        for service in services:
+            if _live_record(layout, service) is None:
+                with _flock(layout.cache / "build.lock"):
+                    if service == "kafka":
+                        _ensure_kafka_built(layout)
+                    else:
+                        _ensure_ferretdb_built(layout)
+            _up_one(layout, service, timeout)
+    return layout.env(services)
+
+
+def stop(*, kafka: bool = True, mongo: bool = True, wipe: bool = False) -> None:
+    """Stop what this launcher started (by recorded pid only); with ``wipe`` delete its data."""
+    layout = Layout.from_env()
+    services = _select(kafka, mongo)
+    if not layout.data.exists():
+        return
+    with _flock(layout.data / _LOCK_NAME):
+        for service in services:
+            rec = _read_record(layout.pidfile(service))
+            if rec is not None and _alive(rec):
+                _log(f"stopping {_LABELS[service]} (pid {rec['pid']})")
+                _terminate(rec, _GRACE_S[service])
+            layout.pidfile(service).unlink(missing_ok=True)
+        if wipe:
+            _wipe(layout, services)
+
+
+def _wipe(layout: Layout, services: tuple[str, ...]) -> None:
+    if not (layout.data / _DATA_MARKER).exists():
+        raise LauncherError(f"refusing to wipe {layout.data}: it has no {_DATA_MARKER} marker")
+    if services == SERVICES:
+        # Everything but the lock file (another process may be queued on it) and the marker.
+        for entry in layout.data.iterdir():
+            if entry.name in (_LOCK_NAME, _DATA_MARKER):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    else:
+        for service in services:
+            shutil.rmtree(layout.service_dir(service), ignore_errors=True)
+    _log(f"wiped data in {layout.data}")
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    pid: int | None
+    running: bool
+    answers: bool
+    endpoint: str
+    log: str
+
+
+def status(*, kafka: bool = True, mongo: bool = True) -> dict[str, ServiceStatus]:
+    """What runs now: recorded pid, whether it is alive, whether its port answers."""
+    layout = Layout.from_env()
+    out: dict[str, ServiceStatus] = {}
+    for service in _select(kafka, mongo):
+        rec = _read_record(layout.pidfile(service))
+        running = rec is not None and _alive(rec)
+        out[service] = ServiceStatus(
+            name=_LABELS[service],
+            pid=int(rec["pid"]) if rec is not None and running else None,  # type: ignore[arg-type]
+            running=running,
+            answers=_answers(layout, service),
+            endpoint=layout.kafka_bootstrap if service == "kafka" else layout.mongodb_uri,
+            log=str(layout.logfile(service)),
+        )
+    return out
+
+
+def env(*, kafka: bool = True, mongo: bool = True) -> dict[str, str]:
+    """The endpoint variables (does not start anything)."""
+    return Layout.from_env().env(_select(kafka, mongo))
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _print_env(values: dict[str, str]) -> None:
+    for key, value in values.items():
+        print(f"{key}={value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="launcher.py", description="Local Kafka (KRaft) + FerretDB (SQLite) for Jingban, no Docker."
+    )
+    parser.add_argument("command", choices=("up", "down", "status", "env"))
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--kafka-only", action="store_true", help="only Kafka")
+    only.add_argument("--mongo-only", action="store_true", help="only FerretDB")
+    parser.add_argument("--wipe", action="store_true", help="down: also delete the data folder")
+    parser.add_argument("--timeout", type=float, default=None, help="up: seconds to wait for each server")
+    args = parser.parse_args(argv)
+    kafka, mongo = not args.mongo_only, not args.kafka_only
+
+    try:
+        if args.command == "up":
+            _print_env(ensure_up(kafka=kafka, mongo=mongo, timeout=args.timeout))
+        elif args.command == "down":
+            stop(kafka=kafka, mongo=mongo, wipe=args.wipe)
+        elif args.command == "env":
+            _print_env(env(kafka=kafka, mongo=mongo))
+        else:
+            states = status(kafka=kafka, mongo=mongo)
+            for st in states.values():
+                state = "running" if st.running else "stopped"
+                answer = "answers" if st.answers else "no answer"
+                pid = f"pid {st.pid}" if st.pid else "no pid"
+                print(f"{st.name:<16} {state:<8} {pid:<11} {answer:<10} {st.endpoint}  log: {st.log}")
+            return 0 if all(s.running and s.answers for s in states.values()) else 3
+    except LauncherError as exc:
+        _log(f"error: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+from jingban.contracts.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ApplicationSubmitted(_message.Message):
+    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "channel", "submitted_at", "documents", "program")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_CODE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    person_id: str
+    person_name: str
+    disease_code: str
+    channel: str
+    submitted_at: str
+    documents: _containers.RepeatedCompositeFieldContainer[_common_pb2.DocumentRef]
+    program: str
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., channel: _Optional[str] = ..., submitted_at: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., program: _Optional[str] = ...) -> None: ...
+
+class AppraisalConcluded(_message.Message):
+    __slots__ = ("case_id", "application_id", "person_id", "disease_code", "outcome", "reason", "opinions", "concluded_at", "concluded_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_CODE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    OPINIONS_FIELD_NUMBER: _ClassVar[int]
+    CONCLUDED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONCLUDED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    application_id: str
+    person_id: str
+    disease_code: str
+    outcome: str
+    reason: str
+    opinions: _containers.RepeatedCompositeFieldContainer[_common_pb2.ExpertOpinion]
+    concluded_at: str
+    concluded_by: str
+    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., opinions: _Optional[_Iterable[_Union[_common_pb2.ExpertOpinion, _Mapping]]] = ..., concluded_at: _Optional[str] = ..., concluded_by: _Optional[str] = ...) -> None: ...
+
+class QualificationGranted(_message.Message):
+    __slots__ = ("qualification",)
+    QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
+    qualification: _common_pb2.Qualification
+    def __init__(self, qualification: _Optional[_Union[_common_pb2.Qualification, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""The five Jingban services; each owns its store and talks to the others only over gRPC and events."""

@@ -1,0 +1,1 @@
+"""appraisal (鉴定): expert pool, cases, opinions, conclusions, qualifications, provincial filings."""

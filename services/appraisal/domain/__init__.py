@@ -1,0 +1,1 @@
+"""Pure appraisal rules: no I/O, no drivers."""

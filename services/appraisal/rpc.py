@@ -1,0 +1,23 @@
+"""appraisal's gRPC door: who holds which disease status (the tenant comes from the token)."""
+
+from __future__ import annotations
+
+import grpc
+
+from chassis.errors import InvalidInput
+from chassis.host import ServiceContext
+from chassis.rpc import caller
+from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc, common_pb2
+from services.appraisal.store import AppraisalStore
+
+
+class AppraisalRpc(appraisal_pb2_grpc.AppraisalServiceServicer):
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def GetQualifications(self, request: appraisal_pb2.GetQualificationsRequest,
+                                context: grpc.aio.ServicerContext) -> appraisal_pb2.QualificationList:
+        if not request.person_id:
+            raise InvalidInput("person_id is required", "person_id")
+        quals = await AppraisalStore(self._ctx.db(caller().tenant)).qualifications(request.person_id)
+        return appraisal_pb2.QualificationList(qualifications=[common_pb2.Qualification(**q) for q in quals])

@@ -1,0 +1,1 @@
+"""Pure archive rules: no I/O, no drivers."""

@@ -1,0 +1,37 @@
+"""archive wiring: files every event about a person; serves the file over HTTP and gRPC."""
+
+from __future__ import annotations
+
+from chassis.consumer import Subscription
+from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
+from chassis.http import create_app
+from jingban.contracts.v1 import archive_pb2, archive_pb2_grpc
+from services.archive import api, handlers, rpc
+from services.archive.store import ArchiveStore
+
+FILED_EVENTS = ("application.submitted", "appraisal.concluded", "qualification.granted")
+
+
+def build(ctx: ServiceContext) -> ServiceParts:
+    app = create_app("archive", "Jingban archive (档案)", ctx.settings.jwt_secret, ctx.ready)
+    app.include_router(api.router(ctx))
+    servicer = rpc.ArchiveRpc(ctx)
+    handle = handlers.file_event(ctx)
+
+    async def on_start() -> None:
+        for tenant in ctx.settings.tenants:
+            await ArchiveStore(ctx.db(tenant)).ensure_indexes()
+
+    return ServiceParts(
+        app=app,
+        grpc_servicers=[lambda server: archive_pb2_grpc.add_ArchiveServiceServicer_to_server(servicer, server)],
+        grpc_service_names=[archive_pb2.DESCRIPTOR.services_by_name["ArchiveService"].full_name],
+        subscriptions=[Subscription(t, handle) for t in FILED_EVENTS],
+        on_start=on_start,
+    )
+
+
+SPEC = ServiceSpec(name="archive", outbox_collections=[], build=build)
+
+if __name__ == "__main__":
+    run_process(SPEC)

@@ -1,0 +1,34 @@
+"""audit's HTTP door: read the trail and verify its hash chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from chassis.host import ServiceContext
+from chassis.http import Caller, require_role
+from services.audit.domain.trail import verify
+from services.audit.store import AuditStore
+
+READERS = ("inspector", "supervisor", "ops", "clerk")
+
+
+def router(ctx: ServiceContext) -> APIRouter:
+    r = APIRouter(prefix="/v1", tags=["audit trail"])
+
+    @r.get("/trail", summary="The tenant's event trail, in order")
+    async def trail(caller: Caller, after: int = Query(default=0, ge=0), limit: int = Query(default=500, ge=1, le=5000),
+                    business_key: str | None = None) -> dict[str, Any]:
+        require_role(caller, *READERS)
+        entries = await AuditStore(ctx.db(caller.tenant)).entries(after, limit, business_key)
+        return {"entries": [{k: v for k, v in e.items() if k != "_id"} for e in entries]}
+
+    @r.get("/trail/verify", summary="Recompute the hash chain from the first entry")
+    async def verify_trail(caller: Caller) -> dict[str, Any]:
+        require_role(caller, *READERS)
+        result = verify(await AuditStore(ctx.db(caller.tenant)).all_entries())
+        return {"valid": result.valid, "length": result.length, "broken_at": result.broken_at,
+                "reason": result.reason}
+
+    return r

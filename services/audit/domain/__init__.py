@@ -1,0 +1,1 @@
+"""Pure audit rules: no I/O, no drivers."""

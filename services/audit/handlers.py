@@ -1,0 +1,23 @@
+"""audit's event handler: every event of every tenant goes into that tenant's trail."""
+
+from __future__ import annotations
+
+import hashlib
+
+from chassis.events import Event
+from chassis.host import ServiceContext
+from services.audit.store import AuditStore
+
+
+def record(ctx: ServiceContext):  # noqa: ANN201
+    async def handle(event: Event) -> None:
+        env = event.envelope
+        await AuditStore(ctx.db(event.tenant)).append({
+            "event_id": env.event_id, "type": env.type, "tenant": env.tenant, "business_key": env.business_key,
+            "occurred_at": event.occurred_at.isoformat(), "source": env.source, "causation_id": env.causation_id,
+            "payload_sha256": hashlib.sha256(env.payload).hexdigest(),
+            "trace_id": env.trace_context.get("traceparent", "").split("-")[1] if env.trace_context.get(
+                "traceparent") else "",
+        })
+
+    return handle

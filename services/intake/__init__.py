@@ -1,0 +1,1 @@
+"""intake (受理): applications, their documents, consultations and complaints, applicant notifications."""

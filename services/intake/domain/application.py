@@ -1,0 +1,84 @@
+"""An application (申请) for a chronic/special disease status, and the rules it must satisfy on arrival."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+
+# Document kinds the agency asks for (申请表, 二级以上医院近两年病历, 身份证, 社保卡或银行卡).
+DOCUMENT_KINDS = ("application_form", "medical_record", "id_card", "insurance_card", "other")
+ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+
+def valid_resident_id(value: str) -> bool:
+    """GB 11643-1999 resident identity number: 17 digits, a birth date, and the mod-11 check character."""
+    if not _ID_RE.match(value):
+        return False
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]
+
+
+class ApplicationIn(BaseModel):
+    """What an applicant, a window clerk or an agent files."""
+
+    person_id: str = Field(description="resident ID number (身份证号), 18 characters")
+    person_name: str = Field(min_length=1, max_length=50)
+    disease_code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$", description="disease code from the program's policy")
+    channel: Literal["online", "window", "agent"] = "online"
+    phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    program: str = Field(default="hz-chronic", pattern=r"^[a-z0-9-]{2,40}$")
+
+    @field_validator("person_id")
+    @classmethod
+    def _resident_id(cls, v: str) -> str:
+        v = v.strip().upper()
+        if not valid_resident_id(v):
+            raise ValueError("not a valid 18-character resident ID number (check digit or birth date wrong)")
+        return v
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+
+
+def check_document(doc: UploadedDocument, max_bytes: int) -> None:
+    """Refuse a document before anything is stored: unknown kind, wrong type, too big, empty."""
+    field = f"documents.{doc.kind}"
+    if doc.kind not in DOCUMENT_KINDS:
+        raise InvalidInput(f"unknown document kind {doc.kind!r}; expected one of {list(DOCUMENT_KINDS)}", doc.kind)
+    if doc.content_type not in ALLOWED_CONTENT_TYPES:
+        raise UnsupportedMediaType(
+            f"{doc.filename}: content type {doc.content_type!r} not accepted; use JPEG, PNG or PDF", field)
+    if doc.size > max_bytes:
+        raise PayloadTooLarge(f"{doc.filename}: {doc.size} bytes exceeds the {max_bytes}-byte limit", field)
+    if doc.size == 0:
+        raise InvalidInput(f"{doc.filename}: file is empty", field)
+
+
+def sniff_matches(content_type: str, head: bytes) -> bool:
+    """The bytes must be what the declared type says (a renamed .exe is not a photo)."""
+    if content_type == "application/pdf":
+        return head.startswith(b"%PDF-")
+    if content_type == "image/png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if content_type == "image/jpeg":
+        return head.startswith(b"\xff\xd8\xff")
+    return False

@@ -1,0 +1,33 @@
+"""intake's gRPC door: other services ask for an application (the tenant comes from the token)."""
+
+from __future__ import annotations
+
+import grpc
+
+from chassis.errors import InvalidInput, NotFound
+from chassis.host import ServiceContext
+from chassis.rpc import caller
+from jingban.contracts.v1 import common_pb2, intake_pb2, intake_pb2_grpc
+from services.intake.store import IntakeStore
+
+
+class IntakeRpc(intake_pb2_grpc.IntakeServiceServicer):
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def GetApplication(self, request: intake_pb2.GetApplicationRequest,
+                             context: grpc.aio.ServicerContext) -> intake_pb2.Application:
+        if not request.application_id:
+            raise InvalidInput("application_id is required", "application_id")
+        ident = caller()
+        app = await IntakeStore(self._ctx.db(ident.tenant)).application(request.application_id)
+        if app is None:
+            raise NotFound(f"application {request.application_id} not found")
+        return intake_pb2.Application(
+            application_id=app["_id"], person_id=app["person_id"], person_name=app["person_name"],
+            disease_code=app["disease_code"], channel=app["channel"], status=app["status"],
+            submitted_at=app["submitted_at"], program=app["program"],
+            documents=[common_pb2.DocumentRef(**{k: d[k] for k in ("document_id", "kind", "filename",
+                                                                    "content_type", "size", "sha256")})
+                       for d in app["documents"]],
+        )

@@ -1,0 +1,1 @@
+"""settlement (结算): policies, accumulators, claims and adjudication, statements, payments, fund ledgers."""

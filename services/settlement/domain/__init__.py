@@ -1,0 +1,1 @@
+"""Pure settlement rules: no I/O, no drivers."""

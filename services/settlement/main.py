@@ -1,0 +1,34 @@
+"""settlement wiring: opens benefit accounts from granted qualifications; serves them."""
+
+from __future__ import annotations
+
+from chassis.consumer import Subscription
+from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
+from chassis.http import create_app
+from jingban.contracts.v1 import settlement_pb2, settlement_pb2_grpc
+from services.settlement import api, handlers, rpc
+from services.settlement.store import SettlementStore
+
+
+def build(ctx: ServiceContext) -> ServiceParts:
+    app = create_app("settlement", "Jingban settlement (结算)", ctx.settings.jwt_secret, ctx.ready)
+    app.include_router(api.router(ctx))
+    servicer = rpc.SettlementRpc(ctx)
+
+    async def on_start() -> None:
+        for tenant in ctx.settings.tenants:
+            await SettlementStore(ctx.db(tenant)).ensure_indexes()
+
+    return ServiceParts(
+        app=app,
+        grpc_servicers=[lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s)],
+        grpc_service_names=[settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name],
+        subscriptions=[Subscription("qualification.granted", handlers.on_qualification_granted(ctx))],
+        on_start=on_start,
+    )
+
+
+SPEC = ServiceSpec(name="settlement", outbox_collections=[], build=build)
+
+if __name__ == "__main__":
+    run_process(SPEC)
