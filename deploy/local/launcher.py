@@ -138,10 +138,10 @@ class Layout:
         return self.data / ("ferretdb" if service == "mongo" else service)
 
     def pidfile(self, service: str) -> Path:
-        return self.service_dir(service) / f"{service}.pid"
+        return self.service_dir(service) / f"{self.service_dir(service).name}.pid"
 
     def logfile(self, service: str) -> Path:
-        return self.service_dir(service) / f"{service}.log"
+        return self.service_dir(service) / f"{self.service_dir(service).name}.log"
 
     @property
     def kafka_log_dirs(self) -> Path:

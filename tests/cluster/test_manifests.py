@@ -421,7 +421,9 @@ def test_environment(rendered: dict[str, list[Doc]], overlay: str) -> None:
         assert env["JINGBAN_HTTP_PORT"] == str(HTTP_PORT) and env["JINGBAN_GRPC_PORT"] == str(GRPC_PORT)
         assert container["command"] == ["python", "-m", f"services.{name}.main"]
         assert container["image"] == "jingban:0.1.0"
-        for peer in ("intake", "appraisal", "settlement", "archive"):
+        # chassis binds HTTP and gRPC to JINGBAN_HTTP_HOST, 127.0.0.1 unless set.
+        assert env["JINGBAN_HTTP_HOST"] == "0.0.0.0", f"{name}: would listen on loopback only"
+        for peer in SERVICES:
             assert env[f"JINGBAN_{peer.upper()}_GRPC"] == f"{peer}:{GRPC_PORT}"
         assert f".{namespace}.svc:" in env["KAFKA_BOOTSTRAP_SERVERS"]
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://")
