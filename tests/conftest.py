@@ -1,0 +1,50 @@
+"""Shared test helpers: tokens, tiny valid documents, waiting for eventual consistency."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import pytest
+
+from chassis.config import DEV_JWT_SECRET
+from chassis.identity import issue_token
+
+T = TypeVar("T")
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PERSON_A = "610702195803120012"
+PERSON_B = "61072119620425002X"
+
+
+def auth(tenant: str, role: str, subject: str = "u1", secret: str = DEV_JWT_SECRET) -> dict[str, str]:
+    return {"authorization": f"Bearer {issue_token(secret, tenant, role, subject)}"}
+
+
+def application_form(person_id: str = PERSON_A, disease: str = "HTN", **extra: Any) -> dict[str, Any]:
+    body = {"person_id": person_id, "person_name": "张建国", "disease_code": disease, "channel": "online", **extra}
+    return {
+        "application": (None, json.dumps(body)),
+        "application_form": ("form.pdf", PDF, "application/pdf"),
+        "medical_record": ("record.png", PNG, "image/png"),
+    }
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 20.0, what: str = "") -> T:
+    """Poll until `probe` returns something truthy: events are eventually consistent by design."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or probe}")
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
