@@ -144,11 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     bootstrap, uri = _endpoints()
     kafka_rate = raw_kafka_rate(bootstrap, args.messages, args.size)
-    print(f"kafka  {bootstrap:<28} {kafka_rate:>10,.0f} msg/s  "
-          f"({args.messages} x {args.size} B, acks=all, produce+consume)")
+    print(
+        f"kafka  {bootstrap:<28} {kafka_rate:>10,.0f} msg/s  "
+        f"({args.messages} x {args.size} B, acks=all, produce+consume)"
+    )
     store_rate = raw_store_insert_rate(uri, args.docs)
-    print(f"store  {uri:<28} {store_rate:>10,.0f} doc/s  "
-          f"({args.docs} claim lines, insert_many x {INSERT_BATCH})")
+    print(
+        f"store  {uri:<28} {store_rate:>10,.0f} doc/s  "
+        f"({args.docs} claim lines, insert_many x {INSERT_BATCH})"
+    )
     return 0
 
 

@@ -109,7 +109,9 @@ async def test_ferretdb_crud_and_unique_index(infra: Endpoints) -> None:
         )
         assert result.matched_count == 1 and result.modified_count == 1
         updated = await claims.find_one({"claim_no": "C-0001"})
-        assert updated is not None and updated["status"] == "adjudicated" and updated["amount_cents"] == 10_000
+        assert (
+            updated is not None and updated["status"] == "adjudicated" and updated["amount_cents"] == 10_000
+        )
 
         await claims.create_index([("tenant", 1), ("claim_no", 1)], unique=True)
         with pytest.raises(DuplicateKeyError):
@@ -150,7 +152,9 @@ def test_concurrent_cli_up_calls_share_one_server(infra: Endpoints) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, str(LAUNCHER_PATH), "up"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(3)
     ]
