@@ -61,7 +61,11 @@ class LocalPlatform:
                 [sys.executable, "-m", f"services.{service}.main"], cwd=ROOT, env=self.service_env(service),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        self.wait_ready(services, timeout_s)
+        try:
+            self.wait_ready(services, timeout_s)
+        except BaseException:
+            self.stop()  # never leave half a platform holding the ports
+            raise
 
     def wait_ready(self, services: tuple[str, ...], timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -23,6 +24,8 @@ class KafkaBus:
         self._producer: KafkaProducer | None = None
         self._known_topics: set[str] = set()
         self._io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kafka-io")
+        self._admin: KafkaAdminClient | None = None
+        self._health, self._health_checked_at = False, 0.0
 
     async def start(self) -> None:
         def make() -> KafkaProducer:
@@ -38,6 +41,8 @@ class KafkaBus:
         if self._producer is not None:
             producer, self._producer = self._producer, None
             await asyncio.get_running_loop().run_in_executor(self._io, lambda: producer.close(timeout=5))
+        if self._admin is not None:
+            self._admin.close()
         self._io.shutdown(wait=False)
 
     async def ensure_topics(self, topics: list[str]) -> None:
@@ -84,13 +89,25 @@ class KafkaBus:
         return KafkaBusConsumer(self._bootstrap, group, topics, self._client_id)
 
     async def healthy(self) -> bool:
-        producer = self._producer
-        if producer is None:
+        """Ready when the cluster answers a real request (DescribeCluster), checked at most every 5 s."""
+        if self._producer is None:
             return False
+        now = time.monotonic()
+        if now - self._health_checked_at < 5:
+            return self._health
+        self._health_checked_at = now
+
+        def describe() -> bool:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-health",
+                                               request_timeout_ms=3000)
+            return bool(self._admin.describe_cluster().get("brokers"))
+
         try:
-            return bool(await asyncio.get_running_loop().run_in_executor(self._io, producer.bootstrap_connected))
+            self._health = await asyncio.get_running_loop().run_in_executor(self._io, describe)
         except Exception:  # any client failure means "not ready"
-            return False
+            self._health = False
+        return self._health
 
 
 class KafkaBusConsumer:

@@ -308,6 +308,8 @@ def _ensure_ferretdb_built(layout: Layout) -> None:
         layout.ferretdb_marker.write_text(FERRETDB_VERSION + "\n")
     finally:
         shutil.rmtree(src, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            src.parent.rmdir()  # only if empty
     _log(f"FerretDB built in {time.monotonic() - t0:.1f}s")
 
 
@@ -689,6 +691,7 @@ def _wait_ready(layout: Layout, service: str, rec: dict[str, object], timeout: f
         if _answers(layout, service):
             return
         if not _alive(rec):
+            layout.pidfile(service).unlink(missing_ok=True)
             raise LauncherError(
                 f"{_LABELS[service]} (pid {rec['pid']}) exited during start-up; "
                 f"last lines of {layout.logfile(service)}:\n{_tail(layout.logfile(service))}"
@@ -760,7 +763,10 @@ def stop(*, kafka: bool = True, mongo: bool = True, wipe: bool = False) -> None:
     """Stop what this launcher started (by recorded pid only); with ``wipe`` delete its data."""
     layout = Layout.from_env()
     services = _select(kafka, mongo)
-    if not layout.data.exists():
+    if not (layout.data / _DATA_MARKER).exists():
+        # `up` writes the marker first, so nothing of ours can live here; never touch the folder.
+        if wipe and layout.data.exists():
+            raise LauncherError(f"refusing to wipe {layout.data}: it has no {_DATA_MARKER} marker")
         return
     with _flock(layout.data / _LOCK_NAME):
         for service in services:

@@ -57,7 +57,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         case = await store.case(case_id)
         if case is None:
             raise NotFound(f"case {case_id} not found")
-        check_opinion_allowed(case["status"], caller.subject, case["opinions"])
+        check_opinion_allowed(case["status"], caller.subject, case.get("opinions", []))
         opinion = {"expert_id": caller.subject, "approve": body.approve, "comment": body.comment,
                    "given_at": datetime.now(UTC).isoformat()}
         if not await store.add_opinion(case_id, opinion):
@@ -71,7 +71,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         case = await store.case(case_id)
         if case is None:
             raise NotFound(f"case {case_id} not found")
-        check_conclusion_allowed(case["status"], case["opinions"], caller.subject)
+        check_conclusion_allowed(case["status"], case.get("opinions", []), caller.subject)
         now = datetime.now(UTC)
         today = today_cn()
         carrier = case.get("trace_context") or {}
@@ -85,7 +85,7 @@ def router(ctx: ServiceContext) -> APIRouter:
                 concluded_at=conclusion["concluded_at"], concluded_by=caller.subject,
                 opinions=[common_pb2.ExpertOpinion(expert_id=o["expert_id"], approve=o["approve"],
                                                    comment=o["comment"], given_at=o["given_at"])
-                          for o in case["opinions"]],
+                          for o in case.get("opinions", [])],
             )
             events = [new_event("appraisal.concluded", caller.tenant, case["person_id"], concluded,
                                 source="appraisal", trace_context=carrier)]

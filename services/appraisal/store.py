@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from chassis.outbox import push_events
 
 CASES = "cases"
@@ -20,9 +22,13 @@ class AppraisalStore:
         await self._db[CASES].create_index("_outbox_pending")
 
     async def open_case(self, case: dict[str, Any]) -> bool:
-        """Idempotent: a redelivered application.submitted finds its case already open."""
-        result = await self._db[CASES].update_one({"_id": case["_id"]}, {"$setOnInsert": case}, upsert=True)
-        return result.upserted_id is not None
+        """Idempotent: a redelivered application.submitted finds its case already open.
+        (insert, not an upsert with $setOnInsert: FerretDB 1.24 drops empty arrays from the latter.)"""
+        try:
+            await self._db[CASES].insert_one(case)
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def case(self, case_id: str) -> dict[str, Any] | None:
         return await self._db[CASES].find_one({"_id": case_id}, {"_outbox": 0})
