@@ -56,7 +56,7 @@ class LocalPlatform:
 
     def start(self, services: tuple[str, ...] = SERVICES, timeout_s: float = 60) -> None:
         for service in services:
-            log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115  # owned by the child
+            log = open(self.log_dir / f"{service}.log", "ab")  # owned by the child
             self.procs[service] = subprocess.Popen(
                 [sys.executable, "-m", f"services.{service}.main"], cwd=ROOT, env=self.service_env(service),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

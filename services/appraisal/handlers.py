@@ -13,7 +13,7 @@ from services.appraisal.store import AppraisalStore
 log = logging.getLogger(__name__)
 
 
-def on_application_submitted(ctx: ServiceContext):  # noqa: ANN201
+def on_application_submitted(ctx: ServiceContext):
     async def handle(event: Event) -> None:
         submitted = event.payload
         # Intake owns the application; appraisal asks for the current record rather than trusting a copy.

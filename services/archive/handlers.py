@@ -8,7 +8,7 @@ from services.archive.domain.person_file import entries_for
 from services.archive.store import ArchiveStore
 
 
-def file_event(ctx: ServiceContext):  # noqa: ANN201
+def file_event(ctx: ServiceContext):
     async def handle(event: Event) -> None:
         await ArchiveStore(ctx.db(event.tenant)).file(entries_for(event))
 

@@ -9,7 +9,7 @@ from chassis.host import ServiceContext
 from services.audit.store import AuditStore
 
 
-def record(ctx: ServiceContext):  # noqa: ANN201
+def record(ctx: ServiceContext):
     async def handle(event: Event) -> None:
         env = event.envelope
         await AuditStore(ctx.db(event.tenant)).append({

@@ -8,7 +8,7 @@ from services.settlement.domain.accumulator import open_account
 from services.settlement.store import SettlementStore
 
 
-def on_qualification_granted(ctx: ServiceContext):  # noqa: ANN201
+def on_qualification_granted(ctx: ServiceContext):
     async def handle(event: Event) -> None:
         await SettlementStore(ctx.db(event.tenant)).open_account(open_account(event.payload.qualification))
 

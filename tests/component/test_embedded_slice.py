@@ -12,11 +12,18 @@ import pytest
 
 from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
-from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc, archive_pb2, archive_pb2_grpc
-from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc, settlement_pb2, settlement_pb2_grpc
+from jingban.contracts.v1 import (
+    appraisal_pb2,
+    appraisal_pb2_grpc,
+    archive_pb2,
+    archive_pb2_grpc,
+    intake_pb2,
+    intake_pb2_grpc,
+    settlement_pb2,
+    settlement_pb2_grpc,
+)
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import PDF, PERSON_A, PERSON_B, application_form, auth, eventually
-
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +120,8 @@ async def applications_count(platform: EmbeddedPlatform, tenant: str) -> int:
         ({"application": (None, '{"person_id": "610702195803120012", "person_name": "A", "disease_code": "HTN"}'),
           "medical_record": ("r.gif", b"GIF89a", "image/gif")}, "clerk", 415, "documents.medical_record"),
         ({"application": (None, '{"person_id": "610702195803120012", "person_name": "A", "disease_code": "HTN"}'),
-          "medical_record": ("big.pdf", PDF + b"0" * 5000, "application/pdf")}, "clerk", 413, "documents.medical_record"),
+          "medical_record": ("big.pdf", PDF + b"0" * 5000, "application/pdf")}, "clerk", 413,
+         "documents.medical_record"),
         ({"application": (None, '{"person_id": "610702195803120012", "person_name": "A", "disease_code": "HTN"}')},
          "clerk", 422, "documents"),
         ({"application": (None, '{"person_id": "610702195803120012", "person_name": "A", "disease_code": "HTN"}'),

@@ -10,7 +10,7 @@ def test_masks_resident_id_numbers_only() -> None:
     assert mask_id_numbers("order 1234567") == "order 1234567"
 
 
-def test_json_log_line_carries_tenant_service_and_masks(capsys) -> None:  # noqa: ANN001
+def test_json_log_line_carries_tenant_service_and_masks(capsys) -> None:
     setup_logging("intake")
     token = current_identity.set(Identity("hz-p1", "clerk", "u1"))
     try:
