@@ -1,0 +1,77 @@
+"""`make test`: lint, then every tier, the slow ones in parallel, against one real Kafka and FerretDB
+started (or reused) by deploy/local for the whole run. Ends with one 'N passed, N failed' line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TIERS = {
+    "fast (unit, contract, component, cluster)": ["tests/unit", "tests/contract", "tests/component", "tests/cluster"],
+    "real infra (integration, e2e)": ["tests/integration", "tests/e2e"],
+}
+
+
+def counts(junit: Path) -> tuple[int, int, int]:
+    if not junit.exists():
+        return 0, 0, 0
+    root = ET.parse(junit).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    tests = sum(int(s.get("tests", 0)) for s in suites)
+    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    return tests - failed - skipped, failed, skipped
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    started = time.monotonic()
+    print("== ruff", flush=True)
+    lint_ok = subprocess.call([sys.executable, "-m", "ruff", "check", "."]) == 0
+
+    sys.path.insert(0, str(ROOT))
+    from tests.support.infra import load_launcher, real_infra
+
+    launcher = load_launcher()
+    was_running = all(s.running for s in launcher.status().values()) if hasattr(launcher, "status") else False
+    infra = real_infra()
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URI": infra.mongodb_uri,
+           "PYTHONPATH": str(ROOT)}
+    out_dir = ROOT / ".jingban" / "test-results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    procs = {}
+    for name, paths in TIERS.items():
+        junit = out_dir / f"{name.split()[0]}.xml"
+        junit.unlink(missing_ok=True)
+        log = open(out_dir / f"{name.split()[0]}.log", "w")  # closed after wait
+        cmd = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
+               "-W", "ignore::DeprecationWarning", f"--junitxml={junit}", "-o", "junit_family=xunit2"]
+        print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
+        procs[name] = (subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT), junit, log)
+
+    total = [0, 0, 0]
+    all_ok = lint_ok
+    for name, (proc, junit, log) in procs.items():
+        code = proc.wait()
+        log.close()
+        passed, failed, skipped = counts(junit)
+        print(f"\n== {name}: exit {code}, {passed} passed, {failed} failed, {skipped} skipped")
+        print(Path(log.name).read_text()[-6000:] if code else Path(log.name).read_text().strip().splitlines()[-1])
+        total = [total[0] + passed, total[1] + failed, total[2] + skipped]
+        all_ok &= code == 0 and passed > 0
+
+    if not was_running and os.environ.get("JINGBAN_KEEP_INFRA") != "1" and infra.source == "launcher":
+        launcher.stop()
+    print(f"\nlint: {'ok' if lint_ok else 'FAILED'}; took {time.monotonic() - started:.0f} s")
+    print(f"{total[0]} passed, {total[1]} failed, {total[2]} skipped")
+    return 0 if all_ok and total[1] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
