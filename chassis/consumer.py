@@ -66,7 +66,9 @@ class EventConsumer:
                     continue
                 for message in batch:
                     await self.process(message)
-                    await consumer.commit(message)  # only after the work (or the parking) is stored
+                # Only after the work (or the parking) of the whole batch is stored; a crash before this
+                # redelivers the batch and the dedupe by event id absorbs what was already applied.
+                await consumer.commit(batch)
         finally:
             await consumer.close()
 

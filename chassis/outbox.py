@@ -71,17 +71,19 @@ class OutboxRelay:
             db = self._store.database(self._service, tenant)
             for name in self._collections:
                 docs = await db[name].find({"_outbox_pending": {"$gt": 0}}, {"_outbox": 1}).to_list(batch)
+                docs = [d for d in docs if d.get("_outbox")]
+                if not docs:
+                    continue
+                # One acknowledged batch per pass; a crash before the removals republishes it, which
+                # the consumers' dedupe by event id absorbs.
+                await self._publish([ev for d in docs for ev in d["_outbox"]])
                 for doc in docs:
-                    events = doc.get("_outbox") or []
-                    if not events:
-                        continue
-                    await self._publish(events)
                     # Remove exactly what was published; events pushed meanwhile stay pending.
                     await db[name].update_one(
                         {"_id": doc["_id"]},
-                        {"$pullAll": {"_outbox": events}, "$inc": {"_outbox_pending": -len(events)}},
+                        {"$pullAll": {"_outbox": doc["_outbox"]}, "$inc": {"_outbox_pending": -len(doc["_outbox"])}},
                     )
-                    moved += len(events)
+                    moved += len(doc["_outbox"])
         return moved
 
     async def _publish(self, events: list[dict[str, Any]]) -> None:

@@ -139,10 +139,17 @@ class KafkaBusConsumer:
 
         return await asyncio.get_running_loop().run_in_executor(self._thread, run)
 
-    async def commit(self, message: BusMessage) -> None:
+    async def commit(self, messages: list[BusMessage]) -> None:
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for m in messages:
+            tp = TopicPartition(m.topic, m.partition)
+            if tp not in offsets or offsets[tp].offset <= m.offset:
+                offsets[tp] = OffsetAndMetadata(m.offset + 1, "", -1)
+        if not offsets:
+            return
+
         def run() -> None:
-            tp = TopicPartition(message.topic, message.partition)
-            self._ensure().commit({tp: OffsetAndMetadata(message.offset + 1, "", -1)})
+            self._ensure().commit(offsets)
 
         await asyncio.get_running_loop().run_in_executor(self._thread, run)
 

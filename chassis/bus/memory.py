@@ -76,9 +76,10 @@ class MemoryConsumer:
                 return []
         return self._ready(max_records)
 
-    async def commit(self, message: BusMessage) -> None:
-        key = (self._group, message.topic, message.partition)
-        self._bus._committed[key] = max(self._bus._committed[key], message.offset + 1)
+    async def commit(self, messages: list[BusMessage]) -> None:
+        for m in messages:
+            key = (self._group, m.topic, m.partition)
+            self._bus._committed[key] = max(self._bus._committed[key], m.offset + 1)
 
     async def close(self) -> None:
         return None

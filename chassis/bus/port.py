@@ -19,8 +19,8 @@ class BusMessage:
 class BusConsumer(Protocol):
     async def poll(self, timeout_s: float = 0.5, max_records: int = 200) -> list[BusMessage]: ...
 
-    async def commit(self, message: BusMessage) -> None:
-        """Commit past `message` on its partition: called only after its work is stored."""
+    async def commit(self, messages: list[BusMessage]) -> None:
+        """Commit past the last of `messages` on each partition: called only after their work is stored."""
 
     async def close(self) -> None: ...
 

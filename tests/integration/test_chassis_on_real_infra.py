@@ -34,8 +34,7 @@ async def drain(bus: KafkaBus, group: str, topics: list[str], want: int, timeout
     try:
         while len(got) < want and asyncio.get_running_loop().time() < deadline:
             got += await consumer.poll(0.5)
-        for m in got:
-            await consumer.commit(m)
+        await consumer.commit(got)
     finally:
         await consumer.close()
     return got
@@ -59,8 +58,7 @@ async def test_kafka_publish_consume_commit_and_redelivery(kafka_bus: KafkaBus, 
     for m in got:
         if int(m.value) < 15:
             committed[m.partition] = m
-    for m in committed.values():
-        await first.commit(m)
+    await first.commit(list(committed.values()))
     await first.close()
     expected = {int(m.value) for m in got
                 if m.partition not in committed or m.offset > committed[m.partition].offset}

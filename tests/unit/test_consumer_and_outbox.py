@@ -77,7 +77,7 @@ async def test_memory_bus_redelivers_uncommitted_after_restart() -> None:
     await bus.publish([BusMessage("t", "k", b"1"), BusMessage("t", "k", b"2")])
     first = bus.consumer("g", ["t"])
     got = await first.poll(0.1)
-    await first.commit(got[0])  # crash before committing the second
+    await first.commit([got[0]])  # crash before committing the second
     again = await bus.consumer("g", ["t"]).poll(0.1)
     assert [m.value for m in again] == [b"2"]
 
