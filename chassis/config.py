@@ -43,6 +43,8 @@ class Settings:
     peers: dict[str, str] = field(default_factory=dict)  # service -> host:port of its gRPC
     db_prefix: str = "jb"  # database name = <prefix>_<service>_<tenant>
     topic_prefix: str = ""  # isolates test runs sharing one Kafka
+    provincial_url: str = "http://127.0.0.1:8190/"  # the provincial platform (or its simulator)
+    data_dir: str = ".jingban"  # reports, exports and other files a service produces
 
     @staticmethod
     def from_env(service: str = "", env: dict[str, str] | None = None) -> Settings:
@@ -68,4 +70,6 @@ class Settings:
             peers=peers,
             db_prefix=e.get("JINGBAN_DB_PREFIX", "jb"),
             topic_prefix=e.get("JINGBAN_TOPIC_PREFIX", ""),
+            provincial_url=e.get("JINGBAN_PROVINCIAL_URL", "http://127.0.0.1:8190/"),
+            data_dir=e.get("JINGBAN_DATA_DIR", ".jingban"),
         )

@@ -19,8 +19,26 @@ from jingban.contracts.v1 import envelope_pb2, events_pb2
 # event type -> (publishing service, payload message)
 CATALOGUE: dict[str, tuple[str, type[Message]]] = {
     "application.submitted": ("intake", events_pb2.ApplicationSubmitted),
+    "application.documents_requested": ("intake", events_pb2.ApplicationDocumentsRequested),
+    "application.completed": ("intake", events_pb2.ApplicationCompleted),
+    "application.rejected": ("intake", events_pb2.ApplicationRejected),
+    "complaint.filed": ("intake", events_pb2.ComplaintFiled),
+    "complaint.resolved": ("intake", events_pb2.ComplaintResolved),
+    "experts.assigned": ("appraisal", events_pb2.ExpertsAssigned),
     "appraisal.concluded": ("appraisal", events_pb2.AppraisalConcluded),
     "qualification.granted": ("appraisal", events_pb2.QualificationGranted),
+    "qualification.filed": ("appraisal", events_pb2.QualificationFiled),
+    "qualification.revoked": ("appraisal", events_pb2.QualificationRevoked),
+    "qualification.review_due": ("appraisal", events_pb2.QualificationReviewDue),
+    "policy.published": ("settlement", events_pb2.PolicyPublished),
+    "benefits.settled": ("settlement", events_pb2.BenefitsSettled),
+    "statement.closed": ("settlement", events_pb2.StatementClosed),
+    "statement.reconciled": ("settlement", events_pb2.StatementReconciled),
+    "payment.issued": ("settlement", events_pb2.PaymentIssued),
+    "finding.raised": ("audit", events_pb2.FindingRaised),
+    "warning.issued": ("audit", events_pb2.WarningIssued),
+    "report.produced": ("audit", events_pb2.ReportProduced),
+    "archive.handover.ready": ("archive", events_pb2.HandoverReady),
 }
 
 _NAMESPACE = uuid.UUID("6f1c8a52-3d0e-4f7b-9a51-7c2d3e4f5a60")

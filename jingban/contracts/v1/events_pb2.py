@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from jingban.contracts.v1 import common_pb2 as jingban_dot_contracts_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!jingban/contracts/v1/events.proto\x12\x14jingban.contracts.v1\x1a!jingban/contracts/v1/common.proto\"\xda\x01\n\x14\x41pplicationSubmitted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x14\n\x0c\x64isease_code\x18\x04 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x05 \x01(\t\x12\x14\n\x0csubmitted_at\x18\x06 \x01(\t\x12\x34\n\tdocuments\x18\x07 \x03(\x0b\x32!.jingban.contracts.v1.DocumentRef\x12\x0f\n\x07program\x18\x08 \x01(\t\"\xea\x01\n\x12\x41ppraisalConcluded\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x11\n\tperson_id\x18\x03 \x01(\t\x12\x14\n\x0c\x64isease_code\x18\x04 \x01(\t\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x35\n\x08opinions\x18\x07 \x03(\x0b\x32#.jingban.contracts.v1.ExpertOpinion\x12\x14\n\x0c\x63oncluded_at\x18\x08 \x01(\t\x12\x14\n\x0c\x63oncluded_by\x18\t \x01(\t\"R\n\x14QualificationGranted\x12:\n\rqualification\x18\x01 \x01(\x0b\x32#.jingban.contracts.v1.Qualificationb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!jingban/contracts/v1/events.proto\x12\x14jingban.contracts.v1\x1a!jingban/contracts/v1/common.proto\"\xf5\x01\n\x14\x41pplicationSubmitted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x14\n\x0c\x64isease_code\x18\x04 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x05 \x01(\t\x12\x14\n\x0csubmitted_at\x18\x06 \x01(\t\x12\x34\n\tdocuments\x18\x07 \x03(\x0b\x32!.jingban.contracts.v1.DocumentRef\x12\x0f\n\x07program\x18\x08 \x01(\t\x12\x19\n\x11treating_hospital\x18\t \x01(\t\"\x7f\n\x1d\x41pplicationDocumentsRequested\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0f\n\x07missing\x18\x03 \x03(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x14\n\x0crequested_at\x18\x05 \x01(\t\"\xa2\x02\n\x14\x41pplicationCompleted\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x14\n\x0c\x64isease_code\x18\x04 \x01(\t\x12\x0f\n\x07program\x18\x05 \x01(\t\x12\x19\n\x11treating_hospital\x18\x06 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x07 \x01(\t\x12\x14\n\x0c\x63ompleted_on\x18\x08 \x01(\t\x12\x0e\n\x06psn_no\x18\t \x01(\t\x12\x16\n\x0einsuplc_admdvs\x18\n \x01(\t\x12\x34\n\tdocuments\x18\x0b \x03(\x0b\x32!.jingban.contracts.v1.DocumentRef\"e\n\x13\x41pplicationRejected\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x13\n\x0brejected_at\x18\x04 \x01(\t\"z\n\x0e\x43omplaintFiled\x12\x14\n\x0c\x63omplaint_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x10\n\x08\x66iled_at\x18\x05 \x01(\t\x12\x0e\n\x06\x64ue_on\x18\x06 \x01(\t\"v\n\x11\x43omplaintResolved\x12\x14\n\x0c\x63omplaint_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x12\n\nresolution\x18\x03 \x01(\t\x12\x13\n\x0bresolved_at\x18\x04 \x01(\t\x12\x0f\n\x07overdue\x18\x05 \x01(\x08\"\xad\x01\n\x0f\x45xpertsAssigned\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x11\n\tperson_id\x18\x03 \x01(\t\x12\x12\n\nexpert_ids\x18\x04 \x03(\t\x12\x11\n\tdraw_seed\x18\x05 \x01(\t\x12\x12\n\ncandidates\x18\x06 \x03(\t\x12\x13\n\x0b\x61ssigned_at\x18\x07 \x01(\t\x12\x0e\n\x06\x64ue_on\x18\x08 \x01(\t\"\xfb\x01\n\x12\x41ppraisalConcluded\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x11\n\tperson_id\x18\x03 \x01(\t\x12\x14\n\x0c\x64isease_code\x18\x04 \x01(\t\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x35\n\x08opinions\x18\x07 \x03(\x0b\x32#.jingban.contracts.v1.ExpertOpinion\x12\x14\n\x0c\x63oncluded_at\x18\x08 \x01(\t\x12\x14\n\x0c\x63oncluded_by\x18\t \x01(\t\x12\x0f\n\x07overdue\x18\n \x01(\x08\"R\n\x14QualificationGranted\x12:\n\rqualification\x18\x01 \x01(\x0b\x32#.jingban.contracts.v1.Qualification\"y\n\x12QualificationFiled\x12:\n\rqualification\x18\x01 \x01(\x0b\x32#.jingban.contracts.v1.Qualification\x12\x15\n\rfiling_serial\x18\x02 \x01(\t\x12\x10\n\x08\x66iled_at\x18\x03 \x01(\t\"v\n\x14QualificationRevoked\x12:\n\rqualification\x18\x01 \x01(\x0b\x32#.jingban.contracts.v1.Qualification\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrevoked_on\x18\x03 \x01(\t\"d\n\x16QualificationReviewDue\x12:\n\rqualification\x18\x01 \x01(\x0b\x32#.jingban.contracts.v1.Qualification\x12\x0e\n\x06\x64ue_on\x18\x02 \x01(\t\"C\n\x0fPolicyPublished\x12\x30\n\x05table\x18\x01 \x01(\x0b\x32!.jingban.contracts.v1.PolicyTable\"\xac\x01\n\x0f\x42\x65nefitsSettled\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x18\n\x10institution_code\x18\x02 \x01(\t\x12\r\n\x05month\x18\x03 \x01(\t\x12\x0f\n\x07\x63laimed\x18\x04 \x01(\t\x12\x0f\n\x07payable\x18\x05 \x01(\t\x12\r\n\x05lines\x18\x06 \x01(\x05\x12\x16\n\x0epolicy_version\x18\x07 \x01(\t\x12\x14\n\x0cstatement_id\x18\x08 \x01(\t\"\xaa\x01\n\x0fStatementClosed\x12\x14\n\x0cstatement_id\x18\x01 \x01(\t\x12\x18\n\x10institution_code\x18\x02 \x01(\t\x12\r\n\x05month\x18\x03 \x01(\t\x12\x0f\n\x07\x63laimed\x18\x04 \x01(\t\x12\x0f\n\x07payable\x18\x05 \x01(\t\x12\r\n\x05lines\x18\x06 \x01(\x05\x12\x0f\n\x07persons\x18\x07 \x01(\x05\x12\x16\n\x0epolicy_version\x18\x08 \x01(\t\"v\n\x13StatementReconciled\x12\x14\n\x0cstatement_id\x18\x01 \x01(\t\x12\x18\n\x10institution_code\x18\x02 \x01(\t\x12\r\n\x05month\x18\x03 \x01(\t\x12\x10\n\x08\x62\x61lanced\x18\x04 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\"\x85\x01\n\rPaymentIssued\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12\x14\n\x0cstatement_id\x18\x02 \x01(\t\x12\x18\n\x10institution_code\x18\x03 \x01(\t\x12\r\n\x05month\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\t\x12\x11\n\tissued_at\x18\x06 \x01(\t\"|\n\rFindingRaised\x12\x12\n\nfinding_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\t\x12\x11\n\traised_at\x18\x06 \x01(\t\"i\n\rWarningIssued\x12\x12\n\nwarning_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0e\n\x06\x64ue_on\x18\x04 \x01(\t\x12\x11\n\tissued_at\x18\x05 \x01(\t\"w\n\x0eReportProduced\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x0e\n\x06\x64ue_on\x18\x04 \x01(\t\x12\x13\n\x0bproduced_at\x18\x05 \x01(\t\x12\x0f\n\x07overdue\x18\x06 \x01(\x08\"z\n\rHandoverReady\x12\x11\n\texport_id\x18\x01 \x01(\t\x12\x0f\n\x07program\x18\x02 \x01(\t\x12\x0f\n\x07persons\x18\x03 \x01(\x05\x12\x0f\n\x07\x65ntries\x18\x04 \x01(\x05\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12\x13\n\x0bproduced_at\x18\x06 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,9 +33,45 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jingban.contracts.v1.events
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_APPLICATIONSUBMITTED']._serialized_start=95
-  _globals['_APPLICATIONSUBMITTED']._serialized_end=313
-  _globals['_APPRAISALCONCLUDED']._serialized_start=316
-  _globals['_APPRAISALCONCLUDED']._serialized_end=550
-  _globals['_QUALIFICATIONGRANTED']._serialized_start=552
-  _globals['_QUALIFICATIONGRANTED']._serialized_end=634
+  _globals['_APPLICATIONSUBMITTED']._serialized_end=340
+  _globals['_APPLICATIONDOCUMENTSREQUESTED']._serialized_start=342
+  _globals['_APPLICATIONDOCUMENTSREQUESTED']._serialized_end=469
+  _globals['_APPLICATIONCOMPLETED']._serialized_start=472
+  _globals['_APPLICATIONCOMPLETED']._serialized_end=762
+  _globals['_APPLICATIONREJECTED']._serialized_start=764
+  _globals['_APPLICATIONREJECTED']._serialized_end=865
+  _globals['_COMPLAINTFILED']._serialized_start=867
+  _globals['_COMPLAINTFILED']._serialized_end=989
+  _globals['_COMPLAINTRESOLVED']._serialized_start=991
+  _globals['_COMPLAINTRESOLVED']._serialized_end=1109
+  _globals['_EXPERTSASSIGNED']._serialized_start=1112
+  _globals['_EXPERTSASSIGNED']._serialized_end=1285
+  _globals['_APPRAISALCONCLUDED']._serialized_start=1288
+  _globals['_APPRAISALCONCLUDED']._serialized_end=1539
+  _globals['_QUALIFICATIONGRANTED']._serialized_start=1541
+  _globals['_QUALIFICATIONGRANTED']._serialized_end=1623
+  _globals['_QUALIFICATIONFILED']._serialized_start=1625
+  _globals['_QUALIFICATIONFILED']._serialized_end=1746
+  _globals['_QUALIFICATIONREVOKED']._serialized_start=1748
+  _globals['_QUALIFICATIONREVOKED']._serialized_end=1866
+  _globals['_QUALIFICATIONREVIEWDUE']._serialized_start=1868
+  _globals['_QUALIFICATIONREVIEWDUE']._serialized_end=1968
+  _globals['_POLICYPUBLISHED']._serialized_start=1970
+  _globals['_POLICYPUBLISHED']._serialized_end=2037
+  _globals['_BENEFITSSETTLED']._serialized_start=2040
+  _globals['_BENEFITSSETTLED']._serialized_end=2212
+  _globals['_STATEMENTCLOSED']._serialized_start=2215
+  _globals['_STATEMENTCLOSED']._serialized_end=2385
+  _globals['_STATEMENTRECONCILED']._serialized_start=2387
+  _globals['_STATEMENTRECONCILED']._serialized_end=2505
+  _globals['_PAYMENTISSUED']._serialized_start=2508
+  _globals['_PAYMENTISSUED']._serialized_end=2641
+  _globals['_FINDINGRAISED']._serialized_start=2643
+  _globals['_FINDINGRAISED']._serialized_end=2767
+  _globals['_WARNINGISSUED']._serialized_start=2769
+  _globals['_WARNINGISSUED']._serialized_end=2874
+  _globals['_REPORTPRODUCED']._serialized_start=2876
+  _globals['_REPORTPRODUCED']._serialized_end=2995
+  _globals['_HANDOVERREADY']._serialized_start=2997
+  _globals['_HANDOVERREADY']._serialized_end=3119
 # @@protoc_insertion_point(module_scope)

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ApplicationSubmitted(_message.Message):
-    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "channel", "submitted_at", "documents", "program")
+    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "channel", "submitted_at", "documents", "program", "treating_hospital")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -17,6 +17,7 @@ class ApplicationSubmitted(_message.Message):
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    TREATING_HOSPITAL_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     person_id: str
     person_name: str
@@ -25,10 +26,113 @@ class ApplicationSubmitted(_message.Message):
     submitted_at: str
     documents: _containers.RepeatedCompositeFieldContainer[_common_pb2.DocumentRef]
     program: str
-    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., channel: _Optional[str] = ..., submitted_at: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., program: _Optional[str] = ...) -> None: ...
+    treating_hospital: str
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., channel: _Optional[str] = ..., submitted_at: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., program: _Optional[str] = ..., treating_hospital: _Optional[str] = ...) -> None: ...
+
+class ApplicationDocumentsRequested(_message.Message):
+    __slots__ = ("application_id", "person_id", "missing", "note", "requested_at")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    person_id: str
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    note: str
+    requested_at: str
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., missing: _Optional[_Iterable[str]] = ..., note: _Optional[str] = ..., requested_at: _Optional[str] = ...) -> None: ...
+
+class ApplicationCompleted(_message.Message):
+    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "program", "treating_hospital", "completed_at", "completed_on", "psn_no", "insuplc_admdvs", "documents")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_CODE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    TREATING_HOSPITAL_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_ON_FIELD_NUMBER: _ClassVar[int]
+    PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    INSUPLC_ADMDVS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    person_id: str
+    person_name: str
+    disease_code: str
+    program: str
+    treating_hospital: str
+    completed_at: str
+    completed_on: str
+    psn_no: str
+    insuplc_admdvs: str
+    documents: _containers.RepeatedCompositeFieldContainer[_common_pb2.DocumentRef]
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., program: _Optional[str] = ..., treating_hospital: _Optional[str] = ..., completed_at: _Optional[str] = ..., completed_on: _Optional[str] = ..., psn_no: _Optional[str] = ..., insuplc_admdvs: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ...) -> None: ...
+
+class ApplicationRejected(_message.Message):
+    __slots__ = ("application_id", "person_id", "reason", "rejected_at")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    person_id: str
+    reason: str
+    rejected_at: str
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[str] = ...) -> None: ...
+
+class ComplaintFiled(_message.Message):
+    __slots__ = ("complaint_id", "person_id", "kind", "subject", "filed_at", "due_on")
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    complaint_id: str
+    person_id: str
+    kind: str
+    subject: str
+    filed_at: str
+    due_on: str
+    def __init__(self, complaint_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., subject: _Optional[str] = ..., filed_at: _Optional[str] = ..., due_on: _Optional[str] = ...) -> None: ...
+
+class ComplaintResolved(_message.Message):
+    __slots__ = ("complaint_id", "person_id", "resolution", "resolved_at", "overdue")
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    complaint_id: str
+    person_id: str
+    resolution: str
+    resolved_at: str
+    overdue: bool
+    def __init__(self, complaint_id: _Optional[str] = ..., person_id: _Optional[str] = ..., resolution: _Optional[str] = ..., resolved_at: _Optional[str] = ..., overdue: _Optional[bool] = ...) -> None: ...
+
+class ExpertsAssigned(_message.Message):
+    __slots__ = ("case_id", "application_id", "person_id", "expert_ids", "draw_seed", "candidates", "assigned_at", "due_on")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPERT_IDS_FIELD_NUMBER: _ClassVar[int]
+    DRAW_SEED_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    application_id: str
+    person_id: str
+    expert_ids: _containers.RepeatedScalarFieldContainer[str]
+    draw_seed: str
+    candidates: _containers.RepeatedScalarFieldContainer[str]
+    assigned_at: str
+    due_on: str
+    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., expert_ids: _Optional[_Iterable[str]] = ..., draw_seed: _Optional[str] = ..., candidates: _Optional[_Iterable[str]] = ..., assigned_at: _Optional[str] = ..., due_on: _Optional[str] = ...) -> None: ...
 
 class AppraisalConcluded(_message.Message):
-    __slots__ = ("case_id", "application_id", "person_id", "disease_code", "outcome", "reason", "opinions", "concluded_at", "concluded_by")
+    __slots__ = ("case_id", "application_id", "person_id", "disease_code", "outcome", "reason", "opinions", "concluded_at", "concluded_by", "overdue")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +142,7 @@ class AppraisalConcluded(_message.Message):
     OPINIONS_FIELD_NUMBER: _ClassVar[int]
     CONCLUDED_AT_FIELD_NUMBER: _ClassVar[int]
     CONCLUDED_BY_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     application_id: str
     person_id: str
@@ -47,10 +152,177 @@ class AppraisalConcluded(_message.Message):
     opinions: _containers.RepeatedCompositeFieldContainer[_common_pb2.ExpertOpinion]
     concluded_at: str
     concluded_by: str
-    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., opinions: _Optional[_Iterable[_Union[_common_pb2.ExpertOpinion, _Mapping]]] = ..., concluded_at: _Optional[str] = ..., concluded_by: _Optional[str] = ...) -> None: ...
+    overdue: bool
+    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., opinions: _Optional[_Iterable[_Union[_common_pb2.ExpertOpinion, _Mapping]]] = ..., concluded_at: _Optional[str] = ..., concluded_by: _Optional[str] = ..., overdue: _Optional[bool] = ...) -> None: ...
 
 class QualificationGranted(_message.Message):
     __slots__ = ("qualification",)
     QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
     qualification: _common_pb2.Qualification
     def __init__(self, qualification: _Optional[_Union[_common_pb2.Qualification, _Mapping]] = ...) -> None: ...
+
+class QualificationFiled(_message.Message):
+    __slots__ = ("qualification", "filing_serial", "filed_at")
+    QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
+    FILING_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    qualification: _common_pb2.Qualification
+    filing_serial: str
+    filed_at: str
+    def __init__(self, qualification: _Optional[_Union[_common_pb2.Qualification, _Mapping]] = ..., filing_serial: _Optional[str] = ..., filed_at: _Optional[str] = ...) -> None: ...
+
+class QualificationRevoked(_message.Message):
+    __slots__ = ("qualification", "reason", "revoked_on")
+    QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_ON_FIELD_NUMBER: _ClassVar[int]
+    qualification: _common_pb2.Qualification
+    reason: str
+    revoked_on: str
+    def __init__(self, qualification: _Optional[_Union[_common_pb2.Qualification, _Mapping]] = ..., reason: _Optional[str] = ..., revoked_on: _Optional[str] = ...) -> None: ...
+
+class QualificationReviewDue(_message.Message):
+    __slots__ = ("qualification", "due_on")
+    QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    qualification: _common_pb2.Qualification
+    due_on: str
+    def __init__(self, qualification: _Optional[_Union[_common_pb2.Qualification, _Mapping]] = ..., due_on: _Optional[str] = ...) -> None: ...
+
+class PolicyPublished(_message.Message):
+    __slots__ = ("table",)
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    table: _common_pb2.PolicyTable
+    def __init__(self, table: _Optional[_Union[_common_pb2.PolicyTable, _Mapping]] = ...) -> None: ...
+
+class BenefitsSettled(_message.Message):
+    __slots__ = ("person_id", "institution_code", "month", "claimed", "payable", "lines", "policy_version", "statement_id")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_CODE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    PAYABLE_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    institution_code: str
+    month: str
+    claimed: str
+    payable: str
+    lines: int
+    policy_version: str
+    statement_id: str
+    def __init__(self, person_id: _Optional[str] = ..., institution_code: _Optional[str] = ..., month: _Optional[str] = ..., claimed: _Optional[str] = ..., payable: _Optional[str] = ..., lines: _Optional[int] = ..., policy_version: _Optional[str] = ..., statement_id: _Optional[str] = ...) -> None: ...
+
+class StatementClosed(_message.Message):
+    __slots__ = ("statement_id", "institution_code", "month", "claimed", "payable", "lines", "persons", "policy_version")
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_CODE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    PAYABLE_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    institution_code: str
+    month: str
+    claimed: str
+    payable: str
+    lines: int
+    persons: int
+    policy_version: str
+    def __init__(self, statement_id: _Optional[str] = ..., institution_code: _Optional[str] = ..., month: _Optional[str] = ..., claimed: _Optional[str] = ..., payable: _Optional[str] = ..., lines: _Optional[int] = ..., persons: _Optional[int] = ..., policy_version: _Optional[str] = ...) -> None: ...
+
+class StatementReconciled(_message.Message):
+    __slots__ = ("statement_id", "institution_code", "month", "balanced", "detail")
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_CODE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    BALANCED_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    institution_code: str
+    month: str
+    balanced: bool
+    detail: str
+    def __init__(self, statement_id: _Optional[str] = ..., institution_code: _Optional[str] = ..., month: _Optional[str] = ..., balanced: _Optional[bool] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class PaymentIssued(_message.Message):
+    __slots__ = ("payment_id", "statement_id", "institution_code", "month", "amount", "issued_at")
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_CODE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    payment_id: str
+    statement_id: str
+    institution_code: str
+    month: str
+    amount: str
+    issued_at: str
+    def __init__(self, payment_id: _Optional[str] = ..., statement_id: _Optional[str] = ..., institution_code: _Optional[str] = ..., month: _Optional[str] = ..., amount: _Optional[str] = ..., issued_at: _Optional[str] = ...) -> None: ...
+
+class FindingRaised(_message.Message):
+    __slots__ = ("finding_id", "person_id", "kind", "description", "amount", "raised_at")
+    FINDING_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    finding_id: str
+    person_id: str
+    kind: str
+    description: str
+    amount: str
+    raised_at: str
+    def __init__(self, finding_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., amount: _Optional[str] = ..., raised_at: _Optional[str] = ...) -> None: ...
+
+class WarningIssued(_message.Message):
+    __slots__ = ("warning_id", "kind", "description", "due_on", "issued_at")
+    WARNING_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    warning_id: str
+    kind: str
+    description: str
+    due_on: str
+    issued_at: str
+    def __init__(self, warning_id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., due_on: _Optional[str] = ..., issued_at: _Optional[str] = ...) -> None: ...
+
+class ReportProduced(_message.Message):
+    __slots__ = ("report_id", "kind", "period", "due_on", "produced_at", "overdue")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    PRODUCED_AT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    kind: str
+    period: str
+    due_on: str
+    produced_at: str
+    overdue: bool
+    def __init__(self, report_id: _Optional[str] = ..., kind: _Optional[str] = ..., period: _Optional[str] = ..., due_on: _Optional[str] = ..., produced_at: _Optional[str] = ..., overdue: _Optional[bool] = ...) -> None: ...
+
+class HandoverReady(_message.Message):
+    __slots__ = ("export_id", "program", "persons", "entries", "sha256", "produced_at")
+    EXPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    PRODUCED_AT_FIELD_NUMBER: _ClassVar[int]
+    export_id: str
+    program: str
+    persons: int
+    entries: int
+    sha256: str
+    produced_at: str
+    def __init__(self, export_id: _Optional[str] = ..., program: _Optional[str] = ..., persons: _Optional[int] = ..., entries: _Optional[int] = ..., sha256: _Optional[str] = ..., produced_at: _Optional[str] = ...) -> None: ...

@@ -22,21 +22,32 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from jingban.contracts.v1 import common_pb2 as jingban_dot_contracts_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%jingban/contracts/v1/settlement.proto\x12\x14jingban.contracts.v1\"9\n\x16GetAccumulatorsRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"g\n\x0c\x41\x63\x63umulators\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x36\n\x08\x61\x63\x63ounts\x18\x03 \x03(\x0b\x32$.jingban.contracts.v1.BenefitAccount\"i\n\x0e\x42\x65nefitAccount\x12\x14\n\x0c\x64isease_code\x18\x01 \x01(\t\x12\x15\n\rbenefit_start\x18\x02 \x01(\t\x12\x10\n\x08paid_fen\x18\x03 \x01(\x03\x12\x18\n\x10qualification_id\x18\x04 \x01(\t2x\n\x11SettlementService\x12\x63\n\x0fGetAccumulators\x12,.jingban.contracts.v1.GetAccumulatorsRequest\x1a\".jingban.contracts.v1.Accumulatorsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%jingban/contracts/v1/settlement.proto\x12\x14jingban.contracts.v1\x1a!jingban/contracts/v1/common.proto\"9\n\x16GetAccumulatorsRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"\xa0\x01\n\x0c\x41\x63\x63umulators\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x36\n\x08\x61\x63\x63ounts\x18\x03 \x03(\x0b\x32$.jingban.contracts.v1.BenefitAccount\x12\x10\n\x08year_cap\x18\x04 \x01(\t\x12\x0c\n\x04paid\x18\x05 \x01(\t\x12\x17\n\x0f\x64\x65\x64uctible_used\x18\x06 \x01(\t\"i\n\x0e\x42\x65nefitAccount\x12\x14\n\x0c\x64isease_code\x18\x01 \x01(\t\x12\x15\n\rbenefit_start\x18\x02 \x01(\t\x12\x10\n\x08paid_fen\x18\x03 \x01(\x03\x12\x18\n\x10qualification_id\x18\x04 \x01(\t\"4\n\x10GetPolicyRequest\x12\x0f\n\x07program\x18\x01 \x01(\t\x12\x0f\n\x07on_date\x18\x02 \x01(\t\"e\n\tClaimLine\x12\x0f\n\x07\x64isease\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\x12\x0f\n\x07\x63overed\x18\x03 \x01(\x08\x12\x11\n\titem_code\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"\xa1\x01\n\x11\x41\x64judicateRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x10\n\x08\x63laim_id\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\x18\n\x10institution_code\x18\x04 \x01(\t\x12.\n\x05lines\x18\x05 \x03(\x0b\x32\x1f.jingban.contracts.v1.ClaimLine\x12\x0f\n\x07program\x18\x06 \x01(\t\".\n\nLineResult\x12\x0f\n\x07payable\x18\x01 \x01(\t\x12\x0f\n\x07reasons\x18\x02 \x03(\t\"\x90\x01\n\x0c\x41\x64judication\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x0f\n\x07payable\x18\x02 \x01(\t\x12\x14\n\x0cpatient_pays\x18\x03 \x01(\t\x12/\n\x05lines\x18\x04 \x03(\x0b\x32 .jingban.contracts.v1.LineResult\x12\x16\n\x0epolicy_version\x18\x05 \x01(\t2\xab\x02\n\x11SettlementService\x12\x63\n\x0fGetAccumulators\x12,.jingban.contracts.v1.GetAccumulatorsRequest\x1a\".jingban.contracts.v1.Accumulators\x12V\n\tGetPolicy\x12&.jingban.contracts.v1.GetPolicyRequest\x1a!.jingban.contracts.v1.PolicyTable\x12Y\n\nAdjudicate\x12\'.jingban.contracts.v1.AdjudicateRequest\x1a\".jingban.contracts.v1.Adjudicationb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jingban.contracts.v1.settlement_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETACCUMULATORSREQUEST']._serialized_start=63
-  _globals['_GETACCUMULATORSREQUEST']._serialized_end=120
-  _globals['_ACCUMULATORS']._serialized_start=122
-  _globals['_ACCUMULATORS']._serialized_end=225
-  _globals['_BENEFITACCOUNT']._serialized_start=227
-  _globals['_BENEFITACCOUNT']._serialized_end=332
-  _globals['_SETTLEMENTSERVICE']._serialized_start=334
-  _globals['_SETTLEMENTSERVICE']._serialized_end=454
+  _globals['_GETACCUMULATORSREQUEST']._serialized_start=98
+  _globals['_GETACCUMULATORSREQUEST']._serialized_end=155
+  _globals['_ACCUMULATORS']._serialized_start=158
+  _globals['_ACCUMULATORS']._serialized_end=318
+  _globals['_BENEFITACCOUNT']._serialized_start=320
+  _globals['_BENEFITACCOUNT']._serialized_end=425
+  _globals['_GETPOLICYREQUEST']._serialized_start=427
+  _globals['_GETPOLICYREQUEST']._serialized_end=479
+  _globals['_CLAIMLINE']._serialized_start=481
+  _globals['_CLAIMLINE']._serialized_end=582
+  _globals['_ADJUDICATEREQUEST']._serialized_start=585
+  _globals['_ADJUDICATEREQUEST']._serialized_end=746
+  _globals['_LINERESULT']._serialized_start=748
+  _globals['_LINERESULT']._serialized_end=794
+  _globals['_ADJUDICATION']._serialized_start=797
+  _globals['_ADJUDICATION']._serialized_end=941
+  _globals['_SETTLEMENTSERVICE']._serialized_start=944
+  _globals['_SETTLEMENTSERVICE']._serialized_end=1243
 # @@protoc_insertion_point(module_scope)

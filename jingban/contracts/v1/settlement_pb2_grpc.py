@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from jingban.contracts.v1 import common_pb2 as jingban_dot_contracts_dot_v1_dot_common__pb2
 from jingban.contracts.v1 import settlement_pb2 as jingban_dot_contracts_dot_v1_dot_settlement__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -26,7 +27,8 @@ if _version_not_supported:
 
 
 class SettlementServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Questions other services ask settlement. Amounts are decimal yuan strings.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -39,13 +41,38 @@ class SettlementServiceStub:
                 request_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.SerializeToString,
                 response_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Accumulators.FromString,
                 _registered_method=True)
+        self.GetPolicy = channel.unary_unary(
+                '/jingban.contracts.v1.SettlementService/GetPolicy',
+                request_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
+                response_deserializer=jingban_dot_contracts_dot_v1_dot_common__pb2.PolicyTable.FromString,
+                _registered_method=True)
+        self.Adjudicate = channel.unary_unary(
+                '/jingban.contracts.v1.SettlementService/Adjudicate',
+                request_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.SerializeToString,
+                response_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Adjudication.FromString,
+                _registered_method=True)
 
 
 class SettlementServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Questions other services ask settlement. Amounts are decimal yuan strings.
+    """
 
     def GetAccumulators(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPolicy(self, request, context):
+        """The policy table in force for a program on a date (settlement owns policies).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Adjudicate(self, request, context):
+        """Real-time settlement of one visit (即时结算): the patient pays only their share.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -58,6 +85,16 @@ def add_SettlementServiceServicer_to_server(servicer, server):
                     request_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.FromString,
                     response_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Accumulators.SerializeToString,
             ),
+            'GetPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPolicy,
+                    request_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.FromString,
+                    response_serializer=jingban_dot_contracts_dot_v1_dot_common__pb2.PolicyTable.SerializeToString,
+            ),
+            'Adjudicate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Adjudicate,
+                    request_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.FromString,
+                    response_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Adjudication.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'jingban.contracts.v1.SettlementService', rpc_method_handlers)
@@ -67,7 +104,8 @@ def add_SettlementServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SettlementService:
-    """Missing associated documentation comment in .proto file."""
+    """Questions other services ask settlement. Amounts are decimal yuan strings.
+    """
 
     @staticmethod
     def GetAccumulators(request,
@@ -86,6 +124,60 @@ class SettlementService:
             '/jingban.contracts.v1.SettlementService/GetAccumulators',
             jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.SerializeToString,
             jingban_dot_contracts_dot_v1_dot_settlement__pb2.Accumulators.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jingban.contracts.v1.SettlementService/GetPolicy',
+            jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
+            jingban_dot_contracts_dot_v1_dot_common__pb2.PolicyTable.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Adjudicate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jingban.contracts.v1.SettlementService/Adjudicate',
+            jingban_dot_contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.SerializeToString,
+            jingban_dot_contracts_dot_v1_dot_settlement__pb2.Adjudication.FromString,
             options,
             channel_credentials,
             insecure,
