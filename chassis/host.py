@@ -49,6 +49,8 @@ class ServiceParts:
     grpc_service_names: list[str] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     on_start: Callable[[], Awaitable[None]] | None = None
+    # Long-running loops of the service (e.g. a filing worker), started after the doors and cancelled on stop.
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class ServiceHost:
                 self._tasks[-1].result()  # surfaces bind errors
 
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{name}-relay"))
+        for loop_fn in parts.background:
+            self._tasks.append(asyncio.create_task(loop_fn(), name=f"{name}-{loop_fn.__name__}"))
         if parts.subscriptions:
             self.consumer = EventConsumer(name, self.bus, self.store, self.settings.tenants, parts.subscriptions,
                                           self.settings.topic_prefix)
@@ -120,8 +124,13 @@ class ServiceHost:
         if self._grpc:
             await self._grpc.stop(grace=2)
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, 10)
+            if task.get_name().endswith(("-http", "-relay", "-consumer")):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, 10)
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         await self.peers.close()
 
 

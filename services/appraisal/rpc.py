@@ -10,6 +10,8 @@ from chassis.rpc import caller
 from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc, common_pb2
 from services.appraisal.store import AppraisalStore
 
+QUAL_FIELDS = {f.name for f in common_pb2.Qualification.DESCRIPTOR.fields}
+
 
 class AppraisalRpc(appraisal_pb2_grpc.AppraisalServiceServicer):
     def __init__(self, ctx: ServiceContext) -> None:
@@ -20,4 +22,5 @@ class AppraisalRpc(appraisal_pb2_grpc.AppraisalServiceServicer):
         if not request.person_id:
             raise InvalidInput("person_id is required", "person_id")
         quals = await AppraisalStore(self._ctx.db(caller().tenant)).qualifications(request.person_id)
-        return appraisal_pb2.QualificationList(qualifications=[common_pb2.Qualification(**q) for q in quals])
+        return appraisal_pb2.QualificationList(qualifications=[
+            common_pb2.Qualification(**{k: v for k, v in q.items() if k in QUAL_FIELDS}) for q in quals])

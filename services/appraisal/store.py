@@ -1,15 +1,17 @@
-"""appraisal's own collections, one database per tenant: `cases` (each carrying its pending events
-and, once granted, its qualification)."""
+"""appraisal's own collections, one database per tenant: `experts` (the pool) and `cases` (each
+carrying its draw, opinions, conclusion, its qualification with filing status, and its pending events)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from chassis.outbox import push_events
+from chassis.outbox import push_events, with_events
 
 CASES = "cases"
+EXPERTS = "experts"
 
 
 class AppraisalStore:
@@ -17,15 +19,28 @@ class AppraisalStore:
         self._db = db
 
     async def ensure_indexes(self) -> None:
-        await self._db[CASES].create_index("status")
-        await self._db[CASES].create_index("person_id")
-        await self._db[CASES].create_index("_outbox_pending")
+        for field in ("status", "person_id", "_outbox_pending", "filing_status", "qualification_id", "review_due"):
+            await self._db[CASES].create_index(field)
+        await self._db[EXPERTS].create_index("specialty")
 
-    async def open_case(self, case: dict[str, Any]) -> bool:
-        """Idempotent: a redelivered application.submitted finds its case already open.
+    # experts -----------------------------------------------------------------------------------------
+    async def upsert_experts(self, experts: list[dict[str, Any]]) -> int:
+        if not experts:
+            return 0
+        ops = [UpdateOne({"_id": e["_id"]}, {"$set": e}, upsert=True) for e in experts]
+        await self._db[EXPERTS].bulk_write(ops, ordered=False)
+        return len(ops)
+
+    async def experts(self, specialty: str | None = None) -> list[dict[str, Any]]:
+        query = {"specialty": specialty} if specialty else {}
+        return await self._db[EXPERTS].find(query).sort("_id", 1).to_list(None)
+
+    # cases -------------------------------------------------------------------------------------------
+    async def open_case(self, case: dict[str, Any], events: list[dict[str, Any]]) -> bool:
+        """Idempotent: a redelivered application.completed finds its case already open.
         (insert, not an upsert with $setOnInsert: FerretDB 1.24 drops empty arrays from the latter.)"""
         try:
-            await self._db[CASES].insert_one(case)
+            await self._db[CASES].insert_one(with_events(case, events))
         except DuplicateKeyError:
             return False
         return True
@@ -33,26 +48,21 @@ class AppraisalStore:
     async def case(self, case_id: str) -> dict[str, Any] | None:
         return await self._db[CASES].find_one({"_id": case_id}, {"_outbox": 0})
 
-    async def cases(self, status: str | None, limit: int) -> list[dict[str, Any]]:
-        query = {"status": status} if status else {}
+    async def case_of_qualification(self, qualification_id: str) -> dict[str, Any] | None:
+        return await self._db[CASES].find_one({"qualification_id": qualification_id}, {"_outbox": 0})
+
+    async def cases(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         return await self._db[CASES].find(query, {"_outbox": 0}).sort("opened_at", 1).to_list(limit)
 
-    async def add_opinion(self, case_id: str, opinion: dict[str, Any]) -> bool:
-        # The guard on status and on the expert makes the check-then-write race-free.
-        result = await self._db[CASES].update_one(
-            {"_id": case_id, "status": "open", "opinion_experts": {"$ne": opinion["expert_id"]}},
-            {"$push": {"opinions": opinion, "opinion_experts": opinion["expert_id"]}},
-        )
-        return result.modified_count == 1
-
-    async def conclude(self, case_id: str, changes: dict[str, Any], events: list[dict[str, Any]]) -> bool:
-        """Conclusion, qualification and their events in one atomic write, only if still open."""
-        result = await self._db[CASES].update_one(
-            {"_id": case_id, "status": "open"}, push_events({"$set": changes}, events)
-        )
+    async def update_case(self, case_id: str, guard: dict[str, Any], update: dict[str, Any],
+                          events: list[dict[str, Any]] | None = None) -> bool:
+        """One atomic write of the case and its events, only if `guard` still holds."""
+        if events:
+            update = push_events(update, events)
+        result = await self._db[CASES].update_one({"_id": case_id, **guard}, update)
         return result.modified_count == 1
 
     async def qualifications(self, person_id: str) -> list[dict[str, Any]]:
-        docs = await self._db[CASES].find({"person_id": person_id, "status": "concluded"},
+        docs = await self._db[CASES].find({"person_id": person_id, "qualification_id": {"$exists": True}},
                                           {"qualification": 1}).to_list(None)
         return [d["qualification"] for d in docs if d.get("qualification")]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc
-from services.intake import api, rpc
-from services.intake.store import APPLICATIONS, IntakeStore
+from services.intake import api, handlers, rpc
+from services.intake.store import APPLICATIONS, COMPLAINTS, IntakeStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
@@ -22,11 +23,12 @@ def build(ctx: ServiceContext) -> ServiceParts:
         app=app,
         grpc_servicers=[lambda server: intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)],
         grpc_service_names=[intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name],
+        subscriptions=[Subscription(t, handlers.on_appraisal_event(ctx)) for t in handlers.APPRAISAL_EVENTS],
         on_start=on_start,
     )
 
 
-SPEC = ServiceSpec(name="intake", outbox_collections=[APPLICATIONS], build=build)
+SPEC = ServiceSpec(name="intake", outbox_collections=[APPLICATIONS, COMPLAINTS], build=build)
 
 if __name__ == "__main__":
     run_process(SPEC)

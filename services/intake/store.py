@@ -1,14 +1,17 @@
-"""intake's own collections, one database per tenant: `applications` (with their pending events)
-and `documents` (the uploaded bytes)."""
+"""intake's own collections, one database per tenant: `applications` (each carrying its pending
+events and its applicant-visible timeline), `documents` (the uploaded bytes), `complaints`,
+`notifications` (the local notification outbox)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chassis.outbox import with_events
+from chassis.outbox import push_events, with_events
 
 APPLICATIONS = "applications"
 DOCUMENTS = "documents"
+COMPLAINTS = "complaints"
+NOTIFICATIONS = "notifications"
 
 
 class IntakeStore:
@@ -17,8 +20,12 @@ class IntakeStore:
 
     async def ensure_indexes(self) -> None:
         await self._db[APPLICATIONS].create_index("person_id")
+        await self._db[APPLICATIONS].create_index("status")
         await self._db[APPLICATIONS].create_index("_outbox_pending")
         await self._db[DOCUMENTS].create_index("application_id")
+        await self._db[COMPLAINTS].create_index("status")
+        await self._db[COMPLAINTS].create_index("_outbox_pending")
+        await self._db[NOTIFICATIONS].create_index("person_id")
 
     async def add_documents(self, docs: list[dict[str, Any]]) -> None:
         if docs:
@@ -31,5 +38,51 @@ class IntakeStore:
     async def application(self, application_id: str) -> dict[str, Any] | None:
         return await self._db[APPLICATIONS].find_one({"_id": application_id}, {"_outbox": 0})
 
+    async def applications(self, status: str | None, person_id: str | None, limit: int) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {}
+        if status:
+            query["status"] = status
+        if person_id:
+            query["person_id"] = person_id
+        return await self._db[APPLICATIONS].find(query, {"_outbox": 0}).sort("submitted_at", 1).to_list(limit)
+
+    async def transition(self, application_id: str, from_statuses: list[str], changes: dict[str, Any],
+                         timeline: dict[str, str], events: list[dict[str, Any]],
+                         push: dict[str, Any] | None = None) -> bool:
+        """Move an application on, with its timeline entry and events, only from the expected statuses."""
+        update: dict[str, Any] = {"$set": changes, "$push": {"timeline": timeline, **(push or {})}}
+        if events:
+            update = push_events(update, events)
+        result = await self._db[APPLICATIONS].update_one(
+            {"_id": application_id, "status": {"$in": from_statuses}}, update)
+        return result.modified_count == 1
+
+    async def note_on_timeline(self, application_id: str, marker: str, changes: dict[str, Any],
+                               timeline: dict[str, str]) -> bool:
+        """Record an outcome learnt from another service once (the marker guards redelivery)."""
+        result = await self._db[APPLICATIONS].update_one(
+            {"_id": application_id, "seen_events": {"$ne": marker}},
+            {"$set": changes, "$push": {"timeline": timeline, "seen_events": marker}})
+        return result.modified_count == 1
+
     async def document(self, application_id: str, document_id: str) -> dict[str, Any] | None:
         return await self._db[DOCUMENTS].find_one({"_id": document_id, "application_id": application_id})
+
+    async def add_complaint(self, complaint: dict[str, Any], events: list[dict[str, Any]]) -> None:
+        await self._db[COMPLAINTS].insert_one(with_events(complaint, events))
+
+    async def complaint(self, complaint_id: str) -> dict[str, Any] | None:
+        return await self._db[COMPLAINTS].find_one({"_id": complaint_id}, {"_outbox": 0})
+
+    async def complaints(self, status: str | None, limit: int) -> list[dict[str, Any]]:
+        query = {"status": status} if status else {}
+        return await self._db[COMPLAINTS].find(query, {"_outbox": 0}).sort("due_on", 1).to_list(limit)
+
+    async def resolve_complaint(self, complaint_id: str, changes: dict[str, Any], events: list[dict[str, Any]]) -> bool:
+        result = await self._db[COMPLAINTS].update_one({"_id": complaint_id, "status": "open"},
+                                                       push_events({"$set": changes}, events))
+        return result.modified_count == 1
+
+    async def notifications(self, person_id: str | None, limit: int) -> list[dict[str, Any]]:
+        query = {"person_id": person_id} if person_id else {}
+        return await self._db[NOTIFICATIONS].find(query).sort("at", 1).to_list(limit)

@@ -1,17 +1,17 @@
-"""An appraisal case (鉴定案件): opinions by experts, then a conclusion that may grant a qualification."""
+"""An appraisal case (鉴定案件): experts drawn at random (never chosen by a clerk), their opinions, the
+conclusion, and the qualification it grants (资格) with its benefit start and re-review date."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from chassis.errors import Conflict, Forbidden
-
-# Benefits start at once for these (RULES A: malignant tumour outpatient treatment, organ-transplant
-# anti-rejection therapy, dialysis); every other disease starts the month after the grant.
-IMMEDIATE_START_DISEASES = frozenset({"MT", "OT", "DL"})
 
 
 class OpinionIn(BaseModel):
@@ -24,28 +24,87 @@ class ConclusionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def benefit_start(granted_on: date, disease_code: str) -> date:
-    """First day of benefits (待遇享受起始日)."""
-    if disease_code in IMMEDIATE_START_DISEASES:
+class RevocationIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def benefit_start(granted_on: date, start_rule: str) -> date:
+    """First day of benefits: the month after the grant, or at once (tumour, transplant, dialysis)."""
+    if start_rule == "immediate":
         return granted_on
     if granted_on.month == 12:
         return date(granted_on.year + 1, 1, 1)
     return date(granted_on.year, granted_on.month + 1, 1)
 
 
-def check_opinion_allowed(status: str, expert_id: str, opinions: list[dict[str, object]]) -> None:
-    if status != "open":
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (2025-01-31 + 1 → 2025-02-28)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(d, day.day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def review_due(granted_on: date, review_months: int) -> date | None:
+    """Next re-review (复审) date; None where the table sets no period."""
+    return add_months(granted_on, review_months) if review_months > 0 else None
+
+
+def eligible_experts(pool: Sequence[dict[str, Any]], specialty: str, treating_hospital: str,
+                     already: Sequence[str]) -> list[dict[str, Any]]:
+    """Same specialty, never from the applicant's treating hospital, not already on the case."""
+    return sorted((e for e in pool if e["specialty"] == specialty and e.get("active", True)
+                   and (not treating_hospital or e["hospital"] != treating_hospital)
+                   and e["_id"] not in already), key=lambda e: e["_id"])
+
+
+def draw(candidates: Sequence[dict[str, Any]], n: int, seed: str) -> list[str]:
+    """A random draw reproducible from the recorded seed and candidate list (auditable, 防人情鉴定)."""
+    ids = [c["_id"] for c in candidates]
+    if len(ids) < n:
+        raise Conflict(f"only {len(ids)} eligible expert(s) for this case; {n} needed")
+    return random.Random(seed).sample(ids, n)
+
+
+def majority(opinions: Sequence[dict[str, Any]]) -> str | None:
+    """approved / rejected when more than half agree; None on a tie."""
+    votes = Counter("approved" if o["approve"] else "rejected" for o in opinions)
+    for outcome, count in votes.items():
+        if count * 2 > len(opinions):
+            return outcome
+    return None
+
+
+def after_opinion(opinions: Sequence[dict[str, Any]], required: int) -> str:
+    """What the case needs next: `wait` for opinions, `third` expert on disagreement, or `ready`."""
+    if len(opinions) < required:
+        return "wait"
+    return "ready" if majority(opinions) else "third"
+
+
+def check_opinion_allowed(status: str, expert_id: str, assigned: Sequence[str], opinions: Sequence[dict]) -> None:
+    if status not in ("open", "ready"):
         raise Conflict(f"case is {status}; opinions are closed")
+    if expert_id not in assigned:
+        raise Forbidden("only an expert drawn for this case may give an opinion on it")
     if any(o.get("expert_id") == expert_id for o in opinions):
         raise Conflict(f"expert {expert_id} has already given an opinion on this case")
 
 
-def check_conclusion_allowed(status: str, opinions: list[dict[str, object]], concluder: str,
-                             min_opinions: int = 1) -> None:
-    if status != "open":
-        raise Conflict(f"case is {status}; it cannot be concluded again")
-    if len(opinions) < min_opinions:
-        raise Conflict(f"a conclusion needs at least {min_opinions} expert opinion(s); the case has {len(opinions)}")
+def check_conclusion_allowed(status: str, opinions: Sequence[dict[str, Any]], concluder: str, outcome: str,
+                             required: int) -> None:
+    if status == "concluded":
+        raise Conflict("case is concluded; it cannot be concluded again")
+    if status != "ready" or len(opinions) < required:
+        tie = " and a tie: a third expert is drawn" if status == "open" and opinions else ""
+        raise Conflict(f"a conclusion needs {required} expert opinions with a majority; the case has "
+                       f"{len(opinions)}{tie}")
     if any(o.get("expert_id") == concluder for o in opinions):
-        # Whoever gave an opinion may not also sign the conclusion (no self-review).
         raise Forbidden("an expert who gave an opinion cannot conclude the same case")
+    recommended = majority(opinions)
+    if outcome != recommended:
+        raise Conflict(f"the conclusion must follow the experts' majority ({recommended})")

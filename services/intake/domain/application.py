@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chassis.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
 # Document kinds the agency asks for (申请表, 二级以上医院近两年病历, 身份证, 社保卡或银行卡).
 DOCUMENT_KINDS = ("application_form", "medical_record", "id_card", "insurance_card", "other")
@@ -32,6 +32,12 @@ def valid_resident_id(value: str) -> bool:
     return _ID_CHECK[total % 11] == value[17]
 
 
+class AgentIn(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    relation: str = Field(min_length=1, max_length=20)
+    phone: str = Field(pattern=r"^1\d{10}$")
+
+
 class ApplicationIn(BaseModel):
     """What an applicant, a window clerk or an agent files."""
 
@@ -41,6 +47,8 @@ class ApplicationIn(BaseModel):
     channel: Literal["online", "window", "agent"] = "online"
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
     program: str = Field(default="hz-chronic", pattern=r"^[a-z0-9-]{2,40}$")
+    treating_hospital: str = Field(default="", max_length=40, description="code of the diagnosing hospital")
+    agent: AgentIn | None = Field(default=None, description="who files for the applicant (代办)")
 
     @field_validator("person_id")
     @classmethod
@@ -82,3 +90,53 @@ def sniff_matches(content_type: str, head: bytes) -> bool:
     if content_type == "image/jpeg":
         return head.startswith(b"\xff\xd8\xff")
     return False
+
+
+# The applicant-visible life of an application (申请状态).
+STATUS_LABELS = {
+    "submitted": "已提交 submitted, awaiting preliminary review",
+    "documents_missing": "待补充材料 documents missing",
+    "complete": "受理完成 complete, appraisal being organised",
+    "in_appraisal": "鉴定中 experts appointed",
+    "approved": "鉴定通过 approved",
+    "not_approved": "鉴定未通过 not approved",
+    "filed": "已备案 filed with the provincial platform",
+    "rejected": "不予受理 rejected",
+    "revoked": "已撤销 revoked",
+}
+REVIEWABLE = frozenset({"submitted"})
+
+
+class ReviewIn(BaseModel):
+    """Preliminary review (初审) by a clerk."""
+
+    decision: Literal["complete", "missing", "reject"]
+    missing: list[str] = Field(default_factory=list, description="document kinds the applicant must add")
+    note: str = Field(default="", max_length=1000)
+
+    @field_validator("missing")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        unknown = [k for k in v if k not in DOCUMENT_KINDS]
+        if unknown:
+            raise ValueError(f"unknown document kinds {unknown}; expected from {list(DOCUMENT_KINDS)}")
+        return v
+
+
+def missing_documents(required: list[str] | tuple[str, ...], provided: list[str]) -> list[str]:
+    """The disease's checklist (材料清单) minus what the applicant has provided."""
+    have = set(provided)
+    return [k for k in required if k not in have]
+
+
+def check_review(status: str, decision: str, checklist_missing: list[str], requested: list[str]) -> None:
+    if status not in REVIEWABLE:
+        raise Conflict(f"application is {status}; only a submitted application can be reviewed")
+    if decision == "complete" and checklist_missing:
+        raise Conflict(f"cannot complete: required documents missing {checklist_missing}")
+    if decision == "missing" and not (requested or checklist_missing):
+        raise InvalidInput("say which documents are missing", "missing")
+
+
+def timeline_entry(status: str, at: str, note: str = "") -> dict[str, str]:
+    return {"status": status, "label": STATUS_LABELS.get(status, status), "at": at, "note": note}

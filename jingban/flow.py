@@ -1,0 +1,114 @@
+"""A thin async client of the platform's HTTP doors that walks the chronic-disease chain the way its
+users do. The demo loader, the benchmarks and the end-to-end tests all drive the platform through it,
+so they exercise exactly what a carrier's staff and the hospitals use."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from chassis.identity import issue_token
+from chassis.programs import PROGRAMS_DIR
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+ALL_DOCUMENTS = ("application_form", "medical_record", "id_card", "insurance_card")
+
+
+class FlowError(AssertionError):
+    """A step of the walk did not answer as the chain requires."""
+
+
+class Walk:
+    def __init__(self, url: Callable[[str], str], secret: str, http: httpx.AsyncClient, tenant: str) -> None:
+        self.url, self.secret, self.http, self.tenant = url, secret, http, tenant
+
+    def auth(self, role: str, subject: str = "walker") -> dict[str, str]:
+        return {"authorization": f"Bearer {issue_token(self.secret, self.tenant, role, subject)}"}
+
+    async def _ok(self, response: httpx.Response, *codes: int) -> Any:
+        if response.status_code not in (codes or (200, 201)):
+            raise FlowError(f"{response.request.method} {response.request.url} -> {response.status_code}: "
+                            f"{response.text[:500]}")
+        return response.json() if response.content else None
+
+    async def load_policy(self, program: str = "hz-chronic", year: int = 2025) -> dict[str, Any]:
+        text = (PROGRAMS_DIR / program / f"policy-{year}.yaml").read_text(encoding="utf-8")
+        r = await self.http.post(f"{self.url('settlement')}/v1/policies", content=text.encode(),
+                                 headers={**self.auth("ops"), "content-type": "application/yaml"})
+        if r.status_code == 409:  # already loaded: loading is idempotent for the walk
+            return {"status": "already loaded"}
+        return await self._ok(r)
+
+    async def import_experts(self, program: str = "hz-chronic") -> dict[str, Any]:
+        csv = (PROGRAMS_DIR / program / "experts-sample.csv").read_bytes()
+        return await self._ok(await self.http.post(f"{self.url('appraisal')}/v1/experts/import", content=csv,
+                                                   headers={**self.auth("clerk"), "content-type": "text/csv"}))
+
+    async def submit(self, person_id: str, name: str, disease: str, documents: tuple[str, ...] = ALL_DOCUMENTS,
+                     role: str = "clerk", channel: str = "window", hospital: str = "H610702001",
+                     phone: str = "13800000000") -> dict[str, Any]:
+        body = {"person_id": person_id, "person_name": name, "disease_code": disease, "channel": channel,
+                "treating_hospital": hospital, "phone": phone}
+        files: dict[str, Any] = {"application": (None, json.dumps(body, ensure_ascii=False))}
+        for kind in documents:
+            files[kind] = (f"{kind}.pdf", PDF, "application/pdf")
+        subject = person_id if role == "applicant" else "clerk-1"
+        return await self._ok(await self.http.post(f"{self.url('intake')}/v1/applications", files=files,
+                                                   headers=self.auth(role, subject)))
+
+    async def review(self, application_id: str, decision: str, missing: list[str] | None = None,
+                     note: str = "") -> dict[str, Any]:
+        return await self._ok(await self.http.post(
+            f"{self.url('intake')}/v1/applications/{application_id}/review", headers=self.auth("clerk", "clerk-1"),
+            json={"decision": decision, "missing": missing or [], "note": note}))
+
+    async def add_documents(self, application_id: str, person_id: str, kinds: list[str]) -> dict[str, Any]:
+        files = {k: (f"{k}.png", PNG, "image/png") for k in kinds}
+        return await self._ok(await self.http.post(
+            f"{self.url('intake')}/v1/applications/{application_id}/documents", files=files,
+            headers=self.auth("applicant", person_id)))
+
+    async def case(self, case_id: str, timeout: float = 30, status: str | None = None) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            r = await self.http.get(f"{self.url('appraisal')}/v1/cases/{case_id}", headers=self.auth("reviewer"))
+            if r.status_code == 200 and (status is None or r.json()["status"] == status):
+                return r.json()
+            if asyncio.get_running_loop().time() > deadline:
+                raise FlowError(f"case {case_id} not {status or 'open'} after {timeout}s: "
+                                f"{r.status_code} {r.text[:300]}")
+            await asyncio.sleep(0.1)
+
+    async def opinions(self, case: dict[str, Any], approve: bool | list[bool] = True) -> dict[str, Any]:
+        votes = approve if isinstance(approve, list) else [approve] * len(case["assigned"])
+        for expert, vote in zip(case["assigned"], votes, strict=False):
+            if any(o["expert_id"] == expert for o in case.get("opinions") or []):
+                continue
+            await self._ok(await self.http.post(
+                f"{self.url('appraisal')}/v1/cases/{case['case_id']}/opinions", headers=self.auth("expert", expert),
+                json={"approve": vote, "comment": "records support the diagnosis" if vote else "not supported"}))
+        return await self.case(case["case_id"])
+
+    async def conclude(self, case_id: str, outcome: str = "approved", reason: str = "meets the criteria"
+                       ) -> dict[str, Any]:
+        return await self._ok(await self.http.post(
+            f"{self.url('appraisal')}/v1/cases/{case_id}/conclusion", headers=self.auth("reviewer", "reviewer-1"),
+            json={"outcome": outcome, "reason": reason}))
+
+    async def qualify(self, person_id: str, name: str, disease: str) -> dict[str, Any]:
+        """The whole happy path for one person: submit → complete → experts → approved."""
+        app = await self.submit(person_id, name, disease)
+        await self.review(app["application_id"], "complete")
+        case = await self.case(app["application_id"])
+        case = await self.opinions(case)
+        return await self.conclude(case["case_id"])
+
+
+def sample_policy_text(program: str = "hz-chronic", year: int = 2025) -> str:
+    return Path(PROGRAMS_DIR / program / f"policy-{year}.yaml").read_text(encoding="utf-8")

@@ -1,0 +1,106 @@
+"""Filing with the provincial platform (备案, 2503) and its revocation (2504): a worker moves each
+qualification's `filing_status` on, retrying transport failures with backoff and keeping business
+refusals visible (`rejected`, with the platform's message) for a clerk to act on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from chassis.events import derived_event_id, new_event
+from chassis.host import ServiceContext
+from chassis.policies import PolicyReader
+from chassis.programs import load_program
+from jingban.contracts.v1 import common_pb2, events_pb2
+from services.appraisal.store import AppraisalStore
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(300, 2 ** attempts))
+
+
+class FilingWorker:
+    def __init__(self, ctx: ServiceContext, policies: PolicyReader, interval_s: float = 1.0) -> None:
+        self._ctx, self._policies, self._interval = ctx, policies, interval_s
+        self._wake = asyncio.Event()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            for tenant in self._ctx.settings.tenants:
+                try:
+                    await self.work(tenant)
+                except Exception:  # keep filing for other tenants and later passes
+                    log.exception("filing pass failed for %s", tenant)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+            except TimeoutError:
+                pass
+
+    def _client(self, program_code: str, tenant: str) -> Any:
+        from provincial.client import ProvincialClient
+
+        program = load_program(program_code)
+        carrier = next(t for t in program.tenants if t.tenant == tenant)
+        return ProvincialClient(self._ctx.settings.provincial_url, carrier.fixmedins_code, carrier.name,
+                                f"appraisal-{tenant}", division=program.division)
+
+    async def work(self, tenant: str) -> int:
+        store = AppraisalStore(self._ctx.db(tenant))
+        now = datetime.now(UTC)
+        due = [c for c in await store.cases({"filing_status": {"$in": ["pending", "revoking"]}}, 200)
+               if c.get("filing_next_at", "") <= now.isoformat()]
+        for case in due:
+            await self._one(store, tenant, case)
+        return len(due)
+
+    async def _one(self, store: AppraisalStore, tenant: str, case: dict[str, Any]) -> None:
+        from provincial.errors import ProvincialError
+
+        status = case["filing_status"]
+        q = case["qualification"]
+        client = self._client(case["program"], tenant)
+        try:
+            if status == "pending":
+                rule = await self._policies.disease(tenant, case["program"], case["disease_code"])
+                result = await client.file_qualification(
+                    person_no=case.get("psn_no", ""), disease_code=case["disease_code"], disease_name=rule.name,
+                    insurance_type="390", begins=date.fromisoformat(q["benefit_start"]),
+                    ends=date.fromisoformat(q["review_due"]) if q.get("review_due") else None,
+                    hospital_code=case.get("treating_hospital", ""), appraised_on=date.fromisoformat(q["granted_on"]),
+                    doctor_name=(case.get("conclusion") or {}).get("concluded_by", ""))
+                filed_q = {**q, "filing_serial": result.serial}
+                event = new_event("qualification.filed", tenant, case["person_id"], events_pb2.QualificationFiled(
+                    qualification=common_pb2.Qualification(**filed_q), filing_serial=result.serial,
+                    filed_at=datetime.now(UTC).isoformat()), source="appraisal",
+                    trace_context=case.get("trace_context") or {},
+                    event_id=derived_event_id(q["qualification_id"], "qualification.filed", result.serial))
+                await store.update_case(case["_id"], {"filing_status": "pending"}, {"$set": {
+                    "filing_status": "filed", "qualification.filing_serial": result.serial, "filing_error": ""}},
+                    [event])
+                self._ctx.relay.kick()
+            else:
+                await client.revoke_filing(person_no=case.get("psn_no", ""), serial=q.get("filing_serial", ""),
+                                           memo=(case.get("revocation") or {}).get("reason", ""))
+                await store.update_case(case["_id"], {"filing_status": "revoking"},
+                                        {"$set": {"filing_status": "revoked", "filing_error": ""}})
+        except ProvincialError as exc:
+            # The platform judged the request: retrying the same request cannot help; a clerk must act.
+            await store.update_case(case["_id"], {"filing_status": status},
+                                    {"$set": {"filing_status": "rejected", "filing_error": exc.message}})
+        except Exception as exc:  # transport trouble: try again later, then give up visibly
+            attempts = case.get("filing_attempts", 0) + 1
+            await store.update_case(case["_id"], {"filing_status": status}, {"$set": {
+                "filing_status": status if attempts < MAX_ATTEMPTS else "failed", "filing_attempts": attempts,
+                "filing_error": f"{type(exc).__name__}: {exc}",
+                "filing_next_at": (datetime.now(UTC) + backoff(attempts)).isoformat()}})
+        finally:
+            await client.aclose()

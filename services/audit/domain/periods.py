@@ -1,0 +1,101 @@
+"""Reporting periods (月度 2025-06, 季度 2025-Q2, 年度 2025) and the reports' due dates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from chassis.errors import InvalidInput
+
+CN = ZoneInfo("Asia/Shanghai")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+PeriodKind = Literal["month", "quarter", "year"]
+Roll = Literal["forward", "backward"]
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: PeriodKind
+    label: str
+    start: date
+    end: date  # inclusive
+
+    def contains(self, day: date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+    def months(self) -> list[str]:
+        """The YYYY-MM months the period covers."""
+        out, y, m = [], self.start.year, self.start.month
+        while date(y, m, 1) <= self.end:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    def within(self, other: Period) -> bool:
+        return other.start <= self.start and self.end <= other.end
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+
+
+def parse_period(text: str, allowed: tuple[PeriodKind, ...] = ("month", "quarter", "year"),
+                 field: str = "period") -> Period:
+    """`2025-06`, `2025-Q2` or `2025`; anything else is refused with the accepted forms."""
+    value = (text or "").strip()
+    if (m := _MONTH.match(value)) and "month" in allowed:
+        y, mo = int(m[1]), int(m[2])
+        return Period("month", value, date(y, mo, 1), _month_end(y, mo))
+    if (m := _QUARTER.match(value)) and "quarter" in allowed:
+        y, q = int(m[1]), int(m[2])
+        return Period("quarter", value, date(y, 3 * q - 2, 1), _month_end(y, 3 * q))
+    if (m := _YEAR.match(value)) and "year" in allowed:
+        y = int(m[1])
+        return Period("year", value, date(y, 1, 1), date(y, 12, 31))
+    forms = {"month": "YYYY-MM", "quarter": "YYYY-Qn", "year": "YYYY"}
+    raise InvalidInput(f"period {text!r} is not one of {', '.join(forms[k] for k in allowed)}", field)
+
+
+def previous_month(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
+
+
+def report_due_on(period: Period, report_day: int, is_working_day: Callable[[date], bool],
+                  roll: Roll = "forward") -> date:
+    """A monthly or quarterly report is due by the `report_day` (10th) of the next month / of the next
+    quarter's first month (RULES A). (choice) When that day is not a working day the deadline moves to
+    the next working day (法定节假日顺延), as statutory deadlines do; `roll="backward"` takes the working day
+    before instead, for an agency that reads "by the 10th" strictly."""
+    if period.kind not in ("month", "quarter"):
+        raise InvalidInput("reports are monthly or quarterly", "period")
+    if not 1 <= report_day <= 28:
+        raise InvalidInput("report_day must be between 1 and 28", "report_day")
+    first_after = period.end + timedelta(days=1)
+    due = date(first_after.year, first_after.month, report_day)
+    step = timedelta(days=1 if roll == "forward" else -1)
+    while not is_working_day(due):
+        due += step
+    return due
+
+
+def cn_date(value: str | None, fallback: date | None = None) -> date | None:
+    """The Beijing calendar date of an RFC 3339 instant or an ISO date; the fallback when empty or unreadable."""
+    if not value:
+        return fallback
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return fallback
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(CN).date()
