@@ -18,6 +18,7 @@ from chassis.bus.port import Bus, BusMessage
 from chassis.errors import JingbanError, PoisonMessage
 from chassis.events import Event, dead_letter_topic, decode, tenant_of_topic, topic_for
 from chassis.identity import Identity, current_identity
+from chassis.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from chassis.telemetry import context_from, tracer
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class EventConsumer:
         except DuplicateKeyError:
             pass
         self.processed += 1
+        EVENTS_CONSUMED.labels(self._service, event.tenant, event.type).inc()
 
     async def _dead_letter(self, message: BusMessage, tenant: str, reason: str) -> None:
         topic = dead_letter_topic(tenant, self._service, self._prefix)
@@ -133,3 +135,4 @@ class EventConsumer:
         await self._bus.ensure_topics([topic])
         await self._bus.publish([BusMessage(topic, message.key, message.value, headers)])
         self.dead_lettered += 1
+        EVENTS_DEAD_LETTERED.labels(self._service, tenant).inc()

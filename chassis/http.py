@@ -37,6 +37,23 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
         return JSONResponse({"error": {"code": "InvalidInput", "message": "request is invalid", "fields": fields}},
                             status_code=422)
 
+    from prometheus_client import make_asgi_app
+
+    from chassis.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+    app.mount("/metrics", make_asgi_app())
+
+    @app.middleware("http")
+    async def _count(request: Request, call_next):  # type: ignore[no-untyped-def]
+        import time
+
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(service, route).observe(time.perf_counter() - started)
+        return response
+
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": service}

@@ -13,6 +13,7 @@ from opentelemetry import trace
 
 from chassis.bus.port import Bus, BusMessage
 from chassis.events import encode, topic_for
+from chassis.metrics import EVENTS_RELAYED
 from chassis.telemetry import context_from, tracer
 
 log = logging.getLogger(__name__)
@@ -108,3 +109,5 @@ class OutboxRelay:
                 otel_context.detach(token)
         await self._bus.ensure_topics(sorted({m.topic for m in messages}))
         await self._bus.publish(messages)
+        for ev in events:
+            EVENTS_RELAYED.labels(self._service, ev["type"]).inc()

@@ -3,14 +3,19 @@ HTTP and gRPC port exactly as in local mode. Starts in seconds with nothing else
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Mapping
+
+import uvicorn
 
 from chassis.bus.memory import MemoryBus
 from chassis.config import Settings
 from chassis.host import ServiceHost
 from chassis.store.memory import MemoryStore
 from jingban.services import all_specs
+
+SIMULATOR_PORT = 8190
 
 
 class EmbeddedPlatform:
@@ -20,11 +25,15 @@ class EmbeddedPlatform:
         self.hosts: dict[str, ServiceHost] = {}
         base = dict(env) if env is not None else None
         self._settings = {}
+        self.simulator_port = SIMULATOR_PORT + port_offset
+        self.simulator: uvicorn.Server | None = None
+        self._simulator_task: asyncio.Task[None] | None = None
         for spec in all_specs():
             s = Settings.from_env(spec.name, base)
             s = dataclasses.replace(
                 s, mode="embedded", http_port=s.http_port + port_offset, grpc_port=s.grpc_port + port_offset,
                 peers={k: f"127.0.0.1:{int(v.rsplit(':', 1)[1]) + port_offset}" for k, v in s.peers.items()},
+                provincial_url=f"http://127.0.0.1:{self.simulator_port}/",
             )
             self._settings[spec.name] = s
             self.hosts[spec.name] = ServiceHost(spec, s, self.bus, self.store)
@@ -41,10 +50,28 @@ class EmbeddedPlatform:
     def jwt_secret(self) -> str:
         return next(iter(self._settings.values())).jwt_secret
 
+    @property
+    def simulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.simulator_port}/"
+
     async def start(self) -> None:
+        # The provincial platform's simulator, in-process: the services reach it over real HTTP.
+        from provincial.simulator.app import create_app
+
+        self.simulator = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=self.simulator_port,
+                                                       log_config=None, lifespan="off", access_log=False))
+        self.simulator.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._simulator_task = asyncio.create_task(self.simulator.serve())
+        while not self.simulator.started:
+            await asyncio.sleep(0.02)
+            if self._simulator_task.done():
+                self._simulator_task.result()
         for host in self.hosts.values():
             await host.start()
 
     async def stop(self) -> None:
         for host in reversed(list(self.hosts.values())):
             await host.stop()
+        if self.simulator and self._simulator_task:
+            self.simulator.should_exit = True
+            await self._simulator_task

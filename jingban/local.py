@@ -15,6 +15,8 @@ import httpx
 
 from chassis.config import DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, SERVICES
 
+SIMULATOR_PORT = 8190
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,11 +52,38 @@ class LocalPlatform:
                "PYTHONPATH": str(ROOT)}
         for peer in SERVICES:
             env[f"JINGBAN_{peer.upper()}_GRPC"] = self.grpc_target(peer)
+        env.setdefault("JINGBAN_PROVINCIAL_URL", self.simulator_url)
         if "JINGBAN_TRACE_DIR" in self.env:
             env["JINGBAN_TRACE_FILE"] = str(Path(self.env["JINGBAN_TRACE_DIR"]) / f"{service}.jsonl")
         return env
 
+    @property
+    def simulator_url(self) -> str:
+        return f"http://127.0.0.1:{SIMULATOR_PORT + self.port_offset}/"
+
+    def start_simulator(self) -> None:
+        """The provincial platform's simulator as its own process (same envelope, realistic errors)."""
+        if "provincial" in self.procs and self.procs["provincial"].poll() is None:
+            return
+        log = open(self.log_dir / "provincial.log", "ab")  # noqa: SIM115  # owned by the child
+        self.procs["provincial"] = subprocess.Popen(
+            [sys.executable, "-m", "provincial.simulator", "--port", str(SIMULATOR_PORT + self.port_offset)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.simulator_url}healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.procs["provincial"].poll() is not None:
+                raise RuntimeError("the provincial simulator did not start: see provincial.log")
+            time.sleep(0.1)
+
     def start(self, services: tuple[str, ...] = SERVICES, timeout_s: float = 60) -> None:
+        if "JINGBAN_PROVINCIAL_URL" not in self.env:
+            self.start_simulator()
         for service in services:
             log = open(self.log_dir / f"{service}.log", "ab")  # owned by the child
             self.procs[service] = subprocess.Popen(
@@ -116,6 +145,7 @@ def main(argv: list[str]) -> int:
           f"({env.get('KAFKA_BOOTSTRAP_SERVERS')}) and FerretDB ({env.get('MONGODB_URI')})")
     for service in SERVICES:
         print(f"  {service:<11} {platform.url(service)}/docs   grpc {platform.grpc_target(service)}")
+    print(f"  provincial  {platform.simulator_url} (simulator of the provincial platform)")
     print(f"logs: {platform.log_dir}   Ctrl-C stops the services (`make down` stops Kafka and FerretDB)")
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})

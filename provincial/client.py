@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -33,6 +33,7 @@ from provincial.models import (
 )
 
 log = logging.getLogger("provincial.client")
+T = TypeVar("T")
 
 CLEARING_TYPES = frozenset({"11", "21", "41", "99"})  # clr_type: outpatient, inpatient, pharmacy, other
 
@@ -131,29 +132,33 @@ class ProvincialClient:
 
     async def file_qualification(
         self,
-        psn_no: str,
+        person_no: str,
         disease_code: str,
         disease_name: str,
-        begin_date: date,
+        begins: date,
         *,
-        end_date: date | None = None,
-        insutype: str = RESIDENT_BASIC,
+        ends: date | None = None,
+        insurance_type: str = RESIDENT_BASIC,
         tel: str = "",
         addr: str = "",
         insu_optins: str | None = None,
         hospital_code: str = "",
         hospital_name: str = "",
-        diagnosed_on: date | None = None,
+        appraised_on: date | None = None,
         doctor_code: str = "",
         doctor_name: str = "",
         insuplc_admdvs: str | None = None,
     ) -> FilingResult:
-        """人员慢特病备案 (2503): file a qualification; returns the serial (trt_dcla_detl_sn) to revoke it by."""
-        if end_date is not None and end_date < begin_date:
-            raise ValueError(f"end_date {end_date} is before begin_date {begin_date}")
+        """人员慢特病备案 (2503): file a qualification; returns the serial (trt_dcla_detl_sn) to revoke it by.
+
+        `person_no` is psn_no from 1101; `begins`/`ends` the benefit period (begndate/enddate); `appraised_on`
+        the hospital's appraisal date (hosp_ide_date); `insu_optins` defaults to the client's division.
+        """
+        if ends is not None and ends < begins:
+            raise ValueError(f"ends {ends} is before begins {begins}")
         payload = {
-            "psn_no": psn_no,
-            "insutype": insutype,
+            "psn_no": person_no,
+            "insutype": insurance_type,
             "opsp_dise_code": disease_code,
             "opsp_dise_name": disease_name,
             "tel": tel,
@@ -161,11 +166,11 @@ class ProvincialClient:
             "insu_optins": insu_optins or self.division,
             "ide_fixmedins_no": hospital_code,
             "ide_fixmedins_name": hospital_name,
-            "hosp_ide_date": wire_date(diagnosed_on),
+            "hosp_ide_date": wire_date(appraised_on),
             "diag_dr_codg": doctor_code,
             "diag_dr_name": doctor_name,
-            "begndate": wire_date(begin_date),
-            "enddate": wire_date(end_date),
+            "begndate": wire_date(begins),
+            "enddate": wire_date(ends),
         }
         output = await self._call(env.FILING, payload, insuplc_admdvs=insuplc_admdvs)
 
@@ -173,18 +178,19 @@ class ProvincialClient:
             serial = text((o.get("result") or {}).get("trt_dcla_detl_sn"))
             if not serial:
                 raise ValueError("2503 output has no result.trt_dcla_detl_sn")
-            return FilingResult(serial=serial, person_no=psn_no, disease_code=disease_code)
+            return FilingResult(serial=serial, person_no=person_no, disease_code=disease_code)
 
         return self._typed(env.FILING, parse, output)
 
-    async def revoke_filing(self, psn_no: str, serial: str, memo: str, *, insuplc_admdvs: str | None = None) -> None:
-        """人员慢特病备案撤销 (2504): revoke the filing with serial `serial` (trt_dcla_detl_sn)."""
-        await self._call(env.FILING_REVOCATION, {"psn_no": psn_no, "trt_dcla_detl_sn": serial, "memo": memo},
+    async def revoke_filing(self, person_no: str, serial: str, memo: str, *,
+                            insuplc_admdvs: str | None = None) -> None:
+        """人员慢特病备案撤销 (2504): revoke filing `serial` (trt_dcla_detl_sn) of psn_no `person_no`."""
+        await self._call(env.FILING_REVOCATION, {"psn_no": person_no, "trt_dcla_detl_sn": serial, "memo": memo},
                          insuplc_admdvs=insuplc_admdvs)
 
-    async def query_filings(self, psn_no: str, *, insuplc_admdvs: str | None = None) -> list[Filing]:
-        """人员慢特病备案查询 (5301): the person's active filings."""
-        output = await self._call(env.FILING_QUERY, {"psn_no": psn_no}, insuplc_admdvs=insuplc_admdvs)
+    async def query_filings(self, person_no: str, *, insuplc_admdvs: str | None = None) -> list[Filing]:
+        """人员慢特病备案查询 (5301): the active filings of psn_no `person_no`."""
+        output = await self._call(env.FILING_QUERY, {"psn_no": person_no}, insuplc_admdvs=insuplc_admdvs)
         return self._typed(env.FILING_QUERY, lambda o: [Filing.from_wire(row) for row in o.get("feedetail") or ()],
                            output)
 
@@ -282,7 +288,7 @@ class ProvincialClient:
         if end_date < begin_date:
             raise ValueError(f"end_date {end_date} is before begin_date {begin_date}")
 
-    def _typed(self, infno: str, parse: Any, output: dict[str, Any]) -> Any:
+    def _typed(self, infno: str, parse: Callable[[dict[str, Any]], T], output: dict[str, Any]) -> T:
         """Map an output to its dataclass; a shape we cannot read is a protocol error, not a crash."""
         try:
             return parse(output)
@@ -343,7 +349,8 @@ class ProvincialClient:
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
-            wait=wait_exponential_jitter(initial=self._backoff, max=max(self._backoff * 16, self._backoff)),
+            # backoff, 2x, 4x ... up to 16x, each plus up to one backoff of jitter so callers do not retry in step.
+            wait=wait_exponential_jitter(multiplier=self._backoff, jitter=self._backoff, max=self._backoff * 16),
             retry=retry_if_exception_type(_Transient),
             before_sleep=before_sleep,
             reraise=True,

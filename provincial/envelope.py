@@ -96,9 +96,7 @@ _PROCESS_SEQUENCE = MessageSequence()
 def make_msgid(fixmedins_code: str, moment: datetime | None = None, sequence: MessageSequence | None = None) -> str:
     """msgid (发送方报文ID) = institution code (12) + yyyyMMddHHmmss + 4-digit sequence: 30 characters."""
     if len(fixmedins_code) != INSTITUTION_CODE_LENGTH:
-        raise ValueError(
-            f"fixmedins_code must be {INSTITUTION_CODE_LENGTH} characters, got {len(fixmedins_code)}: {fixmedins_code!r}"
-        )
+        raise ValueError(f"fixmedins_code must be {INSTITUTION_CODE_LENGTH} characters: {fixmedins_code!r}")
     seq = (sequence or _PROCESS_SEQUENCE).next()
     return f"{fixmedins_code}{compact_time(moment or now_beijing())}{seq:04d}"
 

@@ -181,6 +181,21 @@ class PersonInfo:
     def insurance(self, insurance_type: str) -> Insurance | None:
         return next((line for line in self.insurances if line.insurance_type == insurance_type), None)
 
+    # The platform's own words, for callers that carry them on into later envelopes.
+    @property
+    def psn_no(self) -> str:
+        return self.person_no
+
+    @property
+    def insuplc_admdvs(self) -> str:
+        return self.insured_division
+
+    @property
+    def insutype(self) -> str:
+        """insutype of the active insurance (else of the first); "" when the platform listed none."""
+        line = next((line for line in self.insurances if line.active), None) or next(iter(self.insurances), None)
+        return line.insurance_type if line else ""
+
     @property
     def assistance_recipient(self) -> bool:
         """A medical-assistance recipient (医疗救助对象) by an identity valid when we asked."""

@@ -30,6 +30,8 @@ def application_form(person_id: str = PERSON_A, disease: str = "HTN", **extra: A
         "application": (None, json.dumps(body)),
         "application_form": ("form.pdf", PDF, "application/pdf"),
         "medical_record": ("record.png", PNG, "image/png"),
+        "id_card": ("id.png", PNG, "image/png"),
+        "insurance_card": ("card.pdf", PDF, "application/pdf"),
     }
 
 

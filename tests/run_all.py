@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TIERS = {
-    "fast (unit, contract, component, cluster)": ["tests/unit", "tests/contract", "tests/component", "tests/cluster"],
+    "fast (unit, contract, component, provincial, cluster)": ["tests/unit", "tests/contract", "tests/component",
+                                                            "tests/provincial", "tests/cluster"],
     "real infra (integration, e2e)": ["tests/integration", "tests/e2e"],
 }
 

@@ -28,6 +28,7 @@ class FilingWorker:
     def __init__(self, ctx: ServiceContext, policies: PolicyReader, interval_s: float = 1.0) -> None:
         self._ctx, self._policies, self._interval = ctx, policies, interval_s
         self._wake = asyncio.Event()
+        self._clients: dict[tuple[str, str], Any] = {}
 
     def kick(self) -> None:
         self._wake.set()
@@ -46,12 +47,17 @@ class FilingWorker:
                 pass
 
     def _client(self, program_code: str, tenant: str) -> Any:
+        """One client per carrier and program, so its sign-in (9001) session is reused."""
         from provincial.client import ProvincialClient
 
+        key = (program_code, tenant)
+        if key in self._clients:
+            return self._clients[key]
         program = load_program(program_code)
         carrier = next(t for t in program.tenants if t.tenant == tenant)
-        return ProvincialClient(self._ctx.settings.provincial_url, carrier.fixmedins_code, carrier.name,
-                                f"appraisal-{tenant}", division=program.division)
+        self._clients[key] = ProvincialClient(self._ctx.settings.provincial_url, carrier.fixmedins_code,
+                                              carrier.name, f"appraisal-{tenant}", division=program.division)
+        return self._clients[key]
 
     async def work(self, tenant: str) -> int:
         store = AppraisalStore(self._ctx.db(tenant))
@@ -102,5 +108,3 @@ class FilingWorker:
                 "filing_status": status if attempts < MAX_ATTEMPTS else "failed", "filing_attempts": attempts,
                 "filing_error": f"{type(exc).__name__}: {exc}",
                 "filing_next_at": (datetime.now(UTC) + backoff(attempts)).isoformat()}})
-        finally:
-            await client.aclose()

@@ -1,4 +1,6 @@
-"""audit wiring: records every event in the tenant's hash-chained trail; serves it over HTTP."""
+"""audit wiring: records every event in the tenant's hash-chained trail and folds it into the read model;
+serves the trail, sampling plans, inspections, call-backs, findings, warnings and reports over HTTP;
+publishes finding.raised, warning.issued and report.produced."""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ from chassis.consumer import Subscription
 from chassis.events import CATALOGUE
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
-from services.audit import api, handlers
-from services.audit.store import AuditStore
+from services.audit import api, api_reports, api_sampling, api_warnings, handlers
+from services.audit.store import OUTBOX_COLLECTIONS, AuditStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("audit", "Jingban audit (稽核)", ctx.settings.jwt_secret, ctx.ready)
-    app.include_router(api.router(ctx))
+    for module in (api, api_sampling, api_warnings, api_reports):
+        app.include_router(module.router(ctx))
     handle = handlers.record(ctx)
 
     async def on_start() -> None:
@@ -22,7 +25,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(app=app, subscriptions=[Subscription(t, handle) for t in CATALOGUE], on_start=on_start)
 
 
-SPEC = ServiceSpec(name="audit", outbox_collections=[], build=build)
+SPEC = ServiceSpec(name="audit", outbox_collections=OUTBOX_COLLECTIONS, build=build)
 
 if __name__ == "__main__":
     run_process(SPEC)

@@ -23,6 +23,7 @@ from jingban.contracts.v1 import (
     settlement_pb2_grpc,
 )
 from jingban.embedded import EmbeddedPlatform
+from jingban.flow import Walk
 from tests.conftest import PDF, PERSON_A, PERSON_B, application_form, auth, eventually
 
 
@@ -30,6 +31,11 @@ from tests.conftest import PDF, PERSON_A, PERSON_B, application_form, auth, even
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
     p = EmbeddedPlatform(env={"JINGBAN_MAX_UPLOAD_BYTES": "4096"}, port_offset=random.randint(200, 700) * 10)
     await p.start()
+    async with httpx.AsyncClient(timeout=10) as http:
+        for tenant in ("hz-p1", "hz-p2"):
+            walk = Walk(p.url, DEV_JWT_SECRET, http, tenant)
+            await walk.load_policy()
+            await walk.import_experts()
     yield p
     await p.stop()
 
@@ -41,11 +47,14 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def submit(platform: EmbeddedPlatform, http: httpx.AsyncClient, tenant: str = "hz-p1",
-                 person: str = PERSON_A, disease: str = "HTN") -> str:
+                 person: str = PERSON_A, disease: str = "HTN", complete: bool = True) -> str:
     r = await http.post(f"{platform.url('intake')}/v1/applications", files=application_form(person, disease),
                         headers=auth(tenant, "clerk"))
     assert r.status_code == 201, r.text
-    return r.json()["application_id"]
+    app_id = r.json()["application_id"]
+    if complete:
+        await Walk(platform.url, DEV_JWT_SECRET, http, tenant).review(app_id, "complete")
+    return app_id
 
 
 async def test_application_to_qualification_to_file_and_trail(platform: EmbeddedPlatform,
@@ -57,19 +66,27 @@ async def test_application_to_qualification_to_file_and_trail(platform: Embedded
         r = await http.get(f"{appraisal}/v1/cases/{app_id}", headers=auth("hz-p1", "reviewer"))
         return r.json() if r.status_code == 200 else None
 
-    case = await eventually(case_open, what="case opened from application.submitted")
-    assert case["status"] == "open" and case["person_id"] == PERSON_A and len(case["documents"]) == 2
+    case = await eventually(case_open, what="case opened from application.completed")
+    assert case["status"] == "open" and case["person_id"] == PERSON_A and len(case["documents"]) == 4
+    assert len(case["assigned"]) == 2 and case["draws"][0]["seed"]  # drawn at random, recorded
 
     # No opinion yet: a conclusion is refused and changes nothing.
     r = await http.post(f"{appraisal}/v1/cases/{app_id}/conclusion", headers=auth("hz-p1", "reviewer", "r1"),
                         json={"outcome": "approved", "reason": "ok"})
     assert r.status_code == 409
-    r = await http.post(f"{appraisal}/v1/cases/{app_id}/opinions", headers=auth("hz-p1", "expert", "e1"),
+    first, second = case["assigned"]
+    r = await http.post(f"{appraisal}/v1/cases/{app_id}/opinions", headers=auth("hz-p1", "expert", "not-drawn"),
+                        json={"approve": True})
+    assert r.status_code == 404  # an expert not drawn for the case does not see it
+    r = await http.post(f"{appraisal}/v1/cases/{app_id}/opinions", headers=auth("hz-p1", "expert", first),
                         json={"approve": True, "comment": "records consistent"})
     assert r.status_code == 201
-    r = await http.post(f"{appraisal}/v1/cases/{app_id}/opinions", headers=auth("hz-p1", "expert", "e1"),
+    r = await http.post(f"{appraisal}/v1/cases/{app_id}/opinions", headers=auth("hz-p1", "expert", first),
                         json={"approve": True})
     assert r.status_code == 409  # one opinion per expert
+    r = await http.post(f"{appraisal}/v1/cases/{app_id}/opinions", headers=auth("hz-p1", "expert", second),
+                        json={"approve": True})
+    assert r.status_code == 201
     r = await http.post(f"{appraisal}/v1/cases/{app_id}/conclusion", headers=auth("hz-p1", "reviewer", "r1"),
                         json={"outcome": "approved", "reason": "two-year records"})
     assert r.status_code == 200, r.text
@@ -83,7 +100,7 @@ async def test_application_to_qualification_to_file_and_trail(platform: Embedded
 
     person_file = await eventually(full_file, what="person file complete")
     kinds = [e["kind"] for e in person_file["entries"]]
-    assert kinds.count("document") >= 2
+    assert kinds.count("document") >= 4
 
     async def trail_has_three() -> dict | None:
         r = await http.get(f"{platform.url('audit')}/v1/trail", headers=auth("hz-p1", "inspector"),

@@ -6,6 +6,7 @@ and the stores, and that killing appraisal mid-flow loses no event and applies n
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +22,7 @@ from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
 from chassis.store.port import database_name
 from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc
+from jingban.flow import Walk
 from jingban.local import LocalPlatform
 from tests.conftest import PERSON_A, application_form, auth, eventually
 from tests.support.infra import real_infra
@@ -43,8 +45,20 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
     (work / "traces").mkdir()
     platform = LocalPlatform(env, work / "logs", port_offset=50)
     platform.start(timeout_s=120)
-    yield platform
-    platform.stop()
+    try:
+        asyncio.run(_prepare(platform))
+        yield platform
+    finally:
+        platform.stop()
+
+
+async def _prepare(platform: LocalPlatform) -> None:
+    """Each tenant loads its program's policy table and imports the expert pool, as a carrier would."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        for tenant in ("hz-p1", "hz-p2"):
+            walk = Walk(platform.url, DEV_JWT_SECRET, http, tenant)
+            await walk.load_policy()
+            await walk.import_experts()
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +83,9 @@ async def submit(local: LocalPlatform, http: httpx.AsyncClient, person: str, dis
     r = await http.post(f"{local.url('intake')}/v1/applications", files=application_form(person, disease),
                         headers=auth("hz-p1", "clerk"))
     assert r.status_code == 201, r.text
-    return r.json()["application_id"]
+    app_id = r.json()["application_id"]
+    await Walk(local.url, DEV_JWT_SECRET, http, "hz-p1").review(app_id, "complete")
+    return app_id
 
 
 async def wait_case(local: LocalPlatform, http: httpx.AsyncClient, app_id: str, timeout: float = 60) -> dict:
@@ -81,20 +97,17 @@ async def wait_case(local: LocalPlatform, http: httpx.AsyncClient, app_id: str, 
 
 
 async def conclude(local: LocalPlatform, http: httpx.AsyncClient, app_id: str) -> dict:
-    r = await http.post(f"{local.url('appraisal')}/v1/cases/{app_id}/opinions", headers=auth("hz-p1", "expert", "e1"),
-                        json={"approve": True, "comment": "consistent with records"})
-    assert r.status_code == 201, r.text
-    r = await http.post(f"{local.url('appraisal')}/v1/cases/{app_id}/conclusion",
-                        headers=auth("hz-p1", "reviewer", "r1"), json={"outcome": "approved", "reason": "ok"})
-    assert r.status_code == 200, r.text
-    return r.json()
+    walk = Walk(local.url, DEV_JWT_SECRET, http, "hz-p1")
+    case = await walk.opinions(await walk.case(app_id))
+    assert case["status"] == "ready", case
+    return await walk.conclude(app_id, "approved", "ok")
 
 
 async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMongoClient) -> None:
     async with httpx.AsyncClient(timeout=15) as http:
         app_id = await submit(local, http, PERSON_A)
         case = await wait_case(local, http, app_id)
-        assert case["status"] == "open" and len(case["documents"]) == 2
+        assert case["status"] == "open" and len(case["documents"]) == 4
         concluded = await conclude(local, http, app_id)
         assert concluded["qualification"]["status"] == "active"
 
@@ -105,19 +118,22 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
 
         person_file = await eventually(full_file, 60, "person file")
         entries = person_file["entries"]
-        assert [e["kind"] for e in entries].count("document") == 2
+        assert [e["kind"] for e in entries].count("document") == 4
         assert {e["attributes"].get("application_id") for e in entries} == {app_id}
 
         async def trail() -> list | None:
             r = await http.get(f"{local.url('audit')}/v1/trail", headers=auth("hz-p1", "inspector"),
                                params={"business_key": PERSON_A})
             got = r.json()["entries"]
-            return got if len(got) >= 3 else None
+            return got if {"qualification.granted", "qualification.filed"} <= {e["type"] for e in got} else None
 
         events = await eventually(trail, 60, "audit trail")
         types = [e["type"] for e in events]
-        assert sorted(types) == ["application.submitted", "appraisal.concluded", "qualification.granted"]
+        assert sorted(types) == sorted(["application.submitted", "application.completed", "experts.assigned",
+                                        "appraisal.concluded", "qualification.granted", "qualification.filed"])
         assert types[0] == "application.submitted"
+        assert types.index("application.completed") < types.index("experts.assigned") < types.index(
+            "qualification.filed")
         assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
         verified = (await http.get(f"{local.url('audit')}/v1/trail/verify", headers=auth("hz-p1", "inspector"))).json()
         assert verified["valid"] is True and verified["length"] >= 3
@@ -141,7 +157,7 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
         return any(sv == f"jingban-{service}" and k == kind and fragment in n for sv, k, n in seen)
 
     assert has("intake", "PRODUCER", "intake.application.submitted publish"), seen
-    assert has("appraisal", "CONSUMER", "application.submitted process"), seen
+    assert has("appraisal", "CONSUMER", "application.completed process"), seen
     assert has("appraisal", "CLIENT", "IntakeService/GetApplication"), seen
     assert has("intake", "SERVER", "IntakeService/GetApplication"), seen
     assert has("archive", "CONSUMER", "application.submitted process"), seen
@@ -216,8 +232,10 @@ async def test_appraisal_crash_loses_nothing_and_applies_nothing_twice(local: Lo
     trail = await audit.find({"business_key": {"$in": EXTRA_PERSONS}}).to_list(None)
     ids = [t["event_id"] for t in trail]
     assert len(ids) == len(set(ids)), "an event was recorded twice"
-    assert sorted(t["type"] for t in trail) == sorted(
-        ["application.submitted"] * 5 + ["appraisal.concluded", "qualification.granted"])
+    counts = {t: sum(1 for e in trail if e["type"] == t) for t in {e["type"] for e in trail}}
+    assert counts["application.submitted"] == counts["application.completed"] == 5
+    assert counts["experts.assigned"] == 5  # one draw per case, even across the crash
+    assert counts["appraisal.concluded"] == counts["qualification.granted"] == 1
     archive = db(local, mongo, "archive", "hz-p1").entries
     assert await archive.count_documents({"person_id": EXTRA_PERSONS[0], "kind": "qualification"}) == 1
     settlement = db(local, mongo, "settlement", "hz-p1").accounts

@@ -2,25 +2,81 @@ from datetime import date
 
 import pytest
 
-from chassis.errors import Conflict, Forbidden
-from services.appraisal.domain.case import benefit_start, check_conclusion_allowed, check_opinion_allowed
+from chassis.errors import Conflict, Forbidden, InvalidInput
+from services.appraisal.domain.case import (
+    add_months,
+    after_opinion,
+    benefit_start,
+    check_conclusion_allowed,
+    check_opinion_allowed,
+    draw,
+    eligible_experts,
+    majority,
+    review_due,
+)
+from services.appraisal.domain.expert import parse_pool
 
 
 def test_benefit_starts_next_month_except_immediate_diseases() -> None:
     # RULES A worked example: granted 2025-05-20, starts June.
-    assert benefit_start(date(2025, 5, 20), "HTN") == date(2025, 6, 1)
-    assert benefit_start(date(2025, 12, 31), "HTN") == date(2026, 1, 1)
-    assert benefit_start(date(2025, 5, 20), "DL") == date(2025, 5, 20)  # dialysis: immediately
+    assert benefit_start(date(2025, 5, 20), "next_month") == date(2025, 6, 1)
+    assert benefit_start(date(2025, 12, 31), "next_month") == date(2026, 1, 1)
+    assert benefit_start(date(2025, 5, 20), "immediate") == date(2025, 5, 20)  # tumour, transplant, dialysis
+
+
+def test_review_due_adds_months_clamped() -> None:
+    assert review_due(date(2025, 5, 20), 36) == date(2028, 5, 20)
+    assert review_due(date(2025, 5, 20), 0) is None
+    assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+POOL = [{"_id": f"e{i}", "hospital": f"H{i % 3}", "specialty": "cardiology" if i < 6 else "oncology"}
+        for i in range(9)]
+
+
+def test_draw_excludes_treating_hospital_and_is_reproducible() -> None:
+    eligible = eligible_experts(POOL, "cardiology", "H0", [])
+    assert [e["_id"] for e in eligible] == ["e1", "e2", "e4", "e5"]
+    first = draw(eligible, 2, "seed-1")
+    assert first == draw(eligible, 2, "seed-1") and len(set(first)) == 2
+    assert all(e not in ("e0", "e3") for e in first)
+    assert {tuple(draw(eligible, 2, f"s{i}")) for i in range(30)} != {tuple(first)}  # actually random over seeds
+    with pytest.raises(Conflict):
+        draw(eligible_experts(POOL, "oncology", "", ["e6", "e7"]), 2, "x")
+
+
+def test_disagreement_brings_a_third_then_majority_decides() -> None:
+    yes, no = {"approve": True}, {"approve": False}
+    assert after_opinion([yes], 2) == "wait"
+    assert after_opinion([yes, yes], 2) == "ready"
+    assert after_opinion([yes, no], 2) == "third"
+    assert after_opinion([yes, no, no], 3) == "ready" and majority([yes, no, no]) == "rejected"
 
 
 def test_opinion_and_conclusion_guards() -> None:
-    check_opinion_allowed("open", "e1", [])
-    with pytest.raises(Conflict):
-        check_opinion_allowed("open", "e1", [{"expert_id": "e1"}])
-    with pytest.raises(Conflict):
-        check_opinion_allowed("concluded", "e2", [])
-    with pytest.raises(Conflict):
-        check_conclusion_allowed("open", [], "r1")
+    check_opinion_allowed("open", "e1", ["e1", "e2"], [])
     with pytest.raises(Forbidden):
-        check_conclusion_allowed("open", [{"expert_id": "r1"}], "r1")
-    check_conclusion_allowed("open", [{"expert_id": "e1"}], "r1")
+        check_opinion_allowed("open", "e9", ["e1", "e2"], [])  # not drawn: a clerk cannot add experts
+    with pytest.raises(Conflict):
+        check_opinion_allowed("open", "e1", ["e1"], [{"expert_id": "e1"}])
+    with pytest.raises(Conflict):
+        check_opinion_allowed("concluded", "e2", ["e2"], [])
+    ops = [{"expert_id": "e1", "approve": True}, {"expert_id": "e2", "approve": True}]
+    with pytest.raises(Conflict):
+        check_conclusion_allowed("open", ops[:1], "r1", "approved", 2)
+    with pytest.raises(Forbidden):
+        check_conclusion_allowed("ready", ops, "e1", "approved", 2)
+    with pytest.raises(Conflict):
+        check_conclusion_allowed("ready", ops, "r1", "rejected", 2)  # must follow the experts
+    check_conclusion_allowed("ready", ops, "r1", "approved", 2)
+
+
+def test_expert_pool_csv() -> None:
+    experts = parse_pool("name,hospital,title,specialty\n王建华,H1,主任医师,Cardiology\n李丽,H2,副主任医师,oncology\n")
+    assert [e.specialty for e in experts] == ["cardiology", "oncology"] and experts[0].expert_id.startswith("ex-")
+    with pytest.raises(InvalidInput) as err:
+        parse_pool("name,hospital,title,specialty\n张三,H1,主治医师,cardiology\n李四,H2\n")
+    assert [f["field"] for f in err.value.fields] == ["row 2.title", "row 3"]
+    with pytest.raises(InvalidInput):
+        parse_pool("name,hospital\nx,y\n")

@@ -44,14 +44,14 @@ class CallbackResultIn(BaseModel):
     notes: str = Field(default="", max_length=4000)
 
 
-def parse_ratio(value: str | None, field: str) -> Decimal:
-    """A share in [0, 1] given as a decimal string ("0.70"); floats never reach here (the body types are str)."""
+def parse_ratio(value: str | None, field: str, maximum: Decimal = Decimal(1)) -> Decimal:
+    """A share in [0, maximum] given as a decimal string ("0.70"); floats never reach here (bodies type it str)."""
     try:
         ratio = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise InvalidInput(f"{field} is not a decimal number: {value!r}", field) from exc
-    if not ratio.is_finite() or not Decimal(0) <= ratio <= Decimal(1):
-        raise InvalidInput(f"{field} must be between 0 and 1, got {value!r}", field)
+    if not ratio.is_finite() or not Decimal(0) <= ratio <= maximum:
+        raise InvalidInput(f"{field} must be between 0 and {maximum}, got {value!r}", field)
     return ratio
 
 

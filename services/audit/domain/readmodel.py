@@ -1,0 +1,179 @@
+"""audit's read model (稽核视图): what every event says about cases, money and service, folded into
+documents keyed by the business id. Events of different types travel on different topics and may
+arrive in any order, so each event type sets only the fields it owns (a commutative `$set` upsert) and
+statuses are derived when read, never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from chassis.errors import InvalidInput, PoisonMessage
+from chassis.events import Event
+from chassis.money import parse_yuan, to_fen
+from services.audit.domain.periods import cn_date
+
+CASES = "cases"                # one per qualification (a person's status for one disease)
+POLICIES = "policies"          # policy tables, for which diseases are uncapped
+APPLICATIONS = "applications"
+APPRAISALS = "appraisals"      # one per appraisal case: deadline and conclusion
+COMPLAINTS = "complaints"
+BENEFITS = "benefits"          # one per person, institution and month settled
+STATEMENTS = "statements"
+PAYMENTS = "payments"
+FINDINGS = "findings"          # findings are audit's own; the projection makes event-borne ones visible
+READ_MODEL = (CASES, POLICIES, APPLICATIONS, APPRAISALS, COMPLAINTS, BENEFITS, STATEMENTS, PAYMENTS)
+
+
+@dataclass(frozen=True)
+class Upsert:
+    collection: str
+    key: str
+    fields: dict[str, Any]
+
+
+def fen(value: str, what: str) -> int:
+    """Event amounts are decimal yuan strings; an empty one is zero, a malformed one can never be applied."""
+    if not value:
+        return 0
+    try:
+        return to_fen(parse_yuan(value, what))
+    except InvalidInput as exc:
+        raise PoisonMessage(f"{what}: {exc.message}") from exc
+
+
+def _day(value: str, event: Event) -> str:
+    """ISO date (Beijing) of a payload timestamp, falling back on when the event occurred."""
+    fallback = cn_date(event.occurred_at.isoformat())
+    found = cn_date(value, fallback)
+    return found.isoformat() if found else ""
+
+
+def _qualification(q: Any, event: Event, keep_empty: bool = False) -> dict[str, Any]:
+    """The case's identity from a qualification; later events (filed, revoked, review due) never blank a
+    field the grant set, whatever order they arrive in."""
+    fields = {"person_id": q.person_id or event.envelope.business_key, "disease_code": q.disease_code,
+              "qualification_id": q.qualification_id, "application_id": q.application_id, "case_id": q.case_id,
+              "granted_on": q.granted_on, "benefit_start": q.benefit_start}
+    return fields if keep_empty else {k: v for k, v in fields.items() if v}
+
+
+def project(event: Event) -> list[Upsert]:
+    """The read-model writes one event causes (none for the types audit only keeps in its trail)."""
+    upserts = _project(event)
+    for u in upserts:
+        if not u.key or u.key.startswith(":"):
+            raise PoisonMessage(f"{event.type} carries no id to file it under")
+    return upserts
+
+
+def _project(event: Event) -> list[Upsert]:
+    p, t = event.payload, event.type
+    if t == "application.submitted":
+        return [Upsert(APPLICATIONS, p.application_id, {
+            "person_id": p.person_id, "disease_code": p.disease_code, "channel": p.channel, "program": p.program,
+            "submitted_on": _day(p.submitted_at, event)})]
+    if t == "application.documents_requested":
+        return [Upsert(APPLICATIONS, p.application_id, {
+            "person_id": p.person_id, "documents_requested_on": _day(p.requested_at, event)})]
+    if t == "application.completed":
+        return [Upsert(APPLICATIONS, p.application_id, {
+            "person_id": p.person_id, "disease_code": p.disease_code,
+            "completed_on": p.completed_on or _day(p.completed_at, event)})]
+    if t == "application.rejected":
+        return [Upsert(APPLICATIONS, p.application_id, {
+            "person_id": p.person_id, "rejected_on": _day(p.rejected_at, event), "reject_reason": p.reason})]
+    if t == "complaint.filed":
+        return [Upsert(COMPLAINTS, p.complaint_id, {
+            "person_id": p.person_id, "kind": p.kind, "filed_on": _day(p.filed_at, event), "due_on": p.due_on})]
+    if t == "complaint.resolved":
+        return [Upsert(COMPLAINTS, p.complaint_id, {
+            "person_id": p.person_id, "resolved_on": _day(p.resolved_at, event), "resolved_overdue": p.overdue})]
+    if t == "experts.assigned":
+        return [Upsert(APPRAISALS, p.case_id, {
+            "person_id": p.person_id, "application_id": p.application_id, "due_on": p.due_on,
+            "assigned_on": _day(p.assigned_at, event), "experts": len(p.expert_ids)})]
+    if t == "appraisal.concluded":
+        return [Upsert(APPRAISALS, p.case_id, {
+            "person_id": p.person_id, "application_id": p.application_id, "disease_code": p.disease_code,
+            "outcome": p.outcome, "concluded_on": _day(p.concluded_at, event), "concluded_overdue": p.overdue})]
+    if t == "qualification.granted":
+        q = p.qualification
+        return [Upsert(CASES, q.qualification_id, {**_qualification(q, event, keep_empty=True),
+                                                    "policy_version": q.policy_version})]
+    if t == "qualification.filed":
+        q = p.qualification
+        return [Upsert(CASES, q.qualification_id, {**_qualification(q, event), "filing_serial": p.filing_serial,
+                                                    "filed_on": _day(p.filed_at, event)})]
+    if t == "qualification.revoked":
+        q = p.qualification
+        return [Upsert(CASES, q.qualification_id, {**_qualification(q, event),
+                                                    "revoked_on": p.revoked_on or _day("", event),
+                                                    "revoke_reason": p.reason})]
+    if t == "qualification.review_due":
+        q = p.qualification
+        return [Upsert(CASES, q.qualification_id, {**_qualification(q, event), "review_due_on": p.due_on})]
+    if t == "policy.published":
+        table = p.table
+        return [Upsert(POLICIES, f"{table.program}:{table.version}", {
+            "program": table.program, "version": table.version, "effective_from": table.effective_from,
+            "effective_to": table.effective_to, "label": table.label, "published_at": event.occurred_at.isoformat(),
+            "diseases": [{"code": d.code, "name": d.name, "category": d.category, "annual_cap": d.annual_cap,
+                          "uncapped": not d.annual_cap.strip()} for d in table.diseases]})]
+    if t == "benefits.settled":
+        person = p.person_id or event.envelope.business_key
+        key = f"{p.statement_id}:{person}:{p.institution_code}:{p.month}" if p.statement_id else event.id
+        return [Upsert(BENEFITS, key, {
+            "person_id": person, "institution_code": p.institution_code, "month": p.month,
+            "claimed_fen": fen(p.claimed, "benefits.settled claimed"),
+            "payable_fen": fen(p.payable, "benefits.settled payable"), "lines": p.lines,
+            "policy_version": p.policy_version, "statement_id": p.statement_id})]
+    if t == "statement.closed":
+        return [Upsert(STATEMENTS, p.statement_id, {
+            "institution_code": p.institution_code, "month": p.month,
+            "claimed_fen": fen(p.claimed, "statement.closed claimed"),
+            "payable_fen": fen(p.payable, "statement.closed payable"), "lines": p.lines, "persons": p.persons,
+            "closed_on": _day("", event)})]
+    if t == "statement.reconciled":
+        return [Upsert(STATEMENTS, p.statement_id, {
+            "institution_code": p.institution_code, "month": p.month, "balanced": p.balanced,
+            "reconciled_on": _day("", event), "reconcile_detail": p.detail})]
+    if t == "payment.issued":
+        return [Upsert(PAYMENTS, p.payment_id, {
+            "statement_id": p.statement_id, "institution_code": p.institution_code, "month": p.month,
+            "amount_fen": fen(p.amount, "payment.issued amount"), "issued_on": _day(p.issued_at, event)})]
+    if t == "finding.raised":
+        return [Upsert(FINDINGS, p.finding_id, {
+            "person_id": p.person_id, "kind": p.kind, "description": p.description,
+            "amount_fen": fen(p.amount, "finding.raised amount"), "raised_at": p.raised_at,
+            "raised_on": _day(p.raised_at, event)})]
+    return []
+
+
+def apply(model: dict[str, dict[str, dict[str, Any]]], upserts: Iterable[Upsert]) -> None:
+    """The same writes on plain dicts (what the store does with `$set` upserts): for tests and tools."""
+    for u in upserts:
+        model.setdefault(u.collection, {}).setdefault(u.key, {"_id": u.key}).update(u.fields)
+
+
+def policy_for(policies: Iterable[Mapping[str, Any]], day: date,
+               program: str | None = None) -> Mapping[str, Any] | None:
+    """The policy table in force on `day` (latest effective_from wins); else the latest that started before it."""
+    candidates = [p for p in policies if not program or p.get("program") == program]
+    started = [p for p in candidates if (cn_date(p.get("effective_from")) or date.min) <= day]
+    in_force = [p for p in started if not p.get("effective_to") or (cn_date(p["effective_to"]) or date.max) >= day]
+    pool = in_force or started
+    if not pool:
+        return None
+    return max(pool, key=lambda p: (p.get("effective_from") or "", p.get("published_at") or ""))
+
+
+def uncapped_codes(policy: Mapping[str, Any] | None) -> set[str]:
+    return {d["code"] for d in (policy or {}).get("diseases", []) if d.get("uncapped")}
+
+
+def case_status(case: Mapping[str, Any], on: date) -> str:
+    revoked = cn_date(case.get("revoked_on"))
+    return "revoked" if revoked is not None and revoked <= on else "active"

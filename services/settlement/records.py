@@ -1,0 +1,177 @@
+"""Between the stored documents and the pure domain: year accounts in integer fen, holdings, views.
+
+No benefit rule lives here: amounts are only converted, and holdings only filtered by the dates the events gave
+(a qualification counts for claims dated before its revocation)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from chassis.money import fmt, from_fen, to_fen
+from services.settlement.domain.chronic import ClaimResult, Holding, YearAccount
+from services.settlement.domain.policy import Policy
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def statement_id(institution: str, month: str) -> str:
+    """One statement per institution per month, e.g. `H61070200001-2025-06`."""
+    return f"{institution}-{month}"
+
+
+def claim_key(institution: str, claim_id: str) -> str:
+    """Claim ids are the institution's own: two institutions may use the same one."""
+    return f"{institution}|{claim_id}"
+
+
+# ---- year accounts ------------------------------------------------------------------------------------------
+
+
+def account_from_doc(year: int, doc: dict[str, Any] | None) -> YearAccount:
+    if not doc:
+        return YearAccount(year)
+    return YearAccount(
+        year=year,
+        deductible_used=from_fen(doc.get("deductible_used_fen", 0)),
+        capped_paid=from_fen(doc.get("capped_paid_fen", 0)),
+        uncapped_paid=from_fen(doc.get("uncapped_paid_fen", 0)),
+        monthly_capped_paid=tuple(from_fen(f) for f in doc.get("monthly_capped_paid_fen", [0] * 12)),
+    )
+
+
+def account_to_doc(account: YearAccount, paid_by_disease: dict[str, int]) -> dict[str, Any]:
+    return {
+        "year": account.year,
+        "deductible_used_fen": to_fen(account.deductible_used),
+        "capped_paid_fen": to_fen(account.capped_paid),
+        "uncapped_paid_fen": to_fen(account.uncapped_paid),
+        "monthly_capped_paid_fen": [to_fen(m) for m in account.monthly_capped_paid],
+        # Bookkeeping for the per-disease view: the sum of line payables by the line's disease.
+        "paid_by_disease_fen": dict(paid_by_disease),
+    }
+
+
+# ---- holdings -----------------------------------------------------------------------------------------------
+
+
+def holding_doc(qualification_id: str, disease: str, granted_on: str, benefit_start: str = "",
+                revoked_on: str | None = None, source: str = "") -> dict[str, Any]:
+    return {"qualification_id": qualification_id, "disease": disease, "granted_on": granted_on,
+            "benefit_start": benefit_start, "revoked_on": revoked_on, "source": source}
+
+
+def holdings_on(docs: Iterable[dict[str, Any]], on: date, policy: Policy) -> tuple[Holding, ...]:
+    """The qualifications in force on `on` (granted, not yet revoked) for diseases the policy lists."""
+    out = []
+    for h in docs:
+        revoked = h.get("revoked_on")
+        if revoked and on >= date.fromisoformat(revoked):
+            continue
+        if h["disease"] in policy.diseases:
+            out.append(Holding(h["disease"], date.fromisoformat(h["granted_on"])))
+    return tuple(sorted(out, key=lambda x: (x.disease, x.granted_on)))
+
+
+# ---- claim results ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineIn:
+    """One claimed line as uploaded or sent for real-time settlement (already validated)."""
+
+    n: int                 # position in the upload (1-based), for error messages
+    claim_id: str
+    line: int              # the line's number within its claim (feedetl_sn), 1-based
+    person_id: str
+    date: date
+    disease: str
+    amount: Decimal
+    covered: bool
+    item_code: str = ""
+    description: str = ""
+
+
+def claim_doc(institution: str, month: str, lines: Sequence[LineIn], result: ClaimResult, policy_version: str,
+              source: str, batch_id: str) -> dict[str, Any]:
+    first = lines[0]
+    claimed = sum((ln.amount for ln in lines), Decimal(0))
+    return {
+        "_id": claim_key(institution, first.claim_id), "claim_id": first.claim_id, "institution_code": institution,
+        "person_id": first.person_id, "date": first.date.isoformat(), "month": month,
+        "statement_id": statement_id(institution, month), "batch_id": batch_id, "source": source,
+        "policy_version": policy_version, "claimed_fen": to_fen(claimed), "payable_fen": to_fen(result.payable),
+        "lines": [
+            {"line": ln.line, "disease": ln.disease, "amount_fen": to_fen(ln.amount), "covered": ln.covered,
+             "item_code": ln.item_code, "description": ln.description, "payable_fen": to_fen(r.payable),
+             "deductible_fen": to_fen(r.deductible), "patient_share_fen": to_fen(r.patient_share),
+             "reasons": list(r.reasons)}
+            for ln, r in zip(lines, result.lines, strict=True)
+        ],
+    }
+
+
+def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
+    claimed, payable = doc["claimed_fen"], doc["payable_fen"]
+    return {
+        "claim_id": doc["claim_id"], "institution_code": doc["institution_code"], "person_id": doc["person_id"],
+        "date": doc["date"], "month": doc["month"], "statement_id": doc["statement_id"],
+        "batch_id": doc.get("batch_id", ""), "source": doc.get("source", ""),
+        "policy_version": doc["policy_version"], "claimed": fmt(from_fen(claimed)),
+        "payable": fmt(from_fen(payable)), "patient_pays": fmt(from_fen(claimed - payable)),
+        "lines": [
+            {"line": ln["line"], "disease": ln["disease"], "amount": fmt(from_fen(ln["amount_fen"])),
+             "covered": ln["covered"], "item_code": ln["item_code"], "description": ln["description"],
+             "payable": fmt(from_fen(ln["payable_fen"])), "deductible": fmt(from_fen(ln["deductible_fen"])),
+             "patient_share": fmt(from_fen(ln["patient_share_fen"])), "reasons": ln["reasons"]}
+            for ln in doc["lines"]
+        ],
+    }
+
+
+def settle_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the counter needs (即时结算): the fund's part, the patient's part, each line's reasons."""
+    claimed, payable = doc["claimed_fen"], doc["payable_fen"]
+    return {
+        "claim_id": doc["claim_id"], "person_id": doc["person_id"], "date": doc["date"],
+        "statement_id": doc["statement_id"], "payable": fmt(from_fen(payable)),
+        "patient_pays": fmt(from_fen(claimed - payable)), "policy_version": doc["policy_version"],
+        "lines": [{"line": ln["line"], "payable": fmt(from_fen(ln["payable_fen"])), "reasons": ln["reasons"]}
+                  for ln in doc["lines"]],
+    }
+
+
+def empty_month() -> dict[str, Any]:
+    """A person's part of one statement: totals, the batches applied and the visits settled."""
+    return {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0, "policy_versions": [], "batches": [],
+            "visits": []}
+
+
+def add_to_month(month: dict[str, Any], docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    out = {**month, "policy_versions": list(month.get("policy_versions", []))}
+    for d in docs:
+        out["claimed_fen"] += d["claimed_fen"]
+        out["payable_fen"] += d["payable_fen"]
+        out["lines"] += len(d["lines"])
+        out["claims"] += 1
+        if d["policy_version"] not in out["policy_versions"]:
+            out["policy_versions"].append(d["policy_version"])
+    return out
+
+
+def add_paid_by_disease(paid: dict[str, int], docs: Sequence[dict[str, Any]]) -> dict[str, int]:
+    out = dict(paid)
+    for d in docs:
+        for ln in d["lines"]:
+            if ln["payable_fen"]:
+                out[ln["disease"]] = out.get(ln["disease"], 0) + ln["payable_fen"]
+    return out
+
+
+def yuan(fen: int) -> str:
+    return fmt(from_fen(fen))
