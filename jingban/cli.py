@@ -51,6 +51,28 @@ def _run_embedded(demo: bool) -> None:
     asyncio.run(main())
 
 
+def _load_policy(path: str, tenant: str, url: str) -> int:
+    """One call loads a new policy table: it is validated, versioned and published by settlement."""
+    import os
+    from pathlib import Path
+
+    import httpx
+
+    from chassis.identity import issue_token
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"jingban policy load: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    token = issue_token(os.environ.get("JINGBAN_JWT_SECRET", DEV_JWT_SECRET), tenant, "ops", "policy-cli", 600)
+    ctype = "application/json" if path.endswith(".json") else "application/yaml"
+    r = httpx.post(f"{url.rstrip('/')}/v1/policies", content=text.encode(), timeout=30,
+                   headers={"authorization": f"Bearer {token}", "content-type": ctype})
+    print(r.text)
+    return 0 if r.status_code in (200, 201) else 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jingban", description="Jingban (经办) platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-demo", action="store_true", help="start empty")
     serve = sub.add_parser("serve", help="one service as its own process (local/cluster mode)")
     serve.add_argument("service", choices=SERVICES)
+    calc = sub.add_parser("calc", help="benefit calculation for one case: JSON in (FILE or stdin), JSON out")
+    calc.add_argument("file", nargs="?", default="-")
+    pol = sub.add_parser("policy", help="policy tables (owned by settlement)")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True)
+    load = pol_sub.add_parser("load", help="load a policy table version (YAML or JSON) into settlement")
+    load.add_argument("file")
+    load.add_argument("--tenant", required=True, help="the carrier loading it (its token is issued locally)")
+    load.add_argument("--url", default="http://127.0.0.1:8103", help="settlement's HTTP address")
     tok = sub.add_parser("token", help="issue a dev token (signed with JINGBAN_JWT_SECRET)")
     tok.add_argument("--tenant", required=True)
     tok.add_argument("--role", required=True)
@@ -73,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         from chassis.host import run_process
 
         run_process(importlib.import_module(f"services.{args.service}.main").SPEC)
+    elif args.command == "calc":
+        from jingban.calc_cli import main as calc_main
+
+        return calc_main([] if args.file == "-" else [args.file])
+    elif args.command == "policy":
+        return _load_policy(args.file, args.tenant, args.url)
     elif args.command == "token":
         import os
 

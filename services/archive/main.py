@@ -1,4 +1,5 @@
-"""archive wiring: files every event about a person; serves the file over HTTP and gRPC."""
+"""archive wiring: files every event about a person; serves the file over HTTP and gRPC; produces the
+handover archive (publishing archive.handover.ready) and imports one into an empty tenant."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from jingban.contracts.v1 import archive_pb2, archive_pb2_grpc
 from services.archive import api, handlers, rpc
-from services.archive.store import ArchiveStore
-
-FILED_EVENTS = ("application.submitted", "appraisal.concluded", "qualification.granted")
+from services.archive.domain.person_file import FILED_EVENTS
+from services.archive.store import EXPORTS, ArchiveStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
@@ -31,7 +31,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     )
 
 
-SPEC = ServiceSpec(name="archive", outbox_collections=[], build=build)
+SPEC = ServiceSpec(name="archive", outbox_collections=[EXPORTS], build=build)
 
 if __name__ == "__main__":
     run_process(SPEC)

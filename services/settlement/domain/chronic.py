@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from chassis.errors import InvalidInput
 from chassis.money import CENT, round_yuan
-from services.settlement.domain.policy import IMMEDIATE, NEXT_MONTH, DiseaseRule, Policy
+from services.settlement.domain.policy import IMMEDIATE, MAX_AMOUNT, NEXT_MONTH, DiseaseRule, Policy
 
 ZERO = Decimal("0.00")
 
@@ -179,7 +179,7 @@ def _check_input(claims: Sequence[Claim], account: YearAccount) -> None:
         seen.add(claim.id)
         for j, line in enumerate(claim.lines):
             amount = line.amount
-            if (not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0
+            if (not isinstance(amount, Decimal) or not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT
                     or amount != amount.quantize(CENT)):
                 raise InvalidInput(f"amount must be a non-negative yuan amount with at most two decimals, "
                                    f"got {amount!r}", f"claims[{i}].lines[{j}].amount")

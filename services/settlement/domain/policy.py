@@ -17,6 +17,7 @@ from chassis.money import parse_yuan
 NEXT_MONTH = "next_month"
 IMMEDIATE = "immediate"
 STARTS = (NEXT_MONTH, IMMEDIATE)
+MAX_AMOUNT = Decimal("999999999999.99")  # yuan
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,15 @@ def parse_amount(value: Any, field: str) -> Decimal:
     """A non-negative yuan amount with at most two decimals, given as a string, int or Decimal (never float)."""
     if value is None:
         raise InvalidInput(f"{field} is required", field)
-    amount = parse_yuan(value, field)
+    try:
+        amount = parse_yuan(value, field)
+    except ArithmeticError as exc:  # e.g. "1e40": too many digits to hold to the fen
+        raise InvalidInput(f"{field} is too large: {value!r}", field) from exc
     if amount < 0:
         raise InvalidInput(f"{field} must not be negative: {value!r}", field)
+    if amount > MAX_AMOUNT:
+        # Far above any real figure; beyond it Decimal's 28 digits could round products silently.
+        raise InvalidInput(f"{field} is too large: {value!r}", field)
     return amount
 
 

@@ -1,0 +1,222 @@
+"""Institution monthly statements (月度结算单): totals, close (→ statement.closed and one benefits.settled per
+person), reconciliation with the provincial platform (3201 对总账 → statement.reconciled) and payment
+(→ payment.issued). Status: open → closing → closed → reconciled → paid."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+from chassis.errors import Conflict, JingbanError, NotFound
+from chassis.events import derived_event_id, new_event
+from chassis.programs import load_program
+from chassis.telemetry import current_carrier
+from jingban.contracts.v1 import events_pb2
+from provincial.client import ProvincialClient
+from services.settlement.engine import program_code
+from services.settlement.records import yuan
+from services.settlement.store import CLAIMS, SETTLEMENTS, SettlementStore
+
+log = logging.getLogger(__name__)
+
+CLEARING_OUTPATIENT = "11"   # clr_type: 门诊
+CHUNK = 1000
+
+
+class NotBalanced(JingbanError):
+    """The provincial platform's totals differ from the statement's (对账不平)."""
+
+    http_status = 422
+
+
+def _zero() -> dict[str, Any]:
+    return {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0, "persons": 0, "policy_versions": []}
+
+
+async def live_totals(store: SettlementStore, sid: str) -> dict[str, Any]:
+    """The statement's totals from its persons' documents (where each adjudication wrote them atomically)."""
+    totals = _zero()
+    versions: set[str] = set()
+    async for doc in await store.persons_of_statement(sid):
+        part = (doc.get("months") or {}).get(sid)
+        if not part:
+            continue
+        totals["claimed_fen"] += part["claimed_fen"]
+        totals["payable_fen"] += part["payable_fen"]
+        totals["lines"] += part["lines"]
+        totals["claims"] += part["claims"]
+        totals["persons"] += 1
+        versions.update(part.get("policy_versions", []))
+    totals["policy_versions"] = sorted(versions)
+    return totals
+
+
+def view(doc: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "statement_id": doc["_id"], "institution_code": doc["institution_code"], "month": doc["month"],
+        "status": doc["status"], "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
+        "patient_pays": yuan(totals["claimed_fen"] - totals["payable_fen"]), "lines": totals["lines"],
+        "claims": totals["claims"], "persons": totals["persons"],
+        "policy_version": ",".join(totals["policy_versions"]), "created_at": doc.get("created_at"),
+        "closed_at": doc.get("closed_at"), "closed_by": doc.get("closed_by"),
+        "reconciliation": doc.get("reconciliation"), "payment_id": doc.get("payment_id"),
+        "active_batches": doc.get("active_batches", []),
+    }
+
+
+async def statement_view(store: SettlementStore, doc: dict[str, Any]) -> dict[str, Any]:
+    totals = doc["totals"] if "totals" in doc else await live_totals(store, doc["_id"])
+    return view(doc, totals)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    year, mon = int(month[:4]), int(month[5:7])
+    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+async def close(store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    doc = await store.statement(sid)
+    if doc is None:
+        raise NotFound(f"statement {sid} not found")
+    if doc["status"] not in ("open", "closing"):
+        raise Conflict(f"statement {sid} is already {doc['status']}")
+    if doc.get("active_batches"):
+        raise Conflict(f"statement {sid} has batches still being processed: {doc['active_batches']}; "
+                       "they finish on their own, or send them again if their upload failed")
+    if doc["status"] == "open" and not await store.transition(sid, {"status": "open", "active_batches": []},
+                                                              {"status": "closing"}):
+        raise Conflict(f"statement {sid} changed meanwhile (a batch started, or it was closed); try again")
+
+    # 1. Every person's part: visits' claim documents made sure of, one benefits.settled each.
+    totals = _zero()
+    versions: set[str] = set()
+    persons: list[tuple[str, dict[str, Any]]] = []
+    async for person in await store.persons_of_statement(sid):
+        part = (person.get("months") or {}).get(sid)
+        if part:
+            persons.append((person["_id"], part))
+    carrier = current_carrier()
+    for start in range(0, len(persons), CHUNK):
+        chunk = persons[start:start + CHUNK]
+        visits = [v for _, part in chunk for v in part.get("visits", [])]
+        if visits:
+            have = {d["_id"] for d in await store.find_in(CLAIMS, [v["_id"] for v in visits], {"_id": 1})}
+            await store.replace_many(CLAIMS, [v for v in visits if v["_id"] not in have])
+        settled = []
+        for pid, part in chunk:
+            version = ",".join(sorted(part.get("policy_versions", [])))
+            payload = events_pb2.BenefitsSettled(
+                person_id=pid, institution_code=doc["institution_code"], month=doc["month"],
+                claimed=yuan(part["claimed_fen"]), payable=yuan(part["payable_fen"]), lines=part["lines"],
+                policy_version=version, statement_id=sid)
+            event = new_event("benefits.settled", tenant, pid, payload, source="settlement", trace_context=carrier,
+                              event_id=derived_event_id(sid, "benefits.settled", pid))
+            settled.append({"_id": f"{sid}|{pid}", "statement_id": sid, "person_id": pid,
+                            "institution_code": doc["institution_code"], "month": doc["month"],
+                            "claimed_fen": part["claimed_fen"], "payable_fen": part["payable_fen"],
+                            "lines": part["lines"], "claims": part["claims"], "policy_version": version,
+                            "_outbox": [event], "_outbox_pending": 1})
+            totals["claimed_fen"] += part["claimed_fen"]
+            totals["payable_fen"] += part["payable_fen"]
+            totals["lines"] += part["lines"]
+            totals["claims"] += part["claims"]
+            totals["persons"] += 1
+            versions.update(part.get("policy_versions", []))
+        await store.insert_many_new(SETTLEMENTS, settled)  # a resumed close finds some already there
+    totals["policy_versions"] = sorted(versions)
+
+    # 2. The statement itself, with statement.closed.
+    now = datetime.now(UTC).isoformat()
+    closed = events_pb2.StatementClosed(
+        statement_id=sid, institution_code=doc["institution_code"], month=doc["month"],
+        claimed=yuan(totals["claimed_fen"]), payable=yuan(totals["payable_fen"]), lines=totals["lines"],
+        persons=totals["persons"], policy_version=",".join(totals["policy_versions"]))
+    event = new_event("statement.closed", tenant, sid, closed, source="settlement", trace_context=carrier,
+                      event_id=derived_event_id(sid, "statement.closed", sid))
+    changes = {"status": "closed", "totals": totals, "closed_at": now, "closed_by": who}
+    if not await store.transition(sid, {"status": "closing"}, changes, [event]):
+        raise Conflict(f"statement {sid} changed while closing; try again")
+    return view({**doc, **changes}, totals)
+
+
+def carrier_of(tenant: str) -> tuple[str, str, str]:
+    program = load_program(program_code(tenant))
+    for t in program.tenants:
+        if t.tenant == tenant:
+            return t.fixmedins_code, t.name, program.division
+    raise NotFound(f"tenant {tenant} is not a carrier of {program.code}")
+
+
+async def reconcile(store: SettlementStore, tenant: str, sid: str, who: str, provincial_url: str) -> dict[str, Any]:
+    doc = await store.statement(sid)
+    if doc is None:
+        raise NotFound(f"statement {sid} not found")
+    if doc["status"] in ("open", "closing"):
+        raise Conflict(f"statement {sid} is {doc['status']}: close it before reconciling")
+    if doc["status"] != "closed":
+        raise Conflict(f"statement {sid} is already {doc['status']} (reconciled and balanced)")
+    totals = doc["totals"]
+    begin, end = month_bounds(doc["month"])
+    code, name, division = carrier_of(tenant)
+    async with ProvincialClient(provincial_url, code, name, who, division=division) as client:
+        result = await client.reconcile_totals(
+            clr_type=CLEARING_OUTPATIENT, begin_date=begin, end_date=end,
+            medical_fee_total=_dec(totals["claimed_fen"]), fund_paid_total=_dec(totals["payable_fen"]),
+            settlement_count=totals["claims"])
+    now = datetime.now(UTC).isoformat()
+    record = {"balanced": result.balanced, "result": result.result, "description": result.description,
+              "settlement_agency": result.settlement_agency, "fixmedins_code": code, "at": now, "by": who,
+              "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
+              "count": totals["claims"]}
+    event = new_event("statement.reconciled", tenant, sid, events_pb2.StatementReconciled(
+        statement_id=sid, institution_code=doc["institution_code"], month=doc["month"], balanced=result.balanced,
+        detail=result.description), source="settlement", trace_context=current_carrier())
+    changes: dict[str, Any] = {"reconciliation": record}
+    if result.balanced:
+        changes["status"] = "reconciled"
+    if not await store.transition(sid, {"status": "closed"}, changes, [event]):
+        raise Conflict(f"statement {sid} changed while reconciling; try again")
+    if not result.balanced:
+        raise NotBalanced(f"statement {sid} does not balance with the provincial platform (3201 stmt_rslt "
+                          f"{result.result}): {result.description}", "totals")
+    return view({**doc, **changes}, totals)
+
+
+def _dec(fen: int) -> Any:
+    from chassis.money import from_fen
+
+    return from_fen(fen)
+
+
+def payment_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: doc.get(k) for k in ("payment_id", "statement_id", "institution_code", "month", "amount",
+                                    "issued_at", "issued_by", "status")}
+
+
+async def pay(store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    doc = await store.statement(sid)
+    if doc is None:
+        raise NotFound(f"statement {sid} not found")
+    payment_id = f"PAY-{sid}"
+    if doc["status"] == "paid" or await store.payment(payment_id):
+        if doc["status"] == "reconciled":  # the payment was stored, the statement not yet marked: finish that
+            await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
+        raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
+    if doc["status"] != "reconciled":
+        raise Conflict(f"statement {sid} is {doc['status']}: it must be closed and reconciled (balanced) "
+                       "with the provincial platform before payment")
+    now = datetime.now(UTC).isoformat()
+    amount = yuan(doc["totals"]["payable_fen"])
+    payment = {"_id": payment_id, "payment_id": payment_id, "statement_id": sid,
+               "institution_code": doc["institution_code"], "month": doc["month"], "amount": amount,
+               "amount_fen": doc["totals"]["payable_fen"], "issued_at": now, "issued_by": who, "status": "issued"}
+    event = new_event("payment.issued", tenant, sid, events_pb2.PaymentIssued(
+        payment_id=payment_id, statement_id=sid, institution_code=doc["institution_code"], month=doc["month"],
+        amount=amount, issued_at=now), source="settlement", trace_context=current_carrier(),
+        event_id=derived_event_id(sid, "payment.issued", payment_id))
+    if not await store.insert_payment(payment, [event]):
+        raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
+    await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
+    return payment_view(payment)
