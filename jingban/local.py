@@ -65,7 +65,7 @@ class LocalPlatform:
         """The provincial platform's simulator as its own process (same envelope, realistic errors)."""
         if "provincial" in self.procs and self.procs["provincial"].poll() is None:
             return
-        log = open(self.log_dir / "provincial.log", "ab")  # noqa: SIM115  # owned by the child
+        log = open(self.log_dir / "provincial.log", "ab")  # owned by the child
         self.procs["provincial"] = subprocess.Popen(
             [sys.executable, "-m", "provincial.simulator", "--port", str(SIMULATOR_PORT + self.port_offset)],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,

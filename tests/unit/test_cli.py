@@ -36,4 +36,4 @@ def test_calc_bad_input_exits_2_with_a_precise_error() -> None:
     bad = {**CASE, "claims": [CASE["claims"][0], CASE["claims"][0]]}
     r = subprocess.run([*JINGBAN, "calc"], input=json.dumps(bad), capture_output=True, text=True)
     assert r.returncode == 2 and r.stdout == ""
-    assert "duplicate" in json.loads(r.stderr)["error"]["message"]
+    assert json.loads(r.stderr)["error"]["field"] == "claims[1].id"
