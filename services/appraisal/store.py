@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from chassis.outbox import push_events, with_events
@@ -27,9 +26,11 @@ class AppraisalStore:
     async def upsert_experts(self, experts: list[dict[str, Any]]) -> int:
         if not experts:
             return 0
-        ops = [UpdateOne({"_id": e["_id"]}, {"$set": e}, upsert=True) for e in experts]
-        await self._db[EXPERTS].bulk_write(ops, ordered=False)
-        return len(ops)
+        # One update per expert: a pool is a few hundred rows, and the in-memory adapter's bulk_write
+        # does not follow PyMongo 4.20's UpdateOne.
+        for e in experts:
+            await self._db[EXPERTS].update_one({"_id": e["_id"]}, {"$set": e}, upsert=True)
+        return len(experts)
 
     async def experts(self, specialty: str | None = None) -> list[dict[str, Any]]:
         query = {"specialty": specialty} if specialty else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import uuid
 from datetime import UTC, datetime
@@ -103,7 +104,9 @@ def router(ctx: ServiceContext) -> APIRouter:
                   "end": period.end.isoformat(), "due_on": due.isoformat(), "produced_at": produced_at,
                   "produced_on": today.isoformat(), "overdue": today > due,
                   "produced_by": {"role": caller.role, "subject": caller.subject}, "program": settings.program,
-                  "policy_version": figures["policy_version"], "figures": jsonable(figures), "files": files}
+                  "policy_version": figures["policy_version"],
+                  # Kept as JSON text: its maps are keyed by codes from events, not always safe field names.
+                  "figures_json": json.dumps(jsonable(figures), ensure_ascii=False), "files": files}
         # Files first, then the record with its event: a crash in between leaves only unreferenced files.
         await s.add_report(report, [emit.report_produced(caller.tenant, report, current_carrier())])
         ctx.relay.kick()

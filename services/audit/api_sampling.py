@@ -112,14 +112,16 @@ def router(ctx: ServiceContext) -> APIRouter:
                 "end": period.end.isoformat(), "seed": seed, "method": DRAW_METHOD,
                 "uncapped_ratio": str(uncapped_ratio), "other_ratio": str(other_ratio), "program": settings.program,
                 "policy_version": policy.get("version", ""), "strata": [st.as_doc() for st in strata],
-                "persons": {case: person_of[case] for st in strata for case in st.sample},
+                # A list, not a map keyed by case id: ids from events are not safe field names everywhere.
+                "sampled": [{"case_id": case, "person_id": person_of[case]} for st in strata for case in st.sample],
                 "created_at": _now(), "created_by": {"role": caller.role, "subject": caller.subject}}
         await s.add_plan(plan, plan_tasks(plan))
         return plan_view(plan, {})
 
     def plan_tasks(plan: dict[str, Any]) -> list[dict[str, Any]]:
+        person_of = {s["case_id"]: s["person_id"] for s in plan["sampled"]}
         return [{"_id": derived_id(plan["_id"], "task", case), "plan_id": plan["_id"], "case_id": case,
-                 "person_id": plan["persons"][case], "disease_code": st["disease_code"], "uncapped": st["uncapped"],
+                 "person_id": person_of[case], "disease_code": st["disease_code"], "uncapped": st["uncapped"],
                  "status": "open"} for st in plan["strata"] for case in st["sample"]]
 
     async def get_plan(s: AuditStore, plan_id: str) -> dict[str, Any]:
@@ -190,8 +192,8 @@ def router(ctx: ServiceContext) -> APIRouter:
         s = store(caller)
         plan = await get_plan(s, body.plan_id)
         cases_of: dict[str, list[str]] = {}
-        for case, person in sorted(plan["persons"].items()):
-            cases_of.setdefault(person, []).append(case)
+        for pick in sorted(plan["sampled"], key=lambda x: x["case_id"]):
+            cases_of.setdefault(pick["person_id"], []).append(pick["case_id"])
         wanted = sorted(cases_of) if body.person_ids is None else sorted(set(body.person_ids))
         strangers = [p for p in wanted if p not in cases_of]
         if strangers:

@@ -81,7 +81,7 @@ def router(ctx: ServiceContext) -> APIRouter:
                 caller, derived_id("spending_growth", result.month), "spending_growth",
                 f"Fund payments of {result.month} ({out['current']}) grew {out['growth']} over "
                 f"{result.previous_month} ({out['previous']}), above the threshold {out['threshold']}",
-                today_cn(), "check", evidence)
+                body.detected_on or today_cn(), "check", evidence)
             out["warning"], out["created"] = warning_view(warning, today_cn()), created
         return out
 

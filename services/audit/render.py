@@ -32,6 +32,7 @@ def render_chart(figures: Mapping[str, Any], title: str, names: Mapping[str, str
     # The object API on an Agg canvas, not pyplot: no global state, safe in worker threads, no display.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     font = cjk_font()
     fig = Figure(figsize=(11, 9), dpi=100)
@@ -67,15 +68,20 @@ def render_chart(figures: Mapping[str, Any], title: str, names: Mapping[str, str
 
     rows = figures["sampling"]["rows"]
     ax = axes[2]
-    labels = [f"{r['disease_code']}{'*' if r['uncapped'] else ''}" for r in rows]
-    xs = range(len(rows))
-    ax.bar([x - 0.2 for x in xs], [r["required"] for r in rows], width=0.4, label="required", color="#b0b0b0")
-    ax.bar([x + 0.2 for x in xs], [r["checked"] for r in rows], width=0.4, label="checked", color="#9f2f2f")
-    ax.set_xticks(list(xs), labels, fontsize=8)
     attained = figures["sampling"]["attained"]
-    ax.set_title("Sampling attainment (* uncapped, rule >= 70%): "
+    ax.set_title("Sampling attainment, checked / required (* uncapped): "
                  + ("no plan" if attained is None else "attained" if attained else "NOT attained"), fontsize=10)
-    ax.legend(fontsize=8)
+    if rows:
+        xs = range(len(rows))
+        ax.bar([x - 0.2 for x in xs], [r["required"] for r in rows], width=0.4, label="required", color="#b0b0b0")
+        ax.bar([x + 0.2 for x in xs], [r["checked"] for r in rows], width=0.4, label="checked", color="#9f2f2f")
+        ax.set_xticks(list(xs), [f"{r['disease_code']}{'*' if r['uncapped'] else ''}" for r in rows], fontsize=8)
+        ax.legend(fontsize=8)
+    else:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no sampling plan in this period", ha="center", va="center", transform=ax.transAxes)
+    for a in axes[1:]:
+        a.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of cases
 
     if font:  # only tick labels carry Chinese names; titles stay ASCII
         for a in axes:

@@ -201,4 +201,4 @@ class AuditStore:
             query["kind"] = kind
         if period:
             query["period"] = period
-        return await self._db[REPORTS].find(query, {**HIDDEN, "figures": 0}).sort("produced_at", 1).to_list(None)
+        return await self._db[REPORTS].find(query, {**HIDDEN, "figures_json": 0}).sort("produced_at", 1).to_list(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -50,6 +51,6 @@ def report_view(r: dict[str, Any]) -> dict[str, Any]:
     view = {"report_id": r["_id"], **{k: r.get(k) for k in keys},
             "files": {name: {k: f[k] for k in ("name", "sha256", "size", "content_type")}
                       for name, f in r.get("files", {}).items()}}
-    if "figures" in r:
-        view["figures"] = r["figures"]
+    if "figures_json" in r:
+        view["figures"] = json.loads(r["figures_json"])
     return view

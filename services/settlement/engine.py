@@ -341,7 +341,8 @@ class Settler:
             raise InvalidInput(exc.message, "date") from exc
         unknown = [i for i, ln in enumerate(lines) if ln.disease not in policy.diseases]
         if unknown:
-            raise InvalidInput(f"diseases not in policy {policy.version}: {sorted({lines[i].disease for i in unknown})}",
+            names = sorted({lines[i].disease for i in unknown})
+            raise InvalidInput(f"diseases not in policy {policy.version}: {names}",
                                fields=[{"field": f"lines[{i}].disease",
                                         "message": f"disease {lines[i].disease!r} is not in policy {policy.version}"}
                                        for i in unknown])

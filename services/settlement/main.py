@@ -1,4 +1,6 @@
-"""settlement wiring: opens benefit accounts from granted qualifications; serves them."""
+"""settlement wiring: holdings from appraisal's qualification events; policies, month-end claims, real-time
+settlement, statements and payments over HTTP; GetPolicy, Adjudicate and GetAccumulators over gRPC; events
+policy.published, benefits.settled, statement.closed, statement.reconciled and payment.issued through the outbox."""
 
 from __future__ import annotations
 
@@ -7,13 +9,17 @@ from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from jingban.contracts.v1 import settlement_pb2, settlement_pb2_grpc
 from services.settlement import api, handlers, rpc
-from services.settlement.store import SettlementStore
+from services.settlement.engine import Settler
+from services.settlement.policies import PolicyBook
+from services.settlement.store import OUTBOX_COLLECTIONS, SettlementStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("settlement", "Jingban settlement (结算)", ctx.settings.jwt_secret, ctx.ready)
-    app.include_router(api.router(ctx))
-    servicer = rpc.SettlementRpc(ctx)
+    book = PolicyBook(ctx.db)
+    settler = Settler(ctx.db, book)
+    app.include_router(api.router(ctx, book, settler))
+    servicer = rpc.SettlementRpc(ctx, book, settler)
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
@@ -23,12 +29,15 @@ def build(ctx: ServiceContext) -> ServiceParts:
         app=app,
         grpc_servicers=[lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s)],
         grpc_service_names=[settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name],
-        subscriptions=[Subscription("qualification.granted", handlers.on_qualification_granted(ctx))],
+        subscriptions=[
+            Subscription("qualification.granted", handlers.on_qualification_granted(ctx)),
+            Subscription("qualification.revoked", handlers.on_qualification_revoked(ctx)),
+        ],
         on_start=on_start,
     )
 
 
-SPEC = ServiceSpec(name="settlement", outbox_collections=[], build=build)
+SPEC = ServiceSpec(name="settlement", outbox_collections=list(OUTBOX_COLLECTIONS), build=build)
 
 if __name__ == "__main__":
     run_process(SPEC)

@@ -131,7 +131,8 @@ class PolicyBook:
             return same, False  # the same table again: idempotent
         old = parse_policy(same["table"])
         only_end_moves = policy_to_dict(old) | {"effective_to": table["effective_to"]} == table
-        closes = policy.effective_to is not None and (old.effective_to is None or policy.effective_to < old.effective_to)
+        closes = policy.effective_to is not None and (
+            old.effective_to is None or policy.effective_to < old.effective_to)
         if not (only_end_moves and closes):
             raise Conflict(f"version {policy.version} of {policy.program} is already published with other content; "
                            "publish a new version (only closing its open end, effective_to, is allowed)", "version")

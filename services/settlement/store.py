@@ -37,6 +37,11 @@ OUTBOX_COLLECTIONS = [POLICIES, STATEMENTS, SETTLEMENTS, PAYMENTS]
 DUPLICATE_KEY = 11000
 
 
+def _in_memory(collection: Any) -> bool:
+    """mongomock (embedded mode) cannot build PyMongo 4.x bulk operations: there, apply them one by one."""
+    return any(c.__name__ == "AsyncMongoMockCollection" for c in type(collection).__mro__)
+
+
 def _only_duplicates(exc: BulkWriteError) -> list[int]:
     """Indexes of the operations refused as duplicates; re-raises when anything else failed."""
     errors = exc.details.get("writeErrors", [])
@@ -79,15 +84,23 @@ class SettlementStore:
 
     async def replace_many(self, name: str, docs: Sequence[dict[str, Any]]) -> None:
         """Upsert by _id, unordered: idempotent writes of derived documents."""
-        if docs:
-            await self._db[name].bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
-                                            ordered=False)
+        if not docs:
+            return
+        coll = self._db[name]
+        if _in_memory(coll):
+            for d in docs:
+                await coll.replace_one({"_id": d["_id"]}, d, upsert=True)
+            return
+        await coll.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs], ordered=False)
 
     async def update_many_each(self, name: str, ops: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> int:
         """One conditional update per (filter, update), unordered; returns how many matched."""
         if not ops:
             return 0
-        result = await self._db[name].bulk_write([UpdateOne(f, u) for f, u in ops], ordered=False)
+        coll = self._db[name]
+        if _in_memory(coll):
+            return sum([(await coll.update_one(f, u)).matched_count for f, u in ops])
+        result = await coll.bulk_write([UpdateOne(f, u) for f, u in ops], ordered=False)
         return int(result.matched_count)
 
     async def find_in(self, name: str, ids: Iterable[str], projection: dict[str, Any] | None = None,

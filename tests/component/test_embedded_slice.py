@@ -222,7 +222,7 @@ async def test_tenants_never_see_each_other_over_grpc(platform: EmbeddedPlatform
     async with grpc.aio.insecure_channel(platform.grpc_target("intake")) as ch:
         stub = intake_pb2_grpc.IntakeServiceStub(ch)
         got = await stub.GetApplication(intake_pb2.GetApplicationRequest(application_id=app_id), metadata=_md("hz-p1"))
-        assert got.person_id == PERSON_A and len(got.documents) == 2
+        assert got.person_id == PERSON_A and len(got.documents) == 4
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.GetApplication(intake_pb2.GetApplicationRequest(application_id=app_id), metadata=_md("hz-p2"))
         assert err.value.code() == grpc.StatusCode.NOT_FOUND

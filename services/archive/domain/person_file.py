@@ -146,10 +146,12 @@ def summarize(person_id: str, entries: Iterable[Mapping[str, Any]]) -> dict[str,
     identity: dict[str, str] = {"person_id": person_id, "person_name": "", "psn_no": "", "insuplc_admdvs": ""}
     quals: dict[str, dict[str, str]] = {}
     claimed = payable = Decimal(0)
-    settlements, counts = 0, {}
+    settlements, counts, documents = 0, {}, {}
     for e in ordered:
         a, kind = e["attributes"], e["kind"]
         counts[kind] = counts.get(kind, 0) + 1
+        if kind == "document":  # application form, medical records, ID and insurance cards (RULES A, archive)
+            documents[a.get("kind", "other")] = documents.get(a.get("kind", "other"), 0) + 1
         if kind in ("application", "application_completed"):
             for field in ("person_name", "psn_no", "insuplc_admdvs"):
                 if a.get(field):
@@ -175,4 +177,4 @@ def summarize(person_id: str, entries: Iterable[Mapping[str, Any]]) -> dict[str,
     return {"identity": identity,
             "qualifications": sorted(quals.values(), key=lambda q: (q["granted_on"], q["qualification_id"])),
             "benefits_received": {"claimed": fmt(claimed), "payable": fmt(payable), "settlements": settlements},
-            "counts": dict(sorted(counts.items()))}
+            "documents": dict(sorted(documents.items())), "counts": dict(sorted(counts.items()))}

@@ -33,6 +33,7 @@ class WarningReportIn(BaseModel):
 class SpendingCheckIn(BaseModel):
     month: str = Field(description="YYYY-MM, compared with the month before")
     threshold: str = Field(default="0.30", description="growth above this share raises a warning; decimal string")
+    detected_on: date | None = Field(default=None, description="the warning's detection date; today when absent")
 
 
 class FindingIn(BaseModel):

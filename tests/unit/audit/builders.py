@@ -118,3 +118,13 @@ def build(spec: tuple[str, Message, str], tenant: str = "hz-p1", **kw: Any) -> E
 def build_stored(spec: tuple[str, Message, str], tenant: str = "hz-p1", **kw: Any) -> dict[str, Any]:
     event_type, payload, key = spec
     return stored(event_type, payload, tenant=tenant, key=key, **kw)
+
+
+def person(i: int) -> str:
+    """A distinct 18-character resident-ID-shaped person key."""
+    return f"61070219600101{i:03d}X"
+
+
+async def publish(bus: Any, *events: dict[str, Any], prefix: str = "") -> None:
+    """Put stored events on a bus as the outbox relay would (component tests on the in-memory bus)."""
+    await bus.publish([message(e, prefix) for e in events])
