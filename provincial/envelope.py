@@ -8,6 +8,7 @@ optional `signtype`/`cainfo`, and `input: {<node>: {...}}`. Response: `infcode` 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -90,7 +91,9 @@ class MessageSequence:
 
 
 # One sequence per process: two clients of the same institution in one second must not share a msgid.
-_PROCESS_SEQUENCE = MessageSequence()
+# Several processes (intake, appraisal, settlement) send as the same carrier, so each starts at a random
+# point of the 9,999 values: two of them colliding within one second becomes very unlikely.
+_PROCESS_SEQUENCE = MessageSequence(secrets.randbelow(9999))
 
 
 def make_msgid(fixmedins_code: str, moment: datetime | None = None, sequence: MessageSequence | None = None) -> str:

@@ -19,7 +19,7 @@ from chassis.http import Caller, require_role
 from chassis.identity import Identity
 from services.settlement import statements as stm
 from services.settlement.domain.chronic import benefit_start, caps_for
-from services.settlement.engine import Settler, batch_view, program_code, program_for
+from services.settlement.engine import Settler, batch_view, person_lock, program_code, program_for
 from services.settlement.policies import PolicyBook
 from services.settlement.policies import view as policy_view
 from services.settlement.records import (
@@ -175,7 +175,12 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
             pairs.append((pid.strip(), holding_doc(str(qid), disease, granted.isoformat(), source="import")))
         if errors:
             raise InvalidInput(f"{len(errors)} holdings are invalid; nothing was stored", fields=errors[:1000])
-        added = await store(caller.tenant).add_holdings(pairs)
+        added = 0
+        s = store(caller.tenant)
+        for start in range(0, len(pairs), 1000):
+            part = pairs[start:start + 1000]
+            async with settler.locks.hold(*(person_lock(caller.tenant, pid) for pid, _ in part)):
+                added += await s.add_holdings(part)
         return {"received": len(pairs), "added": added}
 
     @r.get("/persons/{person_id}/accumulators", tags=["persons"], summary="Benefit accounts (待遇累计) of one year")
@@ -297,7 +302,7 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
             summary="Close the month: statement.closed, and benefits.settled for each person")
     async def close_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, "finance")
-        result = await stm.close(store(caller.tenant), caller.tenant, statement_id, caller.subject)
+        result = await stm.close(settler, caller.tenant, statement_id, caller.subject)
         ctx.relay.kick()
         return result
 
@@ -308,7 +313,7 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
     async def reconcile_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, "finance")
         try:
-            return await stm.reconcile(store(caller.tenant), caller.tenant, statement_id, caller.subject,
+            return await stm.reconcile(settler, caller.tenant, statement_id, caller.subject,
                                        ctx.settings.provincial_url)
         finally:
             ctx.relay.kick()
@@ -317,7 +322,7 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
             summary="Issue the payment instruction for a reconciled statement (once)")
     async def pay_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, "finance")
-        result = await stm.pay(store(caller.tenant), caller.tenant, statement_id, caller.subject)
+        result = await stm.pay(settler, caller.tenant, statement_id, caller.subject)
         ctx.relay.kick()
         return result
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -26,6 +26,7 @@ from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.programs import load_program, program_of_tenant
 from services.settlement.domain.chronic import Claim, Line, YearAccount, adjudicate
 from services.settlement.domain.policy import Policy
+from services.settlement.locks import KeyedLocks
 from services.settlement.policies import PolicyBook
 from services.settlement.records import (
     LineIn,
@@ -135,10 +136,44 @@ class PersonPlan:
     update: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
+def person_lock(tenant: str, person_id: str) -> str:
+    return f"p:{tenant}:{person_id}"
+
+
+def statement_lock(tenant: str, sid: str) -> str:
+    return f"s:{tenant}:{sid}"
+
+
 class Settler:
-    def __init__(self, db_of: Any, policies: PolicyBook) -> None:
+    def __init__(self, db_of: Any, policies: PolicyBook, kick: Callable[[], None] = lambda: None) -> None:
         self._db_of = db_of
         self.policies = policies
+        self.locks = KeyedLocks()
+        self.kick = kick  # wakes the outbox relay
+        self._visits_in_flight: dict[str, int] = {}
+
+    async def visits_drained(self, tenant: str, sid: str, timeout_s: float = 30.0) -> None:
+        """Closing waits for the visits of the statement that passed their "is it open?" check."""
+        key = statement_lock(tenant, sid)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while self._visits_in_flight.get(key):
+            if asyncio.get_running_loop().time() > deadline:
+                raise Conflict(f"statement {sid} still has visits being settled; try again")
+            await asyncio.sleep(0.01)
+
+    async def outbox_drained(self, store: SettlementStore, collection: str, doc_id: str,
+                             timeout_s: float = 10.0) -> None:
+        """Before changing a document that carries events, let the relay publish and remove the pending ones:
+        on FerretDB the relay's `$pullAll` and our update would otherwise race (see locks.py)."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            doc = await store.collection(collection).find_one({"_id": doc_id}, {"_outbox_pending": 1})
+            if doc is None or not doc.get("_outbox_pending"):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise Conflict(f"{doc_id}: earlier events are not yet published; try again shortly")
+            self.kick()
+            await asyncio.sleep(0.02)
 
     def store(self, tenant: str) -> SettlementStore:
         return SettlementStore(self._db_of(tenant))
@@ -146,7 +181,14 @@ class Settler:
     # ---- month-end batch -----------------------------------------------------------------------------------
 
     async def submit_batch(self, tenant: str, upload: Upload, sha256: str, who: str) -> tuple[dict[str, Any], bool]:
-        """Validate every line, then adjudicate and store. Returns (batch summary, newly processed)."""
+        """Validate every line, then adjudicate and store. Returns (batch summary, newly processed).
+
+        One batch per institution at a time in this process (a second waits): claim ids are the institution's, so
+        the duplicate check and the writes cannot interleave with another upload of the same claims."""
+        async with self.locks.hold(f"i:{tenant}:{upload.institution}"):
+            return await self._submit_batch(tenant, upload, sha256, who)
+
+    async def _submit_batch(self, tenant: str, upload: Upload, sha256: str, who: str) -> tuple[dict[str, Any], bool]:
         store = self.store(tenant)
         program = program_code(tenant)
         sid = statement_id(upload.institution, upload.month)
@@ -183,17 +225,24 @@ class Settler:
                 raise Conflict(f"batch {bid} is being processed; ask again when it is done", "batch_id")
         elif not await store.take_over_batch(bid, existing["lease"], lease):
             raise Conflict(f"batch {bid} is being processed; ask again when it is done", "batch_id")
-        if not await store.register_batch(sid, bid):
+        async with self.locks.hold(f"s:{tenant}:{sid}"):
+            registered = await store.register_batch(sid, bid)
+        if not registered:
             if existing is None:
                 await store.collection("batches").delete_one({"_id": bid, "lease": lease})
             raise Conflict(f"statement {sid} is closed: claims for {upload.month} can no longer be uploaded",
                            "month")
-
-        summary = await self._apply(store, bid, sid, upload.institution, upload.month, lines, versions,
-                                    resume=existing is not None)
+        try:
+            summary = await self._apply(tenant, store, bid, sid, upload.institution, upload.month, lines, versions,
+                                        resume=existing is not None)
+        except BaseException:
+            # Left registered and "processing": sending the batch again resumes it at once (the lease is dropped).
+            await store.expire_lease(bid, lease)
+            raise
         summary["finished_at"] = datetime.now(UTC).isoformat()
         await store.finish_batch(bid, summary)
-        await store.unregister_batch(sid, bid)
+        async with self.locks.hold(f"s:{tenant}:{sid}"):
+            await store.unregister_batch(sid, bid)
         done = await store.batch(bid)
         assert done is not None
         return batch_view(done), True
@@ -210,7 +259,7 @@ class Settler:
                                   "message": f"claim {ln.claim_id} line {ln.line} is a duplicate: the claim was "
                                              f"already {where}"})
 
-    async def _apply(self, store: SettlementStore, bid: str, sid: str, institution: str, month: str,
+    async def _apply(self, tenant: str, store: SettlementStore, bid: str, sid: str, institution: str, month: str,
                      lines: Sequence[LineIn], versions: Sequence[Policy], resume: bool) -> dict[str, Any]:
         year = int(month[:4])
         by_person: dict[str, list[LineIn]] = {}
@@ -232,7 +281,13 @@ class Settler:
                     totals["lines"] += len(d["lines"])
                     totals["policy_versions"].add(d["policy_version"])
 
-        async def write(plans: list[PersonPlan], replace: bool) -> None:
+        async def write(plans: list[PersonPlan], replace: bool, held: list[str]) -> None:
+            try:
+                await write_held(plans, replace)
+            finally:
+                self.locks.release(held)
+
+        async def write_held(plans: list[PersonPlan], replace: bool) -> None:
             for _ in range(MAX_ATTEMPTS):
                 docs = [d for p in plans for d in p.claim_docs]
                 if replace:
@@ -258,29 +313,19 @@ class Settler:
 
         for start in range(0, len(persons), PERSON_CHUNK):
             chunk = persons[start:start + PERSON_CHUNK]
-            docs = {d["_id"]: d for d in await store.find_in(PERSONS, chunk, projection)}
-            missing = [p for p in chunk if p not in docs]
-            if missing:
-                skeletons = [new_person(p, [], version=0) for p in missing]
-                taken = await store.insert_many_new(PERSONS, skeletons)
-                for i, s in enumerate(skeletons):
-                    if i not in taken:
-                        docs[s["_id"]] = s
-                if taken:  # created meanwhile by a qualification or a visit
-                    docs.update({d["_id"]: d for d in await store.find_in(
-                        PERSONS, [missing[i] for i in taken], projection)})
-            plans = []
-            for pid in chunk:
-                doc = docs[pid]
-                if bid in ((doc.get("months") or {}).get(sid) or {}).get("batches", []):
-                    continue  # applied before a crash; this is a resumed batch
-                plans.append(self._plan(doc, by_person[pid], versions, year, bid, sid, institution, month))
+            held = await self.locks.acquire(person_lock(tenant, p) for p in chunk)
+            try:
+                plans = await self._plan_chunk(store, chunk, by_person, projection, versions, year, bid, sid,
+                                               institution, month)
+            except BaseException:
+                self.locks.release(held)
+                raise
             while len(in_flight) >= WRITES_IN_FLIGHT:
                 finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for t in finished:
                     in_flight.discard(t)
                     t.result()
-            in_flight.add(asyncio.create_task(write(plans, replace=resume)))
+            in_flight.add(asyncio.create_task(write(plans, resume, held)))
         results = await asyncio.gather(*in_flight, return_exceptions=True)
         for r in results:
             if isinstance(r, BaseException):
@@ -288,6 +333,28 @@ class Settler:
         if resume:  # persons done before the crash are not in this run's totals: sum the stored claims
             return await self.batch_totals(store, bid)
         return {**totals, "policy_versions": sorted(totals["policy_versions"])}
+
+    async def _plan_chunk(self, store: SettlementStore, chunk: list[str], by_person: dict[str, list[LineIn]],
+                          projection: dict[str, Any], versions: Sequence[Policy], year: int, bid: str, sid: str,
+                          institution: str, month: str) -> list[PersonPlan]:
+        docs = {d["_id"]: d for d in await store.find_in(PERSONS, chunk, projection)}
+        missing = [p for p in chunk if p not in docs]
+        if missing:
+            skeletons = [new_person(p, [], version=0) for p in missing]
+            taken = await store.insert_many_new(PERSONS, skeletons)
+            for i, s in enumerate(skeletons):
+                if i not in taken:
+                    docs[s["_id"]] = s
+            if taken:  # created meanwhile by a qualification or a visit
+                docs.update({d["_id"]: d for d in await store.find_in(
+                    PERSONS, [missing[i] for i in taken], projection)})
+        plans = []
+        for pid in chunk:
+            doc = docs[pid]
+            if bid in ((doc.get("months") or {}).get(sid) or {}).get("batches", []):
+                continue  # applied before a crash; this is a resumed batch
+            plans.append(self._plan(doc, by_person[pid], versions, year, bid, sid, institution, month))
+        return plans
 
     async def batch_totals(self, store: SettlementStore, bid: str) -> dict[str, Any]:
         claimed = payable = claims = lines = 0
@@ -352,11 +419,28 @@ class Settler:
             return self._replayed(stored, person_id, on), False
         month = on.isoformat()[:7]
         sid = statement_id(institution, month)
-        statement = await store.statement(sid)
-        if statement is None:
-            await store.ensure_statement(new_statement(sid, institution, month))
-        elif statement["status"] != "open":
-            raise Conflict(f"statement {sid} is {statement['status']}: visits of {month} can no longer be settled")
+        flight = statement_lock(tenant, sid)
+        self._visits_in_flight[flight] = self._visits_in_flight.get(flight, 0) + 1
+        try:
+            statement = await store.statement(sid)
+            if statement is None:
+                await store.ensure_statement(new_statement(sid, institution, month))
+            elif statement["status"] != "open":
+                raise Conflict(f"statement {sid} is {statement['status']}: visits of {month} can no longer be "
+                               "settled")
+            async with self.locks.hold(person_lock(tenant, person_id)):
+                result, fresh = await self._settle_locked(store, institution, claim_id, person_id, on, lines,
+                                                          policy, sid, month, key)
+        finally:
+            self._visits_in_flight[flight] -= 1
+            if not self._visits_in_flight[flight]:
+                del self._visits_in_flight[flight]
+        await store.replace_many(CLAIMS, [result])
+        return result, fresh
+
+    async def _settle_locked(self, store: SettlementStore, institution: str, claim_id: str, person_id: str,
+                             on: date, lines: Sequence[LineIn], policy: Policy, sid: str, month: str,
+                             key: str) -> tuple[dict[str, Any], bool]:
         year = on.year
         projection = {"holdings": 1, "version": 1, f"accounts.{year}": 1, f"months.{sid}": 1}
         result: dict[str, Any] | None = None
@@ -393,7 +477,6 @@ class Settler:
                 break
         if result is None:
             raise Conflict(f"person {person_id} is changing too fast; settle claim {claim_id} again")
-        await store.replace_many(CLAIMS, [result])
         return result, fresh
 
     @staticmethod

@@ -11,6 +11,7 @@ from datetime import date
 from chassis.errors import PoisonMessage
 from chassis.events import Event
 from chassis.host import ServiceContext
+from services.settlement.engine import Settler, person_lock
 from services.settlement.records import holding_doc
 from services.settlement.store import PERSONS, SettlementStore, new_person
 
@@ -31,43 +32,50 @@ def _checked(q: object, what: str) -> tuple[str, str, str, str]:
     return person_id, qid, disease, granted_on
 
 
-def on_qualification_granted(ctx: ServiceContext):
+def on_qualification_granted(ctx: ServiceContext, settler: Settler):
     async def handle(event: Event) -> None:
         q = event.payload.qualification
         person_id, qid, disease, granted_on = _checked(q, "qualification.granted")
         holding = holding_doc(qid, disease, granted_on, q.benefit_start, None, source=event.id)
-        await SettlementStore(ctx.db(event.tenant)).add_holdings([(person_id, holding)])
+        async with settler.locks.hold(person_lock(event.tenant, person_id)):
+            await SettlementStore(ctx.db(event.tenant)).add_holdings([(person_id, holding)])
 
     return handle
 
 
-def on_qualification_revoked(ctx: ServiceContext):
+def on_qualification_revoked(ctx: ServiceContext, settler: Settler):
     async def handle(event: Event) -> None:
         q = event.payload.qualification
-        person_id, qid, disease, granted_on = _checked(q, "qualification.revoked")
-        revoked_on = event.payload.revoked_on or event.occurred_at.date().isoformat()
-        try:
-            date.fromisoformat(revoked_on)
-        except ValueError as exc:
-            raise PoisonMessage(f"qualification.revoked has no valid revoked_on: {revoked_on!r}") from exc
-        store = SettlementStore(ctx.db(event.tenant))
-        for _ in range(MAX_ATTEMPTS):
-            doc = await store.person(person_id, {"holdings": 1, "version": 1})
-            if doc is None:
-                closed = holding_doc(qid, disease, granted_on, q.benefit_start, revoked_on, source=event.id)
-                if not await store.insert_many_new(PERSONS, [new_person(person_id, [closed], version=1)]):
-                    return
-                continue
-            holdings = [dict(h) for h in doc.get("holdings") or []]
-            mine = next((h for h in holdings if h["qualification_id"] == qid), None)
-            if mine is None:
-                holdings.append(holding_doc(qid, disease, granted_on, q.benefit_start, revoked_on, source=event.id))
-            elif mine.get("revoked_on") and mine["revoked_on"] <= revoked_on:
-                return  # already closed (redelivery)
-            else:
-                mine["revoked_on"] = revoked_on
-            if await store.replace_holdings(person_id, doc.get("version", 0), holdings):
-                return
-        raise RuntimeError(f"person {person_id} kept changing while revoking {qid}; retrying")
+        async with settler.locks.hold(person_lock(event.tenant, q.person_id)):
+            await revoke(ctx, event)
 
     return handle
+
+
+async def revoke(ctx: ServiceContext, event: Event) -> None:
+    q = event.payload.qualification
+    person_id, qid, disease, granted_on = _checked(q, "qualification.revoked")
+    revoked_on = event.payload.revoked_on or event.occurred_at.date().isoformat()
+    try:
+        date.fromisoformat(revoked_on)
+    except ValueError as exc:
+        raise PoisonMessage(f"qualification.revoked has no valid revoked_on: {revoked_on!r}") from exc
+    store = SettlementStore(ctx.db(event.tenant))
+    for _ in range(MAX_ATTEMPTS):
+        doc = await store.person(person_id, {"holdings": 1, "version": 1})
+        if doc is None:
+            closed = holding_doc(qid, disease, granted_on, q.benefit_start, revoked_on, source=event.id)
+            if not await store.insert_many_new(PERSONS, [new_person(person_id, [closed], version=1)]):
+                return
+            continue
+        holdings = [dict(h) for h in doc.get("holdings") or []]
+        mine = next((h for h in holdings if h["qualification_id"] == qid), None)
+        if mine is None:
+            holdings.append(holding_doc(qid, disease, granted_on, q.benefit_start, revoked_on, source=event.id))
+        elif mine.get("revoked_on") and mine["revoked_on"] <= revoked_on:
+            return  # already closed (redelivery)
+        else:
+            mine["revoked_on"] = revoked_on
+        if await store.replace_holdings(person_id, doc.get("version", 0), holdings):
+            return
+    raise RuntimeError(f"person {person_id} kept changing while revoking {qid}; retrying")

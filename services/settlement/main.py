@@ -17,7 +17,7 @@ from services.settlement.store import OUTBOX_COLLECTIONS, SettlementStore
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("settlement", "Jingban settlement (结算)", ctx.settings.jwt_secret, ctx.ready)
     book = PolicyBook(ctx.db)
-    settler = Settler(ctx.db, book)
+    settler = Settler(ctx.db, book, ctx.relay.kick)
     app.include_router(api.router(ctx, book, settler))
     servicer = rpc.SettlementRpc(ctx, book, settler)
 
@@ -30,8 +30,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
         grpc_servicers=[lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s)],
         grpc_service_names=[settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name],
         subscriptions=[
-            Subscription("qualification.granted", handlers.on_qualification_granted(ctx)),
-            Subscription("qualification.revoked", handlers.on_qualification_revoked(ctx)),
+            Subscription("qualification.granted", handlers.on_qualification_granted(ctx, settler)),
+            Subscription("qualification.revoked", handlers.on_qualification_revoked(ctx, settler)),
         ],
         on_start=on_start,
     )

@@ -11,13 +11,14 @@ from typing import Any
 
 from chassis.errors import Conflict, JingbanError, NotFound
 from chassis.events import derived_event_id, new_event
+from chassis.money import from_fen
 from chassis.programs import load_program
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
-from services.settlement.engine import program_code
+from services.settlement.engine import Settler, program_code, statement_lock
 from services.settlement.records import yuan
-from services.settlement.store import CLAIMS, SETTLEMENTS, SettlementStore
+from services.settlement.store import CLAIMS, SETTLEMENTS, STATEMENTS, SettlementStore
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,12 @@ def month_bounds(month: str) -> tuple[date, date]:
     return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 
-async def close(store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
+async def close(settler: Settler, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        return await _close(settler, settler.store(tenant), tenant, sid, who)
+
+
+async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
     doc = await store.statement(sid)
     if doc is None:
         raise NotFound(f"statement {sid} not found")
@@ -88,6 +94,8 @@ async def close(store: SettlementStore, tenant: str, sid: str, who: str) -> dict
     if doc["status"] == "open" and not await store.transition(sid, {"status": "open", "active_batches": []},
                                                               {"status": "closing"}):
         raise Conflict(f"statement {sid} changed meanwhile (a batch started, or it was closed); try again")
+    # Visits that saw the statement open before it began closing are finished first.
+    await settler.visits_drained(tenant, sid)
 
     # 1. Every person's part: visits' claim documents made sure of, one benefits.settled each.
     totals = _zero()
@@ -136,6 +144,7 @@ async def close(store: SettlementStore, tenant: str, sid: str, who: str) -> dict
     event = new_event("statement.closed", tenant, sid, closed, source="settlement", trace_context=carrier,
                       event_id=derived_event_id(sid, "statement.closed", sid))
     changes = {"status": "closed", "totals": totals, "closed_at": now, "closed_by": who}
+    await settler.outbox_drained(store, STATEMENTS, sid)
     if not await store.transition(sid, {"status": "closing"}, changes, [event]):
         raise Conflict(f"statement {sid} changed while closing; try again")
     return view({**doc, **changes}, totals)
@@ -149,7 +158,13 @@ def carrier_of(tenant: str) -> tuple[str, str, str]:
     raise NotFound(f"tenant {tenant} is not a carrier of {program.code}")
 
 
-async def reconcile(store: SettlementStore, tenant: str, sid: str, who: str, provincial_url: str) -> dict[str, Any]:
+async def reconcile(settler: Settler, tenant: str, sid: str, who: str, provincial_url: str) -> dict[str, Any]:
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        return await _reconcile(settler, settler.store(tenant), tenant, sid, who, provincial_url)
+
+
+async def _reconcile(settler: Settler, store: SettlementStore, tenant: str, sid: str, who: str,
+                     provincial_url: str) -> dict[str, Any]:
     doc = await store.statement(sid)
     if doc is None:
         raise NotFound(f"statement {sid} not found")
@@ -176,6 +191,7 @@ async def reconcile(store: SettlementStore, tenant: str, sid: str, who: str, pro
     changes: dict[str, Any] = {"reconciliation": record}
     if result.balanced:
         changes["status"] = "reconciled"
+    await settler.outbox_drained(store, STATEMENTS, sid)
     if not await store.transition(sid, {"status": "closed"}, changes, [event]):
         raise Conflict(f"statement {sid} changed while reconciling; try again")
     if not result.balanced:
@@ -185,8 +201,6 @@ async def reconcile(store: SettlementStore, tenant: str, sid: str, who: str, pro
 
 
 def _dec(fen: int) -> Any:
-    from chassis.money import from_fen
-
     return from_fen(fen)
 
 
@@ -195,13 +209,19 @@ def payment_view(doc: dict[str, Any]) -> dict[str, Any]:
                                     "issued_at", "issued_by", "status")}
 
 
-async def pay(store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
+async def pay(settler: Settler, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        return await _pay(settler, settler.store(tenant), tenant, sid, who)
+
+
+async def _pay(settler: Settler, store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
     doc = await store.statement(sid)
     if doc is None:
         raise NotFound(f"statement {sid} not found")
     payment_id = f"PAY-{sid}"
     if doc["status"] == "paid" or await store.payment(payment_id):
         if doc["status"] == "reconciled":  # the payment was stored, the statement not yet marked: finish that
+            await settler.outbox_drained(store, STATEMENTS, sid)
             await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
         raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
     if doc["status"] != "reconciled":
@@ -218,5 +238,6 @@ async def pay(store: SettlementStore, tenant: str, sid: str, who: str) -> dict[s
         event_id=derived_event_id(sid, "payment.issued", payment_id))
     if not await store.insert_payment(payment, [event]):
         raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
+    await settler.outbox_drained(store, STATEMENTS, sid)
     await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
     return payment_view(payment)

@@ -190,6 +190,10 @@ class SettlementStore:
                                                     {"$set": {"lease": lease}})
         return result.modified_count == 1
 
+    async def expire_lease(self, batch_id: str, lease: str) -> None:
+        await self._db[BATCHES].update_one({"_id": batch_id, "lease": lease},
+                                           {"$set": {"lease_at": "2000-01-01T00:00:00+00:00"}})
+
     async def finish_batch(self, batch_id: str, summary: dict[str, Any]) -> None:
         await self._db[BATCHES].update_one({"_id": batch_id}, {"$set": {**summary, "status": "done"}})
 

@@ -652,8 +652,9 @@ async def test_tenants_never_see_each_other(platform: EmbeddedPlatform, http: ht
             ).json()["statements"] == []
     assert (await http.get(f"{s}/v1/claims", params={"statement_id": sid}, headers=auth("hz-p2", "finance"))
             ).json()["claims"] == []
-    assert (await http.get(f"{s}/v1/claims", params={"statement_id": sid}, headers=auth("hz-p1", "institution",
-                                                                                         "H999"))).json()["claims"] == []
+    other_institution = auth("hz-p1", "institution", "H999")
+    assert (await http.get(f"{s}/v1/claims", params={"statement_id": sid}, headers=other_institution)
+            ).json()["claims"] == []
     assert (await http.get(f"{s}/v1/payments", params={"month": "2025-08"}, headers=auth("hz-p2", "finance"))
             ).json()["payments"] == []
     acc = (await http.get(f"{s}/v1/persons/{person}/accumulators", params={"year": 2025},

@@ -226,7 +226,7 @@ async def test_appraisal_crash_loses_nothing_and_applies_nothing_twice(local: Lo
     for app_id in app_ids:
         assert await appraisal_db.cases.count_documents({"_id": app_id}) == 1
     case = await appraisal_db.cases.find_one({"_id": target})
-    assert len(case["opinions"]) == 1 and case["_outbox_pending"] == 0
+    assert len(case["opinions"]) == 2 and case["_outbox_pending"] == 0
 
     audit = db(local, mongo, "audit", "hz-p1").trail
     trail = await audit.find({"business_key": {"$in": EXTRA_PERSONS}}).to_list(None)
@@ -238,5 +238,5 @@ async def test_appraisal_crash_loses_nothing_and_applies_nothing_twice(local: Lo
     assert counts["appraisal.concluded"] == counts["qualification.granted"] == 1
     archive = db(local, mongo, "archive", "hz-p1").entries
     assert await archive.count_documents({"person_id": EXTRA_PERSONS[0], "kind": "qualification"}) == 1
-    settlement = db(local, mongo, "settlement", "hz-p1").accounts
-    assert await settlement.count_documents({"person_id": EXTRA_PERSONS[0]}) == 1
+    person = await db(local, mongo, "settlement", "hz-p1").persons.find_one({"_id": EXTRA_PERSONS[0]})
+    assert person is not None and len(person["holdings"]) == 1  # the grant opened one holding, not two

@@ -124,15 +124,25 @@ async def test_guarded_updates_work_on_ferretdb(mongo_store: MongoStore) -> None
     store = AppraisalStore(mongo_store.database("appraisal", "hz-p1"))
     await store.ensure_indexes()
     assert await store.open_case({"_id": "c1", "status": "open", "opened_at": "x", "person_id": "p",
-                                  "opinions": [], "opinion_experts": []})
-    assert not await store.open_case({"_id": "c1", "status": "open"})  # redelivery: no second case
-    assert await store.add_opinion("c1", {"expert_id": "e1", "approve": True})
-    assert not await store.add_opinion("c1", {"expert_id": "e1", "approve": False})
-    assert await store.add_opinion("c1", {"expert_id": "e2", "approve": True})
-    assert await store.conclude("c1", {"status": "concluded"}, [submitted("hz-p1", "x")])
-    assert not await store.conclude("c1", {"status": "concluded"}, [])
+                                  "opinions": [], "opinion_experts": []}, [])
+    assert not await store.open_case({"_id": "c1", "status": "open"}, [])  # redelivery: no second case
+
+    async def opinion(expert: str) -> bool:
+        return await store.update_case("c1", {"status": "open", "opinion_experts": {"$ne": expert}},
+                                       {"$push": {"opinions": {"expert_id": expert}, "opinion_experts": expert}})
+
+    assert await opinion("e1")
+    assert not await opinion("e1")  # the guard on the array refuses a second opinion by the same expert
+    assert await opinion("e2")
+    assert await store.update_case("c1", {"status": "open"}, {"$set": {"status": "concluded"}},
+                                   [submitted("hz-p1", "x")])
+    assert not await store.update_case("c1", {"status": "open"}, {"$set": {"status": "concluded"}})
     case = await store.case("c1")
     assert [o["expert_id"] for o in case["opinions"]] == ["e1", "e2"] and case["status"] == "concluded"
+    # a guard on an embedded document's field (dot notation) also holds on FerretDB
+    await store.update_case("c1", {}, {"$set": {"qualification": {"status": "active"}}})
+    assert await store.update_case("c1", {"qualification.status": "active"}, {"$set": {"qualification.status": "x"}})
+    assert not await store.update_case("c1", {"qualification.status": "active"}, {"$set": {"revoked": True}})
 
 
 async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: MongoStore) -> None:
@@ -153,3 +163,25 @@ async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: Mong
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5] and verify(entries).valid
     other = AuditStore(mongo_store.database("audit", "hz-p2"))
     assert await other.all_entries() == []
+
+
+async def test_concurrent_writes_to_one_document_are_not_lost(infra, mongo_store: MongoStore) -> None:
+    """FerretDB 1.x updates are query-then-write; the adapter serialises them per document."""
+    from pymongo import AsyncMongoClient
+
+    db = mongo_store.database("intake", "hz-p1")
+    await db.docs.insert_one({"_id": "d", "items": [], "n": 0})
+    await asyncio.gather(*(db.docs.update_one({"_id": "d"}, {"$push": {"items": i}, "$inc": {"n": 1}})
+                           for i in range(60)))
+    doc = await db.docs.find_one({"_id": "d"})
+    assert doc["n"] == 60 and sorted(doc["items"]) == list(range(60))
+    # The same burst straight through PyMongo shows why: on FerretDB some updates may be lost.
+    raw = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        col = raw[db._db.name].raw_docs
+        await col.insert_one({"_id": "d", "n": 0})
+        await asyncio.gather(*(col.update_one({"_id": "d"}, {"$inc": {"n": 1}}) for _ in range(60)))
+        lost = 60 - (await col.find_one({"_id": "d"}))["n"]
+        print(f"raw concurrent $inc on FerretDB lost {lost} of 60 updates")
+    finally:
+        await raw.close()

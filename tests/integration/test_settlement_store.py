@@ -163,12 +163,13 @@ async def test_engine_on_ferretdb_batch_visits_resume_close_and_relay(mongo_stor
     c0 = await store.claim("H1|c0")
     assert c0["payable_fen"] == 52500 and len(c0["lines"]) == 1  # recomputed: (1000 − 300 deductible) × 75%
     q1 = await store.person("Q1")
-    assert q1["accounts"]["2025"]["capped_paid_fen"] == 52500 + 75000 and q1["months"]["H1-2025-06"]["batches"] == ["bat-2"]
+    assert q1["accounts"]["2025"]["capped_paid_fen"] == 52500 + 75000
+    assert q1["months"]["H1-2025-06"]["batches"] == ["bat-2"]
     replay, created3 = await settler.submit_batch("hz-p1", upload_of(crashed, "bat-2"), "sha-2", "h1")
     assert not created3 and replay["payable"] == summary2["payable"]
 
     # Close: one settlements document per person with its event, the statement with its own; relay to Kafka.
-    closed = await statements.close(store, "hz-p1", "H1-2025-06", "fin")
+    closed = await statements.close(settler, "hz-p1", "H1-2025-06", "fin")
     assert closed["persons"] == 62 and closed["claims"] == 623 and closed["status"] == "closed"
     assert await store.collection("settlements").count_documents({"_outbox_pending": 1}) == 62
     relay = OutboxRelay("settlement", mongo_store, kafka_bus, TENANTS, list(OUTBOX_COLLECTIONS),
@@ -197,14 +198,15 @@ async def test_engine_on_ferretdb_batch_visits_resume_close_and_relay(mongo_stor
 
 async def test_a_person_changed_mid_batch_is_recomputed(mongo_store: MongoStore, monkeypatch: pytest.MonkeyPatch
                                                         ) -> None:
-    """Between the batch's read and its write, a visit changes one person's account: the conditional write
-    misses that person only, who is reloaded, recomputed and written with the claims rewritten."""
+    """Between the batch's read and its write, another replica settles a visit of one person: the conditional
+    write misses that person only, who is reloaded, recomputed and written with the claims rewritten."""
     db = db_of(mongo_store)
     store = SettlementStore(db("hz-p1"))
     await store.ensure_indexes()
     book = PolicyBook(db)
     await load_policy(book)
     settler = Settler(db, book)
+    other_replica = Settler(db, PolicyBook(db))  # its own locks, as another process would have
     await store.add_holdings([(p, holding_doc(f"q-{p}", "HTN", "2024-12-01")) for p in ("A", "B")])
     real = SettlementStore.update_many_each
     interfered: list[int] = []
@@ -213,7 +215,7 @@ async def test_a_person_changed_mid_batch_is_recomputed(mongo_store: MongoStore,
         if name == PERSONS and len(ops) == 2 and not interfered:
             # A real-time visit of A lands first and pays 250.00 of A's monthly cap (900.00).
             v = lines_for("A", "vis", [1], "HTN", "312.50")
-            _, fresh = await settler.settle_visit("hz-p1", "H1", "vis0", "A", v[0].date, v)
+            _, fresh = await other_replica.settle_visit("hz-p1", "H1", "vis0", "A", v[0].date, v)
             interfered.append(1)
             assert fresh
         return await real(self, name, ops)
@@ -229,3 +231,30 @@ async def test_a_person_changed_mid_batch_is_recomputed(mongo_store: MongoStore,
     a = await store.person("A")
     assert a["accounts"]["2025"]["capped_paid_fen"] == 90000 and a["version"] == 3
     assert summary["payable"] == "1450.00"
+
+
+async def test_concurrent_visits_of_one_person_lose_nothing(mongo_store: MongoStore) -> None:
+    """FerretDB 1.24 does not apply a conditional update atomically against concurrent connections (two
+    `update_one({"version": v})` can both match, the last write winning); the per-person lock keeps one process
+    correct: 40 visits at once, every one counted in the account."""
+    db = db_of(mongo_store)
+    store = SettlementStore(db("hz-p1"))
+    await store.ensure_indexes()
+    book = PolicyBook(db)
+    await load_policy(book)
+    settler = Settler(db, book)
+    await store.add_holdings([("V", holding_doc("q-V", "MT", "2025-01-02"))])  # uncapped: every visit pays
+
+    async def visit(i: int) -> dict[str, Any]:
+        v = lines_for("V", f"v{i:02d}-", [10 + i % 15], "MT", "100.00", month="2025-03")
+        doc, fresh = await settler.settle_visit("hz-p1", "H1", v[0].claim_id, "V", v[0].date, v)
+        assert fresh
+        return doc
+
+    docs = await asyncio.gather(*(visit(i) for i in range(40)))
+    person = await store.person("V")
+    assert person["version"] == 1 + 40
+    paid = person["accounts"]["2025"]["uncapped_paid_fen"]
+    assert paid == sum(d["payable_fen"] for d in docs) > 0
+    assert person["months"]["H1-2025-03"]["claims"] == 40 and len(person["months"]["H1-2025-03"]["visits"]) == 40
+    assert person["accounts"]["2025"]["deductible_used_fen"] == 50000  # MT's 500.00, consumed exactly once
