@@ -77,8 +77,10 @@ def router(ctx: ServiceContext) -> APIRouter:
         require_role(caller, *PRODUCERS)
         period = parse_period(body.period, ("month",) if body.kind == "monthly" else ("quarter",))
         today = today_cn()
-        if period.end >= today:
-            raise InvalidInput(f"period {period.label} has not ended yet (it ends {period.end})", "period")
+        if period.start > today:
+            raise InvalidInput(f"period {period.label} has not started yet", "period")
+        # A report for a period still running is an interim one (figures so far); the final one follows its end.
+        interim = period.end >= today
         settings = audit_settings(caller.tenant)
         due = report_due_on(period, settings.report_day, is_working_day, settings.report_due_roll)  # type: ignore[arg-type]
         s = AuditStore(ctx.db(caller.tenant))
@@ -102,7 +104,7 @@ def router(ctx: ServiceContext) -> APIRouter:
                           "size": len(content), "content_type": ctype}
         report = {"_id": report_id, "kind": body.kind, "period": period.label, "start": period.start.isoformat(),
                   "end": period.end.isoformat(), "due_on": due.isoformat(), "produced_at": produced_at,
-                  "produced_on": today.isoformat(), "overdue": today > due,
+                  "produced_on": today.isoformat(), "overdue": today > due, "interim": interim,
                   "produced_by": {"role": caller.role, "subject": caller.subject}, "program": settings.program,
                   "policy_version": figures["policy_version"],
                   # Kept as JSON text: its maps are keyed by codes from events, not always safe field names.

@@ -47,7 +47,7 @@ def plan_view(plan: dict[str, Any], checked: dict[str, int], population: bool = 
 
 def report_view(r: dict[str, Any]) -> dict[str, Any]:
     keys = ("kind", "period", "start", "end", "due_on", "produced_at", "produced_on", "overdue", "produced_by",
-            "program", "policy_version")
+            "program", "policy_version", "interim")
     view = {"report_id": r["_id"], **{k: r.get(k) for k in keys},
             "files": {name: {k: f[k] for k in ("name", "sha256", "size", "content_type")}
                       for name, f in r.get("files", {}).items()}}

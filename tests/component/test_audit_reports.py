@@ -181,7 +181,7 @@ async def test_quarterly_report_and_a_due_date_moved_past_a_holiday(platform: Em
     ({"kind": "weekly", "period": "2025-06"}, "kind"),
     ({"kind": "monthly", "period": "2025-Q2"}, "period"),
     ({"kind": "quarterly", "period": "2025-06"}, "period"),
-    ({"kind": "monthly", "period": "2099-01"}, "period"),  # not ended
+    ({"kind": "monthly", "period": "2099-01"}, "period"),  # not started
     ({"kind": "monthly", "period": "2003-11"}, "date"),  # due 2003-12-10: no official calendar for 2003
     ({"kind": "monthly"}, "period"),
 ])
@@ -251,3 +251,13 @@ async def test_another_tenant_sees_nothing(platform: EmbeddedPlatform, http: htt
     check = (await http.post(url(platform, "/warnings/checks/spending-growth"), headers=auth("hz-p2", "inspector"),
                              json={"month": "2025-06", "detected_on": "2025-07-02"})).json()
     assert check["current"] == "0.00" and check["triggered"] is False
+
+
+async def test_a_running_month_gives_an_interim_report(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> None:
+    from chassis.calendar import today_cn
+
+    this_month = today_cn().strftime("%Y-%m")
+    r = await http.post(url(platform, "/reports"), headers=auth("hz-p1", "inspector"),
+                        json={"kind": "monthly", "period": this_month})
+    assert r.status_code == 201, r.text
+    assert r.json()["interim"] is True and r.json()["overdue"] is False
