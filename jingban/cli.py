@@ -28,17 +28,20 @@ def _run_embedded(demo: bool) -> None:
         if demo:
             from jingban.demo import seed
 
+            print("loading demo data through the platform's own doors (about half a minute)...", flush=True)
             created = await seed(platform.url, platform.jwt_secret, tenants)
-            print(f"demo data: {sum(len(v) for v in created.values())} applications in {list(created)}")
+            for tenant, counts in created.items():
+                print(f"  {tenant}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         from chassis.identity import issue_token
 
         print("\nJingban (经办) is running in embedded mode:")
         for name in SERVICES:
             print(f"  {name:<11} {platform.url(name)}/docs   health {platform.url(name)}/healthz   "
                   f"grpc {platform.grpc_target(name)}")
+        print(f"  provincial  {platform.simulator_url}   (simulator of the provincial platform)")
         print("\nDev tokens (8 h):")
         for tenant in tenants:
-            for role in ("clerk", "expert", "reviewer", "inspector"):
+            for role in ("clerk", "reviewer", "finance", "inspector", "ops", "supervisor"):
                 print(f"  {tenant} {role:<9} {issue_token(platform.jwt_secret, tenant, role, f'demo-{role}')}")
         print("\nCtrl-C to stop.", flush=True)
         stop = asyncio.Event()
