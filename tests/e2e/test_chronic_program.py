@@ -22,6 +22,7 @@ from chassis.config import DEV_JWT_SECRET
 from jingban.flow import Walk
 from jingban.local import LocalPlatform
 from tests.conftest import eventually
+from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +46,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
         yield platform
     finally:
         platform.stop()
+        asyncio.run(drop_run_databases(infra.mongodb_uri, run_id))
 
 
 def _log_tail(local: LocalPlatform, service: str) -> str:

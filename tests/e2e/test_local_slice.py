@@ -25,6 +25,7 @@ from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc
 from jingban.flow import Walk
 from jingban.local import LocalPlatform
 from tests.conftest import PERSON_A, application_form, auth, eventually
+from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +51,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
         yield platform
     finally:
         platform.stop()
+        asyncio.run(drop_run_databases(infra.mongodb_uri, run_id))
 
 
 async def _prepare(platform: LocalPlatform) -> None:

@@ -36,3 +36,20 @@ async def mongo_store(infra: Endpoints, run_id: str) -> AsyncIterator[MongoStore
     store = MongoStore(infra.mongodb_uri, prefix=run_id)
     yield store
     await store.close()
+    await drop_run_databases(infra.mongodb_uri, run_id)
+
+
+async def drop_run_databases(uri: str, prefix: str) -> None:
+    """Keep the shared FerretDB lean: every run's databases go when the test ends (named, not listed)."""
+    from pymongo import AsyncMongoClient
+
+    from chassis.config import SERVICES
+    from chassis.store.port import database_name
+
+    client: AsyncMongoClient = AsyncMongoClient(uri)
+    try:
+        for service in SERVICES:
+            for tenant in ("hz-p1", "hz-p2"):
+                await client.drop_database(database_name(prefix, service, tenant))
+    finally:
+        await client.close()
