@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--kafka-messages", type=int, default=30_000)
     parser.add_argument("--store-docs", type=int, default=20_000)
+    parser.add_argument("--claim-lines", type=int, default=100_000,
+                        help="month-end batch size (lines; persons = lines / 10); 1000000 for the full figure")
+    parser.add_argument("--visits", type=int, default=2_000, help="real-time settlements at 50 clients")
+    parser.add_argument("--calc-lines", type=int, default=200_000)
+    parser.add_argument("--skip-settlement", action="store_true")
     args = parser.parse_args(argv)
     bootstrap, uri = _endpoints()
 
@@ -109,6 +114,24 @@ def main(argv: list[str] | None = None) -> int:
     store = raw_store_insert_rate(uri, args.store_docs)
     print(f"raw store insert           {store:>10,.0f} doc/s", flush=True)
     accept, e2e = slice_rate(bootstrap, uri, args.applications, args.concurrency)
+    from bench.calc_bench import run as calc_run
+
+    calc = calc_run(args.calc_lines)
+    print(f"benefit engine alone (one core)  {calc:>10,.0f} line/s", flush=True)
+    extra: list[tuple[str, str, str, str]] = []
+    if not args.skip_settlement:
+        from bench.settlement_bench import run_month_end, run_realtime
+
+        month_end = run_month_end(args.claim_lines, store_docs=args.store_docs)
+        realtime = run_realtime(args.visits, 50)
+        extra = [
+            (f"month-end batch: {month_end['lines']:,} claim lines for {month_end['persons']:,} persons over HTTP "
+             f"(adjudicated, stored, statements)", f"{month_end['lines_per_s']:,.0f} line/s", "—",
+             f"{month_end['lines_per_s'] / store:.2f} (same-run raw {month_end['raw_store_insert_per_s']:,.0f})"),
+            (f"real-time settlement of one visit, {realtime['concurrency']} clients over HTTP",
+             f"p50 {realtime['p50_ms']} ms, p99 {realtime['p99_ms']} ms ({realtime['requests_per_s']:,.0f} req/s)",
+             "—", "—"),
+        ]
     rows = [
         ("raw Kafka produce+consume (512 B, acks=all)", f"{kafka:,.0f} msg/s", "1.00", "—"),
         ("raw store insert (insert_many × 1000)", f"{store:,.0f} doc/s", "—", "1.00"),
@@ -116,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
          f"{accept:,.1f} app/s", f"{accept / kafka:.4f}", f"{accept / store:.4f}"),
         ("slice: end to end (case opened via gRPC, filed, in audit trail)", f"{e2e:,.1f} app/s",
          f"{e2e / kafka:.4f}", f"{e2e / store:.4f}"),
+        ("benefit engine alone (adjudicate, pure, one core)", f"{calc:,.0f} line/s", "—", f"{calc / store:.1f}"),
+        *extra,
     ]
     for name, rate, rk, rs in rows:
         print(f"{name:<78} {rate:>14}  ×kafka {rk:>7}  ×store {rs:>7}")

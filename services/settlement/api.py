@@ -19,7 +19,7 @@ from chassis.http import Caller, require_role
 from chassis.identity import Identity
 from services.settlement import statements as stm
 from services.settlement.domain.chronic import benefit_start, caps_for
-from services.settlement.engine import Settler, batch_view, person_lock, program_code, program_for
+from services.settlement.engine import Settler, batch_view, program_code, program_for
 from services.settlement.policies import PolicyBook
 from services.settlement.policies import view as policy_view
 from services.settlement.records import (
@@ -28,6 +28,7 @@ from services.settlement.records import (
     claim_view,
     holding_doc,
     holdings_on,
+    institution_of_statement,
     settle_view,
     yuan,
 )
@@ -175,18 +176,26 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
             pairs.append((pid.strip(), holding_doc(str(qid), disease, granted.isoformat(), source="import")))
         if errors:
             raise InvalidInput(f"{len(errors)} holdings are invalid; nothing was stored", fields=errors[:1000])
-        added = 0
-        s = store(caller.tenant)
-        for start in range(0, len(pairs), 1000):
-            part = pairs[start:start + 1000]
-            async with settler.locks.hold(*(person_lock(caller.tenant, pid) for pid, _ in part)):
-                added += await s.add_holdings(part)
-        return {"received": len(pairs), "added": added}
+        by_person: dict[str, list[dict[str, Any]]] = {}
+        for pid, holding in pairs:
+            by_person.setdefault(pid, []).append(holding)
+
+        def adding(new: list[dict[str, Any]]) -> Any:
+            def change(holdings: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+                known = {h["qualification_id"] for h in holdings}
+                fresh = [h for h in new if h["qualification_id"] not in known]
+                return [*holdings, *fresh] if fresh else None
+
+            return change
+
+        changed = await settler.change_holdings(caller.tenant, {p: adding(h) for p, h in by_person.items()},
+                                                f"import by {caller.subject}")
+        return {"received": len(pairs), "persons": len(by_person), "persons_changed": changed}
 
     @r.get("/persons/{person_id}/accumulators", tags=["persons"], summary="Benefit accounts (待遇累计) of one year")
     async def accumulators(person_id: str, caller: Caller, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
         require_role(caller, *READERS)
-        return await accumulators_of(ctx, book, caller.tenant, person_id, year)
+        return await accumulators_of(settler, caller.tenant, person_id, year)
 
     # ---- month-end claims ----------------------------------------------------------------------------------
 
@@ -231,27 +240,35 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
     async def get_batch(batch_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, *STATEMENT_READERS)
         doc = await store(caller.tenant).batch(batch_id)
-        if doc is None:
+        if doc is None or (caller.role == "institution" and caller.subject != doc["institution_code"]):
             raise NotFound(f"batch {batch_id} not found")
-        _own_institution(caller, doc["institution_code"])
         return batch_view(doc)
 
-    @r.get("/claims", tags=["claims"], summary="Adjudicated claims with their lines, reasons and policy version")
+    @r.get("/claims", tags=["claims"], summary="Adjudicated claims of a statement or a batch, with their lines, "
+                                                "reasons and policy version")
     async def list_claims(caller: Caller, statement_id: str | None = None, batch_id: str | None = None,
                           person_id: str | None = None, claim_id: str | None = None,
                           offset: int = Query(default=0, ge=0), limit: int = Query(default=100, ge=1, le=1000)
                           ) -> dict[str, Any]:
         require_role(caller, *STATEMENT_READERS)
+        s = store(caller.tenant)
         query: dict[str, Any] = {}
-        for key, value in (("statement_id", statement_id), ("batch_id", batch_id), ("person_id", person_id),
-                           ("claim_id", claim_id)):
+        if batch_id:
+            batch = await s.batch(batch_id)
+            if batch is None:
+                return {"claims": [], "offset": offset, "limit": limit}
+            if statement_id and statement_id != batch["statement_id"]:
+                raise InvalidInput("this batch belongs to another statement", "batch_id")
+            statement_id = batch["statement_id"]
+            query["batch_id"] = batch_id
+        if not statement_id:
+            raise InvalidInput("name the statement_id (or a batch_id) whose claims to list", "statement_id")
+        for key, value in (("person_id", person_id), ("claim_id", claim_id)):
             if value:
                 query[key] = value
-        if not query:
-            raise InvalidInput("filter by statement_id, batch_id, person_id or claim_id", "statement_id")
-        if caller.role == "institution":
-            query["institution_code"] = _institution_of_caller(caller)
-        docs = await store(caller.tenant).claims(query, offset, limit)
+        if caller.role == "institution" and institution_of_statement(statement_id) != _institution_of_caller(caller):
+            return {"claims": [], "offset": offset, "limit": limit}  # another institution's: nothing to see
+        docs = await s.claims(statement_id, query, offset, limit)
         return {"claims": [claim_view(d) for d in docs], "offset": offset, "limit": limit}
 
     # ---- real-time settlement ------------------------------------------------------------------------------
@@ -278,9 +295,8 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
         query: dict[str, Any] = {"month": month}
         if caller.role == "institution":
             query["institution_code"] = _institution_of_caller(caller)
-        s = store(caller.tenant)
-        docs = await s.statements(query, limit)
-        return {"month": month, "statements": [await stm.statement_view(s, d) for d in docs]}
+        docs = await store(caller.tenant).statements(query, limit)
+        return {"month": month, "statements": [await stm.statement_view(settler, caller.tenant, d) for d in docs]}
 
     async def _statement(caller: Identity, sid: str) -> dict[str, Any]:
         doc = await store(caller.tenant).statement(sid)
@@ -296,7 +312,7 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
             doc = await _statement(caller, statement_id)
         except NotFound:
             raise NotFound(f"statement {statement_id} not found") from None
-        return await stm.statement_view(store(caller.tenant), doc)
+        return await stm.statement_view(settler, caller.tenant, doc)
 
     @r.post("/statements/{statement_id}/close", tags=["statements"],
             summary="Close the month: statement.closed, and benefits.settled for each person")
@@ -395,15 +411,14 @@ def parse_visit(data: dict[str, Any]) -> tuple[str, str, date, list[LineIn]]:
     return claim_id, person_id, on, lines
 
 
-async def accumulators_of(ctx: ServiceContext, book: PolicyBook, tenant: str, person_id: str,
-                          year: int) -> dict[str, Any]:
+async def accumulators_of(settler: Settler, tenant: str, person_id: str, year: int) -> dict[str, Any]:
     """A person's year: caps (from the policy), what the fund paid, the deductible used, per disease."""
-    s = SettlementStore(ctx.db(tenant))
-    doc = await s.person(person_id, {"holdings": 1, f"accounts.{year}": 1}) or {}
-    account = (doc.get("accounts") or {}).get(str(year)) or {}
+    state = await settler.book.get(tenant, person_id)
+    doc = {"holdings": state.holdings}
+    account = state.accounts.get(str(year)) or {}
     today = today_cn()
     try:
-        policy = await book.for_year(tenant, program_for(tenant), year, today)
+        policy = await settler.policies.for_year(tenant, program_for(tenant), year, today)
     except NotFound:
         policy = None
     by_disease = account.get("paid_by_disease_fen") or {}

@@ -1,14 +1,18 @@
-"""Adjudication against stored accounts: the month-end batch (月结) and the real-time visit (即时结算).
+"""Adjudication against the stored accounts: the month-end batch (月结) and the real-time visit (即时结算).
 
-Both call the same pure `adjudicate` on the same stored year account and write the new account back with an
-optimistic check of the person document's `version`; a concurrent change means reload, recompute, retry.
+Both call the same pure `adjudicate` on the same year account (the person's latest state, book.py) and save the
+next version of the person; a version taken meanwhile by another writer means reload, recompute, retry.
 
-Crash safety without transactions (FerretDB 1.x):
-- batch: claim documents are written first, then each person's account + the batch id as a marker in one
-  conditional single-document update. Re-sending the same batch id resumes: persons carrying the marker are
-  done, the others are recomputed and their claims rewritten.
-- visit: the result is stored inside the person document in the same update as the account (`months.<statement>
-  .visits`); the claim document is a projection written afterwards (and again on a retry or at close).
+Crash safety without transactions (FerretDB 1.x), claims first, then the person:
+- batch: the claims of a chunk of persons are inserted, then each person's next version, which names the batch
+  (`months.<statement>.batches`). Re-sending the same batch id resumes: persons naming it are done, the others
+  are recomputed and their claims rewritten. A batch left unfinished keeps its statement from closing.
+- visit: the claim is inserted, then the person's next version naming the visit (`months.<statement>.visits`).
+  A retry finds either the visit applied (the stored answer) or its claim alone (recomputed and applied).
+Claims that no person version names (a crash between the two writes) are left out of the statement's totals.
+
+Within one process, per-key locks (locks.py) serialize the work on a person, a statement and an institution's
+uploads, so nothing is computed twice; between processes, the insert of a person's next version decides.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from chassis.calendar import today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.programs import load_program, program_of_tenant
+from services.settlement.book import PersonBook, PersonState
 from services.settlement.domain.chronic import Claim, Line, YearAccount, adjudicate
 from services.settlement.domain.policy import Policy
 from services.settlement.locks import KeyedLocks
@@ -33,21 +38,21 @@ from services.settlement.records import (
     account_from_doc,
     account_to_doc,
     add_paid_by_disease,
-    add_to_month,
     claim_doc,
     claim_key,
-    empty_month,
     holdings_on,
     statement_id,
     yuan,
 )
-from services.settlement.store import CLAIMS, PERSONS, SettlementStore, new_person
+from services.settlement.store import SettlementStore
 from services.settlement.uploads import Upload, refuse, validate_lines
+from services.settlement.writer import GroupWriters
 
-PERSON_CHUNK = 500          # persons per load/adjudicate/write step of a batch
+PERSON_CHUNK = 250          # persons per adjudicate/write step of a batch (the next is computed while one is written)
 WRITES_IN_FLIGHT = 2        # chunks being written while the next one is computed
-MAX_ATTEMPTS = 20           # optimistic retries per person
+MAX_ATTEMPTS = 20           # retries when another writer took a person's version
 LEASE = timedelta(minutes=15)
+OPEN_MEMORY_S = 2.0         # how long a real-time visit trusts having seen its statement open (other processes)
 
 
 @cache
@@ -128,14 +133,6 @@ def adjudicate_person(versions: Sequence[Policy], holdings: Sequence[dict[str, A
     return [r for r in results if r is not None], account
 
 
-@dataclass
-class PersonPlan:
-    person_id: str
-    claims: list[list[LineIn]]
-    claim_docs: list[dict[str, Any]] = field(default_factory=list)
-    update: tuple[dict[str, Any], dict[str, Any]] | None = None
-
-
 def person_lock(tenant: str, person_id: str) -> str:
     return f"p:{tenant}:{person_id}"
 
@@ -144,13 +141,67 @@ def statement_lock(tenant: str, sid: str) -> str:
     return f"s:{tenant}:{sid}"
 
 
+@dataclass
+class PersonPlan:
+    person_id: str
+    claim_docs: list[dict[str, Any]] = field(default_factory=list)
+    state: PersonState | None = None
+
+
+def settle_state(state: PersonState, claim_docs: Sequence[dict[str, Any]], account: YearAccount, sid: str,
+                 batch_id: str = "", visit: str = "") -> PersonState:
+    """The person's next version: the new year account, and the batch or visit it applied."""
+    year = str(account.year)
+    before = state.accounts.get(year) or {}
+    paid = add_paid_by_disease(before.get("paid_by_disease_fen") or {}, claim_docs)
+    part = state.month(sid)
+    part = {"batches": [*part.get("batches", []), *([batch_id] if batch_id else [])],
+            "visits": [*part.get("visits", []), *([visit] if visit else [])]}
+    return state.next(accounts={**state.accounts, year: account_to_doc(account, paid)},
+                      months={**state.months, sid: part})
+
+
 class Settler:
     def __init__(self, db_of: Any, policies: PolicyBook, kick: Callable[[], None] = lambda: None) -> None:
         self._db_of = db_of
         self.policies = policies
+        self.writers = GroupWriters(db_of)
+        self.book = PersonBook(db_of, self.writers)
         self.locks = KeyedLocks()
         self.kick = kick  # wakes the outbox relay
         self._visits_in_flight: dict[str, int] = {}
+        self._open_seen: dict[tuple[str, str], float] = {}
+        self._not_open: set[tuple[str, str]] = set()
+
+    def store(self, tenant: str) -> SettlementStore:
+        return SettlementStore(self._db_of(tenant), self.writers(tenant))
+
+    async def open_statement(self, store: SettlementStore, tenant: str, sid: str, institution: str,
+                             month: str) -> dict[str, Any] | None:
+        """The statement if it is not open (None when open, creating it if new). An "open" answer is remembered
+        for OPEN_MEMORY_S; this process forgets it when it starts closing the statement (`statement_changed`)."""
+        key = (tenant, sid)
+        if key in self._not_open:
+            return {"_id": sid, "status": "closing"}
+        seen = self._open_seen.get(key)
+        if seen is not None and asyncio.get_running_loop().time() - seen < OPEN_MEMORY_S:
+            return None
+        statement = await store.statement(sid)
+        if statement is None:
+            await store.ensure_statement(new_statement(sid, institution, month))
+            statement = await store.statement(sid)
+        if statement is not None and statement["status"] != "open":
+            return statement
+        self._open_seen[key] = asyncio.get_running_loop().time()
+        return None
+
+    def statement_changed(self, tenant: str, sid: str) -> None:
+        """This process starts closing the statement: from now on its visits are refused without asking."""
+        self._not_open.add((tenant, sid))
+        self._open_seen.pop((tenant, sid), None)
+
+    def statement_unchanged(self, tenant: str, sid: str) -> None:
+        self._not_open.discard((tenant, sid))
 
     async def visits_drained(self, tenant: str, sid: str, timeout_s: float = 30.0) -> None:
         """Closing waits for the visits of the statement that passed their "is it open?" check."""
@@ -163,8 +214,8 @@ class Settler:
 
     async def outbox_drained(self, store: SettlementStore, collection: str, doc_id: str,
                              timeout_s: float = 10.0) -> None:
-        """Before changing a document that carries events, let the relay publish and remove the pending ones:
-        on FerretDB the relay's `$pullAll` and our update would otherwise race (see locks.py)."""
+        """Before changing a document that carries events, let the relay publish and remove the pending ones: on
+        FerretDB the relay's `$pullAll` and our update would otherwise race (an update is not atomic there)."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
             doc = await store.collection(collection).find_one({"_id": doc_id}, {"_outbox_pending": 1})
@@ -175,8 +226,34 @@ class Settler:
             self.kick()
             await asyncio.sleep(0.02)
 
-    def store(self, tenant: str) -> SettlementStore:
-        return SettlementStore(self._db_of(tenant))
+    # ---- holdings ------------------------------------------------------------------------------------------
+
+    async def change_holdings(self, tenant: str, changes: dict[str, Callable[[list[dict[str, Any]]],
+                                                                          list[dict[str, Any]] | None]],
+                              cause: str) -> int:
+        """Apply `changes[person](holdings) -> new holdings | None (no change)` to each person; returns how many
+        persons changed. Idempotent when the change functions are (keyed by qualification id)."""
+        changed = 0
+        pids = sorted(changes)
+        for start in range(0, len(pids), PERSON_CHUNK):
+            chunk = pids[start:start + PERSON_CHUNK]
+            async with self.locks.hold(*(person_lock(tenant, p) for p in chunk)):
+                todo = chunk
+                for _ in range(MAX_ATTEMPTS):
+                    states = await self.book.get_many(tenant, todo)
+                    new = []
+                    for pid in todo:
+                        holdings = changes[pid]([dict(h) for h in states[pid].holdings])
+                        if holdings is not None:
+                            new.append(states[pid].next(holdings=holdings))
+                    lost = await self.book.save(tenant, new, cause)
+                    changed += len(new) - len(lost)
+                    if not lost:
+                        break
+                    todo = lost
+                else:
+                    raise Conflict("persons kept changing while their qualifications were updated; try again")
+        return changed
 
     # ---- month-end batch -----------------------------------------------------------------------------------
 
@@ -210,7 +287,7 @@ class Settler:
             return None if policy is None else disease_sets[policy.version]
 
         lines = validate_lines(upload, diseases_on)
-        await self._check_stored(store, upload, lines)
+        await self._check_stored(store, sid, upload, lines)
         if upload.errors:
             raise refuse(upload.errors, len(upload.raw) + sum(1 for e in upload.errors if e["field"] == "row"))
 
@@ -225,7 +302,7 @@ class Settler:
                 raise Conflict(f"batch {bid} is being processed; ask again when it is done", "batch_id")
         elif not await store.take_over_batch(bid, existing["lease"], lease):
             raise Conflict(f"batch {bid} is being processed; ask again when it is done", "batch_id")
-        async with self.locks.hold(f"s:{tenant}:{sid}"):
+        async with self.locks.hold(statement_lock(tenant, sid)):
             registered = await store.register_batch(sid, bid)
         if not registered:
             if existing is None:
@@ -241,15 +318,14 @@ class Settler:
             raise
         summary["finished_at"] = datetime.now(UTC).isoformat()
         await store.finish_batch(bid, summary)
-        async with self.locks.hold(f"s:{tenant}:{sid}"):
+        async with self.locks.hold(statement_lock(tenant, sid)):
             await store.unregister_batch(sid, bid)
         done = await store.batch(bid)
         assert done is not None
         return batch_view(done), True
 
-    async def _check_stored(self, store: SettlementStore, upload: Upload, lines: Sequence[LineIn]) -> None:
-        keys = {claim_key(upload.institution, ln.claim_id) for ln in lines}
-        stored = {d["_id"]: d for d in await store.find_in(CLAIMS, keys, {"batch_id": 1, "source": 1})}
+    async def _check_stored(self, store: SettlementStore, sid: str, upload: Upload, lines: Sequence[LineIn]) -> None:
+        stored = await store.claim_keys(sid, {claim_key(upload.institution, ln.claim_id) for ln in lines})
         for ln in lines:
             hit = stored.get(claim_key(upload.institution, ln.claim_id))
             if hit is None or hit.get("batch_id") == upload.batch_id:
@@ -269,7 +345,14 @@ class Settler:
         totals: dict[str, Any] = {"claimed_fen": 0, "payable_fen": 0, "claims": 0, "lines": 0, "persons": 0,
                                   "policy_versions": set()}
         in_flight: set[asyncio.Task[None]] = set()
-        projection = {"holdings": 1, "version": 1, f"accounts.{year}": 1, f"months.{sid}": 1}
+
+        def plan(state: PersonState) -> PersonPlan:
+            claims = group_claims(by_person[state.person_id])
+            account = account_from_doc(year, state.accounts.get(str(year)))
+            results, account = adjudicate_person(versions, state.holdings, claims, account)
+            docs = [claim_doc(institution, month, c, r, v, "batch", bid) for c, (r, v) in zip(claims, results,
+                                                                                              strict=True)]
+            return PersonPlan(state.person_id, docs, settle_state(state, docs, account, sid, batch_id=bid))
 
         def count(applied: list[PersonPlan]) -> None:
             totals["persons"] += len(applied)
@@ -278,45 +361,49 @@ class Settler:
                     totals["claimed_fen"] += d["claimed_fen"]
                     totals["payable_fen"] += d["payable_fen"]
                     totals["claims"] += 1
-                    totals["lines"] += len(d["lines"])
+                    totals["lines"] += d["line_count"]
                     totals["policy_versions"].add(d["policy_version"])
 
-        async def write(plans: list[PersonPlan], replace: bool, held: list[str]) -> None:
-            try:
-                await write_held(plans, replace)
-            finally:
-                self.locks.release(held)
-
-        async def write_held(plans: list[PersonPlan], replace: bool) -> None:
+        async def write(plans: list[PersonPlan], replace: bool) -> None:
             for _ in range(MAX_ATTEMPTS):
                 docs = [d for p in plans for d in p.claim_docs]
                 if replace:
-                    await store.replace_many(CLAIMS, docs)
-                elif await store.insert_many_new(CLAIMS, docs):
+                    await store.replace_claims(sid, docs)
+                elif await store.insert_claims(sid, docs):
                     raise Conflict("claims of this batch were stored meanwhile by another upload; "
                                    f"send batch {bid} again to finish it")
-                ops = [p.update for p in plans if p.update is not None]
-                if await store.update_many_each(PERSONS, ops) == len(ops):
-                    count(plans)
+                lost = set(await self.book.save(tenant, [p.state for p in plans if p.state], f"batch {bid}"))
+                count([p for p in plans if p.person_id not in lost])
+                if not lost:
                     return
-                # Some persons changed meanwhile (a real-time visit, a new qualification): recompute those.
-                fresh = await store.find_in(PERSONS, [p.person_id for p in plans], projection)
-                redo = {d["_id"]: d for d in fresh
-                        if bid not in ((d.get("months") or {}).get(sid) or {}).get("batches", [])}
-                count([p for p in plans if p.person_id not in redo])
-                plans = [self._plan(d, by_person[pid], versions, year, bid, sid, institution, month)
-                         for pid, d in redo.items()]
+                # Another writer (another process) took these persons' versions: recompute from their new state.
+                states = await self.book.get_many(tenant, lost)
+                plans = [plan(st) for st in states.values() if not st.applied(sid, batch_id=bid)]
                 if not plans:
                     return
                 replace = True
             raise Conflict(f"too many concurrent changes to the persons of batch {bid}; send it again")
 
+        async def write_and_release(plans: list[PersonPlan], held: list[str]) -> None:
+            try:
+                await write(plans, replace=False)
+            finally:
+                self.locks.release(held)
+
+        if resume:
+            # The interrupted run may have stored claims of persons it did not apply: those are written anew.
+            states = await self.book.get_many(tenant, persons)
+            stale = [p for p in persons if not states[p].applied(sid, batch_id=bid)]
+            for start in range(0, len(stale), 1000):
+                part = stale[start:start + 1000]
+                await store.claims_of(sid).delete_many({"batch_id": bid, "person_id": {"$in": part}})
         for start in range(0, len(persons), PERSON_CHUNK):
             chunk = persons[start:start + PERSON_CHUNK]
             held = await self.locks.acquire(person_lock(tenant, p) for p in chunk)
             try:
-                plans = await self._plan_chunk(store, chunk, by_person, projection, versions, year, bid, sid,
-                                               institution, month)
+                states = await self.book.get_many(tenant, chunk)
+                # A resumed batch skips the persons it already applied before the interruption.
+                plans = [plan(states[p]) for p in chunk if not states[p].applied(sid, batch_id=bid)]
             except BaseException:
                 self.locks.release(held)
                 raise
@@ -325,72 +412,30 @@ class Settler:
                 for t in finished:
                     in_flight.discard(t)
                     t.result()
-            in_flight.add(asyncio.create_task(write(plans, resume, held)))
-        results = await asyncio.gather(*in_flight, return_exceptions=True)
-        for r in results:
+            in_flight.add(asyncio.create_task(write_and_release(plans, held)))
+        for r in await asyncio.gather(*in_flight, return_exceptions=True):
             if isinstance(r, BaseException):
                 raise r
-        if resume:  # persons done before the crash are not in this run's totals: sum the stored claims
-            return await self.batch_totals(store, bid)
+        if resume:  # persons done before the interruption are not in this run's totals: sum the stored claims
+            return await self.batch_totals(store, sid, bid)
         return {**totals, "policy_versions": sorted(totals["policy_versions"])}
 
-    async def _plan_chunk(self, store: SettlementStore, chunk: list[str], by_person: dict[str, list[LineIn]],
-                          projection: dict[str, Any], versions: Sequence[Policy], year: int, bid: str, sid: str,
-                          institution: str, month: str) -> list[PersonPlan]:
-        docs = {d["_id"]: d for d in await store.find_in(PERSONS, chunk, projection)}
-        missing = [p for p in chunk if p not in docs]
-        if missing:
-            skeletons = [new_person(p, [], version=0) for p in missing]
-            taken = await store.insert_many_new(PERSONS, skeletons)
-            for i, s in enumerate(skeletons):
-                if i not in taken:
-                    docs[s["_id"]] = s
-            if taken:  # created meanwhile by a qualification or a visit
-                docs.update({d["_id"]: d for d in await store.find_in(
-                    PERSONS, [missing[i] for i in taken], projection)})
-        plans = []
-        for pid in chunk:
-            doc = docs[pid]
-            if bid in ((doc.get("months") or {}).get(sid) or {}).get("batches", []):
-                continue  # applied before a crash; this is a resumed batch
-            plans.append(self._plan(doc, by_person[pid], versions, year, bid, sid, institution, month))
-        return plans
-
-    async def batch_totals(self, store: SettlementStore, bid: str) -> dict[str, Any]:
-        claimed = payable = claims = lines = 0
+    async def batch_totals(self, store: SettlementStore, sid: str, bid: str) -> dict[str, Any]:
+        claimed = payable = lines = 0
+        claims: set[str] = set()
         persons: set[str] = set()
         versions: set[str] = set()
-        cursor = store.collection(CLAIMS).find(
-            {"batch_id": bid}, {"claimed_fen": 1, "payable_fen": 1, "person_id": 1, "policy_version": 1,
-                                "lines.line": 1})
-        async for d in cursor:
-            claimed += d["claimed_fen"]
+        async for d in store.claims_of(sid).find({"batch_id": bid}, {"amount_fen": 1, "payable_fen": 1,
+                                                                     "person_id": 1, "policy_version": 1,
+                                                                     "claim_id": 1}):
+            claimed += d["amount_fen"]
             payable += d["payable_fen"]
-            claims += 1
-            lines += len(d["lines"])
+            lines += 1
+            claims.add(d["claim_id"])
             persons.add(d["person_id"])
             versions.add(d["policy_version"])
-        return {"claimed_fen": claimed, "payable_fen": payable, "claims": claims, "lines": lines,
+        return {"claimed_fen": claimed, "payable_fen": payable, "claims": len(claims), "lines": lines,
                 "persons": len(persons), "policy_versions": sorted(versions)}
-
-    def _plan(self, doc: dict[str, Any], lines: Sequence[LineIn], versions: Sequence[Policy], year: int, bid: str,
-              sid: str, institution: str, month: str) -> PersonPlan:
-        pid = doc["_id"]
-        claims = group_claims(lines)
-        acct_doc = (doc.get("accounts") or {}).get(str(year)) or {}
-        account = account_from_doc(year, acct_doc)
-        results, account = adjudicate_person(versions, doc.get("holdings") or [], claims, account)
-        claim_docs = [claim_doc(institution, month, c, r, v, "batch", bid)
-                      for c, (r, v) in zip(claims, results, strict=True)]
-        month_doc = add_to_month((doc.get("months") or {}).get(sid) or empty_month(), claim_docs)
-        month_doc["batches"] = [*month_doc.get("batches", []), bid]
-        paid = add_paid_by_disease(acct_doc.get("paid_by_disease_fen") or {}, claim_docs)
-        version = doc.get("version", 0)
-        update = ({"_id": pid, "version": version},
-                  {"$set": {f"accounts.{year}": account_to_doc(account, paid), f"months.{sid}": month_doc,
-                            "version": version + 1},
-                   "$addToSet": {"stmt_ids": sid}})
-        return PersonPlan(pid, claims, claim_docs, update)
 
     # ---- real-time visit -----------------------------------------------------------------------------------
 
@@ -413,71 +458,56 @@ class Settler:
                                fields=[{"field": f"lines[{i}].disease",
                                         "message": f"disease {lines[i].disease!r} is not in policy {policy.version}"}
                                        for i in unknown])
-        key = claim_key(institution, claim_id)
-        stored = await store.claim(key)
-        if stored is not None:
-            return self._replayed(stored, person_id, on), False
         month = on.isoformat()[:7]
         sid = statement_id(institution, month)
         flight = statement_lock(tenant, sid)
         self._visits_in_flight[flight] = self._visits_in_flight.get(flight, 0) + 1
         try:
-            statement = await store.statement(sid)
-            if statement is None:
-                await store.ensure_statement(new_statement(sid, institution, month))
-            elif statement["status"] != "open":
+            statement = await self.open_statement(store, tenant, sid, institution, month)
+            if statement is not None:
+                # A retry of a visit settled before the close still gets its answer.
+                state = self.book.known(tenant, person_id)
+                key = claim_key(institution, claim_id)
+                if state is not None and state.applied(sid, visit=key):
+                    stored = await store.claim(sid, key)
+                    if stored is not None:
+                        return self._replayed(stored, person_id, on), False
                 raise Conflict(f"statement {sid} is {statement['status']}: visits of {month} can no longer be "
                                "settled")
             async with self.locks.hold(person_lock(tenant, person_id)):
-                result, fresh = await self._settle_locked(store, institution, claim_id, person_id, on, lines,
-                                                          policy, sid, month, key)
+                return await self._settle_locked(tenant, store, institution, claim_id, person_id, on, lines,
+                                                 policy, sid, month)
         finally:
             self._visits_in_flight[flight] -= 1
             if not self._visits_in_flight[flight]:
                 del self._visits_in_flight[flight]
-        await store.replace_many(CLAIMS, [result])
-        return result, fresh
 
-    async def _settle_locked(self, store: SettlementStore, institution: str, claim_id: str, person_id: str,
-                             on: date, lines: Sequence[LineIn], policy: Policy, sid: str, month: str,
-                             key: str) -> tuple[dict[str, Any], bool]:
+    async def _settle_locked(self, tenant: str, store: SettlementStore, institution: str, claim_id: str,
+                             person_id: str, on: date, lines: Sequence[LineIn], policy: Policy, sid: str,
+                             month: str) -> tuple[dict[str, Any], bool]:
+        key = claim_key(institution, claim_id)
         year = on.year
-        projection = {"holdings": 1, "version": 1, f"accounts.{year}": 1, f"months.{sid}": 1}
-        result: dict[str, Any] | None = None
-        fresh = False
         for _ in range(MAX_ATTEMPTS):
-            doc = await store.person(person_id, projection)
-            if doc is None:
-                skeleton = new_person(person_id, [], version=0)
-                doc = skeleton if not await store.insert_many_new(PERSONS, [skeleton]) else None
-                if doc is None:
-                    continue
-            month_doc = (doc.get("months") or {}).get(sid) or empty_month()
-            visit = next((v for v in month_doc.get("visits", []) if v["_id"] == key), None)
-            if visit is not None:  # settled before, its claim document not yet written
-                result = visit
-                break
-            acct_doc = (doc.get("accounts") or {}).get(str(year)) or {}
-            claims = [list(lines)]
-            results, account = adjudicate_person([policy], doc.get("holdings") or [], claims,
-                                                 account_from_doc(year, acct_doc))
+            state = await self.book.get(tenant, person_id)
+            if state.applied(sid, visit=key):  # settled before: the same answer
+                stored = await store.claim(sid, key)
+                if stored is None:
+                    raise Conflict(f"claim {claim_id} is being written; ask again")
+                return self._replayed(stored, person_id, on), False
+            results, account = adjudicate_person([policy], state.holdings, [list(lines)],
+                                                 account_from_doc(year, state.accounts.get(str(year))))
             (claim_result, version_used), = results
             cdoc = claim_doc(institution, month, lines, claim_result, version_used, "visit", "")
-            new_month = add_to_month(month_doc, [cdoc])
-            new_month["visits"] = [*month_doc.get("visits", []), cdoc]
-            paid = add_paid_by_disease(acct_doc.get("paid_by_disease_fen") or {}, [cdoc])
-            version = doc.get("version", 0)
-            ok = await store.update_many_each(PERSONS, [(
-                {"_id": person_id, "version": version},
-                {"$set": {f"accounts.{year}": account_to_doc(account, paid), f"months.{sid}": new_month,
-                          "version": version + 1},
-                 "$addToSet": {"stmt_ids": sid}})])
-            if ok:
-                result, fresh = cdoc, True
-                break
-        if result is None:
-            raise Conflict(f"person {person_id} is changing too fast; settle claim {claim_id} again")
-        return result, fresh
+            if await store.insert_claims(sid, [cdoc]):
+                stored = await store.claim(sid, key)
+                if stored is not None:
+                    self._replayed(stored, person_id, on)  # refuses a batch's claim or another person's
+                # Our own claim from an interrupted attempt, never applied: replace it with this result.
+                await store.replace_claims(sid, [cdoc])
+            if not await self.book.save(tenant, [settle_state(state, [cdoc], account, sid, visit=key)],
+                                        f"visit {key}"):
+                return cdoc, True
+        raise Conflict(f"person {person_id} is changing too fast; settle claim {claim_id} again")
 
     @staticmethod
     def _replayed(stored: dict[str, Any], person_id: str, on: date) -> dict[str, Any]:

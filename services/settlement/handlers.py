@@ -7,15 +7,13 @@ so a revocation may come first: it then records the holding already closed, and 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from chassis.errors import PoisonMessage
 from chassis.events import Event
 from chassis.host import ServiceContext
-from services.settlement.engine import Settler, person_lock
+from services.settlement.engine import Settler
 from services.settlement.records import holding_doc
-from services.settlement.store import PERSONS, SettlementStore, new_person
-
-MAX_ATTEMPTS = 20
 
 
 def _checked(q: object, what: str) -> tuple[str, str, str, str]:
@@ -32,13 +30,33 @@ def _checked(q: object, what: str) -> tuple[str, str, str, str]:
     return person_id, qid, disease, granted_on
 
 
+def add_holding(holding: dict[str, Any]):
+    def change(holdings: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        if any(h["qualification_id"] == holding["qualification_id"] for h in holdings):
+            return None  # known already (a redelivery, or revoked before the grant arrived)
+        return [*holdings, holding]
+
+    return change
+
+
+def close_holding(holding: dict[str, Any], revoked_on: str):
+    def change(holdings: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        mine = next((h for h in holdings if h["qualification_id"] == holding["qualification_id"]), None)
+        if mine is None:
+            return [*holdings, {**holding, "revoked_on": revoked_on}]
+        if mine.get("revoked_on") and mine["revoked_on"] <= revoked_on:
+            return None  # already closed (a redelivery)
+        return [{**h, "revoked_on": revoked_on} if h is mine else h for h in holdings]
+
+    return change
+
+
 def on_qualification_granted(ctx: ServiceContext, settler: Settler):
     async def handle(event: Event) -> None:
         q = event.payload.qualification
         person_id, qid, disease, granted_on = _checked(q, "qualification.granted")
         holding = holding_doc(qid, disease, granted_on, q.benefit_start, None, source=event.id)
-        async with settler.locks.hold(person_lock(event.tenant, person_id)):
-            await SettlementStore(ctx.db(event.tenant)).add_holdings([(person_id, holding)])
+        await settler.change_holdings(event.tenant, {person_id: add_holding(holding)}, f"event {event.id}")
 
     return handle
 
@@ -46,36 +64,14 @@ def on_qualification_granted(ctx: ServiceContext, settler: Settler):
 def on_qualification_revoked(ctx: ServiceContext, settler: Settler):
     async def handle(event: Event) -> None:
         q = event.payload.qualification
-        async with settler.locks.hold(person_lock(event.tenant, q.person_id)):
-            await revoke(ctx, event)
+        person_id, qid, disease, granted_on = _checked(q, "qualification.revoked")
+        revoked_on = event.payload.revoked_on or event.occurred_at.date().isoformat()
+        try:
+            date.fromisoformat(revoked_on)
+        except ValueError as exc:
+            raise PoisonMessage(f"qualification.revoked has no valid revoked_on: {revoked_on!r}") from exc
+        holding = holding_doc(qid, disease, granted_on, q.benefit_start, None, source=event.id)
+        await settler.change_holdings(event.tenant, {person_id: close_holding(holding, revoked_on)},
+                                      f"event {event.id}")
 
     return handle
-
-
-async def revoke(ctx: ServiceContext, event: Event) -> None:
-    q = event.payload.qualification
-    person_id, qid, disease, granted_on = _checked(q, "qualification.revoked")
-    revoked_on = event.payload.revoked_on or event.occurred_at.date().isoformat()
-    try:
-        date.fromisoformat(revoked_on)
-    except ValueError as exc:
-        raise PoisonMessage(f"qualification.revoked has no valid revoked_on: {revoked_on!r}") from exc
-    store = SettlementStore(ctx.db(event.tenant))
-    for _ in range(MAX_ATTEMPTS):
-        doc = await store.person(person_id, {"holdings": 1, "version": 1})
-        if doc is None:
-            closed = holding_doc(qid, disease, granted_on, q.benefit_start, revoked_on, source=event.id)
-            if not await store.insert_many_new(PERSONS, [new_person(person_id, [closed], version=1)]):
-                return
-            continue
-        holdings = [dict(h) for h in doc.get("holdings") or []]
-        mine = next((h for h in holdings if h["qualification_id"] == qid), None)
-        if mine is None:
-            holdings.append(holding_doc(qid, disease, granted_on, q.benefit_start, revoked_on, source=event.id))
-        elif mine.get("revoked_on") and mine["revoked_on"] <= revoked_on:
-            return  # already closed (redelivery)
-        else:
-            mine["revoked_on"] = revoked_on
-        if await store.replace_holdings(person_id, doc.get("version", 0), holdings):
-            return
-    raise RuntimeError(f"person {person_id} kept changing while revoking {qid}; retrying")

@@ -24,6 +24,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
             await SettlementStore(ctx.db(tenant)).ensure_indexes()
+            await settler.book.ensure_indexes(tenant)
+            await settler.book.warm(tenant)  # every person's latest state, read once before serving
 
     return ServiceParts(
         app=app,

@@ -25,8 +25,13 @@ def statement_id(institution: str, month: str) -> str:
     return f"{institution}-{month}"
 
 
+def institution_of_statement(sid: str) -> str:
+    return sid[:-8]  # "<institution>-YYYY-MM"
+
+
 def claim_key(institution: str, claim_id: str) -> str:
-    """Claim ids are the institution's own: two institutions may use the same one."""
+    """Claim ids are the institution's own (two institutions may use the same one); a claim is unique within its
+    statement (the institution's month)."""
     return f"{institution}|{claim_id}"
 
 
@@ -99,18 +104,18 @@ class LineIn:
 
 def claim_doc(institution: str, month: str, lines: Sequence[LineIn], result: ClaimResult, policy_version: str,
               source: str, batch_id: str) -> dict[str, Any]:
+    """The stored claim (in its statement's collection, which names the institution and the month; the patient's
+    share of a line is its amount less what the fund and the deductible took)."""
     first = lines[0]
     claimed = sum((ln.amount for ln in lines), Decimal(0))
     return {
-        "_id": claim_key(institution, first.claim_id), "claim_id": first.claim_id, "institution_code": institution,
-        "person_id": first.person_id, "date": first.date.isoformat(), "month": month,
-        "statement_id": statement_id(institution, month), "batch_id": batch_id, "source": source,
-        "policy_version": policy_version, "claimed_fen": to_fen(claimed), "payable_fen": to_fen(result.payable),
+        "_id": claim_key(institution, first.claim_id), "claim_id": first.claim_id, "person_id": first.person_id,
+        "date": first.date.isoformat(), "batch_id": batch_id, "source": source, "policy_version": policy_version,
+        "claimed_fen": to_fen(claimed), "payable_fen": to_fen(result.payable), "line_count": len(lines),
         "lines": [
             {"line": ln.line, "disease": ln.disease, "amount_fen": to_fen(ln.amount), "covered": ln.covered,
              "item_code": ln.item_code, "description": ln.description, "payable_fen": to_fen(r.payable),
-             "deductible_fen": to_fen(r.deductible), "patient_share_fen": to_fen(r.patient_share),
-             "reasons": list(r.reasons)}
+             "deductible_fen": to_fen(r.deductible), "reasons": list(r.reasons)}
             for ln, r in zip(lines, result.lines, strict=True)
         ],
     }
@@ -118,9 +123,10 @@ def claim_doc(institution: str, month: str, lines: Sequence[LineIn], result: Cla
 
 def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
     claimed, payable = doc["claimed_fen"], doc["payable_fen"]
+    institution, month = doc["_id"].split("|", 1)[0], doc["date"][:7]
     return {
-        "claim_id": doc["claim_id"], "institution_code": doc["institution_code"], "person_id": doc["person_id"],
-        "date": doc["date"], "month": doc["month"], "statement_id": doc["statement_id"],
+        "claim_id": doc["claim_id"], "institution_code": institution, "person_id": doc["person_id"],
+        "date": doc["date"], "month": month, "statement_id": statement_id(institution, month),
         "batch_id": doc.get("batch_id", ""), "source": doc.get("source", ""),
         "policy_version": doc["policy_version"], "claimed": fmt(from_fen(claimed)),
         "payable": fmt(from_fen(payable)), "patient_pays": fmt(from_fen(claimed - payable)),
@@ -128,7 +134,8 @@ def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
             {"line": ln["line"], "disease": ln["disease"], "amount": fmt(from_fen(ln["amount_fen"])),
              "covered": ln["covered"], "item_code": ln["item_code"], "description": ln["description"],
              "payable": fmt(from_fen(ln["payable_fen"])), "deductible": fmt(from_fen(ln["deductible_fen"])),
-             "patient_share": fmt(from_fen(ln["patient_share_fen"])), "reasons": ln["reasons"]}
+             "patient_share": fmt(from_fen(ln["amount_fen"] - ln["payable_fen"] - ln["deductible_fen"])),
+             "reasons": ln["reasons"]}
             for ln in doc["lines"]
         ],
     }
@@ -139,29 +146,40 @@ def settle_view(doc: dict[str, Any]) -> dict[str, Any]:
     claimed, payable = doc["claimed_fen"], doc["payable_fen"]
     return {
         "claim_id": doc["claim_id"], "person_id": doc["person_id"], "date": doc["date"],
-        "statement_id": doc["statement_id"], "payable": fmt(from_fen(payable)),
+        "statement_id": statement_id(doc["_id"].split("|", 1)[0], doc["date"][:7]), "payable": fmt(from_fen(payable)),
         "patient_pays": fmt(from_fen(claimed - payable)), "policy_version": doc["policy_version"],
         "lines": [{"line": ln["line"], "payable": fmt(from_fen(ln["payable_fen"])), "reasons": ln["reasons"]}
                   for ln in doc["lines"]],
     }
 
 
-def empty_month() -> dict[str, Any]:
-    """A person's part of one statement: totals, the batches applied and the visits settled."""
-    return {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0, "policy_versions": [], "batches": [],
-            "visits": []}
+LINE_CLAIM_FIELDS = ("claim_id", "person_id", "date", "batch_id", "source", "policy_version")
 
 
-def add_to_month(month: dict[str, Any], docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    out = {**month, "policy_versions": list(month.get("policy_versions", []))}
+def to_line_docs(claim: dict[str, Any]) -> list[dict[str, Any]]:
+    """How a claim is stored: one flat document per line (`<claim key>|<line>`), carrying the claim's fields.
+    FerretDB writes flat documents several times faster than documents with arrays of sub-documents."""
+    head = {k: claim[k] for k in LINE_CLAIM_FIELDS}
+    return [{"_id": f"{claim['_id']}|{ln['line']}", **head, **ln} for ln in claim["lines"]]
+
+
+def claims_from_lines(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored lines back into claims (in the order of their first line), as `claim_doc` builds them."""
+    claims: dict[str, dict[str, Any]] = {}
     for d in docs:
-        out["claimed_fen"] += d["claimed_fen"]
-        out["payable_fen"] += d["payable_fen"]
-        out["lines"] += len(d["lines"])
-        out["claims"] += 1
-        if d["policy_version"] not in out["policy_versions"]:
-            out["policy_versions"].append(d["policy_version"])
-    return out
+        key = d["_id"].rsplit("|", 1)[0]
+        claim = claims.get(key)
+        if claim is None:
+            claim = claims[key] = {"_id": key, **{k: d.get(k, "") for k in LINE_CLAIM_FIELDS}, "claimed_fen": 0,
+                                   "payable_fen": 0, "line_count": 0, "lines": []}
+        claim["claimed_fen"] += d["amount_fen"]
+        claim["payable_fen"] += d["payable_fen"]
+        claim["line_count"] += 1
+        claim["lines"].append({k: d[k] for k in ("line", "disease", "amount_fen", "covered", "item_code",
+                                                 "description", "payable_fen", "deductible_fen", "reasons")})
+    for claim in claims.values():
+        claim["lines"].sort(key=lambda ln: ln["line"])
+    return list(claims.values())
 
 
 def add_paid_by_disease(paid: dict[str, int], docs: Sequence[dict[str, Any]]) -> dict[str, int]:

@@ -29,7 +29,7 @@ class SettlementRpc(settlement_pb2_grpc.SettlementServiceServicer):
             raise InvalidInput("person_id is required", "person_id")
         if not 2000 <= request.year <= 2100:
             raise InvalidInput("year must be between 2000 and 2100", "year")
-        view = await accumulators_of(self._ctx, self._book, caller().tenant, request.person_id, request.year)
+        view = await accumulators_of(self._settler, caller().tenant, request.person_id, request.year)
         return settlement_pb2.Accumulators(
             person_id=request.person_id, year=request.year, year_cap=view["year_cap"] or "", paid=view["paid"],
             deductible_used=view["deductible_used"],

@@ -18,12 +18,12 @@ from jingban.contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
 from services.settlement.engine import Settler, program_code, statement_lock
 from services.settlement.records import yuan
-from services.settlement.store import CLAIMS, SETTLEMENTS, STATEMENTS, SettlementStore
+from services.settlement.store import SETTLEMENTS, STATEMENTS, SettlementStore
 
 log = logging.getLogger(__name__)
 
 CLEARING_OUTPATIENT = "11"   # clr_type: 门诊
-CHUNK = 1000
+SETTLED_PER_DOC = 200
 
 
 class NotBalanced(JingbanError):
@@ -33,25 +33,54 @@ class NotBalanced(JingbanError):
 
 
 def _zero() -> dict[str, Any]:
-    return {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0, "persons": 0, "policy_versions": []}
+    return {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0, "persons": 0, "policy_versions": [],
+            "unapplied_claims": 0}
 
 
-async def live_totals(store: SettlementStore, sid: str) -> dict[str, Any]:
-    """The statement's totals from its persons' documents (where each adjudication wrote them atomically)."""
+async def person_totals(settler: Settler, tenant: str, sid: str) -> tuple[dict[str, dict[str, Any]], int]:
+    """Each person's part of a statement, from its claims; claims no person version names (interrupted writes)
+    are left out and counted apart."""
+    store = settler.store(tenant)
+    await settler.book.warm(tenant)
+    parts: dict[str, dict[str, Any]] = {}
+    unapplied: set[str] = set()
+    claims: dict[str, set[str]] = {}
+    async for c in store.claims_of(sid).find({}, {"person_id": 1, "amount_fen": 1, "payable_fen": 1,
+                                                  "policy_version": 1, "batch_id": 1, "claim_id": 1}):
+        key = c["_id"].rsplit("|", 1)[0]
+        state = settler.book.known(tenant, c["person_id"])
+        applied = state is not None and (state.applied(sid, batch_id=c.get("batch_id", "")) if c.get("batch_id")
+                                         else state.applied(sid, visit=key))
+        if not applied:
+            unapplied.add(key)
+            continue
+        part = parts.setdefault(c["person_id"], {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0,
+                                                 "policy_versions": set()})
+        part["claimed_fen"] += c["amount_fen"]
+        part["payable_fen"] += c["payable_fen"]
+        part["lines"] += 1
+        part["policy_versions"].add(c["policy_version"])
+        claims.setdefault(c["person_id"], set()).add(key)
+    for pid, keys in claims.items():
+        parts[pid]["claims"] = len(keys)
+    return parts, len(unapplied)
+
+
+def sum_parts(parts: dict[str, dict[str, Any]], unapplied: int) -> dict[str, Any]:
     totals = _zero()
     versions: set[str] = set()
-    async for doc in await store.persons_of_statement(sid):
-        part = (doc.get("months") or {}).get(sid)
-        if not part:
-            continue
-        totals["claimed_fen"] += part["claimed_fen"]
-        totals["payable_fen"] += part["payable_fen"]
-        totals["lines"] += part["lines"]
-        totals["claims"] += part["claims"]
-        totals["persons"] += 1
-        versions.update(part.get("policy_versions", []))
+    for part in parts.values():
+        for k in ("claimed_fen", "payable_fen", "lines", "claims"):
+            totals[k] += part[k]
+        versions |= part["policy_versions"]
+    totals["persons"] = len(parts)
     totals["policy_versions"] = sorted(versions)
+    totals["unapplied_claims"] = unapplied
     return totals
+
+
+async def live_totals(settler: Settler, tenant: str, sid: str) -> dict[str, Any]:
+    return sum_parts(*await person_totals(settler, tenant, sid))
 
 
 def view(doc: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
@@ -63,12 +92,12 @@ def view(doc: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
         "policy_version": ",".join(totals["policy_versions"]), "created_at": doc.get("created_at"),
         "closed_at": doc.get("closed_at"), "closed_by": doc.get("closed_by"),
         "reconciliation": doc.get("reconciliation"), "payment_id": doc.get("payment_id"),
-        "active_batches": doc.get("active_batches", []),
+        "active_batches": doc.get("active_batches", []), "unapplied_claims": totals.get("unapplied_claims", 0),
     }
 
 
-async def statement_view(store: SettlementStore, doc: dict[str, Any]) -> dict[str, Any]:
-    totals = doc["totals"] if "totals" in doc else await live_totals(store, doc["_id"])
+async def statement_view(settler: Settler, tenant: str, doc: dict[str, Any]) -> dict[str, Any]:
+    totals = doc["totals"] if "totals" in doc else await live_totals(settler, tenant, doc["_id"])
     return view(doc, totals)
 
 
@@ -91,49 +120,38 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
     if doc.get("active_batches"):
         raise Conflict(f"statement {sid} has batches still being processed: {doc['active_batches']}; "
                        "they finish on their own, or send them again if their upload failed")
+    settler.statement_changed(tenant, sid)
     if doc["status"] == "open" and not await store.transition(sid, {"status": "open", "active_batches": []},
                                                               {"status": "closing"}):
+        settler.statement_unchanged(tenant, sid)
         raise Conflict(f"statement {sid} changed meanwhile (a batch started, or it was closed); try again")
     # Visits that saw the statement open before it began closing are finished first.
     await settler.visits_drained(tenant, sid)
 
-    # 1. Every person's part: visits' claim documents made sure of, one benefits.settled each.
-    totals = _zero()
-    versions: set[str] = set()
-    persons: list[tuple[str, dict[str, Any]]] = []
-    async for person in await store.persons_of_statement(sid):
-        part = (person.get("months") or {}).get(sid)
-        if part:
-            persons.append((person["_id"], part))
+    # 1. Every person's part, one benefits.settled each, carried by documents of up to SETTLED_PER_DOC persons.
+    parts, unapplied = await person_totals(settler, tenant, sid)
+    totals = sum_parts(parts, unapplied)
     carrier = current_carrier()
-    for start in range(0, len(persons), CHUNK):
-        chunk = persons[start:start + CHUNK]
-        visits = [v for _, part in chunk for v in part.get("visits", [])]
-        if visits:
-            have = {d["_id"] for d in await store.find_in(CLAIMS, [v["_id"] for v in visits], {"_id": 1})}
-            await store.replace_many(CLAIMS, [v for v in visits if v["_id"] not in have])
-        settled = []
-        for pid, part in chunk:
-            version = ",".join(sorted(part.get("policy_versions", [])))
+    persons = sorted(parts)
+    docs = []
+    for k, start in enumerate(range(0, len(persons), SETTLED_PER_DOC)):
+        chunk = persons[start:start + SETTLED_PER_DOC]
+        events, rows = [], []
+        for pid in chunk:
+            part = parts[pid]
+            version = ",".join(sorted(part["policy_versions"]))
             payload = events_pb2.BenefitsSettled(
                 person_id=pid, institution_code=doc["institution_code"], month=doc["month"],
                 claimed=yuan(part["claimed_fen"]), payable=yuan(part["payable_fen"]), lines=part["lines"],
                 policy_version=version, statement_id=sid)
-            event = new_event("benefits.settled", tenant, pid, payload, source="settlement", trace_context=carrier,
-                              event_id=derived_event_id(sid, "benefits.settled", pid))
-            settled.append({"_id": f"{sid}|{pid}", "statement_id": sid, "person_id": pid,
-                            "institution_code": doc["institution_code"], "month": doc["month"],
-                            "claimed_fen": part["claimed_fen"], "payable_fen": part["payable_fen"],
-                            "lines": part["lines"], "claims": part["claims"], "policy_version": version,
-                            "_outbox": [event], "_outbox_pending": 1})
-            totals["claimed_fen"] += part["claimed_fen"]
-            totals["payable_fen"] += part["payable_fen"]
-            totals["lines"] += part["lines"]
-            totals["claims"] += part["claims"]
-            totals["persons"] += 1
-            versions.update(part.get("policy_versions", []))
-        await store.insert_many_new(SETTLEMENTS, settled)  # a resumed close finds some already there
-    totals["policy_versions"] = sorted(versions)
+            events.append(new_event("benefits.settled", tenant, pid, payload, source="settlement",
+                                    trace_context=carrier, event_id=derived_event_id(sid, "benefits.settled", pid)))
+            rows.append({"person_id": pid, "claimed_fen": part["claimed_fen"], "payable_fen": part["payable_fen"],
+                         "lines": part["lines"], "claims": part["claims"], "policy_version": version})
+        docs.append({"_id": f"{sid}|{k:06d}", "statement_id": sid, "institution_code": doc["institution_code"],
+                     "month": doc["month"], "persons": rows, "_outbox": events, "_outbox_pending": len(events)})
+    for start in range(0, len(docs), 50):
+        await store.insert_many_new(SETTLEMENTS, docs[start:start + 50])  # a resumed close finds some there
 
     # 2. The statement itself, with statement.closed.
     now = datetime.now(UTC).isoformat()

@@ -1,32 +1,32 @@
 """settlement's own collections, one database per tenant.
 
 - `policies`: one document per program + version (the table as data), carrying its `policy.published` event.
-- `persons`: one document per person: `holdings` (qualifications held, from appraisal's events), `accounts`
-  (the year accounts, 年度累计, keyed by year), `months` (per statement: the person's totals there, the batches
-  applied and the real-time visits settled) and `version`, the optimistic lock every adjudication checks.
-- `claims`: one document per claim (institution + claim id) with its lines and their results.
+- `person_states`: immutable snapshots of each person's state (see book.py).
+- `claims_<statement id>`: one collection per statement (institution + month), one flat document per claim line
+  with its result (payable, deductible, reasons, policy version). FerretDB 1.24 scans a whole collection for any
+  query, so a statement's work (duplicate checks, totals at close, listings) reads only its own lines.
 - `batches`: one document per month-end upload (its id makes a re-upload idempotent).
-- `statements`: one per institution per month; closing, reconciling and paying append their events.
-- `settlements`: one per person per statement, written at close, each carrying its `benefits.settled` event
-  (so no document's outbox grows with the number of persons).
+- `statements`: one per institution per month; closing, reconciling and paying push their events.
+- `settlements`: written at close, each carrying the `benefits.settled` events of up to 200 persons (an outbox per
+  person would make every relay pass scan a collection of persons × months on FerretDB).
 - `payments`: one per statement paid, carrying `payment.issued`.
 
-FerretDB 1.24 has no transactions: every state change and its events are one single-document write; multi-document
-steps are ordered so that a crash at any point is finished by repeating the request (see engine.py)."""
+No transactions (FerretDB 1.x): every state change and its events are one single-document write; multi-document
+steps are ordered so that repeating the request finishes a step a crash interrupted (see engine.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from chassis.outbox import push_events, with_events
+from services.settlement.records import claims_from_lines, to_line_docs
 
 POLICIES = "policies"
-PERSONS = "persons"
-CLAIMS = "claims"
+CLAIMS_PREFIX = "claims_"
 BATCHES = "batches"
 STATEMENTS = "statements"
 SETTLEMENTS = "settlements"
@@ -51,8 +51,9 @@ def _only_duplicates(exc: BulkWriteError) -> list[int]:
 
 
 class SettlementStore:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, writer: Any = None) -> None:
         self._db = db
+        self._writer = writer  # writer.GroupWriter: inserts of claims go through the tenant's one writer
 
     def collection(self, name: str) -> Any:
         return self._db[name]
@@ -61,10 +62,6 @@ class SettlementStore:
         for name in OUTBOX_COLLECTIONS:
             await self._db[name].create_index("_outbox_pending")
         await self._db[POLICIES].create_index([("program", 1), ("effective_from", 1)])
-        await self._db[PERSONS].create_index("stmt_ids")
-        await self._db[CLAIMS].create_index("statement_id")
-        await self._db[CLAIMS].create_index("batch_id")
-        await self._db[CLAIMS].create_index("person_id")
         await self._db[BATCHES].create_index("statement_id")
         await self._db[STATEMENTS].create_index("month")
         await self._db[SETTLEMENTS].create_index("statement_id")
@@ -93,25 +90,6 @@ class SettlementStore:
             return
         await coll.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs], ordered=False)
 
-    async def update_many_each(self, name: str, ops: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> int:
-        """One conditional update per (filter, update), unordered; returns how many matched."""
-        if not ops:
-            return 0
-        coll = self._db[name]
-        if _in_memory(coll):
-            return sum([(await coll.update_one(f, u)).matched_count for f, u in ops])
-        result = await coll.bulk_write([UpdateOne(f, u) for f, u in ops], ordered=False)
-        return int(result.matched_count)
-
-    async def find_in(self, name: str, ids: Iterable[str], projection: dict[str, Any] | None = None,
-                      chunk: int = 1000) -> list[dict[str, Any]]:
-        ids = list(ids)
-        out: list[dict[str, Any]] = []
-        for start in range(0, len(ids), chunk):
-            part = ids[start:start + chunk]
-            out += await self._db[name].find({"_id": {"$in": part}}, projection).to_list(None)
-        return out
-
     # ---- policies ------------------------------------------------------------------------------------------
 
     async def policy_docs(self, program: str) -> list[dict[str, Any]]:
@@ -132,46 +110,14 @@ class SettlementStore:
         return result.modified_count == 1
 
     async def claims_of_version_after(self, version: str, after: str) -> int:
-        return await self._db[CLAIMS].count_documents({"policy_version": version, "date": {"$gt": after}}, limit=1)
-
-    # ---- persons and holdings ------------------------------------------------------------------------------
-
-    async def person(self, person_id: str, projection: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        return await self._db[PERSONS].find_one({"_id": person_id}, projection)
-
-    async def add_holdings(self, holdings: Sequence[tuple[str, dict[str, Any]]]) -> int:
-        """Idempotently add (person_id, holding) pairs, keyed by qualification id; returns how many were new.
-
-        New persons are inserted (not upserted: FerretDB 1.24 drops empty arrays from `$setOnInsert`); the
-        others get a conditional `$push` that a redelivered event cannot apply twice."""
-        by_person: dict[str, list[dict[str, Any]]] = {}
-        for person_id, holding in holdings:
-            kept = by_person.setdefault(person_id, [])
-            if all(h["qualification_id"] != holding["qualification_id"] for h in kept):
-                kept.append(holding)
-        ids = list(by_person)
-        docs = [new_person(pid, by_person[pid], version=1) for pid in ids]
-        existing = {ids[i] for i in await self.insert_many_new(PERSONS, docs)}
-        added = len(ids) - len(existing)
-        ops = [({"_id": pid, "holdings.qualification_id": {"$ne": h["qualification_id"]}},
-                {"$push": {"holdings": h}, "$inc": {"version": 1}})
-               for pid in existing for h in by_person[pid]]
-        if ops:
-            # One holding per operation so each is guarded by its own qualification id.
-            added += await self.update_many_each(PERSONS, ops)
-        return added
-
-    async def replace_holdings(self, person_id: str, version: int, holdings: list[dict[str, Any]]) -> bool:
-        result = await self._db[PERSONS].update_one({"_id": person_id, "version": version},
-                                                    {"$set": {"holdings": holdings, "version": version + 1}})
-        return result.modified_count == 1
-
-    async def ensure_persons(self, person_ids: Sequence[str]) -> None:
-        """Persons claimed for but never granted anything: an empty document to hold their accounts."""
-        await self.insert_many_new(PERSONS, [new_person(pid, [], version=0) for pid in person_ids])
-
-    async def persons_of_statement(self, statement_id: str) -> Any:
-        return self._db[PERSONS].find({"stmt_ids": statement_id}, {f"months.{statement_id}": 1})
+        """Claims paid under `version` dated after `after` (only statements of later months can hold them)."""
+        months = [d["_id"] for d in await self._db[STATEMENTS].find({"month": {"$gte": after[:7]}}, {"_id": 1})
+                  .to_list(None)]
+        found = 0
+        for sid in months:
+            found += await self.claims_of(sid).count_documents({"policy_version": version, "date": {"$gt": after}},
+                                                               limit=1)
+        return found
 
     # ---- batches -------------------------------------------------------------------------------------------
 
@@ -228,13 +174,55 @@ class SettlementStore:
         result = await self._db[STATEMENTS].update_one({"_id": statement_id, **query}, update)
         return result.modified_count == 1
 
-    # ---- claims --------------------------------------------------------------------------------------------
+    # ---- claims (one collection per statement, one document per line) ----------------------------------------
 
-    async def claim(self, claim_key: str) -> dict[str, Any] | None:
-        return await self._db[CLAIMS].find_one({"_id": claim_key})
+    def claims_of(self, sid: str) -> Any:
+        """The statement's claim lines (see records.to_line_docs)."""
+        return self._db[CLAIMS_PREFIX + sid]
 
-    async def claims(self, query: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        return await self._db[CLAIMS].find(query).sort("_id", 1).skip(offset).to_list(limit)
+    async def claim(self, sid: str, claim_key: str) -> dict[str, Any] | None:
+        claim_id = claim_key.split("|", 1)[1]
+        found = claims_from_lines(await self.claims_of(sid).find({"claim_id": claim_id}).to_list(None))
+        return found[0] if found else None
+
+    async def claims(self, sid: str, query: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        """Claims whose lines match `query`, by claim key; `offset`/`limit` count claims."""
+        lines = await self.claims_of(sid).find(query).sort("_id", 1).to_list(None)
+        return claims_from_lines(lines)[offset:offset + limit]
+
+    async def claim_keys(self, sid: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored claims among `keys` (with their batch and source): one pass over the statement's lines."""
+        wanted = set(keys)
+        out: dict[str, dict[str, Any]] = {}
+        if not wanted:
+            return out
+        async for d in self.claims_of(sid).find({}, {"batch_id": 1, "source": 1, "person_id": 1}):
+            key = d["_id"].rsplit("|", 1)[0]
+            if key in wanted and key not in out:
+                out[key] = {"_id": key, **d}
+        return out
+
+    async def insert_claims(self, sid: str, claims: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert claims as lines; returns the indexes of the claims some line of which was already stored."""
+        docs, owner = [], []
+        for i, claim in enumerate(claims):
+            lines = to_line_docs(claim)
+            docs += lines
+            owner += [i] * len(lines)
+        if self._writer is not None:
+            taken = await self._writer.insert(CLAIMS_PREFIX + sid, docs)
+        else:
+            taken = await self.insert_many_new(CLAIMS_PREFIX + sid, docs)
+        return sorted({owner[i] for i in taken})
+
+    async def replace_claims(self, sid: str, claims: Sequence[dict[str, Any]]) -> None:
+        """Write claims anew (the rare repair paths): their stored lines are removed first."""
+        if not claims:
+            return
+        ids = [c["claim_id"] for c in claims]
+        for start in range(0, len(ids), 1000):
+            await self.claims_of(sid).delete_many({"claim_id": {"$in": ids[start:start + 1000]}})
+        await self.insert_many_new(CLAIMS_PREFIX + sid, [d for c in claims for d in to_line_docs(c)])
 
     # ---- payments ------------------------------------------------------------------------------------------
 
@@ -252,6 +240,3 @@ class SettlementStore:
         return await self._db[PAYMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
 
 
-def new_person(person_id: str, holdings: list[dict[str, Any]], version: int) -> dict[str, Any]:
-    return {"_id": person_id, "person_id": person_id, "version": version, "holdings": list(holdings),
-            "accounts": {}, "months": {}, "stmt_ids": []}

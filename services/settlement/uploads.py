@@ -199,37 +199,39 @@ def validate_lines(upload: Upload, diseases_on: Callable[[date], set[str] | None
     claims: dict[str, tuple[str, date, int]] = {}   # claim_id -> (person, date, first position)
     numbers: dict[tuple[str, int], int] = {}        # (claim_id, line) -> position
     next_no: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+
+    def attempt(fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except InvalidInput as exc:
+            problems.append((exc.field or "line", exc.message))
+            return None
+
     for n, line in upload.raw:
-        problems: list[tuple[str, str]] = []
+        problems.clear()
 
-        def attempt(fn: Callable[[], Any], problems: list[tuple[str, str]] = problems) -> Any:
-            try:
-                return fn()
-            except InvalidInput as exc:
-                problems.append((exc.field or "line", exc.message))
-                return None
-
-        claim_id = attempt(lambda line=line: _text(line, "claim_id", True, 64))
+        claim_id = attempt(_text, line, "claim_id", True, 64)
         if claim_id and "|" in claim_id:
             problems.append(("claim_id", "claim_id must not contain '|'"))
             claim_id = None
-        person_id = attempt(lambda line=line: _text(line, "person_id", True, 64))
-        day = attempt(lambda line=line: parse_day(line.get("date")))
+        person_id = attempt(_text, line, "person_id", True, 64)
+        day = attempt(parse_day, line.get("date"))
         if day is not None and check_month and day.isoformat()[:7] != upload.month:
             problems.append(("date", f"date {day.isoformat()} is outside the month {upload.month}"))
             day = None
-        disease = attempt(lambda line=line: _text(line, "disease", True, 32))
+        disease = attempt(_text, line, "disease", True, 32)
         if disease and day is not None:
             known = diseases_on(day)
             if known is None:
                 problems.append(("date", f"no policy version is in force on {day.isoformat()}"))
             elif disease not in known:
                 problems.append(("disease", f"disease {disease!r} is not in the policy in force on {day.isoformat()}"))
-        amount = attempt(lambda line=line: parse_amount(line.get("amount")))
-        covered = attempt(lambda line=line: parse_covered(line.get("covered")))
-        item_code = attempt(lambda line=line: _text(line, "item_code", False, 64))
-        description = attempt(lambda line=line: _text(line, "description", False, 500))
-        line_no = attempt(lambda line=line: parse_line_no(line.get("line")))
+        amount = attempt(parse_amount, line.get("amount"))
+        covered = attempt(parse_covered, line.get("covered"))
+        item_code = attempt(_text, line, "item_code", False, 64)
+        description = attempt(_text, line, "description", False, 500)
+        line_no = attempt(parse_line_no, line.get("line"))
 
         if claim_id:
             if line_no is None:

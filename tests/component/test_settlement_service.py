@@ -139,7 +139,9 @@ async def claims_of(platform: EmbeddedPlatform, http: httpx.AsyncClient, **query
 
 async def counts(platform: EmbeddedPlatform, tenant: str = "hz-p1") -> dict[str, int]:
     db = platform.store.database("settlement", tenant)
-    return {name: await db[name].count_documents({}) for name in ("claims", "batches", "statements")}
+    names = [n for n in await db.list_collection_names()
+             if n.startswith("claims_") or n in ("batches", "statements", "person_states")]
+    return {name: await db[name].count_documents({}) for name in names}
 
 
 # ---- policies -------------------------------------------------------------------------------------------------
@@ -442,7 +444,7 @@ async def test_realtime_and_grpc_adjudicate_continue_the_batch_account(
 
     r = await upload(platform, http, "2025-07", [x for i in range(5) for x in lines_for(b, "B", i)])
     assert r.status_code == 201, r.text
-    only_b = await claims_of(platform, http, person_id=b)
+    only_b = await claims_of(platform, http, statement_id=f"{HOSPITAL}-2025-07", person_id=b)
     assert http_result["payable"] == only_b["B3"]["payable"]
     assert grpc_result.payable == only_b["B4"]["payable"]
     assert [ln["payable"] for ln in http_result["lines"]] == [ln["payable"] for ln in only_b["B3"]["lines"]]
@@ -706,3 +708,5 @@ async def test_accumulator_input_errors(platform: EmbeddedPlatform, http: httpx.
     assert (await http.get(f"{s}/v1/statements", params={"month": "2025-13"},
                            headers=auth("hz-p1", "finance"))).status_code == 422
     assert (await http.get(f"{s}/v1/claims", headers=auth("hz-p1", "finance"))).status_code == 422
+    assert (await http.get(f"{s}/v1/claims", params={"person_id": "P1"}, headers=auth("hz-p1", "finance"))
+            ).status_code == 422
