@@ -397,23 +397,27 @@ class Settler:
             for start in range(0, len(stale), 1000):
                 part = stale[start:start + 1000]
                 await store.claims_of(sid).delete_many({"batch_id": bid, "person_id": {"$in": part}})
-        for start in range(0, len(persons), PERSON_CHUNK):
-            chunk = persons[start:start + PERSON_CHUNK]
-            held = await self.locks.acquire(person_lock(tenant, p) for p in chunk)
-            try:
-                states = await self.book.get_many(tenant, chunk)
-                # A resumed batch skips the persons it already applied before the interruption.
-                plans = [plan(states[p]) for p in chunk if not states[p].applied(sid, batch_id=bid)]
-            except BaseException:
-                self.locks.release(held)
-                raise
-            while len(in_flight) >= WRITES_IN_FLIGHT:
-                finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                for t in finished:
-                    in_flight.discard(t)
-                    t.result()
-            in_flight.add(asyncio.create_task(write_and_release(plans, held)))
-        for r in await asyncio.gather(*in_flight, return_exceptions=True):
+        try:
+            for start in range(0, len(persons), PERSON_CHUNK):
+                chunk = persons[start:start + PERSON_CHUNK]
+                held = await self.locks.acquire(person_lock(tenant, p) for p in chunk)
+                try:
+                    states = await self.book.get_many(tenant, chunk)
+                    # A resumed batch skips the persons it already applied before the interruption.
+                    plans = [plan(states[p]) for p in chunk if not states[p].applied(sid, batch_id=bid)]
+                except BaseException:
+                    self.locks.release(held)
+                    raise
+                while len(in_flight) >= WRITES_IN_FLIGHT:
+                    finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    for t in finished:
+                        in_flight.discard(t)
+                        t.result()
+                in_flight.add(asyncio.create_task(write_and_release(plans, held)))
+        finally:
+            # Whatever happens, the writes under way finish (and release their locks) before we answer.
+            results = await asyncio.gather(*in_flight, return_exceptions=True)
+        for r in results:
             if isinstance(r, BaseException):
                 raise r
         if resume:  # persons done before the interruption are not in this run's totals: sum the stored claims

@@ -240,5 +240,7 @@ async def test_appraisal_crash_loses_nothing_and_applies_nothing_twice(local: Lo
     assert counts["appraisal.concluded"] == counts["qualification.granted"] == 1
     archive = db(local, mongo, "archive", "hz-p1").entries
     assert await archive.count_documents({"person_id": EXTRA_PERSONS[0], "kind": "qualification"}) == 1
-    person = await db(local, mongo, "settlement", "hz-p1").persons.find_one({"_id": EXTRA_PERSONS[0]})
-    assert person is not None and len(person["holdings"]) == 1  # the grant opened one holding, not two
+    states = await db(local, mongo, "settlement", "hz-p1").person_states.find(
+        {"person_id": EXTRA_PERSONS[0]}).to_list(None)
+    latest = max(states, key=lambda s: s["version"])
+    assert len(latest["holdings"]) == 1  # the grant opened one holding, not two
