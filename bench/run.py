@@ -59,16 +59,14 @@ async def drive_slice(base_url: str, secret: str, n: int, concurrency: int) -> f
 
 
 def wait_downstream(uri: str, prefix: str, n: int, timeout: float = 600) -> float:
-    """Block until every application has a case, a filed application entry and a trail entry."""
+    """Block until every application is filed in its person's file and recorded in the audit trail."""
     client: MongoClient = MongoClient(uri)
-    cases = client[database_name(prefix, "appraisal", "hz-p1")].cases
     files = client[database_name(prefix, "archive", "hz-p1")].entries
     trail = client[database_name(prefix, "audit", "hz-p1")].trail
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            if (cases.count_documents({}) >= n and files.count_documents({"kind": "application"}) >= n
-                    and trail.count_documents({}) >= n):
+            if files.count_documents({"kind": "application"}) >= n and trail.count_documents({}) >= n:
                 return time.perf_counter()
             time.sleep(0.2)
         raise TimeoutError(f"downstream incomplete after {timeout}s")
@@ -135,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("raw Kafka produce+consume (512 B, acks=all)", f"{kafka:,.0f} msg/s", "1.00", "—"),
         ("raw store insert (insert_many × 1000)", f"{store:,.0f} doc/s", "—", "1.00"),
-        (f"slice: applications accepted over HTTP ({args.concurrency} clients, 2 documents each)",
+        (f"slice: applications accepted over HTTP ({args.concurrency} clients, 4 documents each)",
          f"{accept:,.1f} app/s", f"{accept / kafka:.4f}", f"{accept / store:.4f}"),
-        ("slice: end to end (case opened via gRPC, filed, in audit trail)", f"{e2e:,.1f} app/s",
+        ("slice: end to end (application.submitted filed in the person's file and in the audit trail)",
+         f"{e2e:,.1f} app/s",
          f"{e2e / kafka:.4f}", f"{e2e / store:.4f}"),
         ("benefit engine alone (adjudicate, pure, one core)", f"{calc:,.0f} line/s", "—", f"{calc / store:.1f}"),
         *extra,
@@ -160,11 +159,14 @@ Ratios are to the raw limits measured in the same run, on the same machine.
 |---|---|---|---|
 {table}
 
-What one application costs downstream: intake writes 2 documents + 1 application (with its event),
-the relay publishes 1 event; appraisal, archive and audit each consume it, appraisal asks intake over
-gRPC and writes a case, archive writes 3 entries, audit appends 1 hash-chained entry, and each consumer
-records the event id it processed: about 12 store writes and 4 Kafka hops per application, all on
-2 shared cores together with Kafka and FerretDB.
+What one application costs downstream: intake stores 4 documents + 1 application (with its event), the
+relay publishes it, archive files 5 entries and audit appends 1 hash-chained entry, each consumer records
+the event id it processed — all on 2 shared cores together with Kafka and FerretDB.
+
+Aims of issue 3 and where we stand: month-end batch ≥ 0.5 × raw store inserts — measured 0.42; real-time
+p99 < 50 ms at 50 clients — measured p99 148 ms (p50 58 ms) with the service, FerretDB, Kafka and the 50
+clients sharing 2 cores. The benefit engine alone adjudicates ~230,000 lines/s on one core, so both are
+bound by the store and HTTP, not by the rules.
 """)
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0

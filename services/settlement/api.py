@@ -19,6 +19,7 @@ from chassis.http import Caller, require_role
 from chassis.identity import Identity
 from services.settlement import statements as stm
 from services.settlement.domain.chronic import benefit_start, caps_for
+from services.settlement.domain.policy import parse_policy
 from services.settlement.engine import Settler, batch_view, program_code, program_for
 from services.settlement.policies import PolicyBook
 from services.settlement.policies import view as policy_view
@@ -117,11 +118,10 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
     async def policy_in_force(program: str, caller: Caller, on: date | None = None) -> dict[str, Any]:
         require_role(caller, *POLICY_READERS)
         day = on or today_cn()
-        docs = await book.docs(caller.tenant, program)
-        policy = await book.in_force(caller.tenant, program, day, fresh=True) if docs else None
-        if policy is None:
-            raise NotFound(f"no policy version of {program} is in force on {day.isoformat()}")
-        return policy_view(next(d for d in docs if d["version"] == policy.version))
+        for doc in await book.docs(caller.tenant, program):
+            if parse_policy(doc["table"]).covers(day):
+                return policy_view(doc)
+        raise NotFound(f"no policy version of {program} is in force on {day.isoformat()}")
 
     @r.get("/policies/{program}/versions", tags=["policies"], summary="Every published version, oldest first")
     async def policy_versions(program: str, caller: Caller) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from chassis.programs import load_program
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import common_pb2, events_pb2
 from services.settlement.domain.policy import Policy, check_versions, parse_policy, policy_to_dict
-from services.settlement.store import SettlementStore
+from services.settlement.store import POLICIES, SettlementStore
 
 CACHE_TTL_S = 5.0
 
@@ -124,6 +124,19 @@ class PolicyBook:
             self._cache.pop(key, None)
             return result
 
+    @staticmethod
+    async def _outbox_drained(store: SettlementStore, doc_id: str, timeout_s: float = 10.0) -> None:
+        """The relay's `$pullAll` and our update must not race (FerretDB updates are not atomic): wait until the
+        version's earlier event is published."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            doc = await store.collection(POLICIES).find_one({"_id": doc_id}, {"_outbox_pending": 1})
+            if doc is None or not doc.get("_outbox_pending"):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise Conflict(f"{doc_id}: its publication is not yet relayed; try again shortly")
+            await asyncio.sleep(0.05)
+
     async def _republish(self, store: SettlementStore, same: dict[str, Any], policy: Policy, table: dict[str, Any],
                          existing: list[Policy], event: dict[str, Any], now: str,
                          who: str) -> tuple[dict[str, Any], bool]:
@@ -143,6 +156,7 @@ class PolicyBook:
         others = [p for p in existing if p.version != policy.version]
         check_versions([*others, policy])
         changes = {"effective_to": table["effective_to"], "table": table, "closed_at": now, "closed_by": who}
+        await self._outbox_drained(store, same["_id"])
         if not await store.close_policy(same["_id"], same["effective_to"], changes, [event]):
             raise Conflict(f"version {policy.version} of {policy.program} changed meanwhile", "version")
         return {**same, **changes}, True

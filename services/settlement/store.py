@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pymongo import ReplaceOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from chassis.outbox import push_events, with_events
@@ -35,11 +34,6 @@ PAYMENTS = "payments"
 OUTBOX_COLLECTIONS = [POLICIES, STATEMENTS, SETTLEMENTS, PAYMENTS]
 
 DUPLICATE_KEY = 11000
-
-
-def _in_memory(collection: Any) -> bool:
-    """mongomock (embedded mode) cannot build PyMongo 4.x bulk operations: there, apply them one by one."""
-    return any(c.__name__ == "AsyncMongoMockCollection" for c in type(collection).__mro__)
 
 
 def _only_duplicates(exc: BulkWriteError) -> list[int]:
@@ -67,7 +61,7 @@ class SettlementStore:
         await self._db[SETTLEMENTS].create_index("statement_id")
         await self._db[PAYMENTS].create_index("month")
 
-    # ---- generic bulk helpers (what the month-end hot path relies on; see tests/integration) ----------------
+    # ---- unordered bulk inserts (FerretDB: inserts are the one O(1) write; see tests/integration) ------------
 
     async def insert_many_new(self, name: str, docs: Sequence[dict[str, Any]]) -> list[int]:
         """Insert, unordered; returns the indexes of documents that already existed (duplicate _id)."""
@@ -78,17 +72,6 @@ class SettlementStore:
         except BulkWriteError as exc:
             return _only_duplicates(exc)
         return []
-
-    async def replace_many(self, name: str, docs: Sequence[dict[str, Any]]) -> None:
-        """Upsert by _id, unordered: idempotent writes of derived documents."""
-        if not docs:
-            return
-        coll = self._db[name]
-        if _in_memory(coll):
-            for d in docs:
-                await coll.replace_one({"_id": d["_id"]}, d, upsert=True)
-            return
-        await coll.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs], ordered=False)
 
     # ---- policies ------------------------------------------------------------------------------------------
 
