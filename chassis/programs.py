@@ -97,3 +97,20 @@ def program_of_tenant(tenant: str, root: Path = PROGRAMS_DIR) -> Program | None:
 
 def sample_policy_path(code: str, year: int = 2025, root: Path = PROGRAMS_DIR) -> Path:
     return root / code / f"policy-{year}.yaml"
+
+
+def readable_tenants(tenant: str, role: str, program_claim: str, served: tuple[str, ...],
+                     root: Path = PROGRAMS_DIR) -> tuple[str, ...]:
+    """The tenants a caller may read: its own; an agency supervisor (医保经办机构) whose token names its program
+    reads every tenant of that program this deployment serves — never another program's. Both the tenant and
+    the program come from the verified token."""
+    if role != "supervisor" or not program_claim:
+        return (tenant,)
+    try:
+        program = load_program(program_claim, root)
+    except NotFound:
+        return (tenant,)
+    members = {t.tenant for t in program.tenants}
+    if tenant not in members:  # a supervisor token must belong to one of its program's tenants
+        return (tenant,)
+    return tuple(t for t in served if t in members) or (tenant,)

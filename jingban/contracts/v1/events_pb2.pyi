@@ -265,6 +265,112 @@ class PaymentIssued(_message.Message):
     issued_at: str
     def __init__(self, payment_id: _Optional[str] = ..., statement_id: _Optional[str] = ..., institution_code: _Optional[str] = ..., month: _Optional[str] = ..., amount: _Optional[str] = ..., issued_at: _Optional[str] = ...) -> None: ...
 
+class CriticalClaimSettled(_message.Message):
+    __slots__ = ("claim_id", "person_id", "date", "care", "area", "networked", "source", "institution_code", "self_pay", "payable", "cumulative_self_pay", "cumulative_paid", "assistance", "policy_version", "disease", "total_cost", "review_required")
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    CARE_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    NETWORKED_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_CODE_FIELD_NUMBER: _ClassVar[int]
+    SELF_PAY_FIELD_NUMBER: _ClassVar[int]
+    PAYABLE_FIELD_NUMBER: _ClassVar[int]
+    CUMULATIVE_SELF_PAY_FIELD_NUMBER: _ClassVar[int]
+    CUMULATIVE_PAID_FIELD_NUMBER: _ClassVar[int]
+    ASSISTANCE_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COST_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    claim_id: str
+    person_id: str
+    date: str
+    care: str
+    area: str
+    networked: bool
+    source: str
+    institution_code: str
+    self_pay: str
+    payable: str
+    cumulative_self_pay: str
+    cumulative_paid: str
+    assistance: bool
+    policy_version: str
+    disease: str
+    total_cost: str
+    review_required: bool
+    def __init__(self, claim_id: _Optional[str] = ..., person_id: _Optional[str] = ..., date: _Optional[str] = ..., care: _Optional[str] = ..., area: _Optional[str] = ..., networked: _Optional[bool] = ..., source: _Optional[str] = ..., institution_code: _Optional[str] = ..., self_pay: _Optional[str] = ..., payable: _Optional[str] = ..., cumulative_self_pay: _Optional[str] = ..., cumulative_paid: _Optional[str] = ..., assistance: _Optional[bool] = ..., policy_version: _Optional[str] = ..., disease: _Optional[str] = ..., total_cost: _Optional[str] = ..., review_required: _Optional[bool] = ...) -> None: ...
+
+class CriticalReviewCompleted(_message.Message):
+    __slots__ = ("review_id", "claim_id", "person_id", "stratum", "outcome", "recovered", "completed_at")
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STRATUM_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    review_id: str
+    claim_id: str
+    person_id: str
+    stratum: str
+    outcome: str
+    recovered: str
+    completed_at: str
+    def __init__(self, review_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., person_id: _Optional[str] = ..., stratum: _Optional[str] = ..., outcome: _Optional[str] = ..., recovered: _Optional[str] = ..., completed_at: _Optional[str] = ...) -> None: ...
+
+class LedgerPosting(_message.Message):
+    __slots__ = ("account", "debit", "credit")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    DEBIT_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_FIELD_NUMBER: _ClassVar[int]
+    account: str
+    debit: str
+    credit: str
+    def __init__(self, account: _Optional[str] = ..., debit: _Optional[str] = ..., credit: _Optional[str] = ...) -> None: ...
+
+class LedgerPosted(_message.Message):
+    __slots__ = ("entry_id", "program", "year", "date", "kind", "memo", "postings", "reverses", "amount")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MEMO_FIELD_NUMBER: _ClassVar[int]
+    POSTINGS_FIELD_NUMBER: _ClassVar[int]
+    REVERSES_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    program: str
+    year: int
+    date: str
+    kind: str
+    memo: str
+    postings: _containers.RepeatedCompositeFieldContainer[LedgerPosting]
+    reverses: str
+    amount: str
+    def __init__(self, entry_id: _Optional[str] = ..., program: _Optional[str] = ..., year: _Optional[int] = ..., date: _Optional[str] = ..., kind: _Optional[str] = ..., memo: _Optional[str] = ..., postings: _Optional[_Iterable[_Union[LedgerPosting, _Mapping]]] = ..., reverses: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class FundYearClosed(_message.Message):
+    __slots__ = ("program", "year", "outcome", "amount", "carrier_share", "fund_share", "detail_json")
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_SHARE_FIELD_NUMBER: _ClassVar[int]
+    FUND_SHARE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_JSON_FIELD_NUMBER: _ClassVar[int]
+    program: str
+    year: int
+    outcome: str
+    amount: str
+    carrier_share: str
+    fund_share: str
+    detail_json: str
+    def __init__(self, program: _Optional[str] = ..., year: _Optional[int] = ..., outcome: _Optional[str] = ..., amount: _Optional[str] = ..., carrier_share: _Optional[str] = ..., fund_share: _Optional[str] = ..., detail_json: _Optional[str] = ...) -> None: ...
+
 class FindingRaised(_message.Message):
     __slots__ = ("finding_id", "person_id", "kind", "description", "amount", "raised_at")
     FINDING_ID_FIELD_NUMBER: _ClassVar[int]
