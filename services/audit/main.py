@@ -8,19 +8,21 @@ from chassis.consumer import Subscription
 from chassis.events import CATALOGUE
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
-from services.audit import api, api_reports, api_sampling, api_warnings, handlers
+from services.audit import api, api_anomalies, api_operations, api_reports, api_sampling, api_warnings, handlers
+from services.audit.operations_store import OperationsStore
 from services.audit.store import OUTBOX_COLLECTIONS, AuditStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("audit", "Jingban audit (稽核)", ctx.settings.jwt_secret, ctx.ready)
-    for module in (api, api_sampling, api_warnings, api_reports):
+    for module in (api, api_sampling, api_warnings, api_reports, api_operations, api_anomalies):
         app.include_router(module.router(ctx))
     handle = handlers.record(ctx)
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
             await AuditStore(ctx.db(tenant)).ensure_indexes()
+            await OperationsStore(ctx.db(tenant)).ensure_indexes()
 
     return ServiceParts(app=app, subscriptions=[Subscription(t, handle) for t in CATALOGUE], on_start=on_start)
 

@@ -18,7 +18,8 @@ TASKS = "inspection_tasks"
 CALLBACKS = "callbacks"
 WARNINGS = "warnings"
 REPORTS = "reports"
-OUTBOX_COLLECTIONS = [FINDINGS, WARNINGS, REPORTS, TASKS, CALLBACKS]
+OPERATION_REPORTS = "operation_reports"  # see operations_store.py
+OUTBOX_COLLECTIONS = [FINDINGS, WARNINGS, REPORTS, TASKS, CALLBACKS, OPERATION_REPORTS]
 HIDDEN = {"_outbox": 0, "_outbox_pending": 0}
 
 

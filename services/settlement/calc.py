@@ -12,6 +12,8 @@ from typing import Any
 
 from chassis.errors import InvalidInput
 from chassis.money import fmt
+from services.settlement.calc_critical import calculate_critical
+from services.settlement.calc_finance import FINANCE_PROGRAMS
 from services.settlement.domain.chronic import Claim, Holding, Line, YearAccount, adjudicate, caps_for
 from services.settlement.domain.policy import Policy, parse_amount, parse_date, parse_policy
 
@@ -131,6 +133,8 @@ def calculate_chronic(case: Mapping[str, Any]) -> dict[str, Any]:
 
 # Issue 4 adds critical, corridor, service_fee and year_end.
 PROGRAMS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {"chronic": calculate_chronic}
+PROGRAMS["critical"] = calculate_critical  # 大病保险 (RULES.md B)
+PROGRAMS.update(FINANCE_PROGRAMS)  # corridor, service_fee, year_end, premium (calc_finance.py)
 
 
 def calculate(case: dict[str, Any]) -> dict[str, Any]:

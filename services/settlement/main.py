@@ -8,7 +8,8 @@ from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from jingban.contracts.v1 import settlement_pb2, settlement_pb2_grpc
-from services.settlement import api, handlers, rpc
+from services.settlement import api, api_fund, fund, handlers, rpc
+from services.settlement.api_critical import CRITICAL_OUTBOX_COLLECTIONS, CriticalService, critical_router
 from services.settlement.engine import Settler
 from services.settlement.policies import PolicyBook
 from services.settlement.store import OUTBOX_COLLECTIONS, SettlementStore
@@ -19,6 +20,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
     book = PolicyBook(ctx.db)
     settler = Settler(ctx.db, book, ctx.relay.kick)
     app.include_router(api.router(ctx, book, settler))
+    critical = CriticalService(ctx.db, ctx.relay.kick)  # 大病保险
+    app.include_router(critical_router(ctx, critical))
+    app.include_router(api_fund.router(ctx, fund.Fund(ctx.db, tuple(ctx.settings.tenants), ctx.relay.kick)))  # 专户
     servicer = rpc.SettlementRpc(ctx, book, settler)
 
     async def on_start() -> None:
@@ -26,6 +30,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
             await SettlementStore(ctx.db(tenant)).ensure_indexes()
             await settler.book.ensure_indexes(tenant)
             await settler.book.warm(tenant)  # every person's latest state, read once before serving
+        await critical.start(ctx.settings.tenants)
+        for tenant in ctx.settings.tenants:
+            await fund.FundStore(ctx.db(tenant)).ensure_indexes()
 
     return ServiceParts(
         app=app,
@@ -39,7 +46,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
     )
 
 
-SPEC = ServiceSpec(name="settlement", outbox_collections=list(OUTBOX_COLLECTIONS), build=build)
+SPEC = ServiceSpec(name="settlement", outbox_collections=[*OUTBOX_COLLECTIONS, *CRITICAL_OUTBOX_COLLECTIONS,
+                                                              *fund.FUND_OUTBOX_COLLECTIONS],
+                   build=build)
 
 if __name__ == "__main__":
     run_process(SPEC)

@@ -16,6 +16,7 @@ from chassis.programs import load_program
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
+from services.settlement import fund
 from services.settlement.engine import Settler, program_code, statement_lock
 from services.settlement.records import yuan
 from services.settlement.store import SETTLEMENTS, STATEMENTS, SettlementStore
@@ -254,6 +255,9 @@ async def _pay(settler: Settler, store: SettlementStore, tenant: str, sid: str, 
         payment_id=payment_id, statement_id=sid, institution_code=doc["institution_code"], month=doc["month"],
         amount=amount, issued_at=now), source="settlement", trace_context=current_carrier(),
         event_id=derived_event_id(sid, "payment.issued", payment_id))
+    # Booked in the dedicated account first (待遇支出): refused with the shortfall before anything is written.
+    await fund.post_payment(store.collection, tenant, doc["month"], payment_id, doc["totals"]["payable_fen"],
+                            doc["institution_code"], who)
     if not await store.insert_payment(payment, [event]):
         raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
     await settler.outbox_drained(store, STATEMENTS, sid)

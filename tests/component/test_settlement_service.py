@@ -596,6 +596,10 @@ async def test_statement_close_reconcile_and_pay_once(platform: EmbeddedPlatform
     assert r.json()["status"] == "reconciled" and r.json()["reconciliation"]["balanced"] is True
     assert (await http.post(f"{base}/{sid}/reconcile", headers=auth("hz-p1", "finance"))).status_code == 409
 
+    # The dedicated account holds no fund money yet: the carrier advances it (垫付, services/settlement/fund.py).
+    r = await http.post(f"{platform.url('settlement')}/v1/fund/advances", headers=auth("hz-p1", "finance"),
+                        json={"advance_id": f"adv-{sid}", "date": "2025-08-31", "amount": "640.00"})
+    assert r.status_code == 201, r.text
     r = await http.post(f"{base}/{sid}/payments", headers=auth("hz-p1", "finance", "fin-2"))
     assert r.status_code == 201, r.text
     payment = r.json()

@@ -170,7 +170,12 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
                                  params={"statement_id": by_inst[HOSPITAL_A]["statement_id"]})).json()
         assert "disease_not_held" in str(claims) and "deductible" in str(claims)
 
-        # 8. Close, reconcile with the platform (3201), pay.
+        # 8. Close, reconcile with the platform (3201), pay — from the dedicated account, into which the carrier
+        # advances the money (垫付) as no fund allocation has arrived (services/settlement/fund.py).
+        r = await http.post(f"{local.url('settlement')}/v1/fund/advances", headers=walk.auth("finance"),
+                            json={"advance_id": f"adv-{month}", "date": day, "year": int(month[:4]),
+                                  "amount": "1080.00"})
+        assert r.status_code in (200, 201), r.text
         for s in statements:
             sid = s["statement_id"]
             for step in ("close", "reconcile", "payments"):

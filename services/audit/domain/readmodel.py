@@ -24,7 +24,11 @@ BENEFITS = "benefits"          # one per person, institution and month settled
 STATEMENTS = "statements"
 PAYMENTS = "payments"
 FINDINGS = "findings"          # findings are audit's own; the projection makes event-borne ones visible
-READ_MODEL = (CASES, POLICIES, APPLICATIONS, APPRAISALS, COMPLAINTS, BENEFITS, STATEMENTS, PAYMENTS)
+CI_CLAIMS = "ci_claims"        # critical-illness claims (大病保险理赔), one per claim; its review's outcome rides on it
+LEDGER = "ledger"              # the dedicated account's entries (专户记账): allocations, payments, advances...
+FUND_YEARS = "fund_years"      # one per program year closed (年度决算)
+READ_MODEL = (CASES, POLICIES, APPLICATIONS, APPRAISALS, COMPLAINTS, BENEFITS, STATEMENTS, PAYMENTS, CI_CLAIMS,
+              LEDGER, FUND_YEARS)
 
 
 @dataclass(frozen=True)
@@ -144,12 +148,49 @@ def _project(event: Event) -> list[Upsert]:
         return [Upsert(PAYMENTS, p.payment_id, {
             "statement_id": p.statement_id, "institution_code": p.institution_code, "month": p.month,
             "amount_fen": fen(p.amount, "payment.issued amount"), "issued_on": _day(p.issued_at, event)})]
+    if t in ("critical_claim.settled", "critical_review.completed", "ledger.posted", "fund_year.closed"):
+        return _project_fund(event)
     if t == "finding.raised":
         return [Upsert(FINDINGS, p.finding_id, {
             "person_id": p.person_id, "kind": p.kind, "description": p.description,
             "amount_fen": fen(p.amount, "finding.raised amount"), "raised_at": p.raised_at,
             "raised_on": _day(p.raised_at, event)})]
     return []
+
+
+def _project_fund(event: Event) -> list[Upsert]:
+    """Critical-illness claims, their reviews, the account's ledger and the year's result (基金运行)."""
+    p, t = event.payload, event.type
+    if t == "critical_claim.settled":
+        day = p.date or _day("", event)
+        return [Upsert(CI_CLAIMS, p.claim_id, {
+            "person_id": p.person_id or event.envelope.business_key, "date": day, "month": day[:7],
+            "care": p.care, "area": p.area, "networked": p.networked, "source": p.source,
+            "institution_code": p.institution_code, "disease": p.disease,
+            "self_pay_fen": fen(p.self_pay, "critical_claim.settled self_pay"),
+            "payable_fen": fen(p.payable, "critical_claim.settled payable"),
+            "total_cost_fen": fen(p.total_cost, "critical_claim.settled total_cost"),
+            "assistance": p.assistance, "review_required": p.review_required,
+            "policy_version": p.policy_version})]
+    if t == "critical_review.completed":
+        # Only the review's own fields: the claim's settlement may arrive before or after its review.
+        return [Upsert(CI_CLAIMS, p.claim_id, {
+            "review_id": p.review_id, "review_stratum": p.stratum, "review_outcome": p.outcome,
+            "recovered_fen": fen(p.recovered, "critical_review.completed recovered"),
+            "reviewed_on": _day(p.completed_at, event)})]
+    if t == "ledger.posted":
+        day = p.date or _day("", event)
+        return [Upsert(LEDGER, p.entry_id, {
+            "program": p.program, "year": p.year, "date": day, "month": day[:7], "kind": p.kind, "memo": p.memo,
+            "reverses": p.reverses, "amount_fen": fen(p.amount, "ledger.posted amount"),
+            "postings": [{"account": x.account, "debit_fen": fen(x.debit, "ledger.posted debit"),
+                          "credit_fen": fen(x.credit, "ledger.posted credit")} for x in p.postings]})]
+    return [Upsert(FUND_YEARS, f"{p.program}:{p.year}" if p.program and p.year else "", {
+        "program": p.program, "year": p.year, "outcome": p.outcome,
+        "amount_fen": fen(p.amount, "fund_year.closed amount"),
+        "carrier_share_fen": fen(p.carrier_share, "fund_year.closed carrier_share"),
+        "fund_share_fen": fen(p.fund_share, "fund_year.closed fund_share"), "detail_json": p.detail_json,
+        "closed_on": _day("", event)})]
 
 
 def apply(model: dict[str, dict[str, dict[str, Any]]], upserts: Iterable[Upsert]) -> None:

@@ -1,0 +1,175 @@
+"""Critical illness insurance (大病保险) collections of settlement, one database per tenant.
+
+- `ci_persons`: one document per person: assistance status periods (救助对象, from the civil affairs list).
+- `ci_accounts`: one document per person and year (`<person>|<year>`): cumulative self-pay and paid (fen), the
+  claim ids applied (idempotency), a `version`; carries the `critical_claim.settled` events of the claims it
+  applied (outbox), written in the same single-document update as the figures.
+- `ci_claims`: one document per claim id, its inputs, digest and result (payable, reasons, policy version, tier,
+  stratum and review decision). Written before the account; a claim the account does not name is not settled.
+- `ci_quota_state`: one per year and stratum: the recorded random seed and the running counts selection uses.
+- `ci_quota_members`: one per year, stratum and member (person or claim): the decision, its draw and why.
+- `ci_reviews`: one per selected claim (`R-<claim id>`), open → completed; carries `critical_review.completed`.
+- `ci_documents`: the documents of manual reimbursements (零星报销), with their sha256.
+
+No transactions (FerretDB 1.x): see critical.py for the order of writes that a retry completes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from chassis.outbox import push_events, with_events
+
+PERSONS = "ci_persons"
+ACCOUNTS = "ci_accounts"
+CLAIMS = "ci_claims"
+QUOTA_STATE = "ci_quota_state"
+QUOTA_MEMBERS = "ci_quota_members"
+REVIEWS = "ci_reviews"
+DOCUMENTS = "ci_documents"
+
+CRITICAL_OUTBOX_COLLECTIONS = [ACCOUNTS, REVIEWS]
+
+
+def account_id(person_id: str, year: int) -> str:
+    return f"{person_id}|{year}"
+
+
+class CriticalStore:
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    async def ensure_indexes(self) -> None:
+        for name in CRITICAL_OUTBOX_COLLECTIONS:
+            await self._db[name].create_index("_outbox_pending")
+        await self._db[CLAIMS].create_index([("person_id", 1), ("year", 1)])
+        await self._db[REVIEWS].create_index([("status", 1), ("year", 1)])
+        await self._db[QUOTA_MEMBERS].create_index([("year", 1), ("stratum", 1), ("population", -1)])
+        await self._db[DOCUMENTS].create_index("claim_id")
+
+    # ---- persons -------------------------------------------------------------------------------------------
+
+    async def person(self, person_id: str) -> dict[str, Any] | None:
+        return await self._db[PERSONS].find_one({"_id": person_id})
+
+    async def put_person(self, doc: dict[str, Any]) -> None:
+        await self._db[PERSONS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    # ---- accounts ------------------------------------------------------------------------------------------
+
+    async def account(self, person_id: str, year: int) -> dict[str, Any] | None:
+        return await self._db[ACCOUNTS].find_one({"_id": account_id(person_id, year)}, {"_outbox": 0})
+
+    async def ensure_account(self, person_id: str, year: int) -> dict[str, Any]:
+        doc = await self.account(person_id, year)
+        if doc is not None:
+            return doc
+        new = {"_id": account_id(person_id, year), "person_id": person_id, "year": year, "version": 0,
+               "cumulative_self_pay_fen": 0, "cumulative_paid_fen": 0, "applied": [], "_outbox_pending": 0}
+        try:
+            await self._db[ACCOUNTS].insert_one(new)
+        except DuplicateKeyError:
+            pass
+        found = await self.account(person_id, year)
+        assert found is not None
+        return found
+
+    async def apply_account(self, person_id: str, year: int, version: int, changes: dict[str, Any],
+                            claim_ids: list[str], events: list[dict[str, Any]]) -> bool:
+        """The new figures, the claims applied and their events: one conditional single-document write."""
+        update = push_events({"$set": {**changes, "version": version + 1}}, events)
+        update["$push"]["applied"] = {"$each": claim_ids}
+        result = await self._db[ACCOUNTS].update_one({"_id": account_id(person_id, year), "version": version},
+                                                     update)
+        return result.modified_count == 1
+
+    # ---- claims --------------------------------------------------------------------------------------------
+
+    async def claims_by_ids(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(ids))
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 1000):
+            async for d in self._db[CLAIMS].find({"_id": {"$in": wanted[start:start + 1000]}}):
+                out[d["_id"]] = d
+        return out
+
+    async def put_claims(self, docs: list[dict[str, Any]]) -> None:
+        for doc in docs:
+            await self._db[CLAIMS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    async def claims_of(self, person_id: str, year: int) -> list[dict[str, Any]]:
+        return await self._db[CLAIMS].find({"person_id": person_id, "year": year}).sort(
+            [("date", 1), ("_id", 1)]).to_list(None)
+
+    # ---- documents -----------------------------------------------------------------------------------------
+
+    async def put_documents(self, docs: list[dict[str, Any]]) -> None:
+        for doc in docs:
+            await self._db[DOCUMENTS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    # ---- quotas --------------------------------------------------------------------------------------------
+
+    async def quota_state(self, year: int, stratum: str) -> dict[str, Any]:
+        key = f"{year}|{stratum}"
+        doc = await self._db[QUOTA_STATE].find_one({"_id": key})
+        if doc is None:
+            try:  # the seed is drawn once per stratum and year, and recorded
+                await self._db[QUOTA_STATE].insert_one({"_id": key, "year": year, "stratum": stratum,
+                                                        "seed": secrets.token_hex(16), "population": 0,
+                                                        "selected": 0})
+            except DuplicateKeyError:
+                pass
+            doc = await self._db[QUOTA_STATE].find_one({"_id": key})
+        assert doc is not None
+        return doc
+
+    async def latest_member(self, year: int, stratum: str) -> dict[str, Any] | None:
+        return await self._db[QUOTA_MEMBERS].find_one({"year": year, "stratum": stratum},
+                                                      sort=[("population", -1)])
+
+    async def member(self, year: int, stratum: str, key: str) -> dict[str, Any] | None:
+        return await self._db[QUOTA_MEMBERS].find_one({"_id": f"{year}|{stratum}|{key}"})
+
+    async def insert_member(self, doc: dict[str, Any]) -> bool:
+        try:
+            await self._db[QUOTA_MEMBERS].insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def raise_counts(self, year: int, stratum: str, population: int, selected: int) -> None:
+        # $max: idempotent, and a retry never lowers a count another arrival raised
+        await self._db[QUOTA_STATE].update_one({"_id": f"{year}|{stratum}"},
+                                               {"$max": {"population": population, "selected": selected}})
+
+    async def count_members(self, year: int, stratum: str, selected_only: bool = False) -> int:
+        query: dict[str, Any] = {"year": year, "stratum": stratum}
+        if selected_only:
+            query["selected"] = True
+        return await self._db[QUOTA_MEMBERS].count_documents(query)
+
+    # ---- reviews -------------------------------------------------------------------------------------------
+
+    async def insert_review(self, doc: dict[str, Any]) -> None:
+        try:
+            await self._db[REVIEWS].insert_one(with_events(doc, []))
+        except DuplicateKeyError:
+            pass
+
+    async def review(self, review_id: str) -> dict[str, Any] | None:
+        return await self._db[REVIEWS].find_one({"_id": review_id}, {"_outbox": 0})
+
+    async def reviews(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        return await self._db[REVIEWS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+
+    async def complete_review(self, review_id: str, changes: dict[str, Any], events: list[dict[str, Any]]) -> bool:
+        result = await self._db[REVIEWS].update_one({"_id": review_id, "status": "open"},
+                                                    push_events({"$set": changes}, events))
+        return result.modified_count == 1
+
+    async def count_reviewed(self, year: int, stratum: str) -> int:
+        return await self._db[REVIEWS].count_documents({"year": year, "stratum": stratum, "status": "completed",
+                                                        "quota_member": True})

@@ -1,0 +1,354 @@
+"""Double-entry books of one dedicated account (专户) per carrier (tenant), per program, per fund year.
+
+The chart of accounts (科目表). Signed balance = Σ debits − Σ credits (a credit-normal account shows a negative
+signed balance; `normal_balance` turns it positive for reports):
+
+| code               | 科目               | type      | normal | moved by                                         |
+|--------------------|--------------------|-----------|--------|--------------------------------------------------|
+| bank               | 专户存款           | asset     | debit  | every cash movement; never overdrawn at any date |
+| fund_payable       | 基金拨入 (应付基金) | liability | credit | agency allocations; closed at year end           |
+| carrier_advances   | 承办方垫付          | liability | credit | carrier advances (+) and their repayments (−)    |
+| benefits_paid      | 待遇支出           | expense   | debit  | payments to institutions; closed at year end     |
+| interest_income    | 利息收入           | income    | credit | bank interest (the fund's); closed at year end   |
+| recoveries         | 追回款             | income    | credit | money recovered from institutions; closed at y/e |
+| service_fee_offset | 服务费抵扣          | expense   | debit  | year end: deficit taken from the carrier's fee   |
+| deficit_carrier    | 承办方承担亏损      | expense   | debit  | year end: the carrier's 70% part of the rest     |
+
+Year end (see year_end.py) posts one closing entry per account: the fund position accounts (fund_payable,
+interest_income, recoveries, benefits_paid) go to zero; the cash leg is the surplus returned to the fund (结余返还,
+bank credited) or the fund's settlement paid in (决算拨付, bank debited); what the carrier bears stays visible in
+service_fee_offset and deficit_carrier, matched by the advances it cannot take back.
+
+Invariants every posting keeps (a refused posting changes nothing): each entry balances; amounts are positive with
+at most two decimals; each posting is a debit or a credit, never both; accounts are in the chart; the bank is never
+overdrawn at any date from the entry's value date on; advances outstanding never go below zero, and no advance is
+repaid beyond what is outstanding of it; entries are never deleted — a correction is a reversing entry, and a
+reversal or an entry already reversed cannot be reversed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from chassis.errors import Conflict, InvalidInput
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Account:
+    code: str
+    name: str
+    type: str      # asset | liability | income | expense
+    normal: str    # debit | credit
+
+
+CHART: dict[str, Account] = {a.code: a for a in (
+    Account("bank", "专户存款", "asset", "debit"),
+    Account("fund_payable", "基金拨入(应付基金)", "liability", "credit"),
+    Account("carrier_advances", "承办方垫付", "liability", "credit"),
+    Account("benefits_paid", "待遇支出", "expense", "debit"),
+    Account("interest_income", "利息收入", "income", "credit"),
+    Account("recoveries", "追回款", "income", "credit"),
+    Account("service_fee_offset", "服务费抵扣", "expense", "debit"),
+    Account("deficit_carrier", "承办方承担亏损", "expense", "debit"),
+)}
+
+KINDS = ("allocation", "advance", "advance_repayment", "payment", "interest", "recovery", "year_end", "reversal")
+
+
+class InsufficientFunds(Conflict):
+    """The dedicated account cannot pay: the carrier must advance money first (垫付)."""
+
+
+def money(value: Decimal, field: str) -> Decimal:
+    """A positive amount with at most two decimals (no rounding: more decimals are refused)."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidInput(f"{field} must be a decimal amount, got {value!r}", field)
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput(f"{field} has more than two decimals: {value}", field)
+    if value <= 0:
+        raise InvalidInput(f"{field} must be positive, got {value}", field)
+    return value.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+
+    @property
+    def signed(self) -> Decimal:
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal entry (记账凭证). `reference` ties it to what caused it (a payment, an advance repaid)."""
+
+    id: str
+    date: date
+    kind: str
+    memo: str
+    postings: tuple[Posting, ...]
+    reverses: str = ""
+    reference: str = ""
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((p.debit for p in self.postings), ZERO)
+
+
+def dr(account: str, amount: Decimal) -> Posting:
+    return Posting(account, debit=amount)
+
+
+def cr(account: str, amount: Decimal) -> Posting:
+    return Posting(account, credit=amount)
+
+
+def validate_entry(entry: Entry) -> None:
+    """The entry on its own: known kind and accounts, clean amounts, balanced."""
+    if not entry.id or not isinstance(entry.id, str):
+        raise InvalidInput("an entry needs an id", "id")
+    if entry.kind not in KINDS:
+        raise InvalidInput(f"unknown entry kind {entry.kind!r}; known: {', '.join(KINDS)}", "kind")
+    if len(entry.postings) < 2:
+        raise InvalidInput("an entry needs at least two postings (a debit and a credit)", "postings")
+    for i, p in enumerate(entry.postings):
+        path = f"postings[{i}]"
+        if p.account not in CHART:
+            raise InvalidInput(f"{path}: unknown account {p.account!r}; the chart has {', '.join(CHART)}",
+                               f"{path}.account")
+        if p.debit and p.credit:
+            raise InvalidInput(f"{path}: a posting is a debit or a credit, not both", path)
+        if not p.debit and not p.credit:
+            raise InvalidInput(f"{path}: a posting of zero is not allowed", path)
+        for side in ("debit", "credit"):
+            value = getattr(p, side)
+            if value:
+                money(value, f"{path}.{side}")
+    debits = sum((p.debit for p in entry.postings), ZERO)
+    credits = sum((p.credit for p in entry.postings), ZERO)
+    if debits != credits:
+        raise InvalidInput(f"entry {entry.id} is not balanced: debits {debits} ≠ credits {credits}", "postings")
+    if (entry.kind == "reversal") != bool(entry.reverses):
+        raise InvalidInput("a reversal names the entry it reverses, and only a reversal does", "reverses")
+
+
+@dataclass
+class Book:
+    """The books of one dedicated account (专户账簿) for one fund year: entries in posting order."""
+
+    tenant: str
+    program: str
+    year: int
+    entries: list[Entry] = field(default_factory=list)
+
+    # ---- reading -------------------------------------------------------------------------------------------
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+    def balance(self, account: str, on: date | None = None) -> Decimal:
+        """Signed balance (Σ debits − Σ credits) of entries with value date ≤ `on` (all when None)."""
+        return sum((p.signed for e in self.entries if on is None or e.date <= on
+                    for p in e.postings if p.account == account), ZERO)
+
+    def balances(self, on: date | None = None) -> dict[str, Decimal]:
+        return {code: self.balance(code, on) for code in CHART}
+
+    def normal_balance(self, account: str, on: date | None = None) -> Decimal:
+        signed = self.balance(account, on)
+        return signed if CHART[account].normal == "debit" else -signed
+
+    def trial_balance(self, on: date | None = None) -> dict[str, object]:
+        """试算平衡表: per account its debit or credit balance; the two totals are equal."""
+        rows = []
+        total_dr = total_cr = ZERO
+        for code, acc in CHART.items():
+            signed = self.balance(code, on)
+            d, c = (signed, ZERO) if signed >= 0 else (ZERO, -signed)
+            total_dr += d
+            total_cr += c
+            rows.append({"account": code, "name": acc.name, "type": acc.type, "debit": d, "credit": c})
+        return {"rows": rows, "total_debit": total_dr, "total_credit": total_cr, "balanced": total_dr == total_cr}
+
+    def turnover(self, account: str, kind: str | None = None) -> tuple[Decimal, Decimal]:
+        """(Σ debits, Σ credits) of an account, optionally only entries of one kind."""
+        d = c = ZERO
+        for e in self.entries:
+            if kind is None or e.kind == kind:
+                for p in e.postings:
+                    if p.account == account:
+                        d += p.debit
+                        c += p.credit
+        return d, c
+
+    def reversed_ids(self) -> set[str]:
+        return {e.reverses for e in self.entries if e.reverses}
+
+    def advance_outstanding(self, advance_id: str) -> Decimal:
+        """What is left to repay of one advance (its reversals and its repayments' reversals counted)."""
+        own = {advance_id} | {e.id for e in self.entries if e.reference == advance_id}
+        return -sum((p.signed for e in self.entries if e.id in own or e.reverses in own
+                     for p in e.postings if p.account == "carrier_advances"), ZERO)
+
+    # ---- posting -------------------------------------------------------------------------------------------
+
+    def check(self, entry: Entry) -> None:
+        """Everything `post` refuses, without changing the book."""
+        validate_entry(entry)
+        if self.entry(entry.id) is not None:
+            raise Conflict(f"entry {entry.id} is already in the books of {self.tenant} {self.year}")
+        first, last = date(self.year, 1, 1), date(self.year + 1, 12, 31)
+        if not first <= entry.date <= last:
+            raise InvalidInput(f"value date {entry.date} is outside fund year {self.year}'s books "
+                               f"({first} – {last})", "date")
+        if entry.kind == "reversal":
+            target = self.entry(entry.reverses)
+            if target is None:
+                raise InvalidInput(f"entry {entry.reverses} to reverse is not in these books", "reverses")
+            if target.kind == "reversal":
+                raise Conflict(f"entry {target.id} is itself a reversal: a reversal cannot be reversed")
+            if target.kind == "year_end":
+                raise Conflict(f"entry {target.id} is the year-end settlement: a closed year is not reversed")
+            if target.id in self.reversed_ids():
+                raise Conflict(f"entry {target.id} is already reversed")
+            if entry.date < target.date:
+                raise InvalidInput(f"a reversal cannot be dated before the entry it reverses ({target.date})", "date")
+            if sorted(entry.postings, key=_key) != sorted(mirror(target.postings), key=_key):
+                raise InvalidInput(f"a reversal of {target.id} must mirror its postings", "postings")
+            if target.kind == "advance" and self.advance_outstanding(target.id) != target.amount:
+                raise Conflict(f"advance {target.id} is partly repaid ({self.advance_outstanding(target.id):.2f} "
+                               "outstanding): reverse its repayments first")
+        after = Book(self.tenant, self.program, self.year, [*self.entries, entry])
+        if entry.kind == "advance_repayment":
+            if not entry.reference or self.entry(entry.reference) is None or \
+                    self.entry(entry.reference).kind != "advance":  # type: ignore[union-attr]
+                raise InvalidInput(f"advance {entry.reference!r} is not in these books", "advance_id")
+            left = self.advance_outstanding(entry.reference)
+            if entry.amount > left:
+                raise Conflict(f"repayment {entry.amount:.2f} is more than the {left:.2f} outstanding of advance "
+                               f"{entry.reference}", "amount")
+        if after.balance("carrier_advances") > 0:
+            raise Conflict(f"this {entry.kind} would take advances outstanding below zero "
+                           f"(outstanding {self.normal_balance('carrier_advances'):.2f})", "amount")
+        short = after.overdraft_from(entry.date)
+        if short is not None:
+            on, amount = short
+            raise InsufficientFunds(
+                f"the dedicated account (专户) of {self.tenant} for {self.year} would be short by {amount:.2f} on "
+                f"{on}: bank balance {self.normal_balance('bank', on):.2f}, this {entry.kind} needs "
+                f"{_bank_out(entry):.2f}; the carrier must advance (垫付) at least {amount:.2f} first", "amount")
+
+    def post(self, entry: Entry) -> Entry:
+        self.check(entry)
+        self.entries.append(entry)
+        return entry
+
+    def overdraft_from(self, day: date) -> tuple[date, Decimal] | None:
+        """The first date ≥ `day` on which the bank balance is negative, and by how much; None when never."""
+        worst: tuple[date, Decimal] | None = None
+        for d in sorted({e.date for e in self.entries if e.date >= day} | {day}):
+            bal = self.balance("bank", d)
+            if bal < 0 and (worst is None or -bal > worst[1]):
+                worst = (d, -bal)
+        return worst
+
+
+def _key(p: Posting) -> tuple[str, Decimal, Decimal]:
+    return (p.account, p.debit, p.credit)
+
+
+def _bank_out(entry: Entry) -> Decimal:
+    return sum((p.credit for p in entry.postings if p.account == "bank"), ZERO)
+
+
+def mirror(postings: Iterable[Posting]) -> tuple[Posting, ...]:
+    return tuple(Posting(p.account, debit=p.credit, credit=p.debit) for p in postings)
+
+
+# ---- builders: one per business movement --------------------------------------------------------------------
+
+
+def split_by_shares(amount: Decimal, shares: Sequence[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    """Split an amount by shares, each part rounded half up to the fen; the first (the lead package) takes the
+    rounding remainder (choice), so the parts always add up to the whole."""
+    from chassis.money import round_yuan
+
+    parts = {t: round_yuan(amount * s) for t, s in shares}
+    lead = shares[0][0]
+    parts[lead] += amount - sum(parts.values(), ZERO)
+    return parts
+
+
+def check_allocation(kind: str, amount: Decimal, budget: Decimal, initial_ratio: Decimal, in_year_ratio: Decimal,
+                     initial_so_far: Decimal, in_year_so_far: Decimal) -> str:
+    """The agency's allocation (program total) against the year's budget: initial ≤ 25% (年初预拨), in-year
+    allocations ≤ 60% more in total (年内按进度再拨付). Returns the reason; refuses beyond."""
+    money(amount, "amount")
+    if kind == "initial":
+        limit, so_far, what = budget * initial_ratio, initial_so_far, "initial allocation (年初预拨)"
+        ratio = initial_ratio
+    elif kind == "in_year":
+        limit, so_far, what = budget * in_year_ratio, in_year_so_far, "in-year allocations (年内拨付)"
+        ratio = in_year_ratio
+    else:
+        raise InvalidInput(f"allocation kind must be initial or in_year, got {kind!r}", "kind")
+    if so_far + amount > limit:
+        raise InvalidInput(f"{what} would reach {so_far + amount:.2f}, beyond {ratio:%} of the year's budget "
+                           f"{budget:.2f} ({limit:.2f}; already {so_far:.2f}, at most {max(limit - so_far, ZERO):.2f}"
+                           " more)", "amount")
+    return f"{what}: {so_far + amount:.2f} of at most {limit:.2f} ({ratio:%} of budget {budget:.2f})"
+
+
+def allocation(entry_id: str, day: date, amount: Decimal, memo: str) -> Entry:
+    """基金拨入: the agency's money into the dedicated account."""
+    amount = money(amount, "amount")
+    return Entry(entry_id, day, "allocation", memo, (dr("bank", amount), cr("fund_payable", amount)))
+
+
+def advance(entry_id: str, day: date, amount: Decimal, memo: str = "承办方垫付") -> Entry:
+    amount = money(amount, "amount")
+    return Entry(entry_id, day, "advance", memo, (dr("bank", amount), cr("carrier_advances", amount)))
+
+
+def advance_repayment(entry_id: str, day: date, advance_id: str, amount: Decimal, memo: str = "垫付资金归还") -> Entry:
+    amount = money(amount, "amount")
+    return Entry(entry_id, day, "advance_repayment", memo, (dr("carrier_advances", amount), cr("bank", amount)),
+                 reference=advance_id)
+
+
+def payment(entry_id: str, day: date, amount: Decimal, memo: str, reference: str = "") -> Entry:
+    """待遇支付: the fund's share paid to an institution."""
+    amount = money(amount, "amount")
+    return Entry(entry_id, day, "payment", memo, (dr("benefits_paid", amount), cr("bank", amount)),
+                 reference=reference)
+
+
+def interest(entry_id: str, day: date, amount: Decimal, memo: str = "专户利息") -> Entry:
+    amount = money(amount, "amount")
+    return Entry(entry_id, day, "interest", memo, (dr("bank", amount), cr("interest_income", amount)))
+
+
+def recovery(entry_id: str, day: date, amount: Decimal, memo: str = "追回款", reference: str = "") -> Entry:
+    amount = money(amount, "amount")
+    return Entry(entry_id, day, "recovery", memo, (dr("bank", amount), cr("recoveries", amount)), reference=reference)
+
+
+def reversal(entry_id: str, day: date, target: Entry, memo: str) -> Entry:
+    return Entry(entry_id, day, "reversal", memo or f"冲销 {target.id}", mirror(target.postings), reverses=target.id)
+
+
+def year_end_entry(entry_id: str, day: date, movements: Mapping[str, Decimal], memo: str) -> Entry:
+    """The closing entry from signed amounts per account (+ debit, − credit); zero amounts are left out."""
+    postings = tuple(dr(a, v) if v > 0 else cr(a, -v) for a, v in movements.items() if v != 0)
+    return Entry(entry_id, day, "year_end", memo, postings)
+
+
+def with_id(entry: Entry, entry_id: str) -> Entry:
+    return replace(entry, id=entry_id)

@@ -1,0 +1,56 @@
+"""`jingban calc` finance kinds: decimal strings in and out, reasons, precise field paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chassis.errors import InvalidInput
+from services.settlement.calc import calculate
+
+
+def test_corridor_case() -> None:
+    out = calculate({"program": "corridor", "premium": "10000000.00", "claims": "9000000.00",
+                     "admin_cost": "300000.00"})
+    assert (out["result"], out["carrier"], out["fund"]) == ("700000.00", "450000.00", "250000.00")
+    assert len(out["reasons"]) == 5
+
+
+def test_service_fee_case() -> None:
+    out = calculate({"program": "service_fee", "total_reimbursement": "300000000.00", "reimbursement_share": "0.60",
+                     "bid_rate": "0.008", "cap": "1200000.00", "targets_met": 1, "targets_total": 2})
+    assert (out["fee"], out["base"], out["performance"], out["payable"]) == (
+        "1200000.00", "960000.00", "120000.00", "1080000.00")
+
+
+def test_year_end_case() -> None:
+    out = calculate({"program": "year_end", "budget": "100000000.00", "accounts": [
+        {"tenant": "hz-p1", "share": "0.6", "allocated": "51000000.00", "interest": "100000.00",
+         "paid": "65000000.00", "fee": "1200000.00"},
+        {"tenant": "hz-p2", "share": "0.4", "allocated": "34000000.00", "interest": "50000.00",
+         "paid": "41150000.00", "fee": "800000.00"}]})
+    assert out["outcome"] == "deficit" and out["fund_part"] == "1200000.00"
+    assert [a["settlement"] for a in out["accounts"]] == ["11020000.00", "5180000.00"]
+
+
+def test_premium_case() -> None:
+    assert calculate({"program": "premium", "years": [2025, 2026, 2027]})["premiums"] == {
+        "2025": "149.00", "2026": "153.47", "2027": "158.07"}
+
+
+@pytest.mark.parametrize("case, field", [
+    ({"program": "corridor", "premium": "10000000.001", "claims": "1.00", "admin_cost": "1.00"}, "premium"),
+    ({"program": "corridor", "premium": 10000000.0, "claims": "1.00", "admin_cost": "1.00"}, "premium"),
+    ({"program": "corridor", "premium": "1.00", "claims": "1.00"}, "admin_cost"),
+    ({"program": "service_fee", "total_reimbursement": "1.00", "reimbursement_share": "0.6", "bid_rate": "0.02",
+      "cap": "1.00"}, "bid_rate"),
+    ({"program": "year_end", "budget": "1.00", "accounts": [{"tenant": "a", "share": "1", "allocated": "x",
+                                                             "paid": "1.00"}]}, "accounts[0].allocated"),
+    ({"program": "year_end", "budget": "1.00", "accounts": []}, "accounts"),
+    ({"program": "premium", "years": [2025, 2026, 2028]}, "years[2]"),
+])
+def test_bad_cases_name_the_field(case: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        calculate(case)
+    assert err.value.field == field

@@ -1,0 +1,126 @@
+"""Year-end money rules with RULES.md's worked examples and hand-worked cases: service fee, deficit sharing,
+surplus with interest, the Quzhou corridor and premium schedule, and the bad inputs each refuses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from chassis.errors import InvalidInput
+from services.settlement.domain import ledger as lg
+from services.settlement.domain import year_end as ye
+
+
+def test_service_fee_package_1_is_capped_at_1_200_000() -> None:
+    f = ye.service_fee(D("300000000.00"), D("0.60"), D("0.008"), D("1200000.00"), D("0.80"), 8, 10)
+    assert f.uncapped == D("1440000.00") and f.fee == D("1200000.00")
+    assert (f.base, f.performance_max, f.performance, f.payable) == (
+        D("960000.00"), D("240000.00"), D("192000.00"), D("1152000.00"))
+    assert any("capped" in r for r in f.reasons)
+
+
+def test_service_fee_below_the_cap() -> None:
+    f = ye.service_fee(D("100000000.00"), D("0.60"), D("0.01"), D("1200000.00"))
+    assert f.fee == D("600000.00") and f.payable == D("600000.00") and f.base == D("480000.00")
+
+
+@pytest.mark.parametrize("rate", [D("0"), D("0.0101"), D("-0.001")])
+def test_bid_rate_must_be_in_0_to_1_percent(rate: D) -> None:
+    with pytest.raises(InvalidInput) as err:
+        ye.service_fee(D("1.00"), D("0.6"), rate, D("1.00"))
+    assert err.value.field == "bid_rate"
+
+
+def test_targets_met_cannot_exceed_the_total() -> None:
+    with pytest.raises(InvalidInput) as err:
+        ye.service_fee(D("1.00"), D("0.6"), D("0.01"), D("1.00"), targets_met=3, targets_total=2)
+    assert err.value.field == "targets_met"
+
+
+def accounts(p1_paid: str, p2_paid: str, i1: str, i2: str) -> list[ye.AccountYear]:
+    return [ye.AccountYear("hz-p1", D("0.6"), D("51000000.00"), D(i1), D("0.00"), D(p1_paid), D("1200000.00")),
+            ye.AccountYear("hz-p2", D("0.4"), D("34000000.00"), D(i2), D("0.00"), D(p2_paid), D("800000.00"))]
+
+
+def test_deficit_fees_first_then_fund_3_carriers_7_by_6_4() -> None:
+    # Budget 100M (85M allocated 6:4); interest 150,000; paid 106,150,000 → deficit 6,000,000.
+    # Fees: p1 min(3,600,000, 1,200,000), p2 min(2,400,000, 800,000) → 2,000,000; the rest 4,000,000:
+    # fund 1,200,000, carriers 2,800,000 → p1 1,680,000, p2 1,120,000.
+    r = ye.year_end(D("100000000.00"), accounts("65000000.00", "41150000.00", "100000.00", "50000.00"))
+    assert (r.outcome, r.result, r.fee_deductions, r.fund_part, r.carriers_part) == (
+        "deficit", D("-6000000.00"), D("2000000.00"), D("1200000.00"), D("2800000.00"))
+    p1, p2 = r.accounts
+    assert (p1.fee_deduction, p1.carrier_deficit, p1.carrier_bears) == (D("1200000.00"), D("1680000.00"),
+                                                                        D("2880000.00"))
+    assert (p2.fee_deduction, p2.carrier_deficit) == (D("800000.00"), D("1120000.00"))
+    # Positions −13,900,000 and −7,100,000; the fund settles what the carriers do not bear.
+    assert (p1.position, p1.settlement) == (D("-13900000.00"), D("11020000.00"))
+    assert (p2.position, p2.settlement) == (D("-7100000.00"), D("5180000.00"))
+    # The fund's year-end money = the 15M it kept back + its 30% share.
+    assert p1.settlement + p2.settlement == D("15000000.00") + r.fund_part
+
+
+def test_deficit_smaller_than_the_fees_is_borne_by_the_fees_alone() -> None:
+    r = ye.year_end(D("100000000.00"), accounts("60500000.00", "40000000.00", "0.00", "0.00"))
+    assert r.result == D("-500000.00") and r.fund_part == 0 and r.carriers_part == 0
+    assert [a.fee_deduction for a in r.accounts] == [D("300000.00"), D("200000.00")]
+
+
+def test_surplus_with_interest_returned_per_account() -> None:
+    r = ye.year_end(D("100000000.00"), accounts("50000000.00", "33500000.00", "120000.00", "80000.00"))
+    assert r.outcome == "surplus" and r.result == D("16700000.00")
+    p1, p2 = r.accounts
+    assert (p1.position, p1.settlement) == (D("1120000.00"), D("-1120000.00"))
+    assert (p2.position, p2.settlement) == (D("580000.00"), D("-580000.00"))
+    assert p1.fee_deduction == p1.carrier_deficit == 0
+
+
+def test_the_closing_movements_balance() -> None:
+    accs = accounts("65000000.00", "41150000.00", "100000.00", "50000.00")
+    r = ye.year_end(D("100000000.00"), accs)
+    for acc, row in zip(accs, r.accounts, strict=True):
+        movements = row.movements(acc.allocated, acc.interest, acc.recoveries, acc.paid)
+        assert sum(movements.values()) == 0
+        lg.validate_entry(lg.year_end_entry("ye", date(2026, 1, 15), movements, ""))
+
+
+def test_corridor_worked_example_and_its_mirror() -> None:
+    gain = ye.corridor(D("10000000.00"), D("9000000.00"), D("300000.00"))
+    assert (gain.result, gain.carrier, gain.fund) == (D("700000.00"), D("450000.00"), D("250000.00"))
+    loss = ye.corridor(D("10000000.00"), D("10400000.00"), D("300000.00"))
+    assert (loss.result, loss.carrier, loss.fund) == (D("-700000.00"), D("-450000.00"), D("-250000.00"))
+
+
+@pytest.mark.parametrize("result, carrier, fund", [
+    ("300000.00", "300000.00", "0.00"), ("200000.00", "200000.00", "0.00"),
+    ("600000.00", "450000.00", "150000.00"), ("-450000.00", "-375000.00", "-75000.00"), ("0.00", "0.00", "0.00")])
+def test_corridor_bands(result: str, carrier: str, fund: str) -> None:
+    c = ye.corridor(D("10000000.00"), D("10000000.00") - D(result), D("0.00"))
+    assert (c.carrier, c.fund) == (D(carrier), D(fund)) and c.carrier + c.fund == D(result)
+
+
+def test_premium_schedule_149_153_47_158_07() -> None:
+    assert ye.premium_schedule(2025, D("149.00"), D("0.03"), [2025, 2026, 2027]) == {
+        2025: D("149.00"), 2026: D("153.47"), 2027: D("158.07")}
+    assert ye.premium_schedule(2025, D("149.00"), D("0.03"), [2027]) == {2027: D("158.07")}
+
+
+def test_premium_compounds_on_the_rounded_figure() -> None:
+    # 100.05 × 1.03 = 103.0515 → 103.05; × 1.03 = 106.1415 → 106.14. Unrounded: 100.05 × 1.0609 = 106.143045 → 106.14;
+    # a third year separates them: 106.14 × 1.03 = 109.3242 → 109.32 vs 100.05 × 1.092727 = 109.3273... → 109.33.
+    s = ye.premium_schedule(2025, D("100.05"), D("0.03"), [2025, 2026, 2027, 2028])
+    assert s[2028] == D("109.32")
+
+
+def test_premium_schedule_with_a_gap_is_refused() -> None:
+    with pytest.raises(InvalidInput) as err:
+        ye.premium_schedule(2025, D("149.00"), D("0.03"), [2025, 2027])
+    assert err.value.field == "years[1]" and "consecutive" in err.value.message
+
+
+def test_year_end_refuses_more_than_two_decimals() -> None:
+    with pytest.raises(InvalidInput) as err:
+        ye.year_end(D("100.001"), accounts("1.00", "1.00", "0", "0"))
+    assert err.value.field == "budget"
