@@ -43,6 +43,17 @@ def _run_embedded(demo: bool) -> None:
         for tenant in tenants:
             for role in ("clerk", "reviewer", "finance", "inspector", "ops", "supervisor"):
                 print(f"  {tenant} {role:<9} {issue_token(platform.jwt_secret, tenant, role, f'demo-{role}')}")
+        from chassis.programs import program_of_tenant
+        from jingban.demo import agency_tenant
+
+        programs = {p.code: p for t in tenants if (p := program_of_tenant(t)) is not None}
+        if programs:
+            # The supervisor's `program` claim is what lets it read across (and allocate into) the program's tenants.
+            print("\nAgency supervisor tokens (role supervisor, claim program; 8 h):")
+            for code, program in programs.items():
+                home = agency_tenant(program, tenants)
+                token = issue_token(platform.jwt_secret, home, "supervisor", f"agency-{code}", program=code)
+                print(f"  {code:<11} (tenant {home}) {token}")
         print("\nCtrl-C to stop.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -1,7 +1,13 @@
-"""Demo data for a first look (`make run`): a running Hanzhong chronic-disease program in both carriers'
-tenants, loaded through the platform's own HTTP doors — a migrated book of qualified persons, live
-applications in every state, a month of claims from several institutions with statements in each
-state, complaints, and the month's report."""
+"""Demo data for a first look (`make run`), loaded through the platform's own HTTP doors.
+
+- A running Hanzhong chronic-disease program (门诊慢特病) in both carriers' tenants: the agency first allocates the
+  year's initial 25% into their dedicated accounts (专户, split 6:4), then a migrated book of qualified persons, live
+  applications in every state, a month of claims from several institutions with statements in each state (two paid
+  from the accounts), complaints, and the month's report.
+- A running Quzhou critical illness program (大病保险) in `qz-ci`: the agency's quarterly premium allocations into
+  its account, assistance recipients (救助对象) from the civil affairs list, a year to date of claims from Quzhou
+  institutions, a provincial import (in and out of area), one manual reimbursement with its documents, and a few of
+  the large-claim reviews it opened worked by a reviewer."""
 
 from __future__ import annotations
 
@@ -9,12 +15,15 @@ import asyncio
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from chassis.calendar import today_cn
-from jingban.flow import Walk
+from chassis.money import round_yuan
+from chassis.programs import Program, program_of_tenant
+from jingban.flow import FlowError, Walk
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = ["建国", "秀兰", "德明", "丽", "海燕", "志强", "桂英", "文华", "玉梅", "国庆", "春生", "淑珍", "红梅", "永福",
@@ -103,12 +112,12 @@ async def seed_tenant(walk: Walk, rng: random.Random, persons: int, applications
         r.raise_for_status()
     statements = (await walk.http.get(f"{url('settlement')}/v1/statements", headers=walk.auth("finance"),
                                       params={"month": month})).json()["statements"]
-    for s in statements[:2]:  # two paid, the rest left for the user to close, reconcile and pay
+    for s in statements[:2]:  # two paid from the dedicated account, the rest left for the user
         for step in ("close", "reconcile", "payments"):
-            r = await walk.http.post(f"{url('settlement')}/v1/statements/{s['statement_id']}/{step}",
-                                     headers=walk.auth("finance"))
-            if r.status_code >= 400:
-                break
+            # Each step must succeed: a payment the account cannot cover is refused (409), and a demo with an
+            # unfunded account would show nothing paid.
+            await walk._ok(await walk.http.post(f"{url('settlement')}/v1/statements/{s['statement_id']}/{step}",
+                                                headers=walk.auth("finance")))
         closed += 1
     await asyncio.sleep(1.0)  # let audit's read model take in the month's events
     await walk.http.post(f"{url('audit')}/v1/reports", headers=walk.auth("inspector"),
@@ -117,12 +126,180 @@ async def seed_tenant(walk: Walk, rng: random.Random, persons: int, applications
             "statements_paid": closed, **states}
 
 
+# ---- fund finance (专户) -----------------------------------------------------------------------------------------
+
+
+def agency_tenant(program: Program, tenants: tuple[str, ...]) -> str:
+    """The tenant whose token the agency supervisor carries: the program's lead carrier if served, else the first."""
+    served = [t.tenant for t in program.tenants if t.tenant in tenants]
+    leads = [t.tenant for t in program.tenants if t.tenant in served and t.lead]
+    return (leads or served)[0]
+
+
+async def fund_chronic(walk: Walk, program: Program, year: int) -> dict[str, str]:
+    """The agency's initial allocation (年初预拨, 25% of the year's budget) into every served carrier's account;
+    what each account received."""
+    budget = await _budget(walk, program, year)
+    ratio = Decimal(str(program.setting("finance", "initial_allocation_ratio")))
+    amount = round_yuan(budget * ratio)
+    day = min(date(year, 1, 6), today_cn())
+    out = await walk.allocate(program.code, f"demo-{year}-initial", year, "initial", f"{amount:.2f}",
+                              day.isoformat())
+    return {e["tenant"]: e["amount"] for e in out["entries"]}
+
+
+async def _budget(walk: Walk, program: Program, year: int) -> Decimal:
+    """The year's budget as settlement sees it (the agency's, else program.yaml's); a year the program's data does
+    not plan gets the latest planned budget, set by the agency."""
+    r = await walk.http.get(f"{walk.url('settlement')}/v1/fund/budgets/{year}",
+                            headers=walk.auth("supervisor", "agency", program.code))
+    if r.status_code == 200:
+        return Decimal(r.json()["amount"])
+    planned = {int(y): Decimal(str(v)) for y, v in (program.setting("finance", "annual_budget") or {}).items()}
+    if year in planned:
+        return planned[year]
+    if not planned:
+        raise FlowError(f"program {program.code} plans no annual budget")
+    latest = planned[max(planned)]
+    await walk._ok(await walk.http.put(f"{walk.url('settlement')}/v1/fund/budgets/{year}",
+                                       headers=walk.auth("supervisor", "agency", program.code),
+                                       json={"amount": f"{latest:.2f}"}))
+    return latest
+
+
+# ---- critical illness (大病保险) ------------------------------------------------------------------------------------
+
+CI_INSTITUTIONS = {"H330802001": "inpatient", "H330802002": "inpatient", "H330881001": "inpatient",
+                   "H330825001": "special_outpatient", "P330802101": "special_drug"}
+CI_DISEASES = ["C34", "C16", "C18", "C50", "N18", "I63", "I21", "C22"]
+OUT_OF_AREA = {"330100": "H330100001", "310000": "H310000001", "330200": "H330200001"}  # 杭州, 上海, 宁波
+
+
+def ci_year(program: Program, today: date) -> int:
+    """The current year, or the last year of the premium schedule (the policy's term) once it is over."""
+    p = program.setting("finance", "premium") or {}
+    last = int(p.get("base_year", 2025)) + int(p.get("years", 3)) - 1
+    return min(today.year, last)
+
+
+def _money(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(rng.randrange(low * 100, high * 100)).scaleb(-2)
+
+
+async def fund_critical(walk: Walk, program: Program, year: int, today: date) -> str:
+    """The agency pays the premium (保费) into the account quarterly (choice of the demo): one allocation for each
+    quarter begun, a quarter of the year's premium total (the budget settlement derives from program.yaml)."""
+    budget = await _budget(walk, program, year)
+    quarter = round_yuan(budget / 4)
+    paid = Decimal("0.00")
+    for q in range(4):
+        day = date(year, 3 * q + 1, 10)
+        if day > today:
+            break
+        amount = quarter if q < 3 else budget - 3 * quarter  # the last quarter takes the rounding
+        await walk.allocate(program.code, f"demo-{year}-premium-q{q + 1}", year, "initial" if q == 0 else "in_year",
+                            f"{amount:.2f}", day.isoformat())
+        paid += amount
+    return f"{paid:.2f}"
+
+
+async def seed_critical(walk: Walk, rng: random.Random, program: Program, persons: int) -> dict[str, int | str]:
+    today = today_cn()
+    year = ci_year(program, today)
+    first, last = date(year, 1, 1), min(date(year, 12, 31), today)
+    span = (last - first).days
+
+    def day() -> date:
+        return first + timedelta(days=rng.randrange(0, span + 1))
+
+    allocated = await fund_critical(walk, program, year, last)
+    counties = sorted(program.counties)
+    people = [person_id(rng, rng.choice(counties)) for _ in range(persons)]
+    # 1. The civil affairs list: assistance recipients (救助对象) from the start of the year.
+    helped = people[::7]
+    csv = "person_id,effective_from,assistance_recipient\n" + "".join(f"{p},{first},true\n" for p in helped)
+    await walk.critical_assistance(csv)
+    # 2. A year to date of claims from Quzhou institutions; about one person in four has a serious illness with
+    #    large stays (those pass the deductible, pay, and fill the in-area review stratum).
+    by_inst: dict[str, list[dict[str, Any]]] = {i: [] for i in CI_INSTITUTIONS}
+    heavy = set(people[1::4])
+    for n, pid in enumerate(people):
+        disease = rng.choice(CI_DISEASES)
+        for k in range(rng.randrange(1, 5)):
+            inst = rng.choice(list(CI_INSTITUTIONS))
+            care = CI_INSTITUTIONS[inst]
+            self_pay = _money(rng, 9000, 42000) if pid in heavy and care == "inpatient" else _money(rng, 300, 6000)
+            total = round_yuan(self_pay / Decimal(rng.choice(["0.35", "0.42", "0.5", "0.6"])))
+            by_inst[inst].append({"claim_id": f"{inst}-{year}-{n:03d}-{k}", "person_id": pid,
+                                  "date": day().isoformat(), "care": care, "area": "in_area", "networked": True,
+                                  "total_cost": f"{total:.2f}", "self_pay": f"{self_pay:.2f}", "disease": disease})
+    payable = Decimal("0.00")
+    opened = claims = 0
+    for inst, batch in by_inst.items():
+        if batch:
+            out = await walk.critical_claims(inst, batch)
+            payable += Decimal(out["total_payable"])
+            opened += out["reviews_opened"]
+            claims += len(batch)
+    # 3. Provincial settlement records (省平台结算数据): stays settled elsewhere in Zhejiang and out of the province
+    #    (networked), and a few in Quzhou.
+    records = []
+    for i, pid in enumerate(sorted(heavy)[:6]):
+        admdvs = rng.choice(list(OUT_OF_AREA)) if i % 3 else "330802"
+        part = _money(rng, 15000, 40000)
+        ownpay = _money(rng, 500, 3000)
+        records.append({"setl_id": f"PS{year}{i:04d}", "psn_no": pid, "setl_time": f"{day().isoformat()} 10:30:00",
+                        "med_type": "21", "medfee_sumamt": f"{round_yuan(part * Decimal('1.8')):.2f}",
+                        "psn_part_amt": f"{part:.2f}", "fulamt_ownpay_amt": f"{ownpay:.2f}", "overlmt_selfpay": "0.00",
+                        "fixmedins_code": OUT_OF_AREA.get(admdvs, "H330802001"), "mdtrt_admdvs": admdvs,
+                        "dise_codg": rng.choice(CI_DISEASES)})
+    imported = await walk.critical_import(records)
+    payable += Decimal(imported["total_payable"])
+    opened += imported["reviews_opened"]
+    # 4. One manual reimbursement (零星报销): a stay in a Shanghai hospital not settled through the network, with its
+    #    invoice, expense list and discharge summary; at 50,000 or more every such claim is reviewed.
+    traveller = people[2]
+    manual = await walk.manual_claim({"person_id": traveller, "date": day().isoformat(), "care": "inpatient",
+                                      "area": "out_of_area", "total_cost": "68000.00", "self_pay": "46000.00",
+                                      "institution_code": "H310000002", "disease": "C34"})
+    payable += Decimal(manual["payable"])
+    opened += 1 if manual["review_required"] else 0
+    # 5. A reviewer works a few of the open reviews (大额医疗费用核查); the rest stay on the worklist.
+    worked = 0
+    for i, review in enumerate((await walk.critical_reviews(year))[:4]):
+        if i == 1 and Decimal(review["paid"]) > 0:
+            recovered = round_yuan(Decimal(review["paid"]) / 10)
+            await walk.review_outcome(review["review_id"], "adjusted", f"{recovered:.2f}", "重复收费，追回部分费用")
+        else:
+            await walk.review_outcome(review["review_id"], "confirmed", "0.00", "病历与费用清单相符")
+        worked += 1
+    return {"persons": len(people), "assistance_recipients": len(helped), "claims": claims,
+            "provincial_records": len(records), "manual_claims": 1, "total_payable": f"{payable:.2f}",
+            "reviews_opened": opened, "reviews_worked": worked, "premium_allocated": allocated}
+
+
 async def seed(url: Callable[[str], str], secret: str, tenants: tuple[str, ...], persons: int = 300,
-               applications: int = 24) -> dict[str, dict[str, int]]:
+               applications: int = 24, ci_persons: int = 80) -> dict[str, dict[str, int | str]]:
+    """Seed every served tenant as its program's: Hanzhong chronic carriers (after the agency funds their accounts)
+    and the Quzhou critical illness carrier. A tenant of no known program is left empty."""
     rng = random.Random(20251124)
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str, dict[str, int | str]] = {}
+    funded: dict[str, dict[str, str]] = {}
+    month = last_month(today_cn())
     async with httpx.AsyncClient(timeout=60) as http:
+        chronic = [t for t in tenants if (p := program_of_tenant(t)) is not None and p.code == "hz-chronic"]
         for tenant in tenants:
-            share = persons if tenant == tenants[0] else persons * 2 // 3
-            out[tenant] = await seed_tenant(Walk(url, secret, http, tenant), rng, share, applications)
+            program = program_of_tenant(tenant)
+            if program is None:
+                continue
+            if program.code == "hz-chronic":
+                if program.code not in funded:  # one allocation, split by shares into every carrier's account
+                    agency = Walk(url, secret, http, agency_tenant(program, tenants))
+                    funded[program.code] = await fund_chronic(agency, program, int(month[:4]))
+                share = persons if tenant == chronic[0] else persons * 2 // 3
+                counts: dict[str, int | str] = dict(await seed_tenant(Walk(url, secret, http, tenant), rng, share,
+                                                                      applications))
+                out[tenant] = {**counts, "fund_allocated": funded[program.code].get(tenant, "0.00")}
+            elif program.code == "qz-critical":
+                out[tenant] = await seed_critical(Walk(url, secret, http, tenant), rng, program, ci_persons)
     return out

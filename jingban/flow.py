@@ -28,8 +28,9 @@ class Walk:
     def __init__(self, url: Callable[[str], str], secret: str, http: httpx.AsyncClient, tenant: str) -> None:
         self.url, self.secret, self.http, self.tenant = url, secret, http, tenant
 
-    def auth(self, role: str, subject: str = "walker") -> dict[str, str]:
-        return {"authorization": f"Bearer {issue_token(self.secret, self.tenant, role, subject)}"}
+    def auth(self, role: str, subject: str = "walker", program: str = "") -> dict[str, str]:
+        """A dev token of the walk's tenant; `program` adds the agency supervisor's program claim."""
+        return {"authorization": f"Bearer {issue_token(self.secret, self.tenant, role, subject, program=program)}"}
 
     async def _ok(self, response: httpx.Response, *codes: int) -> Any:
         if response.status_code not in (codes or (200, 201)):
@@ -108,6 +109,58 @@ class Walk:
         case = await self.case(app["application_id"])
         case = await self.opinions(case)
         return await self.conclude(case["case_id"])
+
+
+    # ---- fund finance (专户) ------------------------------------------------------------------------------------
+
+    async def allocate(self, program: str, allocation_id: str, year: int, kind: str, amount: str, day: str
+                       ) -> dict[str, Any]:
+        """The agency (supervisor with the program claim) allocates fund money, split by the program's shares."""
+        return await self._ok(await self.http.post(
+            f"{self.url('settlement')}/v1/fund/allocations", headers=self.auth("supervisor", "agency", program),
+            json={"allocation_id": allocation_id, "year": year, "kind": kind, "amount": amount, "date": day}))
+
+    # ---- critical illness (大病保险) ------------------------------------------------------------------------------
+
+    async def critical_claims(self, institution: str, claims: list[dict[str, Any]]) -> dict[str, Any]:
+        """An institution uploads its settled claims (its code is the token's subject)."""
+        return await self._ok(await self.http.post(f"{self.url('settlement')}/v1/critical/claims",
+                                                   json={"claims": claims}, headers=self.auth("institution",
+                                                                                              institution)))
+
+    async def critical_import(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """A clerk imports provincial settlement records (省平台结算数据)."""
+        return await self._ok(await self.http.post(f"{self.url('settlement')}/v1/critical/imports",
+                                                   json={"records": records}, headers=self.auth("clerk", "clerk-1")))
+
+    async def critical_assistance(self, csv: str) -> dict[str, Any]:
+        """A clerk imports the civil affairs list of assistance recipients (救助对象)."""
+        return await self._ok(await self.http.post(
+            f"{self.url('settlement')}/v1/critical/persons/import", content=csv.encode(),
+            headers={**self.auth("clerk", "clerk-1"), "content-type": "text/csv"}))
+
+    async def manual_claim(self, claim: dict[str, Any]) -> dict[str, Any]:
+        """A manual reimbursement (零星报销) at the window, with its invoice, expense list and (inpatient)
+        discharge summary."""
+        files: dict[str, Any] = {"claim": (None, json.dumps(claim, ensure_ascii=False)),
+                                 "invoice": ("invoice.pdf", PDF, "application/pdf"),
+                                 "expense_list": ("expense-list.png", PNG, "image/png")}
+        if claim.get("care") == "inpatient":
+            files["discharge_summary"] = ("discharge-summary.pdf", PDF, "application/pdf")
+        return await self._ok(await self.http.post(f"{self.url('settlement')}/v1/critical/manual-claims",
+                                                   files=files, headers=self.auth("clerk", "clerk-1")))
+
+    async def critical_reviews(self, year: int, status: str = "open") -> list[dict[str, Any]]:
+        r = await self.http.get(f"{self.url('settlement')}/v1/critical/reviews", headers=self.auth("reviewer"),
+                                params={"status": status, "year": year})
+        return (await self._ok(r))["reviews"]
+
+    async def review_outcome(self, review_id: str, outcome: str, recovered: str = "0.00", note: str = ""
+                             ) -> dict[str, Any]:
+        return await self._ok(await self.http.post(
+            f"{self.url('settlement')}/v1/critical/reviews/{review_id}/outcome",
+            headers=self.auth("reviewer", "reviewer-1"),
+            json={"outcome": outcome, "recovered": recovered, "note": note}))
 
 
 def sample_policy_text(program: str = "hz-chronic", year: int = 2025) -> str:

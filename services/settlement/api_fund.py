@@ -207,6 +207,23 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         response.status_code = 200 if result["replayed"] else 201
         return result
 
+    @r.put("/budgets/{year}", summary="The agency sets the year's fund budget (年度预算) of its program: allocation "
+                                      "limits and the year-end result are measured against it")
+    async def set_budget(year: int, request: Request, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "supervisor")
+        program = fd.program_with_finance(caller.tenant)
+        if caller.program != program.code:
+            raise Forbidden("a budget is the agency's of the caller's own program (token claim program)")
+        data = await _json(request)
+        return await fund.set_budget(program, scope(caller), _year(year, year), _amount(data), caller.subject)
+
+    @r.get("/budgets/{year}", summary="The year's fund budget and where it comes from")
+    async def get_budget(year: int, caller: Caller, tenant: str | None = None) -> dict[str, Any]:
+        require_role(caller, *READERS)
+        t, program = target(caller, tenant)
+        amount, source = await fund.budget(t, program, _year(year, year))
+        return {"tenant": t, "program": program.code, "year": year, "amount": f"{amount:.2f}", "source": source}
+
     # ---- the carrier's movements (finance) -------------------------------------------------------------------
 
     @r.post("/advances", status_code=201, summary="The carrier advances its own money (垫付) while fund money is late")

@@ -6,6 +6,8 @@ Collections (settlement's database of each tenant):
   event in `_outbox` — an insert is the one atomic write FerretDB offers, so an entry and its event cannot part.
 - `fund_years`: one per program-year, written when the year is closed, carrying the result (with its reasons) and
   `fund_year.closed`. No document = the year is open.
+- `fund_budgets`: the year's fund budget (年度预算) as the agency set it, one per program-year; without one the
+  planned figure of program.yaml (`finance.annual_budget`) applies.
 
 Every write to one account-year runs under that account's in-process lock (`LOCKS`), so the balance check before a
 payment cannot race another posting. Entry ids derive from the client's key (allocation id, advance id, payment id
@@ -34,6 +36,7 @@ from services.settlement.locks import KeyedLocks
 
 LEDGER_ENTRIES = "ledger_entries"
 FUND_YEARS = "fund_years"
+FUND_BUDGETS = "fund_budgets"
 FUND_OUTBOX_COLLECTIONS = [LEDGER_ENTRIES, FUND_YEARS]
 STATEMENTS = "statements"   # settlement's own (store.py): read to refuse closing a year with unpaid statements
 PAYMENTS = "payments"
@@ -179,6 +182,12 @@ class FundStore:
             return False
         return True
 
+    async def budget_doc(self, program: str, year: int) -> dict[str, Any] | None:
+        return await self._db[FUND_BUDGETS].find_one({"_id": f"{program}|{year}"})
+
+    async def put_budget(self, doc: dict[str, Any]) -> None:
+        await self._db[FUND_BUDGETS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
     async def unpaid_statements(self, year: int) -> list[str]:
         docs = await self._db[STATEMENTS].find({"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}},
                                                {"status": 1}).to_list(None)
@@ -215,6 +224,47 @@ class Fund:
 
     async def closed(self, tenant: str, program: str, year: int) -> dict[str, Any] | None:
         return await self.store(tenant).fund_year(program, year)
+
+    async def budget(self, tenant: str, program: Program, year: int) -> tuple[Decimal, str]:
+        """The year's budget and where it comes from: the agency's (set over HTTP) or program.yaml's plan."""
+        doc = await self.store(tenant).budget_doc(program.code, year)
+        if doc is not None:
+            return Decimal(doc["amount"]), f"set by the agency ({doc['set_by']}, {doc['set_at'][:10]})"
+        return budget_of(program, year), "planned in program.yaml (finance.annual_budget)"
+
+    async def set_budget(self, program: Program, targets: tuple[str, ...], year: int, amount: Decimal,
+                         who: str) -> dict[str, Any]:
+        """The agency sets the year's budget (年度预算) in every carrier's books served here. Refused once a book of
+        the year is closed, or when the allocations already made would exceed the new budget's limits."""
+        fin = finance_of(program)
+        lg.money(amount, "amount")
+        if amount <= 0:
+            raise InvalidInput(f"amount must be positive, got {amount}", "amount")
+        keys = [account_lock(t, program.code, year) for t in targets]
+        async with LOCKS.hold(*keys):
+            initial = in_year = lg.ZERO
+            for t in targets:
+                if await self.closed(t, program.code, year):
+                    raise Conflict(f"fund year {year} of {t} is closed: its budget can no longer change", "year")
+                docs = await self.store(t).entry_docs(program.code, year)
+                reversed_ids = {d.get("reverses") for d in docs}
+                mine = [d for d in docs if d["kind"] == "allocation" and d["_id"] not in reversed_ids]
+                initial = max(initial, sum((Decimal(d["program_amount"]) for d in mine
+                                            if d["allocation_kind"] == "initial"), lg.ZERO))
+                in_year = max(in_year, sum((Decimal(d["program_amount"]) for d in mine
+                                            if d["allocation_kind"] == "in_year"), lg.ZERO))
+            limits = {"initial": (initial, Decimal(str(fin.get("initial_allocation_ratio", "1")))),
+                      "in_year": (in_year, Decimal(str(fin.get("in_year_allocation_ratio", "1"))))}
+            for kind, (made, ratio) in limits.items():
+                if made > amount * ratio:
+                    raise InvalidInput(f"{kind} allocations already made ({made:.2f}) exceed {ratio:%} of a budget of "
+                                       f"{amount:.2f}", "amount")
+            doc = {"_id": f"{program.code}|{year}", "program": program.code, "year": year,
+                   "amount": f"{amount:.2f}", "set_by": who, "set_at": datetime.now(UTC).isoformat()}
+            for t in targets:
+                await self.store(t).put_budget(doc)
+        return {"program": program.code, "year": year, "amount": f"{amount:.2f}", "tenants": list(targets),
+                "set_by": who, "set_at": doc["set_at"]}
 
     async def _prepare(self, tenant: str, program: str, year: int, entry: lg.Entry
                        ) -> tuple[lg.Book, dict[str, Any] | None]:
@@ -263,7 +313,7 @@ class Fund:
         shares = [(t.tenant, t.share) for t in program.tenants if t.tenant in targets]
         if not shares:
             raise NotFound(f"no carrier of {program.code} is served here")
-        budget = budget_of(program, year)
+        budget, _ = await self.budget(shares[0][0], program, year)
         parts = lg.split_by_shares(amount, [(t.tenant, t.share) for t in program.tenants])  # the whole program
         keys = [account_lock(t, program.code, year) for t, _ in shares]
         async with LOCKS.hold(*keys):
@@ -439,7 +489,9 @@ async def close_year(fund: Fund, program: Program, targets: tuple[str, ...], yea
             books[t] = lg.Book(t, program.code, year, [e for e in book.entries if e.id != entry_id])
         method = fin.get("year_end")
         if method == "deficit_sharing":
-            result, rows = _deficit_sharing(program, targets, year, books, body)
+            budget, budget_reason = await fund.budget(targets[0], program, year)
+            result, rows = _deficit_sharing(program, targets, year, books, body, budget)
+            result["budget_reason"] = budget_reason
         elif method == "corridor":
             result, rows = _corridor(program, targets, year, books, body)
         else:
@@ -484,7 +536,8 @@ def _money(value: Any, field: str) -> Decimal:
 
 
 def _deficit_sharing(program: Program, targets: tuple[str, ...], year: int, books: dict[str, lg.Book],
-                     body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[dict[str, Decimal], dict]]]:
+                     body: dict[str, Any], budget: Decimal
+                     ) -> tuple[dict[str, Any], dict[str, tuple[dict[str, Decimal], dict]]]:
     fin = finance_of(program)
     members = [t.tenant for t in program.tenants]
     if body.get("total_reimbursement") is not None:
@@ -512,7 +565,7 @@ def _deficit_sharing(program: Program, targets: tuple[str, ...], year: int, book
         accounts.append(ye.AccountYear(t, program.share_of(t), -b.balance("fund_payable"),
                                        -b.balance("interest_income"), -b.balance("recoveries"),
                                        b.balance("benefits_paid"), fee.payable))
-    result = ye.year_end(budget_of(program, year), accounts, Decimal(str(fin.get("deficit_fund_share", "0.30"))))
+    result = ye.year_end(budget, accounts, Decimal(str(fin.get("deficit_fund_share", "0.30"))))
     summary = {"method": "deficit_sharing", "outcome": result.outcome, "budget": f"{result.budget:.2f}",
                "result": f"{result.result:.2f}", "total_reimbursement": f"{total:.2f}",
                "total_reimbursement_reason": total_reason, "fee_deductions": f"{result.fee_deductions:.2f}",

@@ -270,3 +270,35 @@ async def test_reversal_of_an_entry(platform: EmbeddedPlatform, http: httpx.Asyn
     assert r.status_code == 409
     b = (await http.get(url(platform, "/balance"), params={"on": "2026-03-02"}, headers=q)).json()["balances"]
     assert b["interest_income"] == "0.00"
+
+
+async def test_the_agency_sets_the_years_budget(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> None:
+    """The budget (年度预算) is the agency's: set in both carriers' books, read by each, refused to anyone else,
+    refused below the allocations already made, and then the allocation limits follow it."""
+    path = url(platform, "/budgets/2026")
+    planned = (await http.get(path, headers=auth("hz-p2", "finance"))).json()
+    assert planned["source"].startswith("planned")
+    for headers in (auth("hz-p1", "finance"), sup("hz-p1", "qz-critical")):
+        r = await http.put(path, headers=headers, json={"amount": "1000.00"})
+        assert r.status_code in (403, 404), r.text
+    # Quzhou's agency sets its own program's budget: only qz-ci's books.
+    r = await http.put(path, headers=sup("qz-ci", "qz-critical"), json={"amount": "7000.00"})
+    assert r.status_code == 200 and r.json()["tenants"] == ["qz-ci"], r.text
+    r = await http.put(path, headers=sup(), json={"amount": "1000.005"})
+    assert r.status_code == 422 and "amount" in r.text
+    assert (await http.get(path, headers=auth("hz-p2", "finance"))).json()["amount"] == planned["amount"]
+    r = await http.put(path, headers=sup(), json={"amount": "1000.00"})
+    assert r.status_code == 200, r.text
+    for tenant in ("hz-p1", "hz-p2"):
+        mine = (await http.get(path, headers=auth(tenant, "finance"))).json()
+        assert (mine["amount"], mine["tenant"]) == ("1000.00", tenant) and mine["source"].startswith("set by")
+    assert (await http.get(path, headers=auth("qz-ci", "finance"))).json()["program"] == "qz-critical"
+    # 25% of 1,000 may be allocated at the start of 2026, not a fen more; then the budget cannot drop below it.
+    body = {"allocation_id": "HZ2026-INIT", "year": 2026, "kind": "initial", "amount": "250.01",
+            "date": today_cn().isoformat()}
+    r = await http.post(url(platform, "/allocations"), headers=sup(), json=body)
+    assert r.status_code == 422 and "amount" in r.text
+    r = await http.post(url(platform, "/allocations"), headers=sup(), json={**body, "amount": "250.00"})
+    assert r.status_code == 201, r.text
+    r = await http.put(path, headers=sup(), json={"amount": "999.00"})
+    assert r.status_code == 422 and "exceed" in r.text
