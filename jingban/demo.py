@@ -21,9 +21,11 @@ from typing import Any
 import httpx
 
 from chassis.calendar import today_cn
+from chassis.errors import InvalidInput
 from chassis.money import round_yuan
 from chassis.programs import Program, program_of_tenant
 from jingban.flow import FlowError, Walk
+from services.settlement.fund import budget_of
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = ["建国", "秀兰", "德明", "丽", "海燕", "志强", "桂英", "文华", "玉梅", "国庆", "春生", "淑珍", "红梅", "永福",
@@ -155,9 +157,11 @@ async def _budget(walk: Walk, program: Program, year: int) -> Decimal:
                             headers=walk.auth("supervisor", "agency", program.code))
     if r.status_code == 200:
         return Decimal(r.json()["amount"])
+    try:  # the rule settlement applies without an agency-set budget (program.yaml's plan, or the premium)
+        return budget_of(program, year)
+    except InvalidInput:
+        pass
     planned = {int(y): Decimal(str(v)) for y, v in (program.setting("finance", "annual_budget") or {}).items()}
-    if year in planned:
-        return planned[year]
     if not planned:
         raise FlowError(f"program {program.code} plans no annual budget")
     latest = planned[max(planned)]

@@ -154,6 +154,9 @@ class FundStore:
         return await self._db[LEDGER_ENTRIES].find({"program": program, "year": year}, {"_outbox": 0}).sort(
             [("seq", 1), ("_id", 1)]).to_list(None)
 
+    async def entry_count(self, program: str, year: int) -> int:
+        return await self._db[LEDGER_ENTRIES].count_documents({"program": program, "year": year})
+
     async def entry_doc(self, entry_id: str) -> dict[str, Any] | None:
         return await self._db[LEDGER_ENTRIES].find_one({"_id": entry_id}, {"_outbox": 0})
 
@@ -213,14 +216,23 @@ class Fund:
     def __init__(self, db_of: Any, served: tuple[str, ...], kick: Any = None) -> None:
         self.db_of = db_of
         self.served = served
+        # Each account-year's book as last read or written by this instance; reused while the stored entry count
+        # still matches (one settlement replica per store on FerretDB), so a posting does not re-read the year.
+        self._books: dict[tuple[str, str, int], lg.Book] = {}
         self.kick = kick or (lambda: None)
 
     def store(self, tenant: str) -> FundStore:
         return FundStore(self.db_of(tenant))
 
     async def book(self, tenant: str, program: str, year: int) -> lg.Book:
-        docs = await self.store(tenant).entry_docs(program, year)
-        return lg.Book(tenant, program, year, [entry_of(d) for d in docs])
+        """The account-year's books (a copy: callers may check entries against it freely)."""
+        key = (tenant, program, year)
+        store = self.store(tenant)
+        cached = self._books.get(key)
+        if cached is None or await store.entry_count(program, year) != len(cached.entries):
+            docs = await store.entry_docs(program, year)
+            cached = self._books[key] = lg.Book(tenant, program, year, [entry_of(d) for d in docs])
+        return lg.Book(tenant, program, year, list(cached.entries))
 
     async def closed(self, tenant: str, program: str, year: int) -> dict[str, Any] | None:
         return await self.store(tenant).fund_year(program, year)
@@ -302,6 +314,9 @@ class Fund:
         doc = self._doc(tenant, program, year, book, entry, who, extra)
         if not await self.store(tenant).insert_entry(doc, [_ledger_event(tenant, program, year, entry)]):
             raise Conflict(f"entry {entry.id} was posted meanwhile; send the request again")
+        cached = self._books.get((tenant, program, year))
+        if cached is not None and len(cached.entries) == len(book.entries):
+            cached.entries.append(entry)
         self.kick()
         return Posted(doc, True)
 
