@@ -22,14 +22,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from chassis.errors import InvalidInput
-from chassis.money import parse_yuan, round_yuan
+from chassis.money import round_yuan
+from services.settlement.domain.policy import MAX_AMOUNT, parse_fraction
+from services.settlement.domain.policy import parse_amount as policy_parse_amount
+from services.settlement.domain.policy import parse_date as policy_parse_date
 
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("999999999999.99")  # beyond it Decimal's 28 digits could round products silently
 
 # Care kinds whose self-pay accumulates (纳入大病保险支付范围).
 INPATIENT = "inpatient"                      # 住院
@@ -130,43 +132,10 @@ def _path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def parse_amount(value: Any, field: str) -> Decimal:
-    """A non-negative yuan amount with at most two decimals (string, int or Decimal; floats refused)."""
-    if value is None:
-        raise InvalidInput(f"{field} is required", field)
-    try:
-        amount = parse_yuan(value, field)
-    except ArithmeticError as exc:
-        raise InvalidInput(f"{field} is too large: {value!r}", field) from exc
-    if amount < 0:
-        raise InvalidInput(f"{field} must not be negative: {value!r}", field)
-    if amount > MAX_AMOUNT:
-        raise InvalidInput(f"{field} is too large: {value!r}", field)
-    return amount
-
-
-def parse_ratio(value: Any, field: str) -> Decimal:
-    """A share in [0, 1] such as "0.70"; floats refused like amounts."""
-    if value is None or isinstance(value, bool | float):
-        raise InvalidInput(f"{field} must be a decimal string such as \"0.70\", got {value!r}", field)
-    try:
-        ratio = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(f"{field} is not a number: {value!r}", field) from exc
-    if not ratio.is_finite() or not Decimal(0) <= ratio <= Decimal(1):
-        raise InvalidInput(f"{field} must be between 0 and 1: {value!r}", field)
-    return ratio
-
-
-def parse_date(value: Any, field: str) -> date:
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be an ISO date such as \"2025-06-03\", got {value!r}", field)
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InvalidInput(f"{field} is not an ISO date (YYYY-MM-DD): {value!r}", field) from exc
+# The table parsers of the chronic policy hold for this table too (same amounts, shares and dates).
+parse_amount = policy_parse_amount
+parse_ratio = parse_fraction
+parse_date = policy_parse_date
 
 
 def parse_care(value: Any, field: str) -> str:
