@@ -35,6 +35,7 @@ HTTP_PORT, GRPC_PORT = 8080, 9090
 OVERLAYS: dict[str, tuple[str, str, str | None]] = {
     "hz-p1": ("jingban-hz-p1", "hz-p1", "hz-p1"),
     "hz-p2": ("jingban-hz-p2", "hz-p2", "hz-p2"),
+    "qz-ci": ("jingban-qz-ci", "qz-ci", "qz-ci"),
     "shared": ("jingban", "hz-p1,hz-p2", None),
 }
 CLUSTER_SCOPED = {
@@ -401,10 +402,10 @@ def _namespaces(docs: list[Doc]) -> set[str]:
 
 
 def test_dedicated_tenants_share_no_namespace(rendered: dict[str, list[Doc]]) -> None:
-    p1, p2, shared = (_namespaces(rendered[o]) for o in ("hz-p1", "hz-p2", "shared"))
-    assert p1 == {"jingban-hz-p1"} and p2 == {"jingban-hz-p2"}
-    assert not p1 & p2
-    assert not (p1 | p2) & shared
+    p1, p2, qz, shared = (_namespaces(rendered[o]) for o in ("hz-p1", "hz-p2", "qz-ci", "shared"))
+    assert p1 == {"jingban-hz-p1"} and p2 == {"jingban-hz-p2"} and qz == {"jingban-qz-ci"}
+    assert not p1 & p2 and not (p1 | p2) & qz
+    assert not (p1 | p2 | qz) & shared
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -435,10 +436,11 @@ def test_environment(rendered: dict[str, list[Doc]], overlay: str) -> None:
         assert secret_value(docs, env["JINGBAN_JWT_SECRET"]).startswith("REPLACE_ME")
 
 
-def test_hz_p1_serves_exactly_hz_p1(rendered: dict[str, list[Doc]]) -> None:
-    docs = rendered["hz-p1"]
+@pytest.mark.parametrize("overlay", ["hz-p1", "qz-ci"])
+def test_dedicated_overlay_serves_exactly_its_tenant(rendered: dict[str, list[Doc]], overlay: str) -> None:
+    docs = rendered[overlay]
     values = {effective_env(d, c, docs)["JINGBAN_TENANTS"] for d, c in service_containers(docs)}
-    assert values == {"hz-p1"}
+    assert values == {overlay}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
