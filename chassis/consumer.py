@@ -45,6 +45,7 @@ class EventConsumer:
         self._handlers = {s.event_type: s.handler for s in subscriptions}
         self._group = group or f"{topic_prefix}jingban-{service}"
         self._stopping = False
+        self._consumer: Any = None
         self.processed = 0
         self.dead_lettered = 0
 
@@ -56,7 +57,7 @@ class EventConsumer:
         if not topics:
             return
         await self._bus.ensure_topics(topics)
-        consumer = self._bus.consumer(self._group, topics)
+        consumer = self._consumer = self._bus.consumer(self._group, topics)
         try:
             while not self._stopping:
                 try:
@@ -71,7 +72,14 @@ class EventConsumer:
                 # redelivers the batch and the dedupe by event id absorbs what was already applied.
                 await consumer.commit(batch)
         finally:
+            self._consumer = None
             await consumer.close()
+
+    @property
+    def joined(self) -> bool:
+        """Ready to read: the group has assigned this service its partitions (readiness waits for it, so a
+        service is not called ready while the events it must react to would sit unread)."""
+        return not self._handlers or (self._consumer is not None and self._consumer.assigned())
 
     def stop(self) -> None:
         self._stopping = True

@@ -74,7 +74,10 @@ class ServiceHost:
         self._grpc: grpc.aio.Server | None = None
 
     async def ready(self) -> dict[str, bool]:
-        return {"store": await self.store.ping(), "bus": await self.bus.healthy()}
+        checks = {"store": await self.store.ping(), "bus": await self.bus.healthy()}
+        if self.parts is not None and self.parts.subscriptions:
+            checks["consumers"] = self.consumer is not None and self.consumer.joined
+        return checks
 
     async def start(self) -> None:
         name = self.spec.name

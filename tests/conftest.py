@@ -35,6 +35,12 @@ def application_form(person_id: str = PERSON_A, disease: str = "HTN", **extra: A
     }
 
 
+# The deadline of one eventually-consistent step on real infrastructure (events crossing Kafka between service
+# processes). Generous on purpose: CI runs the tiers side by side on two cores, often with another process busy;
+# a step that holds returns the moment it does, so only a broken step ever waits this long.
+REAL_INFRA_DEADLINE = 300.0
+
+
 async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 20.0, what: str = "") -> T:
     """Poll until `probe` returns something truthy: events are eventually consistent by design."""
     deadline = asyncio.get_running_loop().time() + timeout

@@ -115,6 +115,7 @@ class KafkaBusConsumer:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kafka-{group}")
         self._bootstrap, self._group, self._topics, self._client_id = bootstrap, group, topics, client_id
         self._consumer: KafkaConsumer | None = None
+        self._assigned = False  # read on the event loop, written by the consumer's own thread after each poll
 
     def _ensure(self) -> KafkaConsumer:
         if self._consumer is None:
@@ -128,7 +129,9 @@ class KafkaBusConsumer:
 
     async def poll(self, timeout_s: float = 0.5, max_records: int = 200) -> list[BusMessage]:
         def run() -> list[BusMessage]:
-            batch = self._ensure().poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+            consumer = self._ensure()
+            batch = consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+            self._assigned = bool(consumer.assignment())
             out: list[BusMessage] = []
             for records in batch.values():
                 for r in records:
@@ -153,7 +156,12 @@ class KafkaBusConsumer:
 
         await asyncio.get_running_loop().run_in_executor(self._thread, run)
 
+    def assigned(self) -> bool:
+        return self._assigned
+
     async def close(self) -> None:
+        self._assigned = False
+
         def run() -> None:
             if self._consumer is not None:
                 self._consumer.close()

@@ -24,6 +24,9 @@ class BusConsumer(Protocol):
 
     async def close(self) -> None: ...
 
+    def assigned(self) -> bool:
+        """Whether the group has given this consumer its partitions (it has joined): until then nothing is read."""
+
 
 class Bus(Protocol):
     async def start(self) -> None: ...

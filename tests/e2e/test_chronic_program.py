@@ -21,7 +21,7 @@ from chassis.calendar import today_cn
 from chassis.config import DEV_JWT_SECRET
 from jingban.flow import Walk
 from jingban.local import LocalPlatform
-from tests.conftest import eventually
+from tests.conftest import REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
 
@@ -41,7 +41,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
            "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id, "JINGBAN_TENANTS": "hz-p1,hz-p2",
            "JINGBAN_DATA_DIR": str(work / "data")}
     platform = LocalPlatform(env, work / "logs", port_offset=60)
-    platform.start(timeout_s=120)
+    platform.start(timeout_s=REAL_INFRA_DEADLINE)
     try:
         yield platform
     finally:
@@ -84,7 +84,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
         assert completed["insurance"]["psn_no"]
 
         # 4. Experts drawn at random from nephrology, none from the treating hospital.
-        case = await walk.case(app_id, timeout=60)
+        case = await walk.case(app_id, timeout=REAL_INFRA_DEADLINE)
         assert len(case["assigned"]) == 2 and case["specialty"] == "nephrology"
         experts = {e["expert_id"]: e for e in (await http.get(
             f"{local.url('appraisal')}/v1/experts", headers=walk.auth("clerk"), params={"specialty": "nephrology"}
@@ -103,7 +103,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
             row = next((r for r in rows if r["case_id"] == app_id), None)
             return row if row and row["filing_status"] == "filed" else None
 
-        filing = await eventually(filed, 60, "filing with the provincial platform")
+        filing = await eventually(filed, REAL_INFRA_DEADLINE, "filing with the provincial platform")
         assert filing["filing_serial"]
         at_platform = (await http.get(f"{local.simulator_url}admin/filings")).json()
         assert filing["filing_serial"] in str(at_platform)
@@ -114,7 +114,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
                                   headers=walk.auth("applicant", PERSON))).json()
             return got if {"approved", "filed"} <= {n["template"] for n in got} else None
 
-        await eventually(notified, 60, "result notifications")
+        await eventually(notified, REAL_INFRA_DEADLINE, "result notifications")
         timeline = (await http.get(f"{local.url('intake')}/v1/applications/{app_id}/timeline",
                                    headers=walk.auth("applicant", PERSON))).json()["timeline"]
         steps = [t["status"] for t in timeline]
@@ -129,7 +129,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
                                   headers=walk.auth("finance"), params={"year": year})).json()
             return acc if "DL" in str(acc) else None
 
-        await eventually(holding, 60, "holding in settlement")
+        await eventually(holding, REAL_INFRA_DEADLINE, "holding in settlement")
 
         # 7. The month's claims from two institutions: JSON from one, CSV from the other.
         month, day = today_cn().strftime("%Y-%m"), today_cn().isoformat()
@@ -198,7 +198,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
                       "experts_assigned", "conclusion", "qualification", "qualification_filed", "benefits"}
             return r.json() if wanted <= kinds else None
 
-        person_file = await eventually(full_file, 60, "the person's complete file")
+        person_file = await eventually(full_file, REAL_INFRA_DEADLINE, "the person's complete file")
         assert sum(1 for e in person_file["entries"] if e["kind"] == "document") == 4
         summary = person_file["summary"]
         assert Decimal(summary["benefits_received"]["payable"]) == Decimal("1080.00")
@@ -215,7 +215,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
             # the report is computed from audit's own read model of the events: wait until it has the benefits
             return body if "1080.00" in str(body.get("figures", "")) else None
 
-        produced = await eventually(report, 120, "the monthly report")  # audit may lag under the parallel tiers
+        produced = await eventually(report, REAL_INFRA_DEADLINE, "the monthly report")  # audit may lag under the parallel tiers
         rid = produced["report_id"]
         png = await http.get(f"{local.url('audit')}/v1/reports/{rid}/chart.png", headers=walk.auth("inspector"))
         xlsx = await http.get(f"{local.url('audit')}/v1/reports/{rid}/workbook.xlsx", headers=walk.auth("inspector"))

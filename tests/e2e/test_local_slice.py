@@ -24,7 +24,7 @@ from chassis.store.port import database_name
 from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc
 from jingban.flow import Walk
 from jingban.local import LocalPlatform
-from tests.conftest import PERSON_A, application_form, auth, eventually
+from tests.conftest import PERSON_A, REAL_INFRA_DEADLINE, application_form, auth, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
 
@@ -45,7 +45,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
            "JINGBAN_TRACE_DIR": str(work / "traces"), "JINGBAN_TENANTS": "hz-p1,hz-p2"}
     (work / "traces").mkdir()
     platform = LocalPlatform(env, work / "logs", port_offset=50)
-    platform.start(timeout_s=120)
+    platform.start(timeout_s=REAL_INFRA_DEADLINE)
     try:
         asyncio.run(_prepare(platform))
         yield platform
@@ -90,7 +90,7 @@ async def submit(local: LocalPlatform, http: httpx.AsyncClient, person: str, dis
     return app_id
 
 
-async def wait_case(local: LocalPlatform, http: httpx.AsyncClient, app_id: str, timeout: float = 60) -> dict:
+async def wait_case(local: LocalPlatform, http: httpx.AsyncClient, app_id: str, timeout: float = REAL_INFRA_DEADLINE) -> dict:
     async def probe() -> dict | None:
         r = await http.get(f"{local.url('appraisal')}/v1/cases/{app_id}", headers=auth("hz-p1", "reviewer"))
         return r.json() if r.status_code == 200 else None
@@ -118,7 +118,7 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
             kinds = {e["kind"] for e in r.json()["entries"]} if r.status_code == 200 else set()
             return r.json() if {"application", "document", "conclusion", "qualification"} <= kinds else None
 
-        person_file = await eventually(full_file, 60, "person file")
+        person_file = await eventually(full_file, REAL_INFRA_DEADLINE, "person file")
         entries = person_file["entries"]
         assert [e["kind"] for e in entries].count("document") == 4
         assert {e["attributes"].get("application_id") for e in entries} == {app_id}
@@ -129,7 +129,7 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
             got = r.json()["entries"]
             return got if {"qualification.granted", "qualification.filed"} <= {e["type"] for e in got} else None
 
-        events = await eventually(trail, 60, "audit trail")
+        events = await eventually(trail, REAL_INFRA_DEADLINE, "audit trail")
         types = [e["type"] for e in events]
         assert sorted(types) == sorted(["application.submitted", "application.completed", "experts.assigned",
                                         "appraisal.concluded", "qualification.granted", "qualification.filed"])
@@ -146,7 +146,7 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
                                params={"year": concluded["qualification"]["benefit_start"][:4]})
             return r.json() if r.json().get("accounts") else None
 
-        assert (await eventually(account, 60, "benefit account"))["accounts"][0]["disease_code"] == "HTN"
+        assert (await eventually(account, REAL_INFRA_DEADLINE, "benefit account"))["accounts"][0]["disease_code"] == "HTN"
 
     # One trace links intake's HTTP span, the Kafka hops, the gRPC call and archive's write.
     all_spans = spans(local)
@@ -207,22 +207,22 @@ async def test_appraisal_crash_loses_nothing_and_applies_nothing_twice(local: Lo
         app_ids = [await submit(local, http, p, "HTN") for p in EXTRA_PERSONS[:3]]
         local.kill("appraisal")
         app_ids += [await submit(local, http, p, "HTN") for p in EXTRA_PERSONS[3:]]
-        local.start(("appraisal",), timeout_s=90)
-        cases = [await wait_case(local, http, a, timeout=90) for a in app_ids]
+        local.start(("appraisal",), timeout_s=REAL_INFRA_DEADLINE)
+        cases = [await wait_case(local, http, a) for a in app_ids]
         assert [c["case_id"] for c in cases] == app_ids
 
         # 2. Crash right after a conclusion is stored: its events sit in the outbox until the restart.
         target = app_ids[0]
         await conclude(local, http, target)
         local.kill("appraisal")
-        local.start(("appraisal",), timeout_s=90)
+        local.start(("appraisal",), timeout_s=REAL_INFRA_DEADLINE)
 
         async def granted_everywhere() -> bool:
             r = await http.get(f"{local.url('archive')}/v1/persons/{EXTRA_PERSONS[0]}/file",
                                headers=auth("hz-p1", "clerk"))
             return r.status_code == 200 and any(e["kind"] == "qualification" for e in r.json()["entries"])
 
-        await eventually(granted_everywhere, 90, "qualification filed after the crash")
+        await eventually(granted_everywhere, REAL_INFRA_DEADLINE, "qualification filed after the crash")
 
     appraisal_db = db(local, mongo, "appraisal", "hz-p1")
     for app_id in app_ids:

@@ -94,3 +94,49 @@ async def test_a_handler_that_never_succeeds_is_parked(attempts: int) -> None:
     await consumer.process(BusMessage(topic_for("hz-p2", "application.submitted"), "k", encode(event("hz-p2", "a"))))
     [dead] = bus.messages("hz-p2.audit.dead-letter")
     assert "gave up after 2 attempts" in dead.headers["dlq-reason"]
+
+
+async def test_consumer_counts_as_joined_only_once_its_group_assigned_it_partitions() -> None:
+    """Readiness waits for the group join: a service is not ready while its events would sit unread."""
+    import asyncio
+
+    from chassis.bus.memory import MemoryConsumer
+
+    class Joining(MemoryBus):
+        def __init__(self) -> None:
+            super().__init__()
+            self.joined = asyncio.Event()
+            self.subscribed = asyncio.Event()
+
+        def consumer(self, group: str, topics: list[str]) -> MemoryConsumer:
+            inner = super().consumer(group, topics)
+            outer = self
+
+            class Late(MemoryConsumer):
+                def __init__(self) -> None:
+                    self.__dict__.update(inner.__dict__)
+
+                def assigned(self) -> bool:
+                    return outer.joined.is_set()
+
+            self.subscribed.set()
+            return Late()
+
+    async def handler(ev: Event) -> None:
+        pass
+
+    bus, store = Joining(), MemoryStore()
+    consumer = EventConsumer("appraisal", bus, store, TENANTS, [Subscription("application.submitted", handler)])
+    assert consumer.joined is False  # not running yet
+    task = asyncio.create_task(consumer.run())
+    try:
+        await asyncio.wait_for(bus.subscribed.wait(), 30)
+        assert consumer.joined is False  # subscribed, not yet assigned
+        bus.joined.set()
+        assert consumer.joined is True
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, 10)
+    assert consumer.joined is False  # stopped: nothing reads any more
+    idle = EventConsumer("archive", bus, store, TENANTS, [])
+    assert idle.joined is True  # a service that subscribes to nothing has nothing to join
