@@ -215,7 +215,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
             # the report is computed from audit's own read model of the events: wait until it has the benefits
             return body if "1080.00" in str(body.get("figures", "")) else None
 
-        produced = await eventually(report, REAL_INFRA_DEADLINE, "the monthly report")  # audit may lag under the parallel tiers
+        produced = await eventually(report, REAL_INFRA_DEADLINE, "the monthly report")  # audit lags under load
         rid = produced["report_id"]
         png = await http.get(f"{local.url('audit')}/v1/reports/{rid}/chart.png", headers=walk.auth("inspector"))
         xlsx = await http.get(f"{local.url('audit')}/v1/reports/{rid}/workbook.xlsx", headers=walk.auth("inspector"))

@@ -90,7 +90,8 @@ async def submit(local: LocalPlatform, http: httpx.AsyncClient, person: str, dis
     return app_id
 
 
-async def wait_case(local: LocalPlatform, http: httpx.AsyncClient, app_id: str, timeout: float = REAL_INFRA_DEADLINE) -> dict:
+async def wait_case(local: LocalPlatform, http: httpx.AsyncClient, app_id: str,
+                    timeout: float = REAL_INFRA_DEADLINE) -> dict:
     async def probe() -> dict | None:
         r = await http.get(f"{local.url('appraisal')}/v1/cases/{app_id}", headers=auth("hz-p1", "reviewer"))
         return r.json() if r.status_code == 200 else None
@@ -146,7 +147,8 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
                                params={"year": concluded["qualification"]["benefit_start"][:4]})
             return r.json() if r.json().get("accounts") else None
 
-        assert (await eventually(account, REAL_INFRA_DEADLINE, "benefit account"))["accounts"][0]["disease_code"] == "HTN"
+        held = await eventually(account, REAL_INFRA_DEADLINE, "benefit account")
+        assert held["accounts"][0]["disease_code"] == "HTN"
 
     # One trace links intake's HTTP span, the Kafka hops, the gRPC call and archive's write.
     all_spans = spans(local)
