@@ -9,9 +9,16 @@ Stages (each timed on its own):
 1. engine: `domain.critical.adjudicate` + `domain.review_quota.admit` for every claim, persons split over
    `--workers` processes (the rules are per person; quota state is per worker, merged after);
 2. accounts: every person's year account (累计自付/累计赔付) inserted into the store, 1,000 per `insert_many`;
-3. ledger close: the year's payments to institutions (per institution and month), the agency's allocations, a
-   carrier advance and its repayment, interest — posted through settlement's `Fund` on the real store — then
-   the year-end settlement (corridor, `fund.close_year`). Its wall time is the ledger close time.
+3. statements through the service: every claim the fund pays is put where it is paid by settlement's own
+   critical-illness service (`CriticalService.finance`, on the real store, its outbox relayed to real Kafka by
+   the service's relay): on its institution's monthly statement, or — non-networked out-of-area stays, the
+   manual reimbursements (零星报销) — on a payable to the person;
+4. a year of Quzhou statements paid through the service: the agency's premium allocations (a carrier advance
+   when the money is late), then month by month every statement closed, reconciled with the provincial platform
+   (its simulator over HTTP, one 3201 per insutype and clr_type) and paid, every person's payable paid to a bank
+   account — each payment booked `benefits_paid` by the service — a few review recoveries, interest, the advance
+   repaid, then the year-end settlement (corridor, `fund.close_year`), whose claims are checked to equal the sum
+   of the year's paid claims.
 Writes the "Critical illness" section of bench/RESULTS.md (between its markers)."""
 
 from __future__ import annotations
@@ -76,8 +83,9 @@ def _person_claims(rnd: random.Random, n: int) -> list[tuple[CriticalClaim, str,
 
 
 def engine_chunk(args: tuple[int, int, int, int]) -> dict[str, Any]:
-    """Adjudicate persons [start, stop): returns counts, the per-institution-month payables (fen) and the year
-    accounts as (person, cumulative self-pay fen, cumulative paid fen), plus the time spent in the rules."""
+    """Adjudicate persons [start, stop): returns counts, the per-institution-month payables (fen), the claims the
+    fund pays (for the statements), and the year accounts as (person, cumulative self-pay fen, cumulative paid
+    fen), plus the time spent in the rules."""
     start, stop, per_person, seed = args
     policy = policy_versions()[0]
     strata = program_strata()
@@ -85,6 +93,7 @@ def engine_chunk(args: tuple[int, int, int, int]) -> dict[str, Any]:
     rnd = random.Random(seed + start)
     payable_by_inst: dict[tuple[str, int], int] = defaultdict(int)
     accounts: list[tuple[int, int, int]] = []
+    paid: list[tuple[int, str, str, str, str, int, int, bool]] = []
     claims = selected = 0
     rules_s = 0.0
     for p in range(start, stop):
@@ -97,6 +106,8 @@ def engine_chunk(args: tuple[int, int, int, int]) -> dict[str, Any]:
             if res.payable <= 0:
                 continue
             payable_by_inst[(inst, claim.date.month)] += to_fen(res.payable)
+            paid.append((p, claim.id, claim.date.isoformat(), inst, claim.care, to_fen(total), to_fen(res.payable),
+                         area == "out_of_area" and not networked))
             stratum = stratum_of(strata, area, networked, claim.care, total)
             if stratum is None:
                 continue
@@ -111,7 +122,7 @@ def engine_chunk(args: tuple[int, int, int, int]) -> dict[str, Any]:
         claims += len(rows)
         accounts.append((p, to_fen(account.cumulative_self_pay), to_fen(account.cumulative_paid)))
     return {"claims": claims, "selected": selected, "rules_s": rules_s, "payable": dict(payable_by_inst),
-            "accounts": accounts,
+            "accounts": accounts, "paid": paid,
             "strata": {c: (s.population, s.selected) for c, s in states.items()}}
 
 
@@ -122,6 +133,7 @@ def run_engine(persons: int, per_person: int, workers: int) -> dict[str, Any]:
     payable: dict[tuple[str, int], int] = defaultdict(int)
     strata: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     accounts: list[tuple[int, int, int]] = []
+    paid: list[tuple[int, str, str, str, str, int, int, bool]] = []
     claims = selected = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for part in pool.map(engine_chunk, jobs):
@@ -133,10 +145,11 @@ def run_engine(persons: int, per_person: int, workers: int) -> dict[str, Any]:
                 strata[code][0] += pop
                 strata[code][1] += sel
             accounts.extend(part["accounts"])
+            paid.extend(part["paid"])
     wall = time.perf_counter() - started
     return {"claims": claims, "persons": persons, "wall_s": wall, "claims_per_s": claims / wall,
             "selected": selected, "payable": payable, "strata": dict(strata), "accounts": accounts,
-            "paid_fen": sum(payable.values())}
+            "paid": paid, "paid_fen": sum(payable.values())}
 
 
 def store_accounts(uri: str, db_name: str, accounts: list[tuple[int, int, int]]) -> float:
@@ -160,67 +173,136 @@ def store_accounts(uri: str, db_name: str, accounts: list[tuple[int, int, int]])
     return len(accounts) / elapsed
 
 
-async def close_ledger(uri: str, prefix: str, payable: dict[tuple[str, int], int], persons: int) -> dict[str, Any]:
-    """Post the year's movements through settlement's Fund on the real store, then close the year."""
+def claim_docs(paid: list[tuple[int, str, str, str, str, int, int, bool]]) -> list[dict[str, Any]]:
+    """The settled claims as the service stores them (what `finance.take` reads): a third of the persons are
+    employees (310), the rest residents (390); a non-networked out-of-area stay is a manual reimbursement."""
+    from services.settlement.domain.critical_statements import clr_type_of
+
+    docs = []
+    for p, cid, day, inst, care, total_fen, payable_fen, manual in paid:
+        docs.append({"_id": f"{p:010d}-{cid}", "claim_id": f"{p:010d}-{cid}", "person_id": f"{p:010d}",
+                     "date": day, "year": YEAR, "care": care, "source": "manual" if manual else "platform",
+                     "institution_code": inst, "total_cost": f"{Decimal(total_fen) / 100:.2f}",
+                     "payable_fen": payable_fen, "insutype": "310" if p % 3 == 0 else "390",
+                     "clr_type": None if manual else clr_type_of(care, inst), "policy_version": "2025.1"})
+    return docs
+
+
+async def pay_year(uri: str, bootstrap: str, prefix: str, paid: list[tuple[int, str, str, str, str, int, int, bool]],
+                   persons: int) -> dict[str, Any]:
+    """Statements and payables through settlement's critical-illness service on the real store (outbox relayed to
+    real Kafka), reconciled against the provincial simulator over HTTP, paid month by month; the year closed."""
+    import uvicorn
+
+    from chassis.bus.kafka import KafkaBus
+    from chassis.outbox import OutboxRelay
     from chassis.programs import load_program
     from chassis.store.mongo import MongoStore
+    from provincial.simulator.app import create_app
     from services.settlement import fund as fd
+    from services.settlement.critical import CriticalService
+    from services.settlement.critical_store import PAYMENTS, STATEMENTS
 
     store = MongoStore(uri, prefix)
-    program = load_program("qz-critical")
-    tenant = "qz-ci"
-    fund = fd.Fund(lambda t: store.database("settlement", t), (tenant,))
+    tenant, program = "qz-ci", load_program("qz-critical")
+    bus = KafkaBus(bootstrap, client_id="critical-bench")
+    await bus.start()
+    # The relay of the collections this stage writes events to (statements, payments, ledger entries, years): the
+    # service's relay also passes over ci_accounts, which FerretDB 1.24 scans whole on every pass.
+    relay = OutboxRelay("settlement", store, bus, (tenant,), [STATEMENTS, PAYMENTS, *fd.FUND_OUTBOX_COLLECTIONS],
+                        topic_prefix=f"{prefix}.")
+    relay_task = asyncio.create_task(relay.run())
+    port = 18190 + random.randint(0, 700)
+    simulator = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_config=None,
+                                              lifespan="off", access_log=False))
+    simulator.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    simulator_task = asyncio.create_task(simulator.serve())
+    while not simulator.started:
+        await asyncio.sleep(0.02)
+        if simulator_task.done():
+            simulator_task.result()
+    critical = CriticalService(lambda t: store.database("settlement", t), relay.kick)
+    await critical.start((tenant,))
+    fund = fd.Fund(lambda t: store.database("settlement", t), (tenant,), relay.kick)
     await fund.store(tenant).ensure_indexes()
+    ci = critical.store(tenant)
+    finance = critical.finance
+    url = f"http://127.0.0.1:{port}/"
+
+    # 1. Every paid claim onto its statement or its payable.
     started = time.perf_counter()
-    # The agency pays the premium in: a quarter at the start, the rest by instalments (as money arrives late,
-    # the carrier advances once and is repaid).
+    docs = claim_docs(paid)
+    await finance.take(ci, tenant, docs)
+    placed = time.perf_counter()
+
+    # 2. The year paid: the premium in by quarters (an advance when money is late), the statements and payables of
+    #    each month closed, reconciled and paid through the service.
     premium, _, _ = fd.premium_total(program, YEAR, persons)
-    entries = 0
-    first = (premium / 4).quantize(Decimal("0.01"))
-    await fund.post(tenant, program.code, YEAR, fd.lg.allocation("alloc-1", date(YEAR, 1, 2), first, "年初拨付"),
+    quarter = (premium / 4).quantize(Decimal("0.01"))
+    await fund.post(tenant, program.code, YEAR, fd.lg.allocation("alloc-1", date(YEAR, 1, 2), quarter, "年初拨付"),
                     "bench")
-    entries += 1
-    await fund.post(tenant, program.code, YEAR, fd.lg.advance("adv-1", date(YEAR, 1, 3),
-                                                              Decimal("5000000.00"), "承办方垫付"), "bench")
-    entries += 1
-    months = sorted({m for _, m in payable})
-    for m in months:
+    account = {"bank_name": "bench bank", "account_name": "bench", "account_no": "6200000000000000"}
+    statements = payables = 0
+    advances: list[str] = []
+    paid_fen = 0
+    for m in range(1, 13):
+        month = f"{YEAR}-{m:02d}"
         if m in (4, 7, 10):
-            await fund.post(tenant, program.code, YEAR, fd.lg.allocation(
-                f"alloc-{m}", date(YEAR, m, 1), first, f"{m}月拨付"), "bench")
-            entries += 1
-        due = sum(payable.get((inst, m), 0) for inst in INSTITUTIONS)
+            await fund.post(tenant, program.code, YEAR, fd.lg.allocation(f"alloc-{m}", date(YEAR, m, 1), quarter,
+                                                                         f"{m}月拨付"), "bench")
+        month_statements = await ci.statements({"month": month}, 100_000)
+        month_payables = await ci.person_payables({"month": month}, 100_000)
+        due = sum(ln["payable_fen"] for s in month_statements for ln in s["lines"]) + \
+            sum(pp["amount_fen"] for pp in month_payables)
         bank = (await fund.book(tenant, program.code, YEAR)).normal_balance("bank")
         if Decimal(due) / 100 > bank:  # fund money late: the carrier advances the difference (垫付)
+            advances.append(f"adv-{m}")
             await fund.post(tenant, program.code, YEAR, fd.lg.advance(
                 f"adv-{m}", date(YEAR, m, 27), (Decimal(due) / 100 - bank).quantize(Decimal("0.01")), "承办方垫付"),
                 "bench")
-            entries += 1
-        for inst in INSTITUTIONS:
-            fen = payable.get((inst, m), 0)
-            if fen:
-                amount = (Decimal(fen) / 100).quantize(Decimal("0.01"))
-                await fund.post(tenant, program.code, YEAR, fd.lg.payment(
-                    f"pay-{inst}-{m:02d}", date(YEAR, m, 28), amount, f"{inst} {YEAR}-{m:02d} 大病保险赔付",
-                    reference=f"{inst}-{m:02d}"), "bench")
-                entries += 1
+        for s in month_statements:
+            await finance.close(tenant, s["_id"], "bench")
+            await finance.reconcile(tenant, s["_id"], "bench", url)
+            paid_fen += to_fen(Decimal((await finance.pay(tenant, s["_id"], "bench"))["amount"]))
+            statements += 1
+        for pp in month_payables:
+            paid_fen += to_fen(Decimal((await finance.pay_person(tenant, pp["_id"], account, "bench"))["amount"]))
+            payables += 1
+    recovered = 0
+    for doc in docs[:10]:  # a few review outcomes with money recovered (核查追回)
+        amount = max(1, doc["payable_fen"] // 10)
+        await finance.book_recovery(tenant, {"_id": f"R-{doc['claim_id']}", "year": YEAR, "recovered_fen": amount,
+                                             "outcome": "adjusted"}, "bench")
+        recovered += amount
     await fund.post(tenant, program.code, YEAR, fd.lg.interest("int-1", date(YEAR, 12, 21), Decimal("12345.67")),
                     "bench")
-    bank = (await fund.book(tenant, program.code, YEAR)).normal_balance("bank")
-    repay = min(Decimal("5000000.00"), bank)
-    if repay > 0:
-        await fund.post(tenant, program.code, YEAR, fd.lg.advance_repayment(
-            "adv-1-repay", date(YEAR, 12, 31), "adv-1", repay), "bench")
-        entries += 1
-    entries += 1
+    for adv in advances:  # what the bank can repay of the advances at year end
+        book = await fund.book(tenant, program.code, YEAR)
+        left = min(book.advance_outstanding(adv), book.normal_balance("bank"))
+        if left > 0:
+            await fund.post(tenant, program.code, YEAR, fd.lg.advance_repayment(
+                f"repay-{adv}", date(YEAR, 12, 31), adv, left), "bench")
     posted = time.perf_counter()
+    entries = await fund.store(tenant).entry_count(program.code, YEAR)
+
+    # 3. The year end (corridor): its claims are the year's paid claims.
     admin = (premium * Decimal("0.05")).quantize(Decimal("0.01"))  # 经办成本: 5% of the premium, a round figure
     result = await fd.close_year(fund, program, (tenant,), YEAR, date(YEAR + 1, 1, 15),
                                  {"admin_cost": str(admin), "insured_persons": persons}, "bench")
     closed = time.perf_counter()
+    books = result["accounts"][0]["account"]
+    assert to_fen(Decimal(books["claims"])) == paid_fen == sum(d["payable_fen"] for d in docs), (books, paid_fen)
+    assert to_fen(Decimal(books["recoveries"])) == recovered
+    relay.stop()
+    await relay_task
+    simulator.should_exit = True
+    await simulator_task
+    await bus.stop()
     await store.close()
-    return {"entries": entries, "post_s": posted - started, "close_s": closed - posted,
-            "total_s": closed - started, "result": result["result"]}
+    return {"claims_placed": len(docs), "place_s": placed - started, "statements": statements,
+            "payables": payables, "advances": len(advances), "entries": entries, "pay_s": posted - placed,
+            "close_s": closed - posted, "total_s": closed - started, "result": result["result"],
+            "paid_fen": paid_fen, "claims": books["claims"], "recoveries": books["recoveries"]}
 
 
 def _write_results(section: str) -> None:
@@ -262,10 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     db_name = database_name(prefix, "settlement", "qz-ci")
     accounts_rate = store_accounts(uri, db_name, engine["accounts"])
     print(f"accounts stored            {accounts_rate:>12,.0f} account/s", flush=True)
-    ledger = asyncio.run(close_ledger(uri, prefix, engine["payable"], engine["persons"]))
-    print(f"ledger: {ledger['entries']:,} entries posted in {ledger['post_s']:.1f} s, year closed in "
-          f"{ledger['close_s']:.2f} s (total {ledger['total_s']:.1f} s); outcome {ledger['result'].get('outcome')}",
-          flush=True)
+    ledger = asyncio.run(pay_year(uri, bootstrap, prefix, engine["paid"], engine["persons"]))
+    print(f"statements: {ledger['claims_placed']:,} paid claims onto {ledger['statements']:,} statements and "
+          f"{ledger['payables']:,} person payables in {ledger['place_s']:.1f} s; closed, reconciled (3201) and paid "
+          f"with {ledger['entries']:,} ledger entries in {ledger['pay_s']:.1f} s; year closed in "
+          f"{ledger['close_s']:.2f} s (total {ledger['total_s']:.1f} s); corridor claims {ledger['claims']} = the "
+          f"claims paid; outcome {ledger['result'].get('outcome')}", flush=True)
     from pymongo import MongoClient
 
     MongoClient(uri).drop_database(db_name)
@@ -280,9 +364,14 @@ def main(argv: list[str] | None = None) -> int:
          f"{engine['claims_per_s'] / raw_store:.1f}"),
         (f"store every person's year account ({engine['persons']:,} documents)", f"{accounts_rate:,.0f} account/s",
          f"{accounts_rate / raw_store:.2f}"),
-        (f"ledger: post the year ({ledger['entries']:,} balanced entries: allocations, advance + repayment, "
-         f"payments per institution and month, interest)", f"{ledger['post_s']:.1f} s",
-         f"{ledger['entries'] / ledger['post_s'] / raw_store:.3f} (entries/s ÷ raw)"),
+        (f"statements through the service: {ledger['claims_placed']:,} paid claims onto {ledger['statements']:,} "
+         f"monthly statements and {ledger['payables']:,} person payables (零星报销)", f"{ledger['place_s']:.1f} s",
+         "—"),
+        (f"a year of statements paid through the service: each closed, reconciled (3201 per insutype × clr_type, "
+         f"simulator over HTTP) and paid; payables paid; {ledger['entries']:,} ledger entries in all (allocations, "
+         f"{ledger['advances']} advance(s) + repayment, payments, recoveries, interest)", f"{ledger['pay_s']:.1f} s "
+         f"({(ledger['statements'] + ledger['payables']) / ledger['pay_s']:.1f} payments/s)",
+         f"{ledger['entries'] / ledger['pay_s'] / raw_store:.3f} (entries/s ÷ raw)"),
         ("ledger close: year-end settlement (corridor) over the year's books", f"{ledger['close_s']:.2f} s", "—"),
         ("the whole year, claims to closed books", f"{total_s:.0f} s "
          f"({engine['claims'] / total_s:,.0f} claim/s)", f"{engine['claims'] / total_s / raw_store:.2f}"),
@@ -290,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     strata = "; ".join(f"{c} {s:,}/{p:,}" for c, (p, s) in sorted(engine["strata"].items()))
     section = "\n".join([
         BEGIN,
-        "## Critical illness year (issue 4)",
+        "## Critical illness year (issues 4 and 8)",
         "",
         f"Latest run: {now} on `{platform.node()}` ({os.cpu_count()} cores, Python {platform.python_version()}), "
         "real Kafka 4.1 and FerretDB 1.24 from `deploy/local`.",
@@ -303,7 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         *[f"| {a} | {b} | {c} |" for a, b, c in rows],
         "",
         f"Reviews selected (selected/paid members per stratum): {strata}. Fund paid "
-        f"{engine['paid_fen'] / 100:,.2f} yuan; year-end outcome: {ledger['result'].get('outcome')}.",
+        f"{engine['paid_fen'] / 100:,.2f} yuan, all of it paid through the statements and payables; the corridor's "
+        f"claims {Decimal(ledger['claims']):,.2f} (recoveries {ledger['recoveries']} apart); year-end outcome: "
+        f"{ledger['result'].get('outcome')}.",
         END,
     ])
     print(section)

@@ -1,5 +1,6 @@
 """`make bench`: in one run on this machine, the raw limits (Kafka produce+consume, store inserts)
-and then the platform's own rates, each printed as a ratio to those limits; writes bench/RESULTS.md.
+and then the platform's own rates, each printed as a ratio to those limits (ledger posting through `Fund` among
+them, bench/ledger_bench.py); writes bench/RESULTS.md, keeping the marked sections of the other benches.
 
     python -m bench.run [--applications N] [--concurrency C]
 """
@@ -93,6 +94,13 @@ def slice_rate(bootstrap: str, uri: str, n: int, concurrency: int) -> tuple[floa
         local.stop()
 
 
+def _sections(text: str) -> dict[str, str]:
+    """The sections other benches keep between `<!-- name:begin -->` and `<!-- name:end -->`, kept as they are."""
+    import re
+
+    return {m.group(1): m.group(0) for m in re.finditer(r"<!-- ([a-z-]+):begin -->.*?<!-- \1:end -->", text, re.S)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--applications", type=int, default=400)
@@ -104,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--visits", type=int, default=2_000, help="real-time settlements at 50 clients")
     parser.add_argument("--calc-lines", type=int, default=200_000)
     parser.add_argument("--skip-settlement", action="store_true")
+    parser.add_argument("--ledger-entries", type=int, default=5_000, help="entries posted through Fund per stage")
+    parser.add_argument("--skip-ledger", action="store_true")
     args = parser.parse_args(argv)
     bootstrap, uri = _endpoints()
 
@@ -130,6 +140,20 @@ def main(argv: list[str] | None = None) -> int:
              f"p50 {realtime['p50_ms']} ms, p99 {realtime['p99_ms']} ms ({realtime['requests_per_s']:,.0f} req/s)",
              "—", "—"),
         ]
+    ledger_section = ""
+    if not args.skip_ledger:
+        from bench.ledger_bench import run as ledger_run
+        from bench.ledger_bench import section as ledger_text
+
+        ledger = ledger_run(uri, args.ledger_entries, store_docs=args.store_docs)
+        ledger_section = ledger_text(ledger, "make bench  # python -m bench.run "
+                                     f"--ledger-entries {args.ledger_entries}")
+        extra += [
+            (f"ledger: `Fund.post` one entry at a time, one account-year ({ledger['entries']:,} entries)",
+             f"{ledger['sequential']:,.0f} entry/s", "—", f"{ledger['sequential'] / store:.3f}"),
+            (f"ledger: `Fund.post_many`, batches of {ledger['batch']}", f"{ledger['batched']:,.0f} entry/s", "—",
+             f"{ledger['batched'] / store:.3f}"),
+        ]
     rows = [
         ("raw Kafka produce+consume (512 B, acks=all)", f"{kafka:,.0f} msg/s", "1.00", "—"),
         ("raw store insert (insert_many × 1000)", f"{store:,.0f} doc/s", "—", "1.00"),
@@ -145,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<78} {rate:>14}  ×kafka {rk:>7}  ×store {rs:>7}")
     command = "make bench  # python -m bench.run " + " ".join(argv or sys.argv[1:])
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
+    kept = _sections(RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "")
+    if ledger_section:
+        kept["ledger-bench"] = ledger_section
     RESULTS.write_text(f"""# Benchmark results
 
 Latest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on `{platform.node()}` ({os.cpu_count()} cores,
@@ -167,7 +194,7 @@ Aims of issue 3 and where we stand: month-end batch ≥ 0.5 × raw store inserts
 p99 < 50 ms at 50 clients — measured p99 148 ms (p50 58 ms) with the service, FerretDB, Kafka and the 50
 clients sharing 2 cores. The benefit engine alone adjudicates ~230,000 lines/s on one core, so both are
 bound by the store and HTTP, not by the rules.
-""")
+""" + "".join(f"\n{text}\n" for text in kept.values()))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -30,6 +30,7 @@ CATALOGUE: dict[str, tuple[str, type[Message]]] = {
     "qualification.filed": ("appraisal", events_pb2.QualificationFiled),
     "qualification.revoked": ("appraisal", events_pb2.QualificationRevoked),
     "qualification.review_due": ("appraisal", events_pb2.QualificationReviewDue),
+    "qualification.renewed": ("appraisal", events_pb2.QualificationRenewed),
     "policy.published": ("settlement", events_pb2.PolicyPublished),
     "benefits.settled": ("settlement", events_pb2.BenefitsSettled),
     "statement.closed": ("settlement", events_pb2.StatementClosed),

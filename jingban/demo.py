@@ -7,7 +7,12 @@
 - A running Quzhou critical illness program (大病保险) in `qz-ci`: the agency's quarterly premium allocations into
   its account, assistance recipients (救助对象) from the civil affairs list, a year to date of claims from Quzhou
   institutions, a provincial import (in and out of area), one manual reimbursement with its documents, and a few of
-  the large-claim reviews it opened worked by a reviewer."""
+  the large-claim reviews it opened worked by a reviewer (a recovery booked in the account); the monthly statements
+  (月度结算) of the months already over paid from the account, except the last two (one reconciled awaiting
+  payment, one closed), this month's still open, and the manual reimbursement paid to the person's bank account.
+- The Xunyang chronic pilot (浔阳区门诊特殊慢性病) in `xy-c`: an expert list approved by the district agency,
+  applications naming their district and inpatient records, last month's statements with their settlement documents
+  paid from the carrier's float and reimbursed for the month's actual spending, a violation and surveys."""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from chassis.calendar import today_cn
 from chassis.errors import InvalidInput
 from chassis.money import round_yuan
 from chassis.programs import Program, program_of_tenant
-from jingban.flow import FlowError, Walk
+from jingban.flow import PDF, PNG, FlowError, Walk
 from services.settlement.fund import budget_of
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -265,7 +270,9 @@ async def seed_critical(walk: Walk, rng: random.Random, program: Program, person
     traveller = people[2]
     manual = await walk.manual_claim({"person_id": traveller, "date": day().isoformat(), "care": "inpatient",
                                       "area": "out_of_area", "total_cost": "68000.00", "self_pay": "46000.00",
-                                      "institution_code": "H310000002", "disease": "C34"})
+                                      "institution_code": "H310000002", "disease": "C34", "insutype": "310",
+                                      "bank_account": {"bank_name": "中国农业银行衢州分行", "account_name": "demo",
+                                                       "account_no": "6228480000000001"}})
     payable += Decimal(manual["payable"])
     opened += 1 if manual["review_required"] else 0
     # 5. A reviewer works a few of the open reviews (大额医疗费用核查); the rest stay on the worklist.
@@ -277,9 +284,167 @@ async def seed_critical(walk: Walk, rng: random.Random, program: Program, person
         else:
             await walk.review_outcome(review["review_id"], "confirmed", "0.00", "病历与费用清单相符")
         worked += 1
+    statements = await settle_critical_statements(walk, year, today, manual.get("payable_id"))
     return {"persons": len(people), "assistance_recipients": len(helped), "claims": claims,
             "provincial_records": len(records), "manual_claims": 1, "total_payable": f"{payable:.2f}",
-            "reviews_opened": opened, "reviews_worked": worked, "premium_allocated": allocated}
+            "reviews_opened": opened, "reviews_worked": worked, "premium_allocated": allocated, **statements}
+
+
+async def settle_critical_statements(walk: Walk, year: int, today: date, payable_id: str | None) -> dict[str, str]:
+    """月度结算支付: every statement of a month already over is closed, reconciled (3201) and paid from the
+    account, except the last two months' (one reconciled awaiting payment, one only closed); the current month's
+    stay open. The manual reimbursement (零星报销) is paid to the person's bank account given with it."""
+    base, fin = f"{walk.url('settlement')}/v1/critical", walk.auth("finance", "finance-1")
+    from services.settlement.domain.critical_statements import month_over
+
+    over = [m for m in range(1, 13) if month_over(f"{year}-{m:02d}", today)]
+    states: dict[str, int] = {}
+    for m in over:
+        steps = ("close",) if m == over[-1] else ("close", "reconcile") if len(over) > 1 and m == over[-2] else (
+            "close", "reconcile", "payments")
+        listed = await walk._ok(await walk.http.get(f"{base}/statements", params={"month": f"{year}-{m:02d}"},
+                                                    headers=fin))
+        for statement in listed["statements"]:
+            for step in steps:
+                await walk._ok(await walk.http.post(f"{base}/statements/{statement['statement_id']}/{step}",
+                                                    headers=fin))
+            state = {"close": "closed", "reconcile": "reconciled", "payments": "paid"}[steps[-1]]
+            states[state] = states.get(state, 0) + 1
+    if payable_id:
+        await walk._ok(await walk.http.post(f"{base}/person-payables/{payable_id}/payments", headers=fin))
+    return {f"statements_{k}": str(v) for k, v in sorted(states.items())}
+
+
+# ---- Xunyang chronic pilot (浔阳区门诊特殊慢性病) ------------------------------------------------------------------
+
+XY_INSTITUTIONS = ["H360403101", "H360403102", "P360403201"]
+XY_DISEASES = ["HTN"] * 4 + ["DM"] * 3 + ["CHD", "COPD", "MT", "DL"]
+XY_DOCUMENTS = {"purchase_details": ("purchase-details.pdf", "application/pdf"),
+                "settlement_sheet": ("settlement-sheet.pdf", "application/pdf"),
+                "invoice": ("invoice.png", "image/png")}
+
+
+def xy_fields(program: Program, rng: random.Random, today: date) -> dict[str, Any]:
+    """The pilot's own fields of an application: the handling district (所属经办区) and the inpatient records of a
+    level-2+ hospital within two years."""
+    districts = sorted(program.setting("intake", "districts") or {})
+    return {"district": rng.choice(districts),
+            "inpatient_records": {"hospital": rng.choice(["H360402001", "H360403001"]),
+                                  "hospital_level": rng.choice([2, 3]),
+                                  "discharged_on": (today - timedelta(days=rng.randrange(20, 600))).isoformat()}}
+
+
+async def seed_xunyang(walk: Walk, rng: random.Random, program: Program, persons: int,
+                       applications: int) -> dict[str, int | str]:
+    """The pilot running: the expert list approved by the district agency, applications in several states (results
+    within 10 working days of submission), a migrated book and last month's claims whose statements carry their
+    settlement documents, paid from the carrier's advance and reimbursed by the agency for the month's actual
+    spending (按月据实拨付), a violation found, the month's report and a few satisfaction surveys."""
+    url, code, today = walk.url, program.code, today_cn()
+    agency = walk.auth("supervisor", "agency", code)
+    await walk.load_policy(code)
+    imported = await walk.import_experts(code)
+    listed = imported.get("expert_list") or {}
+    if listed.get("status") == "pending":  # 审核备案: the district agency approves the list before any draw
+        await walk._ok(await walk.http.post(f"{url('appraisal')}/v1/expert-lists/{listed['list_id']}/approve",
+                                            headers=agency, json={"note": "专家库审核通过，予以备案"}))
+    counties = sorted(program.counties)
+    # 1. Applications: most decided (qualified or not), one waiting for its review, one asked for documents.
+    decided: list[tuple[str, str]] = []
+    states = {"qualified": 0, "not_approved": 0, "submitted": 0, "documents_missing": 0}
+    for i in range(applications):
+        pid = person_id(rng, counties[0])
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        kind = ("qualified", "qualified", "not_approved", "submitted", "qualified", "documents_missing")[i % 6]
+        fields = xy_fields(program, rng, today)
+        if kind == "documents_missing":
+            app = await walk.submit(pid, name, rng.choice(XY_DISEASES), documents=("application_form",
+                                    "medical_record"), role="applicant", channel="online", extra=fields,
+                                    hospital="H360403001")
+            await walk.review(app["application_id"], "missing", note="请补充身份证、社保卡照片")
+        elif kind == "submitted":
+            await walk.submit(pid, name, rng.choice(XY_DISEASES), role="applicant", channel="online", extra=fields,
+                              hospital="H360403001")
+        else:
+            app = await walk.submit(pid, name, rng.choice(XY_DISEASES), role="applicant", channel="online",
+                                    extra=fields, hospital="H360403001")
+            await walk.review(app["application_id"], "complete")
+            case = await walk.opinions(await walk.case(app["application_id"]), approve=kind == "qualified")
+            outcome = "approved" if kind == "qualified" else "rejected"
+            await walk.conclude(case["case_id"], outcome, "符合认定标准" if kind == "qualified" else "资料不支持诊断")
+            decided.append((pid, app["application_id"]))
+        states[kind] += 1
+    # 2. The migrated book and last month's claims from Xunyang institutions.
+    book = [(person_id(rng, counties[0]), sorted({rng.choice(XY_DISEASES) for _ in range(rng.choice([1, 1, 2]))}))
+            for _ in range(persons)]
+    holdings = [{"person_id": pid, "disease": d, "granted_on": f"{rng.choice([2023, 2024])}-"
+                 f"{rng.randrange(1, 13):02d}-{rng.randrange(1, 28):02d}"} for pid, ds in book for d in ds]
+    await walk._ok(await walk.http.post(f"{url('settlement')}/v1/admin/holdings", json={"holdings": holdings},
+                                        headers=walk.auth("ops")))
+    month = last_month(today)
+    year, mon = int(month[:4]), int(month[5:])
+    lines: dict[str, list[dict[str, Any]]] = {i: [] for i in XY_INSTITUTIONS}
+    for n, (pid, diseases) in enumerate(book):
+        inst = rng.choice(XY_INSTITUTIONS)
+        day = date(year, mon, rng.randrange(1, 28)).isoformat()
+        for disease in diseases:
+            lines[inst].append({"claim_id": f"{inst}-{n}", "person_id": pid, "date": day, "disease": disease,
+                                "amount": f"{rng.randrange(50, 900)}.{rng.randrange(0, 100):02d}",
+                                "covered": rng.random() > 0.05, "item_code": rng.choice(["D001", "D017", "T102"])})
+    for inst, batch in lines.items():
+        if batch:
+            await walk._ok(await walk.http.post(
+                f"{url('settlement')}/v1/claims/batches", headers=walk.auth("institution", inst),
+                json={"month": month, "batch_id": f"demo-{inst}-{month}", "lines": batch}))
+    statements = (await walk._ok(await walk.http.get(f"{url('settlement')}/v1/statements", params={"month": month},
+                                                     headers=walk.auth("finance"))))["statements"]
+    # 3. Each institution hands in its settlement documents (购药明细, 结算表, 发票); the statements close.
+    payable = Decimal("0.00")
+    for s in statements:
+        files = {kind: (name, PNG if ctype == "image/png" else PDF, ctype)
+                 for kind, (name, ctype) in XY_DOCUMENTS.items()}
+        await walk._ok(await walk.http.post(f"{url('settlement')}/v1/statements/{s['statement_id']}/documents",
+                                            files=files, headers=walk.auth("institution", s["institution_code"])))
+        for step in ("close", "reconcile"):
+            await walk._ok(await walk.http.post(f"{url('settlement')}/v1/statements/{s['statement_id']}/{step}",
+                                                headers=walk.auth("finance")))
+        payable += Decimal(s["payable"])
+    # 4. The carrier pays from its own float (垫付) before the agency's reimbursement, which then repays it.
+    fund = f"{url('settlement')}/v1/fund"
+    reimbursed = "0.00"
+    if payable > 0:
+        await walk._ok(await walk.http.post(f"{fund}/advances", headers=walk.auth("finance"), json={
+            "advance_id": f"demo-float-{month}", "amount": f"{payable:.2f}", "date": today.isoformat(),
+            "year": year, "memo": "承办方垫付当月待遇"}))
+        for s in statements:
+            await walk._ok(await walk.http.post(f"{url('settlement')}/v1/statements/{s['statement_id']}/payments",
+                                                headers=walk.auth("finance")))
+        out = await walk._ok(await walk.http.post(f"{fund}/allocations", headers=agency, json={
+            "allocation_id": f"demo-{today:%Y-%m}-actual", "kind": "monthly_actual", "month": f"{today:%Y-%m}",
+            "year": year, "date": today.isoformat()}))
+        reimbursed = out["amount"]
+        await walk._ok(await walk.http.post(f"{fund}/advances/demo-float-{month}/repayments",
+                                            headers=walk.auth("finance"), json={
+                                                "repayment_id": f"demo-float-{month}-back", "amount": reimbursed,
+                                                "date": today.isoformat()}))
+    # 5. A violation found on an on-site check, the month's report (with its violations section), and surveys.
+    await walk._ok(await walk.http.post(f"{url('audit')}/v1/findings", headers=walk.auth("inspector"), json={
+        "kind": "on_site", "person_id": book[0][0], "description": "药店超量开药（单次超过一个月用量）",
+        "amount": "86.40"}))
+    await asyncio.sleep(1.0)  # let audit's read model take in the month's events
+    await walk.http.post(f"{url('audit')}/v1/reports", headers=walk.auth("inspector"),
+                         json={"kind": "monthly", "period": month})
+    questions = [q["code"] for q in program.setting("survey", "questions") or []]
+    surveys = 0
+    for pid, application_id in decided:
+        answers = {q: rng.choice([3, 4, 4, 5, 5]) for q in questions}
+        r = await walk.http.post(f"{url('intake')}/v1/applications/{application_id}/survey",
+                                 headers=walk.auth("applicant", pid), json={"answers": answers,
+                                                                            "comment": rng.choice(["", "办理很方便"])})
+        surveys += r.status_code == 201
+    return {**states, "book": len(book), "statements_paid": len(statements) if payable > 0 else 0,
+            "month_payable": f"{payable:.2f}", "reimbursed": reimbursed, "surveys": surveys,
+            "expert_list": listed.get("list_id", "")}
 
 
 async def seed(url: Callable[[str], str], secret: str, tenants: tuple[str, ...], persons: int = 300,
@@ -306,4 +471,7 @@ async def seed(url: Callable[[str], str], secret: str, tenants: tuple[str, ...],
                 out[tenant] = {**counts, "fund_allocated": funded[program.code].get(tenant, "0.00")}
             elif program.code == "qz-critical":
                 out[tenant] = await seed_critical(Walk(url, secret, http, tenant), rng, program, ci_persons)
+            elif program.code == "xy-chronic":
+                out[tenant] = await seed_xunyang(Walk(url, secret, http, tenant), rng, program, max(persons // 10, 8),
+                                                 max(applications // 2, 6))
     return out

@@ -53,9 +53,10 @@ class Walk:
 
     async def submit(self, person_id: str, name: str, disease: str, documents: tuple[str, ...] = ALL_DOCUMENTS,
                      role: str = "clerk", channel: str = "window", hospital: str = "H610702001",
-                     phone: str = "13800000000") -> dict[str, Any]:
+                     phone: str = "13800000000", extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`extra`: the program's own fields (e.g. Xunyang's district and inpatient_records)."""
         body = {"person_id": person_id, "person_name": name, "disease_code": disease, "channel": channel,
-                "treating_hospital": hospital, "phone": phone}
+                "treating_hospital": hospital, "phone": phone, **(extra or {})}
         files: dict[str, Any] = {"application": (None, json.dumps(body, ensure_ascii=False))}
         for kind in documents:
             files[kind] = (f"{kind}.pdf", PDF, "application/pdf")

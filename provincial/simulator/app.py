@@ -72,6 +72,7 @@ class SettlementIn(BaseModel):
     stmt_begndate: date
     stmt_enddate: date
     clr_type: Literal["11", "21", "41", "99"] | None = Field(None, description="None: any clearing type")
+    insutype: str | None = Field(None, pattern=r"^\d{3}$", description="None: any insurance type (310, 390 …)")
     medfee_sumamt: Yuan | None = None
     fund_pay_sumamt: Yuan | None = None
     fixmedins_setl_cnt: int | None = Field(None, ge=0)
@@ -149,12 +150,12 @@ def create_app(state: SimulatorState | None = None) -> FastAPI:
             record = sim.record_settlements(
                 body.fixmedins_code, body.stmt_begndate, body.stmt_enddate, clr_type=body.clr_type,
                 medical_fee_total=body.medfee_sumamt, fund_paid_total=body.fund_pay_sumamt,
-                count=body.fixmedins_setl_cnt, details=details)
+                count=body.fixmedins_setl_cnt, details=details, insutype=body.insutype)
         except ValueError as exc:
             return _invalid(str(exc))
         return {"recorded": {
             "fixmedins_code": record.fixmedins_code, "stmt_begndate": record.begin.isoformat(),
-            "stmt_enddate": record.end.isoformat(), "clr_type": record.clr_type,
+            "stmt_enddate": record.end.isoformat(), "clr_type": record.clr_type, "insutype": record.insutype,
             "medfee_sumamt": fmt(record.medical_fee_total), "fund_pay_sumamt": fmt(record.fund_paid_total),
             "fixmedins_setl_cnt": record.count, "details": None if record.details is None else len(record.details),
         }}
@@ -188,6 +189,7 @@ def create_app(state: SimulatorState | None = None) -> FastAPI:
         with sim.lock:
             return {"filings": [{"trt_dcla_detl_sn": f.serial, "psn_no": f.psn_no, "fixmedins_code": f.fixmedins_code,
                                  "opsp_dise_code": f.data.get("opsp_dise_code"), "begndate": f.data.get("begndate"),
+                                 "insutype": f.data.get("insutype"),
                                  "enddate": f.data.get("enddate") or None,
                                  "revoked": f.revoked_at is not None} for f in sim.filings.values()]}
 

@@ -53,6 +53,10 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 _MSGID = re.compile(r"^.{12}\d{18}$")
 _DIVISION = re.compile(r"^\d{6}$")
 _CLEARING_TYPES = {"11": "门诊", "21": "住院", "41": "药店购药", "99": "其他"}
+# 险种类型 (insutype): the national codes the platform knows.
+_INSURANCE_TYPES = {"310": "职工基本医疗保险", "320": "公务员医疗补助", "330": "大额医疗费用补助",
+                    "340": "离休人员医疗保障", "390": "城乡居民基本医疗保险", "392": "城乡居民大病医疗保险",
+                    "510": "生育保险"}
 
 
 class PlatformError(Exception):
@@ -212,6 +216,13 @@ def _period(data: Mapping[str, Any]) -> tuple[date, date]:
     if end < begin:
         raise PlatformError("对账结束日期不能早于开始日期")
     return begin, end
+
+
+def _insurance_type(data: Mapping[str, Any]) -> str:
+    insutype = _text(data.get("insutype"))
+    if insutype not in _INSURANCE_TYPES:
+        raise PlatformError(f"险种类型不存在：{insutype}")
+    return insutype
 
 
 def _clearing_type(data: Mapping[str, Any]) -> str:
@@ -407,11 +418,12 @@ def reconcile_totals(state: SimulatorState, ctx: Context, data: Mapping[str, Any
     _require(data, "insutype", "clr_type", "setl_optins", "stmt_begndate", "stmt_enddate", "medfee_sumamt",
              "fund_pay_sumamt", "acct_pay", "fixmedins_setl_cnt")
     clr_type = _clearing_type(data)
+    insutype = _insurance_type(data)
     begin, end = _period(data)
     fee, fund = _amount(data, "medfee_sumamt"), _amount(data, "fund_pay_sumamt")
     _amount(data, "acct_pay")
     count = _count(data, "fixmedins_setl_cnt")
-    record = state.settlement_for(ctx.fixmedins_code, begin, end, clr_type)
+    record = state.settlement_for(ctx.fixmedins_code, begin, end, clr_type, insutype)
     differences = [] if record is None else _total_differences(
         fee, fund, count, record.medical_fee_total, record.fund_paid_total, record.count)
     return {"stmtinfo": _stmtinfo(_text(data["setl_optins"]), differences, record is None)}

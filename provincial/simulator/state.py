@@ -105,6 +105,7 @@ class SettlementRecord:
     fund_paid_total: Decimal
     count: int
     details: list[DetailRow] | None
+    insutype: str | None = None  # None: the record answers a 3201 of any insurance type
 
 
 @dataclass
@@ -151,7 +152,7 @@ class SimulatorState:
             self.sessions: dict[str, Session] = {}
             self.filings: dict[str, FilingRecord] = {}
             self.files: dict[str, UploadedFile] = {}
-            self.settlements: dict[tuple[str, date, date, str | None], SettlementRecord] = {}
+            self.settlements: dict[tuple[str, date, date, str | None, str | None], SettlementRecord] = {}
             self.faults: list[Fault] = []
             self.calls: list[CallRecord] = []
             self.replies: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
@@ -235,8 +236,10 @@ class SimulatorState:
 
     def record_settlements(self, fixmedins_code: str, begin: date, end: date, *, clr_type: str | None = None,
                            medical_fee_total: Decimal | None = None, fund_paid_total: Decimal | None = None,
-                           count: int | None = None, details: Sequence[DetailRow] | None = None) -> SettlementRecord:
-        """What the platform holds for an institution's period; totals default to the sum of `details`."""
+                           count: int | None = None, details: Sequence[DetailRow] | None = None,
+                           insutype: str | None = None) -> SettlementRecord:
+        """What the platform holds for an institution's period (of one insurance type, or of any); totals default to
+        the sum of `details`."""
         if end < begin:
             raise ValueError("end is before begin")
         if details is None and (medical_fee_total is None or fund_paid_total is None or count is None):
@@ -248,16 +251,21 @@ class SimulatorState:
             count = n if count is None else count
         assert medical_fee_total is not None and fund_paid_total is not None and count is not None
         record = SettlementRecord(fixmedins_code, begin, end, clr_type, medical_fee_total, fund_paid_total, count,
-                                  list(details) if details is not None else None)
+                                  list(details) if details is not None else None, insutype)
         with self._lock:
-            self.settlements[(fixmedins_code, begin, end, clr_type)] = record
+            self.settlements[(fixmedins_code, begin, end, clr_type, insutype)] = record
         return record
 
-    def settlement_for(self, fixmedins_code: str, begin: date, end: date, clr_type: str) -> SettlementRecord | None:
-        """A record for this clearing type first, then one for every clearing type."""
+    def settlement_for(self, fixmedins_code: str, begin: date, end: date, clr_type: str,
+                       insutype: str | None = None) -> SettlementRecord | None:
+        """A record for this clearing type first, then one for every clearing type; within each, one for this
+        insurance type first, then one for every insurance type."""
         with self._lock:
-            return (self.settlements.get((fixmedins_code, begin, end, clr_type))
-                    or self.settlements.get((fixmedins_code, begin, end, None)))
+            for key in ((clr_type, insutype), (clr_type, None), (None, insutype), (None, None)):
+                record = self.settlements.get((fixmedins_code, begin, end, *key))
+                if record is not None:
+                    return record
+            return None
 
     # --- sessions and faults --------------------------------------------------------------------------------
 

@@ -3,21 +3,22 @@ the 10-working-day clock, revocation, provincial filing status and the re-review
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from chassis.calendar import today_cn
+from chassis.calendar import deadline_view, today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound, UnsupportedMediaType
 from chassis.events import new_event
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
 from chassis.policies import PolicyReader
+from chassis.programs import program_of_tenant
 from chassis.telemetry import link_to, tracer
 from jingban.contracts.v1 import common_pb2, events_pb2
+from services.appraisal.deadline import DEADLINE_KEYS, current_case, overdue_on
 from services.appraisal.domain.case import (
     ConclusionIn,
     OpinionIn,
@@ -26,14 +27,22 @@ from services.appraisal.domain.case import (
     benefit_start,
     check_conclusion_allowed,
     check_opinion_allowed,
-    draw,
-    eligible_experts,
+    check_outcome_kind,
     majority,
+    outcome_for,
     review_due,
 )
 from services.appraisal.domain.expert import parse_pool
+from services.appraisal.drawing import draw_into
+from services.appraisal.expert_lists import (
+    check_pool_rows,
+    pool_for_draw,
+    pool_rules,
+    require_approved_list,
+    submit_version,
+)
 from services.appraisal.filing import FilingWorker
-from services.appraisal.reviews import scan_reviews
+from services.appraisal.reviews import conclude_review, revoke_qualification, scan_reviews
 from services.appraisal.store import AppraisalStore
 
 READERS = ("expert", "reviewer", "clerk", "supervisor", "ops", "inspector")
@@ -42,13 +51,15 @@ READERS = ("expert", "reviewer", "clerk", "supervisor", "ops", "inspector")
 def case_view(case: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     keys = ("application_id", "person_id", "person_name", "disease_code", "program", "status", "opened_at",
             "opinions", "conclusion", "qualification", "documents", "assigned", "draws", "due_on", "specialty",
-            "opinions_required", "filing_status", "filing_error", "awaiting")
-    view = {"case_id": case["_id"], **{k: case.get(k) for k in keys}}
+            "opinions_required", "filing_status", "filing_error", "awaiting", "clock_from", "insutype",
+            "reviews_qualification_id", "renewals", "revocation")
+    case = current_case(case)  # a provisional deadline is worked out again on today's calendar
+    view = {"case_id": case["_id"], **{k: case.get(k) for k in keys}, "deadline": deadline_view(case)}
     today = today or today_cn()
     done_on = (case.get("conclusion") or {}).get("concluded_on")
-    view["overdue"] = bool(case.get("due_on")) and (date.fromisoformat(done_on) if done_on else today) > \
-        date.fromisoformat(case["due_on"])
-    view["recommended"] = majority(case.get("opinions", [])) if case.get("opinions") else None
+    view["overdue"] = overdue_on(case, date.fromisoformat(done_on) if done_on else today)
+    view["kind"] = case.get("kind", "initial")  # initial | review (复审)
+    view["recommended"] = outcome_for(view["kind"], majority(case["opinions"])) if case.get("opinions") else None
     return view
 
 
@@ -63,10 +74,17 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
             raise UnsupportedMediaType("send the pool as text/csv")
         text = (await request.body()).decode("utf-8-sig", errors="strict")
         experts = parse_pool(text)
+        # The program's pool rules (hospital level, local hospital, provincial pool id), when it sets them.
+        program = program_of_tenant(caller.tenant)
+        rules = pool_rules(program)
+        extra = check_pool_rows(text, rules) if rules else {}
         docs = [{"_id": e.expert_id, "name": e.name, "hospital": e.hospital, "title": e.title,
-                 "specialty": e.specialty, "phone": e.phone, "active": True} for e in experts]
+                 "specialty": e.specialty, "phone": e.phone, "active": True, **extra.get(e.expert_id, {})}
+                for e in experts]
         count = await AppraisalStore(ctx.db(caller.tenant)).upsert_experts(docs)
-        return {"imported": count, "expert_ids": [d["_id"] for d in docs]}
+        listed = await submit_version(ctx.db(caller.tenant), program, f"{caller.role}:{caller.subject}")
+        return {"imported": count, "expert_ids": [d["_id"] for d in docs],
+                **({"expert_list": listed} if listed else {})}
 
     @r.get("/experts", tags=["experts"])
     async def experts(caller: Caller, specialty: str | None = None) -> list[dict[str, Any]]:
@@ -77,9 +95,15 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
     @r.get("/cases", tags=["cases"], summary="Cases of the caller's tenant, oldest first")
     async def list_cases(caller: Caller,
                          status: str | None = Query(default=None, pattern="^(open|ready|awaiting_experts|concluded)$"),
-                         overdue: bool | None = None, limit: int = Query(default=200, ge=1, le=2000)) -> list[dict]:
+                         overdue: bool | None = None, limit: int = Query(default=200, ge=1, le=2000),
+                         application_id: str | None = Query(default=None, max_length=80),
+                         kind: str | None = Query(default=None, pattern="^(initial|review)$")) -> list[dict]:
         require_role(caller, *READERS)
         query: dict[str, Any] = {"status": status} if status else {}
+        if application_id:  # an application of several diseases has one case each
+            query["application_id"] = application_id
+        if kind:
+            query["kind"] = kind if kind == "review" else {"$ne": "review"}
         if caller.role == "expert":
             query["assigned"] = caller.subject
         views = [case_view(c) for c in await AppraisalStore(ctx.db(caller.tenant)).cases(query, limit)]
@@ -111,30 +135,15 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
         if case["status"] != "awaiting_experts":
             raise Conflict(f"case is {case['status']}; experts are drawn only for a case awaiting them")
         need = case["opinions_required"] - len(case.get("assigned", []))
+        await require_approved_list(ctx.db(caller.tenant), case.get("program", ""))
         await _draw_more(store, case, need, "pool refilled", caller.tenant)
         return case_view(await store.case(case_id) or case)
 
     async def _draw_more(store: AppraisalStore, case: dict[str, Any], n: int, reason: str, tenant: str) -> None:
-        pool = await store.experts(case["specialty"])
-        candidates = eligible_experts(pool, case["specialty"], case.get("treating_hospital", ""),
-                                      case.get("assigned", []))
-        seed, now = secrets.token_hex(16), datetime.now(UTC).isoformat()
-        try:
-            chosen = draw(candidates, n, seed)
-        except Conflict as exc:
-            await store.update_case(case["_id"], {"status": case["status"]},
-                                    {"$set": {"status": "awaiting_experts", "awaiting": exc.message}})
-            return
-        event = new_event("experts.assigned", tenant, case["person_id"], events_pb2.ExpertsAssigned(
-            case_id=case["_id"], application_id=case["application_id"], person_id=case["person_id"],
-            expert_ids=chosen, draw_seed=seed, candidates=[c["_id"] for c in candidates], assigned_at=now,
-            due_on=case.get("due_on", "")), source="appraisal", trace_context=case.get("trace_context") or {})
-        await store.update_case(case["_id"], {"status": case["status"]}, {
-            "$set": {"status": "open", "awaiting": None},
-            "$push": {"assigned": {"$each": chosen},
-                      "draws": {"seed": seed, "candidates": [c["_id"] for c in candidates], "chosen": chosen,
-                                "at": now, "reason": reason}}}, [event])
-        ctx.relay.kick()
+        pool, withheld = await pool_for_draw(ctx.db(tenant), case.get("program", ""),
+                                             await store.experts(case["specialty"]))
+        if await draw_into(store, case, pool, withheld, n, reason, tenant):
+            ctx.relay.kick()
 
     @r.post("/cases/{case_id}/opinions", status_code=201, tags=["cases"], summary="An expert's opinion (专家意见)")
     async def give_opinion(case_id: str, body: OpinionIn, caller: Caller) -> dict[str, Any]:
@@ -172,10 +181,19 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
         case = await store.case(case_id)
         if case is None:
             raise NotFound(f"case {case_id} not found")
+        if case.get("kind") == "review":  # 复审: continue or revoke the qualification it re-reviews
+            case = current_case(case)
+            changes = await conclude_review(store, policies, case, body, caller.subject, tenant,
+                                            overdue_on(case, today_cn()))
+            ctx.relay.kick()
+            filing.kick()
+            return case_view({**case, **changes})
+        check_outcome_kind("initial", body.outcome)
         check_conclusion_allowed(case["status"], case.get("opinions", []), caller.subject, body.outcome,
                                  case["opinions_required"])
         now, today = datetime.now(UTC), today_cn()
-        overdue = bool(case.get("due_on")) and today > date.fromisoformat(case["due_on"])
+        case = current_case(case)
+        overdue = overdue_on(case, today)
         carrier = case.get("trace_context") or {}
         with tracer().start_as_current_span("appraisal.conclude", links=link_to(carrier)):
             conclusion = {"outcome": body.outcome, "reason": body.reason, "concluded_by": caller.subject,
@@ -183,14 +201,15 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
             concluded = events_pb2.AppraisalConcluded(
                 case_id=case_id, application_id=case["application_id"], person_id=case["person_id"],
                 disease_code=case["disease_code"], outcome=body.outcome, reason=body.reason,
-                concluded_at=conclusion["concluded_at"], concluded_by=caller.subject, overdue=overdue,
+                concluded_at=conclusion["concluded_at"], concluded_by=caller.subject, overdue=overdue, kind="initial",
                 opinions=[common_pb2.ExpertOpinion(expert_id=o["expert_id"], approve=o["approve"],
                                                    comment=o["comment"], given_at=o["given_at"])
                           for o in case.get("opinions", [])],
             )
             events = [new_event("appraisal.concluded", tenant, case["person_id"], concluded, source="appraisal",
                                 trace_context=carrier)]
-            changes: dict[str, Any] = {"status": "concluded", "conclusion": conclusion}
+            changes: dict[str, Any] = {"status": "concluded", "conclusion": conclusion,
+                                       **{k: case[k] for k in DEADLINE_KEYS if k in case}}
             if body.outcome == "approved":
                 table = await policies.table(tenant, case["program"], today.isoformat())
                 rule = next(d for d in table.diseases if d.code == case["disease_code"])
@@ -201,7 +220,7 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
                     "case_id": case_id, "granted_on": today.isoformat(),
                     "benefit_start": benefit_start(today, rule.start).isoformat(), "status": "active",
                     "review_due": due.isoformat() if due else "", "filing_serial": "",
-                    "policy_version": table.version,
+                    "policy_version": table.version, "insutype": case.get("insutype", ""),
                 }
                 changes.update({"qualification": qualification, "qualification_id": qualification["qualification_id"],
                                 "review_due": qualification["review_due"], "filing_status": "pending",
@@ -226,18 +245,8 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
             raise NotFound(f"qualification {qualification_id} not found")
         if case["qualification"]["status"] != "active":
             raise Conflict("the qualification is not active")
-        today = today_cn()
-        q = {**case["qualification"], "status": "revoked"}
-        event = new_event("qualification.revoked", caller.tenant, case["person_id"], events_pb2.QualificationRevoked(
-            qualification=common_pb2.Qualification(**q), reason=body.reason, revoked_on=today.isoformat()),
-            source="appraisal", trace_context=case.get("trace_context") or {})
         # A filed qualification must also be revoked provincially; a pending filing is simply cancelled.
-        next_filing = {"filed": "revoking", "pending": "cancelled"}.get(case.get("filing_status", ""),
-                                                                          case.get("filing_status"))
-        ok = await store.update_case(case["_id"], {"qualification.status": "active"}, {"$set": {
-            "qualification": q, "revocation": {"reason": body.reason, "revoked_on": today.isoformat(),
-                                               "by": caller.subject},
-            "filing_status": next_filing, "filing_next_at": datetime.now(UTC).isoformat()}}, [event])
+        ok = await revoke_qualification(store, case, caller.tenant, body.reason, caller.subject)
         if not ok:
             raise Conflict("the qualification changed meanwhile")
         ctx.relay.kick()
@@ -246,7 +255,8 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
 
     @r.get("/filings", tags=["filings"], summary="Provincial filing status (备案) of qualifications")
     async def filings(caller: Caller, status: str | None = Query(
-            default=None, pattern="^(pending|filed|failed|rejected|revoking|revoked|cancelled)$")) -> list[dict]:
+            default=None, pattern="^(pending|filed|failed|rejected|renewing|revoking|revoked|cancelled)$")
+            ) -> list[dict]:
         require_role(caller, "clerk", "reviewer", "supervisor", "ops")
         query: dict[str, Any] = {"filing_status": status} if status else {"filing_status": {"$exists": True}}
         return [{"case_id": c["_id"], "qualification_id": c.get("qualification_id"), "person_id": c["person_id"],
@@ -259,8 +269,11 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
     async def retry_filing(case_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, "clerk", "ops")
         store = AppraisalStore(ctx.db(caller.tenant))
+        case = await store.case(case_id)
+        # The step that failed is retried: a refused revocation (2504) or renewal is never retried as a new filing.
+        step = (case or {}).get("filing_failed_step") or "pending"
         ok = await store.update_case(case_id, {"filing_status": {"$in": ["failed", "rejected"]}}, {"$set": {
-            "filing_status": "pending", "filing_attempts": 0, "filing_next_at": datetime.now(UTC).isoformat()}})
+            "filing_status": step, "filing_attempts": 0, "filing_next_at": datetime.now(UTC).isoformat()}})
         if not ok:
             raise Conflict("only a failed or refused filing can be retried")
         filing.kick()
@@ -278,7 +291,9 @@ def router(ctx: ServiceContext, policies: PolicyReader, filing: FilingWorker) ->
             {"qualification.status": "active", "review_due": {"$gt": "", "$lte": horizon}}, 5000)
         return [{"qualification_id": c["qualification_id"], "person_id": c["person_id"],
                  "person_name": c.get("person_name"), "disease_code": c["disease_code"],
-                 "review_due": c["review_due"], "notified": bool(c.get("review_notified"))} for c in cases]
+                 "review_due": c["review_due"], "notified": bool(c.get("review_notified")),
+                 # Past its date without a passed re-review: settlement pays nothing (review_overdue).
+                 "overdue": c["review_due"] < day.isoformat()} for c in cases]
 
     @r.post("/reviews/scan", tags=["reviews"], summary="Raise review_due for qualifications entering the notice window")
     async def reviews_scan(caller: Caller, on: date | None = None) -> dict[str, int]:

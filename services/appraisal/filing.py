@@ -1,4 +1,5 @@
-"""Filing with the provincial platform (备案, 2503) and its revocation (2504): a worker moves each
+"""Filing with the provincial platform (备案, 2503, with the person's insurance type from 1101), its renewal after a
+passed re-review (2504 of the old period, 2503 of the new) and its revocation (2504): a worker moves each
 qualification's `filing_status` on, retrying transport failures with backoff and keeping business
 refusals visible (`rejected`, with the platform's message) for a clerk to act on."""
 
@@ -9,6 +10,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from chassis.errors import JingbanError
 from chassis.events import derived_event_id, new_event
 from chassis.host import ServiceContext
 from chassis.policies import PolicyReader
@@ -18,6 +20,12 @@ from services.appraisal.store import AppraisalStore
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# Filing statuses the worker acts on: file (2503), renew after a passed re-review (2504 + 2503), revoke (2504).
+STEPS = ("pending", "renewing", "revoking")
+
+
+class MissingInsutype(JingbanError):
+    """The case cannot be filed: 2503 needs the person's insurance type, which 1101 did not give."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -62,11 +70,35 @@ class FilingWorker:
     async def work(self, tenant: str) -> int:
         store = AppraisalStore(self._ctx.db(tenant))
         now = datetime.now(UTC)
-        due = [c for c in await store.cases({"filing_status": {"$in": ["pending", "revoking"]}}, 200)
+        due = [c for c in await store.cases({"filing_status": {"$in": list(STEPS)}}, 200)
                if c.get("filing_next_at", "") <= now.isoformat()]
         for case in due:
             await self._one(store, tenant, case)
         return len(due)
+
+    async def _file(self, store: AppraisalStore, client: Any, tenant: str, case: dict[str, Any], status: str,
+                    begins: date, ends: date | None) -> None:
+        """2503 for the qualification over [begins, ends], with the person's insurance type from 1101."""
+        q = case["qualification"]
+        insutype = case.get("insutype") or q.get("insutype") or ""
+        if not insutype:
+            raise MissingInsutype("the case carries no insurance type (insutype) from 1101: the person's check at "
+                                  "the preliminary review gave none; file after correcting it")
+        rule = await self._policies.disease(tenant, case["program"], case["disease_code"])
+        result = await client.file_qualification(
+            person_no=case.get("psn_no", ""), disease_code=case["disease_code"], disease_name=rule.name,
+            insurance_type=insutype, begins=begins, ends=ends, hospital_code=case.get("treating_hospital", ""),
+            appraised_on=date.fromisoformat(q["granted_on"]),
+            doctor_name=(case.get("conclusion") or {}).get("concluded_by", ""))
+        filed_q = {**q, "filing_serial": result.serial}
+        event = new_event("qualification.filed", tenant, case["person_id"], events_pb2.QualificationFiled(
+            qualification=common_pb2.Qualification(**filed_q), filing_serial=result.serial,
+            filed_at=datetime.now(UTC).isoformat()), source="appraisal", trace_context=case.get("trace_context") or {},
+            event_id=derived_event_id(q["qualification_id"], "qualification.filed", result.serial))
+        await store.update_case(case["_id"], {"filing_status": status}, {"$set": {
+            "filing_status": "filed", "qualification.filing_serial": result.serial, "filing_error": "",
+            "filing_failed_step": ""}}, [event])
+        self._ctx.relay.kick()
 
     async def _one(self, store: AppraisalStore, tenant: str, case: dict[str, Any]) -> None:
         from provincial.errors import ProvincialError
@@ -76,35 +108,38 @@ class FilingWorker:
         client = self._client(case["program"], tenant)
         try:
             if status == "pending":
-                rule = await self._policies.disease(tenant, case["program"], case["disease_code"])
-                result = await client.file_qualification(
-                    person_no=case.get("psn_no", ""), disease_code=case["disease_code"], disease_name=rule.name,
-                    insurance_type="390", begins=date.fromisoformat(q["benefit_start"]),
-                    ends=date.fromisoformat(q["review_due"]) if q.get("review_due") else None,
-                    hospital_code=case.get("treating_hospital", ""), appraised_on=date.fromisoformat(q["granted_on"]),
-                    doctor_name=(case.get("conclusion") or {}).get("concluded_by", ""))
-                filed_q = {**q, "filing_serial": result.serial}
-                event = new_event("qualification.filed", tenant, case["person_id"], events_pb2.QualificationFiled(
-                    qualification=common_pb2.Qualification(**filed_q), filing_serial=result.serial,
-                    filed_at=datetime.now(UTC).isoformat()), source="appraisal",
-                    trace_context=case.get("trace_context") or {},
-                    event_id=derived_event_id(q["qualification_id"], "qualification.filed", result.serial))
-                await store.update_case(case["_id"], {"filing_status": "pending"}, {"$set": {
-                    "filing_status": "filed", "qualification.filing_serial": result.serial, "filing_error": ""}},
-                    [event])
-                self._ctx.relay.kick()
+                await self._file(store, client, tenant, case, status, date.fromisoformat(q["benefit_start"]),
+                                 date.fromisoformat(q["review_due"]) if q.get("review_due") else None)
+            elif status == "renewing":
+                # A passed re-review (复审): the filing of the old period is revoked, one for the new period made.
+                if not case.get("filing_renew_revoked"):
+                    try:
+                        await client.revoke_filing(person_no=case.get("psn_no", ""),
+                                                   serial=q.get("filing_serial", ""), memo="复审通过，按新期限重新备案")
+                    except ProvincialError:
+                        # Revoked by an earlier attempt that stopped before recording it? 5301 tells.
+                        standing = {f.serial for f in await client.query_filings(person_no=case.get("psn_no", ""))}
+                        if q.get("filing_serial", "") in standing:
+                            raise
+                    await store.update_case(case["_id"], {"filing_status": "renewing"},
+                                            {"$set": {"filing_renew_revoked": True}})
+                period = case.get("filing_period") or {}
+                begins = period.get("begins") or q["benefit_start"]
+                ends = period.get("ends") or q.get("review_due") or ""
+                await self._file(store, client, tenant, case, status, date.fromisoformat(begins),
+                                 date.fromisoformat(ends) if ends else None)
             else:
                 await client.revoke_filing(person_no=case.get("psn_no", ""), serial=q.get("filing_serial", ""),
                                            memo=(case.get("revocation") or {}).get("reason", ""))
                 await store.update_case(case["_id"], {"filing_status": "revoking"},
                                         {"$set": {"filing_status": "revoked", "filing_error": ""}})
-        except ProvincialError as exc:
+        except (ProvincialError, MissingInsutype) as exc:
             # The platform judged the request: retrying the same request cannot help; a clerk must act.
-            await store.update_case(case["_id"], {"filing_status": status},
-                                    {"$set": {"filing_status": "rejected", "filing_error": exc.message}})
+            await store.update_case(case["_id"], {"filing_status": status}, {"$set": {
+                "filing_status": "rejected", "filing_error": exc.message, "filing_failed_step": status}})
         except Exception as exc:  # transport trouble: try again later, then give up visibly
             attempts = case.get("filing_attempts", 0) + 1
             await store.update_case(case["_id"], {"filing_status": status}, {"$set": {
                 "filing_status": status if attempts < MAX_ATTEMPTS else "failed", "filing_attempts": attempts,
-                "filing_error": f"{type(exc).__name__}: {exc}",
+                "filing_error": f"{type(exc).__name__}: {exc}", "filing_failed_step": status,
                 "filing_next_at": (datetime.now(UTC) + backoff(attempts)).isoformat()}})

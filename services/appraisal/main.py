@@ -9,7 +9,7 @@ from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from chassis.policies import PolicyReader
 from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
-from services.appraisal import api, handlers, rpc
+from services.appraisal import api, expert_lists, handlers, rpc
 from services.appraisal.filing import FilingWorker
 from services.appraisal.reviews import review_loop
 from services.appraisal.store import CASES, AppraisalStore
@@ -20,6 +20,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     policies = PolicyReader(ctx.peers)
     filing = FilingWorker(ctx, policies)
     app.include_router(api.router(ctx, policies, filing))
+    app.include_router(expert_lists.router(ctx))  # 专家库审核备案
     servicer = rpc.AppraisalRpc(ctx)
 
     async def on_start() -> None:

@@ -8,7 +8,7 @@ import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
@@ -22,6 +22,7 @@ from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from services.archive.domain.handover import build_export, sha256, stored_entries, verify_export
 from services.archive.domain.person_file import group_by_kind, summarize
+from services.archive.domain.selection import select, selection_for
 from services.archive.store import ArchiveStore
 
 READERS = ("applicant", "clerk", "reviewer", "inspector", "supervisor", "ops")
@@ -34,6 +35,13 @@ MAX_IMPORT_BYTES = 1024 * 1024 * 1024  # a whole program's archive, held in memo
 class ExportIn(BaseModel):
     program: str | None = Field(default=None, pattern=r"^[a-z0-9-]{2,40}$",
                                 description="the program handed over; the tenant's own when absent")
+    scope: Literal["all", "approved"] | None = Field(
+        default=None, description="all persons' files, or the approved applicants' only; the program's "
+                                  "`archive.handover_scope` when absent")
+    period: str | None = Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$",
+                               description="approved applicants granted in this period: 2025-06, 2025-Q2 or 2025")
+    person_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="one approved applicant's materials")
 
 
 def entry_view(e: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +51,7 @@ def entry_view(e: dict[str, Any]) -> dict[str, Any]:
 
 def export_view(x: dict[str, Any]) -> dict[str, Any]:
     keys = ("program", "tenant", "produced_at", "produced_by", "persons", "entries", "by_kind", "sha256", "size",
-            "manifest_sha256")
+            "manifest_sha256", "selection")
     return {"export_id": x["_id"], **{k: x.get(k) for k in keys}}
 
 
@@ -88,19 +96,22 @@ def router(ctx: ServiceContext) -> APIRouter:
         require_role(caller, *EXPORTERS)
         program = resolve_program(caller.tenant, body.program if body else None)
         store = ArchiveStore(ctx.db(caller.tenant))
-        persons = {person_id: entries async for person_id, entries in store.persons()}
+        # Whole, or the approved applicants' files (all, of a period, or one) as the program hands them over.
+        sel = selection_for(load_program(program), body.scope if body else None, body.period if body else None,
+                            body.person_id if body else None)
+        persons = select({person_id: entries async for person_id, entries in store.persons()}, sel)
         export_id = str(uuid.uuid4())
         produced_at = datetime.now(UTC).isoformat()
         content, manifest = await asyncio.to_thread(
             build_export, export_id=export_id, program=program, tenant=caller.tenant, produced_at=produced_at,
-            produced_by=f"{caller.role}:{caller.subject}", persons=persons)
+            produced_by=f"{caller.role}:{caller.subject}", persons=persons, selection=sel.manifest())
         relative = f"exports/{caller.tenant}/{export_id}.zip"
         await asyncio.to_thread(_write, root / relative, content)
         counts = manifest["counts"]
         export = {"_id": export_id, "program": program, "tenant": caller.tenant, "produced_at": produced_at,
                   "produced_by": {"role": caller.role, "subject": caller.subject}, "persons": counts["persons"],
                   "entries": counts["entries"], "by_kind": counts["by_kind"], "sha256": sha256(content),
-                  "size": len(content), "path": relative}
+                  "size": len(content), "path": relative, "selection": sel.manifest()}
         event = new_event("archive.handover.ready", caller.tenant, export_id, events_pb2.HandoverReady(
             export_id=export_id, program=program, persons=counts["persons"], entries=counts["entries"],
             sha256=export["sha256"], produced_at=produced_at), source="archive", trace_context=current_carrier())

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from chassis.calendar import add_working_days, today_cn
+from chassis.calendar import today_cn, working_days_after
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
 from chassis.telemetry import current_carrier
@@ -54,7 +54,8 @@ def router(ctx: ServiceContext) -> APIRouter:
         today = today_cn()
         detected_on = body.detected_on or today
         check_detected_on(detected_on, today)
-        due = warning_due_on(detected_on, audit_settings(caller.tenant).warning_working_days, add_working_days)
+        days = audit_settings(caller.tenant).warning_working_days
+        deadline = warning_due_on(detected_on, days, working_days_after)
         s = OperationsStore(ctx.db(caller.tenant))
         months = months_needed(body.month, th)
         benefits = await s.benefits(months)
@@ -67,7 +68,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         hits, created_any = [], False
         for hit in result.hits:
             warning = {"_id": warning_id(hit), "kind": hit.check, "description": hit.description,
-                       "detected_on": detected_on.isoformat(), "due_on": due.isoformat(),
+                       "detected_on": detected_on.isoformat(), **deadline.stored(), "due_working_days": days,
                        "issued_at": datetime.now(UTC).isoformat(), "issued_on": today.isoformat(),
                        "issued_by": {"role": caller.role, "subject": caller.subject}, "status": "open",
                        "source": "check", "subject": hit.subject, "month": hit.month,

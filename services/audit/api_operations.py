@@ -23,7 +23,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from chassis.calendar import is_working_day, today_cn
+from chassis.calendar import deadline_view, due_by, today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
@@ -39,7 +39,7 @@ from services.audit.domain.operations import (
     combine,
     critical_budget,
     critical_spends,
-    operation_due_on,
+    operation_deadline_day,
     year_to_date_months,
 )
 from services.audit.domain.periods import Period, parse_period
@@ -115,7 +115,7 @@ def visible(report: dict[str, Any], scope: str, program: str, tenants: tuple[str
 def operation_view(r: dict[str, Any], stored_in: str) -> dict[str, Any]:
     keys = ("kind", "period", "start", "end", "scope", "program", "tenants", "due_on", "produced_at", "produced_on",
             "overdue", "interim", "produced_by", "settings")
-    view = {"report_id": r["_id"], "stored_in": stored_in, **{k: r.get(k) for k in keys},
+    view = {"report_id": r["_id"], "stored_in": stored_in, **{k: r.get(k) for k in keys}, "deadline": deadline_view(r),
             "files": {name: {k: f[k] for k in ("name", "sha256", "size", "content_type")}
                       for name, f in r.get("files", {}).items()}}
     if "figures_json" in r:
@@ -146,9 +146,10 @@ def router(ctx: ServiceContext) -> APIRouter:
         settings = audit_settings(caller.tenant)
         program = program_of_tenant(caller.tenant)
         yearly_day = program.setting("audit", "operation_yearly_day") if program else None
-        due = operation_due_on(period, settings.report_day, is_working_day, settings.report_due_roll,  # type: ignore[arg-type]
-                               int(program.setting("audit", "operation_yearly_month", 1)) if program else 1,
-                               int(yearly_day) if yearly_day is not None else None)
+        deadline = due_by(operation_deadline_day(
+            period, settings.report_day, int(program.setting("audit", "operation_yearly_month", 1)) if program else 1,
+            int(yearly_day) if yearly_day is not None else None))
+        due = deadline.due
         parts = [await gather(ctx, t, period) for t in tenants]
         figures = combine(period, code, parts, scope)
         report_id = str(uuid.uuid4())
@@ -169,7 +170,7 @@ def router(ctx: ServiceContext) -> APIRouter:
                           "size": len(content), "content_type": ctype}
         report = {"_id": report_id, "kind": body.kind, "period": period.label, "start": period.start.isoformat(),
                   "end": period.end.isoformat(), "scope": scope, "program": code, "tenants": list(tenants),
-                  "due_on": due.isoformat(), "produced_at": produced_at, "produced_on": today.isoformat(),
+                  **deadline.stored(), "produced_at": produced_at, "produced_on": today.isoformat(),
                   "overdue": today > due, "interim": period.end >= today,
                   "produced_by": {"role": caller.role, "subject": caller.subject}, "settings": settings_ref,
                   # JSON text: its maps are keyed by codes from events, not always safe field names.

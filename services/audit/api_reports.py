@@ -15,7 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from chassis.calendar import is_working_day, today_cn
+from chassis.calendar import due_by, today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
@@ -23,7 +23,8 @@ from chassis.telemetry import current_carrier
 from services.audit import emit
 from services.audit.domain import readmodel as rm
 from services.audit.domain.figures import ReportInputs, compute_figures, jsonable
-from services.audit.domain.periods import Period, parse_period, report_due_on
+from services.audit.domain.periods import Period, parse_period, report_due
+from services.audit.domain.violations import add_violations
 from services.audit.program import audit_settings
 from services.audit.render import render_chart, render_workbook
 from services.audit.store import CALLBACKS, WARNINGS, AuditStore
@@ -70,7 +71,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         require_role(caller, *READERS)
         p = parse_period(period)
         data = await gather(AuditStore(ctx.db(caller.tenant)), p, audit_settings(caller.tenant).program)
-        return jsonable(compute_figures(p, data, today_cn()))
+        return jsonable(add_violations(compute_figures(p, data, today_cn()), caller.tenant, p, data.findings))
 
     @r.post("/reports", status_code=201, summary="Produce a monthly or quarterly report (chart + workbook)")
     async def produce(body: ReportIn, caller: Caller) -> dict[str, Any]:
@@ -82,10 +83,11 @@ def router(ctx: ServiceContext) -> APIRouter:
         # A report for a period still running is an interim one (figures so far); the final one follows its end.
         interim = period.end >= today
         settings = audit_settings(caller.tenant)
-        due = report_due_on(period, settings.report_day, is_working_day, settings.report_due_roll)  # type: ignore[arg-type]
+        deadline = report_due(period, settings.report_day, due_by)
+        due = deadline.due
         s = AuditStore(ctx.db(caller.tenant))
         data = await gather(s, period, settings.program)
-        figures = compute_figures(period, data, today)
+        figures = add_violations(compute_figures(period, data, today), caller.tenant, period, data.findings)
         report_id = str(uuid.uuid4())
         produced_at = datetime.now(UTC).isoformat()
         meta = {"report_id": report_id, "tenant": caller.tenant, "program": settings.program, "kind": body.kind,
@@ -103,8 +105,9 @@ def router(ctx: ServiceContext) -> APIRouter:
             files[key] = {"name": name, "path": relative, "sha256": hashlib.sha256(content).hexdigest(),
                           "size": len(content), "content_type": ctype}
         report = {"_id": report_id, "kind": body.kind, "period": period.label, "start": period.start.isoformat(),
-                  "end": period.end.isoformat(), "due_on": due.isoformat(), "produced_at": produced_at,
-                  "produced_on": today.isoformat(), "overdue": today > due, "interim": interim,
+                  "end": period.end.isoformat(), **deadline.stored(), "report_day": settings.report_day,
+                  "produced_at": produced_at, "produced_on": today.isoformat(), "overdue": today > due,
+                  "interim": interim,
                   "produced_by": {"role": caller.role, "subject": caller.subject}, "program": settings.program,
                   "policy_version": figures["policy_version"],
                   # Kept as JSON text: its maps are keyed by codes from events, not always safe field names.

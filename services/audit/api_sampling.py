@@ -18,13 +18,22 @@ from chassis.money import parse_yuan, to_fen
 from chassis.telemetry import current_carrier
 from services.audit import emit
 from services.audit.domain.periods import parse_period
-from services.audit.domain.readmodel import CASES, FINDINGS, POLICIES, case_status, policy_for, uncapped_codes
+from services.audit.domain.readmodel import (
+    CASES,
+    FINDINGS,
+    POLICIES,
+    case_status,
+    current_review_due,
+    policy_for,
+    uncapped_codes,
+)
 from services.audit.domain.sampling import (
     SEED_RE,
     CallbackResultIn,
     CallbacksIn,
     InspectionResultIn,
     SamplingPlanIn,
+    carrier_liability_fields,
     parse_ratio,
     plan_strata,
 )
@@ -79,7 +88,8 @@ def router(ctx: ServiceContext) -> APIRouter:
         unc = uncapped_codes(policy)
         return {"policy_version": (policy or {}).get("version"), "cases": [
             {"case_id": c["_id"], **{k: c.get(k) for k in ("person_id", "disease_code", "granted_on", "benefit_start",
-                                                           "revoked_on", "filing_serial", "review_due_on")},
+                                                           "revoked_on", "filing_serial", "renewed_on")},
+             "review_due_on": current_review_due(c) or None,  # moved on by a passed re-review (复审)
              "uncapped": c.get("disease_code") in unc if policy else None, "status": case_status(c, today)}
             for c in await s.all(CASES, query)]}
 
@@ -271,11 +281,14 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def raise_finding(body: FindingIn, caller: Caller) -> dict[str, Any]:
         require_role(caller, *INSPECTORS)
         amount_fen = _amount_fen(body.amount)
+        # A carrier-caused loss (承办方全额承担) is booked by settlement in the carrier's account: checked first.
+        liability = carrier_liability_fields(body.carrier_caused, amount_fen, body.carrier_reason, body.fund_year,
+                                             today_cn().isoformat())
         s = store(caller)
         if body.plan_id is not None and await s.plan(body.plan_id) is None:
             raise InvalidInput(f"sampling plan {body.plan_id} not found", "plan_id")
         finding = new_finding(str(uuid.uuid4()), body.person_id, body.kind, body.description, amount_fen, caller,
-                              "manual", plan_id=body.plan_id)
+                              "manual", plan_id=body.plan_id, **liability)
         await s.add_finding(finding, [emit.finding_raised(caller.tenant, finding, current_carrier())])
         ctx.relay.kick()
         return finding_view(finding)

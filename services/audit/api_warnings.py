@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from chassis.calendar import add_working_days, today_cn
+from chassis.calendar import today_cn, working_days_after
 from chassis.errors import Conflict, NotFound
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
@@ -42,9 +42,10 @@ def router(ctx: ServiceContext) -> APIRouter:
                     source: str, evidence: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
         today = today_cn()
         check_detected_on(detected_on, today)
-        due = warning_due_on(detected_on, audit_settings(caller.tenant).warning_working_days, add_working_days)
+        days = audit_settings(caller.tenant).warning_working_days
+        deadline = warning_due_on(detected_on, days, working_days_after)
         warning = {"_id": warning_id, "kind": kind, "description": description,
-                   "detected_on": detected_on.isoformat(), "due_on": due.isoformat(),
+                   "detected_on": detected_on.isoformat(), **deadline.stored(), "due_working_days": days,
                    "issued_at": datetime.now(UTC).isoformat(), "issued_on": today.isoformat(),
                    "issued_by": {"role": caller.role, "subject": caller.subject}, "status": "open",
                    "source": source, "evidence": evidence}

@@ -13,7 +13,9 @@ def finding_raised(tenant: str, finding: dict[str, Any], carrier: dict[str, str]
     payload = events_pb2.FindingRaised(
         finding_id=finding["_id"], person_id=finding["person_id"], kind=finding["kind"],
         description=finding["description"], amount=fmt(from_fen(finding["amount_fen"])),
-        raised_at=finding["raised_at"])
+        raised_at=finding["raised_at"], carrier_caused=bool(finding.get("carrier_caused")),
+        carrier_reason=finding.get("carrier_reason") or "", raised_on=finding.get("raised_on", ""),
+        fund_year=int(finding.get("fund_year") or 0))
     return new_event("finding.raised", tenant, finding["person_id"], payload, source="audit", trace_context=carrier)
 
 

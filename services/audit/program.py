@@ -19,18 +19,15 @@ class AuditSettings:
     uncapped_sample_ratio: Decimal
     report_day: int
     warning_working_days: int
-    report_due_roll: str  # forward (顺延, default) | backward
 
 
 def audit_settings(tenant: str) -> AuditSettings:
     program = program_of_tenant(tenant)
     if program is None:
-        return AuditSettings("", DEFAULT_UNCAPPED_RATIO, DEFAULT_REPORT_DAY, DEFAULT_WARNING_DAYS, "forward")
-    roll = str(program.setting("audit", "report_due_roll", "forward"))
+        return AuditSettings("", DEFAULT_UNCAPPED_RATIO, DEFAULT_REPORT_DAY, DEFAULT_WARNING_DAYS)
     return AuditSettings(
         program=program.code,
         uncapped_sample_ratio=Decimal(str(program.setting("audit", "uncapped_sample_ratio", DEFAULT_UNCAPPED_RATIO))),
         report_day=int(program.setting("audit", "report_day", DEFAULT_REPORT_DAY)),
         warning_working_days=int(program.setting("audit", "warning_working_days", DEFAULT_WARNING_DAYS)),
-        report_due_roll=roll if roll in ("forward", "backward") else "forward",
     )

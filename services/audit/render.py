@@ -133,6 +133,7 @@ def render_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any], names: 
         ("Applications rejected", figures["applications"]["rejected"]),
         ("Qualifications granted", figures["grants"]["granted"]),
         ("Qualifications revoked", figures["grants"]["revoked"]),
+        ("Qualifications renewed (re-review)", figures["grants"].get("renewed", 0)),
         ("Active at period end", figures["grants"]["active_at_end"]),
         ("Benefits claimed", b["claimed"]), ("Benefits payable", b["payable"]), ("Persons paid", b["persons"]),
         ("Statements closed", figures["statements"]["closed"]), ("Payments issued", figures["payments"]["amount"]),
@@ -189,6 +190,11 @@ def render_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any], names: 
                 ["Payments issued", figures["payments"]["count"]],
                 ["Payments amount", figures["payments"]["amount"]]]
     sheet("Service", ["Measure", "Value"], service)
+    if "violations" in figures:  # the program reports its violations (违规情况) with the period's report
+        v = figures["violations"]
+        sheet("Violations", ["Finding", "Kind", "Raised on", "Person", "Amount", "Description"],
+              [[r["finding_id"], r["kind"], r["raised_on"], r["person"], r["amount"], r["description"]]
+               for r in v["items"]], ["Total", "", "", "", v["amount"], f"{v['count']} finding(s)"])
 
     out = io.BytesIO()
     wb.save(out)

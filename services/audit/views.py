@@ -6,8 +6,10 @@ import json
 from datetime import date
 from typing import Any
 
+from chassis.calendar import deadline_view, due_by, refreshed, working_days_after
 from chassis.money import fmt, from_fen
 from services.audit.domain.figures import warning_overdue
+from services.audit.domain.periods import parse_period, report_due
 from services.audit.domain.sampling import attainment
 
 
@@ -15,13 +17,32 @@ def finding_view(f: dict[str, Any]) -> dict[str, Any]:
     return {"finding_id": f["_id"], "person_id": f.get("person_id", ""), "kind": f.get("kind", ""),
             "description": f.get("description", ""), "amount": fmt(from_fen(f.get("amount_fen", 0))),
             "raised_at": f.get("raised_at", ""), "raised_on": f.get("raised_on", ""),
-            "source": f.get("source", "event"), "plan_id": f.get("plan_id"), "raised_by": f.get("raised_by")}
+            "source": f.get("source", "event"), "plan_id": f.get("plan_id"), "raised_by": f.get("raised_by"),
+            "carrier_caused": bool(f.get("carrier_caused")), "carrier_reason": f.get("carrier_reason"),
+            "fund_year": f.get("fund_year")}
 
 
 def warning_view(w: dict[str, Any], today: date) -> dict[str, Any]:
     keys = ("kind", "description", "detected_on", "due_on", "issued_at", "issued_by", "status", "source",
             "reported_at", "reported_on", "reported_by", "sent_to", "report", "evidence")
-    return {"warning_id": w["_id"], **{k: w.get(k) for k in keys}, "overdue": warning_overdue(w, today)}
+    w = current_warning_deadline(w)
+    return {"warning_id": w["_id"], **{k: w.get(k) for k in keys}, "overdue": warning_overdue(w, today),
+            "deadline": deadline_view(w)}
+
+
+def current_warning_deadline(w: dict[str, Any]) -> dict[str, Any]:
+    """A warning whose due date was worked out on a provisional year, worked out again on today's calendar."""
+    if not w.get("due_working_days"):
+        return w
+    return refreshed(w, lambda: working_days_after(date.fromisoformat(w["detected_on"]), int(w["due_working_days"])))
+
+
+def current_report_deadline(r: dict[str, Any]) -> dict[str, Any]:
+    """A report whose due date was provisional, worked out again; `overdue` follows (produced after it)."""
+    if not r.get("due_provisional") or not r.get("report_day"):
+        return r
+    fresh = refreshed(r, lambda: report_due(parse_period(r["period"]), int(r["report_day"]), due_by))
+    return {**fresh, "overdue": date.fromisoformat(r["produced_on"]) > date.fromisoformat(fresh["due_on"])}
 
 
 def task_view(t: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +69,8 @@ def plan_view(plan: dict[str, Any], checked: dict[str, int], population: bool = 
 def report_view(r: dict[str, Any]) -> dict[str, Any]:
     keys = ("kind", "period", "start", "end", "due_on", "produced_at", "produced_on", "overdue", "produced_by",
             "program", "policy_version", "interim")
-    view = {"report_id": r["_id"], **{k: r.get(k) for k in keys},
+    r = current_report_deadline(r)
+    view = {"report_id": r["_id"], **{k: r.get(k) for k in keys}, "deadline": deadline_view(r),
             "files": {name: {k: f[k] for k in ("name", "sha256", "size", "content_type")}
                       for name, f in r.get("files", {}).items()}}
     if "figures_json" in r:

@@ -13,14 +13,14 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from chassis.calendar import today_cn
+from chassis.calendar import day_cn, deadline_view, today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from chassis.events import new_event
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
 from chassis.identity import Identity
 from chassis.policies import PolicyReader
-from chassis.programs import load_program
+from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import common_pb2, events_pb2
 from services.intake.domain.application import (
@@ -28,15 +28,27 @@ from services.intake.domain.application import (
     ApplicationIn,
     ReviewIn,
     UploadedDocument,
+    applied_diseases,
     check_document,
     check_review,
+    checklist_union,
     missing_documents,
+    overall_status,
     sniff_matches,
     timeline_entry,
 )
-from services.intake.domain.complaint import ComplaintIn, ResolutionIn, due_on, is_overdue
+from services.intake.domain.complaint import (
+    ComplaintIn,
+    ResolutionIn,
+    answer_deadline,
+    answer_deadlines,
+    current_deadline,
+    is_overdue,
+)
 from services.intake.insurance import check_person
 from services.intake.notifications import OutboxNotifier
+from services.intake.program_rules import program_fields, resolve_program
+from services.intake.qualifications import RULE_REVIEW_OPEN, check_review_target, person_qualifications
 from services.intake.store import IntakeStore
 
 FILING_ROLES = ("applicant", "clerk", "service")
@@ -48,12 +60,21 @@ def public_view(app: dict[str, Any]) -> dict[str, Any]:
     return {
         "application_id": app["_id"], "person_id": app["person_id"], "person_name": app["person_name"],
         "disease_code": app["disease_code"], "channel": app["channel"], "program": app["program"],
-        "status": app["status"], "submitted_at": app["submitted_at"], "filed_by": app.get("filed_by"),
+        "diseases": diseases_of(app), "kind": app.get("kind", "initial"),
+        "qualification_id": app.get("qualification_id"), "disease_status": app.get("disease_status") or {},
+        "status": overall_status(diseases_of(app), app.get("disease_status") or {}, app["status"]),
+        "submitted_at": app["submitted_at"], "filed_by": app.get("filed_by"),
         "treating_hospital": app.get("treating_hospital", ""), "agent": app.get("agent"),
         "insurance": app.get("insurance"), "missing": app.get("missing", []),
         "documents": [{k: d[k] for k in DOC_KEYS} for d in app.get("documents", [])],
         "timeline": app.get("timeline", []),
+        **{k: app[k] for k in ("district", "district_name", "inpatient_records") if k in app},
     }
+
+
+def diseases_of(app: dict[str, Any]) -> list[str]:
+    """Every disease of an application (applications filed before `diseases` existed name one)."""
+    return list(app.get("diseases") or [app["disease_code"]])
 
 
 def _now() -> str:
@@ -109,6 +130,16 @@ def router(ctx: ServiceContext) -> APIRouter:
     policies = PolicyReader(ctx.peers)
     notifier = OutboxNotifier(ctx.db)
 
+    async def _required_documents(app: dict[str, Any], tenant: str) -> list[str]:
+        """The checklist (材料清单): the union of the diseases' lists; a re-review takes the program's own list
+        (`intake.review_documents`) when it sets one."""
+        if app.get("kind") == "review":
+            own = load_program(app["program"]).setting("intake", "review_documents")
+            if own:
+                return list(own)
+        rules = [await policies.disease(tenant, app["program"], code) for code in diseases_of(app)]
+        return checklist_union([list(r.required_documents) for r in rules])
+
     @r.get("/programs/{program}/counties/{county}", tags=["routing"],
            summary="Which carrier serves an applicant's county (public, no token)")
     async def route(program: str, county: str) -> dict[str, str]:
@@ -120,9 +151,13 @@ def router(ctx: ServiceContext) -> APIRouter:
     @r.get("/programs/{program}/checklist/{disease}", tags=["applications"],
            summary="Documents required for a disease (材料清单)")
     async def checklist(program: str, disease: str, caller: Caller) -> dict[str, Any]:
-        rule = await policies.disease(caller.tenant, program, disease)
-        return {"program": program, "disease": disease, "name": rule.name,
-                "required_documents": list(rule.required_documents)}
+        """`disease` may list several, comma-separated (HTN,DM): the documents are the union of their lists."""
+        codes = list(dict.fromkeys(c.strip() for c in disease.split(",") if c.strip()))
+        if not codes:
+            raise InvalidInput("name at least one disease", "disease")
+        rules = [await policies.disease(caller.tenant, program, code) for code in codes]
+        return {"program": program, "disease": disease, "diseases": codes, "name": "、".join(r.name for r in rules),
+                "required_documents": checklist_union([list(r.required_documents) for r in rules])}
 
     @r.post("/applications", status_code=201, tags=["applications"],
             summary="Submit an application with its documents (multipart)")
@@ -146,6 +181,20 @@ def router(ctx: ServiceContext) -> APIRouter:
                                "application.person_id")
         if body.channel == "agent" and body.agent is None:
             raise InvalidInput("an agent filing names the agent", "application.agent")
+        # The program's own fields (所属经办区, inpatient records' level and age), checked before anything is written.
+        program = resolve_program(caller.tenant, body.program, "program" in body.model_fields_set)
+        body = body.model_copy(update={"program": program.code})
+        program_extra = program_fields(program, json.loads(raw), today_cn())
+        # One application, one or more diseases (申请两种及以上病种, where the program allows several).
+        diseases = applied_diseases(body, bool(program.setting("intake", "multiple_diseases", True)))
+        if body.kind == "review":  # 复审: of an active qualification the person holds, one open at a time
+            assert body.qualification_id is not None
+            held = await person_qualifications(ctx.peers, caller.tenant, body.person_id)
+            diseases = [check_review_target(held, body.qualification_id, diseases[0] if diseases else None
+                                            ).disease_code]
+            if await IntakeStore(ctx.db(caller.tenant)).open_review(body.qualification_id):
+                raise Conflict(f"{RULE_REVIEW_OPEN}: a re-review of qualification {body.qualification_id} is "
+                               "already under way", "application.qualification_id")
         uploads = await _read_documents(form, max_bytes, ("application",))
         if not uploads:
             raise InvalidInput("at least one document is required", "documents")
@@ -158,18 +207,22 @@ def router(ctx: ServiceContext) -> APIRouter:
         refs, blobs = _blobs(application_id, uploads)
         application = {
             "_id": application_id, "person_id": body.person_id, "person_name": body.person_name,
-            "disease_code": body.disease_code, "channel": body.channel, "program": body.program,
+            "disease_code": diseases[0], "diseases": diseases, "kind": body.kind,
+            **({"qualification_id": body.qualification_id} if body.kind == "review" else {}),
+            "channel": body.channel, "program": body.program,
             "phone": body.phone, "treating_hospital": body.treating_hospital,
             "agent": body.agent.model_dump() if body.agent else None,
             "status": "submitted", "submitted_at": now, "documents": refs,
             "filed_by": {"role": caller.role, "subject": caller.subject},
             "timeline": [timeline_entry("submitted", now, f"{body.channel} channel")],
-            "trace_context": current_carrier(),
+            "trace_context": current_carrier(), **program_extra,
         }
         payload = events_pb2.ApplicationSubmitted(
             application_id=application_id, person_id=body.person_id, person_name=body.person_name,
-            disease_code=body.disease_code, channel=body.channel, submitted_at=now, program=body.program,
+            disease_code=diseases[0], channel=body.channel, submitted_at=now, program=body.program,
             treating_hospital=body.treating_hospital, documents=[common_pb2.DocumentRef(**ref) for ref in refs],
+            disease_codes=diseases, kind=body.kind, qualification_id=body.qualification_id or "",
+            district=program_extra.get("district") or "", district_name=program_extra.get("district_name") or "",
         )
         event = new_event("application.submitted", tenant, body.person_id, payload, source="intake",
                           trace_context=application["trace_context"])
@@ -209,8 +262,8 @@ def router(ctx: ServiceContext) -> APIRouter:
         app = await store.application(application_id)
         if app is None:
             raise NotFound(f"application {application_id} not found")
-        rule = await policies.disease(tenant, app["program"], app["disease_code"])
-        checklist_missing = missing_documents(list(rule.required_documents), [d["kind"] for d in app["documents"]])
+        required = await _required_documents(app, tenant)
+        checklist_missing = missing_documents(required, [d["kind"] for d in app["documents"]])
         check_review(app["status"], body.decision, checklist_missing, body.missing)
         now = _now()
         carrier = app.get("trace_context") or {}
@@ -222,16 +275,22 @@ def router(ctx: ServiceContext) -> APIRouter:
             note = f"not insured per the provincial platform (1101): {insurance['error'] or 'suspended'}"
         if decision == "complete":
             completed_on = today_cn()
+            # 申报完成: the day its last documents came in (the clerk may review days later; the clock doesn't wait).
+            documents_complete_on = day_cn(app.get("documents_in_at") or app["submitted_at"])
             payload = events_pb2.ApplicationCompleted(
                 application_id=application_id, person_id=app["person_id"], person_name=app["person_name"],
                 disease_code=app["disease_code"], program=app["program"],
                 treating_hospital=app.get("treating_hospital", ""), completed_at=now,
-                completed_on=completed_on.isoformat(), psn_no=insurance.get("psn_no", ""),
-                insuplc_admdvs=insurance.get("insuplc_admdvs", ""),
+                completed_on=completed_on.isoformat(), documents_complete_on=documents_complete_on.isoformat(),
+                psn_no=insurance.get("psn_no", ""),
+                insuplc_admdvs=insurance.get("insuplc_admdvs", ""), insutype=insurance.get("insutype", ""),
+                disease_codes=diseases_of(app), kind=app.get("kind", "initial"),
+                qualification_id=app.get("qualification_id", ""),
                 documents=[common_pb2.DocumentRef(**{k: d[k] for k in DOC_KEYS}) for d in app["documents"]])
             events = [new_event("application.completed", tenant, app["person_id"], payload, source="intake",
                                 trace_context=carrier)]
-            changes = {"status": "complete", "completed_at": now, "insurance": insurance, "missing": []}
+            changes = {"status": "complete", "completed_at": now, "insurance": insurance, "missing": [],
+                       "documents_complete_on": documents_complete_on.isoformat()}
             template, params = "complete", {}
         elif decision == "missing":
             missing = sorted(set(body.missing) | set(checklist_missing))
@@ -275,7 +334,8 @@ def router(ctx: ServiceContext) -> APIRouter:
         still_missing = [k for k in app.get("missing", []) if k not in {r["kind"] for r in refs}]
         await store.add_documents(blobs)
         ok = await store.transition(application_id, ["documents_missing"], {"status": "submitted",
-                                                                             "missing": still_missing},
+                                                                             "missing": still_missing,
+                                                                             "documents_in_at": now},
                                     timeline_entry("submitted", now, f"{len(refs)} document(s) added"), [],
                                     push={"documents": {"$each": refs}})
         if not ok:
@@ -285,9 +345,16 @@ def router(ctx: ServiceContext) -> APIRouter:
     @r.get("/applications/{application_id}/documents/{document_id}", tags=["applications"],
            summary="A document's bytes")
     async def document(application_id: str, document_id: str, caller: Caller) -> Response:
-        require_role(caller, *READING_ROLES)
+        """An expert opens the documents of the applications whose cases they were drawn for (intake learns the
+        draws from appraisal's experts.assigned); any other document is not found for them, as if absent."""
+        require_role(caller, *READING_ROLES, "expert")
         store = IntakeStore(ctx.db(caller.tenant))
-        _visible(await store.application(application_id), caller, f"document {document_id}")
+        app = await store.application(application_id)
+        if caller.role == "expert":
+            if app is None or caller.subject not in app.get("assigned_experts", []):
+                raise NotFound(f"document {document_id} not found")
+        else:
+            _visible(app, caller, f"document {document_id}")
         doc = await store.document(application_id, document_id)
         if doc is None:
             raise NotFound(f"document {document_id} not found")
@@ -308,16 +375,18 @@ def router(ctx: ServiceContext) -> APIRouter:
         require_role(caller, "applicant", "clerk")
         if caller.role == "applicant" and body.person_id != caller.subject:
             raise InvalidInput("an applicant files only for themself", "person_id")
-        prog = load_program("hz-chronic")
+        # The answer deadline is the caller's own program's (from the verified token's tenant), not Hanzhong's.
+        rules = answer_deadlines(program_of_tenant(caller.tenant))
         filed_on = today_cn()
-        due = due_on(body.kind, filed_on, int(prog.setting("intake", "consultation_working_days", 3)),
-                     int(prog.setting("intake", "complaint_working_days", 10)))
+        deadline = answer_deadline(body.kind, filed_on, rules)
         now = _now()
         complaint = {"_id": str(uuid.uuid4()), **body.model_dump(), "status": "open", "filed_at": now,
-                     "filed_on": filed_on.isoformat(), "due_on": due.isoformat(), "filed_by": caller.subject}
+                     "filed_on": filed_on.isoformat(), **deadline, "filed_by": caller.subject}
         event = new_event("complaint.filed", caller.tenant, body.person_id, events_pb2.ComplaintFiled(
             complaint_id=complaint["_id"], person_id=body.person_id, kind=body.kind, subject=body.subject,
-            filed_at=now, due_on=due.isoformat()), source="intake", trace_context=current_carrier())
+            filed_at=now, due_on=deadline["due_on"], due_provisional=bool(deadline.get("due_provisional")),
+            due_working_days=int(deadline.get("due_working_days") or 0), filed_on=filed_on.isoformat()),
+            source="intake", trace_context=current_carrier())
         await IntakeStore(ctx.db(caller.tenant)).add_complaint(complaint, [event])
         ctx.relay.kick()
         return _complaint_view(complaint, filed_on)
@@ -340,9 +409,11 @@ def router(ctx: ServiceContext) -> APIRouter:
         if complaint["status"] != "open":
             raise Conflict("this complaint is already resolved")
         today, now = today_cn(), _now()
+        complaint = current_deadline(complaint)
         overdue = is_overdue(date.fromisoformat(complaint["due_on"]), today, today)
         changes = {"status": "resolved", "resolution": body.resolution, "resolved_at": now,
-                   "resolved_on": today.isoformat(), "overdue": overdue, "resolved_by": caller.subject}
+                   "resolved_on": today.isoformat(), "overdue": overdue, "resolved_by": caller.subject,
+                   **{k: complaint[k] for k in ("due_on", "due_provisional", "due_calendar") if k in complaint}}
         event = new_event("complaint.resolved", caller.tenant, complaint["person_id"], events_pb2.ComplaintResolved(
             complaint_id=complaint_id, person_id=complaint["person_id"], resolution=body.resolution, resolved_at=now,
             overdue=overdue), source="intake", trace_context=current_carrier())
@@ -358,8 +429,11 @@ def router(ctx: ServiceContext) -> APIRouter:
 
 
 def _complaint_view(c: dict[str, Any], today: date) -> dict[str, Any]:
+    c = current_deadline(c)
     resolved_on = date.fromisoformat(c["resolved_on"]) if c.get("resolved_on") else None
     return {"complaint_id": c["_id"], "person_id": c["person_id"], "kind": c["kind"], "subject": c["subject"],
             "status": c["status"], "filed_on": c["filed_on"], "due_on": c["due_on"],
             "overdue": is_overdue(date.fromisoformat(c["due_on"]), resolved_on, today),
+            "deadline": {**(deadline_view(c) or {}), "working_days": c.get("due_working_days"),
+                         "basis": c.get("due_basis")},
             "resolution": c.get("resolution")}

@@ -6,13 +6,14 @@ from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc
-from services.intake import api, handlers, rpc
+from services.intake import api, handlers, rpc, survey
 from services.intake.store import APPLICATIONS, COMPLAINTS, IntakeStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("intake", "Jingban intake (受理)", ctx.settings.jwt_secret, ctx.ready)
     app.include_router(api.router(ctx))
+    app.include_router(survey.router(ctx))  # 满意度测评
     servicer = rpc.IntakeRpc(ctx)
 
     async def on_start() -> None:

@@ -23,6 +23,7 @@ TEMPLATES = {
     "filed": "您的门诊慢特病资格（{disease}）已完成备案。",
     "revoked": "您的门诊慢特病资格（{disease}）已撤销：{reason}",
     "review_due": "您的门诊慢特病资格（{disease}）将于{due_on}到期复审，请及时申请。",
+    "renewed": "您的门诊慢特病资格（{disease}）复审通过，待遇继续享受，下次复审日期：{review_due}。",
     "complaint_resolved": "您的{kind}已办结：{resolution}",
 }
 

@@ -27,6 +27,9 @@ class IntakeRpc(intake_pb2_grpc.IntakeServiceServicer):
             application_id=app["_id"], person_id=app["person_id"], person_name=app["person_name"],
             disease_code=app["disease_code"], channel=app["channel"], status=app["status"],
             submitted_at=app["submitted_at"], program=app["program"],
+            disease_codes=app.get("diseases") or [app["disease_code"]], kind=app.get("kind", "initial"),
+            qualification_id=app.get("qualification_id", ""),
+            insutype=(app.get("insurance") or {}).get("insutype", ""),
             documents=[common_pb2.DocumentRef(**{k: d[k] for k in ("document_id", "kind", "filename",
                                                                     "content_type", "size", "sha256")})
                        for d in app["documents"]],

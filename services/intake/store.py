@@ -22,6 +22,7 @@ class IntakeStore:
         await self._db[APPLICATIONS].create_index("person_id")
         await self._db[APPLICATIONS].create_index("status")
         await self._db[APPLICATIONS].create_index("_outbox_pending")
+        await self._db[APPLICATIONS].create_index("qualification_id")
         await self._db[DOCUMENTS].create_index("application_id")
         await self._db[COMPLAINTS].create_index("status")
         await self._db[COMPLAINTS].create_index("_outbox_pending")
@@ -58,12 +59,22 @@ class IntakeStore:
         return result.modified_count == 1
 
     async def note_on_timeline(self, application_id: str, marker: str, changes: dict[str, Any],
-                               timeline: dict[str, str]) -> bool:
+                               timeline: dict[str, str], add_to_set: dict[str, list[str]] | None = None) -> bool:
         """Record an outcome learnt from another service once (the marker guards redelivery)."""
+        update: dict[str, Any] = {"$push": {"timeline": timeline, "seen_events": marker}}
+        if changes:
+            update["$set"] = changes
+        if add_to_set:
+            update["$addToSet"] = {k: {"$each": v} for k, v in add_to_set.items()}
         result = await self._db[APPLICATIONS].update_one(
-            {"_id": application_id, "seen_events": {"$ne": marker}},
-            {"$set": changes, "$push": {"timeline": timeline, "seen_events": marker}})
+            {"_id": application_id, "seen_events": {"$ne": marker}}, update)
         return result.modified_count == 1
+
+    async def open_review(self, qualification_id: str) -> dict[str, Any] | None:
+        """A re-review application of this qualification still under way (not yet decided or refused)."""
+        return await self._db[APPLICATIONS].find_one(
+            {"kind": "review", "qualification_id": qualification_id,
+             "status": {"$in": ["submitted", "documents_missing", "complete", "in_appraisal"]}}, {"_id": 1})
 
     async def document(self, application_id: str, document_id: str) -> dict[str, Any] | None:
         return await self._db[DOCUMENTS].find_one({"_id": document_id, "application_id": application_id})

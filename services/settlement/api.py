@@ -33,6 +33,7 @@ from services.settlement.records import (
     settle_view,
     yuan,
 )
+from services.settlement.statement_documents import require_documents
 from services.settlement.store import SettlementStore
 from services.settlement.uploads import (
     Upload,
@@ -318,6 +319,8 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
             summary="Close the month: statement.closed, and benefits.settled for each person")
     async def close_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, "finance")
+        # The program's settlement documents (购药明细, 结算表, 发票) first, when it asks for them.
+        await require_documents(ctx.db(caller.tenant), caller.tenant, statement_id)
         result = await stm.close(settler, caller.tenant, statement_id, caller.subject)
         ctx.relay.kick()
         return result
@@ -432,6 +435,9 @@ async def accumulators_of(settler: Settler, tenant: str, person_id: str, year: i
         rows.append({
             "disease_code": h["disease"], "qualification_id": h["qualification_id"], "granted_on": h["granted_on"],
             "benefit_start": start, "revoked_on": h.get("revoked_on"), "paid": yuan(by_disease.get(h["disease"], 0)),
+            # re-review (复审): not paid after review_due, nor in a lapse, until a passed re-review
+            "review_due": h.get("review_due") or None, "lapses": h.get("lapses") or [],
+            "insutype": h.get("insutype") or None,
             "paid_fen": by_disease.get(h["disease"], 0),
             "annual_cap": None if rule is None or rule.annual_cap is None else f"{rule.annual_cap:.2f}",
             "deductible": None if rule is None else f"{rule.deductible:.2f}",

@@ -1,6 +1,8 @@
 """settlement's HTTP door for critical illness insurance (大病保险, /v1/critical): assistance recipients
 (救助对象), claims from institutions (the platform's settled claims), provincial settlement records, manual
-reimbursements (零星报销), accounts, large-claim reviews (大额医疗费用核查) and the quota dashboard.
+reimbursements (零星报销), accounts, large-claim reviews (大额医疗费用核查), the quota dashboard, and the money
+chain: monthly statements per institution (月度结算单: close, reconcile by 3201, pay), payables to persons for
+manual reimbursements (paid to their bank account) and the payments (see critical_statements.py).
 
 The tenant comes from the token only; a tenant that does not run the program, another tenant's person, claim or
 review, and (for an institution) another institution's claims all answer 404. Every upload is validated whole
@@ -23,9 +25,12 @@ from starlette.datastructures import UploadFile
 from chassis.errors import Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
+from chassis.programs import program_of_tenant
 from services.settlement.critical import OUTCOMES, ClaimIn, CriticalService, parse_recovered
+from services.settlement.critical_statements import payable_view, statement_lines_view, statement_view
 from services.settlement.critical_store import CRITICAL_OUTBOX_COLLECTIONS
 from services.settlement.domain.critical import parse_amount, parse_care, parse_date
+from services.settlement.domain.critical_statements import parse_bank_account, parse_insutype
 
 __all__ = ["CRITICAL_OUTBOX_COLLECTIONS", "CriticalService", "critical_router"]
 
@@ -44,6 +49,8 @@ MED_TYPES = {"21": "inpatient", "14": "chronic_outpatient", "15": "special_outpa
 
 WRITERS = ("clerk", "ops")
 READERS = ("clerk", "reviewer", "finance", "supervisor", "ops", "inspector")
+STATEMENT_READERS = ("finance", "clerk", "supervisor", "ops", "inspector")
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _content_type(request: Request) -> str:
@@ -122,7 +129,8 @@ def _costs(row: _Row, total: Decimal | None, self_pay: Decimal | None, total_key
 
 def parse_platform_claims(data: Any, institution: str | None) -> list[ClaimIn]:
     """`{"claims": [{claim_id, person_id, date, care, area, networked, total_cost, self_pay,
-    institution_code?, disease?}]}` from an institution (its own code) or a clerk."""
+    institution_code?, disease?, insutype?}]}` from an institution (its own code) or a clerk, who names the
+    institution (its monthly statement pays it). `insutype` 310/390; 390 when absent."""
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list) or not data["claims"]:
         raise InvalidInput("claims must be a non-empty list", "claims")
     if len(data["claims"]) > MAX_CLAIMS:
@@ -139,13 +147,14 @@ def parse_platform_claims(data: Any, institution: str | None) -> list[ClaimIn]:
         networked = row.get("networked", _bool)
         total, self_pay = row.get("total_cost", parse_amount), row.get("self_pay", parse_amount)
         _costs(row, total, self_pay, "total_cost", "self_pay")
-        inst = row.ident("institution_code", required=False)
+        inst = row.ident("institution_code", required=institution is None)
         if institution is not None and inst not in ("", institution):
             row.fail("institution_code", "an institution uploads its own claims only")
         disease = row.ident("disease", required=False)
+        insutype = row.get("insutype", parse_insutype)
         if len(errors) == before:
             out.append(ClaimIn(claim_id, person_id, on, care, area, networked, total, self_pay, "platform",
-                               institution or inst, disease))
+                               institution or inst, disease, insutype=insutype or ""))
     _refuse(errors, "claims")
     return out
 
@@ -160,7 +169,8 @@ def parse_provincial(data: Any) -> list[ClaimIn]:
     """Provincial settlement records (结算信息), field names as the platform's (see shared/domain/PROVINCIAL.md):
     setl_id → claim_id; psn_no → person_id; setl_time → date; med_type → care (MED_TYPES, or `care`);
     medfee_sumamt → total_cost; fixmedins_code → institution_code; mdtrt_admdvs (就医地区划) 3308xx → in_area,
-    else out_of_area; dise_codg → disease; networked: always (the platform settled them).
+    else out_of_area; dise_codg → disease; insutype (310/390, 390 when absent); networked: always (the platform
+    settled them).
     **(choice)** The self-pay that accumulates (政策范围内自付) = psn_part_amt (个人负担) − fulamt_ownpay_amt
     (全自费) − overlmt_selfpay (超限价自费, default 0): costs outside the three catalogues do not count."""
     records = data.get("records") if isinstance(data, dict) else data
@@ -199,10 +209,11 @@ def parse_provincial(data: Any) -> list[ClaimIn]:
             row.fail("mdtrt_admdvs", f"mdtrt_admdvs must be a 6-digit division code, got {admdvs!r}")
         inst = row.ident("fixmedins_code")
         disease = row.ident("dise_codg", required=False)
+        insutype = row.get("insutype", parse_insutype)
         if len(errors) == before:
             area = "in_area" if admdvs.startswith(QUZHOU_PREFIX) else "out_of_area"
             out.append(ClaimIn(claim_id, person_id, on, care, area, True, total, self_pay, "provincial", inst,
-                               disease))
+                               disease, insutype=insutype or ""))
     _refuse(errors, "records")
     return out
 
@@ -215,7 +226,9 @@ def _sniff(content_type: str, head: bytes) -> bool:
 
 async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
     """multipart: a `claim` JSON field {claim_id?, person_id, date, care, area, total_cost, self_pay,
-    institution_code?, disease?} and the files `invoice`, `expense_list` and (inpatient) `discharge_summary`."""
+    institution_code?, disease?, insutype?, bank_account?: {bank_name, account_name, account_no}} and the files
+    `invoice`, `expense_list` and (inpatient) `discharge_summary`. The bank account is where the person is paid;
+    it is not part of the claim (the same claim with another account is the same claim)."""
     if not (request.headers.get("content-type") or "").startswith("multipart/form-data"):
         raise UnsupportedMediaType("send multipart/form-data: a `claim` JSON field and the documents "
                                    f"{', '.join(DOCUMENT_KINDS)}", "content-type")
@@ -241,6 +254,12 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
     total, self_pay = row.get("total_cost", parse_amount), row.get("self_pay", parse_amount)
     _costs(row, total, self_pay, "total_cost", "self_pay")
     inst, disease = row.ident("institution_code", required=False), row.ident("disease", required=False)
+    insutype = row.get("insutype", parse_insutype)
+    bank_account = None
+    try:  # the nested field is named (claim.bank_account.account_no)
+        bank_account = parse_bank_account(row.data.get("bank_account"), "claim.bank_account")
+    except InvalidInput as exc:
+        errors.append({"field": exc.field or "claim.bank_account", "message": exc.message})
     refs: list[dict[str, Any]] = []
     blobs: dict[str, bytes] = {}
     for name, value in form.multi_items():
@@ -269,10 +288,11 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
             errors.append({"field": f"documents.{kind}", "message": f"the {kind} document is required"})
     _refuse(errors, "manual claim")
     if not claim_id:  # the same claim and documents again make the same id: a re-submission is idempotent
-        basis = json.dumps(data, sort_keys=True) + "|".join(sorted(r["sha256"] for r in refs))
+        content = {k: v for k, v in data.items() if k != "bank_account"}  # where it is paid is not the claim
+        basis = json.dumps(content, sort_keys=True) + "|".join(sorted(r["sha256"] for r in refs))
         claim_id = "M-" + hashlib.sha256(basis.encode()).hexdigest()[:24]
     return ClaimIn(claim_id, person_id, on, care, area, False, total, self_pay, "manual", inst, disease,
-                   tuple(refs)), blobs
+                   tuple(refs), insutype=insutype or "", bank_account=bank_account), blobs
 
 
 def parse_assistance_csv(body: bytes) -> list[tuple[str, date, bool]]:
@@ -427,5 +447,87 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
     async def quotas(caller: Caller, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
         require_role(caller, "reviewer", "clerk", "supervisor", "inspector", "finance", "ops")
         return await critical.quotas(caller.tenant, year)
+
+    # ---- the money chain: statements (月度结算), payables to persons (零星报销), payments -----------------------
+
+    finance = critical.finance
+
+    def own_institution(caller: Any) -> str | None:
+        return caller.subject if caller.role == "institution" else None
+
+    @r.get("/statements", tags=["critical statements"], summary="Monthly statements of a month, per institution")
+    async def list_statements(caller: Caller, month: str = Query(pattern=MONTH_PATTERN),
+                              limit: int = Query(default=500, ge=1, le=5000)) -> dict[str, Any]:
+        require_role(caller, *STATEMENT_READERS, "institution")
+        return {"month": month,
+                "statements": await finance.statements(caller.tenant, month, own_institution(caller), limit)}
+
+    @r.get("/statements/{statement_id}", tags=["critical statements"],
+           summary="One statement: totals, reconciliation groups (insutype × clr_type), status")
+    async def get_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
+        require_role(caller, *STATEMENT_READERS, "institution")
+        return statement_view(await finance.statement(caller.tenant, statement_id, own_institution(caller)),
+                              program_of_tenant(caller.tenant))
+
+    @r.get("/statements/{statement_id}/lines", tags=["critical statements"], summary="The claims a statement pays")
+    async def statement_lines(statement_id: str, caller: Caller) -> dict[str, Any]:
+        require_role(caller, *STATEMENT_READERS, "institution")
+        doc = await finance.statement(caller.tenant, statement_id, own_institution(caller))
+        return {"statement_id": statement_id, "lines": statement_lines_view(doc)}
+
+    @r.post("/statements/{statement_id}/close", tags=["critical statements"],
+            summary="Close a month's statement once the month is over (statement.closed)",
+            responses={409: {"description": "already closed, or the month is not over"}})
+    async def close_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        return await finance.close(caller.tenant, statement_id, caller.subject)
+
+    @r.post("/statements/{statement_id}/reconcile", tags=["critical statements"],
+            summary="Reconcile with the provincial platform: one 3201 per insutype and clr_type",
+            responses={409: {"description": "not closed, or already reconciled"},
+                       422: {"description": "a group does not balance (the result is stored)"}})
+    async def reconcile_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        return await finance.reconcile(caller.tenant, statement_id, caller.subject, ctx.settings.provincial_url)
+
+    @r.post("/statements/{statement_id}/payments", tags=["critical statements"], status_code=201,
+            summary="Pay a reconciled statement once, booked benefits_paid in the dedicated account",
+            responses={409: {"description": "not reconciled, already paid, or the account cannot cover it "
+                                            "(InsufficientFunds, naming the shortfall); nothing written"}})
+    async def pay_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        return await finance.pay(caller.tenant, statement_id, caller.subject)
+
+    @r.get("/person-payables", tags=["critical statements"],
+           summary="Payables to persons for manual reimbursements (零星报销), by month and status")
+    async def list_payables(caller: Caller, month: str | None = Query(default=None, pattern=MONTH_PATTERN),
+                            status: str | None = Query(default=None, pattern="^(unpaid|paid)$"),
+                            limit: int = Query(default=500, ge=1, le=5000)) -> dict[str, Any]:
+        require_role(caller, *STATEMENT_READERS)
+        return {"month": month, "payables": await finance.payables(caller.tenant, month, status, limit)}
+
+    @r.get("/person-payables/{payable_id}", tags=["critical statements"], summary="One payable to a person")
+    async def get_payable(payable_id: str, caller: Caller) -> dict[str, Any]:
+        require_role(caller, *STATEMENT_READERS)
+        return payable_view(await finance.payable(caller.tenant, payable_id))
+
+    @r.post("/person-payables/{payable_id}/payments", tags=["critical statements"], status_code=201,
+            summary="Pay a manual reimbursement to the person's bank account, once (booked benefits_paid)",
+            responses={409: {"description": "already paid, or the account cannot cover it; nothing written"},
+                       422: {"description": "no bank account known, or a bad one"}})
+    async def pay_payable(payable_id: str, request: Request, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        raw = await _body(request, 64 * 1024)
+        data = _json(raw) if raw.strip() else {}
+        if not isinstance(data, dict):
+            raise InvalidInput("body must be an object", "body")
+        account = parse_bank_account(data.get("bank_account"))
+        return await finance.pay_person(caller.tenant, payable_id, account, caller.subject)
+
+    @r.get("/payments", tags=["critical statements"], summary="Payments of a month (institutions and persons)")
+    async def list_payments(caller: Caller, month: str = Query(pattern=MONTH_PATTERN),
+                            limit: int = Query(default=500, ge=1, le=5000)) -> dict[str, Any]:
+        require_role(caller, "finance", "supervisor", "ops", "inspector")
+        return {"month": month, "payments": await finance.payments(caller.tenant, month, limit)}
 
     return r

@@ -23,6 +23,7 @@ from chassis.identity import Identity
 from chassis.money import parse_yuan
 from chassis.programs import Program, readable_tenants
 from services.settlement import fund as fd
+from services.settlement import monthly_funding as mf
 from services.settlement.domain import ledger as lg
 from services.settlement.uploads import parse_json_body
 
@@ -198,6 +199,16 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         data = await _json(request)
         allocation_id = _key(data, "allocation_id")
         day = _day(data.get("date"))
+        if mf.is_monthly_actual(program):  # 按月据实拨付: the month's actual payments, no budget ratios
+            if data.get("kind", mf.KIND) != mf.KIND:
+                raise InvalidInput(f"program {program.code} is funded monthly by actual spending: kind must be "
+                                   f"{mf.KIND}, got {data.get('kind')!r}", "kind")
+            month = mf.parse_month(data.get("month"))
+            result = await mf.allocate_monthly(
+                fund, program, scope(caller), allocation_id, _year(data.get("year"), int(month[:4])), month,
+                _amount(data) if data.get("amount") is not None else None, day, caller.subject)
+            response.status_code = 200 if result["replayed"] else 201
+            return result
         year = _year(data.get("year"), day.year)
         kind = data.get("kind")
         if kind not in ("initial", "in_year"):
@@ -206,6 +217,17 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         result = await fund.allocate(program, scope(caller), allocation_id, year, kind, amount, day, caller.subject)
         response.status_code = 200 if result["replayed"] else 201
         return result
+
+    @r.get("/monthly", summary="Monthly funding by actual spending (按月据实拨付): per month of the year, payments "
+                               "booked, reimbursed by the agency and still due")
+    async def monthly(caller: Caller, year: int = Query(ge=2000, le=2100), tenant: str | None = None
+                      ) -> dict[str, Any]:
+        require_role(caller, *READERS)
+        t, program = target(caller, tenant)
+        if not mf.is_monthly_actual(program):
+            raise NotFound(f"program {program.code} is not funded monthly by actual spending")
+        return {"tenant": t, "program": program.code, "year": year,
+                "months": await mf.months(fund, t, program, year)}
 
     @r.put("/budgets/{year}", summary="The agency sets the year's fund budget (年度预算) of its program: allocation "
                                       "limits and the year-end result are measured against it")

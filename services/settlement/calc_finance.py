@@ -9,9 +9,15 @@ Input shapes:
                 "targets_total"?: 10}
 - year_end:    {"program": "year_end", "budget": "100000000.00", "fund_share"?: "0.30",
                 "accounts": [{"tenant": "hz-p1", "share": "0.6", "allocated": "51000000.00", "interest": "100000.00",
-                              "recoveries"?: "0.00", "paid": "65000000.00", "fee": "1200000.00"}, ...]}
-- premium:     {"program": "premium", "base_year"?: 2025, "base"?: "149.00", "growth"?: "0.03",
-                "years": [2025, 2026, 2027]}"""
+                              "recoveries"?: "0.00", "paid": "65000000.00", "fee": "1200000.00",
+                              "carrier_liability"?: "0.00"}, ...]}
+                (carrier_liability: losses the carrier paid back in full, 承办方全额承担 — outside the sharing)
+- premium:     {"program": "premium", "bid"?: "142.50", "base_year"?: 2025, "ceiling"?: "149.00", "growth"?: "0.03",
+                "years": [2025, 2026, 2027]}
+               `ceilings`: the tender's ceiling unit price (最高预算单价) of each year, the base-year ceiling grown by
+               `growth` a year and rounded to the fen; `premiums`: the carrier's bid (中标价) of the base year grown and
+               rounded the same way, each checked against its year's ceiling — without a bid, the ceilings. (`base`
+               is read as the ceiling, as before.)"""
 
 from __future__ import annotations
 
@@ -96,14 +102,16 @@ def calculate_year_end(case: Mapping[str, Any]) -> dict[str, Any]:
             tenant, _decimal(row, "share", path=path), _amount(row, "allocated", path),  # type: ignore[arg-type]
             _amount(row, "interest", path, False) or Decimal("0.00"),
             _amount(row, "recoveries", path, False) or Decimal("0.00"),
-            _amount(row, "paid", path), _amount(row, "fee", path, False) or Decimal("0.00")))  # type: ignore[arg-type]
+            _amount(row, "paid", path), _amount(row, "fee", path, False) or Decimal("0.00"),  # type: ignore[arg-type]
+            _amount(row, "carrier_liability", path, False) or Decimal("0.00")))
     r = ye.year_end(_amount(case, "budget"), accounts, _decimal(case, "fund_share", "0.30"))  # type: ignore[arg-type]
     return {"outcome": r.outcome, "budget": _m(r.budget), "result": _m(r.result),
             "fee_deductions": _m(r.fee_deductions), "fund_part": _m(r.fund_part),
             "carriers_part": _m(r.carriers_part), "reasons": list(r.reasons),
             "accounts": [{"tenant": a.tenant, "budget": _m(a.budget), "position": _m(a.position),
                           "fee_deduction": _m(a.fee_deduction), "carrier_deficit": _m(a.carrier_deficit),
-                          "carrier_bears": _m(a.carrier_bears), "settlement": _m(a.settlement),
+                          "carrier_bears": _m(a.carrier_bears), "carrier_liability": _m(a.carrier_liability),
+                          "carrier_bears_in_all": _m(a.carrier_bears_in_all), "settlement": _m(a.settlement),
                           "reasons": list(a.reasons)} for a in r.accounts]}
 
 
@@ -112,11 +120,29 @@ def calculate_premium(case: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(years, list):
         raise InvalidInput("years must be a list of years such as [2025, 2026, 2027]", "years")
     base_year = _whole(case, "base_year", 2025)
-    schedule = ye.premium_schedule(base_year, _amount(case, "base", required=False) or Decimal("149.00"),
-                                   _decimal(case, "growth", "0.03"), years)
-    return {"premiums": {str(y): _m(p) for y, p in schedule.items()},
-            "reasons": [f"{base_year}: base; each later year: the previous year's premium × (1 + growth), "
-                        "rounded half up to the fen (四舍五入到分)"]}
+    if case.get("ceiling") is not None and case.get("base") is not None:
+        raise InvalidInput("give the ceiling once: ceiling (or its older name base), not both", "ceiling")
+    key = "ceiling" if case.get("base") is None else "base"
+    growth = _decimal(case, "growth", "0.03")
+    ceiling = _amount(case, key, required=False) or Decimal("149.00")
+    ceilings = ye.premium_schedule(base_year, ceiling, growth, years, key)
+    bid = _amount(case, "bid", required=False)
+    if bid is not None:
+        # The base-year bid is checked against the base-year ceiling (naming `bid`), then grows like the ceiling;
+        # rounding half up is monotone, so each later year stays within its ceiling too (checked all the same).
+        ye.check_bid(base_year, bid, ye.premium_schedule(base_year, ceiling, growth, [base_year], key)[base_year])
+        rows = ye.premiums(ceilings, ye.premium_schedule(base_year, bid, growth, years, "bid"), "bid")
+    else:
+        rows = ye.premiums(ceilings, None)
+    reasons = [f"ceiling (最高预算单价) {ceiling:.2f} in {base_year}; each later year the previous year's ceiling × "
+               f"(1 + {growth}), rounded half up to the fen (四舍五入到分)"]
+    reasons.append(f"premium = the bid (中标价) {bid:.2f} of {base_year}, grown and rounded the same way, never above "
+                   "its year's ceiling" if bid is not None else
+                   "no bid given: premiums are the ceilings (the most a bid may be)")
+    return {"ceilings": {str(y): _m(r.ceiling) for y, r in rows.items()},
+            "premiums": {str(y): _m(r.premium) for y, r in rows.items()},
+            "bid": None if bid is None else _m(bid),
+            "reasons": reasons + [r for row in rows.values() for r in row.reasons]}
 
 
 FINANCE_PROGRAMS = {"corridor": calculate_corridor, "service_fee": calculate_service_fee,

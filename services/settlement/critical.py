@@ -17,8 +17,14 @@ finishes step 5) and recomputes the others. Re-sending an applied claim answers 
 
 Choices: the benefit year is the calendar year, one account per person and year; the assistance status is the
 one in force on the claim's date (a change mid-year applies to later claims, by recomputing the cumulative
-benefit under the new tier less what was paid; settled claims are not reopened); a review's recovery is recorded
-and published (`critical_review.completed`) for finance, it does not change the person's account."""
+benefit under the new tier less what was paid; settled claims are not reopened); a review's recovery is recorded,
+published (`critical_review.completed`) and booked in the dedicated account (`recoveries`, once per review), it
+does not change the person's account.
+
+After step 4 a claim the fund pays is put where it is paid (critical_statements.py): on its institution's monthly
+statement, or — a manual reimbursement — on a payable to the person; a retry of the upload finishes that too.
+Each claim carries its insurance type (`insutype`, 310/390; 390 when not given) and its clearing type (`clr_type`)
+for the provincial reconciliation (domain/critical_statements.py)."""
 
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ from chassis.money import fmt, from_fen, parse_yuan, to_fen
 from chassis.programs import PROGRAMS_DIR, program_of_tenant
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
+from services.settlement.critical_statements import CriticalStatements
 from services.settlement.critical_store import CriticalStore
 from services.settlement.domain.critical import (
     CriticalAccount,
@@ -50,6 +57,7 @@ from services.settlement.domain.critical import (
     in_force,
     parse_critical_policy,
 )
+from services.settlement.domain.critical_statements import clr_type_of, insutype_or_default
 from services.settlement.domain.review_quota import (
     Stratum,
     StratumState,
@@ -108,10 +116,15 @@ class ClaimIn:
     institution_code: str = ""
     disease: str = ""
     documents: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    insutype: str = ""                # 310 | 390 as given; "" = not given (the default applies)
+    bank_account: dict[str, str] | None = None   # a manual reimbursement's payee account (not part of the claim)
 
     def digest(self) -> str:
-        """What makes a claim the same claim: its inputs (not who sent it or when)."""
-        data = {k: v for k, v in asdict(self).items() if k != "documents"}
+        """What makes a claim the same claim: its inputs (not who sent it or when, nor where it is paid to). An
+        insurance type not given leaves the digest as it was before claims carried one."""
+        data = {k: v for k, v in asdict(self).items() if k not in ("documents", "bank_account")}
+        if not self.insutype:
+            data.pop("insutype")
         data["documents"] = sorted(d["sha256"] for d in self.documents)
         return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
 
@@ -135,7 +148,7 @@ def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
     keys = ("claim_id", "person_id", "date", "year", "care", "area", "networked", "source", "institution_code",
             "disease", "total_cost", "self_pay", "payable", "reasons", "cumulative_self_pay", "cumulative_paid",
             "tier", "deductible", "ratio", "cap", "policy_version", "stratum", "review_required", "review_id",
-            "documents", "settled_at")
+            "documents", "settled_at", "insutype", "insutype_source", "clr_type", "statement_id", "payable_id")
     return {k: doc.get(k) for k in keys}
 
 
@@ -150,6 +163,8 @@ class CriticalService:
         self._db_of = db_of
         self.kick = kick
         self.locks = KeyedLocks()
+        # 月度结算 and 零星报销 payables, payments and review recoveries (critical_statements.py)
+        self.finance = CriticalStatements(self.store, self.locks, lambda: self.kick())
 
     def store(self, tenant: str) -> CriticalStore:
         serves(tenant)
@@ -207,11 +222,17 @@ class CriticalService:
             groups.setdefault((c.person_id, c.date.year), []).append(c)
         views: dict[str, dict[str, Any]] = {}
         fresh = False
+        settled: list[dict[str, Any]] = []
         for (person, year), group in sorted(groups.items()):
             async with self.locks.hold(f"ci:{tenant}:{person}"):
-                out, new = await self._settle(store, tenant, person, year, group, versions, blobs or {})
+                out, new = await self._settle(store, tenant, person, year, group, versions, blobs or {}, settled)
             views.update(out)
             fresh = fresh or new
+        # Where each settled claim is paid: its statement, or a payable to the person (once; a retry finishes it).
+        placed = await self.finance.take(store, tenant, settled, {c.claim_id: c.bank_account for c in claims
+                                                                  if c.bank_account})
+        for cid, where in placed.items():
+            views[cid].update(where)
         if fresh:
             self.kick()
         return [views[c.claim_id] for c in claims], fresh
@@ -223,8 +244,10 @@ class CriticalService:
                            f"claims[{index}].claim_id")
 
     async def _settle(self, store: CriticalStore, tenant: str, person: str, year: int, group: list[ClaimIn],
-                      versions: Sequence[CriticalPolicy], blobs: dict[str, bytes]
+                      versions: Sequence[CriticalPolicy], blobs: dict[str, bytes], settled: list[dict[str, Any]]
                       ) -> tuple[dict[str, dict[str, Any]], bool]:
+        """Settle one person's claims of one year; `settled` receives the claim documents the account applies
+        (new, and re-sent ones), to be put on their statements or payables."""
         account_doc = await store.ensure_account(person, year)
         applied = set(account_doc["applied"])
         stored = await store.claims_by_ids(c.claim_id for c in group)
@@ -236,6 +259,7 @@ class CriticalService:
                 self._same_or_conflict({**doc, "status": "settled"}, c, 0)
                 await self._open_review(store, doc)  # finish step 5 if a crash cut it
                 views[c.claim_id] = claim_view(doc)
+                settled.append({**doc, "_replayed": True})
             else:
                 todo.append(c)
         if not todo:
@@ -298,12 +322,14 @@ class CriticalService:
         for doc in reviews:
             await self._open_review(store, doc)
         views.update({d["claim_id"]: claim_view(d) for d in docs})
+        settled.extend(docs)
         return views, True
 
     @staticmethod
     def _claim_doc(c: ClaimIn, r: CriticalResult, year: int, decision: dict[str, Any] | None,
                    now: str) -> dict[str, Any]:
         selected = decision is not None and decision["selected"] and decision["claim_id"] == c.claim_id
+        insutype, insutype_source = insutype_or_default(c.insutype or None)
         return {
             "_id": c.claim_id, "claim_id": c.claim_id, "person_id": c.person_id, "date": c.date.isoformat(),
             "year": year, "care": c.care, "area": c.area, "networked": c.networked, "source": c.source,
@@ -320,6 +346,9 @@ class CriticalService:
             "documents": [{k: d[k] for k in ("kind", "filename", "content_type", "size", "sha256")}
                           for d in c.documents],
             "digest": c.digest(), "status": "settled", "settled_at": now,
+            "insutype": insutype, "insutype_source": insutype_source,
+            # a manual reimbursement is paid to the person: it clears with no institution
+            "clr_type": None if c.source == "manual" else clr_type_of(c.care, c.institution_code),
         }
 
     async def _select(self, store: CriticalStore, tenant: str, year: int, c: ClaimIn,
@@ -426,7 +455,9 @@ class CriticalService:
                 raise NotFound(f"review {review_id} not found")
             if doc["status"] == "completed":
                 if doc["outcome"] == outcome and doc["recovered"] == fmt(recovered):
-                    return review_view(doc), False  # the same outcome again: its stored answer
+                    # the same outcome again: its stored answer, and its recovery booked if a crash cut that short
+                    await self.finance.book_recovery(tenant, doc, who)
+                    return review_view(doc), False
                 raise Conflict(f"review {review_id} was completed already ({doc['outcome']}, recovered "
                                f"{doc['recovered']})")
             if to_fen(recovered) > doc["paid_fen"]:
@@ -448,6 +479,8 @@ class CriticalService:
                               event_id=derived_event_id(review_id, "critical_review.completed", review_id))
             if not await store.complete_review(review_id, changes, [event]):
                 raise Conflict(f"review {review_id} changed meanwhile")
+            # 追回款 into the dedicated account, once per review (entry recovery:review:<review id>)
+            await self.finance.book_recovery(tenant, {**doc, **changes}, who)
         self.kick()
         return review_view({**doc, **changes}), True
 

@@ -10,6 +10,13 @@
 - `ci_quota_members`: one per year, stratum and member (person or claim): the decision, its draw and why.
 - `ci_reviews`: one per selected claim (`R-<claim id>`), open → completed; carries `critical_review.completed`.
 - `ci_documents`: the documents of manual reimbursements (零星报销), with their sha256.
+- `ci_statements`: one per institution, month and sequence (`CI-<institution>-<YYYY-MM>[-<n>]`): the lines of the
+  claims it pays (pushed while open), status open → closing → closed → reconciled → paid; carries
+  `statement.closed` and `statement.reconciled` (see critical_statements.py).
+- `ci_person_payables`: one per manual reimbursement the fund pays (`PP-<claim id>`): what is owed to the person,
+  the bank account to pay it to, unpaid → paid.
+- `ci_payments`: one per payment (to an institution for a statement, or to a person for a payable), carrying
+  `payment.issued`; the ledger entry that booked it is `payment:<payment id>`.
 
 No transactions (FerretDB 1.x): see critical.py for the order of writes that a retry completes."""
 
@@ -30,8 +37,11 @@ QUOTA_STATE = "ci_quota_state"
 QUOTA_MEMBERS = "ci_quota_members"
 REVIEWS = "ci_reviews"
 DOCUMENTS = "ci_documents"
+STATEMENTS = "ci_statements"
+PERSON_PAYABLES = "ci_person_payables"
+PAYMENTS = "ci_payments"
 
-CRITICAL_OUTBOX_COLLECTIONS = [ACCOUNTS, REVIEWS]
+CRITICAL_OUTBOX_COLLECTIONS = [ACCOUNTS, REVIEWS, STATEMENTS, PAYMENTS]
 
 
 def account_id(person_id: str, year: int) -> str:
@@ -49,6 +59,12 @@ class CriticalStore:
         await self._db[REVIEWS].create_index([("status", 1), ("year", 1)])
         await self._db[QUOTA_MEMBERS].create_index([("year", 1), ("stratum", 1), ("population", -1)])
         await self._db[DOCUMENTS].create_index("claim_id")
+        await self._db[STATEMENTS].create_index("month")
+        await self._db[PERSON_PAYABLES].create_index("month")
+        await self._db[PAYMENTS].create_index("month")
+
+    def collection(self, name: str) -> Any:
+        return self._db[name]
 
     # ---- persons -------------------------------------------------------------------------------------------
 
@@ -173,3 +189,82 @@ class CriticalStore:
     async def count_reviewed(self, year: int, stratum: str) -> int:
         return await self._db[REVIEWS].count_documents({"year": year, "stratum": stratum, "status": "completed",
                                                         "quota_member": True})
+
+    # ---- statements (月度结算单) -------------------------------------------------------------------------------
+
+    async def statement(self, statement_id: str) -> dict[str, Any] | None:
+        return await self._db[STATEMENTS].find_one({"_id": statement_id}, {"_outbox": 0})
+
+    async def statement_status(self, statement_id: str) -> dict[str, Any] | None:
+        return await self._db[STATEMENTS].find_one({"_id": statement_id}, {"status": 1})
+
+    async def statements(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        return await self._db[STATEMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+
+    async def insert_statement(self, doc: dict[str, Any]) -> bool:
+        try:
+            await self._db[STATEMENTS].insert_one(with_events(doc, []))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def add_lines(self, statement_id: str, lines: list[dict[str, Any]]) -> bool:
+        """Lines onto a statement that is still open (one conditional single-document update)."""
+        result = await self._db[STATEMENTS].update_one(
+            {"_id": statement_id, "status": "open"},
+            {"$push": {"lines": {"$each": lines}}, "$inc": {"line_count": len(lines)}})
+        return result.modified_count == 1
+
+    async def transition(self, statement_id: str, query: dict[str, Any], changes: dict[str, Any],
+                         events: list[dict[str, Any]] | None = None) -> bool:
+        update: dict[str, Any] = {"$set": changes}
+        if events:
+            update = push_events(update, events)
+        result = await self._db[STATEMENTS].update_one({"_id": statement_id, **query}, update)
+        return result.modified_count == 1
+
+    async def mark_claims(self, claim_ids: list[str], field: str, value: str) -> None:
+        """Which statement (or payable) a claim went to: read by the claim's view."""
+        for start in range(0, len(claim_ids), 1000):
+            await self._db[CLAIMS].update_many({"_id": {"$in": claim_ids[start:start + 1000]}},
+                                               {"$set": {field: value}})
+
+    async def unpaid_statement_ids(self, year: int) -> list[str]:
+        docs = await self._db[STATEMENTS].find({"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}},
+                                               {"status": 1, "line_count": 1}).to_list(None)
+        return sorted(d["_id"] for d in docs if d.get("status") != "paid"
+                      and (d.get("status") != "open" or d.get("line_count", 0) > 0))
+
+    # ---- a person's payables (零星报销) --------------------------------------------------------------------------
+
+    async def person_payable(self, payable_id: str) -> dict[str, Any] | None:
+        return await self._db[PERSON_PAYABLES].find_one({"_id": payable_id})
+
+    async def person_payables(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        return await self._db[PERSON_PAYABLES].find(query).sort("_id", 1).to_list(limit)
+
+    async def insert_person_payable(self, doc: dict[str, Any]) -> bool:
+        try:
+            await self._db[PERSON_PAYABLES].insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def update_person_payable(self, payable_id: str, query: dict[str, Any], changes: dict[str, Any]) -> bool:
+        result = await self._db[PERSON_PAYABLES].update_one({"_id": payable_id, **query}, {"$set": changes})
+        return result.modified_count == 1
+
+    # ---- payments ------------------------------------------------------------------------------------------
+
+    async def payment(self, payment_id: str) -> dict[str, Any] | None:
+        return await self._db[PAYMENTS].find_one({"_id": payment_id}, {"_outbox": 0})
+
+    async def payments(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        return await self._db[PAYMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+
+    async def insert_payment(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> bool:
+        try:
+            await self._db[PAYMENTS].insert_one(with_events(doc, events))
+        except DuplicateKeyError:
+            return False
+        return True

@@ -8,6 +8,17 @@ Collections (settlement's database of each tenant):
   `fund_year.closed`. No document = the year is open.
 - `fund_budgets`: the year's fund budget (年度预算) as the agency set it, one per program-year; without one the
   planned figure of program.yaml (`finance.annual_budget`) applies.
+- `ledger_heads`: one per program-year, the running figures after the last entry (`seq`, latest value date, every
+  account's balance), updated after each posting, and `closed` — set before the year's `fund_years` document is
+  written (a crash between leaves the year refusing postings until the close is retried, never open by mistake).
+  Each entry document carries its `seq` (unique per program-year) and the running balances after it, so the head
+  can lag (a crash between the two writes) but never lie: the next posting takes the following `seq`, the unique
+  key refuses it, and the head is rebuilt from the entries. `ensure_indexes` builds the heads of books posted
+  before heads existed, once, and marks the database `heads_complete`.
+
+A posting reads the head (one small read by `_id`) and writes the entry and the head: it never re-reads the year.
+Only an entry the running figures cannot check (back-dated, a reversal, a repayment of a named advance) reads the
+whole year, as `ledger.Book` (cached per instance while `seq` matches).
 
 Every write to one account-year runs under that account's in-process lock (`LOCKS`), so the balance check before a
 payment cannot race another posting. Entry ids derive from the client's key (allocation id, advance id, payment id
@@ -16,14 +27,14 @@ payment cannot race another posting. Entry ids derive from the client's key (all
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from chassis.calendar import today_cn
-from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chassis.errors import Conflict, Forbidden, InvalidInput, JingbanError, NotFound
 from chassis.events import derived_event_id, new_event
 from chassis.money import from_fen, to_fen
 from chassis.outbox import with_events
@@ -35,11 +46,16 @@ from services.settlement.domain import year_end as ye
 from services.settlement.locks import KeyedLocks
 
 LEDGER_ENTRIES = "ledger_entries"
+LEDGER_HEADS = "ledger_heads"
+HEADS_COMPLETE = "heads_complete"   # in ledger_heads: every account-year with entries has its head
 FUND_YEARS = "fund_years"
 FUND_BUDGETS = "fund_budgets"
 FUND_OUTBOX_COLLECTIONS = [LEDGER_ENTRIES, FUND_YEARS]
 STATEMENTS = "statements"   # settlement's own (store.py): read to refuse closing a year with unpaid statements
 PAYMENTS = "payments"
+CI_STATEMENTS = "ci_statements"            # critical illness (critical_store.py): read for the same reasons
+CI_PERSON_PAYABLES = "ci_person_payables"
+CI_PAYMENTS = "ci_payments"
 
 # One registry per process: the fund's locks are taken alone or after a statement's lock, never before one.
 LOCKS = KeyedLocks()
@@ -63,20 +79,73 @@ def program_with_finance(tenant: str) -> Program:
     return program
 
 
+def premium_years(program: Program) -> dict[int, ye.YearPremium]:
+    """Each contract year's ceiling (最高预算单价, `finance.premium.ceiling` in the base year, + `growth` a year) and
+    the carrier's bid (中标价, `finance.premium.bids`), a bid above its year's ceiling refused naming the field. Checked
+    when settlement starts (`validate_finance`) and whenever a premium is computed."""
+    p = finance_of(program).get("premium") or {}
+    if not isinstance(p, dict):
+        raise InvalidInput("finance.premium must be a mapping", "finance.premium")
+    base_year, n = p.get("base_year", 2025), p.get("years", 3)
+    for name, value in (("base_year", base_year), ("years", n)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidInput(f"finance.premium.{name} must be a whole number, got {value!r}",
+                               f"finance.premium.{name}")
+    ceilings = ye.premium_schedule(base_year, _yaml_money(p.get("ceiling", "149.00"), "finance.premium.ceiling"),
+                                   _yaml_decimal(p.get("growth", "0.03"), "finance.premium.growth"),
+                                   list(range(base_year, base_year + n)), "finance.premium.ceiling")
+    raw = p.get("bids")
+    if not isinstance(raw, dict) or not raw:
+        raise InvalidInput(f"program {program.code} sets no bid (中标价) per year: finance.premium.bids",
+                           "finance.premium.bids")
+    bids = {}
+    for key, value in raw.items():
+        try:
+            year = int(key)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"finance.premium.bids: {key!r} is not a year", "finance.premium.bids") from exc
+        bids[year] = _yaml_money(value, f"finance.premium.bids.{year}")
+    return ye.premiums(ceilings, bids, "finance.premium.bids")
+
+
+def _yaml_money(value: Any, field: str) -> Decimal:
+    from chassis.money import parse_yuan
+
+    return parse_yuan(str(value), field)
+
+
+def _yaml_decimal(value: Any, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except ArithmeticError as exc:
+        raise InvalidInput(f"{field} is not a number: {value!r}", field) from exc
+
+
+def validate_finance(program: Program) -> None:
+    """What a program's finance section must hold, checked before serving: for a corridor program, the bids."""
+    if finance_of(program).get("year_end") == "corridor":
+        premium_years(program)
+
+
+def validate_served(tenants: tuple[str, ...]) -> None:
+    """The finance sections of the programs these tenants serve, checked before settlement serves them."""
+    programs = {p.code: p for t in tenants if (p := program_of_tenant(t)) is not None}
+    for program in programs.values():
+        validate_finance(program)
+
+
 def premium_total(program: Program, year: int, insured: int | None = None) -> tuple[Decimal, Decimal, int]:
-    """(year's premium total, per-person premium, insured persons) of a corridor program."""
+    """(year's premium total, per-person premium, insured persons) of a corridor program: the premium per person is
+    the carrier's bid (中标价) of the year, not the tender's ceiling."""
     fin = finance_of(program)
-    p = fin.get("premium") or {}
-    base_year = int(p.get("base_year", 2025))
-    n = int(p.get("years", 3))
-    if not base_year <= year < base_year + n:
-        raise InvalidInput(f"the premium schedule covers {base_year}–{base_year + n - 1}, not {year}", "year")
-    schedule = ye.premium_schedule(base_year, Decimal(str(p.get("base", "149.00"))),
-                                   Decimal(str(p.get("growth", "0.03"))), list(range(base_year, base_year + n)))
+    schedule = premium_years(program)
+    if year not in schedule:
+        raise InvalidInput(f"the premium schedule covers {min(schedule)}–{max(schedule)}, not {year}", "year")
     persons = int(fin.get("insured_persons", 0)) if insured is None else insured
     if persons <= 0:
         raise InvalidInput("insured_persons must be a positive whole number", "insured_persons")
-    return schedule[year] * persons, schedule[year], persons
+    bid = schedule[year].premium
+    return bid * persons, bid, persons
 
 
 def budget_of(program: Program, year: int) -> Decimal:
@@ -110,7 +179,10 @@ def entry_view(doc: dict[str, Any]) -> dict[str, Any]:
                           "credit": f"{from_fen(p['credit_fen']):.2f}"} for p in doc["postings"]],
             "amount": f"{from_fen(doc['amount_fen']):.2f}", "reverses": doc.get("reverses", ""),
             "reference": doc.get("reference", ""), "posted_at": doc.get("posted_at"),
-            "posted_by": doc.get("posted_by"), **({"detail": doc["detail"]} if doc.get("detail") else {})}
+            "posted_by": doc.get("posted_by"), **({"detail": doc["detail"]} if doc.get("detail") else {}),
+            **({"seq": doc["seq"], "balances_after": {  # running balances after it, in posting order
+                code: f"{from_fen(v if lg.CHART[code].normal == 'debit' else -v):.2f}"
+                for code, v in doc["balances_fen"].items() if code in lg.CHART}} if doc.get("balances_fen") else {})}
 
 
 def _same(doc: dict[str, Any], entry: lg.Entry) -> bool:
@@ -134,8 +206,30 @@ def benefits_paid(book: lg.Book) -> Decimal:
                 if p.account in ("benefits_paid", "recoveries")), lg.ZERO)
 
 
+def carrier_borne(book: lg.Book) -> Decimal:
+    """Losses of the year the carrier paid back in full (承办方全额承担), net of reversals."""
+    return -sum((p.signed for e in book.entries if e.kind != "year_end" for p in e.postings
+                 if p.account == "carrier_liability"), lg.ZERO)
+
+
 def normal_balances(book: lg.Book, on: date | None = None) -> dict[str, str]:
     return {code: f"{book.normal_balance(code, on):.2f}" for code in lg.CHART}
+
+
+def _balances_fen(head: lg.Head) -> dict[str, int]:
+    return {code: to_fen(head.balance(code)) for code in lg.CHART}
+
+
+def head_doc(program: str, year: int, head: lg.Head, entry_id: str) -> dict[str, Any]:
+    return {"_id": f"{program}|{year}", "program": program, "year": year, "seq": head.seq,
+            "last_date": head.last_date.isoformat() if head.last_date else None,
+            "balances_fen": _balances_fen(head), "entry_id": entry_id, "updated_at": datetime.now(UTC).isoformat()}
+
+
+def head_of(doc: dict[str, Any]) -> lg.Head:
+    """The running figures of a head document (one holding only `closed` has none: see `Fund._state`)."""
+    return lg.Head(doc["seq"], date.fromisoformat(doc["last_date"]) if doc.get("last_date") else None,
+                   {code: from_fen(doc["balances_fen"].get(code, 0)) for code in lg.CHART})
 
 
 # ---- the store -----------------------------------------------------------------------------------------------
@@ -149,6 +243,52 @@ class FundStore:
         for name in FUND_OUTBOX_COLLECTIONS:
             await self._db[name].create_index("_outbox_pending")
         await self._db[LEDGER_ENTRIES].create_index([("program", 1), ("year", 1)])
+        # One entry per position in an account-year's sequence: a posting from a stale head cannot slip in.
+        await self._db[LEDGER_ENTRIES].create_index([("program", 1), ("year", 1), ("seq", 1)], unique=True)
+        await self.build_heads()
+
+    async def build_heads(self) -> None:
+        """Once per database: a head for every account-year whose entries were posted before heads existed, then
+        the mark `heads_complete` — from then on an account-year without a head has no entries (a crash between its
+        first entry and its first head is caught by the unique `seq` and rebuilt), so its first posting reads
+        nothing more."""
+        if await self.heads_complete():
+            return
+        books: dict[tuple[str, int], list[lg.Entry]] = {}
+        for d in await self._db[LEDGER_ENTRIES].find({}, {"_outbox": 0}).sort([("seq", 1), ("_id", 1)]).to_list(None):
+            books.setdefault((d["program"], d["year"]), []).append(entry_of(d))
+        for y in await self._db[FUND_YEARS].find({}, {"program": 1, "year": 1}).to_list(None):
+            books.setdefault((y["program"], y["year"]), [])  # a year closed with no entry is closed all the same
+        for (program, year), entries in books.items():
+            if await self.head_doc(program, year) is None:
+                head = lg.Head.of(lg.Book("", program, year, entries))
+                closed = await self.fund_year(program, year) is not None
+                await self.put_head({**head_doc(program, year, head, entries[-1].id if entries else ""),
+                                     "closed": closed})
+        await self._db[LEDGER_HEADS].replace_one({"_id": HEADS_COMPLETE}, {"_id": HEADS_COMPLETE, "at": datetime.now(
+            UTC).isoformat()}, upsert=True)
+
+    async def heads_complete(self) -> bool:
+        return await self._db[LEDGER_HEADS].find_one({"_id": HEADS_COMPLETE}) is not None
+
+    async def head_doc(self, program: str, year: int) -> dict[str, Any] | None:
+        return await self._db[LEDGER_HEADS].find_one({"_id": f"{program}|{year}"})
+
+    async def put_head(self, doc: dict[str, Any]) -> None:
+        """The running figures; `closed` (set by `insert_fund_year`) is left as it is."""
+        await self._db[LEDGER_HEADS].update_one({"_id": doc["_id"]}, {"$set": {k: v for k, v in doc.items()
+                                                                               if k != "_id"}}, upsert=True)
+
+    async def insert_entries(self, docs: list[dict[str, Any]]) -> int | None:
+        """Insert entries in order (each with its own events); None when all went in, else how many did before a
+        duplicate key stopped the rest."""
+        from pymongo.errors import BulkWriteError
+
+        try:
+            await self._db[LEDGER_ENTRIES].insert_many(docs, ordered=True)
+        except BulkWriteError as exc:
+            return int(exc.details.get("nInserted", 0))
+        return None
 
     async def entry_docs(self, program: str, year: int) -> list[dict[str, Any]]:
         return await self._db[LEDGER_ENTRIES].find({"program": program, "year": year}, {"_outbox": 0}).sort(
@@ -179,6 +319,9 @@ class FundStore:
     async def insert_fund_year(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> bool:
         from pymongo.errors import DuplicateKeyError
 
+        # The head says closed before the year's document exists: posters read only the head.
+        await self._db[LEDGER_HEADS].update_one({"_id": doc["_id"]}, {"$set": {
+            "program": doc["program"], "year": doc["year"], "closed": True}}, upsert=True)
         try:
             await self._db[FUND_YEARS].insert_one(with_events(doc, events))
         except DuplicateKeyError:
@@ -192,16 +335,43 @@ class FundStore:
         await self._db[FUND_BUDGETS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
     async def unpaid_statements(self, year: int) -> list[str]:
-        docs = await self._db[STATEMENTS].find({"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}},
-                                               {"status": 1}).to_list(None)
-        return sorted(d["_id"] for d in docs if d.get("status") != "paid")
+        """Chronic statements, critical illness statements (an open one with no claim excepted) and payables to
+        persons (零星报销) of the year not yet paid."""
+        months = {"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}}
+        docs = await self._db[STATEMENTS].find(months, {"status": 1}).to_list(None)
+        unpaid = [d["_id"] for d in docs if d.get("status") != "paid"]
+        docs = await self._db[CI_STATEMENTS].find(months, {"status": 1, "line_count": 1}).to_list(None)
+        unpaid += [d["_id"] for d in docs if d.get("status") != "paid"
+                   and (d.get("status") != "open" or d.get("line_count", 0) > 0)]
+        docs = await self._db[CI_PERSON_PAYABLES].find(months, {"status": 1}).to_list(None)
+        unpaid += [d["_id"] for d in docs if d.get("status") != "paid"]
+        return sorted(unpaid)
 
     async def payments_of(self, year: int) -> list[dict[str, Any]]:
-        return await self._db[PAYMENTS].find({"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}},
-                                             {"_outbox": 0}).to_list(None)
+        months = {"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}}
+        return [*await self._db[PAYMENTS].find(months, {"_outbox": 0}).to_list(None),
+                *await self._db[CI_PAYMENTS].find(months, {"_outbox": 0}).to_list(None)]
 
 
 # ---- the workflow ----------------------------------------------------------------------------------------------
+
+
+def _running_plan(head: lg.Head, items: Sequence[tuple[lg.Entry, dict[str, Any] | None]], tenant: str, year: int
+                  ) -> list[tuple[lg.Entry, dict[str, Any] | None, lg.Head | None]] | None:
+    """Each entry checked against the figures the previous ones leave; None when one needs the whole book (or is
+    refused: the book path then tells a replay from a refusal, and names the refusal)."""
+    planned: list[tuple[lg.Entry, dict[str, Any] | None, lg.Head | None]] = []
+    running = head
+    for entry, extra in items:
+        if not running.takes(entry):
+            return None
+        try:
+            running.check(entry, tenant, year)
+        except JingbanError:
+            return None
+        running = running.after(entry)
+        planned.append((entry, extra, running))
+    return planned
 
 
 @dataclass
@@ -216,9 +386,11 @@ class Fund:
     def __init__(self, db_of: Any, served: tuple[str, ...], kick: Any = None) -> None:
         self.db_of = db_of
         self.served = served
-        # Each account-year's book as last read or written by this instance; reused while the stored entry count
-        # still matches (one settlement replica per store on FerretDB), so a posting does not re-read the year.
+        # Each account-year's whole book as last read or written by this instance; reused while its length is the
+        # head's `seq` (entries are never deleted, and `seq` is unique), so reports and back-dated checks do not
+        # re-read the year. Postings that the running figures can check do not need it at all.
         self._books: dict[tuple[str, str, int], lg.Book] = {}
+        self._complete: set[str] = set()  # tenants whose databases have a head for every account-year with entries
         self.kick = kick or (lambda: None)
 
     def store(self, tenant: str) -> FundStore:
@@ -226,13 +398,48 @@ class Fund:
 
     async def book(self, tenant: str, program: str, year: int) -> lg.Book:
         """The account-year's books (a copy: callers may check entries against it freely)."""
-        key = (tenant, program, year)
         store = self.store(tenant)
+        head = await store.head_doc(program, year)
+        return await self._book_at(store, tenant, program, year, None if head is None else head.get("seq"))
+
+    async def _book_at(self, store: FundStore, tenant: str, program: str, year: int, seq: int | None) -> lg.Book:
+        """The whole book, from this instance's cache when it holds exactly `seq` entries, else read."""
+        key = (tenant, program, year)
         cached = self._books.get(key)
-        if cached is None or await store.entry_count(program, year) != len(cached.entries):
+        if cached is None or seq is None or seq != len(cached.entries):
             docs = await store.entry_docs(program, year)
             cached = self._books[key] = lg.Book(tenant, program, year, [entry_of(d) for d in docs])
         return lg.Book(tenant, program, year, list(cached.entries))
+
+    async def head(self, tenant: str, program: str, year: int) -> lg.Head:
+        """The account-year's running figures (balances after the last entry), read without the year's entries."""
+        store = self.store(tenant)
+        doc = await store.head_doc(program, year)
+        if doc is not None and "seq" in doc:
+            return head_of(doc)
+        return lg.Head.of(await self._book_at(store, tenant, program, year, None))
+
+    async def _state(self, store: FundStore, tenant: str, program: str, year: int, rebuild: bool = False
+                     ) -> tuple[lg.Head, bool]:
+        """Under the account's lock: the running figures and whether the year is closed, from the head document;
+        when it has no figures yet (books from before heads, or none) or on `rebuild`, from the whole book and the
+        year's closing document, written back as the head."""
+        doc = await store.head_doc(program, year)
+        if doc is not None and "seq" in doc and not rebuild:
+            return head_of(doc), bool(doc.get("closed"))
+        if doc is None and not rebuild and await self._heads_complete(store, tenant):
+            return lg.Head(), False  # no entries yet (a closing writes the head first)
+        closed = bool(doc and doc.get("closed")) or await store.fund_year(program, year) is not None
+        book = await self._book_at(store, tenant, program, year, None)
+        head = lg.Head.of(book)
+        if book.entries:
+            await store.put_head({**head_doc(program, year, head, book.entries[-1].id), "closed": closed})
+        return head, closed
+
+    async def _heads_complete(self, store: FundStore, tenant: str) -> bool:
+        if tenant not in self._complete and await store.heads_complete():
+            self._complete.add(tenant)  # once complete, always: the mark is never taken back
+        return tenant in self._complete
 
     async def closed(self, tenant: str, program: str, year: int) -> dict[str, Any] | None:
         return await self.store(tenant).fund_year(program, year)
@@ -278,28 +485,60 @@ class Fund:
         return {"program": program.code, "year": year, "amount": f"{amount:.2f}", "tenants": list(targets),
                 "set_by": who, "set_at": doc["set_at"]}
 
-    async def _prepare(self, tenant: str, program: str, year: int, entry: lg.Entry
-                       ) -> tuple[lg.Book, dict[str, Any] | None]:
-        """Under the account's lock: the existing document of this entry id (a replay), or the checked book."""
+    async def _prepare(self, tenant: str, program: str, year: int, entry: lg.Entry, rebuild: bool = False
+                       ) -> tuple[lg.Head, dict[str, Any] | None]:
+        """Under the account's lock: the running figures the entry was checked against, or the existing document of
+        this entry id (a replay). An entry the running figures can take is checked against them (`Head.check`); any
+        other against the whole book. A refused entry whose id is already in the books is a replay."""
         store = self.store(tenant)
-        existing = await store.entry_doc(entry.id)
-        if existing is not None:
-            if existing["year"] != year or existing["program"] != program or not _same(existing, entry):
-                raise Conflict(f"entry id {entry.id} was already used for another movement", "id")
-            return lg.Book(tenant, program, year), existing
-        if entry.kind != "year_end" and await store.fund_year(program, year):
-            raise Conflict(f"fund year {year} of {tenant} is closed: post to the next year's books")
-        book = await self.book(tenant, program, year)
-        book.check(entry)
-        return book, None
+        head, closed = await self._state(store, tenant, program, year, rebuild)
+        try:
+            if closed and entry.kind != "year_end":
+                raise Conflict(f"fund year {year} of {tenant} is closed: post to the next year's books")
+            fresh = False
+            if head.takes(entry):
+                try:
+                    head.check(entry, tenant, year)
+                    return head, None
+                except Conflict:  # a refusal is confirmed against the entries read afresh, should the head lag
+                    fresh = True
+            book = await self._book_at(store, tenant, program, year, None if fresh else head.seq)
+            if len(book.entries) != head.seq:  # the head lagged: the entries are the truth
+                head = lg.Head.of(book)
+                await store.put_head(head_doc(program, year, head, book.entries[-1].id))
+            book.check(entry)
+        except JingbanError:
+            existing = await self._existing(store, program, year, entry)
+            if existing is not None:
+                return head, existing
+            raise
+        return head, None
 
-    def _doc(self, tenant: str, program: str, year: int, book: lg.Book, entry: lg.Entry, who: str,
+    @staticmethod
+    async def _existing(store: FundStore, program: str, year: int, entry: lg.Entry) -> dict[str, Any] | None:
+        existing = await store.entry_doc(entry.id)
+        if existing is not None and (existing["year"] != year or existing["program"] != program
+                                     or not _same(existing, entry)):
+            raise Conflict(f"entry id {entry.id} was already used for another movement", "id")
+        return existing
+
+    def _doc(self, tenant: str, program: str, year: int, after: lg.Head, entry: lg.Entry, who: str,
              extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The entry's document: `seq` its place in the account-year, `balances_fen` the running (signed) balances
+        after it in posting order."""
         return {"_id": entry.id, "tenant": tenant, "program": program, "year": year, "date": entry.date.isoformat(),
                 "kind": entry.kind, "memo": entry.memo, "postings": _posting_docs(entry),
                 "amount_fen": to_fen(entry.amount), "reverses": entry.reverses, "reference": entry.reference,
-                "seq": len(book.entries) + 1, "posted_at": datetime.now(UTC).isoformat(), "posted_by": who,
-                **(extra or {})}
+                "seq": after.seq, "balances_fen": _balances_fen(after), "posted_at": datetime.now(UTC).isoformat(),
+                "posted_by": who, **(extra or {})}
+
+    def _remember(self, tenant: str, program: str, year: int, before: lg.Head, entries: Sequence[lg.Entry]) -> None:
+        cached = self._books.get((tenant, program, year))
+        if cached is not None:
+            if len(cached.entries) == before.seq:
+                cached.entries.extend(entries)
+            else:
+                del self._books[(tenant, program, year)]
 
     async def post(self, tenant: str, program: str, year: int, entry: lg.Entry, who: str,
                    extra: dict[str, Any] | None = None) -> Posted:
@@ -308,23 +547,103 @@ class Fund:
 
     async def _post_locked(self, tenant: str, program: str, year: int, entry: lg.Entry, who: str,
                            extra: dict[str, Any] | None = None) -> Posted:
-        book, existing = await self._prepare(tenant, program, year, entry)
-        if existing is not None:
-            return Posted(existing, False)
-        doc = self._doc(tenant, program, year, book, entry, who, extra)
-        if not await self.store(tenant).insert_entry(doc, [_ledger_event(tenant, program, year, entry)]):
-            raise Conflict(f"entry {entry.id} was posted meanwhile; send the request again")
-        cached = self._books.get((tenant, program, year))
-        if cached is not None and len(cached.entries) == len(book.entries):
-            cached.entries.append(entry)
-        self.kick()
-        return Posted(doc, True)
+        store = self.store(tenant)
+        for attempt in range(2):
+            head, existing = await self._prepare(tenant, program, year, entry, rebuild=attempt > 0)
+            if existing is not None:
+                return Posted(existing, False)
+            after = head.after(entry)
+            doc = self._doc(tenant, program, year, after, entry, who, extra)
+            if await store.insert_entry(doc, [_ledger_event(tenant, program, year, entry)]):
+                await store.put_head(head_doc(program, year, after, entry.id))
+                self._remember(tenant, program, year, head, [entry])
+                self.kick()
+                return Posted(doc, True)
+            existing = await self._existing(store, program, year, entry)
+            if existing is not None:
+                return Posted(existing, False)
+            # The sequence number is taken: the head lagged behind the entries (a crash between the two writes, or
+            # another process). Rebuild it from the entries and check again.
+            self._books.pop((tenant, program, year), None)
+        raise Conflict(f"entry {entry.id} could not be posted: the books of {tenant} {year} moved meanwhile; send the "
+                       "request again")
+
+    async def post_many(self, tenant: str, program: str, year: int,
+                        items: Sequence[tuple[lg.Entry, dict[str, Any] | None]], who: str) -> list[Posted]:
+        """Post several entries to one account-year at once (e.g. a month's payments): each checked in order
+        against the figures the previous ones leave, then all written with one ordered insert. All or nothing: a
+        refused entry writes none. An entry already in the books is a replay, returned as it stands. (An id already
+        used in other books is met only by the insert: the entries before it stay posted, each whole, and the 409
+        names the id.)"""
+        ids = [e.id for e, _ in items]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("an entry id appears twice in the batch", "id")
+        if not items:
+            return []
+        async with LOCKS.hold(account_lock(tenant, program, year)):
+            store = self.store(tenant)
+            for attempt in range(2):
+                head, closed = await self._state(store, tenant, program, year, rebuild=attempt > 0)
+                planned = None if closed or attempt else _running_plan(head, items, tenant, year)
+                if planned is None:
+                    head, planned = await self._book_plan(store, tenant, program, year, items, bool(closed))
+                new = [(e, after) for e, _, after in planned if after is not None]
+                docs = {e.id: self._doc(tenant, program, year, after, e, who, x)
+                        for e, x, after in planned if after is not None}
+                if docs and await store.insert_entries(
+                        [with_events(docs[e.id], [_ledger_event(tenant, program, year, e)]) for e, _ in new]
+                ) is not None:
+                    # A duplicate key: an entry was a replay the running figures could not see, an id used in
+                    # other books (a 409 naming it), or another writer moved the books. What went in stays (each
+                    # entry is whole); plan again from the entries.
+                    self._books.pop((tenant, program, year), None)
+                    try:
+                        for e, _ in new:
+                            await self._existing(store, program, year, e)
+                    except Conflict:
+                        await self._state(store, tenant, program, year, rebuild=True)  # the head takes what went in
+                        raise
+                    continue
+                if new:
+                    last_entry, last = new[-1]
+                    await store.put_head(head_doc(program, year, last, last_entry.id))
+                    self._remember(tenant, program, year, head, [e for e, _ in new])
+                    self.kick()
+                return [Posted(docs[e.id], True) if after is not None
+                        else Posted(await self._existing(store, program, year, e) or {}, False)
+                        for e, _, after in planned]
+        raise Conflict(f"the entries could not be posted: the books of {tenant} {year} moved meanwhile; send the "
+                       "request again")
+
+    async def _book_plan(self, store: FundStore, tenant: str, program: str, year: int,
+                         items: Sequence[tuple[lg.Entry, dict[str, Any] | None]], closed: bool
+                         ) -> tuple[lg.Head, list[tuple[lg.Entry, dict[str, Any] | None, lg.Head | None]]]:
+        """Check a batch against the whole book read afresh: entries already in it are replays (no head)."""
+        book = await self._book_at(store, tenant, program, year, None)
+        head = running = lg.Head.of(book)
+        known = {e.id for e in book.entries}
+        planned: list[tuple[lg.Entry, dict[str, Any] | None, lg.Head | None]] = []
+        for entry, extra in items:
+            if entry.id in known:
+                await self._existing(store, program, year, entry)  # same movement, or a 409 naming the id
+                planned.append((entry, extra, None))
+                continue
+            if closed and entry.kind != "year_end":
+                raise Conflict(f"fund year {year} of {tenant} is closed: post to the next year's books")
+            book.check(entry)
+            book.entries.append(entry)
+            running = running.after(entry)
+            planned.append((entry, extra, running))
+        return head, planned
 
     # ---- allocations by the agency (基金拨付) ---------------------------------------------------------------
 
     async def allocate(self, program: Program, targets: tuple[str, ...], allocation_id: str, year: int, kind: str,
                        amount: Decimal, day: date, who: str) -> dict[str, Any]:
         fin = finance_of(program)
+        if fin.get("funding") == "monthly_actual":  # 按月据实拨付: no budget shares (monthly_funding.py)
+            raise InvalidInput(f"program {program.code} is funded monthly by actual spending: allocate with kind "
+                               "monthly_actual and the month reimbursed", "kind")
         shares = [(t.tenant, t.share) for t in program.tenants if t.tenant in targets]
         if not shares:
             raise NotFound(f"no carrier of {program.code} is served here")
@@ -394,7 +713,8 @@ class Fund:
         for d in docs:
             if d["kind"] == "allocation":
                 whole = Decimal(d["program_amount"])
-                expected = lg.split_by_shares(whole, [(t.tenant, t.share) for t in program.tenants])[tenant]
+                expected = Decimal(d["expected_amount"]) if d.get("expected_amount") else lg.split_by_shares(
+                    whole, [(t.tenant, t.share) for t in program.tenants])[tenant]  # monthly_actual: its own
                 received = from_fen(d["amount_fen"]) if d["_id"] not in reversed_ids else lg.ZERO
                 allocations.append({"allocation_id": d.get("allocation_id"), "kind": d.get("allocation_kind"),
                                     "date": d["date"], "agency_amount": f"{whole:.2f}", "share": str(share),
@@ -446,7 +766,7 @@ class _ByName:
 
 
 async def post_payment(collection: Any, tenant: str, month: str, payment_id: str, amount_fen: int, institution: str,
-                       who: str, day: date | None = None) -> dict[str, Any] | None:
+                       who: str, day: date | None = None, memo: str = "") -> dict[str, Any] | None:
     """Book a statement's payment to an institution (待遇支付) in the tenant's dedicated account for the
     statement's year, refused (409, naming the shortfall) when the bank cannot cover it — before anything is
     written. Idempotent by the payment id. Programs without a finance section keep no books: nothing posted."""
@@ -455,10 +775,31 @@ async def post_payment(collection: Any, tenant: str, month: str, payment_id: str
         return None
     year = int(month[:4])
     entry = lg.payment(f"payment:{payment_id}", day or today_cn(), from_fen(amount_fen),
-                       f"支付 {institution} {month} 结算款", reference=payment_id)
+                       memo or f"支付 {institution} {month} 结算款", reference=payment_id)
     db = _ByName(collection)
     posted = await Fund(lambda _t: db, (tenant,)).post(tenant, program.code, year, entry, who)
     return posted.doc
+
+
+async def post_recovery(collection: Any, tenant: str, key: str, year: int, amount_fen: int, memo: str,
+                        who: str) -> dict[str, Any] | None:
+    """Book money recovered (追回款, `recoveries`) under entry `recovery:<key>`, once: a retry finds the entry
+    whatever its year or value date. In the fund year `year` (the claim's), or the current year's books when that
+    one is closed. Programs without a finance section keep no books: nothing posted."""
+    program = program_of_tenant(tenant)
+    if program is None or not finance_of(program) or amount_fen <= 0:
+        return None
+    db = _ByName(collection)
+    fund = Fund(lambda _t: db, (tenant,))
+    entry_id = f"recovery:{key}"
+    existing = await fund.store(tenant).entry_doc(entry_id)
+    if existing is not None:
+        return existing
+    day = today_cn()
+    if day.year > year + 1 or await fund.closed(tenant, program.code, year):  # outside that year's books
+        year = day.year
+    entry = lg.recovery(entry_id, day, from_fen(amount_fen), memo, reference=key)
+    return (await fund.post(tenant, program.code, year, entry, who)).doc
 
 
 # ---- year end (年度决算) --------------------------------------------------------------------------------------
@@ -559,8 +900,9 @@ def _deficit_sharing(program: Program, targets: tuple[str, ...], year: int, book
         total = _money(body["total_reimbursement"], "total_reimbursement")
         total_reason = "given by the agency"
     elif set(members) <= set(targets):
-        total = sum((benefits_paid(books[t]) for t in members), lg.ZERO)
-        total_reason = "benefits paid (net of recoveries) in the books of all packages"
+        total = sum((benefits_paid(books[t]) - carrier_borne(books[t]) for t in members), lg.ZERO)
+        total_reason = ("benefits paid (net of recoveries and of losses the carriers bear in full) in the books of "
+                        "all packages")
     else:
         raise InvalidInput("this deployment does not keep every package's books: give total_reimbursement",
                            "total_reimbursement")
@@ -579,7 +921,7 @@ def _deficit_sharing(program: Program, targets: tuple[str, ...], year: int, book
         b = books[t]
         accounts.append(ye.AccountYear(t, program.share_of(t), -b.balance("fund_payable"),
                                        -b.balance("interest_income"), -b.balance("recoveries"),
-                                       b.balance("benefits_paid"), fee.payable))
+                                       b.balance("benefits_paid"), fee.payable, -b.balance("carrier_liability")))
     result = ye.year_end(budget, accounts, Decimal(str(fin.get("deficit_fund_share", "0.30"))))
     summary = {"method": "deficit_sharing", "outcome": result.outcome, "budget": f"{result.budget:.2f}",
                "result": f"{result.result:.2f}", "total_reimbursement": f"{total:.2f}",
@@ -597,7 +939,8 @@ def _deficit_sharing(program: Program, targets: tuple[str, ...], year: int, book
                             "performance": f"{fee.performance:.2f}", "payable": f"{fee.payable:.2f}",
                             "after_deduction": f"{fee.payable - r.fee_deduction:.2f}", "reasons": list(fee.reasons)},
             "fee_deduction": f"{r.fee_deduction:.2f}", "carrier_deficit": f"{r.carrier_deficit:.2f}",
-            "carrier_share": f"{r.carrier_bears:.2f}",
+            "carrier_share": f"{r.carrier_bears:.2f}", "carrier_liability": f"{r.carrier_liability:.2f}",
+            "carrier_bears_in_all": f"{r.carrier_bears_in_all:.2f}",
             "fund_share": f"{result.fund_part * acc.share / sum((a.share for a in accounts), lg.ZERO):.2f}",
             "settlement": f"{r.settlement:.2f}",
             "returned": f"{max(-r.settlement, lg.ZERO):.2f}", "received": f"{max(r.settlement, lg.ZERO):.2f}",
@@ -621,7 +964,11 @@ def _corridor(program: Program, targets: tuple[str, ...], year: int, books: dict
     for t in targets:
         share = program.share_of(t)
         b = books[t]
+        # 年度结算总赔款支出: the claims booked (benefits_paid, every statement and payable paid) less what reviews
+        # and finance recovered (recoveries); both shown, the net measured.
         claims = benefits_paid(b)
+        gross = sum((p.signed for e in b.entries if e.kind != "year_end" for p in e.postings
+                     if p.account == "benefits_paid"), lg.ZERO)
         c = ye.corridor(total * share, claims, admin * share, Decimal(str(band.get("carrier_alone", "0.03"))),
                         Decimal(str(band.get("shared_to", "0.06"))),
                         Decimal(str(band.get("carrier_share_between", "0.50"))))
@@ -629,7 +976,10 @@ def _corridor(program: Program, targets: tuple[str, ...], year: int, books: dict
         # The fund takes back its part of a gain (bank out), or pays its part of a loss in (bank in).
         movements = {"fund_payable": c.fund, "bank": -c.fund}
         rows[t] = (movements, {"tenant": t, "outcome": outcome, "amount": f"{abs(c.result):.2f}",
-                               "premium": f"{total * share:.2f}", "claims": f"{claims:.2f}",
+                               "premium": f"{total * share:.2f}", "claims": f"{gross:.2f}",
+                               "recoveries": f"{gross - claims:.2f}", "net_claims": f"{claims:.2f}",
+                               "claims_reason": "benefits_paid booked in the year's books (statements and payables "
+                                                "paid), less recoveries: net_claims = claims − recoveries",
                                "admin_cost": f"{admin * share:.2f}", "result": f"{c.result:.2f}",
                                "ratio": str(c.ratio), "carrier_share": f"{c.carrier:.2f}",
                                "fund_share": f"{c.fund:.2f}",

@@ -1,6 +1,7 @@
 """settlement wiring: holdings from appraisal's qualification events; policies, month-end claims, real-time
 settlement, statements and payments over HTTP; GetPolicy, Adjudicate and GetAccumulators over gRPC; events
-policy.published, benefits.settled, statement.closed, statement.reconciled and payment.issued through the outbox."""
+policy.published, benefits.settled, statement.closed, statement.reconciled and payment.issued through the outbox;
+audit's finding.raised books a carrier-caused loss in the carrier's dedicated account (liability.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from jingban.contracts.v1 import settlement_pb2, settlement_pb2_grpc
-from services.settlement import api, api_fund, fund, handlers, rpc
+from services.settlement import api, api_fund, fund, handlers, liability, rpc, statement_documents
 from services.settlement.api_critical import CRITICAL_OUTBOX_COLLECTIONS, CriticalService, critical_router
 from services.settlement.engine import Settler
 from services.settlement.policies import PolicyBook
@@ -20,9 +21,11 @@ def build(ctx: ServiceContext) -> ServiceParts:
     book = PolicyBook(ctx.db)
     settler = Settler(ctx.db, book, ctx.relay.kick)
     app.include_router(api.router(ctx, book, settler))
+    app.include_router(statement_documents.router(ctx))  # 结算资料 with the monthly statements
     critical = CriticalService(ctx.db, ctx.relay.kick)  # 大病保险
     app.include_router(critical_router(ctx, critical))
-    app.include_router(api_fund.router(ctx, fund.Fund(ctx.db, tuple(ctx.settings.tenants), ctx.relay.kick)))  # 专户
+    ledger = fund.Fund(ctx.db, tuple(ctx.settings.tenants), ctx.relay.kick)  # 专户
+    app.include_router(api_fund.router(ctx, ledger))
     servicer = rpc.SettlementRpc(ctx, book, settler)
 
     async def on_start() -> None:
@@ -31,6 +34,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             await settler.book.ensure_indexes(tenant)
             await settler.book.warm(tenant)  # every person's latest state, read once before serving
         await critical.start(ctx.settings.tenants)
+        fund.validate_served(tuple(ctx.settings.tenants))  # e.g. a bid above its year's ceiling: refuse to serve
         for tenant in ctx.settings.tenants:
             await fund.FundStore(ctx.db(tenant)).ensure_indexes()
 
@@ -41,6 +45,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
         subscriptions=[
             Subscription("qualification.granted", handlers.on_qualification_granted(ctx, settler)),
             Subscription("qualification.revoked", handlers.on_qualification_revoked(ctx, settler)),
+            Subscription("qualification.renewed", handlers.on_qualification_renewed(ctx, settler)),
+            Subscription("finding.raised", liability.on_finding_raised(ledger)),  # 承办方全额承担
         ],
         on_start=on_start,
     )

@@ -66,9 +66,21 @@ def account_to_doc(account: YearAccount, paid_by_disease: dict[str, int]) -> dic
 
 
 def holding_doc(qualification_id: str, disease: str, granted_on: str, benefit_start: str = "",
-                revoked_on: str | None = None, source: str = "") -> dict[str, Any]:
+                revoked_on: str | None = None, source: str = "", review_due: str = "",
+                insutype: str = "") -> dict[str, Any]:
+    """A held qualification as settlement keeps it. `review_due` (empty: none) and `lapses` ([{due, resumed_on}],
+    re-reviews passed late) decide the days not covered for want of a re-review; `insutype` (310/390, from 1101)
+    splits the statement's reconciliation with the provincial platform."""
     return {"qualification_id": qualification_id, "disease": disease, "granted_on": granted_on,
-            "benefit_start": benefit_start, "revoked_on": revoked_on, "source": source}
+            "benefit_start": benefit_start, "revoked_on": revoked_on, "source": source, "review_due": review_due,
+            "lapses": [], "insutype": insutype}
+
+
+def _holding(h: dict[str, Any]) -> Holding:
+    due = h.get("review_due") or ""
+    lapses = tuple((date.fromisoformat(x["due"]), date.fromisoformat(x["resumed_on"])) for x in h.get("lapses") or ())
+    return Holding(h["disease"], date.fromisoformat(h["granted_on"]), date.fromisoformat(due) if due else None,
+                   lapses)
 
 
 def holdings_on(docs: Iterable[dict[str, Any]], on: date, policy: Policy) -> tuple[Holding, ...]:
@@ -79,7 +91,7 @@ def holdings_on(docs: Iterable[dict[str, Any]], on: date, policy: Policy) -> tup
         if revoked and on >= date.fromisoformat(revoked):
             continue
         if h["disease"] in policy.diseases:
-            out.append(Holding(h["disease"], date.fromisoformat(h["granted_on"])))
+            out.append(_holding(h))
     return tuple(sorted(out, key=lambda x: (x.disease, x.granted_on)))
 
 

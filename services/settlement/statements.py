@@ -9,14 +9,17 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
+from chassis.calendar import day_cn, today_cn
 from chassis.errors import Conflict, JingbanError, NotFound
 from chassis.events import derived_event_id, new_event
 from chassis.money import from_fen
-from chassis.programs import load_program
+from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
+from provincial.models import RESIDENT_BASIC
 from services.settlement import fund
+from services.settlement.domain.deadlines import statement_clock
 from services.settlement.engine import Settler, program_code, statement_lock
 from services.settlement.records import yuan
 from services.settlement.store import SETTLEMENTS, STATEMENTS, SettlementStore
@@ -84,8 +87,9 @@ async def live_totals(settler: Settler, tenant: str, sid: str) -> dict[str, Any]
     return sum_parts(*await person_totals(settler, tenant, sid))
 
 
-def view(doc: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
-    return {
+def view(doc: dict[str, Any], totals: dict[str, Any], clock: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A statement over HTTP; `clock` (statement_clock_of) adds `settlement_deadline`, `overdue` and `deadline`."""
+    return {**(clock or {}),
         "statement_id": doc["_id"], "institution_code": doc["institution_code"], "month": doc["month"],
         "status": doc["status"], "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
         "patient_pays": yuan(totals["claimed_fen"] - totals["payable_fen"]), "lines": totals["lines"],
@@ -99,7 +103,18 @@ def view(doc: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
 
 async def statement_view(settler: Settler, tenant: str, doc: dict[str, Any]) -> dict[str, Any]:
     totals = doc["totals"] if "totals" in doc else await live_totals(settler, tenant, doc["_id"])
-    return view(doc, totals)
+    return view(doc, totals, await statement_clock_of(settler, tenant, doc))
+
+
+async def statement_clock_of(settler: Settler, tenant: str, doc: dict[str, Any],
+                             today: date | None = None) -> dict[str, Any]:
+    """The month's settlement deadline (月结清算时限) of the tenant's program and whether this statement is overdue:
+    paid after it (the payment's Beijing date), or unpaid past it."""
+    paid_on = None
+    if doc.get("payment_id"):
+        payment = await settler.store(tenant).payment(doc["payment_id"])
+        paid_on = day_cn(payment["issued_at"]) if payment and payment.get("issued_at") else None
+    return statement_clock(program_of_tenant(tenant), doc["month"], paid_on, today or today_cn())
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -182,6 +197,30 @@ async def reconcile(settler: Settler, tenant: str, sid: str, who: str, provincia
         return await _reconcile(settler, settler.store(tenant), tenant, sid, who, provincial_url)
 
 
+def holding_insutype(holdings: list[dict[str, Any]]) -> str:
+    """The person's insurance type (险种, from 1101 through their qualifications): the latest granted holding's that
+    names one; "" when none does (holdings imported without it, or a person holding nothing)."""
+    named = sorted((h for h in holdings if h.get("insutype")), key=lambda h: h.get("granted_on", ""))
+    return named[-1]["insutype"] if named else ""
+
+
+async def insutype_totals(settler: Settler, tenant: str, sid: str, default: str) -> dict[str, dict[str, Any]]:
+    """The statement's totals split by the persons' insurance type: the platform reconciles each insutype apart
+    (3201 takes one). A person whose type settlement never learnt counts under `default` and is counted as assumed."""
+    parts, _ = await person_totals(settler, tenant, sid)
+    out: dict[str, dict[str, Any]] = {}
+    for pid, part in parts.items():
+        state = settler.book.known(tenant, pid)
+        insutype = holding_insutype(state.holdings) if state is not None else ""
+        bucket = out.setdefault(insutype or default, {"claimed_fen": 0, "payable_fen": 0, "claims": 0, "persons": 0,
+                                                      "assumed_persons": 0})
+        for k in ("claimed_fen", "payable_fen", "claims"):
+            bucket[k] += part[k]
+        bucket["persons"] += 1
+        bucket["assumed_persons"] += 0 if insutype else 1
+    return out
+
+
 async def _reconcile(settler: Settler, store: SettlementStore, tenant: str, sid: str, who: str,
                      provincial_url: str) -> dict[str, Any]:
     doc = await store.statement(sid)
@@ -194,28 +233,51 @@ async def _reconcile(settler: Settler, store: SettlementStore, tenant: str, sid:
     totals = doc["totals"]
     begin, end = month_bounds(doc["month"])
     code, name, division = carrier_of(tenant)
+    default = str(load_program(program_code(tenant)).setting("settlement", "default_insutype", RESIDENT_BASIC))
+    by_type = await insutype_totals(settler, tenant, sid, default)
+    if not by_type:  # an empty statement still reconciles (zeros), under the program's default type
+        by_type = {default: {"claimed_fen": 0, "payable_fen": 0, "claims": 0, "persons": 0, "assumed_persons": 0}}
+    summed = {k: sum(b[k] for b in by_type.values()) for k in ("claimed_fen", "payable_fen", "claims")}
+    closed = {k: totals[k] for k in summed}
+    if summed != closed:
+        raise Conflict(f"statement {sid}: its claims no longer add up to the totals closed ({summed} against "
+                       f"{closed}); nothing was sent to the platform", "totals")
+    parts: list[dict[str, Any]] = []
+    agency = ""
     async with ProvincialClient(provincial_url, code, name, who, division=division) as client:
-        result = await client.reconcile_totals(
-            clr_type=CLEARING_OUTPATIENT, begin_date=begin, end_date=end,
-            medical_fee_total=_dec(totals["claimed_fen"]), fund_paid_total=_dec(totals["payable_fen"]),
-            settlement_count=totals["claims"])
+        # One 3201 per insurance type present (对总账按险种): the statement balances only if every one does.
+        for insutype in sorted(by_type):
+            b = by_type[insutype]
+            result = await client.reconcile_totals(
+                clr_type=CLEARING_OUTPATIENT, begin_date=begin, end_date=end, insutype=insutype,
+                medical_fee_total=_dec(b["claimed_fen"]), fund_paid_total=_dec(b["payable_fen"]),
+                settlement_count=b["claims"])
+            agency = agency or result.settlement_agency
+            parts.append({"insutype": insutype, "balanced": result.balanced, "result": result.result,
+                          "description": result.description, "claimed": yuan(b["claimed_fen"]),
+                          "payable": yuan(b["payable_fen"]), "count": b["claims"], "persons": b["persons"],
+                          "assumed_persons": b["assumed_persons"]})
+    balanced = all(x["balanced"] for x in parts)
+    failed = [x for x in parts if not x["balanced"]]
+    description = "; ".join(f"{x['insutype']}: {x['description']}" for x in (failed or parts))
     now = datetime.now(UTC).isoformat()
-    record = {"balanced": result.balanced, "result": result.result, "description": result.description,
-              "settlement_agency": result.settlement_agency, "fixmedins_code": code, "at": now, "by": who,
+    record = {"balanced": balanced, "result": failed[0]["result"] if failed else parts[0]["result"],
+              "description": description, "settlement_agency": agency, "fixmedins_code": code, "at": now, "by": who,
               "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
-              "count": totals["claims"]}
+              "count": totals["claims"], "by_insutype": parts}
     event = new_event("statement.reconciled", tenant, sid, events_pb2.StatementReconciled(
-        statement_id=sid, institution_code=doc["institution_code"], month=doc["month"], balanced=result.balanced,
-        detail=result.description), source="settlement", trace_context=current_carrier())
+        statement_id=sid, institution_code=doc["institution_code"], month=doc["month"], balanced=balanced,
+        detail=description), source="settlement", trace_context=current_carrier())
     changes: dict[str, Any] = {"reconciliation": record}
-    if result.balanced:
+    if balanced:
         changes["status"] = "reconciled"
     await settler.outbox_drained(store, STATEMENTS, sid)
     if not await store.transition(sid, {"status": "closed"}, changes, [event]):
         raise Conflict(f"statement {sid} changed while reconciling; try again")
-    if not result.balanced:
+    if not balanced:
         raise NotBalanced(f"statement {sid} does not balance with the provincial platform (3201 stmt_rslt "
-                          f"{result.result}): {result.description}", "totals")
+                          + ", ".join(f"insutype {x['insutype']}: {x['result']}" for x in failed)
+                          + f"): {description}", "totals")
     return view({**doc, **changes}, totals)
 
 

@@ -36,6 +36,7 @@ OVERLAYS: dict[str, tuple[str, str, str | None]] = {
     "hz-p1": ("jingban-hz-p1", "hz-p1", "hz-p1"),
     "hz-p2": ("jingban-hz-p2", "hz-p2", "hz-p2"),
     "qz-ci": ("jingban-qz-ci", "qz-ci", "qz-ci"),
+    "xy-c": ("jingban-xy-c", "xy-c", "xy-c"),
     "shared": ("jingban", "hz-p1,hz-p2", None),
 }
 CLUSTER_SCOPED = {

@@ -63,7 +63,7 @@ def archive(platform: EmbeddedPlatform, path: str) -> str:
 
 KINDS = {"application", "document", "documents_requested", "complaint", "complaint_resolved", "experts_assigned",
          "conclusion", "qualification", "qualification_filed", "review_due", "benefits", "finding",
-         "qualification_revoked"}
+         "qualification_revoked", "qualification_renewed"}
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,14 @@ async def person_file(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> di
         build_stored(settled(PERSON_A, "H610702001", "2025-06", "1200.00", "1080.00")),
         build_stored(settled(PERSON_A, "H610702001", "2025-07", "300.00", "270.40")),
         build_stored(finding("f1", PERSON_A, "callback_unconfirmed", "0.00", "2025-08-01T02:00:00Z")),
+        # A re-review (复审) concluded "continue" (appraisal publishes both): the review date moves on a year.
+        stored("appraisal.concluded", events_pb2.AppraisalConcluded(
+            case_id="rv-1", application_id="app-rv-1", person_id=PERSON_A, disease_code="DL", outcome="continue",
+            reason="still on dialysis", kind="review", qualification_id="qa"), key=PERSON_A),
+        stored("qualification.renewed", events_pb2.QualificationRenewed(
+            qualification=qualification("qa", PERSON_A, "DL", "2025-06-05", review_due="2027-06-05"),
+            previous_review_due="2026-06-05", renewed_on="2026-05-20", review_case_id="rv-1",
+            application_id="app-rv-1"), key=PERSON_A),
         build_stored(revoked("qa", PERSON_A, "DL", "2025-06-05", "2025-09-01")),
         build_stored(granted("qb", PERSON_B, "HTN", "2025-06-07")),
     ]
@@ -106,7 +114,7 @@ async def person_file(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> di
     async def complete() -> dict | None:
         r = await http.get(archive(platform, f"/persons/{PERSON_A}/file"), headers=auth("hz-p1", "clerk"))
         return r.json() if r.status_code == 200 and KINDS <= set(r.json()["groups"]) and \
-            len(r.json()["groups"]["benefits"]) == 2 else None
+            len(r.json()["groups"]["benefits"]) == 2 and len(r.json()["groups"]["conclusion"]) == 2 else None
 
     return await eventually(complete, what="every kind of entry in the person's file")
 
@@ -118,6 +126,12 @@ async def test_the_file_holds_every_event_grouped_with_a_summary(person_file: di
     (q,) = summary["qualifications"]
     assert (q["disease_code"], q["status"], q["filing_serial"], q["revoked_on"]) == ("DL", "revoked", "SN-0001",
                                                                                       "2025-09-01")
+    # qualification.renewed: the file shows the renewed review date and the re-review in the history.
+    assert q["review_due"] == "2027-06-05"
+    assert [(r["review_case_id"], r["outcome"], r["renewed_on"], r["previous_review_due"], r["review_due"])
+            for r in q["reviews"]] == [("rv-1", "continue", "2026-05-20", "2026-06-05", "2027-06-05")]
+    (renewal,) = groups["qualification_renewed"]
+    assert renewal["attributes"]["review_application_id"] == "app-rv-1"
     assert len(groups["document"]) >= 2 and groups["finding"][0]["attributes"]["finding_kind"] == \
         "callback_unconfirmed"
     # The flat list other readers depend on keeps its shape.

@@ -139,8 +139,9 @@ async def test_monthly_report_with_chart_and_workbook(platform: EmbeddedPlatform
 async def test_yearly_report_and_critical_figures(platform: EmbeddedPlatform, http: httpx.AsyncClient,
                                                   folded: bool) -> None:
     report = await produce(platform, http, auth("hz-p1", "ops"), "yearly", "2025")
-    # By the 10th of the next January; 2026-01-10 is a Saturday.
-    assert (report["kind"], report["due_on"], report["overdue"]) == ("yearly", "2026-01-12", True)
+    # By the 10th of the next January; 2026-01-10 is a Saturday, so Friday the 9th (never later).
+    assert (report["kind"], report["due_on"], report["overdue"]) == ("yearly", "2026-01-09", True)
+    assert report["deadline"]["provisional"] is False
     s = report["figures"]["total"]["spending"]
     assert s["payable"] == "1305.00" and list(s["by_month"]) == [f"2025-{m:02d}" for m in range(1, 13)]
     assert s["by_month"]["2025-05"]["payable"] == "500.00"
@@ -152,9 +153,10 @@ async def test_yearly_report_and_critical_figures(platform: EmbeddedPlatform, ht
 
     qz = await produce(platform, http, auth("qz-ci", "finance"), "yearly", "2025")
     t = qz["figures"]["total"]
-    # 149.00 × 2,257,900 insured; one claim paid 9,800.00; its review recovered 120.50; the year closed in surplus.
+    # The sample bid 142.50 (not the ceiling 149.00) × 2,257,900 insured; one claim paid 9,800.00; its review
+    # recovered 120.50; the year closed in surplus.
     assert (t["spending"]["payable"], t["spending"]["by_care"]["inpatient"]["payable"], t["budget"]["budget"]) == (
-        "9800.00", "9800.00", "336427100.00")
+        "9800.00", "9800.00", "321750750.00")
     assert (t["reviews"]["completed"], t["reviews"]["recovered"]) == (1, "120.50")
     assert t["year_result"][0]["outcome"] == "surplus" and t["year_result"][0]["carrier_share"] == "450000.00"
 

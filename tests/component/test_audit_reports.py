@@ -162,16 +162,19 @@ async def test_monthly_report_with_chart_and_workbook(platform: EmbeddedPlatform
     await eventually(produced, what="report.produced")
 
 
-async def test_quarterly_report_and_a_due_date_moved_past_a_holiday(platform: EmbeddedPlatform,
-                                                                    http: httpx.AsyncClient) -> None:
+async def test_quarterly_report_and_a_due_date_before_a_holiday(platform: EmbeddedPlatform,
+                                                                 http: httpx.AsyncClient) -> None:
     r = await http.post(url(platform, "/reports"), headers=auth("hz-p1", "ops"),
                         json={"kind": "quarterly", "period": "2025-Q2"})
     assert r.status_code == 201, r.text
     assert r.json()["due_on"] == "2025-07-10" and r.json()["figures"]["benefits"]["payable"] == "2750.35"
-    # January 2024's report: 2024-02-10 falls in the Spring Festival; the next working day is Sunday the 18th (调休).
+    # January 2024's report: 2024-02-10 opens the Spring Festival holiday; due by the 10th ("10日前"), so the last
+    # working day before it, Friday the 9th — never the adjusted working Sunday the 18th after it.
     r = await http.post(url(platform, "/reports"), headers=auth("hz-p1", "ops"),
                         json={"kind": "monthly", "period": "2024-01"})
-    assert r.status_code == 201 and r.json()["due_on"] == "2024-02-18"
+    assert r.status_code == 201 and r.json()["due_on"] == "2024-02-09"
+    assert r.json()["deadline"]["provisional"] is False
+    assert r.json()["deadline"]["calendar"].startswith("official:chinese_calendar")
     listed = (await http.get(url(platform, "/reports"), params={"kind": "quarterly"},
                              headers=auth("hz-p1", "supervisor"))).json()
     assert [x["period"] for x in listed] == ["2025-Q2"] and "figures" not in listed[0]

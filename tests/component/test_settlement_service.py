@@ -545,6 +545,9 @@ async def test_statement_close_reconcile_and_pay_once(platform: EmbeddedPlatform
     st = (await http.get(f"{base}/{sid}", headers=auth("hz-p1", "finance"))).json()
     assert st["status"] == "open" and st["claimed"] == "800.00" and st["payable"] == "640.00"
     assert (st["lines"], st["claims"], st["persons"], st["policy_version"]) == (4, 3, 2, "2025.sample.1")
+    # 月结清算时限 (programs/hz-chronic/program.yaml): 20 working days after 2025-08-31; long past and unpaid.
+    assert st["settlement_deadline"] == "2025-09-26" and st["overdue"] is True
+    assert st["deadline"]["provisional"] is False and "monthly_deadline_working_days" in st["deadline"]["basis"]
     listed = (await http.get(base, params={"month": month}, headers=auth("hz-p1", "clerk"))).json()["statements"]
     assert [s["statement_id"] for s in listed] == [sid]
 
@@ -621,6 +624,7 @@ async def test_statement_close_reconcile_and_pay_once(platform: EmbeddedPlatform
     assert [e.payload.amount for e in got["payment.issued"]] == ["640.00"]
     final = (await http.get(f"{base}/{sid}", headers=auth("hz-p1", "institution", inst))).json()
     assert final["status"] == "paid" and final["payment_id"] == payment["payment_id"]
+    assert final["overdue"] is True and final["settlement_deadline"] == "2025-09-26"  # paid, but after it
 
 
 # ---- tenant isolation -----------------------------------------------------------------------------------------

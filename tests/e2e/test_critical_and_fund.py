@@ -3,7 +3,11 @@ the provincial simulator as its own process, real Kafka and FerretDB):
 
 qz-ci: a year of critical-illness claims (institution uploads, provincial records, a manual reimbursement with its
 documents) → each claim pays the increase it causes → large-claim reviews selected, worked, recovered → every
-review quota met;
+review quota met; then the year's money through the service: more institution claims and a manual reimbursement
+→ every monthly statement of the year closed, reconciled (3201 per insutype and clr_type) and paid from the
+dedicated account (refused while the money is not there), the manual reimbursements paid to the persons' bank
+accounts → a review's recovery booked → the year closed by the corridor, whose claims equal the sum of the year's
+paid claims, with a balanced trial balance;
 hz-p1/hz-p2: the agency allocates 6:4 → statements paid from the dedicated accounts (a payment beyond the balance
 refused, then covered by a carrier advance, repaid when fund money arrives) → the year closed with a deficit:
 service fees deducted first, the rest fund 3 : carriers 7 by shares → the agency's operation report across both
@@ -26,8 +30,10 @@ from openpyxl import load_workbook
 from chassis.calendar import today_cn
 from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
+from chassis.programs import load_program
 from jingban.flow import PDF, PNG, Walk
 from jingban.local import LocalPlatform
+from services.settlement import fund as fd
 from tests.conftest import eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
@@ -35,6 +41,8 @@ from tests.support.infra import real_infra
 pytestmark = pytest.mark.e2e
 
 YEAR = 2025
+# What the first critical-illness test settled and recovered in YEAR (the year's money test pays it all).
+SETTLED: dict[str, Decimal] = {"payable": Decimal("0.00"), "recovered": Decimal("0.00")}
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -194,6 +202,7 @@ async def test_critical_illness_year_and_quotas(local: LocalPlatform) -> None:
         quotas = await ok(await http.get(f"{url}/v1/critical/quotas", headers=auth("qz-ci", "supervisor"),
                                          params={"year": YEAR}))
         assert all(s["met"] for s in quotas["strata"]), quotas
+        SETTLED["payable"], SETTLED["recovered"] = expected, recovered
 
         # Another program's carrier sees none of it.
         r = await http.get(f"{url}/v1/critical/persons/{example}/account", headers=auth("hz-p1", "clerk"),
@@ -221,6 +230,121 @@ async def test_critical_illness_year_and_quotas(local: LocalPlatform) -> None:
 
         current = await eventually(reviews_report, timeout=60, what="the review outcomes in audit's read model")
         assert current["figures"]["total"]["reviews"]["recovered"] == f"{recovered:.2f}"
+
+
+async def test_a_quzhou_year_through_the_service(local: LocalPlatform) -> None:
+    """The year's money: claims → monthly statements closed, reconciled and paid from qz-ci's account → manual
+    reimbursements paid to the persons → a review's recovery booked → the year closed by the corridor, whose claims
+    are exactly the year's paid claims (recoveries shown apart), the trial balance balanced."""
+    url, simulator = local.url("settlement"), local.simulator_url
+    fin, clerk = auth("qz-ci", "finance"), auth("qz-ci", "clerk")
+    hospital, insured = "H330881001", 20_000
+    account = {"bank_name": "中国工商银行江山支行", "account_name": "周秀兰", "account_no": "6222021209001234567"}
+    async with httpx.AsyncClient(timeout=60) as http:
+        # Institution claims of employees (310) in September, and a manual reimbursement of 50,000+ from Shanghai
+        # (every such claim is reviewed) with the person's bank account.
+        persons = [pid("330881", 700 + n) for n in range(3)]
+        september = await ok(await http.post(f"{url}/v1/critical/claims", headers=auth("qz-ci", "institution",
+                                                                                          hospital), json={
+            "claims": [{"claim_id": f"JS-{n}", "person_id": person, "date": f"{YEAR}-09-0{n + 1}",
+                        "care": "inpatient", "area": "in_area", "networked": True, "insutype": "310",
+                        "total_cost": "40000.00", "self_pay": f"{20000 + 1000 * n}.00"}
+                       for n, person in enumerate(persons)]}), 201)
+        assert [c["payable"] for c in september["claims"]] == ["1400.00", "2100.00", "2800.00"]
+        assert {c["statement_id"] for c in september["claims"]} == {f"CI-{hospital}-{YEAR}-09"}
+        settled = SETTLED["payable"] + Decimal("6300.00")
+        traveller = pid("330881", 990)
+        files = {"claim": (None, json.dumps({
+                    "person_id": traveller, "date": f"{YEAR}-10-08", "care": "inpatient", "area": "out_of_area",
+                    "total_cost": "66000.00", "self_pay": "50000.00", "insutype": "390", "institution_code":
+                    "H310000002", "bank_account": account}, ensure_ascii=False)),
+                 "invoice": ("invoice.pdf", PDF, "application/pdf"), "expense_list": ("list.png", PNG, "image/png"),
+                 "discharge_summary": ("summary.pdf", PDF, "application/pdf")}
+        manual = await ok(await http.post(f"{url}/v1/critical/manual-claims", headers=clerk, files=files), 201)
+        assert manual["payable"] == "22400.00" and manual["review_required"] and manual["payable_id"]
+        settled += Decimal(manual["payable"])
+
+        # The platform holds September's employee inpatient stays at this carrier: the 3201 of that group must match.
+        await ok(await http.post(f"{simulator}admin/settlements", json={
+            "fixmedins_code": "H33080000001", "stmt_begndate": f"{YEAR}-09-01", "stmt_enddate": f"{YEAR}-09-30",
+            "clr_type": "21", "insutype": "310", "medfee_sumamt": "120000.00", "fund_pay_sumamt": "6300.00",
+            "fixmedins_setl_cnt": 3}))
+
+        # Every statement of the year, closed and reconciled; the largest one cannot be paid from what is in the
+        # account (only the recoveries booked so far): refused naming the shortfall, nothing written.
+        statements = []
+        for month in range(1, 13):
+            listed = await ok(await http.get(f"{url}/v1/critical/statements", headers=fin,
+                                             params={"month": f"{YEAR}-{month:02d}"}))
+            statements += listed["statements"]
+        assert statements and all(s["status"] == "open" for s in statements)
+        for s in statements:
+            sid = s["statement_id"]
+            await ok(await http.post(f"{url}/v1/critical/statements/{sid}/close", headers=fin))
+            done = await ok(await http.post(f"{url}/v1/critical/statements/{sid}/reconcile", headers=fin))
+            assert done["status"] == "reconciled" and all(g["balanced"] for g in done["reconciliation"]["groups"])
+            assert {(g["insutype"], g["clr_type"]) for g in done["reconciliation"]["groups"]} <= {
+                ("310", "21"), ("390", "21"), ("390", "11"), ("390", "41"), ("310", "11")}
+        sept = next(s for s in statements if s["statement_id"] == f"CI-{hospital}-{YEAR}-09")
+        assert [(g["insutype"], g["clr_type"], g["payable"]) for g in sept["groups"]] == [("310", "21", "6300.00")]
+        largest = max(statements, key=lambda s: Decimal(s["payable"]))
+        before = await ok(await http.get(f"{url}/v1/fund/ledger", headers=fin, params={"year": YEAR}))
+        refused = await http.post(f"{url}/v1/critical/statements/{largest['statement_id']}/payments", headers=fin)
+        assert refused.status_code == 409 and "short by" in refused.text, refused.text
+        assert await ok(await http.get(f"{url}/v1/fund/ledger", headers=fin, params={"year": YEAR})) == before
+
+        # The agency pays the year's premium in (the bid × the insured persons of this small book).
+        agency = auth("qz-ci", "supervisor", "qz-agency", program="qz-critical")
+        premium = fd.premium_total(load_program("qz-critical"), YEAR, insured)[0]
+        await ok(await http.post(f"{url}/v1/fund/allocations", headers=agency, json={
+            "allocation_id": f"{YEAR}-premium", "year": YEAR, "kind": "initial", "amount": f"{premium:.2f}",
+            "date": f"{YEAR}-01-10"}), 201)
+        paid = Decimal("0.00")
+        for s in statements:
+            payment = await ok(await http.post(f"{url}/v1/critical/statements/{s['statement_id']}/payments",
+                                               headers=fin), 201)
+            paid += Decimal(payment["amount"])
+        twice = await http.post(f"{url}/v1/critical/statements/{largest['statement_id']}/payments", headers=fin)
+        assert twice.status_code == 409 and "already paid" in twice.text
+
+        # The manual reimbursements (零星报销) go to the persons: the account given with the claim, or at payment.
+        payables = (await ok(await http.get(f"{url}/v1/critical/person-payables", headers=fin,
+                                            params={"status": "unpaid"})))["payables"]
+        assert any(p["bank_account"] and p["bank_account"]["account_no"].endswith("4567") for p in payables)
+        assert account["account_no"] not in json.dumps(payables)
+        for p in payables:
+            body = {} if p["bank_account"] else {"bank_account": {**account, "account_no": "6222020000000001"}}
+            payment = await ok(await http.post(f"{url}/v1/critical/person-payables/{p['payable_id']}/payments",
+                                               headers=fin, json=body), 201)
+            paid += Decimal(payment["amount"])
+        assert paid == settled, (paid, settled)
+
+        # The traveller's review finds a double charge: 2,000.00 recovered, booked once in the account.
+        review = f"R-{manual['claim_id']}"
+        await ok(await http.post(f"{url}/v1/critical/reviews/{review}/outcome", headers=auth("qz-ci", "reviewer"),
+                                 json={"outcome": "adjusted", "recovered": "2000.00", "note": "重复收费"}))
+        ledger = (await ok(await http.get(f"{url}/v1/fund/ledger", headers=fin, params={"year": YEAR})))["entries"]
+        recoveries = [e for e in ledger if e["kind"] == "recovery"]
+        assert [e["amount"] for e in recoveries if e["entry_id"] == f"recovery:review:{review}"] == ["2000.00"]
+        recovered = SETTLED["recovered"] + Decimal("2000.00")
+        assert sum((Decimal(e["amount"]) for e in recoveries), Decimal(0)) == recovered
+
+        # The year closed by the corridor: its claims are the year's paid claims, the recoveries shown apart.
+        close = await ok(await http.post(f"{url}/v1/fund/years/{YEAR}/close", headers=fin,
+                                         json={"admin_cost": "50000.00", "insured_persons": insured}))
+        books = close["accounts"][0]["account"]
+        assert Decimal(books["claims"]) == settled == paid
+        assert Decimal(books["recoveries"]) == recovered
+        assert Decimal(books["net_claims"]) == settled - recovered
+        assert Decimal(books["result"]) == premium - (settled - recovered) - Decimal("50000.00")
+        trial = await ok(await http.get(f"{url}/v1/fund/trial-balance", headers=fin, params={"year": YEAR}))
+        assert trial["balanced"] is True
+        year = await ok(await http.get(f"{url}/v1/fund/years/{YEAR}", headers=fin))
+        assert year["status"] == "closed" and year["method"] == "corridor"
+        # A claim's money never crosses tenants: Hanzhong's finance sees none of it.
+        other = await http.get(f"{url}/v1/critical/statements", headers=auth("hz-p1", "finance"),
+                               params={"month": f"{YEAR}-09"})
+        assert other.status_code == 404
 
 
 # ---- fund finance (hz-p1, hz-p2) ---------------------------------------------------------------------------------

@@ -80,3 +80,61 @@ def test_expert_pool_csv() -> None:
     assert [f["field"] for f in err.value.fields] == ["row 2.title", "row 3"]
     with pytest.raises(InvalidInput):
         parse_pool("name,hospital\nx,y\n")
+
+
+# ---- several diseases, re-review (复审) ------------------------------------------------------------------------
+
+
+def test_one_case_per_disease_and_a_single_disease_keeps_the_application_id() -> None:
+    from services.appraisal.domain.case import case_id_for
+
+    assert case_id_for("app-1", "HTN", several=False) == "app-1"
+    assert [case_id_for("app-1", d, several=True) for d in ("HTN", "DM")] == ["app-1.HTN", "app-1.DM"]
+
+
+def test_a_re_review_concludes_continue_or_revoke_following_the_experts() -> None:
+    from services.appraisal.domain.case import check_outcome_kind, outcome_for
+
+    assert outcome_for("review", "approved") == "continue" and outcome_for("review", "rejected") == "revoke"
+    assert outcome_for("initial", "approved") == "approved" and outcome_for("review", None) is None
+    check_outcome_kind("review", "continue")
+    with pytest.raises(InvalidInput) as err:
+        check_outcome_kind("review", "approved")
+    assert err.value.field == "outcome"
+    with pytest.raises(InvalidInput):
+        check_outcome_kind("initial", "continue")
+    yes = [{"expert_id": "e1", "approve": True}, {"expert_id": "e2", "approve": True}]
+    check_conclusion_allowed("ready", yes, "r1", "continue", 2, kind="review")
+    with pytest.raises(Conflict):
+        check_conclusion_allowed("ready", yes, "r1", "revoke", 2, kind="review")  # the experts said continue
+
+
+def test_the_next_review_date_after_a_passed_re_review() -> None:
+    from services.appraisal.domain.case import renewed_review_due
+
+    due = date(2026, 6, 30)
+    # (choice) from the old date when passed early (no time lost), from the conclusion when late (none given back)
+    assert renewed_review_due(due, date(2026, 6, 1), 12) == date(2027, 6, 30)
+    assert renewed_review_due(due, date(2026, 7, 15), 12) == date(2027, 7, 15)
+    assert renewed_review_due(due, date(2026, 6, 1), 12, "conclusion") == date(2027, 6, 1)
+    assert renewed_review_due(None, date(2026, 6, 1), 24) == date(2028, 6, 1)
+    assert renewed_review_due(due, date(2026, 6, 1), 0) is None  # the table sets no further re-review
+    with pytest.raises(InvalidInput):
+        renewed_review_due(due, date(2026, 6, 1), 12, "whenever")
+
+
+def test_a_revoked_qualification_s_filing_is_revoked_only_where_it_stands() -> None:
+    from services.appraisal.reviews import _applied_by, _next_filing
+
+    filed = {"filing_status": "filed", "qualification": {"filing_serial": "SN1"}}
+    assert _next_filing(filed) == "revoking"
+    assert _next_filing({"filing_status": "pending", "qualification": {"filing_serial": ""}}) == "cancelled"
+    assert _next_filing({"filing_status": "rejected", "qualification": {"filing_serial": ""}}) == "cancelled"
+    # a renewal whose old filing is revoked already: nothing stands at the platform any more
+    assert _next_filing({**filed, "filing_status": "renewing", "filing_renew_revoked": True}) == "cancelled"
+    assert _next_filing({**filed, "filing_status": "renewing"}) == "revoking"
+    assert _next_filing({"filing_status": "revoked", "qualification": {"filing_serial": "SN1"}}) == "revoked"
+    # a retried conclusion recognises its own first write
+    assert _applied_by({"renewals": [{"review_case_id": "r1"}]}, "r1")
+    assert _applied_by({"revocation": {"review_case_id": "r2"}}, "r2")
+    assert not _applied_by({"renewals": [{"review_case_id": "r1"}], "revocation": {"reason": "x"}}, "r3")

@@ -79,7 +79,9 @@ def test_readme_examples_of_each_new_kind() -> None:
     corridor = out["corridor"]
     assert json.loads(cases["corridor"])["premium"] == "10000000.00"
     assert (corridor["result"], corridor["carrier"], corridor["fund"]) == ("700000.00", "450000.00", "250000.00")
-    assert out["premium"]["premiums"] == {"2025": "149.00", "2026": "153.47", "2027": "158.07"}
+    assert cases["premium"] == '{"program":"premium","bid":"142.50","years":[2025,2026]}'  # the issue's, verbatim
+    assert out["premium"]["ceilings"] == {"2025": "149.00", "2026": "153.47"}
+    assert out["premium"]["premiums"] == {"2025": "142.50", "2026": "146.78"}
     fee = out["service_fee"]
     assert (fee["uncapped"], fee["fee"]) == ("1440000.00", "1200000.00")  # capped at the year's maximum
     assert any("capped at 1200000.00" in reason for reason in fee["reasons"])
@@ -108,12 +110,17 @@ def _premium_bad(case: dict[str, Any]) -> None:
     case["years"] = [2025, 2026, 2028]
 
 
+def _premium_bid_above_the_ceiling(case: dict[str, Any]) -> None:
+    case["bid"] = "149.01"
+
+
 @pytest.mark.parametrize(("kind", "spoil", "field"), [
     ("critical", _critical_bad, "claims[1].self_pay"),
     ("corridor", _corridor_bad, "admin_cost"),
     ("service_fee", _service_fee_bad, "bid_rate"),
     ("year_end", _year_end_bad, "accounts[0].paid"),
     ("premium", _premium_bad, "years[2]"),
+    ("premium", _premium_bid_above_the_ceiling, "bid"),
 ])
 def test_bad_input_of_each_new_kind_exits_2_with_the_field(kind: str, spoil: Callable[[dict[str, Any]], None],
                                                             field: str) -> None:

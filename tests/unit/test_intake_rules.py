@@ -41,3 +41,89 @@ def test_content_must_match_declared_type() -> None:
     assert sniff_matches("application/pdf", b"%PDF-1.7")
     assert sniff_matches("image/png", b"\x89PNG\r\n\x1a\n....")
     assert not sniff_matches("image/jpeg", b"MZ\x90\x00")
+
+
+# ---- several diseases (申请两种及以上病种), re-review (复审) ---------------------------------------------------
+
+
+def _form(**extra: object) -> ApplicationIn:
+    return ApplicationIn.model_validate({"person_id": "610702195803120012", "person_name": "张建国", **extra})
+
+
+def test_the_diseases_of_an_application() -> None:
+    from services.intake.domain.application import applied_diseases
+
+    assert applied_diseases(_form(disease_code="HTN"), several_allowed=True) == ["HTN"]  # the one-disease form
+    assert applied_diseases(_form(diseases=["DM", "HTN", "DM"]), True) == ["DM", "HTN"]
+    assert applied_diseases(_form(disease_code="HTN", diseases=["DM", "HTN"]), True) == ["HTN", "DM"]
+    for bad, field in ((_form(), "application.diseases"),
+                       (_form(disease_code="HTN", qualification_id="q1"), "application.qualification_id"),
+                       (_form(kind="review"), "application.qualification_id"),
+                       (_form(kind="review", qualification_id="q1", diseases=["HTN", "DM"]), "application.diseases")):
+        with pytest.raises(InvalidInput) as err:
+            applied_diseases(bad, True)
+        assert err.value.field == field
+    with pytest.raises(InvalidInput) as err:
+        applied_diseases(_form(diseases=["HTN", "DM"]), several_allowed=False)
+    assert "one disease per application" in err.value.message
+    assert applied_diseases(_form(kind="review", qualification_id="q1"), True) == []
+    with pytest.raises(ValidationError):
+        _form(diseases=["htn"])
+
+
+def test_the_checklist_of_several_diseases_is_the_union() -> None:
+    from services.intake.domain.application import checklist_union
+
+    assert checklist_union([["application_form", "medical_record"], ["medical_record", "id_card"], []]) == [
+        "application_form", "medical_record", "id_card"]
+
+
+def test_one_status_sums_up_the_diseases() -> None:
+    from services.intake.domain.application import overall_status
+
+    diseases = ["HTN", "DM"]
+    assert overall_status(["HTN"], {"HTN": "approved"}, "approved") == "approved"  # one disease: as stored
+    assert overall_status(diseases, {}, "complete") == "complete"
+    assert overall_status(diseases, {"HTN": "approved"}, "approved") == "in_appraisal"  # DM not concluded yet
+    assert overall_status(diseases, {"HTN": "approved", "DM": "approved"}, "approved") == "approved"
+    assert overall_status(diseases, {"HTN": "filed", "DM": "not_approved"}, "filed") == "decided"
+
+
+def test_a_re_review_names_an_active_qualification_the_person_holds() -> None:
+    from types import SimpleNamespace
+
+    from chassis.errors import Conflict
+    from services.intake.qualifications import check_review_target
+
+    held = [SimpleNamespace(qualification_id="q1", status="active", disease_code="HTN"),
+            SimpleNamespace(qualification_id="q2", status="revoked", disease_code="DM")]
+    assert check_review_target(held, "q1", None).disease_code == "HTN"
+    assert check_review_target(held, "q1", "HTN").qualification_id == "q1"
+    with pytest.raises(InvalidInput, match=r"^review_qualification_unknown"):
+        check_review_target(held, "q9", None)
+    with pytest.raises(Conflict, match=r"^review_requires_active_qualification"):
+        check_review_target(held, "q2", None)
+    with pytest.raises(InvalidInput, match=r"^review_disease_mismatch"):
+        check_review_target(held, "q1", "DM")
+
+
+def test_what_the_applicant_sees_of_each_appraisal_event() -> None:
+    from chassis.events import decode, encode, new_event
+    from jingban.contracts.v1 import common_pb2, events_pb2
+    from services.intake.handlers import outcome
+
+    def event(kind: str, payload: object) -> object:
+        return decode(encode(new_event(kind, "hz-p1", "p", payload, source="appraisal", trace_context={})))
+
+    q = common_pb2.Qualification(qualification_id="q1", application_id="first", disease_code="HTN",
+                                 review_due="2028-06-30")
+    renewed = event("qualification.renewed", events_pb2.QualificationRenewed(
+        qualification=q, previous_review_due="2025-06-30", renewed_on="2025-06-20", application_id="again"))
+    assert outcome(renewed) == ("again", "renewed", "benefits continue; next re-review 2028-06-30", "renewed",
+                                {"disease": "HTN", "review_due": "2028-06-30"}, "HTN")
+    concluded = event("appraisal.concluded", events_pb2.AppraisalConcluded(
+        application_id="again", disease_code="HTN", outcome="revoke", reason="不再符合", kind="review"))
+    assert outcome(concluded)[1:4] == ("review_failed", "不再符合", None)  # told by qualification.revoked
+    assigned = event("experts.assigned", events_pb2.ExpertsAssigned(application_id="a", disease_code="DM",
+                                                                     expert_ids=["e1"]))
+    assert outcome(assigned)[:2] == ("a", "in_appraisal") and outcome(assigned)[5] == "DM"

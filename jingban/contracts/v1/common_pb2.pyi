@@ -35,7 +35,7 @@ class ExpertOpinion(_message.Message):
     def __init__(self, expert_id: _Optional[str] = ..., approve: _Optional[bool] = ..., comment: _Optional[str] = ..., given_at: _Optional[str] = ...) -> None: ...
 
 class Qualification(_message.Message):
-    __slots__ = ("qualification_id", "person_id", "disease_code", "application_id", "case_id", "granted_on", "benefit_start", "status", "review_due", "filing_serial", "policy_version")
+    __slots__ = ("qualification_id", "person_id", "disease_code", "application_id", "case_id", "granted_on", "benefit_start", "status", "review_due", "filing_serial", "policy_version", "insutype")
     QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     DISEASE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +47,7 @@ class Qualification(_message.Message):
     REVIEW_DUE_FIELD_NUMBER: _ClassVar[int]
     FILING_SERIAL_FIELD_NUMBER: _ClassVar[int]
     POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
     qualification_id: str
     person_id: str
     disease_code: str
@@ -58,7 +59,8 @@ class Qualification(_message.Message):
     review_due: str
     filing_serial: str
     policy_version: str
-    def __init__(self, qualification_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., application_id: _Optional[str] = ..., case_id: _Optional[str] = ..., granted_on: _Optional[str] = ..., benefit_start: _Optional[str] = ..., status: _Optional[str] = ..., review_due: _Optional[str] = ..., filing_serial: _Optional[str] = ..., policy_version: _Optional[str] = ...) -> None: ...
+    insutype: str
+    def __init__(self, qualification_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., application_id: _Optional[str] = ..., case_id: _Optional[str] = ..., granted_on: _Optional[str] = ..., benefit_start: _Optional[str] = ..., status: _Optional[str] = ..., review_due: _Optional[str] = ..., filing_serial: _Optional[str] = ..., policy_version: _Optional[str] = ..., insutype: _Optional[str] = ...) -> None: ...
 
 class DiseasePolicy(_message.Message):
     __slots__ = ("code", "name", "category", "annual_cap", "deductible", "ratio", "start", "review_months", "specialty", "required_documents")

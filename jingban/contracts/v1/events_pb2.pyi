@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ApplicationSubmitted(_message.Message):
-    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "channel", "submitted_at", "documents", "program", "treating_hospital")
+    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "channel", "submitted_at", "documents", "program", "treating_hospital", "disease_codes", "kind", "qualification_id", "district", "district_name")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -18,6 +18,11 @@ class ApplicationSubmitted(_message.Message):
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_FIELD_NUMBER: _ClassVar[int]
     TREATING_HOSPITAL_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_CODES_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DISTRICT_FIELD_NUMBER: _ClassVar[int]
+    DISTRICT_NAME_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     person_id: str
     person_name: str
@@ -27,7 +32,12 @@ class ApplicationSubmitted(_message.Message):
     documents: _containers.RepeatedCompositeFieldContainer[_common_pb2.DocumentRef]
     program: str
     treating_hospital: str
-    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., channel: _Optional[str] = ..., submitted_at: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., program: _Optional[str] = ..., treating_hospital: _Optional[str] = ...) -> None: ...
+    disease_codes: _containers.RepeatedScalarFieldContainer[str]
+    kind: str
+    qualification_id: str
+    district: str
+    district_name: str
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., channel: _Optional[str] = ..., submitted_at: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., program: _Optional[str] = ..., treating_hospital: _Optional[str] = ..., disease_codes: _Optional[_Iterable[str]] = ..., kind: _Optional[str] = ..., qualification_id: _Optional[str] = ..., district: _Optional[str] = ..., district_name: _Optional[str] = ...) -> None: ...
 
 class ApplicationDocumentsRequested(_message.Message):
     __slots__ = ("application_id", "person_id", "missing", "note", "requested_at")
@@ -44,7 +54,7 @@ class ApplicationDocumentsRequested(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., missing: _Optional[_Iterable[str]] = ..., note: _Optional[str] = ..., requested_at: _Optional[str] = ...) -> None: ...
 
 class ApplicationCompleted(_message.Message):
-    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "program", "treating_hospital", "completed_at", "completed_on", "psn_no", "insuplc_admdvs", "documents")
+    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "program", "treating_hospital", "completed_at", "completed_on", "psn_no", "insuplc_admdvs", "documents", "insutype", "disease_codes", "kind", "qualification_id", "documents_complete_on")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +66,11 @@ class ApplicationCompleted(_message.Message):
     PSN_NO_FIELD_NUMBER: _ClassVar[int]
     INSUPLC_ADMDVS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_CODES_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_COMPLETE_ON_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     person_id: str
     person_name: str
@@ -67,7 +82,12 @@ class ApplicationCompleted(_message.Message):
     psn_no: str
     insuplc_admdvs: str
     documents: _containers.RepeatedCompositeFieldContainer[_common_pb2.DocumentRef]
-    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., program: _Optional[str] = ..., treating_hospital: _Optional[str] = ..., completed_at: _Optional[str] = ..., completed_on: _Optional[str] = ..., psn_no: _Optional[str] = ..., insuplc_admdvs: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ...) -> None: ...
+    insutype: str
+    disease_codes: _containers.RepeatedScalarFieldContainer[str]
+    kind: str
+    qualification_id: str
+    documents_complete_on: str
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., program: _Optional[str] = ..., treating_hospital: _Optional[str] = ..., completed_at: _Optional[str] = ..., completed_on: _Optional[str] = ..., psn_no: _Optional[str] = ..., insuplc_admdvs: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., insutype: _Optional[str] = ..., disease_codes: _Optional[_Iterable[str]] = ..., kind: _Optional[str] = ..., qualification_id: _Optional[str] = ..., documents_complete_on: _Optional[str] = ...) -> None: ...
 
 class ApplicationRejected(_message.Message):
     __slots__ = ("application_id", "person_id", "reason", "rejected_at")
@@ -82,20 +102,26 @@ class ApplicationRejected(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[str] = ...) -> None: ...
 
 class ComplaintFiled(_message.Message):
-    __slots__ = ("complaint_id", "person_id", "kind", "subject", "filed_at", "due_on")
+    __slots__ = ("complaint_id", "person_id", "kind", "subject", "filed_at", "due_on", "due_provisional", "due_working_days", "filed_on")
     COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     FILED_AT_FIELD_NUMBER: _ClassVar[int]
     DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    DUE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    DUE_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    FILED_ON_FIELD_NUMBER: _ClassVar[int]
     complaint_id: str
     person_id: str
     kind: str
     subject: str
     filed_at: str
     due_on: str
-    def __init__(self, complaint_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., subject: _Optional[str] = ..., filed_at: _Optional[str] = ..., due_on: _Optional[str] = ...) -> None: ...
+    due_provisional: bool
+    due_working_days: int
+    filed_on: str
+    def __init__(self, complaint_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., subject: _Optional[str] = ..., filed_at: _Optional[str] = ..., due_on: _Optional[str] = ..., due_provisional: _Optional[bool] = ..., due_working_days: _Optional[int] = ..., filed_on: _Optional[str] = ...) -> None: ...
 
 class ComplaintResolved(_message.Message):
     __slots__ = ("complaint_id", "person_id", "resolution", "resolved_at", "overdue")
@@ -112,7 +138,7 @@ class ComplaintResolved(_message.Message):
     def __init__(self, complaint_id: _Optional[str] = ..., person_id: _Optional[str] = ..., resolution: _Optional[str] = ..., resolved_at: _Optional[str] = ..., overdue: _Optional[bool] = ...) -> None: ...
 
 class ExpertsAssigned(_message.Message):
-    __slots__ = ("case_id", "application_id", "person_id", "expert_ids", "draw_seed", "candidates", "assigned_at", "due_on")
+    __slots__ = ("case_id", "application_id", "person_id", "expert_ids", "draw_seed", "candidates", "assigned_at", "due_on", "disease_code", "kind", "due_provisional", "due_working_days", "clock_from")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +147,11 @@ class ExpertsAssigned(_message.Message):
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
     DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DUE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    DUE_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FROM_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     application_id: str
     person_id: str
@@ -129,10 +160,15 @@ class ExpertsAssigned(_message.Message):
     candidates: _containers.RepeatedScalarFieldContainer[str]
     assigned_at: str
     due_on: str
-    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., expert_ids: _Optional[_Iterable[str]] = ..., draw_seed: _Optional[str] = ..., candidates: _Optional[_Iterable[str]] = ..., assigned_at: _Optional[str] = ..., due_on: _Optional[str] = ...) -> None: ...
+    disease_code: str
+    kind: str
+    due_provisional: bool
+    due_working_days: int
+    clock_from: str
+    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., expert_ids: _Optional[_Iterable[str]] = ..., draw_seed: _Optional[str] = ..., candidates: _Optional[_Iterable[str]] = ..., assigned_at: _Optional[str] = ..., due_on: _Optional[str] = ..., disease_code: _Optional[str] = ..., kind: _Optional[str] = ..., due_provisional: _Optional[bool] = ..., due_working_days: _Optional[int] = ..., clock_from: _Optional[str] = ...) -> None: ...
 
 class AppraisalConcluded(_message.Message):
-    __slots__ = ("case_id", "application_id", "person_id", "disease_code", "outcome", "reason", "opinions", "concluded_at", "concluded_by", "overdue")
+    __slots__ = ("case_id", "application_id", "person_id", "disease_code", "outcome", "reason", "opinions", "concluded_at", "concluded_by", "overdue", "kind", "qualification_id")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +179,8 @@ class AppraisalConcluded(_message.Message):
     CONCLUDED_AT_FIELD_NUMBER: _ClassVar[int]
     CONCLUDED_BY_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     application_id: str
     person_id: str
@@ -153,7 +191,9 @@ class AppraisalConcluded(_message.Message):
     concluded_at: str
     concluded_by: str
     overdue: bool
-    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., opinions: _Optional[_Iterable[_Union[_common_pb2.ExpertOpinion, _Mapping]]] = ..., concluded_at: _Optional[str] = ..., concluded_by: _Optional[str] = ..., overdue: _Optional[bool] = ...) -> None: ...
+    kind: str
+    qualification_id: str
+    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., opinions: _Optional[_Iterable[_Union[_common_pb2.ExpertOpinion, _Mapping]]] = ..., concluded_at: _Optional[str] = ..., concluded_by: _Optional[str] = ..., overdue: _Optional[bool] = ..., kind: _Optional[str] = ..., qualification_id: _Optional[str] = ...) -> None: ...
 
 class QualificationGranted(_message.Message):
     __slots__ = ("qualification",)
@@ -188,6 +228,20 @@ class QualificationReviewDue(_message.Message):
     qualification: _common_pb2.Qualification
     due_on: str
     def __init__(self, qualification: _Optional[_Union[_common_pb2.Qualification, _Mapping]] = ..., due_on: _Optional[str] = ...) -> None: ...
+
+class QualificationRenewed(_message.Message):
+    __slots__ = ("qualification", "previous_review_due", "renewed_on", "review_case_id", "application_id")
+    QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_REVIEW_DUE_FIELD_NUMBER: _ClassVar[int]
+    RENEWED_ON_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    qualification: _common_pb2.Qualification
+    previous_review_due: str
+    renewed_on: str
+    review_case_id: str
+    application_id: str
+    def __init__(self, qualification: _Optional[_Union[_common_pb2.Qualification, _Mapping]] = ..., previous_review_due: _Optional[str] = ..., renewed_on: _Optional[str] = ..., review_case_id: _Optional[str] = ..., application_id: _Optional[str] = ...) -> None: ...
 
 class PolicyPublished(_message.Message):
     __slots__ = ("table",)
@@ -372,20 +426,28 @@ class FundYearClosed(_message.Message):
     def __init__(self, program: _Optional[str] = ..., year: _Optional[int] = ..., outcome: _Optional[str] = ..., amount: _Optional[str] = ..., carrier_share: _Optional[str] = ..., fund_share: _Optional[str] = ..., detail_json: _Optional[str] = ...) -> None: ...
 
 class FindingRaised(_message.Message):
-    __slots__ = ("finding_id", "person_id", "kind", "description", "amount", "raised_at")
+    __slots__ = ("finding_id", "person_id", "kind", "description", "amount", "raised_at", "carrier_caused", "carrier_reason", "raised_on", "fund_year")
     FINDING_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_CAUSED_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_REASON_FIELD_NUMBER: _ClassVar[int]
+    RAISED_ON_FIELD_NUMBER: _ClassVar[int]
+    FUND_YEAR_FIELD_NUMBER: _ClassVar[int]
     finding_id: str
     person_id: str
     kind: str
     description: str
     amount: str
     raised_at: str
-    def __init__(self, finding_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., amount: _Optional[str] = ..., raised_at: _Optional[str] = ...) -> None: ...
+    carrier_caused: bool
+    carrier_reason: str
+    raised_on: str
+    fund_year: int
+    def __init__(self, finding_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., amount: _Optional[str] = ..., raised_at: _Optional[str] = ..., carrier_caused: _Optional[bool] = ..., carrier_reason: _Optional[str] = ..., raised_on: _Optional[str] = ..., fund_year: _Optional[int] = ...) -> None: ...
 
 class WarningIssued(_message.Message):
     __slots__ = ("warning_id", "kind", "description", "due_on", "issued_at")

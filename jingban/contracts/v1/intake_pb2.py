@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from jingban.contracts.v1 import common_pb2 as jingban_dot_contracts_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!jingban/contracts/v1/intake.proto\x12\x14jingban.contracts.v1\x1a!jingban/contracts/v1/common.proto\"/\n\x15GetApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"\xe1\x01\n\x0b\x41pplication\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x14\n\x0c\x64isease_code\x18\x04 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x14\n\x0csubmitted_at\x18\x07 \x01(\t\x12\x34\n\tdocuments\x18\x08 \x03(\x0b\x32!.jingban.contracts.v1.DocumentRef\x12\x0f\n\x07program\x18\t \x01(\t2q\n\rIntakeService\x12`\n\x0eGetApplication\x12+.jingban.contracts.v1.GetApplicationRequest\x1a!.jingban.contracts.v1.Applicationb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!jingban/contracts/v1/intake.proto\x12\x14jingban.contracts.v1\x1a!jingban/contracts/v1/common.proto\"/\n\x15GetApplicationRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\"\xb2\x02\n\x0b\x41pplication\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x14\n\x0c\x64isease_code\x18\x04 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x14\n\x0csubmitted_at\x18\x07 \x01(\t\x12\x34\n\tdocuments\x18\x08 \x03(\x0b\x32!.jingban.contracts.v1.DocumentRef\x12\x0f\n\x07program\x18\t \x01(\t\x12\x15\n\rdisease_codes\x18\n \x03(\t\x12\x0c\n\x04kind\x18\x0b \x01(\t\x12\x18\n\x10qualification_id\x18\x0c \x01(\t\x12\x10\n\x08insutype\x18\r \x01(\t2q\n\rIntakeService\x12`\n\x0eGetApplication\x12+.jingban.contracts.v1.GetApplicationRequest\x1a!.jingban.contracts.v1.Applicationb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,7 +35,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETAPPLICATIONREQUEST']._serialized_start=94
   _globals['_GETAPPLICATIONREQUEST']._serialized_end=141
   _globals['_APPLICATION']._serialized_start=144
-  _globals['_APPLICATION']._serialized_end=369
-  _globals['_INTAKESERVICE']._serialized_start=371
-  _globals['_INTAKESERVICE']._serialized_end=484
+  _globals['_APPLICATION']._serialized_end=450
+  _globals['_INTAKESERVICE']._serialized_start=452
+  _globals['_INTAKESERVICE']._serialized_end=565
 # @@protoc_insertion_point(module_scope)

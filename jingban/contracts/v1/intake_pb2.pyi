@@ -14,7 +14,7 @@ class GetApplicationRequest(_message.Message):
     def __init__(self, application_id: _Optional[str] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "channel", "status", "submitted_at", "documents", "program")
+    __slots__ = ("application_id", "person_id", "person_name", "disease_code", "channel", "status", "submitted_at", "documents", "program", "disease_codes", "kind", "qualification_id", "insutype")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,10 @@ class Application(_message.Message):
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    DISEASE_CODES_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     person_id: str
     person_name: str
@@ -33,4 +37,8 @@ class Application(_message.Message):
     submitted_at: str
     documents: _containers.RepeatedCompositeFieldContainer[_common_pb2.DocumentRef]
     program: str
-    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., channel: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., program: _Optional[str] = ...) -> None: ...
+    disease_codes: _containers.RepeatedScalarFieldContainer[str]
+    kind: str
+    qualification_id: str
+    insutype: str
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., channel: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., program: _Optional[str] = ..., disease_codes: _Optional[_Iterable[str]] = ..., kind: _Optional[str] = ..., qualification_id: _Optional[str] = ..., insutype: _Optional[str] = ...) -> None: ...

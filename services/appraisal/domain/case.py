@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from chassis.errors import Conflict, Forbidden
+from chassis.errors import Conflict, Forbidden, InvalidInput
 
 
 class OpinionIn(BaseModel):
@@ -20,8 +20,52 @@ class OpinionIn(BaseModel):
 
 
 class ConclusionIn(BaseModel):
-    outcome: Literal["approved", "rejected"]
+    """approved | rejected for a first appraisal; continue | revoke for a re-review (复审)."""
+
+    outcome: Literal["approved", "rejected", "continue", "revoke"]
     reason: str = Field(min_length=1, max_length=2000)
+
+
+# The conclusions a case of each kind can reach, in the order of the experts' majority (approve, refuse).
+OUTCOMES = {"initial": ("approved", "rejected"), "review": ("continue", "revoke")}
+
+
+def case_id_for(application_id: str, disease: str, several: bool) -> str:
+    """One case per disease of an application. An application of one disease keeps the case id it always had (the
+    application's id); one of several gets `<application id>.<disease>` per disease."""
+    return f"{application_id}.{disease}" if several else application_id
+
+
+def outcome_for(kind: str, recommended: str | None) -> str | None:
+    """The experts' majority (approved / rejected) in the words of the case's kind."""
+    if recommended is None:
+        return None
+    approve, refuse = OUTCOMES[kind]
+    return approve if recommended == "approved" else refuse
+
+
+def check_outcome_kind(kind: str, outcome: str) -> None:
+    if outcome not in OUTCOMES[kind]:
+        what = "a re-review (复审)" if kind == "review" else "a first appraisal"
+        raise InvalidInput(f"{what} concludes with one of {list(OUTCOMES[kind])}, not {outcome!r}", "outcome")
+
+
+RENEWAL_FROM = ("due", "conclusion")
+
+
+def renewed_review_due(previous_due: date | None, concluded_on: date, review_months: int,
+                       renewal_from: str = "due") -> date | None:
+    """The next re-review date after a re-review concluded "continue"; None when the table sets no period.
+
+    (choice) `due` (default): the new period runs from the old review date, or from the conclusion when that came
+    later — a re-review passed early loses no time, one passed late gives none back. `conclusion`: from the
+    conclusion day."""
+    if renewal_from not in RENEWAL_FROM:
+        raise InvalidInput(f"appraisal.review_renewal_from must be one of {list(RENEWAL_FROM)}", "review_renewal_from")
+    base = concluded_on
+    if renewal_from == "due" and previous_due is not None and previous_due > concluded_on:
+        base = previous_due
+    return review_due(base, review_months)
 
 
 class RevocationIn(BaseModel):
@@ -96,7 +140,7 @@ def check_opinion_allowed(status: str, expert_id: str, assigned: Sequence[str], 
 
 
 def check_conclusion_allowed(status: str, opinions: Sequence[dict[str, Any]], concluder: str, outcome: str,
-                             required: int) -> None:
+                             required: int, kind: str = "initial") -> None:
     if status == "concluded":
         raise Conflict("case is concluded; it cannot be concluded again")
     if status != "ready" or len(opinions) < required:
@@ -105,6 +149,6 @@ def check_conclusion_allowed(status: str, opinions: Sequence[dict[str, Any]], co
                        f"{len(opinions)}{tie}")
     if any(o.get("expert_id") == concluder for o in opinions):
         raise Forbidden("an expert who gave an opinion cannot conclude the same case")
-    recommended = majority(opinions)
+    recommended = outcome_for(kind, majority(opinions))
     if outcome != recommended:
         raise Conflict(f"the conclusion must follow the experts' majority ({recommended})")

@@ -54,8 +54,10 @@ def person_document(person_id: str, entries: Iterable[Mapping[str, Any]]) -> dic
 
 
 def build_export(*, export_id: str, program: str, tenant: str, produced_at: str, produced_by: str,
-                 persons: Mapping[str, Iterable[Mapping[str, Any]]]) -> tuple[bytes, dict[str, Any]]:
-    """The zip's bytes and its manifest. Deterministic for the same inputs (fixed member order and times)."""
+                 persons: Mapping[str, Iterable[Mapping[str, Any]]], selection: Mapping[str, str] | None = None
+                 ) -> tuple[bytes, dict[str, Any]]:
+    """The zip's bytes and its manifest. Deterministic for the same inputs (fixed member order and times).
+    `selection` (scope, period) says which persons a partial handover holds (approved applicants)."""
     files: dict[str, bytes] = {}
     by_kind: Counter[str] = Counter()
     entries = 0
@@ -69,6 +71,7 @@ def build_export(*, export_id: str, program: str, tenant: str, produced_at: str,
         "produced_by": produced_by,
         "counts": {"persons": len(files), "entries": entries, "by_kind": dict(sorted(by_kind.items()))},
         "files": [{"path": path, "sha256": sha256(content), "size": len(content)} for path, content in files.items()],
+        **({"selection": dict(selection)} if selection else {}),
     }
     manifest_bytes = canonical(manifest)
     checksums = "".join(f"{sha256(c)}  {p}\n" for p, c in [(MANIFEST, manifest_bytes), *files.items()])

@@ -16,11 +16,12 @@ from chassis.money import fmt
 FILED_EVENTS = (
     "application.submitted", "application.documents_requested", "application.completed", "application.rejected",
     "complaint.filed", "complaint.resolved", "experts.assigned", "appraisal.concluded", "qualification.granted",
-    "qualification.filed", "qualification.revoked", "qualification.review_due", "benefits.settled", "finding.raised",
+    "qualification.filed", "qualification.revoked", "qualification.review_due", "qualification.renewed",
+    "benefits.settled", "finding.raised",
 )
 KINDS = ("application", "document", "documents_requested", "application_completed", "application_rejected",
          "complaint", "complaint_resolved", "experts_assigned", "conclusion", "qualification", "qualification_filed",
-         "qualification_revoked", "review_due", "benefits", "finding")
+         "qualification_revoked", "review_due", "qualification_renewed", "benefits", "finding")
 
 
 def _flag(value: bool) -> str:
@@ -58,7 +59,8 @@ def entries_for(event: Event) -> list[dict[str, Any]]:
         out = one("application", p.person_id, "application", f"Application for {p.disease_code} ({p.channel})",
                   {"application_id": p.application_id, "disease_code": p.disease_code, "channel": p.channel,
                    "person_name": p.person_name, "program": p.program, "submitted_at": p.submitted_at,
-                   "treating_hospital": p.treating_hospital})
+                   "treating_hospital": p.treating_hospital, "district": p.district,
+                   "district_name": p.district_name})
         return out + _documents(event, p.person_id or key, p.application_id, p.documents, base)
     if t == "application.documents_requested":
         return one("documents_requested", p.person_id, "documents_requested",
@@ -93,7 +95,8 @@ def entries_for(event: Event) -> list[dict[str, Any]]:
         return one("conclusion", p.person_id, "conclusion", f"Appraisal {p.outcome} for {p.disease_code}",
                    {"case_id": p.case_id, "application_id": p.application_id, "disease_code": p.disease_code,
                     "outcome": p.outcome, "reason": p.reason, "opinions": str(len(p.opinions)),
-                    "concluded_by": p.concluded_by, "concluded_at": p.concluded_at, "overdue": _flag(p.overdue)})
+                    "concluded_by": p.concluded_by, "concluded_at": p.concluded_at, "overdue": _flag(p.overdue),
+                    "appraisal_kind": p.kind or "initial", "qualification_id": p.qualification_id})
     if t == "qualification.granted":
         q = p.qualification
         return one("qualification", q.person_id, "qualification", f"Qualification for {q.disease_code} granted",
@@ -112,6 +115,13 @@ def entries_for(event: Event) -> list[dict[str, Any]]:
         q = p.qualification
         return one("review_due", q.person_id, "review_due", f"Re-review of {q.disease_code} due {p.due_on}",
                    {**_qualification_attrs(q), "due_on": p.due_on})
+    if t == "qualification.renewed":
+        q = p.qualification
+        return one("qualification_renewed", q.person_id, "qualification_renewed",
+                   f"Re-review of {q.disease_code} passed: benefits continue, next re-review {q.review_due or '-'}",
+                   {**_qualification_attrs(q), "previous_review_due": p.previous_review_due,
+                    "renewed_on": p.renewed_on, "review_case_id": p.review_case_id,
+                    "review_application_id": p.application_id})
     if t == "benefits.settled":
         return one("benefits", p.person_id, "benefits",
                    f"Benefits for {p.month} at {p.institution_code}: {p.payable or '0.00'}",
@@ -141,26 +151,45 @@ def group_by_kind(entries: Iterable[Mapping[str, Any]], view: Any) -> dict[str, 
 
 
 def summarize(person_id: str, entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Identity (from the latest application), each qualification's standing, benefits received in total."""
+    """Identity (from the latest application, with the handling district 所属经办区 where the program asks for it),
+    each qualification's standing with its re-review history (复审: each re-review case, its outcome and, when
+    passed, the review date it moved on to), benefits received in total."""
     ordered = sorted(entries, key=lambda e: (e["occurred_at"], e["_id"] if "_id" in e else e.get("entry_id", "")))
-    identity: dict[str, str] = {"person_id": person_id, "person_name": "", "psn_no": "", "insuplc_admdvs": ""}
-    quals: dict[str, dict[str, str]] = {}
+    identity: dict[str, str] = {"person_id": person_id, "person_name": "", "psn_no": "", "insuplc_admdvs": "",
+                                "district": "", "district_name": ""}
+    quals: dict[str, dict[str, Any]] = {}
     claimed = payable = Decimal(0)
     settlements, counts, documents = 0, {}, {}
+
+    def held(a: Mapping[str, str]) -> dict[str, Any]:
+        return quals.setdefault(a.get("qualification_id", ""), {
+            "qualification_id": a.get("qualification_id", ""), "disease_code": a.get("disease_code", ""),
+            "status": "active", "granted_on": "", "benefit_start": "", "filing_serial": "", "revoked_on": "",
+            "review_due": "", "reviews": []})
+
+    def review(q: dict[str, Any], case_id: str) -> dict[str, str]:
+        found = next((r for r in q["reviews"] if r["review_case_id"] == case_id), None)
+        if found is None:
+            found = {"review_case_id": case_id, "outcome": "", "concluded_at": "", "reason": "", "renewed_on": "",
+                     "previous_review_due": "", "review_due": ""}
+            q["reviews"].append(found)
+        return found
+
     for e in ordered:
         a, kind = e["attributes"], e["kind"]
         counts[kind] = counts.get(kind, 0) + 1
         if kind == "document":  # application form, medical records, ID and insurance cards (RULES A, archive)
             documents[a.get("kind", "other")] = documents.get(a.get("kind", "other"), 0) + 1
         if kind in ("application", "application_completed"):
-            for field in ("person_name", "psn_no", "insuplc_admdvs"):
+            for field in ("person_name", "psn_no", "insuplc_admdvs", "district", "district_name"):
                 if a.get(field):
                     identity[field] = a[field]
+        elif kind == "conclusion" and a.get("appraisal_kind") == "review" and a.get("qualification_id"):
+            r = review(held(a), a.get("case_id", ""))
+            r.update({"outcome": a.get("outcome", ""), "concluded_at": a.get("concluded_at", ""),
+                      "reason": a.get("reason", "")})
         elif kind.startswith("qualification") or kind == "review_due":
-            q = quals.setdefault(a.get("qualification_id", ""), {
-                "qualification_id": a.get("qualification_id", ""), "disease_code": a.get("disease_code", ""),
-                "status": "active", "granted_on": "", "benefit_start": "", "filing_serial": "", "revoked_on": "",
-                "review_due": ""})
+            q = held(a)
             for field in ("disease_code", "granted_on", "benefit_start", "review_due"):
                 if a.get(field):
                     q[field] = a[field]
@@ -170,6 +199,11 @@ def summarize(person_id: str, entries: Iterable[Mapping[str, Any]]) -> dict[str,
                 q["status"], q["revoked_on"] = "revoked", a.get("revoked_on", "")
             elif kind == "review_due":
                 q["review_due"] = a.get("due_on", q["review_due"])
+            elif kind == "qualification_renewed":  # a passed re-review: benefits go on to the new review date
+                r = review(q, a.get("review_case_id", ""))
+                r.update({"outcome": r["outcome"] or "continue", "renewed_on": a.get("renewed_on", ""),
+                          "previous_review_due": a.get("previous_review_due", ""),
+                          "review_due": a.get("review_due", "")})
         elif kind == "benefits":
             claimed += _decimal(a.get("claimed", ""))
             payable += _decimal(a.get("payable", ""))

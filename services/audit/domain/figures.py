@@ -11,7 +11,7 @@ from typing import Any
 
 from chassis.money import fmt, from_fen
 from services.audit.domain.periods import Period, cn_date, parse_period
-from services.audit.domain.readmodel import case_status, uncapped_codes
+from services.audit.domain.readmodel import case_status, current_deadline, uncapped_codes
 from services.audit.domain.sampling import attainment
 
 UNATTRIBUTED = "UNATTRIBUTED"
@@ -130,14 +130,19 @@ def compute_figures(period: Period, data: ReportInputs, as_of: date) -> dict[str
 
     warnings = [w for w in data.warnings if _in(period, w.get("issued_on"))]
 
-    complaints_filed = [c for c in data.complaints if _in(period, c.get("filed_on"))]
-    complaints_resolved = [c for c in data.complaints if _in(period, c.get("resolved_on"))]
-    open_overdue = [c for c in data.complaints if (due := cn_date(c.get("due_on"))) is not None and due < period.end
+    # Due dates published on a year without the official holiday schedule are worked out again, as the services do.
+    complaints = [current_deadline(c, "filed_on") for c in data.complaints]
+    complaints_filed = [c for c in complaints if _in(period, c.get("filed_on"))]
+    complaints_resolved = [c for c in complaints if _in(period, c.get("resolved_on"))]
+    open_overdue = [c for c in complaints if (due := cn_date(c.get("due_on"))) is not None and due < period.end
                     and (cn_date(c.get("resolved_on")) or date.max) > period.end and _started(c, period)]
 
-    concluded = [a for a in data.appraisals if _in(period, a.get("concluded_on"))]
-    pending_overdue = [a for a in data.appraisals if (due := cn_date(a.get("due_on"))) is not None
+    appraisals = [current_deadline(a, "clock_from") for a in data.appraisals]
+    concluded = [a for a in appraisals if _in(period, a.get("concluded_on"))]
+    pending_overdue = [a for a in appraisals if (due := cn_date(a.get("due_on"))) is not None
                        and due < period.end and (cn_date(a.get("concluded_on")) or date.max) > period.end]
+    reviews = [a for a in concluded if a.get("kind") == "review"]  # re-reviews (复审) concluded
+    renewed = sum(1 for a in appraisals if _in(period, a.get("renewed_on")))
 
     return {
         "period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
@@ -149,6 +154,7 @@ def compute_figures(period: Period, data: ReportInputs, as_of: date) -> dict[str
         "grants": {"granted": sum(r["granted"] for r in grants.values()),
                    "revoked": sum(r["revoked"] for r in grants.values()),
                    "active_at_end": sum(r["active_at_end"] for r in grants.values()),
+                   "renewed": renewed,  # qualifications renewed by a passed re-review (复审)
                    "by_disease": dict(sorted(grants.items()))},
         "benefits": {**money_view(total),
                      "by_disease": {k: money_view(v) for k, v in sorted(by_disease.items())},
@@ -174,7 +180,9 @@ def compute_figures(period: Period, data: ReportInputs, as_of: date) -> dict[str
                        "open_overdue_at_end": len(open_overdue)},
         "appraisals": {"concluded": len(concluded),
                        "concluded_overdue": sum(1 for a in concluded if a.get("concluded_overdue")),
-                       "pending_overdue_at_end": len(pending_overdue)},
+                       "pending_overdue_at_end": len(pending_overdue),
+                       "reviews_concluded": len(reviews),
+                       "reviews_revoked": sum(1 for a in reviews if a.get("outcome") == "revoke")},
     }
 
 

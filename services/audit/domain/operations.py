@@ -15,7 +15,7 @@ from typing import Any
 from chassis.errors import InvalidInput
 from chassis.money import from_fen, parse_yuan, round_yuan, to_fen
 from services.audit.domain.figures import UNATTRIBUTED, disease_group
-from services.audit.domain.periods import Period, Roll, report_due_on
+from services.audit.domain.periods import Period, report_deadline_day
 
 Doc = Mapping[str, Any]
 SHARE = Decimal("0.0001")
@@ -184,12 +184,18 @@ def premium_for(year: int, base_year: int, base: Decimal, growth: Decimal, years
 
 def critical_budget(premium: Mapping[str, Any] | None, insured_persons: int | None, year: int,
                     tenant_share: Decimal, tenant: str, program: str) -> Budget:
-    """大病保险: the year's premium income (premium per person × insured persons), the tenant's share of it."""
+    """大病保险: the year's premium income (the carrier's bid per person, 中标价, × insured persons), the tenant's share
+    of it. A program giving no `bids` (an older shape) prices by its `base` schedule."""
     if not premium or not insured_persons:
         return Budget(year, None, (f"{program} finance.premium / insured_persons not set",))
-    per_person = premium_for(year, int(premium.get("base_year", year)), parse_yuan(str(premium["base"]),
-                             "finance.premium.base"), Decimal(str(premium.get("growth", "0"))),
-                             int(premium.get("years", 1)))
+    bids = premium.get("bids")
+    if bids is not None:
+        bid = bids.get(year, bids.get(str(year)))
+        per_person = None if bid is None else parse_yuan(str(bid), f"finance.premium.bids.{year}")
+    else:
+        per_person = premium_for(year, int(premium.get("base_year", year)), parse_yuan(str(premium["base"]),
+                                 "finance.premium.base"), Decimal(str(premium.get("growth", "0"))),
+                                 int(premium.get("years", 1)))
     if per_person is None:
         return Budget(year, None, (f"{program} finance.premium does not cover {year}",))
     amount = round_yuan(per_person * insured_persons * tenant_share)
@@ -286,23 +292,29 @@ def combine(period: Period, program: str, parts: list[OperationInputs], scope: s
             "by_tenant": by_tenant, "total": total}
 
 
-def operation_due_on(period: Period, report_day: int, is_working_day: Callable[[date], bool], roll: Roll = "forward",
-                     yearly_month: int = 1, yearly_day: int | None = None) -> date:
-    """Monthly and quarterly: as the audit reports, by the `report_day` of the next month / quarter's first month.
-    (choice) Yearly: by `yearly_day` (default the report_day, 10th) of `yearly_month` (default January) of the
-    next year — the same 'by the 10th' rule applied to the year; both configurable in the program's `audit`
-    section (`operation_yearly_month`, `operation_yearly_day`). Non-working days roll like the others."""
+def operation_deadline_day(period: Period, report_day: int, yearly_month: int = 1, yearly_day: int | None = None
+                           ) -> date:
+    """The day a fund operation report is due by, before working days. Monthly and quarterly: as the audit
+    reports, the `report_day` of the next month / quarter's first month. (choice) Yearly: `yearly_day` (default
+    the report_day, 10th) of `yearly_month` (default January) of the next year — the same 'by the 10th' rule
+    applied to the year; both configurable in the program's `audit` section (`operation_yearly_month`,
+    `operation_yearly_day`)."""
     if period.kind != "year":
-        return report_due_on(period, report_day, is_working_day, roll)
+        return report_deadline_day(period, report_day)
     day = report_day if yearly_day is None else yearly_day
     if not 1 <= yearly_month <= 12:
         raise InvalidInput("operation_yearly_month must be between 1 and 12", "operation_yearly_month")
     if not 1 <= day <= 28:
         raise InvalidInput("operation_yearly_day must be between 1 and 28", "operation_yearly_day")
-    due = date(period.start.year + 1, yearly_month, day)
-    step = timedelta(days=1 if roll == "forward" else -1)
+    return date(period.start.year + 1, yearly_month, day)
+
+
+def operation_due_on(period: Period, report_day: int, is_working_day: Callable[[date], bool],
+                     yearly_month: int = 1, yearly_day: int | None = None) -> date:
+    """Due **by** the operation_deadline_day: the last working day on or before it, never later ("10日前")."""
+    due = operation_deadline_day(period, report_day, yearly_month, yearly_day)
     while not is_working_day(due):
-        due += step
+        due -= timedelta(days=1)
     return due
 
 

@@ -6,10 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from chassis.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from chassis.calendar import Deadline
 
 CN = ZoneInfo("Asia/Shanghai")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -17,7 +20,6 @@ _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 PeriodKind = Literal["month", "quarter", "year"]
-Roll = Literal["forward", "backward"]
 
 
 @dataclass(frozen=True)
@@ -68,22 +70,30 @@ def previous_month(month: str) -> str:
     return f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
 
 
-def report_due_on(period: Period, report_day: int, is_working_day: Callable[[date], bool],
-                  roll: Roll = "forward") -> date:
-    """A monthly or quarterly report is due by the `report_day` (10th) of the next month / of the next
-    quarter's first month (RULES A). (choice) When that day is not a working day the deadline moves to
-    the next working day (法定节假日顺延), as statutory deadlines do; `roll="backward"` takes the working day
-    before instead, for an agency that reads "by the 10th" strictly."""
+def report_deadline_day(period: Period, report_day: int) -> date:
+    """The day a monthly or quarterly report is due by, before working days: the `report_day` (10th) of the next
+    month / of the next quarter's first month (RULES A: "次月（季）10日前")."""
     if period.kind not in ("month", "quarter"):
         raise InvalidInput("reports are monthly or quarterly", "period")
     if not 1 <= report_day <= 28:
         raise InvalidInput("report_day must be between 1 and 28", "report_day")
     first_after = period.end + timedelta(days=1)
-    due = date(first_after.year, first_after.month, report_day)
-    step = timedelta(days=1 if roll == "forward" else -1)
+    return date(first_after.year, first_after.month, report_day)
+
+
+def report_due_on(period: Period, report_day: int, is_working_day: Callable[[date], bool]) -> date:
+    """Due **by** the `report_day` ("10日前"): that day when it is a working day, else the last working day before
+    it. A deadline never moves later (no 顺延 past a weekend or holiday)."""
+    due = report_deadline_day(period, report_day)
     while not is_working_day(due):
-        due += step
+        due -= timedelta(days=1)
     return due
+
+
+def report_due(period: Period, report_day: int, due_by: Callable[[date], Deadline]) -> Deadline:
+    """As report_due_on, with the calendar it was worked out on (`chassis.calendar.due_by`): `provisional` when
+    the year's official holiday schedule is not known yet."""
+    return due_by(report_deadline_day(period, report_day))
 
 
 def cn_date(value: str | None, fallback: date | None = None) -> date | None:

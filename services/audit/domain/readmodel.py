@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from chassis.calendar import refreshed, working_days_after
 from chassis.errors import InvalidInput, PoisonMessage
 from chassis.events import Event
 from chassis.money import parse_yuan, to_fen
@@ -91,18 +92,21 @@ def _project(event: Event) -> list[Upsert]:
             "person_id": p.person_id, "rejected_on": _day(p.rejected_at, event), "reject_reason": p.reason})]
     if t == "complaint.filed":
         return [Upsert(COMPLAINTS, p.complaint_id, {
-            "person_id": p.person_id, "kind": p.kind, "filed_on": _day(p.filed_at, event), "due_on": p.due_on})]
+            "person_id": p.person_id, "kind": p.kind, "filed_on": p.filed_on or _day(p.filed_at, event),
+            "due_on": p.due_on, **_deadline_basis(p)})]
     if t == "complaint.resolved":
         return [Upsert(COMPLAINTS, p.complaint_id, {
             "person_id": p.person_id, "resolved_on": _day(p.resolved_at, event), "resolved_overdue": p.overdue})]
     if t == "experts.assigned":
         return [Upsert(APPRAISALS, p.case_id, {
             "person_id": p.person_id, "application_id": p.application_id, "due_on": p.due_on,
-            "assigned_on": _day(p.assigned_at, event), "experts": len(p.expert_ids)})]
+            "assigned_on": _day(p.assigned_at, event), "experts": len(p.expert_ids), **_deadline_basis(p),
+            **({"clock_from": p.clock_from} if p.clock_from else {})})]
     if t == "appraisal.concluded":
         return [Upsert(APPRAISALS, p.case_id, {
             "person_id": p.person_id, "application_id": p.application_id, "disease_code": p.disease_code,
-            "outcome": p.outcome, "concluded_on": _day(p.concluded_at, event), "concluded_overdue": p.overdue})]
+            "outcome": p.outcome, "concluded_on": _day(p.concluded_at, event), "concluded_overdue": p.overdue,
+            "kind": p.kind or "initial", **({"qualification_id": p.qualification_id} if p.qualification_id else {})})]
     if t == "qualification.granted":
         q = p.qualification
         return [Upsert(CASES, q.qualification_id, {**_qualification(q, event, keep_empty=True),
@@ -119,6 +123,19 @@ def _project(event: Event) -> list[Upsert]:
     if t == "qualification.review_due":
         q = p.qualification
         return [Upsert(CASES, q.qualification_id, {**_qualification(q, event), "review_due_on": p.due_on})]
+    if t == "qualification.renewed":
+        # A passed re-review (复审 "continue"). On the case its own fields (renewals arrive on their own topic, in
+        # any order against review_due: `current_review_due` takes the later date); on the re-review's appraisal,
+        # so that renewals are counted by the day they happened.
+        q = p.qualification
+        out = [Upsert(CASES, q.qualification_id, {**_qualification(q, event), "renewed_on": p.renewed_on,
+                                                   "renewed_review_due": q.review_due})]
+        if p.review_case_id:
+            out.append(Upsert(APPRAISALS, p.review_case_id, {
+                "person_id": q.person_id or event.envelope.business_key, "disease_code": q.disease_code,
+                "kind": "review", "qualification_id": q.qualification_id, "renewed_on": p.renewed_on,
+                "previous_review_due": p.previous_review_due, "review_due_after": q.review_due}))
+        return out
     if t == "policy.published":
         table = p.table
         return [Upsert(POLICIES, f"{table.program}:{table.version}", {
@@ -154,7 +171,9 @@ def _project(event: Event) -> list[Upsert]:
         return [Upsert(FINDINGS, p.finding_id, {
             "person_id": p.person_id, "kind": p.kind, "description": p.description,
             "amount_fen": fen(p.amount, "finding.raised amount"), "raised_at": p.raised_at,
-            "raised_on": _day(p.raised_at, event)})]
+            "raised_on": _day(p.raised_at, event),
+            **({"carrier_caused": True, "carrier_reason": p.carrier_reason, "fund_year": p.fund_year or None}
+               if p.carrier_caused else {})})]
     return []
 
 
@@ -191,6 +210,27 @@ def _project_fund(event: Event) -> list[Upsert]:
         "carrier_share_fen": fen(p.carrier_share, "fund_year.closed carrier_share"),
         "fund_share_fen": fen(p.fund_share, "fund_year.closed fund_share"), "detail_json": p.detail_json,
         "closed_on": _day("", event)})]
+
+
+def _deadline_basis(p: Any) -> dict[str, Any]:
+    """What a provisional due date (a year without the official holiday schedule) is worked out again from."""
+    return {"due_provisional": True, "due_working_days": p.due_working_days} if p.due_provisional else {}
+
+
+def current_deadline(doc: Mapping[str, Any], start_field: str) -> Mapping[str, Any]:
+    """A complaint's or appraisal's due date as the services read theirs: kept as published when it was worked out
+    on an official year; worked out again on today's calendar (`due_working_days` after `start_field`) when it was
+    provisional, so it turns official (and may move) once the year's schedule is loaded. A copy when changed."""
+    start = doc.get(start_field)
+    if not doc.get("due_provisional") or not start or not doc.get("due_working_days"):
+        return doc
+    return refreshed(doc, lambda: working_days_after(date.fromisoformat(start), int(doc["due_working_days"])))
+
+
+def current_review_due(case: Mapping[str, Any]) -> str:
+    """The qualification's re-review date: review dates only move on, so the later of the last notice's and the last
+    renewal's, whichever arrived first."""
+    return max(case.get("review_due_on") or "", case.get("renewed_review_due") or "")
 
 
 def apply(model: dict[str, dict[str, dict[str, Any]]], upserts: Iterable[Upsert]) -> None:

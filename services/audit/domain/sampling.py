@@ -122,3 +122,36 @@ def attainment(strata: Iterable[Mapping[str, Any]], checked: Mapping[str, int]) 
     return {"by_disease": rows,
             "uncapped": {"population": unc_pop, "required": unc_req, "checked": unc_chk,
                          "attained": all(r["attained"] for r in rows if r["uncapped"])}}
+
+
+# ---- losses the carrier bears in full (承办方全额承担) ------------------------------------------------------
+
+# Why a loss is the carrier's. Hanzhong: "因中标方监管不力、人情鉴定、审核不严、履职不力等因素造成门诊慢特病
+# 基金损失的，由中标方全部承担"; Quzhou: "因中标单位违规操作、审核不严造成医保基金损失的，中标单位要承担相应的
+# 经济和法律责任".
+CARRIER_REASONS = {"lax_review": "审核不严", "favouritism": "人情鉴定", "weak_supervision": "监管不力",
+                   "poor_performance": "履职不力", "irregular_operation": "违规操作"}
+
+
+def carrier_liability_fields(carrier_caused: bool, amount_fen: int, reason: str | None, fund_year: int | None,
+                             raised_on: str) -> dict[str, Any]:
+    """The finding's carrier-liability fields, or a precise error naming the field. A carrier-caused finding names
+    its loss (`amount` > 0, booked in full in the carrier's dedicated account), a reason code from CARRIER_REASONS
+    and optionally the fund year whose benefits carried the loss (default: the year it is raised, or the year
+    before)."""
+    if not carrier_caused:
+        if reason is not None or fund_year is not None:
+            field = "carrier_reason" if reason is not None else "fund_year"
+            raise InvalidInput(f"{field} is only given with carrier_caused: true", field)
+        return {}
+    if amount_fen <= 0:
+        raise InvalidInput("amount is required for a carrier-caused finding: the loss the carrier bears in full, a "
+                           "positive decimal string such as \"1200.00\"", "amount")
+    if reason not in CARRIER_REASONS:
+        raise InvalidInput(f"carrier_reason is required for a carrier-caused finding, one of "
+                           f"{', '.join(CARRIER_REASONS)}; got {reason!r}", "carrier_reason")
+    year = int(raised_on[:4])
+    if fund_year is not None and fund_year not in (year, year - 1):
+        raise InvalidInput(f"fund_year {fund_year}: a finding raised on {raised_on} books into the fund year {year} "
+                           f"or {year - 1} (whose books run to the end of {year})", "fund_year")
+    return {"carrier_caused": True, "carrier_reason": reason, "fund_year": fund_year or year}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,7 @@ from services.audit.domain.periods import parse_period, previous_month
 from services.audit.domain.sampling import parse_ratio
 
 KIND_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+T = TypeVar("T")
 
 
 class WarningIn(BaseModel):
@@ -42,9 +43,18 @@ class FindingIn(BaseModel):
     description: str = Field(min_length=1, max_length=4000)
     amount: str = Field(default="0.00", description="fund loss involved, decimal yuan string")
     plan_id: str | None = Field(default=None, max_length=64)
+    carrier_caused: bool = Field(default=False, description="the loss was caused by the carrier (lax review, "
+                                 "favouritism …) and is the carrier's in full (承办方全额承担); amount is then "
+                                 "required")
+    carrier_reason: str | None = Field(default=None, max_length=40, description="with carrier_caused: lax_review, "
+                                       "favouritism, weak_supervision, poor_performance or irregular_operation")
+    fund_year: int | None = Field(default=None, ge=2000, le=2100, description="with carrier_caused: the fund year "
+                                  "whose benefits carried the loss (default the year raised)")
 
 
-def warning_due_on(detected_on: date, working_days: int, add_working_days: Callable[[date, int], date]) -> date:
+def warning_due_on(detected_on: date, working_days: int, add_working_days: Callable[[date, int], T]) -> T:
+    """`working_days` (7) working days after the anomaly was found; the calendar function decides the type (a date,
+    or a chassis.calendar.Deadline that says whether it is provisional)."""
     return add_working_days(detected_on, working_days)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -38,12 +39,24 @@ class AgentIn(BaseModel):
     phone: str = Field(pattern=r"^1\d{10}$")
 
 
+DISEASE_CODE = r"^[A-Z][A-Z0-9]{1,9}$"
+MAX_DISEASES = 10  # a sanity bound; the tenders name no limit ("两种或两种以上")
+
+
 class ApplicationIn(BaseModel):
-    """What an applicant, a window clerk or an agent files."""
+    """What an applicant, a window clerk or an agent files: a first application for one or more diseases
+    (申请两种及以上病种), or a re-review (复审) of a qualification the person holds."""
 
     person_id: str = Field(description="resident ID number (身份证号), 18 characters")
     person_name: str = Field(min_length=1, max_length=50)
-    disease_code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$", description="disease code from the program's policy")
+    disease_code: str | None = Field(default=None, pattern=DISEASE_CODE,
+                                     description="one disease code from the program's policy (kept for compatibility; "
+                                                 "`diseases` lists several)")
+    diseases: list[Annotated[str, Field(pattern=DISEASE_CODE)]] = Field(
+        default_factory=list, max_length=MAX_DISEASES, description="every disease applied for, each appraised apart")
+    kind: Literal["initial", "review"] = Field(default="initial", description="initial | review (复审)")
+    qualification_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                         description="re-review: the qualification (资格) to re-review")
     channel: Literal["online", "window", "agent"] = "online"
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
     program: str = Field(default="hz-chronic", pattern=r"^[a-z0-9-]{2,40}$")
@@ -103,6 +116,10 @@ STATUS_LABELS = {
     "filed": "已备案 filed with the provincial platform",
     "rejected": "不予受理 rejected",
     "revoked": "已撤销 revoked",
+    "decided": "鉴定已出结论 each disease decided (see disease_status)",
+    "review_passed": "复审通过 re-review passed, benefits continue",
+    "review_failed": "复审未通过 re-review failed, qualification revoked",
+    "renewed": "待遇继续 benefits continue until the next re-review",
 }
 REVIEWABLE = frozenset({"submitted"})
 
@@ -140,3 +157,48 @@ def check_review(status: str, decision: str, checklist_missing: list[str], reque
 
 def timeline_entry(status: str, at: str, note: str = "") -> dict[str, str]:
     return {"status": status, "label": STATUS_LABELS.get(status, status), "at": at, "note": note}
+
+
+def applied_diseases(body: ApplicationIn, several_allowed: bool) -> list[str]:
+    """The diseases of an application, in the order given, each once: `disease_code` (the one-disease form) first,
+    then `diseases`. A first application names at least one (several only where the program allows it); a re-review
+    names the qualification, and at most its one disease (checked against the qualification by the caller)."""
+    codes = list(dict.fromkeys([*([body.disease_code] if body.disease_code else []), *body.diseases]))
+    if body.kind == "review":
+        if not body.qualification_id:
+            raise InvalidInput("a re-review (复审) names the qualification it re-reviews",
+                               "application.qualification_id")
+        if len(codes) > 1:
+            raise InvalidInput("a re-review concerns the one disease of its qualification", "application.diseases")
+        return codes
+    if body.qualification_id:
+        raise InvalidInput("only a re-review (kind: review) names a qualification", "application.qualification_id")
+    if not codes:
+        raise InvalidInput("name the disease applied for: `disease_code`, or `diseases` for several",
+                           "application.diseases")
+    if len(codes) > 1 and not several_allowed:
+        raise InvalidInput(f"this program takes one disease per application; {len(codes)} given",
+                           "application.diseases")
+    return codes
+
+
+def checklist_union(checklists: Sequence[Sequence[str]]) -> list[str]:
+    """Documents required for several diseases (材料清单): every disease's, each once, in first-named order."""
+    return list(dict.fromkeys(kind for checklist in checklists for kind in checklist))
+
+
+# Per-disease progress of an application listing several diseases: the application's own status sums them up.
+UNDECIDED = frozenset({"submitted", "documents_missing", "complete", "in_appraisal"})
+
+
+def overall_status(diseases: Sequence[str], per_disease: dict[str, str], stored: str) -> str:
+    """One status for an application of several diseases: theirs when they agree; `in_appraisal` while any is
+    still being appraised; `decided` once each has its own outcome (see `disease_status`)."""
+    if len(diseases) < 2 or not per_disease:
+        return stored
+    states = [per_disease.get(d, "complete") for d in diseases]
+    if len(set(states)) == 1:
+        return states[0]
+    if any(s in UNDECIDED for s in states):
+        return "in_appraisal"
+    return "decided"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from chassis.calendar import add_working_days
+from chassis.calendar import refreshed, working_days_after
+from chassis.errors import InvalidInput
+from chassis.programs import Program
 
 
 class ComplaintIn(BaseModel):
@@ -22,8 +25,57 @@ class ResolutionIn(BaseModel):
     resolution: str = Field(min_length=1, max_length=4000)
 
 
-def due_on(kind: str, filed_on: date, consultation_days: int, complaint_days: int) -> date:
-    return add_working_days(filed_on, consultation_days if kind == "consultation" else complaint_days)
+# (choice) When the caller's program sets no answer deadlines (the tenders set none), these apply.
+DEFAULT_CONSULTATION_WORKING_DAYS = 3
+DEFAULT_COMPLAINT_WORKING_DAYS = 10
+
+
+@dataclass(frozen=True)
+class AnswerDeadlines:
+    """Working days to answer a consultation or a complaint (答复时限), from the caller's own program."""
+
+    program: str
+    consultation_working_days: int
+    complaint_working_days: int
+    basis: str  # where the numbers come from: "programs/<code>/program.yaml intake" or "default"
+
+    def working_days(self, kind: str) -> int:
+        return self.consultation_working_days if kind == "consultation" else self.complaint_working_days
+
+
+def answer_deadlines(program: Program | None) -> AnswerDeadlines:
+    """The program's `intake.consultation_working_days` / `intake.complaint_working_days`; the platform's defaults
+    for a program (or a tenant without one) that sets none. A setting that is not a positive whole number is
+    refused, naming it, rather than quietly replaced."""
+    if program is None:
+        return AnswerDeadlines("", DEFAULT_CONSULTATION_WORKING_DAYS, DEFAULT_COMPLAINT_WORKING_DAYS, "default")
+    days = {}
+    for key, default in (("consultation_working_days", DEFAULT_CONSULTATION_WORKING_DAYS),
+                         ("complaint_working_days", DEFAULT_COMPLAINT_WORKING_DAYS)):
+        raw = program.setting("intake", key, default)
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 60:
+            raise InvalidInput(f"programs/{program.code}/program.yaml intake.{key} must be a whole number of "
+                               f"working days between 1 and 60, not {raw!r}", f"intake.{key}")
+        days[key] = raw
+    configured = any(program.setting("intake", k) is not None
+                     for k in ("consultation_working_days", "complaint_working_days"))
+    basis = f"programs/{program.code}/program.yaml intake" if configured else "default"
+    return AnswerDeadlines(program.code, days["consultation_working_days"], days["complaint_working_days"], basis)
+
+
+def answer_deadline(kind: str, filed_on: date, rules: AnswerDeadlines) -> dict[str, Any]:
+    """The fields a complaint stores for its deadline: the date, whether the calendar was provisional and which,
+    and what it was computed from (so a provisional one can be worked out again when read)."""
+    days = rules.working_days(kind)
+    return {**working_days_after(filed_on, days).stored(), "due_working_days": days, "due_basis": rules.basis}
+
+
+def current_deadline(complaint: dict[str, Any]) -> dict[str, Any]:
+    """The complaint with a provisional deadline worked out again on today's calendar."""
+    if not complaint.get("due_working_days"):
+        return complaint
+    return refreshed(complaint, lambda: working_days_after(date.fromisoformat(complaint["filed_on"]),
+                                                           int(complaint["due_working_days"])))
 
 
 def is_overdue(due: date, resolved_on: date | None, today: date) -> bool:

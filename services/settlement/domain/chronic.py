@@ -29,14 +29,30 @@ DEDUCTIBLE = "deductible"
 RATIO = "ratio"
 YEAR_CAP = "year_cap"
 MONTHLY_CAP = "monthly_cap"
+REVIEW_OVERDUE = "review_overdue"
 
 
 @dataclass(frozen=True)
 class Holding:
-    """A qualification (资格) for one disease, granted on a date."""
+    """A qualification (资格) for one disease, granted on a date.
+
+    `review_due`: the re-review (复审) date; after it the qualification pays nothing until a passed re-review moves
+    it on. `lapses`: earlier (review_due, resumed_on) pairs where the re-review passed late: the days strictly
+    between them were not covered."""
 
     disease: str
     granted_on: date
+    review_due: date | None = None
+    lapses: tuple[tuple[date, date], ...] = ()
+
+    def overdue_on(self, day: date) -> date | None:
+        """The missed re-review date when `day` is not covered for want of a re-review (复审逾期), else None."""
+        if self.review_due is not None and day > self.review_due:
+            return self.review_due
+        for due, resumed_on in self.lapses:
+            if due < day < resumed_on:
+                return due
+        return None
 
 
 @dataclass(frozen=True)
@@ -199,12 +215,20 @@ def adjudicate(
     (earlier uploads, real-time visits); the returned account is the state after. Adjudicating claims together
     or one by one in date order while threading the account gives the same results."""
     _check_input(claims, account)
-    starts = _starts(policy, holdings)
+    starts = _starts(policy, holdings)  # also refuses a holding of a disease the policy does not list
     year = account.year
-    caps = _caps(policy, starts, year)
-    # (choice) the yearly deductible is the highest among the held diseases in benefit that year.
-    deductible_level = max((policy.diseases[c].deductible for c, s in starts.items() if s.year <= year),
-                           default=ZERO)
+    reviewed = any(h.review_due is not None or h.lapses for h in holdings)
+    terms: dict[frozenset[int], tuple[dict[str, date], Caps, Decimal]] = {}
+
+    def terms_for(overdue: frozenset[int]) -> tuple[dict[str, date], Caps, Decimal]:
+        """Benefit starts, caps and deductible of the holdings still covered: one whose re-review is overdue counts
+        like one not held (as a revoked one does) until a passed re-review."""
+        if overdue not in terms:
+            live = starts if not overdue else _starts(policy, [h for i, h in enumerate(holdings) if i not in overdue])
+            # (choice) the yearly deductible is the highest among the held diseases in benefit that year.
+            level = max((policy.diseases[c].deductible for c, s in live.items() if s.year <= year), default=ZERO)
+            terms[overdue] = (live, _caps(policy, live, year), level)
+        return terms[overdue]
 
     deductible_used = account.deductible_used
     capped_paid = account.capped_paid
@@ -215,6 +239,15 @@ def adjudicate(
     for index in sorted(range(len(claims)), key=lambda k: claims[k].date):
         claim = claims[index]
         on = claim.date
+        missed: dict[str, date] = {}  # disease -> the re-review date missed, for holdings overdue on `on`
+        overdue: set[int] = set()
+        if reviewed:
+            for i, h in enumerate(holdings):
+                due = h.overdue_on(on)
+                if due is not None:
+                    overdue.add(i)
+                    missed[h.disease] = max(due, missed.get(h.disease, due))
+        live_starts, caps, deductible_level = terms_for(frozenset(overdue))
         if on.year != year:
             out_of_year = f"{OUTSIDE_POLICY_YEAR}: {on.isoformat()} is outside the benefit year {year}"
         elif not policy.covers(on):
@@ -234,8 +267,11 @@ def adjudicate(
             if out_of_year:
                 refused.append(out_of_year)
             if rule is not None:
-                start = starts.get(line.disease)
-                if start is None:
+                start = live_starts.get(line.disease)
+                if start is None and line.disease in starts:
+                    refused.append(f"{REVIEW_OVERDUE}: the re-review (复审) of {line.disease} was due on "
+                                   f"{missed[line.disease].isoformat()}; benefits resume after a passed re-review")
+                elif start is None:
                     refused.append(f"{DISEASE_NOT_HELD}: the person holds no qualification for {line.disease}")
                 elif on < start:
                     refused.append(f"{BEFORE_BENEFIT_START}: {line.disease} benefits start on {start.isoformat()}")

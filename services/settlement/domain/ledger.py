@@ -13,17 +13,31 @@ signed balance; `normal_balance` turns it positive for reports):
 | recoveries         | 追回款             | income    | credit | money recovered from institutions; closed at y/e |
 | service_fee_offset | 服务费抵扣          | expense   | debit  | year end: deficit taken from the carrier's fee   |
 | deficit_carrier    | 承办方承担亏损      | expense   | debit  | year end: the carrier's 70% part of the rest     |
+| carrier_liability  | 承办方全额承担      | income    | credit | losses the carrier bears in full                 |
 
 Year end (see year_end.py) posts one closing entry per account: the fund position accounts (fund_payable,
-interest_income, recoveries, benefits_paid) go to zero; the cash leg is the surplus returned to the fund (结余返还,
-bank credited) or the fund's settlement paid in (决算拨付, bank debited); what the carrier bears stays visible in
-service_fee_offset and deficit_carrier, matched by the advances it cannot take back.
+interest_income, recoveries, carrier_liability, benefits_paid) go to zero; the cash leg is the surplus returned to
+the fund (结余返还, bank credited) or the fund's settlement paid in (决算拨付, bank debited); what the carrier bears
+stays visible in service_fee_offset and deficit_carrier, matched by the advances it cannot take back.
+
+A loss of the fund caused by the carrier (审核不严、人情鉴定、监管不力、履职不力 … 由中标方全部承担) is the carrier's in
+full: the carrier pays the loss back into the dedicated account from its own money — bank debited, carrier_liability
+credited (kind `carrier_liability`, referencing the audit finding). The benefits wrongly paid stay in benefits_paid
+(they were paid); carrier_liability offsets them, so at year end the fund's result is what it would have been without
+the loss: the liability is outside the service-fee deduction and the 3 : 7 split, and closes with the fund's position
+accounts (the money is the fund's again).
 
 Invariants every posting keeps (a refused posting changes nothing): each entry balances; amounts are positive with
 at most two decimals; each posting is a debit or a credit, never both; accounts are in the chart; the bank is never
 overdrawn at any date from the entry's value date on; advances outstanding never go below zero, and no advance is
 repaid beyond what is outstanding of it; entries are never deleted — a correction is a reversing entry, and a
-reversal or an entry already reversed cannot be reversed."""
+reversal or an entry already reversed cannot be reversed.
+
+Running figures (`Head`): the posting count, the latest value date and each account's signed balance after the last
+posting. An entry of a kind that names no earlier entry, dated on or after the latest value date, moves the bank by
+the same amount on its date and on every later one, so checking the running figure checks every date: `Head.check`
+refuses exactly what `Book.check` refuses for such an entry (a property test holds the two together). Any other
+entry — back-dated, a reversal, a repayment of a named advance — is checked against the whole book."""
 
 from __future__ import annotations
 
@@ -54,9 +68,13 @@ CHART: dict[str, Account] = {a.code: a for a in (
     Account("recoveries", "追回款", "income", "credit"),
     Account("service_fee_offset", "服务费抵扣", "expense", "debit"),
     Account("deficit_carrier", "承办方承担亏损", "expense", "debit"),
+    Account("carrier_liability", "承办方全额承担", "income", "credit"),
 )}
 
-KINDS = ("allocation", "advance", "advance_repayment", "payment", "interest", "recovery", "year_end", "reversal")
+KINDS = ("allocation", "advance", "advance_repayment", "payment", "interest", "recovery", "year_end", "reversal",
+         "carrier_liability")
+# Kinds whose check needs no earlier entry by name: checked against the running figures when not back-dated.
+RUNNING_KINDS = frozenset(KINDS) - {"reversal", "advance_repayment"}
 
 
 class InsufficientFunds(Conflict):
@@ -204,10 +222,7 @@ class Book:
         validate_entry(entry)
         if self.entry(entry.id) is not None:
             raise Conflict(f"entry {entry.id} is already in the books of {self.tenant} {self.year}")
-        first, last = date(self.year, 1, 1), date(self.year + 1, 12, 31)
-        if not first <= entry.date <= last:
-            raise InvalidInput(f"value date {entry.date} is outside fund year {self.year}'s books "
-                               f"({first} – {last})", "date")
+        check_value_date(entry, self.year)
         if entry.kind == "reversal":
             target = self.entry(entry.reverses)
             if target is None:
@@ -235,15 +250,11 @@ class Book:
                 raise Conflict(f"repayment {entry.amount:.2f} is more than the {left:.2f} outstanding of advance "
                                f"{entry.reference}", "amount")
         if after.balance("carrier_advances") > 0:
-            raise Conflict(f"this {entry.kind} would take advances outstanding below zero "
-                           f"(outstanding {self.normal_balance('carrier_advances'):.2f})", "amount")
+            raise advances_below_zero(entry, self.normal_balance("carrier_advances"))
         short = after.overdraft_from(entry.date)
         if short is not None:
             on, amount = short
-            raise InsufficientFunds(
-                f"the dedicated account (专户) of {self.tenant} for {self.year} would be short by {amount:.2f} on "
-                f"{on}: bank balance {self.normal_balance('bank', on):.2f}, this {entry.kind} needs "
-                f"{_bank_out(entry):.2f}; the carrier must advance (垫付) at least {amount:.2f} first", "amount")
+            raise overdraft(self.tenant, self.year, entry, on, amount, self.normal_balance("bank", on))
 
     def post(self, entry: Entry) -> Entry:
         self.check(entry)
@@ -252,12 +263,86 @@ class Book:
 
     def overdraft_from(self, day: date) -> tuple[date, Decimal] | None:
         """The first date ≥ `day` on which the bank balance is negative, and by how much; None when never."""
+        moves: dict[date, Decimal] = {day: ZERO}
+        for e in self.entries:
+            for p in e.postings:
+                if p.account == "bank":
+                    moves[e.date] = moves.get(e.date, ZERO) + p.signed
         worst: tuple[date, Decimal] | None = None
-        for d in sorted({e.date for e in self.entries if e.date >= day} | {day}):
-            bal = self.balance("bank", d)
-            if bal < 0 and (worst is None or -bal > worst[1]):
+        bal = ZERO
+        for d in sorted(moves):  # one pass in date order: the balance on d is every movement dated on or before it
+            bal += moves[d]
+            if d >= day and bal < 0 and (worst is None or -bal > worst[1]):
                 worst = (d, -bal)
         return worst
+
+
+@dataclass(frozen=True)
+class Head:
+    """The running figures of one account-year after its last posting (账簿余额): how many entries (`seq`), the latest
+    value date, and every account's signed balance. The store keeps them with each entry and in a head document, so a
+    posting reads one small document instead of the whole year."""
+
+    seq: int = 0
+    last_date: date | None = None
+    balances: Mapping[str, Decimal] = field(default_factory=lambda: {code: ZERO for code in CHART})
+
+    @classmethod
+    def of(cls, book: Book) -> Head:
+        head = cls()
+        for entry in book.entries:
+            head = head.after(entry)
+        return head
+
+    def balance(self, account: str) -> Decimal:
+        return self.balances.get(account, ZERO)
+
+    def normal_balance(self, account: str) -> Decimal:
+        signed = self.balance(account)
+        return signed if CHART[account].normal == "debit" else -signed
+
+    def after(self, entry: Entry) -> Head:
+        balances = dict(self.balances)
+        for p in entry.postings:
+            balances[p.account] = balances.get(p.account, ZERO) + p.signed
+        last = entry.date if self.last_date is None else max(self.last_date, entry.date)
+        return Head(self.seq + 1, last, balances)
+
+    def takes(self, entry: Entry) -> bool:
+        """Whether the running figures suffice to check this entry: a kind naming no earlier entry, not back-dated."""
+        return entry.kind in RUNNING_KINDS and (self.last_date is None or entry.date >= self.last_date)
+
+    def check(self, entry: Entry, tenant: str, year: int) -> None:
+        """What `Book.check` refuses for an entry the running figures can take (`takes`), except a duplicate id (the
+        store's unique key refuses that). Nothing dated later exists, so the bank after the entry on its value date
+        is its balance on every later date too."""
+        if not self.takes(entry):
+            raise ValueError(f"entry {entry.id} ({entry.kind}, {entry.date}) needs the whole book to be checked")
+        validate_entry(entry)
+        check_value_date(entry, year)
+        after = self.after(entry)
+        if after.balance("carrier_advances") > 0:
+            raise advances_below_zero(entry, self.normal_balance("carrier_advances"))
+        if after.balance("bank") < 0:
+            raise overdraft(tenant, year, entry, entry.date, -after.balance("bank"), self.normal_balance("bank"))
+
+
+def check_value_date(entry: Entry, year: int) -> None:
+    first, last = date(year, 1, 1), date(year + 1, 12, 31)
+    if not first <= entry.date <= last:
+        raise InvalidInput(f"value date {entry.date} is outside fund year {year}'s books ({first} – {last})", "date")
+
+
+def advances_below_zero(entry: Entry, outstanding: Decimal) -> Conflict:
+    return Conflict(f"this {entry.kind} would take advances outstanding below zero (outstanding {outstanding:.2f})",
+                    "amount")
+
+
+def overdraft(tenant: str, year: int, entry: Entry, on: date, short: Decimal, bank: Decimal) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"the dedicated account (专户) of {tenant} for {year} would be short by {short:.2f} on {on}: bank balance "
+        f"{bank:.2f}, this {entry.kind} needs {_bank_out(entry):.2f}; the carrier must advance (垫付) at least "
+        f"{short:.2f} first", "amount")
 
 
 def _key(p: Posting) -> tuple[str, Decimal, Decimal]:
@@ -338,6 +423,14 @@ def interest(entry_id: str, day: date, amount: Decimal, memo: str = "专户利�
 def recovery(entry_id: str, day: date, amount: Decimal, memo: str = "追回款", reference: str = "") -> Entry:
     amount = money(amount, "amount")
     return Entry(entry_id, day, "recovery", memo, (dr("bank", amount), cr("recoveries", amount)), reference=reference)
+
+
+def carrier_liability(entry_id: str, day: date, amount: Decimal, memo: str = "承办方全额承担基金损失",
+                      reference: str = "") -> Entry:
+    """承办方全额承担: the carrier pays a loss it caused back into the account from its own money (see the chart)."""
+    amount = money(amount, "amount")
+    return Entry(entry_id, day, "carrier_liability", memo, (dr("bank", amount), cr("carrier_liability", amount)),
+                 reference=reference)
 
 
 def reversal(entry_id: str, day: date, target: Entry, memo: str) -> Entry:

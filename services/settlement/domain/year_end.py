@@ -5,7 +5,12 @@
 - `year_end` (Hanzhong, deficit sharing): surplus (with interest) returned per account; a deficit first taken from
   the carriers' service fees, the rest split fund 3 : carriers 7, the carriers' part by their shares (6:4).
 - `corridor` (Quzhou 盈亏分担): premium − claims − administration cost, banded against the premium.
-- `premium_schedule` (Quzhou 保费): 149.00 in 2025, +3% a year, rounded to the fen.
+- `premium_schedule` / `premiums` (Quzhou 保费): the tender's ceiling unit price (最高预算单价) is 149.00 in 2025, +3% a
+  year, rounded to the fen (153.47, 158.07); the premium per person is the carrier's winning bid (中标价) of the year,
+  never above that year's ceiling; the year's premium = bid × insured persons, and the corridor is measured against it.
+- `year_end` leaves out losses the carrier bears in full (carrier_liability, 承办方全额承担): they offset the benefits
+  wrongly paid before the fee deduction and the 3 : 7 split, so the shared figures are those of the year without
+  the loss and the carrier bears it alone.
 
 Readings where the tenders are silent, each a (choice) covered by tests:
 - The deficit is measured per PROGRAM against the year's budget (年度预算额度), over the accounts given (all the
@@ -16,9 +21,9 @@ Readings where the tenders are silent, each a (choice) covered by tests:
   round(R × 30%), the carriers R − that, split by shares (the lead package takes the fen of rounding). What the fund
   settles into each account = −(fund position) − (the carrier's deduction + deficit part); negative = returned.
 - The fee the deficit is taken from is the fee the carrier earned (base + performance by targets met).
-- The premium compounds on the previous year's ROUNDED premium: each year's premium is a published price, and the
-  next year's is that price +3% (四舍五入到分). For 149 both readings give 153.47 and 158.07; they differ for other
-  bases (tested).
+- The ceiling compounds on the previous year's ROUNDED ceiling: each year's is a published price, and the next
+  year's is that price +3% (四舍五入到分). For 149 both readings give 153.47 and 158.07; they differ for other bases
+  (tested). A base-year bid grown for later years (`jingban calc premium` with `bid`) compounds the same way.
 - The corridor's band limits are exact (premium × 3%, × 6%); the carrier's half of the middle band is rounded half up
   to the fen and the fund takes the rest, so carrier + fund = the result exactly. A loss mirrors a gain."""
 
@@ -110,6 +115,17 @@ class AccountYear:
     recoveries: Decimal
     paid: Decimal            # benefits paid (待遇支出)
     fee: Decimal             # the carrier's service fee earned (base + performance)
+    carrier_liability: Decimal = ZERO   # losses the carrier paid back in full (承办方全额承担), outside the sharing
+
+    @property
+    def fund_paid(self) -> Decimal:
+        """Benefits paid that are the fund's to bear: without the losses the carrier bears in full."""
+        return self.paid - self.carrier_liability
+
+    @property
+    def position(self) -> Decimal:
+        """The fund's money left in the account: allocated + interest + recoveries + carrier's repayments − paid."""
+        return self.allocated + self.interest + self.recoveries + self.carrier_liability - self.paid
 
 
 @dataclass(frozen=True)
@@ -121,17 +137,24 @@ class AccountResult:
     carrier_deficit: Decimal     # the carrier's part of the rest (承办方承担)
     settlement: Decimal          # + the fund pays into the account (决算拨付); − the account returns (结余返还)
     reasons: tuple[str, ...]
+    carrier_liability: Decimal = ZERO   # borne by the carrier in full, beside (not in) the shared deficit
 
     @property
     def carrier_bears(self) -> Decimal:
+        """The carrier's part of the shared deficit (fee deduction + its 70% part)."""
         return self.fee_deduction + self.carrier_deficit
+
+    @property
+    def carrier_bears_in_all(self) -> Decimal:
+        """The shared part and the losses it bears in full."""
+        return self.carrier_bears + self.carrier_liability
 
     def movements(self, allocated: Decimal, interest: Decimal, recoveries: Decimal, paid: Decimal
                   ) -> dict[str, Decimal]:
         """The closing entry (signed: + debit, − credit): fund position accounts to zero, cash leg, carrier's part."""
         return {"fund_payable": allocated, "interest_income": interest, "recoveries": recoveries,
-                "benefits_paid": -paid, "bank": self.settlement, "service_fee_offset": self.fee_deduction,
-                "deficit_carrier": self.carrier_deficit}
+                "carrier_liability": self.carrier_liability, "benefits_paid": -paid, "bank": self.settlement,
+                "service_fee_offset": self.fee_deduction, "deficit_carrier": self.carrier_deficit}
 
 
 @dataclass(frozen=True)
@@ -159,29 +182,33 @@ def year_end(budget: Decimal, accounts: Sequence[AccountYear], fund_share: Decim
         _ratio(a.share, f"accounts[{i}].share")
         if a.share <= 0:
             raise InvalidInput(f"accounts[{i}].share must be positive", f"accounts[{i}].share")
-        for name in ("allocated", "interest", "recoveries", "paid", "fee"):
+        for name in ("allocated", "interest", "recoveries", "paid", "fee", "carrier_liability"):
             _amount(getattr(a, name), f"accounts[{i}].{name}")
     total_share = sum((a.share for a in accounts), ZERO)
     if total_share > 1:
         raise InvalidInput(f"the accounts' shares add up to {total_share}, more than 1", "accounts")
     budgets = split_by_shares(round_yuan(budget * total_share), [(a.tenant, a.share / total_share) for a in accounts])
-    result = sum((budgets[a.tenant] + a.interest + a.recoveries - a.paid for a in accounts), ZERO)
+    result = sum((budgets[a.tenant] + a.interest + a.recoveries - a.fund_paid for a in accounts), ZERO)
+    liability = sum((a.carrier_liability for a in accounts), ZERO)
     reasons = [f"budget {budget:.2f} × shares {total_share} = {sum(budgets.values(), ZERO):.2f}; "
                f"+ interest {sum((a.interest for a in accounts), ZERO):.2f} + recoveries "
                f"{sum((a.recoveries for a in accounts), ZERO):.2f} − benefits paid "
-               f"{sum((a.paid for a in accounts), ZERO):.2f} = {result:.2f}"]
+               f"{sum((a.paid for a in accounts), ZERO):.2f}"
+               + (f" (of which {liability:.2f} borne by the carriers in full, 承办方全额承担: left out)"
+                  if liability else "")
+               + f" = {result:.2f}"]
     rows: list[AccountResult] = []
     if result >= 0:
         outcome = "surplus" if result > 0 else "balanced"
         reasons.append(f"{outcome}: each account returns its fund money left (with interest); an account that paid "
                        "more than it received is made whole from the budget not yet allocated")
         for a in accounts:
-            position = a.allocated + a.interest + a.recoveries - a.paid
+            position = a.position
             why = (f"returns {position:.2f} (结余返还, with interest {a.interest:.2f})" if position > 0 else
                    f"receives {-position:.2f} (决算拨付)" if position < 0 else "nothing to settle")
             rows.append(AccountResult(a.tenant, budgets[a.tenant], position, ZERO, ZERO, -position,
-                                      (f"position {a.allocated:.2f} + {a.interest:.2f} + {a.recoveries:.2f} − "
-                                       f"{a.paid:.2f} = {position:.2f}: {why}",)))
+                                      (f"position {_position_terms(a)} = {position:.2f}: {why}",
+                                       *_liability_reason(a)), a.carrier_liability))
         return YearEndResult(outcome, budget, result, ZERO, ZERO, ZERO, tuple(rows), tuple(reasons))
 
     deficit = -result
@@ -195,16 +222,29 @@ def year_end(budget: Decimal, accounts: Sequence[AccountYear], fund_share: Decim
                 f"the rest {rest:.2f}: fund {fund_share:%} = {fund_part:.2f}, carriers {carriers_part:.2f} "
                 "split by shares"]
     for a in accounts:
-        position = a.allocated + a.interest + a.recoveries - a.paid
+        position = a.position
         d, c = deductions[a.tenant], parts[a.tenant]
         settlement = -position - d - c
         why = (f"fee deduction min({deficit:.2f} × {a.share / total_share}, fee {a.fee:.2f}) = {d:.2f}",
                f"carrier's part of the rest {carriers_part:.2f} × {a.share / total_share} = {c:.2f}",
-               f"position {position:.2f}; the fund settles {settlement:.2f} "
-               f"({'paid in' if settlement >= 0 else 'returned'}) = −position − {d:.2f} − {c:.2f}")
-        rows.append(AccountResult(a.tenant, budgets[a.tenant], position, d, c, settlement, why))
+               f"position {_position_terms(a)} = {position:.2f}; the fund settles {settlement:.2f} "
+               f"({'paid in' if settlement >= 0 else 'returned'}) = −position − {d:.2f} − {c:.2f}",
+               *_liability_reason(a))
+        rows.append(AccountResult(a.tenant, budgets[a.tenant], position, d, c, settlement, why, a.carrier_liability))
     return YearEndResult("deficit", budget, result, sum(deductions.values(), ZERO), fund_part, carriers_part,
                          tuple(rows), tuple(reasons))
+
+
+def _position_terms(a: AccountYear) -> str:
+    liability = f" + carrier's repayments {a.carrier_liability:.2f}" if a.carrier_liability else ""
+    return f"{a.allocated:.2f} + {a.interest:.2f} + {a.recoveries:.2f}{liability} − {a.paid:.2f}"
+
+
+def _liability_reason(a: AccountYear) -> tuple[str, ...]:
+    if not a.carrier_liability:
+        return ()
+    return (f"losses caused by the carrier {a.carrier_liability:.2f} (审核不严、人情鉴定 …): borne by {a.tenant} "
+            "in full (承办方全额承担), paid back into the account; outside the fee deduction and the 3 : 7 split",)
 
 
 # ---- corridor (Quzhou) ---------------------------------------------------------------------------------------
@@ -252,14 +292,15 @@ def corridor(premium: Decimal, claims: Decimal, admin_cost: Decimal, carrier_alo
                      ("fund", sign * band3, ZERO)), reasons)
 
 
-# ---- premium schedule (Quzhou) -------------------------------------------------------------------------------
+# ---- premium: the ceiling and the bid (Quzhou) ------------------------------------------------------------------
 
 
 def premium_schedule(base_year: int = 2025, base: Decimal = Decimal("149.00"), growth: Decimal = Decimal("0.03"),
-                     years: Sequence[int] = (2025, 2026, 2027)) -> dict[int, Decimal]:
-    """Per-person premium of each year: the base in the base year, then each year the previous year's (rounded)
-    premium × (1 + growth), rounded half up to the fen."""
-    base = _amount(base, "base", positive=True)
+                     years: Sequence[int] = (2025, 2026, 2027), base_field: str = "base") -> dict[int, Decimal]:
+    """A unit price of each year: the base in the base year, then each year the previous year's (rounded) price ×
+    (1 + growth), rounded half up to the fen. The tender's ceiling (最高预算单价, 149.00 → 153.47 → 158.07), or a
+    base-year bid grown the same way."""
+    base = _amount(base, base_field, positive=True)
     growth = _ratio(growth, "growth", Decimal(-1), Decimal(1))
     if isinstance(base_year, bool) or not isinstance(base_year, int):
         raise InvalidInput(f"base_year must be a year, got {base_year!r}", "base_year")
@@ -279,4 +320,49 @@ def premium_schedule(base_year: int = 2025, base: Decimal = Decimal("149.00"), g
             price = round_yuan(price * (1 + growth))
         if y >= years[0]:
             out[y] = price
+    return out
+
+
+@dataclass(frozen=True)
+class YearPremium:
+    """One year's price per insured person: the tender's ceiling and the carrier's bid (the premium)."""
+
+    year: int
+    ceiling: Decimal             # 最高预算单价
+    bid: Decimal | None          # 中标价; None when none is given (calc only: then the premium is the ceiling)
+    premium: Decimal             # per person: the bid
+    reasons: tuple[str, ...]
+
+
+def check_bid(year: int, bid: Decimal, ceiling: Decimal, field: str = "bid") -> Decimal:
+    """A bid (中标价) is a positive amount of at most two decimals, never above its year's ceiling."""
+    bid = _amount(bid, field, positive=True)
+    if bid > ceiling:
+        raise InvalidInput(f"{field}: the bid {bid:.2f} for {year} is above that year's ceiling unit price "
+                           f"(最高预算单价) {ceiling:.2f}; a bid above the ceiling is invalid", field)
+    return bid
+
+
+def premiums(ceilings: dict[int, Decimal], bids: dict[int, Decimal] | None = None,
+             bid_field: str = "bid") -> dict[int, YearPremium]:
+    """Each year's premium per person: the bid of the year, checked against the year's ceiling. With no bids at all
+    (`None`) the premiums are the ceilings — the most a bid could be. Bids for years the ceilings do not cover are
+    refused; a bid missing for a covered year is refused too."""
+    if bids is not None:
+        stray = sorted(set(bids) - set(ceilings))
+        if stray:
+            raise InvalidInput(f"{bid_field}.{stray[0]}: {stray[0]} is outside the ceiling's years "
+                               f"{min(ceilings)}–{max(ceilings)}", f"{bid_field}.{stray[0]}")
+    out = {}
+    for year, ceiling in ceilings.items():
+        if bids is None:
+            out[year] = YearPremium(year, ceiling, None, ceiling, (
+                f"{year}: no bid given, the premium shown is the ceiling {ceiling:.2f} (最高预算单价)",))
+            continue
+        if year not in bids:
+            raise InvalidInput(f"{bid_field}.{year}: no bid (中标价) for {year}", f"{bid_field}.{year}")
+        bid = check_bid(year, bids[year], ceiling, f"{bid_field}.{year}")
+        out[year] = YearPremium(year, ceiling, bid, bid, (
+            f"{year}: premium = the bid {bid:.2f} (中标价), within the ceiling {ceiling:.2f} (最高预算单价); "
+            f"{ceiling - bid:.2f} below it",))
     return out

@@ -165,9 +165,8 @@ def test_a_budget_sum_with_a_missing_part_is_unknown() -> None:
 
 def test_due_dates_monthly_and_yearly() -> None:
     assert operation_due_on(parse_period("2025-06"), 10, is_working_day) == date(2025, 7, 10)
-    # Yearly: by the 10th of the next January; 2026-01-10 is a Saturday, so Monday the 12th.
-    assert operation_due_on(parse_period("2025"), 10, is_working_day) == date(2026, 1, 12)
-    assert operation_due_on(parse_period("2025"), 10, is_working_day, "backward") == date(2026, 1, 9)
+    # Yearly: by the 10th of the next January; 2026-01-10 is a Saturday, so Friday the 9th — never later.
+    assert operation_due_on(parse_period("2025"), 10, is_working_day) == date(2026, 1, 9)
     assert operation_due_on(parse_period("2024"), 10, is_working_day, yearly_month=3, yearly_day=20) == \
         date(2025, 3, 20)
     with pytest.raises(InvalidInput):
@@ -216,3 +215,11 @@ def test_figures_as_json_keep_exact_decimals() -> None:
 
     assert as_json({"a": D("805.00"), "s": D("0.2500"), "k": D("3.5"), "l": [D("1.00")], "p": {"x"}}) == {
         "a": "805.00", "s": "0.2500", "k": "3.5", "l": ["1.00"], "p": ["x"]}
+
+
+def test_the_critical_budget_is_the_bid_not_the_ceiling() -> None:
+    premium = {"base_year": 2025, "years": 3, "ceiling": "149.00", "growth": "0.03",
+               "bids": {2025: "142.50", 2026: "146.78", 2027: "151.18"}}
+    qz = critical_budget(premium, 2257900, 2026, D(1), "qz-ci", "qz-critical")
+    assert qz.amount_fen == 331_414_562_00 and "146.78 x 2257900" in qz.basis[0]  # 146.78 × 2,257,900
+    assert critical_budget(premium, 2257900, 2028, D(1), "qz-ci", "qz-critical").amount_fen is None

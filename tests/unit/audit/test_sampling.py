@@ -85,3 +85,19 @@ def test_ratios_are_decimal_strings_between_0_and_1(bad: str) -> None:
         parse_ratio(bad, "other_ratio")
     assert err.value.field == "other_ratio"
     assert parse_ratio("0.7", "x") == Decimal("0.7")
+
+
+def test_a_carrier_caused_finding_names_its_loss_and_reason() -> None:
+    from services.audit.domain.sampling import carrier_liability_fields
+
+    assert carrier_liability_fields(False, 0, None, None, "2025-06-03") == {}
+    assert carrier_liability_fields(True, 120000, "favouritism", None, "2025-06-03") == {
+        "carrier_caused": True, "carrier_reason": "favouritism", "fund_year": 2025}
+    assert carrier_liability_fields(True, 1, "lax_review", 2024, "2025-01-08")["fund_year"] == 2024
+    for args, field in (((True, 0, "lax_review", None), "amount"), ((True, 5, None, None), "carrier_reason"),
+                        ((True, 5, "unlucky", None), "carrier_reason"), ((False, 0, "lax_review", None),
+                                                                         "carrier_reason"),
+                        ((False, 0, None, 2025), "fund_year"), ((True, 5, "lax_review", 2023), "fund_year")):
+        with pytest.raises(InvalidInput) as err:
+            carrier_liability_fields(*args, "2025-06-03")
+        assert err.value.field == field, args

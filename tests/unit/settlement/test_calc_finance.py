@@ -35,8 +35,36 @@ def test_year_end_case() -> None:
 
 
 def test_premium_case() -> None:
-    assert calculate({"program": "premium", "years": [2025, 2026, 2027]})["premiums"] == {
-        "2025": "149.00", "2026": "153.47", "2027": "158.07"}
+    out = calculate({"program": "premium", "years": [2025, 2026, 2027]})
+    # Without a bid the premiums shown are the ceilings (最高预算单价), the most a bid may be.
+    assert out["premiums"] == out["ceilings"] == {"2025": "149.00", "2026": "153.47", "2027": "158.07"}
+    assert out["bid"] is None
+
+
+def test_premium_with_a_base_year_bid_grows_and_rounds_like_the_ceiling() -> None:
+    out = calculate({"program": "premium", "bid": "142.50", "years": [2025, 2026]})
+    assert out["ceilings"] == {"2025": "149.00", "2026": "153.47"}
+    assert out["premiums"] == {"2025": "142.50", "2026": "146.78"}  # 142.50 × 1.03 = 146.775 → 146.78
+    # Years after the base year only: still grown from the base-year bid.
+    assert calculate({"program": "premium", "bid": "142.50", "years": [2027]})["premiums"] == {"2027": "151.18"}
+    # A bid equal to the ceiling is valid; the older name `base` still reads as the ceiling.
+    assert calculate({"program": "premium", "bid": "149.00", "base": "149.00", "years": [2026]})["premiums"] == {
+        "2026": "153.47"}
+
+
+@pytest.mark.parametrize("case, field, words", [
+    ({"program": "premium", "bid": "149.01", "years": [2025, 2026]}, "bid", "above that year's ceiling"),
+    ({"program": "premium", "bid": "149.01", "years": [2027]}, "bid", "149.00"),  # checked in the base year
+    ({"program": "premium", "bid": "-1.00", "years": [2025]}, "bid", "positive"),
+    ({"program": "premium", "bid": 142.5, "years": [2025]}, "bid", "decimal string"),
+    ({"program": "premium", "bid": "142.505", "years": [2025]}, "bid", "two decimals"),
+    ({"program": "premium", "bid": "140.00", "ceiling": "139.99", "years": [2025]}, "bid", "139.99"),
+    ({"program": "premium", "ceiling": "149.00", "base": "149.00", "years": [2025]}, "ceiling", "once"),
+])
+def test_a_bad_bid_names_the_field(case: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        calculate(case)
+    assert err.value.field == field and words in err.value.message
 
 
 @pytest.mark.parametrize("case, field", [

@@ -330,3 +330,68 @@ def test_the_account_before_is_not_changed() -> None:
     _, after = run(since_2024("HTN"), claim("c", "2025-03-01", ("HTN", "100.00")), account=before)
     assert before == YearAccount(2025) and after.capped_paid == D("80.00") and after.paid == D("80.00")
     assert isinstance(after.monthly_capped_paid, tuple) and after.monthly_capped_paid[2] == Decimal("80.00")
+
+
+# ---- re-review (复审): review_overdue ----------------------------------------------------------------------------
+
+
+def reviewed(code: str, granted_on: str, review_due: str | None,
+             lapses: tuple[tuple[str, str], ...] = ()) -> Holding:
+    return Holding(code, date.fromisoformat(granted_on), date.fromisoformat(review_due) if review_due else None,
+                   tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in lapses))
+
+
+def test_past_review_due_without_a_passed_re_review_pays_nothing_from_the_next_day() -> None:
+    held_until = [reviewed("HTN", "2024-03-10", "2025-06-30")]
+    results, after = run(held_until, claim("day-before", "2025-06-29", ("HTN", "100.00")),
+                         claim("due-day", "2025-06-30", ("HTN", "100.00")),
+                         claim("day-after", "2025-07-01", ("HTN", "100.00")))
+    assert [r.payable for r in results] == [D("80.00"), D("80.00"), D("0.00")]
+    line = results[2].lines[0]
+    assert codes(line.reasons) == ["review_overdue"] and "2025-06-30" in line.reasons[0]
+    assert line.patient_share == D("100.00") and line.deductible == D("0.00")
+    assert after.capped_paid == D("160.00")  # the refused line consumed nothing
+
+
+def test_a_re_review_passed_late_pays_again_from_its_day_and_not_in_the_gap() -> None:
+    # Due 2025-06-30, continued on 2025-07-15 until 2028-06-30: 1 to 14 July are not covered.
+    renewed = [reviewed("HTN", "2024-03-10", "2028-06-30", (("2025-06-30", "2025-07-15"),))]
+    results, _ = run(renewed, claim("before", "2025-06-30", ("HTN", "100.00")),
+                     claim("gap-first", "2025-07-01", ("HTN", "100.00")),
+                     claim("gap-last", "2025-07-14", ("HTN", "100.00")),
+                     claim("resumed", "2025-07-15", ("HTN", "100.00")))
+    assert [r.payable for r in results] == [D("80.00"), D("0.00"), D("0.00"), D("80.00")]
+    assert all(codes(r.lines[0].reasons) == ["review_overdue"] for r in results[1:3])
+
+
+def test_an_overdue_disease_leaves_the_combined_caps_and_the_deductible() -> None:
+    # DM (4800, deductible 200) lapses after 2025-03-31; HTN (3600, no deductible) goes on.
+    both = [reviewed("DM", "2024-03-10", "2025-03-31"), held("HTN", "2024-03-10")]
+    # While DM is held: deductible 200, monthly cap 3 × (4800 + 20% × 3600) / 12 = 1380.
+    held_both, _ = run(both, claim("march", "2025-03-10", ("HTN", "2000.00")))
+    assert held_both[0].payable == D("1380.00")
+    assert codes(held_both[0].lines[0].reasons) == ["deductible", "ratio", "monthly_cap"]
+    # After: HTN alone, no deductible, monthly cap 3 × 3600 / 12 = 900; DM lines refused with the reason.
+    lapsed, _ = run(both, claim("april", "2025-04-10", ("HTN", "2000.00"), ("DM", "100.00")))
+    htn, dm = lapsed[0].lines
+    assert htn.payable == D("900.00") and htn.deductible == D("0.00") and "900.00" in htn.reasons[-1]
+    assert dm.payable == D("0.00") and codes(dm.reasons) == ["review_overdue"]
+
+
+def test_a_second_current_qualification_of_the_same_disease_keeps_it_paying() -> None:
+    twice = [reviewed("HTN", "2022-01-10", "2025-01-31"), reviewed("HTN", "2024-12-05", "2027-12-05")]
+    results, _ = run(twice, claim("c", "2025-05-05", ("HTN", "100.00")))
+    assert results[0].payable == D("80.00") and results[0].lines[0].reasons[0].startswith("ratio")
+
+
+def test_overdue_claims_threaded_one_by_one_pay_as_together() -> None:
+    holdings = [reviewed("DM", "2024-03-10", "2025-03-31"), held("HTN", "2024-03-10")]
+    claims = [claim("a", "2025-03-20", ("HTN", "900.00"), ("DM", "300.00")),
+              claim("b", "2025-04-02", ("HTN", "900.00"), ("DM", "300.00"))]
+    together, end = run(holdings, *claims)
+    account = Y2025
+    one_by_one = []
+    for c in claims:
+        (r,), account = run(holdings, c, account=account)
+        one_by_one.append(r)
+    assert together == one_by_one and end == account

@@ -129,3 +129,39 @@ def test_split_by_shares_adds_up_with_the_lead_taking_the_fen() -> None:
     assert parts == {"hz-p1": D("60.01"), "hz-p2": D("40.00")}
     parts = lg.split_by_shares(D("120000000.00"), [("hz-p1", D("0.6")), ("hz-p2", D("0.4"))])
     assert parts == {"hz-p1": D("72000000.00"), "hz-p2": D("48000000.00")}
+
+
+def test_a_carrier_caused_loss_is_paid_back_by_the_carrier_into_the_account() -> None:
+    b = book()
+    b.post(lg.allocation("a1", DAY, D("100.00"), ""))
+    b.post(lg.payment("p1", DAY, D("80.00"), ""))
+    entry = b.post(lg.carrier_liability("cl1", DAY, D("30.00"), reference="F-1"))
+    assert [(p.account, p.debit, p.credit) for p in entry.postings] == [
+        ("bank", D("30.00"), lg.ZERO), ("carrier_liability", lg.ZERO, D("30.00"))]
+    assert lg.CHART["carrier_liability"].normal == "credit" and entry.reference == "F-1"
+    assert b.normal_balance("carrier_liability") == D("30.00") and b.balance("bank") == D("50.00")
+    assert b.trial_balance()["balanced"]
+    with pytest.raises(InvalidInput) as err:
+        lg.carrier_liability("cl2", DAY, D("-1.00"))
+    assert err.value.field == "amount"
+
+
+def test_running_figures_take_only_entries_not_back_dated_and_naming_no_other() -> None:
+    b = book()
+    b.post(lg.allocation("a1", date(2025, 3, 1), D("100.00"), ""))
+    b.post(lg.advance("adv", date(2025, 3, 5), D("10.00")))
+    head = lg.Head.of(b)
+    assert (head.seq, head.last_date, head.normal_balance("bank")) == (2, date(2025, 3, 5), D("110.00"))
+    assert head.takes(lg.payment("p", date(2025, 3, 5), D("1.00"), ""))
+    assert not head.takes(lg.payment("p", date(2025, 3, 4), D("1.00"), ""))  # back-dated: the whole book checks
+    assert not head.takes(lg.advance_repayment("r", date(2025, 4, 1), "adv", D("1.00")))
+    assert not head.takes(lg.reversal("x", date(2025, 4, 1), b.entries[0], ""))
+    with pytest.raises(ValueError):
+        head.check(lg.payment("p", date(2025, 3, 4), D("1.00"), ""), "hz-p1", 2025)
+    with pytest.raises(lg.InsufficientFunds, match=r"short by 0\.01 on 2025-03-06: bank balance 110\.00"):
+        head.check(lg.payment("p", date(2025, 3, 6), D("110.01"), ""), "hz-p1", 2025)
+    with pytest.raises(InvalidInput) as err:
+        head.check(lg.payment("p", date(2027, 1, 1), D("1.00"), ""), "hz-p1", 2025)
+    assert err.value.field == "date"
+    head.check(lg.payment("p", date(2025, 3, 6), D("110.00"), ""), "hz-p1", 2025)
+    assert head.after(lg.payment("p", date(2025, 3, 6), D("110.00"), "")).balance("bank") == 0

@@ -76,3 +76,36 @@ def test_reversing_everything_nets_to_zero(sequence: list[tuple[str, D]]) -> Non
     for e in list(reversed(book.entries)):
         book.post(lg.reversal(f"r-{e.id}", day, e, ""))
     assert all(v == 0 for v in book.balances().values())
+
+
+RUNNING = ("allocation", "advance", "payment", "interest", "recovery", "repay", "reverse")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(RUNNING), amounts, st.integers(0, 364), st.integers(0, 50)), max_size=40))
+def test_the_running_figures_refuse_exactly_what_the_book_refuses(sequence: list[tuple[str, D, int, int]]) -> None:
+    """For every entry the running figures take (not back-dated, naming no other entry), `Head.check` passes or
+    refuses — with the same error and message — exactly as `Book.check` does; and the running figures after each
+    posting are the book's own."""
+    book = lg.Book("hz-p1", "hz-chronic", 2025)
+    head = lg.Head()
+    for n, (kind, amount, offset, pick) in enumerate(sequence):
+        entry = attempt(book, n, kind, amount, date(2025, 1, 1) + timedelta(days=offset), pick)
+        by_book: JingbanError | None = None
+        try:
+            book.check(entry)
+        except JingbanError as exc:
+            by_book = exc
+        if head.takes(entry):
+            try:
+                head.check(entry, "hz-p1", 2025)
+                by_head = None
+            except JingbanError as exc:
+                by_head = exc
+            assert (type(by_head), getattr(by_head, "message", None)) == (type(by_book),
+                                                                            getattr(by_book, "message", None))
+        if by_book is None:
+            book.post(entry)
+            head = head.after(entry)
+        assert head == lg.Head.of(book)
+        assert head.normal_balance("bank") == book.normal_balance("bank")

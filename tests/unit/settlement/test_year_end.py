@@ -124,3 +124,90 @@ def test_year_end_refuses_more_than_two_decimals() -> None:
     with pytest.raises(InvalidInput) as err:
         ye.year_end(D("100.001"), accounts("1.00", "1.00", "0", "0"))
     assert err.value.field == "budget"
+
+
+# ---- losses the carrier bears in full (承办方全额承担) ------------------------------------------------------
+
+
+def with_loss(accs: list[ye.AccountYear], tenant: str, loss: str) -> list[ye.AccountYear]:
+    """The same year, but `tenant`'s lax review let `loss` more be paid out, which the carrier paid back in full."""
+    return [ye.AccountYear(a.tenant, a.share, a.allocated, a.interest, a.recoveries, a.paid + D(loss), a.fee,
+                           D(loss)) if a.tenant == tenant else a for a in accs]
+
+
+SHARED = ("outcome", "result", "fee_deductions", "fund_part", "carriers_part")
+PER_ACCOUNT = ("position", "fee_deduction", "carrier_deficit", "carrier_bears", "settlement")
+
+
+@pytest.mark.parametrize("paid, label", [
+    (("65000000.00", "41150000.00"), "deficit: fees first, then fund 3 : carriers 7"),
+    (("50000000.00", "33500000.00"), "surplus returned"),
+    (("60000000.00", "39999000.00"), "a small surplus the loss alone would have turned into a deficit"),
+])
+def test_a_carrier_caused_loss_leaves_the_shared_figures_as_without_it(paid: tuple[str, str], label: str) -> None:
+    loss = "2500000.00"  # more than the 1,000 surplus of the last case and than hz-p1's whole fee
+    without = ye.year_end(D("100000000.00"), accounts(paid[0], paid[1], "100000.00", "50000.00"))
+    accs = with_loss(accounts(paid[0], paid[1], "100000.00", "50000.00"), "hz-p1", loss)
+    loaded = ye.year_end(D("100000000.00"), accs)
+    assert [getattr(loaded, k) for k in SHARED] == [getattr(without, k) for k in SHARED], label
+    for a, b in zip(loaded.accounts, without.accounts, strict=True):
+        assert [getattr(a, k) for k in PER_ACCOUNT] == [getattr(b, k) for k in PER_ACCOUNT], label
+    p1, p2 = loaded.accounts
+    # The carrier bears the loss in full, beside its part of the shared result; the other package bears none of it.
+    assert (p1.carrier_liability, p1.carrier_bears_in_all) == (D(loss), without.accounts[0].carrier_bears + D(loss))
+    assert (p2.carrier_liability, p2.carrier_bears_in_all) == (0, without.accounts[1].carrier_bears)
+    assert any("承办方全额承担" in r for r in p1.reasons) and any("承办方全额承担" in r for r in loaded.reasons)
+    # Closing: carrier_liability goes to zero with the fund's position accounts, and the entry balances.
+    movements = p1.movements(accs[0].allocated, accs[0].interest, accs[0].recoveries, accs[0].paid)
+    assert movements["carrier_liability"] == D(loss) and sum(movements.values()) == 0
+
+
+def test_the_year_closes_a_carrier_liability_to_zero_in_the_books() -> None:
+    book = lg.Book("hz-p1", "hz-chronic", 2025)
+    book.post(lg.allocation("a", date(2025, 1, 10), D("600.00"), ""))
+    book.post(lg.payment("p", date(2025, 2, 10), D("500.00"), ""))
+    book.post(lg.carrier_liability("cl", date(2025, 3, 10), D("120.00"), reference="F-9"))
+    acc = ye.AccountYear("hz-p1", D("0.6"), D("600.00"), D("0.00"), D("0.00"), D("500.00"), D("10.00"), D("120.00"))
+    r = ye.year_end(D("1000.00"), [acc])
+    assert r.result == D("220.00")  # 600 budget − (500 paid − 120 the carrier bears)
+    book.post(lg.year_end_entry("ye", date(2026, 1, 15), r.accounts[0].movements(
+        acc.allocated, acc.interest, acc.recoveries, acc.paid), ""))
+    assert all(book.balance(a) == 0 for a in ("fund_payable", "benefits_paid", "carrier_liability", "bank"))
+    assert book.trial_balance()["balanced"]
+
+
+def test_a_negative_carrier_liability_is_refused() -> None:
+    acc = ye.AccountYear("hz-p1", D("1"), D("1.00"), D("0"), D("0"), D("0"), D("0"), D("-5.00"))
+    with pytest.raises(InvalidInput) as err:
+        ye.year_end(D("10.00"), [acc])
+    assert err.value.field == "accounts[0].carrier_liability"
+
+
+# ---- premium: the bid within the ceiling (Quzhou) ------------------------------------------------------------------
+
+
+CEILINGS = {2025: D("149.00"), 2026: D("153.47"), 2027: D("158.07")}
+
+
+def test_the_premium_is_the_bid_within_each_years_ceiling() -> None:
+    rows = ye.premiums(CEILINGS, {2025: D("142.50"), 2026: D("146.78"), 2027: D("158.07")})
+    assert [(r.ceiling, r.bid, r.premium) for r in rows.values()] == [
+        (D("149.00"), D("142.50"), D("142.50")), (D("153.47"), D("146.78"), D("146.78")),
+        (D("158.07"), D("158.07"), D("158.07"))]  # a bid equal to the ceiling is valid
+    assert "6.50 below it" in rows[2025].reasons[0]
+    no_bid = ye.premiums(CEILINGS, None)
+    assert [r.premium for r in no_bid.values()] == list(CEILINGS.values()) and no_bid[2025].bid is None
+
+
+@pytest.mark.parametrize("bids, field, words", [
+    ({2025: D("142.50"), 2026: D("153.48"), 2027: D("150.00")}, "bid.2026", "above that year's ceiling"),
+    ({2025: D("149.01"), 2026: D("1.00"), 2027: D("1.00")}, "bid.2025", "ceiling unit price (最高预算单价) 149.00"),
+    ({2025: D("142.50"), 2027: D("150.00")}, "bid.2026", "no bid"),
+    ({2025: D("142.50"), 2026: D("146.78"), 2027: D("150.00"), 2028: D("150.00")}, "bid.2028", "outside"),
+    ({2025: D("0.00"), 2026: D("1.00"), 2027: D("1.00")}, "bid.2025", "positive"),
+    ({2025: D("142.505"), 2026: D("1.00"), 2027: D("1.00")}, "bid.2025", "two decimals"),
+])
+def test_a_bad_bid_is_refused_naming_the_field(bids: dict[int, D], field: str, words: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        ye.premiums(CEILINGS, bids)
+    assert err.value.field == field and words in err.value.message

@@ -1,0 +1,64 @@
+"""Holdings as settlement keeps them from appraisal's qualification events: review dates, late re-reviews (lapses),
+the insurance type, and the change functions' idempotency whatever order the events arrive in."""
+
+from datetime import date
+
+from services.settlement.domain.chronic import Holding
+from services.settlement.handlers import add_holding, close_holding, renew_holding
+from services.settlement.records import holding_doc, holdings_on
+from services.settlement.statements import holding_insutype
+from tests.unit.settlement.helpers import sample_policy
+
+GRANT = holding_doc("q1", "HTN", "2024-03-10", "2024-04-01", review_due="2025-06-30", insutype="310")
+
+
+def renewed_to(due: str) -> dict:
+    return {**GRANT, "review_due": due}
+
+
+def test_a_grant_keeps_the_review_date_and_the_insurance_type() -> None:
+    holdings = add_holding(GRANT)([])
+    assert holdings is not None and holdings[0]["review_due"] == "2025-06-30" and holdings[0]["insutype"] == "310"
+    (held,) = holdings_on(holdings, date(2025, 5, 1), sample_policy())
+    assert held == Holding("HTN", date(2024, 3, 10), date(2025, 6, 30), ())
+
+
+def test_a_late_renewal_records_the_gap_and_a_redelivery_changes_nothing() -> None:
+    change = renew_holding(renewed_to("2028-06-30"), "2025-06-30", "2025-07-15")
+    once = change([GRANT])
+    assert once is not None
+    assert once[0]["review_due"] == "2028-06-30"
+    assert once[0]["lapses"] == [{"due": "2025-06-30", "resumed_on": "2025-07-15"}]
+    assert change(once) is None  # redelivered
+    (held,) = holdings_on(once, date(2025, 7, 1), sample_policy())
+    assert held.overdue_on(date(2025, 7, 14)) == date(2025, 6, 30) and held.overdue_on(date(2025, 7, 15)) is None
+
+
+def test_a_timely_renewal_leaves_no_gap() -> None:
+    for renewed_on in ("2025-06-20", "2025-06-30", "2025-07-01"):  # before, on, the day after the due date
+        out = renew_holding(renewed_to("2028-06-30"), "2025-06-30", renewed_on)([GRANT])
+        assert out is not None and out[0]["lapses"] == [] and out[0]["review_due"] == "2028-06-30"
+
+
+def test_renewals_out_of_order_never_move_the_date_back() -> None:
+    first = renew_holding(renewed_to("2028-06-30"), "2025-06-30", "2025-07-15")
+    second = renew_holding(renewed_to("2031-06-30"), "2028-06-30", "2028-08-01")
+    later_first = first(second([GRANT]) or [])
+    assert later_first is not None and later_first[0]["review_due"] == "2031-06-30"
+    assert [x["due"] for x in later_first[0]["lapses"]] == ["2028-06-30", "2025-06-30"]
+
+
+def test_a_renewal_before_the_grant_is_kept_and_the_grant_then_adds_nothing() -> None:
+    early = renew_holding(renewed_to("2028-06-30"), "2025-06-30", "2025-07-15")([])
+    assert early is not None and early[0]["review_due"] == "2028-06-30"
+    assert add_holding(GRANT)(early) is None
+    closed = close_holding(GRANT, "2026-01-01")(early)
+    assert closed is not None and closed[0]["revoked_on"] == "2026-01-01" and closed[0]["review_due"] == "2028-06-30"
+
+
+def test_the_person_s_insurance_type_is_the_latest_grant_naming_one() -> None:
+    older = holding_doc("q0", "DM", "2020-01-01", insutype="390")
+    newer = holding_doc("q2", "HTN", "2025-02-01", insutype="310")
+    unnamed = holding_doc("q3", "CHD", "2025-06-01")
+    assert holding_insutype([newer, older, unnamed]) == "310"
+    assert holding_insutype([unnamed]) == ""
