@@ -34,7 +34,7 @@ from chassis.programs import load_program
 from jingban.flow import PDF, PNG, Walk
 from jingban.local import LocalPlatform
 from services.settlement import fund as fd
-from tests.conftest import eventually
+from tests.conftest import REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
 
@@ -64,7 +64,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
            "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id,
            "JINGBAN_TENANTS": "hz-p1,hz-p2,qz-ci", "JINGBAN_DATA_DIR": str(work / "data")}
     platform = LocalPlatform(env, work / "logs", port_offset=120)
-    platform.start(timeout_s=120)
+    platform.start(timeout_s=REAL_INFRA_DEADLINE)
     try:
         yield platform
     finally:
@@ -216,7 +216,7 @@ async def test_critical_illness_year_and_quotas(local: LocalPlatform) -> None:
             report = await ok(r, 201)
             return report if Decimal(report["figures"]["total"]["spending"]["payable"]) == expected else None
 
-        report = await eventually(year_report, timeout=60, what="the CI year in audit's read model")
+        report = await eventually(year_report, REAL_INFRA_DEADLINE, "the CI year in audit's read model")
         # Paid persons: the 14 heavy ones of the year, the example, the assistance recipient, 3 imported, 4 manual.
         assert report["figures"]["total"]["spending"]["persons"] == 14 + 1 + 1 + 3 + 4
 
@@ -228,7 +228,7 @@ async def test_critical_illness_year_and_quotas(local: LocalPlatform) -> None:
             reviews = report["figures"]["total"]["reviews"]
             return report if reviews["completed"] == len(reviews_done) else None
 
-        current = await eventually(reviews_report, timeout=60, what="the review outcomes in audit's read model")
+        current = await eventually(reviews_report, REAL_INFRA_DEADLINE, "the review outcomes in audit's read model")
         assert current["figures"]["total"]["reviews"]["recovered"] == f"{recovered:.2f}"
 
 
@@ -480,7 +480,7 @@ async def test_fund_year_with_advance_deficit_and_reports(local: LocalPlatform) 
             spent = {t: f["spending"]["payable"] for t, f in report["figures"]["by_tenant"].items()}
             return report if spent == {"hz-p1": "3840.00", "hz-p2": "5520.00"} else None
 
-        report = await eventually(program_report, timeout=60, what="both carriers' year in the agency's report")
+        report = await eventually(program_report, REAL_INFRA_DEADLINE, "both carriers' year in the agency's report")
         assert report["scope"] == "program" and report["figures"]["total"]["spending"]["payable"] == "9360.00"
         chart = await http.get(f"{audit}/v1/operation-reports/{report['report_id']}/files/chart", headers=agency)
         assert chart.content[:8] == b"\x89PNG\r\n\x1a\n"
