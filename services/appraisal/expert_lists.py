@@ -7,7 +7,8 @@ program.yaml, section `appraisal`:
 - `expert_list_approval: true`: each import submits the pool as a new list version (`pending`); the agency supervisor
   (role supervisor, token claim `program`) approves it (`approved`, the previous approved version `superseded`) or
   refuses it (`rejected`). Until a version is approved no draw uses any expert; after, draws use only the experts of
-  the approved version — experts imported later wait for the next approval.
+  the approved version — experts imported later wait for the next approval. The approval itself draws the experts of
+  every case that waited for it (`draw_waiting_cases`), as a clerk's draw would.
 
 Collection `expert_lists` (appraisal's database of each tenant): one document per version."""
 
@@ -26,13 +27,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chassis.events import derived_event_id
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
 from chassis.programs import Program, program_of_tenant
 from services.appraisal.domain.expert import expert_id_for
-from services.appraisal.store import CASES, EXPERTS
+from services.appraisal.drawing import draw_into
+from services.appraisal.store import AppraisalStore, ExpertListStore  # expert_lists lives in store.py
 
-EXPERT_LISTS = "expert_lists"
 LIST_NOT_APPROVED = "expert_list_not_approved"   # reason code: no approved list, no draw
 READERS = ("clerk", "reviewer", "supervisor", "ops", "inspector")
 _HOSPITAL_DIVISION = re.compile(r"^[A-Z]*(\d{6})")
@@ -119,39 +121,6 @@ def drawable(pool: list[dict[str, Any]], approved: dict[str, Any] | None, progra
     return [e for e in pool if e["_id"] in listed]
 
 
-class ExpertListStore:
-    def __init__(self, db: Any) -> None:
-        self._db = db
-
-    async def versions(self) -> list[dict[str, Any]]:
-        return await self._db[EXPERT_LISTS].find({}).sort("submitted_at", -1).to_list(None)
-
-    async def version(self, list_id: str) -> dict[str, Any] | None:
-        return await self._db[EXPERT_LISTS].find_one({"_id": list_id})
-
-    async def approved(self) -> dict[str, Any] | None:
-        return await self._db[EXPERT_LISTS].find_one({"status": "approved"})
-
-    async def latest(self) -> dict[str, Any] | None:
-        docs = await self._db[EXPERT_LISTS].find({"status": {"$in": ["pending", "approved"]}}).sort(
-            "submitted_at", -1).to_list(1)
-        return docs[0] if docs else None
-
-    async def submit(self, doc: dict[str, Any]) -> None:
-        """A new pending version; older pending ones are superseded by it (the agency reviews the latest)."""
-        await self._db[EXPERT_LISTS].update_many({"status": "pending"}, {"$set": {"status": "superseded",
-                                                                                  "superseded_by": doc["_id"]}})
-        await self._db[EXPERT_LISTS].insert_one(doc)
-
-    async def decide(self, list_id: str, changes: dict[str, Any]) -> bool:
-        result = await self._db[EXPERT_LISTS].update_one({"_id": list_id, "status": "pending"}, {"$set": changes})
-        return result.modified_count == 1
-
-    async def supersede_approved(self, except_id: str) -> None:
-        await self._db[EXPERT_LISTS].update_many({"status": "approved", "_id": {"$ne": except_id}},
-                                                 {"$set": {"status": "superseded", "superseded_by": except_id}})
-
-
 def list_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {"list_id": doc["_id"], **{k: doc.get(k) for k in (
         "program", "status", "experts", "expert_ids", "digest", "submitted_at", "submitted_by", "decided_at",
@@ -164,7 +133,7 @@ async def submit_version(db: Any, program: Program | None, who: str) -> dict[str
     if not approval_required(program):
         return None
     assert program is not None
-    ids = sorted(e["_id"] for e in await db[EXPERTS].find({"active": {"$ne": False}}).to_list(None))
+    ids = sorted(await AppraisalStore(db).active_expert_ids())
     store = ExpertListStore(db)
     digest = list_digest(ids)
     latest = await store.latest()
@@ -224,9 +193,11 @@ def router(ctx: ServiceContext) -> APIRouter:
         view = list_view({**doc, **changes})
         if status == "approved":
             await store.supersede_approved(list_id)
-            # Cases that waited for the approval are drawn by a clerk now (POST /v1/cases/{id}/draw): say how many.
-            view["cases_waiting"] = await ctx.db(caller.tenant)[CASES].count_documents(
-                {"status": "awaiting_experts", "awaiting": {"$regex": f"^{LIST_NOT_APPROVED}"}})
+            # The cases that waited for this approval are drawn now, each at random from the approved list.
+            drawn, waiting = await draw_waiting_cases(ctx.db(caller.tenant), caller.tenant, list_id)
+            if drawn:
+                ctx.relay.kick()
+            view["cases_drawn"], view["cases_waiting"] = drawn, waiting
         return view
 
     @r.post("/{list_id}/approve", summary="The agency approves an expert list version (审核备案); draws use it")
@@ -260,6 +231,23 @@ async def pool_for_draw(db: Any, program_code: str, pool: list[dict[str, Any]]) 
         return drawable(pool, approved, program), ""
     except Conflict as exc:
         return [], exc.message
+
+
+async def draw_waiting_cases(db: Any, tenant: str, list_id: str) -> tuple[list[str], int]:
+    """Once a list is approved: every case of the tenant waiting for an approved list (`expert_list_not_approved`)
+    gets its experts drawn as the clerk's draw would (random, seed and candidates recorded, reason naming the list).
+    A case is drawn once: the draw writes only while the case still waits, and its `experts.assigned` has an id
+    derived from the case and the list. (ids of the cases drawn, count of cases still waiting — e.g. too few
+    eligible experts on the list, their `awaiting` saying so; a clerk draws them when the pool allows.)"""
+    store = AppraisalStore(db)
+    drawn: list[str] = []
+    for case in await store.cases_awaiting(LIST_NOT_APPROVED):
+        need = int(case["opinions_required"]) - len(case.get("assigned", []))
+        pool, withheld = await pool_for_draw(db, case.get("program", ""), await store.experts(case["specialty"]))
+        if await draw_into(store, case, pool, withheld, need, f"expert list {list_id} approved", tenant,
+                           event_id=derived_event_id(case["_id"], "experts.assigned", f"list|{list_id}")):
+            drawn.append(case["_id"])
+    return drawn, await store.count_cases({"status": "awaiting_experts"})
 
 
 async def require_approved_list(db: Any, program_code: str) -> None:

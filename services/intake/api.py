@@ -46,7 +46,7 @@ from services.intake.domain.complaint import (
     is_overdue,
 )
 from services.intake.insurance import check_person
-from services.intake.notifications import OutboxNotifier
+from services.intake.notifications import OutboxNotifier, invite_to_survey
 from services.intake.program_rules import program_fields, resolve_program
 from services.intake.qualifications import RULE_REVIEW_OPEN, check_review_target, person_qualifications
 from services.intake.store import IntakeStore
@@ -314,6 +314,7 @@ def router(ctx: ServiceContext) -> APIRouter:
             raise Conflict("the application changed meanwhile")
         await notifier.send(tenant, app["person_id"], app.get("phone"), template,
                             {**params, "dedupe_key": events[0]["event_id"]})
+        await invite_to_survey(notifier, tenant, app, changes["status"])  # a refusal decides it too
         ctx.relay.kick()
         return public_view(await store.application(application_id) or app)
 

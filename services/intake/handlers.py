@@ -12,7 +12,7 @@ from chassis.consumer import Handler
 from chassis.events import Event
 from chassis.host import ServiceContext
 from services.intake.domain.application import timeline_entry
-from services.intake.notifications import OutboxNotifier
+from services.intake.notifications import OutboxNotifier, invite_to_survey
 from services.intake.store import IntakeStore
 
 
@@ -66,9 +66,12 @@ def on_appraisal_event(ctx: ServiceContext) -> Handler:
         experts = {"assigned_experts": list(event.payload.expert_ids)} if event.type == "experts.assigned" else None
         entry = timeline_entry(status, at, f"{disease}: {note}" if disease and len(app.get("diseases") or []) > 1
                                else note)
-        if await store.note_on_timeline(app_id, event.id, changes, entry, experts) and template:
-            await notifier.send(event.tenant, app["person_id"], app.get("phone"), template,
-                                {**params, "dedupe_key": event.id})
+        if await store.note_on_timeline(app_id, event.id, changes, entry, experts):
+            if template:
+                await notifier.send(event.tenant, app["person_id"], app.get("phone"), template,
+                                    {**params, "dedupe_key": event.id})
+            # Decided: the applicant is invited to the program's satisfaction survey (满意度测评), once.
+            await invite_to_survey(notifier, event.tenant, app, changes.get("status", ""))
 
     return handle
 

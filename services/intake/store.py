@@ -1,10 +1,13 @@
 """intake's own collections, one database per tenant: `applications` (each carrying its pending
 events and its applicant-visible timeline), `documents` (the uploaded bytes), `complaints`,
-`notifications` (the local notification outbox)."""
+`notifications` (the local notification outbox), `surveys` (satisfaction survey answers, 满意度测评: `_id` = the
+application id, so one per application)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from pymongo.errors import DuplicateKeyError
 
 from chassis.outbox import push_events, with_events
 
@@ -12,6 +15,7 @@ APPLICATIONS = "applications"
 DOCUMENTS = "documents"
 COMPLAINTS = "complaints"
 NOTIFICATIONS = "notifications"
+SURVEYS = "surveys"
 
 
 class IntakeStore:
@@ -27,6 +31,8 @@ class IntakeStore:
         await self._db[COMPLAINTS].create_index("status")
         await self._db[COMPLAINTS].create_index("_outbox_pending")
         await self._db[NOTIFICATIONS].create_index("person_id")
+        # one answer per application is its _id; results are read per program and period
+        await self._db[SURVEYS].create_index([("program", 1), ("answered_on", 1)])
 
     async def add_documents(self, docs: list[dict[str, Any]]) -> None:
         if docs:
@@ -94,6 +100,28 @@ class IntakeStore:
                                                        push_events({"$set": changes}, events))
         return result.modified_count == 1
 
+    async def add_notification(self, doc: dict[str, Any]) -> bool:
+        """Queue a notification once: False when one with this _id (its dedupe key) is there already."""
+        try:
+            await self._db[NOTIFICATIONS].insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
     async def notifications(self, person_id: str | None, limit: int) -> list[dict[str, Any]]:
         query = {"person_id": person_id} if person_id else {}
         return await self._db[NOTIFICATIONS].find(query).sort("at", 1).to_list(limit)
+
+    # satisfaction survey (满意度测评) ---------------------------------------------------------------------
+    async def add_survey(self, doc: dict[str, Any]) -> bool:
+        """The application's answers, once: False when it was answered already (its _id is the application id)."""
+        try:
+            await self._db[SURVEYS].insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def survey_answers(self, program: str, first: str, last: str) -> list[dict[str, Any]]:
+        """The answers (scores and comment only: never who answered) of a program given between two ISO days."""
+        return await self._db[SURVEYS].find({"answered_on": {"$gte": first, "$lte": last}, "program": program},
+                                            {"answers": 1, "comment": 1}).to_list(None)

@@ -17,16 +17,14 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from pymongo.errors import DuplicateKeyError
 
 from chassis.calendar import today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
 from chassis.programs import Program, program_of_tenant, readable_tenants
-from services.intake.store import IntakeStore
+from services.intake.store import IntakeStore  # surveys lives in store.py
 
-SURVEYS = "surveys"
 DECIDED = frozenset({"approved", "not_approved", "filed", "rejected", "revoked"})
 SCORES = range(1, 6)
 RESULT_READERS = ("clerk", "supervisor", "ops", "inspector")
@@ -126,11 +124,9 @@ def router(ctx: ServiceContext) -> APIRouter:
         doc = {"_id": application_id, "application_id": application_id, "person_id": caller.subject,
                "program": program.code, "answers": scores, "comment": body.comment.strip(), "answered_at": now,
                "answered_on": today.isoformat()}
-        try:
-            await ctx.db(caller.tenant)[SURVEYS].insert_one(doc)
-        except DuplicateKeyError as exc:
+        if not await IntakeStore(ctx.db(caller.tenant)).add_survey(doc):
             raise Conflict(f"{ALREADY_ANSWERED}: the survey of application {application_id} is answered already",
-                           "survey") from exc
+                           "survey")
         return {k: doc[k] for k in ("application_id", "program", "answers", "comment", "answered_on")}
 
     @r.get("/surveys/results", summary="Aggregate survey results of a period (满意度测评结果)")
@@ -141,9 +137,8 @@ def router(ctx: ServiceContext) -> APIRouter:
         tenants = readable_tenants(caller.tenant, caller.role, caller.program, served)
         responses: list[dict[str, Any]] = []
         for t in tenants:
-            responses += await ctx.db(t)[SURVEYS].find(
-                {"answered_on": {"$gte": first.isoformat(), "$lte": last.isoformat()}, "program": program.code},
-                {"answers": 1, "comment": 1}).to_list(None)
+            responses += await IntakeStore(ctx.db(t)).survey_answers(program.code, first.isoformat(),
+                                                                     last.isoformat())
         return {"program": program.code, "period": period, "from": first.isoformat(), "to": last.isoformat(),
                 "tenants": list(tenants), **aggregate(qs, responses)}
 

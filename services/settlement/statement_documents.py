@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pymongo.errors import DuplicateKeyError
 from starlette.datastructures import UploadFile
 
 from chassis.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -22,8 +21,8 @@ from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
 from chassis.identity import Identity
 from chassis.programs import program_of_tenant
+from services.settlement.store import SettlementStore  # statement_documents lives in store.py
 
-STATEMENT_DOCUMENTS = "statement_documents"
 DOCUMENTS_MISSING = "statement_documents_missing"   # reason code: a statement cannot close without them
 UPLOADERS = ("institution", "clerk", "finance")
 READERS = ("clerk", "finance", "supervisor", "ops", "inspector", "institution")
@@ -64,11 +63,11 @@ async def require_documents(db: Any, tenant: str, statement_id: str) -> None:
     required = required_kinds(tenant)
     if not required:
         return
-    doc = await db["statements"].find_one({"_id": statement_id}, {"status": 1})
+    store = SettlementStore(db)
+    doc = await store.statement(statement_id)
     if doc is None or doc.get("status") not in OPEN_STATUSES:
         return
-    present = [d["kind"] for d in await db[STATEMENT_DOCUMENTS].find({"statement_id": statement_id},
-                                                                     {"kind": 1}).to_list(None)]
+    present = [d["kind"] for d in await store.statement_documents(statement_id)]
     missing = missing_kinds(required, present)
     if missing:
         raise Conflict(f"{DOCUMENTS_MISSING}: statement {statement_id} cannot close without its settlement documents "
@@ -85,7 +84,7 @@ def router(ctx: ServiceContext) -> APIRouter:
     max_bytes = ctx.settings.max_upload_bytes
 
     async def statement_of(caller: Identity, sid: str) -> dict[str, Any]:
-        doc = await ctx.db(caller.tenant)["statements"].find_one({"_id": sid}, {"_outbox": 0})
+        doc = await SettlementStore(ctx.db(caller.tenant)).statement(sid)
         # An institution sees only its own statements: another's answers like a missing one.
         if doc is None or (caller.role == "institution" and caller.subject != doc["institution_code"]):
             raise NotFound(f"statement {sid} not found")
@@ -136,15 +135,10 @@ def router(ctx: ServiceContext) -> APIRouter:
             raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), fields=errors)
         if not files:
             raise InvalidInput(f"send at least one document ({', '.join(kinds)})", "documents")
-        stored = ctx.db(caller.tenant)[STATEMENT_DOCUMENTS]
-        added = []
-        for f in files:  # everything checked: now write (the same file again is the same document)
-            try:
-                await stored.insert_one(f)
-                added.append(f)
-            except DuplicateKeyError:
-                added.append(await stored.find_one({"_id": f["_id"]}) or f)
-        present = [d["kind"] for d in await stored.find({"statement_id": statement_id}, {"kind": 1}).to_list(None)]
+        store = SettlementStore(ctx.db(caller.tenant))
+        # everything checked: now write (the same file again is the same document)
+        added = [await store.add_statement_document(f) for f in files]
+        present = [d["kind"] for d in await store.statement_documents(statement_id)]
         return {"statement_id": statement_id, "documents": [document_view(d) for d in added],
                 "missing": missing_kinds(kinds, present)}
 
@@ -152,8 +146,7 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def listing(statement_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, *READERS)
         await statement_of(caller, statement_id)
-        docs = await ctx.db(caller.tenant)[STATEMENT_DOCUMENTS].find(
-            {"statement_id": statement_id}, {"content": 0}).sort("uploaded_at", 1).to_list(None)
+        docs = await SettlementStore(ctx.db(caller.tenant)).statement_documents(statement_id)
         return {"statement_id": statement_id, "required": list(required_kinds(caller.tenant)),
                 "missing": missing_kinds(required_kinds(caller.tenant), [d["kind"] for d in docs]),
                 "documents": [document_view(d) for d in docs]}
@@ -162,8 +155,7 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def download(statement_id: str, document_id: str, caller: Caller) -> Response:
         require_role(caller, *READERS)
         await statement_of(caller, statement_id)
-        doc = await ctx.db(caller.tenant)[STATEMENT_DOCUMENTS].find_one({"statement_id": statement_id,
-                                                                         "document_id": document_id})
+        doc = await SettlementStore(ctx.db(caller.tenant)).statement_document(statement_id, document_id)
         if doc is None:
             raise NotFound(f"document {document_id} not found")
         content = bytes(doc["content"])

@@ -10,6 +10,8 @@
 - `settlements`: written at close, each carrying the `benefits.settled` events of up to 200 persons (an outbox per
   person would make every relay pass scan a collection of persons × months on FerretDB).
 - `payments`: one per statement paid, carrying `payment.issued`.
+- `statement_documents`: the settlement documents an institution hands in with a statement (结算资料: purchase
+  details, settlement sheet, invoices), bytes and sha256, where its program asks for them (statement_documents.py).
 
 No transactions (FerretDB 1.x): every state change and its events are one single-document write; multi-document
 steps are ordered so that repeating the request finishes a step a crash interrupted (see engine.py)."""
@@ -30,6 +32,7 @@ BATCHES = "batches"
 STATEMENTS = "statements"
 SETTLEMENTS = "settlements"
 PAYMENTS = "payments"
+STATEMENT_DOCUMENTS = "statement_documents"
 
 OUTBOX_COLLECTIONS = [POLICIES, STATEMENTS, SETTLEMENTS, PAYMENTS]
 
@@ -60,6 +63,7 @@ class SettlementStore:
         await self._db[STATEMENTS].create_index("month")
         await self._db[SETTLEMENTS].create_index("statement_id")
         await self._db[PAYMENTS].create_index("month")
+        await self._db[STATEMENT_DOCUMENTS].create_index("statement_id")
 
     # ---- unordered bulk inserts (FerretDB: inserts are the one O(1) write; see tests/integration) ------------
 
@@ -125,6 +129,25 @@ class SettlementStore:
 
     async def finish_batch(self, batch_id: str, summary: dict[str, Any]) -> None:
         await self._db[BATCHES].update_one({"_id": batch_id}, {"$set": {**summary, "status": "done"}})
+
+    # ---- statement documents (结算资料) ------------------------------------------------------------------------
+
+    async def statement_documents(self, statement_id: str, with_content: bool = False) -> list[dict[str, Any]]:
+        return await self._db[STATEMENT_DOCUMENTS].find(
+            {"statement_id": statement_id}, None if with_content else {"content": 0}).sort(
+            "uploaded_at", 1).to_list(None)
+
+    async def statement_document(self, statement_id: str, document_id: str) -> dict[str, Any] | None:
+        return await self._db[STATEMENT_DOCUMENTS].find_one({"statement_id": statement_id,
+                                                             "document_id": document_id})
+
+    async def add_statement_document(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Insert once: the same file again (same derived _id) is the document already stored."""
+        try:
+            await self._db[STATEMENT_DOCUMENTS].insert_one(doc)
+            return doc
+        except DuplicateKeyError:
+            return await self._db[STATEMENT_DOCUMENTS].find_one({"_id": doc["_id"]}) or doc
 
     # ---- statements ----------------------------------------------------------------------------------------
 

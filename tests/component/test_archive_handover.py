@@ -140,6 +140,20 @@ async def test_the_file_holds_every_event_grouped_with_a_summary(person_file: di
         assert set(e) == {"entry_id", "kind", "title", "occurred_at", "attributes", "source_event_id"}
 
 
+async def test_audit_keeps_the_renewal_in_its_trail_and_read_model(platform: EmbeddedPlatform,
+                                                                    http: httpx.AsyncClient, person_file: dict) -> None:
+    async def trailed() -> bool:
+        trail = (await http.get(f"{platform.url('audit')}/v1/trail", params={"business_key": PERSON_A},
+                                headers=auth("hz-p1", "inspector"))).json()["entries"]
+        return "qualification.renewed" in [e["type"] for e in trail]
+
+    await eventually(trailed, what="qualification.renewed in audit's trail")
+    cases = (await http.get(f"{platform.url('audit')}/v1/cases", params={"person_id": PERSON_A},
+                            headers=auth("hz-p1", "inspector"))).json()["cases"]
+    (qa,) = [c for c in cases if c["case_id"] == "qa"]
+    assert (qa["renewed_on"], qa["review_due_on"]) == ("2026-05-20", "2027-06-05")
+
+
 async def test_the_file_over_grpc_carries_the_new_kinds(platform: EmbeddedPlatform, person_file: dict) -> None:
     md = (("authorization", f"Bearer {issue_token(DEV_JWT_SECRET, 'hz-p1', 'service', 't')}"),)
     async with grpc.aio.insecure_channel(platform.grpc_target("archive")) as ch:

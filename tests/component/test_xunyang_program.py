@@ -151,7 +151,7 @@ async def test_expert_list_gates_draws_until_the_agency_approves_it(platform: Em
     imported = await w.import_experts(PROGRAM)
     listed = imported["expert_list"]
     assert listed["status"] == "pending" and listed["experts"] == 15
-    # a case completed now cannot draw: it waits, saying why
+    # cases completed now cannot draw: they wait, saying why
     pid = person(2)
     app = await w.submit(pid, "李建国", "DM", extra=fields(), hospital="H360403001")
     await w.review(app["application_id"], "complete")
@@ -159,6 +159,16 @@ async def test_expert_list_gates_draws_until_the_agency_approves_it(platform: Em
     assert case["status"] == "awaiting_experts" and case["awaiting"].startswith("expert_list_not_approved")
     r = await http.post(f"{appraisal}/v1/cases/{case['case_id']}/draw", headers=w.auth("clerk"))
     assert r.status_code == 409 and "expert_list_not_approved" in r.text
+    second = await w.submit(person(6), "钱玉兰", "HTN", extra=fields(), hospital="H360403001")
+    await w.review(second["application_id"], "complete")
+    other = await w.case(second["application_id"])
+    assert other["status"] == "awaiting_experts"
+    # another tenant's waiting case (written as appraisal would): an approval here never draws it
+    hz_cases = platform.store.database("appraisal", HZ)["cases"]
+    await hz_cases.insert_one({"_id": "hz-waiting", "status": "awaiting_experts", "program": "hz-chronic",
+                               "awaiting": "expert_list_not_approved: test", "opened_at": "2025-01-01T00:00:00Z",
+                               "specialty": "cardiology", "person_id": "p", "application_id": "hz-waiting",
+                               "disease_code": "HTN", "opinions_required": 2, "assigned": [], "draws": []})
     # only the agency of this program approves: not a clerk, not another program's supervisor, not another tenant
     lid = listed["list_id"]
     assert (await http.post(f"{appraisal}/v1/expert-lists/{lid}/approve", headers=w.auth("clerk"))).status_code == 403
@@ -171,15 +181,36 @@ async def test_expert_list_gates_draws_until_the_agency_approves_it(platform: Em
     r = await http.post(f"{appraisal}/v1/expert-lists/{lid}/reject", headers=agency(), json={"note": " "})
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "note"
     r = await http.post(f"{appraisal}/v1/expert-lists/{lid}/approve", headers=agency(), json={"note": "同意备案"})
-    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["cases_waiting"] == 1, r.text
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    # the approval draws every case that waited for it: no clerk needed
+    assert set(r.json()["cases_drawn"]) == {case["case_id"], other["case_id"]} and r.json()["cases_waiting"] == 0
     assert (await http.post(f"{appraisal}/v1/expert-lists/{lid}/approve", headers=agency())).status_code == 409
-    # now the clerk's draw works, from the approved list, never the treating hospital's experts
-    r = await http.post(f"{appraisal}/v1/cases/{case['case_id']}/draw", headers=w.auth("clerk"))
-    assert r.status_code == 200 and r.json()["status"] == "open", r.text
-    drawn = r.json()
-    assert len(drawn["assigned"]) == 2 and set(drawn["assigned"]) <= set(listed["expert_ids"])
     experts = {e["expert_id"]: e for e in (await http.get(f"{appraisal}/v1/experts", headers=w.auth("clerk"))).json()}
-    assert all(experts[e]["hospital"] != "H360403001" for e in drawn["assigned"])
+    for waited in (case, other):
+        drawn = await w.case(waited["case_id"])
+        # at random from the approved list, never the treating hospital's experts; the draw recorded (seed,
+        # candidates, reason) so that it can be replayed
+        assert drawn["status"] == "open" and drawn["awaiting"] is None
+        assert len(drawn["assigned"]) == 2 and set(drawn["assigned"]) <= set(listed["expert_ids"])
+        assert all(experts[e]["hospital"] != "H360403001" for e in drawn["assigned"])
+        (recorded,) = drawn["draws"]  # drawn once, although approve was posted twice
+        assert recorded["reason"] == f"expert list {lid} approved" and len(recorded["seed"]) == 32
+        assert set(recorded["chosen"]) == set(drawn["assigned"]) <= set(recorded["candidates"])
+        assert random.Random(recorded["seed"]).sample(recorded["candidates"], 2) == recorded["chosen"]
+        # nothing left for a clerk to draw
+        r = await http.post(f"{appraisal}/v1/cases/{waited['case_id']}/draw", headers=w.auth("clerk"))
+        assert r.status_code == 409
+    drawn = await w.case(case["case_id"])
+    untouched = await hz_cases.find_one({"_id": "hz-waiting"})
+    assert untouched["status"] == "awaiting_experts" and untouched["assigned"] == [] and untouched["draws"] == []
+    await hz_cases.delete_one({"_id": "hz-waiting"})
+
+    async def announced() -> bool:  # one experts.assigned per case, seen by the other services
+        trail = (await http.get(f"{platform.url('audit')}/v1/trail", params={"business_key": pid},
+                                headers=w.auth("inspector"))).json()["entries"]
+        return [e["type"] for e in trail].count("experts.assigned") == 1
+
+    await eventually(announced, 20, "experts.assigned of the drawn case")
     # the 10-working-day clock runs from the submission (申报完成), not from the clerk's review
     assert drawn["clock_from"] == today_cn().isoformat()
     assert drawn["due_on"] == add_working_days(today_cn(), 10).isoformat()
@@ -220,6 +251,24 @@ async def test_result_pushed_survey_and_handover(platform: EmbeddedPlatform, htt
 
     notes = await eventually(notified, 20, "the result pushed to the applicant")
     assert any("COPD" in n["text"] for n in notes if n["template"] == "approved")
+
+    # decided: the applicant is invited to the satisfaction survey (满意度测评), once (the grant and its filing
+    # both decide it)
+    async def invited() -> list[dict[str, Any]] | None:
+        notes = (await http.get(f"{intake}/v1/notifications", headers=w.auth("applicant", pid))).json()
+        return notes if any(n["template"] == "filed" for n in notes) and any(
+            n["template"] == "survey_invitation" for n in notes) else None
+
+    invitations = [n for n in await eventually(invited, 20, "the survey invitation")
+                   if n["template"] == "survey_invitation"]
+    assert len(invitations) == 1 and "满意度测评" in invitations[0]["text"] and aid in invitations[0]["text"]
+    # Hanzhong runs no survey: its decided applicants are not invited
+    hz_walk = walk(platform, http, HZ)
+    hz_pid = _valid("61070219800101030")
+    hz_app = await hz_walk.submit(hz_pid, "孙立", "HTN")
+    await hz_walk.review(hz_app["application_id"], "reject", note="not resident")
+    hz_notes = (await http.get(f"{intake}/v1/notifications", headers=hz_walk.auth("applicant", hz_pid))).json()
+    assert [n["template"] for n in hz_notes] == ["rejected"]
     # bad answers are named; nothing stored
     r = await http.post(f"{intake}/v1/applications/{aid}/survey", headers=w.auth("applicant", pid),
                         json={"answers": {"convenience": 6, "timeliness": True, "service": 3, "mood": 5}})
@@ -258,11 +307,17 @@ async def test_result_pushed_survey_and_handover(platform: EmbeddedPlatform, htt
     assert hz.status_code == 409  # Hanzhong runs no survey, and reads nothing of Xunyang's
 
     # the approved applicant's materials are handed over to the agency: by person, by period; never the others
-    async def filed() -> bool:
+    async def filed() -> dict[str, Any] | None:
         r = await http.get(f"{archive}/v1/persons/{pid}/file", headers=w.auth("clerk"))
-        return r.status_code == 200 and any(e["kind"] == "qualification" for e in r.json()["entries"])
+        return r.json() if r.status_code == 200 and any(e["kind"] == "qualification" for e in r.json()["entries"]) \
+            else None
 
-    await eventually(filed, 20, "the qualification in the person's file")
+    person_file = await eventually(filed, 20, "the qualification in the person's file")
+    # the handling district (所属经办区) the applicant named travels on application.submitted into the file
+    identity = person_file["summary"]["identity"]
+    assert (identity["district"], identity["district_name"]) == ("360403001", "甘棠街道")
+    (submitted,) = person_file["groups"]["application"]
+    assert submitted["attributes"]["district"] == "360403001"
     r = await http.post(f"{archive}/v1/exports", headers=w.auth("supervisor"), json={"person_id": pid})
     assert r.status_code == 201, r.text
     one = r.json()

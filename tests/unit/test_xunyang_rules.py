@@ -17,6 +17,8 @@ from services.appraisal.expert_lists import PoolRules, check_pool_rows, drawable
 from services.archive.domain.selection import Selection, period_bounds, select, selection_for
 from services.audit.domain.periods import parse_period
 from services.audit.domain.violations import mask_person, violations_section
+from services.intake.domain.application import ApplicationIn, applied_diseases
+from services.intake.notifications import SURVEY_INVITATION, TEMPLATES, invite_to_survey
 from services.intake.program_rules import (
     InpatientRecordsIn,
     RecordsRule,
@@ -223,3 +225,41 @@ def test_the_handover_holds_the_approved_applicants_selected() -> None:
     with pytest.raises(Conflict):
         select(persons, Selection("approved", "2024"))
     assert period_bounds("2025-Q4") == (date(2025, 10, 1), date(2025, 12, 31))
+
+
+def test_several_diseases_on_one_application_is_set_explicitly() -> None:
+    """program.yaml says it, rather than the code's default: the pilot is silent, the setting is a stated choice."""
+    assert "multiple_diseases" in XY.settings["intake"] and XY.setting("intake", "multiple_diseases") is True
+    body = ApplicationIn(person_id="11010519491231002X", person_name="张三", diseases=["HTN", "DM"])
+    assert applied_diseases(body, bool(XY.setting("intake", "multiple_diseases"))) == ["HTN", "DM"]
+    with pytest.raises(InvalidInput) as one_only:
+        applied_diseases(body, False)
+    assert one_only.value.field == "application.diseases"
+
+
+class _Notifier:
+    def __init__(self) -> None:
+        self.sent: dict[str, tuple[str, str, dict[str, str]]] = {}
+
+    async def send(self, tenant: str, person_id: str, phone: str | None, template: str,
+                   params: dict[str, str]) -> str:
+        self.sent.setdefault(params["dedupe_key"], (tenant, template, params))  # the outbox keeps one per key
+        return params["dedupe_key"]
+
+
+async def test_a_decided_application_invites_its_applicant_to_the_survey_once() -> None:
+    notifier = _Notifier()
+    app = {"_id": "a1", "person_id": "p1", "phone": None, "program": "xy-chronic"}
+    assert not await invite_to_survey(notifier, "xy-c", app, "in_appraisal")  # not decided yet
+    assert notifier.sent == {}
+    for status in ("approved", "filed"):  # the grant, then its filing: still one invitation
+        assert await invite_to_survey(notifier, "xy-c", app, status)
+    ((tenant, template, params),) = notifier.sent.values()
+    assert (tenant, template, params["questions"], params["application_id"]) == ("xy-c", SURVEY_INVITATION, "4",
+                                                                                 "a1")
+    assert "满意度测评" in TEMPLATES[SURVEY_INVITATION].format_map(params)
+    # A refusal decides too; a program without a survey (Hanzhong) invites no one.
+    assert await invite_to_survey(notifier, "xy-c", {**app, "_id": "a2"}, "rejected")
+    assert not await invite_to_survey(notifier, "hz-p1", {**app, "_id": "a3", "program": "hz-chronic"}, "approved")
+    assert not await invite_to_survey(notifier, "xy-c", {**app, "_id": "a4", "program": "no-such"}, "approved")
+    assert set(notifier.sent) == {f"{SURVEY_INVITATION}:a1", f"{SURVEY_INVITATION}:a2"}

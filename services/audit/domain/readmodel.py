@@ -224,7 +224,10 @@ def current_deadline(doc: Mapping[str, Any], start_field: str) -> Mapping[str, A
     start = doc.get(start_field)
     if not doc.get("due_provisional") or not start or not doc.get("due_working_days"):
         return doc
-    return refreshed(doc, lambda: working_days_after(date.fromisoformat(start), int(doc["due_working_days"])))
+    try:
+        return refreshed(doc, lambda: working_days_after(date.fromisoformat(start), int(doc["due_working_days"])))
+    except (ValueError, InvalidInput):  # a start no calendar can count from: the date as published, still provisional
+        return doc
 
 
 def current_review_due(case: Mapping[str, Any]) -> str:

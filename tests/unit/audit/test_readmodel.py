@@ -1,14 +1,26 @@
 """audit's read model from a small event history, and the report figures computed from it."""
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from chassis import calendar as cal
 from chassis.errors import PoisonMessage
+from jingban.contracts.v1 import events_pb2
 from services.audit.domain.figures import ReportInputs, compute_figures, disease_group, jsonable
 from services.audit.domain.periods import parse_period
-from services.audit.domain.readmodel import apply, case_status, policy_for, project, uncapped_codes
+from services.audit.domain.readmodel import (
+    apply,
+    case_status,
+    current_deadline,
+    current_review_due,
+    policy_for,
+    project,
+    uncapped_codes,
+)
 from services.audit.domain.sampling import plan_strata
 from tests.unit.audit.builders import (
     PERSON_A,
@@ -17,10 +29,12 @@ from tests.unit.audit.builders import (
     build,
     completed,
     concluded,
+    event,
     filed,
     finding,
     granted,
     policy,
+    qualification,
     rejected,
     revoked,
     settled,
@@ -154,3 +168,118 @@ def test_quarterly_figures_and_sampling_attainment() -> None:
     assert rows["MT"]["required"] == 1 and not rows["MT"]["attained"]
     assert f["sampling"]["attained"] is False and f["sampling"]["uncapped_required"] == 2
     assert f["benefits"]["payable"] == Decimal("1380.50")  # July is outside Q2
+
+
+def renewal_history() -> list:
+    """qa (DL) re-reviewed twice: a renewal in July 2025, then a notice for the new date, then a re-review that
+    revokes in 2026; the events arrive on their own topics, so the second renewal's notice may come first."""
+    renewed_q = qualification("qa", PERSON_A, "DL", "2025-06-05", review_due="2026-07-10")
+    return [
+        build(granted("qa", PERSON_A, "DL", "2025-06-05")),
+        # the notice of the *new* date arrives before the renewal that set it
+        event("qualification.review_due", events_pb2.QualificationReviewDue(qualification=renewed_q,
+                                                                           due_on="2026-07-10"), key=PERSON_A),
+        event("qualification.review_due", events_pb2.QualificationReviewDue(
+            qualification=qualification("qa", PERSON_A, "DL", "2025-06-05", review_due="2025-07-31"),
+            due_on="2025-07-31"), key=PERSON_A),
+        event("appraisal.concluded", events_pb2.AppraisalConcluded(
+            case_id="rv1", application_id="ra1", person_id=PERSON_A, disease_code="DL", outcome="continue",
+            concluded_at="2025-07-10T02:00:00+00:00", kind="review", qualification_id="qa"), key=PERSON_A),
+        event("qualification.renewed", events_pb2.QualificationRenewed(
+            qualification=renewed_q, previous_review_due="2025-07-31", renewed_on="2025-07-10",
+            review_case_id="rv1", application_id="ra1"), key=PERSON_A),
+        event("appraisal.concluded", events_pb2.AppraisalConcluded(
+            case_id="rv2", application_id="ra2", person_id=PERSON_A, disease_code="DL", outcome="revoke",
+            concluded_at="2026-07-08T02:00:00+00:00", kind="review", qualification_id="qa"), key=PERSON_A),
+    ]
+
+
+def test_a_renewal_is_in_the_read_model_and_counted() -> None:
+    m: dict = {}
+    for ev in renewal_history():
+        apply(m, project(ev))
+    qa = m["cases"]["qa"]
+    assert (qa["renewed_on"], qa["renewed_review_due"]) == ("2025-07-10", "2026-07-10")
+    # The older notice arrived after the newer one: the review date read is still the renewed one.
+    assert qa["review_due_on"] == "2025-07-31" and current_review_due(qa) == "2026-07-10"
+    rv1 = m["appraisals"]["rv1"]
+    assert (rv1["kind"], rv1["outcome"], rv1["renewed_on"], rv1["previous_review_due"], rv1["review_due_after"]) == (
+        "review", "continue", "2025-07-10", "2025-07-31", "2026-07-10")
+    july = compute_figures(parse_period("2025-07"), ReportInputs(cases=list(m["cases"].values()),
+                                                                 appraisals=list(m["appraisals"].values())),
+                           as_of=date(2025, 8, 3))
+    assert july["grants"]["renewed"] == 1
+    assert (july["appraisals"]["reviews_concluded"], july["appraisals"]["reviews_revoked"]) == (1, 0)
+    year = compute_figures(parse_period("2026"), ReportInputs(appraisals=list(m["appraisals"].values())),
+                           as_of=date(2027, 1, 3))
+    assert (year["grants"]["renewed"], year["appraisals"]["reviews_concluded"],
+            year["appraisals"]["reviews_revoked"]) == (0, 1, 1)
+    # Initial appraisals are not re-reviews.
+    assert compute_figures(parse_period("2025-06"), ReportInputs(appraisals=list(model()["appraisals"].values())),
+                           as_of=date(2025, 7, 3))["appraisals"]["reviews_concluded"] == 0
+
+
+YEAR_2027_JANUARY_BREAK = """
+year: 2027
+source: 测试用：假定的2027年安排 (a fake notice for the test)
+holidays:
+  - {name: 元旦, from: 2027-01-01, to: 2027-01-01}
+  - {name: 测试假期, from: 2027-01-25, to: 2027-01-29}
+"""
+
+
+@pytest.fixture
+def calendar_dir(tmp_path: Path) -> Iterator[Path]:
+    """Only chinese_calendar's official years (2027 unpublished: provisional) and what the test writes."""
+    before = cal.set_calendar(cal.WorkingCalendar([tmp_path]))
+    try:
+        yield tmp_path
+    finally:
+        cal.set_calendar(before)
+
+
+def test_provisional_due_dates_from_events_are_worked_out_again_when_read(calendar_dir: Path) -> None:
+    start = date(2027, 1, 21)  # Thursday; 2027's schedule is not published: statutory holidays, provisional
+    published = cal.working_days_after(start, 5)
+    assert (published.due, published.provisional) == (date(2027, 1, 28), True)
+    history = [
+        event("experts.assigned", events_pb2.ExpertsAssigned(
+            case_id="c27", application_id="a27", person_id=PERSON_A, expert_ids=["e1", "e2"],
+            assigned_at="2027-01-21T02:00:00+00:00", due_on=published.due.isoformat(), due_provisional=True,
+            due_working_days=5, clock_from=start.isoformat()), key=PERSON_A),
+        event("complaint.filed", events_pb2.ComplaintFiled(
+            complaint_id="k27", person_id=PERSON_A, kind="complaint", subject="slow",
+            filed_at="2027-01-21T02:00:00+00:00", due_on=published.due.isoformat(), due_provisional=True,
+            due_working_days=5, filed_on=start.isoformat()), key=PERSON_A),
+        # Published on an official year: kept as published whatever the calendar says now.
+        event("complaint.filed", events_pb2.ComplaintFiled(
+            complaint_id="k26", person_id=PERSON_A, kind="complaint", subject="slow",
+            filed_at="2026-12-01T02:00:00+00:00", due_on="2026-12-08"), key=PERSON_A),
+    ]
+    m: dict = {}
+    for ev in history:
+        apply(m, project(ev))
+    appraisal, complaint = m["appraisals"]["c27"], m["complaints"]["k27"]
+    assert (appraisal["clock_from"], appraisal["due_working_days"]) == ("2027-01-21", 5)
+    january = parse_period("2027-01")
+
+    def figures() -> dict:
+        return compute_figures(january, ReportInputs(appraisals=list(m["appraisals"].values()),
+                                                     complaints=list(m["complaints"].values())),
+                               as_of=date(2027, 2, 3))
+
+    # Still unpublished: the same date, still provisional; open past it at the month's end.
+    assert current_deadline(appraisal, "clock_from")["due_on"] == "2027-01-28"
+    before = figures()
+    # (k26, due in December and still open, is overdue either way)
+    assert before["appraisals"]["pending_overdue_at_end"] == 1 and before["complaints"]["open_overdue_at_end"] == 2
+    # The year's notice is loaded: 01-25..01-29 off, so five working days after 01-21 end on 02-04.
+    (calendar_dir / "cn-2027.yaml").write_text(YEAR_2027_JANUARY_BREAK, encoding="utf-8")
+    cal.reload_calendar()
+    fresh = current_deadline(appraisal, "clock_from")
+    assert (fresh["due_on"], fresh["due_provisional"]) == ("2027-02-04", False)
+    assert current_deadline(complaint, "filed_on")["due_on"] == "2027-02-04"
+    assert current_deadline(m["complaints"]["k26"], "filed_on") is m["complaints"]["k26"]
+    after = figures()
+    assert after["appraisals"]["pending_overdue_at_end"] == 0 and after["complaints"]["open_overdue_at_end"] == 1
+    assert m["appraisals"]["c27"]["due_on"] == "2027-01-28"  # the stored document is not rewritten by a read
