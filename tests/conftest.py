@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -33,6 +34,15 @@ def application_form(person_id: str = PERSON_A, disease: str = "HTN", **extra: A
         "id_card": ("id.png", PNG, "image/png"),
         "insurance_card": ("card.pdf", PDF, "application/pdf"),
     }
+
+
+def embedded_port_offset() -> int:
+    """A port offset for an embedded platform in a component test (HTTP 8101+, gRPC 9101+, simulator 8190 + offset).
+
+    Drawn from 2,000–6,990: the local-mode e2e platforms, which run beside the component tests in `make test`, use
+    offsets below 200 (ports up to ~9,330), and Kafka / FerretDB listen on 19,092 / 27,018 — so the two tiers never
+    reach for the same port, and a module's random draw keeps reruns from meeting sockets still in TIME_WAIT."""
+    return random.randint(200, 699) * 10
 
 
 # The deadline of one eventually-consistent step on real infrastructure (events crossing Kafka between service

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import random
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from chassis.identity import issue_token
 from jingban.contracts.v1 import archive_pb2, archive_pb2_grpc, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from services.archive.domain.handover import verify_export
-from tests.conftest import PERSON_A, application_form, auth, eventually
+from tests.conftest import PERSON_A, application_form, auth, embedded_port_offset, eventually
 from tests.unit.audit.builders import (
     PERSON_B,
     build_stored,
@@ -45,7 +44,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def platform(data_dir: Path) -> AsyncIterator[EmbeddedPlatform]:
     # hz-p3 serves no program: an empty tenant to hand the archive over to.
     p = EmbeddedPlatform(env={"JINGBAN_DATA_DIR": str(data_dir), "JINGBAN_TENANTS": "hz-p1,hz-p2,hz-p3"},
-                         port_offset=random.randint(200, 700) * 10 + 3)
+                         port_offset=embedded_port_offset())
     await p.start()
     yield p
     await p.stop()

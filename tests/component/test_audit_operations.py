@@ -5,7 +5,6 @@ anomaly check opening one warning, and tenancy: carriers apart, the agency super
 from __future__ import annotations
 
 import io
-import random
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,7 @@ from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
 from jingban.contracts.v1 import events_pb2
 from jingban.embedded import EmbeddedPlatform
-from tests.conftest import auth, eventually
+from tests.conftest import auth, embedded_port_offset, eventually
 from tests.unit.audit.builders import build_stored, granted, person, policy, publish, settled
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -62,7 +61,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def platform(data_dir: Path) -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={"JINGBAN_DATA_DIR": str(data_dir)}, port_offset=random.randint(200, 700) * 10 + 4)
+    p = EmbeddedPlatform(env={"JINGBAN_DATA_DIR": str(data_dir)}, port_offset=embedded_port_offset())
     await p.start()
     await publish(p.bus, *[build_stored(e, "hz-p1") for e in HZ_P1], *[build_stored(e, "hz-p2") for e in HZ_P2],
                   *[build_stored(e, "qz-ci") for e in QZ])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import random
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jingban.embedded import EmbeddedPlatform
-from tests.conftest import auth, eventually
+from tests.conftest import auth, embedded_port_offset, eventually
 from tests.unit.audit.builders import PERSON_A, PERSON_B, build_stored, finding, granted, policy, publish, settled
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -28,7 +27,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def platform(data_dir: Path) -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={"JINGBAN_DATA_DIR": str(data_dir)}, port_offset=random.randint(200, 700) * 10 + 2)
+    p = EmbeddedPlatform(env={"JINGBAN_DATA_DIR": str(data_dir)}, port_offset=embedded_port_offset())
     await p.start()
     await publish(p.bus, *[build_stored(e) for e in (
         policy(),

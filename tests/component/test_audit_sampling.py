@@ -3,7 +3,6 @@ inspection tasks, phone call-backs and findings; bad input, roles and tenant iso
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,7 +10,7 @@ import pytest
 
 from jingban.embedded import EmbeddedPlatform
 from services.audit.domain.sampling import draw
-from tests.conftest import auth, eventually
+from tests.conftest import auth, embedded_port_offset, eventually
 from tests.unit.audit.builders import build_stored, granted, policy, publish, revoked
 
 DL = [f"61070219600101{i:03d}X" for i in range(10)]
@@ -22,7 +21,7 @@ HTN = [f"61070219600103{i:03d}X" for i in range(5)]
 @pytest.fixture(scope="module")
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedPlatform]:
     p = EmbeddedPlatform(env={"JINGBAN_DATA_DIR": str(tmp_path_factory.mktemp("data"))},
-                         port_offset=random.randint(200, 700) * 10 + 1)
+                         port_offset=embedded_port_offset())
     await p.start()
     events = [build_stored(policy())]
     events += [build_stored(granted(f"dl{i}", pid, "DL", "2025-03-03")) for i, pid in enumerate(DL)]

@@ -5,7 +5,6 @@ written anywhere."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from chassis.calendar import today_cn
 from jingban.embedded import EmbeddedPlatform
-from tests.conftest import auth, eventually
+from tests.conftest import auth, embedded_port_offset, eventually
 
 PERSON = "610702196001010310"
 GOOD = {"kind": "desk_review", "person_id": PERSON, "description": "复核发现审核不严: 材料不全仍予认定",
@@ -24,7 +23,7 @@ GOOD = {"kind": "desk_review", "person_id": PERSON, "description": "复核发现
 @pytest.fixture(scope="module")
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedPlatform]:
     p = EmbeddedPlatform(env={"JINGBAN_DATA_DIR": str(tmp_path_factory.mktemp("data"))},
-                         port_offset=random.randint(200, 700) * 10 + 3)
+                         port_offset=embedded_port_offset())
     await p.start()
     yield p
     await p.stop()

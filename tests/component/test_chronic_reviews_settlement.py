@@ -5,7 +5,6 @@ insurance type present, balanced only when every one balances."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -19,7 +18,7 @@ from chassis.bus.port import BusMessage
 from chassis.events import encode, new_event, topic_for
 from jingban.contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
-from tests.conftest import auth, eventually
+from tests.conftest import auth, embedded_port_offset, eventually
 
 SAMPLE = Path(__file__).resolve().parents[2] / "programs" / "hz-chronic" / "policy-2025.yaml"
 CARRIER = "H61070000001"  # hz-p1's registered code: the reconciliation's fixmedins_code
@@ -27,7 +26,7 @@ CARRIER = "H61070000001"  # hz-p1's registered code: the reconciliation's fixmed
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={}, port_offset=random.randint(200, 700) * 10)
+    p = EmbeddedPlatform(env={}, port_offset=embedded_port_offset())
     await p.start()
     async with httpx.AsyncClient(timeout=20) as http:
         r = await http.post(f"{p.url('settlement')}/v1/policies", content=SAMPLE.read_bytes(),

@@ -6,7 +6,6 @@ tenants and institutions are kept apart."""
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from chassis.events import decode, topic_for
 from jingban.embedded import EmbeddedPlatform
-from tests.conftest import PDF, PNG, auth, eventually
+from tests.conftest import PDF, PNG, auth, embedded_port_offset, eventually
 
 T = "qz-ci"
 HOSP = "H330802001"
@@ -24,7 +23,7 @@ OTHER = "H330803009"
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={}, port_offset=random.randint(71, 199) * 10)
+    p = EmbeddedPlatform(env={}, port_offset=embedded_port_offset())
     await p.start()
     yield p
     await p.stop()

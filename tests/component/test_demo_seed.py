@@ -4,7 +4,6 @@ premium in the account, claims, a manual reimbursement and reviews worked — an
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -18,14 +17,14 @@ from chassis.identity import issue_token
 from chassis.programs import load_program
 from jingban.demo import last_month, seed
 from jingban.embedded import EmbeddedPlatform
-from tests.conftest import auth
+from tests.conftest import auth, embedded_port_offset
 
 TENANTS = ("hz-p1", "hz-p2", "qz-ci")
 
 
 @pytest.fixture(scope="module")
 async def seeded() -> AsyncIterator[tuple[EmbeddedPlatform, dict[str, dict[str, Any]]]]:
-    platform = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(TENANTS)}, port_offset=random.randint(201, 299) * 10)
+    platform = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(TENANTS)}, port_offset=embedded_port_offset())
     await platform.start()
     try:
         created = await seed(platform.url, platform.jwt_secret, TENANTS, persons=40, applications=6, ci_persons=30)

@@ -3,7 +3,6 @@ input, and tenant isolation on every endpoint and RPC."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 
 import grpc
@@ -24,12 +23,12 @@ from jingban.contracts.v1 import (
 )
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
-from tests.conftest import PDF, PERSON_A, PERSON_B, application_form, auth, eventually
+from tests.conftest import PDF, PERSON_A, PERSON_B, application_form, auth, embedded_port_offset, eventually
 
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={"JINGBAN_MAX_UPLOAD_BYTES": "4096"}, port_offset=random.randint(200, 700) * 10)
+    p = EmbeddedPlatform(env={"JINGBAN_MAX_UPLOAD_BYTES": "4096"}, port_offset=embedded_port_offset())
     await p.start()
     async with httpx.AsyncClient(timeout=10) as http:
         for tenant in ("hz-p1", "hz-p2"):

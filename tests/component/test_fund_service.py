@@ -6,7 +6,6 @@ The year's budget is set to 400.00 for hz-chronic (the sample 480,000,000.00 nee
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
@@ -24,7 +23,7 @@ from chassis.identity import issue_token
 from jingban.contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from services.settlement import fund as fd
-from tests.conftest import auth, eventually
+from tests.conftest import auth, embedded_port_offset, eventually
 
 SAMPLE = Path(__file__).resolve().parents[2] / "programs" / "hz-chronic" / "policy-2025.yaml"
 CARRIER = "H61070000001"
@@ -47,7 +46,7 @@ def small_budget() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={}, port_offset=random.randint(71, 199) * 10)
+    p = EmbeddedPlatform(env={}, port_offset=embedded_port_offset())
     await p.start()
     yield p
     await p.stop()

@@ -6,7 +6,6 @@ isolation for every new endpoint."""
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
@@ -18,7 +17,7 @@ from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import ALL_DOCUMENTS, PDF, Walk
-from tests.conftest import eventually
+from tests.conftest import embedded_port_offset, eventually
 
 P1 = "610702198001010018"
 SUSPENDED = "610702198502020015"
@@ -31,7 +30,7 @@ def _valid(body17: str) -> str:
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(port_offset=random.randint(710, 990) * 10)
+    p = EmbeddedPlatform(port_offset=embedded_port_offset())
     await p.start()
     async with httpx.AsyncClient(timeout=10) as http:
         for tenant in ("hz-p1", "hz-p2"):

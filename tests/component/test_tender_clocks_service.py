@@ -5,7 +5,6 @@ holiday schedule is not published) worked out again once the year's file is load
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
-from tests.conftest import eventually
+from tests.conftest import embedded_port_offset, eventually
 
 
 def _valid(body17: str) -> str:
@@ -32,7 +31,7 @@ def _valid(body17: str) -> str:
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(port_offset=random.randint(200, 700) * 10 + 3)
+    p = EmbeddedPlatform(port_offset=embedded_port_offset())
     await p.start()
     async with httpx.AsyncClient(timeout=10) as http:
         for tenant in ("hz-p1", "hz-p2"):

@@ -24,7 +24,7 @@ from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import PDF, PNG, Walk
-from tests.conftest import eventually
+from tests.conftest import embedded_port_offset, eventually
 
 XY, HZ = "xy-c", "hz-p1"
 PROGRAM = "xy-chronic"
@@ -63,7 +63,7 @@ def fields(district: str | None = "360403001", **changes: Any) -> dict[str, Any]
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedPlatform]:
     data = tmp_path_factory.mktemp("xy-data")
     p = EmbeddedPlatform(env={"JINGBAN_TENANTS": f"{HZ},{XY}", "JINGBAN_DATA_DIR": str(data)},
-                         port_offset=random.randint(200, 700) * 10 + 6)
+                         port_offset=embedded_port_offset())
     await p.start()
     async with httpx.AsyncClient(timeout=20) as http:
         await Walk(p.url, DEV_JWT_SECRET, http, HZ).load_policy()
@@ -485,7 +485,7 @@ async def test_demo_seeds_the_pilot() -> None:
     statements with their documents paid and reimbursed for the month's actual spending."""
     from jingban.demo import seed
 
-    p = EmbeddedPlatform(env={"JINGBAN_TENANTS": XY}, port_offset=random.randint(200, 700) * 10 + 8)
+    p = EmbeddedPlatform(env={"JINGBAN_TENANTS": XY}, port_offset=embedded_port_offset())
     await p.start()
     try:
         created = (await seed(p.url, p.jwt_secret, (XY,), persons=80, applications=6))[XY]
