@@ -21,6 +21,7 @@ from services.settlement import statements as stm
 from services.settlement.domain.chronic import benefit_start, caps_for
 from services.settlement.domain.policy import parse_policy
 from services.settlement.engine import Settler, batch_view, program_code, program_for
+from services.settlement.payment_runs import parse_run
 from services.settlement.policies import PolicyBook
 from services.settlement.policies import view as policy_view
 from services.settlement.records import (
@@ -343,6 +344,20 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
         require_role(caller, "finance")
         result = await stm.pay(settler, caller.tenant, statement_id, caller.subject)
         ctx.relay.kick()
+        return result
+
+    @r.post("/statements/payments", tags=["payments"], status_code=201,
+            summary="Payment run (批量支付): every reconciled statement of a month (or those named), booked as one "
+                    "batch in the dedicated account",
+            responses={200: {"description": "nothing left to pay (a retry): what was paid before is listed"},
+                       409: {"description": "the account cannot cover the whole run (InsufficientFunds, naming the "
+                                            "shortfall), or a named statement is not reconciled; nothing written"},
+                       422: {"description": "bad month or ids (the field named)"}})
+    async def pay_run(request: Request, response: Response, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        run = parse_run(parse_json_body(await _body(request, 1024 * 1024)), payables=False)
+        result = await stm.pay_run(settler, caller.tenant, run, caller.subject)
+        response.status_code = 201 if result["count"] else 200
         return result
 
     @r.get("/payments", tags=["payments"], summary="Payment instructions of a month")

@@ -31,6 +31,7 @@ from services.settlement.critical_statements import payable_view, statement_line
 from services.settlement.critical_store import CRITICAL_OUTBOX_COLLECTIONS
 from services.settlement.domain.critical import parse_amount, parse_care, parse_date
 from services.settlement.domain.critical_statements import parse_bank_account, parse_insutype
+from services.settlement.payment_runs import parse_run
 
 __all__ = ["CRITICAL_OUTBOX_COLLECTIONS", "CriticalService", "critical_router"]
 
@@ -497,6 +498,42 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
     async def pay_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
         require_role(caller, "finance")
         return await finance.pay(caller.tenant, statement_id, caller.subject)
+
+    @r.post("/statements/closings", tags=["critical statements"],
+            summary="Closing run: every statement of a month that is over (or those named), the relay woken once",
+            responses={409: {"description": "the month (or a named statement's) is not over; nothing closed"},
+                       422: {"description": "bad month or ids (the field named)"}})
+    async def close_run(request: Request, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        critical.store(caller.tenant)  # 404 for a tenant outside the program, before the body is read
+        run = parse_run(_json(await _body(request, 1024 * 1024)), payables=False)
+        return await finance.close_run(caller.tenant, run, caller.subject)
+
+    @r.post("/statements/reconciliations", tags=["critical statements"],
+            summary="Reconciliation run: every closed statement of a month (or those named), one platform session",
+            responses={409: {"description": "a named statement is not closed; nothing sent"},
+                       422: {"description": "bad month or ids (the field named)"}})
+    async def reconcile_run(request: Request, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        critical.store(caller.tenant)  # 404 for a tenant outside the program, before the body is read
+        run = parse_run(_json(await _body(request, 1024 * 1024)), payables=False)
+        return await finance.reconcile_run(caller.tenant, run, caller.subject, ctx.settings.provincial_url)
+
+    @r.post("/statements/payments", tags=["critical statements"], status_code=201,
+            summary="Payment run (批量支付): every reconciled statement and unpaid payable to a person of a month (or "
+                    "those named), booked as one batch in the dedicated account",
+            responses={200: {"description": "nothing left to pay (a retry): what was paid before is listed"},
+                       409: {"description": "the account cannot cover the whole run (InsufficientFunds, naming the "
+                                            "shortfall), or a named statement is not reconciled; nothing written"},
+                       422: {"description": "bad month or ids (the field named), or a named payable has no bank "
+                                            "account; nothing written"}})
+    async def pay_run(request: Request, response: Response, caller: Caller) -> dict[str, Any]:
+        require_role(caller, "finance")
+        critical.store(caller.tenant)  # 404 for a tenant outside the program, before the body is read
+        run = parse_run(_json(await _body(request, 1024 * 1024)), payables=True)
+        out = await finance.pay_run(caller.tenant, run, caller.subject)
+        response.status_code = 201 if out["count"] else 200
+        return out
 
     @r.get("/person-payables", tags=["critical statements"],
            summary="Payables to persons for manual reimbursements (零星报销), by month and status")

@@ -13,6 +13,11 @@ Rules (pure parts in domain/critical_statements.py):
   reconciled when every group balances (`statement.reconciled`, else 422 with the result stored) → paid once
   (`payment.issued`): the payment is booked `benefits_paid` in the fund year of the statement's month first,
   refused 409 `InsufficientFunds` naming the shortfall before anything is written; paid twice → 409;
+- runs (finance, a month at a time): a closing run, a reconciliation run (one session with the platform: one client
+  and sign-in for every 3201) and a payment run (批量支付: every reconciled statement and every payable to a person
+  with a bank account, booked as one batch — all or nothing, `InsufficientFunds` naming the run's shortfall — the
+  payment ids those of the single endpoints, so whatever is paid is paid once); each wakes the relay once and, where
+  it must wait for the relay (see `_drained`), waits once for all its statements (payment_runs.py);
 - a review completed with `recovered` > 0 books `recovery:review:<review id>` (`recoveries`) once, in the fund
   year of the claim (the current year when that one is closed); a retry of the outcome finishes a booking a crash
   cut short.
@@ -31,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,15 +44,19 @@ from chassis.calendar import day_cn, today_cn
 from chassis.errors import Conflict, InvalidInput, JingbanError, NotFound
 from chassis.events import derived_event_id, new_event
 from chassis.money import fmt, from_fen, parse_yuan, to_fen
+from chassis.outbox import with_events
 from chassis.programs import Program, program_of_tenant
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
 from services.settlement import fund
-from services.settlement.critical_store import STATEMENTS, CriticalStore
+from services.settlement import payment_runs as runs
+from services.settlement.critical_store import PAYMENTS, PERSON_PAYABLES, STATEMENTS, CriticalStore
 from services.settlement.domain import critical_statements as cs
 from services.settlement.domain.deadlines import statement_clock
 from services.settlement.locks import KeyedLocks
+
+NOT_CLOSED = "not_closed"   # a reconciliation run leaves a statement still open (or closing) alone
 
 
 class NotBalanced(JingbanError):
@@ -88,9 +97,15 @@ def statement_view(doc: dict[str, Any], program: Program | None = None) -> dict[
         "late_claims": totals.get("late_claims", 0), "policy_versions": totals["policy_versions"],
         "groups": [_group_view(g) for g in groups], "created_at": doc.get("created_at"),
         "closed_at": doc.get("closed_at"), "closed_by": doc.get("closed_by"),
-        "reconciliation": doc.get("reconciliation"), "payment_id": doc.get("payment_id"),
+        "reconciliation": doc.get("reconciliation"), "payment_id": payment_id_of(doc),
         "paid_at": doc.get("paid_at"),
     }
+
+
+def payment_id_of(doc: dict[str, Any]) -> str | None:
+    """The payment of a paid statement: `PAY-<statement id>` by construction (a payment run marks its statements
+    paid in one update and does not write the id on each)."""
+    return doc.get("payment_id") or (f"PAY-{doc['_id']}" if doc.get("status") == "paid" else None)
 
 
 def statement_lines_view(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -127,6 +142,30 @@ def carrier_of(tenant: str) -> tuple[str, str, str]:
     raise NotFound(f"tenant {tenant} is not a carrier of any program")
 
 
+class PlatformSession:
+    """One session of the carrier with the provincial platform for a reconciliation (or a run of them): the client
+    (HTTP connection, sign-in 9001) is made on first use and reused for every 3201 of the run, then closed. Not
+    shared across requests: the operator (`who`) is the session's."""
+
+    def __init__(self, url: str, tenant: str, who: str) -> None:
+        self.url, self.tenant, self.who = url, tenant, who
+        self._client: ProvincialClient | None = None
+
+    async def client(self) -> ProvincialClient:
+        if self._client is None:
+            code, name, division = carrier_of(self.tenant)
+            self._client = ProvincialClient(self.url, code, name, self.who, division=division)
+        return self._client
+
+    async def __aenter__(self) -> PlatformSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
 # ---- the service --------------------------------------------------------------------------------------------------
 
 
@@ -135,10 +174,12 @@ class CriticalStatements:
     answers 404 for a tenant outside the program (CriticalService.store)."""
 
     def __init__(self, store_of: Callable[[str], CriticalStore], locks: KeyedLocks,
-                 kick: Callable[[], None]) -> None:
+                 kick: Callable[[], None], ledger: fund.Fund | None = None) -> None:
         self.store_of = store_of
         self.locks = locks
         self.kick = kick
+        # One `Fund` for every payment and recovery of the service: its head and book cache serve them all.
+        self.ledger = ledger or fund.fund_by_name(lambda t: self.store_of(t).collection, lambda: self.kick())
 
     @staticmethod
     def lock(tenant: str, institution: str, month: str) -> str:
@@ -239,8 +280,12 @@ class CriticalStatements:
         program = program_of_tenant(tenant)
         return [statement_view(d, program) for d in await self.store_of(tenant).statements(query, limit)]
 
-    async def statement(self, tenant: str, sid: str, institution: str | None = None) -> dict[str, Any]:
-        doc = await self.store_of(tenant).statement(sid)
+    async def statement(self, tenant: str, sid: str, institution: str | None = None,
+                        lines: bool = True) -> dict[str, Any]:
+        """The statement (404 when not there, or another institution's); `lines=False` reads all but its lines."""
+        store = self.store_of(tenant)
+        doc = await store.statement(sid) if lines else await store.collection(STATEMENTS).find_one(
+            {"_id": sid}, {"lines": 0, "_outbox": 0})
         if doc is None or (institution is not None and doc["institution_code"] != institution):
             raise NotFound(f"statement {sid} not found")
         return doc
@@ -265,11 +310,13 @@ class CriticalStatements:
 
     # ---- close -----------------------------------------------------------------------------------------------
 
-    async def close(self, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    async def close(self, tenant: str, sid: str, who: str, kick: bool = True) -> dict[str, Any]:
+        """Close a statement whose month is over (statement.closed); `kick=False` in a run, which wakes the relay
+        once for all its statements (each wake is a pass over the collections, on FerretDB a scan of each)."""
         store = self.store_of(tenant)
-        doc = await self.statement(tenant, sid)
+        doc = await self.statement(tenant, sid, lines=False)
         async with self.locks.hold(self.lock(tenant, doc["institution_code"], doc["month"])):
-            doc = await self.statement(tenant, sid)
+            doc = await self.statement(tenant, sid, lines=False)
             if doc["status"] not in ("open", "closing"):
                 raise Conflict(f"statement {sid} is already {doc['status']}", "status")
             if not cs.month_over(doc["month"], today_cn()):
@@ -292,32 +339,130 @@ class CriticalStatements:
             await self._drained(store, STATEMENTS, sid)
             if not await store.transition(sid, {"status": "closing"}, changes, [event]):
                 raise Conflict(f"statement {sid} changed while closing; try again")
-        self.kick()
+        if kick:
+            self.kick()
         return statement_view({**doc, **changes}, program_of_tenant(tenant))
+
+    async def close_run(self, tenant: str, run: runs.RunRequest, who: str) -> dict[str, Any]:
+        """Close every statement of a month that is over (or those named) as `close` does, waking the relay once
+        at the end. Statements already closed are reported as such; an open statement with no claim is left open
+        (nothing to pay). A month not yet over, or a named statement whose month is not over, is a 409."""
+        store = self.store_of(tenant)
+        if run.month is not None:
+            if not cs.month_over(run.month, today_cn()):
+                raise Conflict(f"{run.month} is not over: a month's statements close once the month has ended",
+                               "month")
+            docs = await store.collection(STATEMENTS).find({"month": run.month}, {
+                "status": 1, "line_count": 1, "institution_code": 1, "month": 1}).sort("_id", 1).to_list(None)
+            docs = [d for d in docs if d["status"] != "open" or d.get("line_count", 0) > 0]
+        else:
+            docs = await self._by_ids(store, STATEMENTS, run.statement_ids,
+                                      {"status": 1, "month": 1, "institution_code": 1})
+            have = {d["_id"] for d in docs}
+            for i, sid in enumerate(run.statement_ids):
+                if sid not in have:
+                    raise NotFound(f"statement {sid} not found", f"statement_ids[{i}]")
+                month = next(d["month"] for d in docs if d["_id"] == sid)
+                if not cs.month_over(month, today_cn()):
+                    raise Conflict(f"statement {sid} is for {month}, which is not over; nothing was closed",
+                                   f"statement_ids[{i}]")
+        opening = [d for d in docs if d["status"] == "open"]
+        if opening:
+            # Every open statement of the run begins closing in one update per 1,000 (FerretDB 1.24 scans the
+            # collection on every update; an open statement carries no events, so the relay never writes it): from
+            # here its month's late claims go to a supplementary statement, and `close` finishes each one.
+            async with self.locks.hold(*(self.lock(tenant, d["institution_code"], d["month"]) for d in opening)):
+                ids = [d["_id"] for d in opening]
+                for start in range(0, len(ids), 1000):
+                    await store.collection(STATEMENTS).update_many(
+                        {"_id": {"$in": ids[start:start + 1000]}, "status": "open"}, {"$set": {"status": "closing"}})
+        out = []
+        try:
+            for d in docs:
+                if d["status"] in ("open", "closing"):
+                    view = await self.close(tenant, d["_id"], who, kick=False)
+                    out.append({"statement_id": d["_id"], "status": view["status"], "payable": view["payable"],
+                                "replayed": False})
+                else:
+                    out.append({"statement_id": d["_id"], "status": d["status"], "replayed": True})
+        finally:
+            self.kick()
+        return {"month": run.month, "statements": out, "closed": sum(1 for x in out if not x["replayed"])}
 
     # ---- reconcile (3201 per insutype and clr_type) ---------------------------------------------------------
 
     async def reconcile(self, tenant: str, sid: str, who: str, provincial_url: str) -> dict[str, Any]:
+        async with PlatformSession(provincial_url, tenant, who) as platform:
+            return await self._reconcile(tenant, sid, who, platform)
+
+    async def reconcile_run(self, tenant: str, run: runs.RunRequest, who: str, provincial_url: str
+                            ) -> dict[str, Any]:
+        """Reconcile every closed statement of a month (or those named) in one session with the platform (one
+        client, one sign-in), each as `reconcile` does; the relay is waited for once for all of them. A statement
+        that does not balance is reported with the platform's answer (its result stored), not raised: the others go
+        on. Already reconciled ones are reported as such; in a month's run, statements not yet closed are left with
+        `not_closed`; a named one not closed is a 409 before anything is sent."""
         store = self.store_of(tenant)
-        doc = await self.statement(tenant, sid)
+        if run.month is not None:
+            docs = await store.collection(STATEMENTS).find(
+                {"month": run.month}, {"status": 1, "line_count": 1}).sort("_id", 1).to_list(None)
+            docs = [d for d in docs if d["status"] != "open" or d.get("line_count", 0) > 0]
+        else:
+            docs = await self._by_ids(store, STATEMENTS, run.statement_ids, {"status": 1})
+            have = {d["_id"] for d in docs}
+            for i, sid in enumerate(run.statement_ids):
+                if sid not in have:
+                    raise NotFound(f"statement {sid} not found", f"statement_ids[{i}]")
+        todo, out = [], []
+        for i, d in enumerate(docs):
+            if d["status"] == "closed":
+                todo.append(d["_id"])
+            elif d["status"] in ("reconciled", "paid"):
+                out.append({"statement_id": d["_id"], "status": d["status"], "balanced": True, "replayed": True})
+            elif run.month is None:
+                raise Conflict(f"statement {d['_id']} is {d['status']}: close it before reconciling; nothing was "
+                               "sent to the platform", f"statement_ids[{i}]")
+            else:
+                out.append({"statement_id": d["_id"], "status": d["status"], "reason": NOT_CLOSED})
+        await runs.drained(store.collection(STATEMENTS), todo, self.kick)
+        try:
+            async with PlatformSession(provincial_url, tenant, who) as platform:
+                for sid in todo:
+                    try:
+                        view = await self._reconcile(tenant, sid, who, platform, kick=False)
+                        out.append({"statement_id": sid, "status": view["status"], "balanced": True,
+                                    "replayed": False})
+                    except NotBalanced as exc:
+                        out.append({"statement_id": sid, "status": "closed", "balanced": False, "replayed": False,
+                                    "reason": exc.message})
+        finally:
+            self.kick()  # once for the run
+        return {"month": run.month, "statements": out,
+                "reconciled": sum(1 for r in out if r.get("balanced") and not r["replayed"]),
+                "unbalanced": sum(1 for r in out if r.get("balanced") is False)}
+
+    async def _reconcile(self, tenant: str, sid: str, who: str, platform: PlatformSession, kick: bool = True
+                         ) -> dict[str, Any]:
+        store = self.store_of(tenant)
+        doc = await self.statement(tenant, sid, lines=False)  # closed: its groups and totals say what it holds
         async with self.locks.hold(self.lock(tenant, doc["institution_code"], doc["month"])):
-            doc = await self.statement(tenant, sid)
+            doc = await self.statement(tenant, sid, lines=False)
             if doc["status"] in ("open", "closing"):
                 raise Conflict(f"statement {sid} is {doc['status']}: close it before reconciling", "status")
             if doc["status"] != "closed":
                 raise Conflict(f"statement {sid} is already {doc['status']} (reconciled and balanced)", "status")
             begin, end = cs.month_bounds(doc["month"])
-            code, name, division = carrier_of(tenant)
+            code = carrier_of(tenant)[0]
             results = []
             if doc["groups"]:
-                async with ProvincialClient(provincial_url, code, name, who, division=division) as client:
-                    for g in doc["groups"]:
-                        r = await client.reconcile_totals(
-                            clr_type=g["clr_type"], insutype=g["insutype"], begin_date=begin, end_date=end,
-                            medical_fee_total=from_fen(g["claimed_fen"]), fund_paid_total=from_fen(g["payable_fen"]),
-                            settlement_count=g["claims"])
-                        results.append({**_group_view(g), "balanced": r.balanced, "result": r.result,
-                                        "description": r.description, "settlement_agency": r.settlement_agency})
+                client = await platform.client()
+                for g in doc["groups"]:
+                    r = await client.reconcile_totals(
+                        clr_type=g["clr_type"], insutype=g["insutype"], begin_date=begin, end_date=end,
+                        medical_fee_total=from_fen(g["claimed_fen"]), fund_paid_total=from_fen(g["payable_fen"]),
+                        settlement_count=g["claims"])
+                    results.append({**_group_view(g), "balanced": r.balanced, "result": r.result,
+                                    "description": r.description, "settlement_agency": r.settlement_agency})
             balanced = all(r["balanced"] for r in results)
             now = datetime.now(UTC).isoformat()
             record = {"balanced": balanced, "groups": results, "fixmedins_code": code, "at": now, "by": who,
@@ -333,7 +478,8 @@ class CriticalStatements:
             await self._drained(store, STATEMENTS, sid)
             if not await store.transition(sid, {"status": "closed"}, changes, [event]):
                 raise Conflict(f"statement {sid} changed while reconciling; try again")
-        self.kick()
+        if kick:
+            self.kick()
         if not balanced:
             off = [f"{r['insutype']}/{r['clr_type']} ({r['description']})" for r in results if not r["balanced"]]
             raise NotBalanced(f"statement {sid} does not balance with the provincial platform (3201) in "
@@ -345,9 +491,9 @@ class CriticalStatements:
     async def pay(self, tenant: str, sid: str, who: str) -> dict[str, Any]:
         """Pay a reconciled statement to its institution, once: booked in the dedicated account first."""
         store = self.store_of(tenant)
-        doc = await self.statement(tenant, sid)
+        doc = await self.statement(tenant, sid, lines=False)
         async with self.locks.hold(self.lock(tenant, doc["institution_code"], doc["month"])):
-            doc = await self.statement(tenant, sid)
+            doc = await self.statement(tenant, sid, lines=False)
             payment_id = f"PAY-{sid}"
             if doc["status"] == "paid" or await store.payment(payment_id):
                 if doc["status"] == "reconciled":  # the payment was stored, the statement not yet marked
@@ -431,8 +577,149 @@ class CriticalStatements:
         existing = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": entry_id}, {"date": 1})
         day = date.fromisoformat(existing["date"]) if existing else None
         posted = await fund.post_payment(store.collection, tenant, month, payment_id, amount_fen, institution, who,
-                                         day=day, memo=memo)
+                                         day=day, memo=memo, ledger=self.ledger)
         return entry_id if posted is not None else None
+
+    # ---- payment run (批量支付) ------------------------------------------------------------------------------------
+
+    async def pay_run(self, tenant: str, run: runs.RunRequest, who: str) -> dict[str, Any]:
+        """Pay at once every reconciled statement and every unpaid payable to a person (with a bank account) of a
+        month — or those named — booked as one batch in the dedicated account: all or nothing, refused with
+        `InsufficientFunds` naming the run's shortfall before anything is written. A retry pays only what is not
+        yet paid. Named items must be payable (404 unknown, 409 not reconciled, 422 no bank account); in a month's
+        run the others are left with a reason (`not_reconciled`, `no_bank_account`).
+
+        Order of writes, as for one payment (each step safe to repeat): the ledger entries (one batch), the payment
+        documents with `payment.issued` (one insert), then each statement's and payable's status. The relay is
+        waited for once, for all the run's statements, before the first write."""
+        store = self.store_of(tenant)
+        statements, payables = await self._run_items(store, run)
+        keys = [self.lock(tenant, d["institution_code"], d["month"]) for d in statements]
+        keys += [f"cip:{tenant}:{d['_id']}" for d in payables]
+        result = runs.RunResult(run)
+        async with self.locks.hold(*keys):
+            # Read again under the locks: what was paid meanwhile is not paid twice.
+            statements = await self._by_ids(store, STATEMENTS, [d["_id"] for d in statements], {"lines": 0})
+            statements = [d for d in statements if d["status"] != "open" or d.get("line_count", 0) > 0 or
+                          run.month is None]
+            payables = await self._by_ids(store, PERSON_PAYABLES, [d["_id"] for d in payables], None)
+            paid_ids = {d["_id"]: d for d in await self._by_ids(
+                store, PAYMENTS, [f"PAY-{d['_id']}" for d in [*statements, *payables]], None)}
+            due_statements, due_payables, finish_statements, finish_payables = [], [], [], []
+            for d in statements:
+                if d["status"] == "paid":
+                    result.already_paid.append(d["_id"])
+                elif d["status"] != "reconciled":
+                    if run.month is None:
+                        raise Conflict(f"statement {d['_id']} is {d['status']}: it must be closed and reconciled "
+                                       "(balanced) with the provincial platform before payment; nothing was written",
+                                       f"statement_ids[{run.statement_ids.index(d['_id'])}]")
+                    result.skipped.append({"id": d["_id"], "status": d["status"], "reason": runs.NOT_RECONCILED})
+                elif f"PAY-{d['_id']}" in paid_ids:  # paid, not yet marked (a crash): finish it
+                    finish_statements.append(d)
+                    result.already_paid.append(d["_id"])
+                else:
+                    due_statements.append(d)
+            for d in payables:
+                if d["status"] == "paid":
+                    result.already_paid.append(d["_id"])
+                elif f"PAY-{d['_id']}" in paid_ids:
+                    finish_payables.append(d)
+                    result.already_paid.append(d["_id"])
+                elif not d.get("bank_account"):
+                    if run.month is None:
+                        raise InvalidInput(f"payable {d['_id']} has no bank account: pay it alone giving bank_account "
+                                           "{bank_name, account_name, account_no}; nothing was written",
+                                           f"payable_ids[{run.payable_ids.index(d['_id'])}]")
+                    result.skipped.append({"id": d["_id"], "status": d["status"], "reason": runs.NO_BANK_ACCOUNT})
+                else:
+                    due_payables.append(d)
+            await runs.drained(store.collection(STATEMENTS), [d["_id"] for d in [*due_statements,
+                                                                                *finish_statements]], self.kick)
+
+            # 1. The ledger: one batch per fund year, all or nothing.
+            dues = [(d, "institution", int(d["totals"]["payable_fen"]),
+                     f"大病保险 支付 {d['institution_code']} {d['month']} 结算款 ({d['_id']})") for d in due_statements]
+            dues += [(d, "person", int(d["amount_fen"]), f"大病保险 零星报销 {d['_id']} {d['month']}")
+                     for d in due_payables]
+            ledger_dues = [fund.PaymentDue(f"PAY-{d['_id']}", d["month"], amount, memo) for d, _, amount, memo in dues]
+            booked = {e["_id"]: date.fromisoformat(e["date"]) for e in await self._by_ids(
+                store, fund.LEDGER_ENTRIES, [x.entry_id for x in ledger_dues], {"date": 1})}
+            result.entries = await fund.post_payments(self.ledger, tenant, [  # a crashed run's entries: same date
+                replace(x, booked_on=booked.get(x.entry_id)) for x in ledger_dues], who, run.label)
+            program = program_of_tenant(tenant)
+            with_books = program is not None and bool(fund.finance_of(program))
+
+            # 2. The payments, each with payment.issued (the single endpoints' ids: paid once whichever way).
+            now = datetime.now(UTC).isoformat()
+            docs = []
+            for d, payee, amount, _ in dues:
+                sid, pid = d["_id"], f"PAY-{d['_id']}"
+                payment = {"_id": pid, "payment_id": pid, "payee": payee, "statement_id": sid,
+                           "institution_code": d.get("institution_code", "") if payee == "institution" else "",
+                           "month": d["month"], "amount": yuan(amount), "amount_fen": amount,
+                           "entry_id": f"payment:{pid}" if with_books and amount > 0 else None, "issued_at": now,
+                           "issued_by": who, "status": "issued"}
+                if payee == "person":
+                    payment.update(payable_id=sid, person_id=d["person_id"], bank_account=d["bank_account"])
+                event = new_event("payment.issued", tenant, sid, events_pb2.PaymentIssued(
+                    payment_id=pid, statement_id=sid, institution_code=payment["institution_code"], month=d["month"],
+                    amount=yuan(amount), issued_at=now), source="settlement", trace_context=current_carrier(),
+                    event_id=derived_event_id(sid, "payment.issued", pid))
+                docs.append(with_events(payment, [event]))
+                result.paid.append(payment_view(payment))
+                result.amount_fen += amount
+            await runs.insert_new(store.collection(PAYMENTS), docs)
+
+            # 3. The statements marked paid in one update per 1,000: FerretDB 1.24 scans the whole collection on
+            #    every update, so one per run rather than one per statement (each one's payment is
+            #    `PAY-<statement id>`, see `payment_id_of`); then each payable.
+            marking = [d["_id"] for d in [*due_statements, *finish_statements]]
+            for start in range(0, len(marking), 1000):
+                await store.collection(STATEMENTS).update_many(
+                    {"_id": {"$in": marking[start:start + 1000]}, "status": "reconciled"},
+                    {"$set": {"status": "paid", "paid_at": datetime.now(UTC).isoformat(), "paid_by": who}})
+            for d in due_payables:
+                await store.update_person_payable(d["_id"], {"status": "unpaid"}, {
+                    "status": "paid", "payment_id": f"PAY-{d['_id']}", "paid_at": now, "paid_by": who})
+            for d in finish_payables:
+                await self._mark_payable_paid(store, d, f"PAY-{d['_id']}", who)
+        self.kick()
+        return result.view(yuan)
+
+    async def _run_items(self, store: CriticalStore, run: runs.RunRequest
+                         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The run's statements and payables (heads only: no lines); a named one that is not there is a 404."""
+        if run.month is not None:
+            statements = await store.collection(STATEMENTS).find(
+                {"month": run.month}, {"lines": 0, "_outbox": 0}).sort("_id", 1).to_list(None)
+            payables = await store.collection(PERSON_PAYABLES).find({"month": run.month}).sort("_id", 1).to_list(None)
+            # an open statement with no claim is no statement to pay (as the year's close sees it)
+            return [d for d in statements if d["status"] != "open" or d.get("line_count", 0) > 0], payables
+        statements = await self._by_ids(store, STATEMENTS, run.statement_ids, {"lines": 0})
+        payables = await self._by_ids(store, PERSON_PAYABLES, run.payable_ids, None)
+        for key, wanted, found in (("statement_ids", run.statement_ids, statements),
+                                   ("payable_ids", run.payable_ids, payables)):
+            have = {d["_id"] for d in found}
+            for i, x in enumerate(wanted):
+                if x not in have:
+                    raise NotFound(f"{key[:-4]} {x} not found", f"{key}[{i}]")
+        return statements, payables
+
+    @staticmethod
+    async def _by_ids(store: CriticalStore, collection: str, ids: Sequence[str],
+                      projection: dict[str, int] | None) -> list[dict[str, Any]]:
+        """Documents by id, in the order asked; `projection` fields left out (0) or the only ones read (1), the
+        pending events never read."""
+        if projection is None or 0 in projection.values():
+            projection = {**(projection or {}), "_outbox": 0}
+        out: list[dict[str, Any]] = []
+        wanted = list(ids)
+        for start in range(0, len(wanted), 1000):
+            out += await store.collection(collection).find(
+                {"_id": {"$in": wanted[start:start + 1000]}}, projection).to_list(None)
+        order = {x: i for i, x in enumerate(wanted)}
+        return sorted(out, key=lambda d: order[d["_id"]])
 
     # ---- review recoveries (核查追回) ----------------------------------------------------------------------------
 
@@ -443,7 +730,8 @@ class CriticalStatements:
         store = self.store_of(tenant)
         posted = await fund.post_recovery(store.collection, tenant, f"review:{review['_id']}", int(review["year"]),
                                           int(review["recovered_fen"]),
-                                          f"大病保险核查追回 {review['_id']} ({review.get('outcome')})", who)
+                                          f"大病保险核查追回 {review['_id']} ({review.get('outcome')})", who,
+                                          ledger=self.ledger)
         self.kick()
         return None if posted is None else posted["_id"]
 

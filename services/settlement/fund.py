@@ -765,24 +765,91 @@ class _ByName:
         return self._collection(name)
 
 
+def fund_by_name(collection: Any, kick: Any = None) -> Fund:
+    """A `Fund` over the databases a `collection(tenant)(name)`-style store opens: `collection(tenant)` is the
+    tenant's `collection` function (SettlementStore.collection, CriticalStore.collection). Kept by a service and
+    reused, so its head and book cache serve every payment."""
+    return Fund(lambda t: _ByName(collection(t)), (), kick)
+
+
 async def post_payment(collection: Any, tenant: str, month: str, payment_id: str, amount_fen: int, institution: str,
-                       who: str, day: date | None = None, memo: str = "") -> dict[str, Any] | None:
+                       who: str, day: date | None = None, memo: str = "", ledger: Fund | None = None
+                       ) -> dict[str, Any] | None:
     """Book a statement's payment to an institution (待遇支付) in the tenant's dedicated account for the
     statement's year, refused (409, naming the shortfall) when the bank cannot cover it — before anything is
-    written. Idempotent by the payment id. Programs without a finance section keep no books: nothing posted."""
+    written. Idempotent by the payment id. Programs without a finance section keep no books: nothing posted.
+    `ledger`: the service's `Fund` (its head and books cached); without one, a `Fund` for this call alone."""
     program = program_of_tenant(tenant)
     if program is None or not finance_of(program) or amount_fen <= 0:
         return None
     year = int(month[:4])
     entry = lg.payment(f"payment:{payment_id}", day or today_cn(), from_fen(amount_fen),
                        memo or f"支付 {institution} {month} 结算款", reference=payment_id)
-    db = _ByName(collection)
-    posted = await Fund(lambda _t: db, (tenant,)).post(tenant, program.code, year, entry, who)
+    if ledger is None:
+        db = _ByName(collection)
+        ledger = Fund(lambda _t: db, (tenant,))
+    posted = await ledger.post(tenant, program.code, year, entry, who)
     return posted.doc
 
 
+@dataclass(frozen=True)
+class PaymentDue:
+    """One payment of a payment run (批量支付), booked `payment:<payment_id>` (`benefits_paid`) in the fund year of
+    its month, dated today; `booked_on`: the value date of its entry when an earlier run (cut short by a crash)
+    already booked it — a replay, posted once, not counted again against the bank."""
+
+    payment_id: str
+    month: str
+    amount_fen: int
+    memo: str
+    booked_on: date | None = None
+
+    @property
+    def entry_id(self) -> str:
+        return f"payment:{self.payment_id}"
+
+
+async def post_payments(ledger: Fund, tenant: str, dues: Sequence[PaymentDue], who: str, what: str) -> int:
+    """Book a payment run in the tenant's dedicated account, all or nothing: every fund year it touches is checked
+    first — a run the bank cannot cover whole is refused with `InsufficientFunds` naming the run's shortfall, before
+    anything is written — then each year's payments are posted as one batch (`Fund.post_many`: one head read, one
+    ordered insert, one head write). Entries already booked (`booked_on`, a retry) are replays. Returns how many
+    entries were written; 0 for a program without a finance section (it keeps no books). (A run over two fund years
+    whose second batch is refused by a posting that raced it keeps its first batch: a retry completes it, once.)"""
+    program = program_of_tenant(tenant)
+    if program is None or not finance_of(program):
+        return 0
+    today = today_cn()
+    by_year: dict[int, list[tuple[lg.Entry, bool]]] = {}
+    for d in dues:
+        if d.amount_fen > 0:
+            by_year.setdefault(int(d.month[:4]), []).append((lg.payment(
+                d.entry_id, d.booked_on or today, from_fen(d.amount_fen), d.memo, reference=d.payment_id),
+                d.booked_on is None))
+    store = ledger.store(tenant)
+    for year, items in sorted(by_year.items()):
+        new = [e for e, fresh in items if fresh]
+        need = sum((e.amount for e in new), lg.ZERO)
+        doc = await store.head_doc(program.code, year)
+        if not new or (doc is not None and doc.get("closed")):
+            continue  # nothing new, or a closed year: `post_many` refuses that below, naming why
+        head = head_of(doc) if doc is not None and "seq" in doc else await ledger.head(tenant, program.code, year)
+        bank = head.normal_balance("bank")
+        if need > bank:
+            short = need - bank
+            raise lg.InsufficientFunds(
+                f"{what} needs {need:.2f} from the dedicated account (专户) of {tenant} for {year} ({len(new)} "
+                f"payment(s)), whose bank balance is {bank:.2f}: short by {short:.2f}; the carrier must advance (垫付) "
+                f"at least {short:.2f} first; nothing was written", "amount")
+    written = 0
+    for year, items in sorted(by_year.items()):
+        posted = await ledger.post_many(tenant, program.code, year, [(e, None) for e, _ in items], who)
+        written += sum(1 for p in posted if p.created)
+    return written
+
+
 async def post_recovery(collection: Any, tenant: str, key: str, year: int, amount_fen: int, memo: str,
-                        who: str) -> dict[str, Any] | None:
+                        who: str, ledger: Fund | None = None) -> dict[str, Any] | None:
     """Book money recovered (追回款, `recoveries`) under entry `recovery:<key>`, once: a retry finds the entry
     whatever its year or value date. In the fund year `year` (the claim's), or the current year's books when that
     one is closed. Programs without a finance section keep no books: nothing posted."""
@@ -790,7 +857,7 @@ async def post_recovery(collection: Any, tenant: str, key: str, year: int, amoun
     if program is None or not finance_of(program) or amount_fen <= 0:
         return None
     db = _ByName(collection)
-    fund = Fund(lambda _t: db, (tenant,))
+    fund = ledger or Fund(lambda _t: db, (tenant,))
     entry_id = f"recovery:{key}"
     existing = await fund.store(tenant).entry_doc(entry_id)
     if existing is not None:
@@ -965,8 +1032,11 @@ def _corridor(program: Program, targets: tuple[str, ...], year: int, books: dict
         share = program.share_of(t)
         b = books[t]
         # 年度结算总赔款支出: the claims booked (benefits_paid, every statement and payable paid) less what reviews
-        # and finance recovered (recoveries); both shown, the net measured.
-        claims = benefits_paid(b)
+        # and finance recovered (recoveries) and less the losses the carrier paid back in full (carrier_liability,
+        # 承办方全额承担: outside the corridor, as outside the deficit sharing); each shown, the net measured.
+        recovered_net = benefits_paid(b)
+        borne = carrier_borne(b)
+        claims = recovered_net - borne
         gross = sum((p.signed for e in b.entries if e.kind != "year_end" for p in e.postings
                      if p.account == "benefits_paid"), lg.ZERO)
         c = ye.corridor(total * share, claims, admin * share, Decimal(str(band.get("carrier_alone", "0.03"))),
@@ -977,9 +1047,11 @@ def _corridor(program: Program, targets: tuple[str, ...], year: int, books: dict
         movements = {"fund_payable": c.fund, "bank": -c.fund}
         rows[t] = (movements, {"tenant": t, "outcome": outcome, "amount": f"{abs(c.result):.2f}",
                                "premium": f"{total * share:.2f}", "claims": f"{gross:.2f}",
-                               "recoveries": f"{gross - claims:.2f}", "net_claims": f"{claims:.2f}",
+                               "recoveries": f"{gross - recovered_net:.2f}", "carrier_liability": f"{borne:.2f}",
+                               "net_claims": f"{claims:.2f}",
                                "claims_reason": "benefits_paid booked in the year's books (statements and payables "
-                                                "paid), less recoveries: net_claims = claims − recoveries",
+                                                "paid), less recoveries and the losses the carrier bears in full: "
+                                                "net_claims = claims − recoveries − carrier_liability",
                                "admin_cost": f"{admin * share:.2f}", "result": f"{c.result:.2f}",
                                "ratio": str(c.ratio), "carrier_share": f"{c.carrier:.2f}",
                                "fund_share": f"{c.fund:.2f}",

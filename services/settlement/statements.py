@@ -1,11 +1,14 @@
 """Institution monthly statements (月度结算单): totals, close (→ statement.closed and one benefits.settled per
 person), reconciliation with the provincial platform (3201 对总账 → statement.reconciled) and payment
-(→ payment.issued). Status: open → closing → closed → reconciled → paid."""
+(→ payment.issued). Status: open → closing → closed → reconciled → paid. A payment run (批量支付, `pay_run`) pays a
+month's reconciled statements at once, booked as one batch in the dedicated account (payment_runs.py)."""
 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import logging
+import weakref
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,16 +16,18 @@ from chassis.calendar import day_cn, today_cn
 from chassis.errors import Conflict, JingbanError, NotFound
 from chassis.events import derived_event_id, new_event
 from chassis.money import from_fen
+from chassis.outbox import with_events
 from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
 from provincial.models import RESIDENT_BASIC
 from services.settlement import fund
+from services.settlement import payment_runs as runs
 from services.settlement.domain.deadlines import statement_clock
 from services.settlement.engine import Settler, program_code, statement_lock
 from services.settlement.records import yuan
-from services.settlement.store import SETTLEMENTS, STATEMENTS, SettlementStore
+from services.settlement.store import PAYMENTS, SETTLEMENTS, STATEMENTS, SettlementStore
 
 log = logging.getLogger(__name__)
 
@@ -318,10 +323,115 @@ async def _pay(settler: Settler, store: SettlementStore, tenant: str, sid: str, 
         amount=amount, issued_at=now), source="settlement", trace_context=current_carrier(),
         event_id=derived_event_id(sid, "payment.issued", payment_id))
     # Booked in the dedicated account first (待遇支出): refused with the shortfall before anything is written.
+    existing = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"}, {"date": 1})
     await fund.post_payment(store.collection, tenant, doc["month"], payment_id, doc["totals"]["payable_fen"],
-                            doc["institution_code"], who)
+                            doc["institution_code"], who, ledger=ledger_of(settler),
+                            day=date.fromisoformat(existing["date"]) if existing else None)
     if not await store.insert_payment(payment, [event]):
         raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
     await settler.outbox_drained(store, STATEMENTS, sid)
     await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
     return payment_view(payment)
+
+
+# ---- the books and payment runs (批量支付) -------------------------------------------------------------------------
+
+_LEDGERS: weakref.WeakKeyDictionary[Settler, fund.Fund] = weakref.WeakKeyDictionary()
+
+
+def ledger_of(settler: Settler) -> fund.Fund:
+    """The settler's one `Fund` (its head and book cache serve every payment), made on first use and gone with the
+    settler (the `Fund` holds it weakly)."""
+    ledger = _LEDGERS.get(settler)
+    if ledger is None:
+        ref = weakref.ref(settler)
+
+        def collections(tenant: str) -> Any:
+            owner = ref()
+            assert owner is not None, "the settler of this Fund is gone"
+            return owner.store(tenant).collection
+
+        ledger = _LEDGERS[settler] = fund.fund_by_name(collections, settler.kick)
+    return ledger
+
+
+def _memo(doc: dict[str, Any]) -> str:
+    return f"支付 {doc['institution_code']} {doc['month']} 结算款"
+
+
+async def pay_run(settler: Settler, tenant: str, run: runs.RunRequest, who: str) -> dict[str, Any]:
+    """Pay at once every reconciled statement of a month (or those named): the ledger entries posted as one batch,
+    all or nothing — refused with `InsufficientFunds` naming the run's shortfall before anything is written — then
+    the payments with `payment.issued` (one insert), then each statement marked paid. A retry pays only what is not
+    yet paid; the ids are the single payment's (`PAY-<statement id>`), so a statement is paid once either way. Named
+    statements must be payable (404 unknown, 409 not reconciled); in a month's run the others are left with
+    `not_reconciled`. The relay is waited for once, for all the run's statements, before the first write."""
+    store = settler.store(tenant)
+    if run.month is not None:
+        found = await store.collection(STATEMENTS).find({"month": run.month}, {"_id": 1}).sort("_id", 1).to_list(None)
+    else:
+        found = await _by_ids(store, STATEMENTS, run.statement_ids)
+        have = {d["_id"] for d in found}
+        for i, sid in enumerate(run.statement_ids):
+            if sid not in have:
+                raise NotFound(f"statement {sid} not found", f"statement_ids[{i}]")
+    result = runs.RunResult(run)
+    async with settler.locks.hold(*(statement_lock(tenant, d["_id"]) for d in found)):
+        docs = await _by_ids(store, STATEMENTS, [d["_id"] for d in found])  # again, under the locks
+        paid = {d["_id"] for d in await _by_ids(store, PAYMENTS, [f"PAY-{d['_id']}" for d in docs])}
+        due, finish = [], []
+        for d in docs:
+            if d["status"] == "paid":
+                result.already_paid.append(d["_id"])
+            elif d["status"] != "reconciled":
+                if run.month is None:
+                    raise Conflict(f"statement {d['_id']} is {d['status']}: it must be closed and reconciled "
+                                   "(balanced) with the provincial platform before payment; nothing was written",
+                                   f"statement_ids[{run.statement_ids.index(d['_id'])}]")
+                result.skipped.append({"id": d["_id"], "status": d["status"], "reason": runs.NOT_RECONCILED})
+            elif f"PAY-{d['_id']}" in paid:  # paid, not yet marked (a crash): finish it
+                finish.append(d)
+                result.already_paid.append(d["_id"])
+            else:
+                due.append(d)
+        await runs.drained(store.collection(STATEMENTS), [d["_id"] for d in [*due, *finish]], settler.kick)
+
+        # 1. The ledger: one batch per fund year, all or nothing (a crashed run's entries keep their value date).
+        dues = [fund.PaymentDue(f"PAY-{d['_id']}", d["month"], int(d["totals"]["payable_fen"]), _memo(d)) for d in due]
+        booked = {e["_id"]: date.fromisoformat(e["date"]) for e in await _by_ids(
+            store, fund.LEDGER_ENTRIES, [x.entry_id for x in dues], {"date": 1})}
+        result.entries = await fund.post_payments(ledger_of(settler), tenant, [
+            dataclasses.replace(x, booked_on=booked.get(x.entry_id)) for x in dues], who, run.label)
+
+        # 2. The payments, each with payment.issued; 3. each statement marked paid.
+        now = datetime.now(UTC).isoformat()
+        payments = []
+        for d in due:
+            sid, pid, amount = d["_id"], f"PAY-{d['_id']}", int(d["totals"]["payable_fen"])
+            payment = {"_id": pid, "payment_id": pid, "statement_id": sid, "institution_code": d["institution_code"],
+                       "month": d["month"], "amount": yuan(amount), "amount_fen": amount, "issued_at": now,
+                       "issued_by": who, "status": "issued"}
+            event = new_event("payment.issued", tenant, sid, events_pb2.PaymentIssued(
+                payment_id=pid, statement_id=sid, institution_code=d["institution_code"], month=d["month"],
+                amount=yuan(amount), issued_at=now), source="settlement", trace_context=current_carrier(),
+                event_id=derived_event_id(sid, "payment.issued", pid))
+            payments.append(with_events(payment, [event]))
+            result.paid.append(payment_view(payment))
+            result.amount_fen += amount
+        await runs.insert_new(store.collection(PAYMENTS), payments)
+        for d in [*due, *finish]:
+            await store.transition(d["_id"], {"status": "reconciled"}, {"status": "paid",
+                                                                        "payment_id": f"PAY-{d['_id']}"})
+    settler.kick()
+    return result.view(yuan)
+
+
+async def _by_ids(store: SettlementStore, collection: str, ids: list[str] | tuple[str, ...],
+                  only: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Documents by id in the order asked (`only`: the fields read), never their pending events."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 1000):
+        out += await store.collection(collection).find({"_id": {"$in": list(ids[start:start + 1000])}},
+                                                        only or {"_outbox": 0}).to_list(None)
+    order = {x: i for i, x in enumerate(ids)}
+    return sorted(out, key=lambda d: order[d["_id"]])

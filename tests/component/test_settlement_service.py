@@ -718,3 +718,70 @@ async def test_accumulator_input_errors(platform: EmbeddedPlatform, http: httpx.
     assert (await http.get(f"{s}/v1/claims", headers=auth("hz-p1", "finance"))).status_code == 422
     assert (await http.get(f"{s}/v1/claims", params={"person_id": "P1"}, headers=auth("hz-p1", "finance"))
             ).status_code == 422
+
+
+# ---- payment runs (批量支付) ----------------------------------------------------------------------------------------
+
+
+async def test_a_payment_run_pays_the_months_reconciled_statements_at_once(
+        platform: EmbeddedPlatform, http: httpx.AsyncClient, simulator: Any, policy_loaded: dict[str, Any]) -> None:
+    month, paid_inst, closed_inst = "2025-10", "H610702011", "H610702012"
+    person = "610702196001010123"
+    await grant(platform, "hz-p1", person, "SCZ", "2025-01-03")
+    await holds(platform, http, "hz-p1", person, 1)
+    for inst, cid, amount in ((paid_inst, "R1", "400.00"), (closed_inst, "R2", "100.00")):
+        r = await upload(platform, http, month, [line(cid, person, "2025-10-06", "SCZ", amount)], institution=inst)
+        assert r.status_code == 201, r.text
+    s, fin = platform.url("settlement"), auth("hz-p1", "finance", "fin-run")
+    base = f"{s}/v1/statements"
+    sid, other = f"{paid_inst}-{month}", f"{closed_inst}-{month}"
+    for x in (sid, other):
+        assert (await http.post(f"{base}/{x}/close", headers=fin)).status_code == 200
+    st = (await http.get(f"{base}/{sid}", headers=fin)).json()
+    simulator.record_settlements(CARRIER, date(2025, 10, 1), date(2025, 10, 31),
+                                 medical_fee_total=Decimal(st["claimed"]), fund_paid_total=Decimal(st["payable"]),
+                                 count=st["claims"])
+    r = await http.post(f"{base}/{sid}/reconcile", headers=fin)
+    assert r.status_code == 200 and r.json()["status"] == "reconciled", r.text
+    due = Decimal(st["payable"])
+    bank = Decimal((await http.get(f"{s}/v1/fund/balance", params={"on": "2026-12-31", "year": 2025},
+                                   headers=fin)).json()["balances"]["bank"])
+    assert bank < due - 1, "the books of hz-p1 2025 hold more than this test expects"
+    r = await http.post(f"{s}/v1/fund/advances", headers=fin, json={
+        "advance_id": "adv-run-2025-10", "date": "2025-10-31", "amount": f"{due - bank - 1:.2f}"})
+    assert r.status_code == 201, r.text
+
+    # One short of the run: refused whole, naming the shortfall; nothing written.
+    r = await http.post(f"{base}/payments", headers=fin, json={"month": month})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "InsufficientFunds", r.text
+    assert "short by 1.00" in r.json()["error"]["message"] and r.json()["error"]["fields"][0]["field"] == "amount"
+    assert (await http.get(f"{s}/v1/payments", params={"month": month}, headers=fin)).json()["payments"] == []
+    r = await http.post(f"{s}/v1/fund/advances", headers=fin, json={
+        "advance_id": "adv-run-2025-10b", "date": "2025-10-31", "amount": "1.00"})
+    assert r.status_code == 201, r.text
+    r = await http.post(f"{base}/payments", headers=fin, json={"month": month})
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert [(p["statement_id"], p["amount"], p["issued_by"]) for p in run["paid"]] == [(sid, f"{due:.2f}", "fin-run")]
+    assert run["skipped"] == [{"id": other, "status": "closed", "reason": "not_reconciled"}]
+    assert (await http.get(f"{base}/{sid}", headers=fin)).json()["status"] == "paid"
+    ledger = (await http.get(f"{s}/v1/fund/ledger", params={"year": 2025}, headers=fin)).json()["entries"]
+    assert [e["amount"] for e in ledger if e["reference"] == f"PAY-{sid}"] == [f"{due:.2f}"]
+
+    # A retry pays nothing more; the single endpoint refuses the statement as paid; named, a closed one is a 409.
+    again = await http.post(f"{base}/payments", headers=fin, json={"month": month})
+    assert again.status_code == 200 and again.json()["already_paid"] == [sid] and again.json()["count"] == 0
+    twice = await http.post(f"{base}/{sid}/payments", headers=fin)
+    assert twice.status_code == 409 and "already paid" in twice.json()["error"]["message"]
+    r = await http.post(f"{base}/payments", headers=fin, json={"statement_ids": [sid, other]})
+    assert r.status_code == 409 and r.json()["error"]["fields"][0]["field"] == "statement_ids[1]"
+
+    # Finance only; another tenant finds nothing of hz-p1's; a bad month names the field.
+    assert (await http.post(f"{base}/payments", headers=auth("hz-p1", "clerk"), json={"month": month})
+            ).status_code == 403
+    r = await http.post(f"{base}/payments", headers=auth("hz-p2", "finance"), json={"statement_ids": [sid]})
+    assert r.status_code == 404 and r.json()["error"]["fields"][0]["field"] == "statement_ids[0]"
+    r = await http.post(f"{base}/payments", headers=auth("hz-p2", "finance"), json={"month": month})
+    assert r.status_code == 200 and r.json()["paid"] == [] and r.json()["already_paid"] == []
+    r = await http.post(f"{base}/payments", headers=fin, json={"month": "2025-10-01"})
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "month"
