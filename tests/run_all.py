@@ -1,5 +1,9 @@
-"""`make test`: lint, then every tier, the slow ones in parallel, against one real Kafka and FerretDB
-started (or reused) by deploy/local for the whole run. Ends with one 'N passed, N failed' line."""
+"""`make test`: lint, then every tier in turn, against one real Kafka and FerretDB started (or reused) by
+deploy/local for the whole run. Ends with one 'N passed, N failed' line.
+
+The tiers run one after the other, not side by side: the real-infra tier runs five service processes, Kafka and
+FerretDB, and on a two-core CI machine (often with something else busy) the fast tier beside them starved the
+service processes for minutes. Run in turn, the whole suite still takes about ten minutes."""
 
 from __future__ import annotations
 
@@ -46,24 +50,20 @@ def main() -> int:
     out_dir = ROOT / ".jingban" / "test-results"
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    procs = {}
-    for name, paths in TIERS.items():
+    total = [0, 0, 0]
+    all_ok = lint_ok
+    for name, paths in TIERS.items():  # one tier at a time (see the module docstring)
         junit = out_dir / f"{name.split()[0]}.xml"
         junit.unlink(missing_ok=True)
-        log = open(out_dir / f"{name.split()[0]}.log", "w")  # closed after wait
+        log = out_dir / f"{name.split()[0]}.log"
         cmd = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
                "-W", "ignore::DeprecationWarning", f"--junitxml={junit}", "-o", "junit_family=xunit2"]
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
-        procs[name] = (subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT), junit, log)
-
-    total = [0, 0, 0]
-    all_ok = lint_ok
-    for name, (proc, junit, log) in procs.items():
-        code = proc.wait()
-        log.close()
+        with open(log, "w") as out:
+            code = subprocess.call(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
         passed, failed, skipped = counts(junit)
         print(f"\n== {name}: exit {code}, {passed} passed, {failed} failed, {skipped} skipped")
-        print(Path(log.name).read_text()[-6000:] if code else Path(log.name).read_text().strip().splitlines()[-1])
+        print(log.read_text()[-6000:] if code else log.read_text().strip().splitlines()[-1], flush=True)
         total = [total[0] + passed, total[1] + failed, total[2] + skipped]
         all_ok &= code == 0 and passed > 0
 
