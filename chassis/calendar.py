@@ -352,8 +352,21 @@ def deadline_view(record: Mapping[str, Any], prefix: str = "due") -> dict[str, A
             "calendar": str(record.get(f"{prefix}_calendar") or "official")}
 
 
+BUSINESS_DATE_ENV = "JINGBAN_BUSINESS_DATE"
+
+
 def today_cn() -> date:
-    """Today in China Standard Time: business dates follow Beijing time, not the server's zone."""
+    """Today in China Standard Time: business dates follow Beijing time, not the server's zone.
+
+    `JINGBAN_BUSINESS_DATE` (YYYY-MM-DD), when set, is the business date (业务日期) instead: for replaying a period,
+    training and tests whose data belong to a fixed year (a 2025 statement is paid within the 2025 books' window
+    whatever year the suite runs in). Unset in production; a malformed value stops the caller rather than guessing."""
+    pinned = os.environ.get(BUSINESS_DATE_ENV)
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError as exc:
+            raise RuntimeError(f"{BUSINESS_DATE_ENV}={pinned!r} is not a date (YYYY-MM-DD)") from exc
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -43,6 +43,20 @@ def embedded_port_offset() -> int:
     offsets below 200 (ports up to ~9,330), and Kafka / FerretDB listen on 19,092 / 27,018 — so the two tiers never
     reach for the same port, and a module's random draw keeps reruns from meeting sockets still in TIME_WAIT."""
     return random.randint(200, 699) * 10
+
+
+# The business date of the tests whose data belong to fund year 2025 (statements of 2025 paid "today"): the fund
+# year's books take value dates through the end of the next year, so these tests pin the date they were written on
+# rather than fail from 1 January 2027. Tests of the calendar itself and of the deadlines use the real date.
+FIXTURE_BUSINESS_DATE = "2026-11-30"
+
+
+@pytest.fixture(scope="module")
+def fixture_business_date() -> Iterator[str]:
+    """Pin `today_cn()` (chassis.calendar) for a module, in process and in the service processes it starts."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JINGBAN_BUSINESS_DATE", FIXTURE_BUSINESS_DATE)
+        yield FIXTURE_BUSINESS_DATE
 
 
 # The deadline of one eventually-consistent step on real infrastructure (events crossing Kafka between service

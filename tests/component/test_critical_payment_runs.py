@@ -19,6 +19,9 @@ from chassis.identity import issue_token
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import PDF, PNG, auth, embedded_port_offset, eventually
 
+# Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("fixture_business_date")
+
 T = "qz-ci"
 CARRIER = "H33080000001"        # qz-ci's registered code (programs/qz-critical)
 HOSP, PHARM = "H330802001", "P330802101"

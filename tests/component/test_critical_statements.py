@@ -25,6 +25,9 @@ from jingban.embedded import EmbeddedPlatform
 from services.settlement import fund as fd
 from tests.conftest import PDF, PNG, auth, eventually
 
+# Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("fixture_business_date")
+
 T = "qz-ci"
 CARRIER = "H33080000001"        # qz-ci's registered code: who calls the platform (programs/qz-critical)
 HOSP, PHARM = "H330802001", "P330802101"

@@ -25,6 +25,9 @@ from jingban.embedded import EmbeddedPlatform
 from services.settlement import fund as fd
 from tests.conftest import auth, embedded_port_offset, eventually
 
+# Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("fixture_business_date")
+
 SAMPLE = Path(__file__).resolve().parents[2] / "programs" / "hz-chronic" / "policy-2025.yaml"
 CARRIER = "H61070000001"
 INST = "H610702031"

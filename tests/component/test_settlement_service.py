@@ -28,6 +28,9 @@ from services.settlement.domain.chronic import Claim, Holding, Line, YearAccount
 from services.settlement.domain.policy import parse_policy
 from tests.conftest import auth, eventually
 
+# Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("fixture_business_date")
+
 SAMPLE = Path(__file__).resolve().parents[2] / "programs" / "hz-chronic" / "policy-2025.yaml"
 CARRIER = "H61070000001"  # hz-p1's registered code (programs/hz-chronic/program.yaml)
 HOSPITAL = "H610702001"

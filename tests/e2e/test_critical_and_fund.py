@@ -34,11 +34,12 @@ from chassis.programs import load_program
 from jingban.flow import PDF, PNG, Walk
 from jingban.local import LocalPlatform
 from services.settlement import fund as fd
-from tests.conftest import REAL_INFRA_DEADLINE, eventually
+from tests.conftest import FIXTURE_BUSINESS_DATE, REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
 
-pytestmark = pytest.mark.e2e
+# Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fixture_business_date")]
 
 YEAR = 2025
 # What the first critical-illness test settled and recovered in YEAR (the year's money test pays it all).
@@ -61,6 +62,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
     run_id = "f" + uuid.uuid4().hex[:8]
     work = tmp_path_factory.mktemp("finance")
     env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URI": infra.mongodb_uri,
+           "JINGBAN_BUSINESS_DATE": FIXTURE_BUSINESS_DATE,  # the service processes share the tests' business date
            "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id,
            "JINGBAN_TENANTS": "hz-p1,hz-p2,qz-ci", "JINGBAN_DATA_DIR": str(work / "data")}
     platform = LocalPlatform(env, work / "logs", port_offset=120)

@@ -209,3 +209,16 @@ def test_negative_days_are_refused() -> None:
 def test_day_cn_reads_instants_in_beijing_time() -> None:
     assert cal.day_cn("2026-12-31T16:30:00+00:00") == date(2027, 1, 1)
     assert cal.day_cn("2026-12-31T15:59:59Z") == date(2026, 12, 31)
+
+
+def test_business_date_pins_today_and_refuses_a_malformed_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`JINGBAN_BUSINESS_DATE` replays a fixed day (业务日期); a value that is not a date stops the caller."""
+    from chassis.calendar import today_cn
+
+    monkeypatch.setenv("JINGBAN_BUSINESS_DATE", "2025-06-30")
+    assert today_cn() == date(2025, 6, 30)
+    monkeypatch.setenv("JINGBAN_BUSINESS_DATE", "30/06/2025")
+    with pytest.raises(RuntimeError, match="JINGBAN_BUSINESS_DATE"):
+        today_cn()
+    monkeypatch.delenv("JINGBAN_BUSINESS_DATE")
+    assert today_cn().year >= 2026
