@@ -202,7 +202,7 @@ async def fund_critical(walk: Walk, program: Program, year: int, today: date) ->
     quarter = round_yuan(budget / 4)
     paid = Decimal("0.00")
     for q in range(4):
-        day = date(year, 3 * q + 1, 10)
+        day = date(year, 3 * q + 1, 1)  # paid as the quarter begins, so a demo started in early January is funded
         if day > today:
             break
         amount = quarter if q < 3 else budget - 3 * quarter  # the last quarter takes the rounding
