@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from chassis.calendar import today_cn
+from chassis.calendar import day_cn, today_cn
 from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
 from chassis.identity import issue_token
@@ -360,7 +361,8 @@ async def test_audit_counts_the_critical_statements_and_payments(platform: Embed
     march = await eventually(lambda: figures("2025-03", lambda b: b["statements"]["reconciled"] == 3),
                              what="March's critical statements in audit's read model")
     assert march["statements"] == {"closed": 3, "payable": "13300.00", "reconciled": 3, "unbalanced": 0}
-    year = str(today_cn().year)
+    # audit files a payment under the Beijing day it was issued (its timestamp), not the business date
+    year = str(day_cn(datetime.now(UTC).isoformat()).year)
     paid = await eventually(lambda: figures(year, lambda b: b["payments"]["count"] == 6),
                             what="the critical payments in audit's read model")
     assert paid["payments"]["amount"] == "23100.00"

@@ -27,19 +27,18 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from chassis.calendar import today_cn
+from chassis.calendar import day_cn, today_cn
 from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
 from chassis.programs import load_program
 from jingban.flow import PDF, PNG, Walk
 from jingban.local import LocalPlatform
 from services.settlement import fund as fd
-from tests.conftest import FIXTURE_BUSINESS_DATE, REAL_INFRA_DEADLINE, eventually
+from tests.conftest import REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra
 
-# Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fixture_business_date")]
+pytestmark = pytest.mark.e2e
 
 YEAR = 2025
 # What the first critical-illness test settled and recovered in YEAR (the year's money test pays it all).
@@ -62,7 +61,6 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
     run_id = "f" + uuid.uuid4().hex[:8]
     work = tmp_path_factory.mktemp("finance")
     env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URI": infra.mongodb_uri,
-           "JINGBAN_BUSINESS_DATE": FIXTURE_BUSINESS_DATE,  # the service processes share the tests' business date
            "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id,
            "JINGBAN_TENANTS": "hz-p1,hz-p2,qz-ci", "JINGBAN_DATA_DIR": str(work / "data")}
     platform = LocalPlatform(env, work / "logs", port_offset=120)
@@ -199,8 +197,9 @@ async def test_critical_illness_year_and_quotas(local: LocalPlatform) -> None:
                 recovered += Decimal("1200.00")
             else:
                 body = {"outcome": "confirmed", "recovered": "0.00", "note": "病历与费用相符"}
-            await ok(await http.post(f"{url}/v1/critical/reviews/{review['review_id']}/outcome",
-                                     headers=auth("qz-ci", "reviewer"), json=body))
+            done = await ok(await http.post(f"{url}/v1/critical/reviews/{review['review_id']}/outcome",
+                                            headers=auth("qz-ci", "reviewer"), json=body))
+            worked_in = day_cn(done["completed_at"]).strftime("%Y-%m")  # the month audit files the outcome under
         quotas = await ok(await http.get(f"{url}/v1/critical/quotas", headers=auth("qz-ci", "supervisor"),
                                          params={"year": YEAR}))
         assert all(s["met"] for s in quotas["strata"]), quotas
@@ -225,7 +224,7 @@ async def test_critical_illness_year_and_quotas(local: LocalPlatform) -> None:
         # The reviews were worked today: their recoveries count in this month's report (still running: interim).
         async def reviews_report() -> dict[str, Any] | None:
             r = await http.post(f"{local.url('audit')}/v1/operation-reports", headers=auth("qz-ci", "inspector"),
-                                json={"kind": "monthly", "period": today_cn().strftime("%Y-%m")})
+                                json={"kind": "monthly", "period": worked_in})
             report = await ok(r, 201)
             reviews = report["figures"]["total"]["reviews"]
             return report if reviews["completed"] == len(reviews_done) else None
