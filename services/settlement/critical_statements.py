@@ -605,21 +605,9 @@ class CriticalStatements:
             payables = await self._by_ids(store, PERSON_PAYABLES, [d["_id"] for d in payables], None)
             paid_ids = {d["_id"]: d for d in await self._by_ids(
                 store, PAYMENTS, [f"PAY-{d['_id']}" for d in [*statements, *payables]], None)}
-            due_statements, due_payables, finish_statements, finish_payables = [], [], [], []
-            for d in statements:
-                if d["status"] == "paid":
-                    result.already_paid.append(d["_id"])
-                elif d["status"] != "reconciled":
-                    if run.month is None:
-                        raise Conflict(f"statement {d['_id']} is {d['status']}: it must be closed and reconciled "
-                                       "(balanced) with the provincial platform before payment; nothing was written",
-                                       f"statement_ids[{run.statement_ids.index(d['_id'])}]")
-                    result.skipped.append({"id": d["_id"], "status": d["status"], "reason": runs.NOT_RECONCILED})
-                elif f"PAY-{d['_id']}" in paid_ids:  # paid, not yet marked (a crash): finish it
-                    finish_statements.append(d)
-                    result.already_paid.append(d["_id"])
-                else:
-                    due_statements.append(d)
+            due_statements, finish_statements = runs.sort_statements(statements, paid_ids, run, result)
+            due_payables: list[dict[str, Any]] = []
+            finish_payables: list[dict[str, Any]] = []
             for d in payables:
                 if d["status"] == "paid":
                     result.already_paid.append(d["_id"])

@@ -104,6 +104,30 @@ class RunResult:
                 "already_paid": sorted(self.already_paid), "skipped": self.skipped, "replayed": not self.paid}
 
 
+def sort_statements(docs: Sequence[dict[str, Any]], paid_ids: set[str] | dict[str, Any], run: RunRequest,
+                    result: RunResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Read under the statements' locks: (due, finish) — reconciled statements to pay, and those whose payment was
+    stored before a crash and only need marking. Paid ones are listed as already paid; a named statement that is
+    not reconciled stops the run (409 naming it), a month run skips it with its reason."""
+    due: list[dict[str, Any]] = []
+    finish: list[dict[str, Any]] = []
+    for d in docs:
+        if d["status"] == "paid":
+            result.already_paid.append(d["_id"])
+        elif d["status"] != "reconciled":
+            if run.month is None:
+                raise Conflict(f"statement {d['_id']} is {d['status']}: it must be closed and reconciled "
+                               "(balanced) with the provincial platform before payment; nothing was written",
+                               f"statement_ids[{run.statement_ids.index(d['_id'])}]")
+            result.skipped.append({"id": d["_id"], "status": d["status"], "reason": NOT_RECONCILED})
+        elif f"PAY-{d['_id']}" in paid_ids:  # paid, not yet marked (a crash): finish it
+            finish.append(d)
+            result.already_paid.append(d["_id"])
+        else:
+            due.append(d)
+    return due, finish
+
+
 async def drained(collection: Any, ids: Sequence[str], kick: Callable[[], None], timeout_s: float | None = None
                   ) -> None:
     """Before changing documents that carry events, let the relay publish and remove their pending ones (on

@@ -379,21 +379,7 @@ async def pay_run(settler: Settler, tenant: str, run: runs.RunRequest, who: str)
     async with settler.locks.hold(*(statement_lock(tenant, d["_id"]) for d in found)):
         docs = await _by_ids(store, STATEMENTS, [d["_id"] for d in found])  # again, under the locks
         paid = {d["_id"] for d in await _by_ids(store, PAYMENTS, [f"PAY-{d['_id']}" for d in docs])}
-        due, finish = [], []
-        for d in docs:
-            if d["status"] == "paid":
-                result.already_paid.append(d["_id"])
-            elif d["status"] != "reconciled":
-                if run.month is None:
-                    raise Conflict(f"statement {d['_id']} is {d['status']}: it must be closed and reconciled "
-                                   "(balanced) with the provincial platform before payment; nothing was written",
-                                   f"statement_ids[{run.statement_ids.index(d['_id'])}]")
-                result.skipped.append({"id": d["_id"], "status": d["status"], "reason": runs.NOT_RECONCILED})
-            elif f"PAY-{d['_id']}" in paid:  # paid, not yet marked (a crash): finish it
-                finish.append(d)
-                result.already_paid.append(d["_id"])
-            else:
-                due.append(d)
+        due, finish = runs.sort_statements(docs, paid, run, result)
         await runs.drained(store.collection(STATEMENTS), [d["_id"] for d in [*due, *finish]], settler.kick)
 
         # 1. The ledger: one batch per fund year, all or nothing (a crashed run's entries keep their value date).
