@@ -45,6 +45,7 @@ class Settings:
     topic_prefix: str = ""  # isolates test runs sharing one Kafka
     provincial_url: str = "http://127.0.0.1:8190/"  # the provincial platform (or its simulator)
     data_dir: str = ".jingban"  # reports, exports and other files a service produces
+    retry_horizon_s: float = 600.0  # how long a consumer waits out a store/broker outage before handing work back
 
     @staticmethod
     def from_env(service: str = "", env: dict[str, str] | None = None) -> Settings:
@@ -72,4 +73,5 @@ class Settings:
             topic_prefix=e.get("JINGBAN_TOPIC_PREFIX", ""),
             provincial_url=e.get("JINGBAN_PROVINCIAL_URL", "http://127.0.0.1:8190/"),
             data_dir=e.get("JINGBAN_DATA_DIR", ".jingban"),
+            retry_horizon_s=float(e.get("JINGBAN_RETRY_HORIZON_S", 600)),
         )

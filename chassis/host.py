@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +22,9 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from chassis.bus.port import Bus
 from chassis.config import Settings
 from chassis.consumer import PROCESSED, EventConsumer, Subscription
+from chassis.errors import TenantNotServed, is_transient
+from chassis.events import CATALOGUE, Event, dead_letter_topic, topic_for
+from chassis.metrics import LOOP_RESTARTS
 from chassis.outbox import OutboxRelay
 from chassis.rpc import PeerChannels, create_server, mark_serving
 from chassis.store.port import Store
@@ -36,10 +41,16 @@ class ServiceContext:
     store: Store
     peers: PeerChannels
     relay: OutboxRelay
-    ready: Callable[[], Awaitable[dict[str, bool]]]
+    ready: Callable[[], Awaitable[dict[str, Any]]]
+    # This process's instance id (a new one at every start): a lease or claim it holds dies with the process.
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def db(self, tenant: str) -> Any:
-        return self.store.database(self.settings.service, tenant)
+        """The tenant's database of this service, for a tenant it serves; writes that stage events wake the
+        relay."""
+        if tenant not in self.settings.tenants:
+            raise TenantNotServed(f"tenant {tenant!r} is not served by this deployment")
+        return self.relay.watch(tenant, self.store.database(self.settings.service, tenant))
 
 
 @dataclass
@@ -49,6 +60,9 @@ class ServiceParts:
     grpc_service_names: list[str] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     on_start: Callable[[], Awaitable[None]] | None = None
+    # Takes a tenant's new events of one poll batch at once, in arrival order, before the per-event handlers
+    # (audit appends them to its trail in one write). Must be idempotent: a redelivered batch comes again.
+    batch_handler: Callable[[str, list[Event]], Awaitable[None]] | None = None
     # Long-running loops of the service (e.g. a filing worker), started after the doors and cancelled on stop.
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -58,6 +72,9 @@ class ServiceSpec:
     name: str
     outbox_collections: list[str]
     build: Callable[[ServiceContext], ServiceParts]
+
+
+STOP_DEADLINE_S = 10.0  # SIGTERM to exit; the manifests' terminationGracePeriodSeconds leave room for it
 
 
 class ServiceHost:
@@ -72,25 +89,45 @@ class ServiceHost:
         self._tasks: list[asyncio.Task[None]] = []
         self._http: uvicorn.Server | None = None
         self._grpc: grpc.aio.Server | None = None
+        self._stopping = False
 
-    async def ready(self) -> dict[str, bool]:
-        checks = {"store": await self.store.ping(), "bus": await self.bus.healthy()}
+    async def ready(self) -> dict[str, Any]:
+        """Readiness with its detail; answers within a second whatever is down (each check is bounded)."""
+        store_ok, bus_ok = await asyncio.gather(self.store.ping(), self.bus.healthy())
+        checks: dict[str, bool] = {"store": store_ok, "bus": bus_ok}
+        report: dict[str, Any] = {"checks": checks, "instance": self.context.instance,
+                                  "outbox": self.relay.status()}
         if self.parts is not None and self.parts.subscriptions:
             checks["consumers"] = self.consumer is not None and self.consumer.joined
-        return checks
+            report["consumers"] = {self.consumer.group: self.consumer.status()} if self.consumer else {}
+        loops = {t.get_name(): "running" if not t.done() else "stopped" for t in self._tasks}
+        report["loops"] = loops
+        return report
+
+    def topics(self) -> list[str]:
+        """Every topic of the tenants served, plus this service's dead-letter topics: created before anyone
+        subscribes or publishes, so no client ever asks for a topic that is not there."""
+        tenants, prefix = self.settings.tenants, self.settings.topic_prefix
+        return sorted({topic_for(t, et, prefix) for t in tenants for et in CATALOGUE}
+                      | {dead_letter_topic(t, self.spec.name, prefix) for t in tenants})
 
     async def start(self) -> None:
         name = self.spec.name
         parts = self.spec.build(self.context)
         self.parts = parts
+        parts.app.state.tenants = frozenset(self.settings.tenants)
         FastAPIInstrumentor.instrument_app(parts.app, excluded_urls="healthz,readyz")
         for tenant in self.settings.tenants:
             await self.store.database(name, tenant)[PROCESSED].create_index("at")
+        try:
+            await asyncio.wait_for(self.bus.ensure_topics(self.topics()), 30)
+        except Exception as exc:  # the broker may be away at start; the consumer's loop creates them later
+            log.warning("%s: topics not created at start (%s); the consumer will retry", name, exc)
         if parts.on_start:
             await parts.on_start()
 
         server, health_servicer = create_server(self.settings.jwt_secret, parts.grpc_servicers,
-                                                parts.grpc_service_names)
+                                                parts.grpc_service_names, self.settings.tenants)
         bound = server.add_insecure_port(f"{self.settings.http_host}:{self.settings.grpc_port}")
         if not bound:
             raise RuntimeError(f"{name}: cannot bind gRPC port {self.settings.grpc_port}")
@@ -99,7 +136,8 @@ class ServiceHost:
         self._grpc = server
 
         config = uvicorn.Config(parts.app, host=self.settings.http_host, port=self.settings.http_port,
-                                log_config=None, lifespan="off", access_log=False)
+                                log_config=None, lifespan="off", access_log=False,
+                                timeout_graceful_shutdown=int(STOP_DEADLINE_S // 2))
         self._http = uvicorn.Server(config)
         self._http.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the host owns signals
         self._tasks.append(asyncio.create_task(self._http.serve(), name=f"{name}-http"))
@@ -108,33 +146,84 @@ class ServiceHost:
             if self._tasks[-1].done():
                 self._tasks[-1].result()  # surfaces bind errors
 
-        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{name}-relay"))
+        self._tasks.append(asyncio.create_task(self._supervised("relay", self.relay.run), name=f"{name}-relay"))
         for loop_fn in parts.background:
-            self._tasks.append(asyncio.create_task(loop_fn(), name=f"{name}-{loop_fn.__name__}"))
+            self._tasks.append(asyncio.create_task(self._supervised(loop_fn.__name__, loop_fn),
+                                                   name=f"{name}-{loop_fn.__name__}"))
         if parts.subscriptions:
             self.consumer = EventConsumer(name, self.bus, self.store, self.settings.tenants, parts.subscriptions,
-                                          self.settings.topic_prefix)
-            self._tasks.append(asyncio.create_task(self.consumer.run(), name=f"{name}-consumer"))
-        log.info("%s serving http://%s:%s grpc :%s", name, self.settings.http_host, self.settings.http_port,
-                 self.settings.grpc_port)
+                                          self.settings.topic_prefix, batch_handler=parts.batch_handler,
+                                          retry_horizon_s=self.settings.retry_horizon_s)
+            self._tasks.append(asyncio.create_task(self._supervised("consumer", self.consumer.run),
+                                                   name=f"{name}-consumer"))
+        log.info("%s serving http://%s:%s grpc :%s (instance %s)", name, self.settings.http_host,
+                 self.settings.http_port, self.settings.grpc_port, self.context.instance)
+
+    async def _supervised(self, loop: str, run: Callable[[], Awaitable[None]]) -> None:
+        """The watchdog: a loop that stops or fails while the service is not stopping is started again."""
+        delay = 0.5
+        while not self._stopping:
+            try:
+                await run()
+                if self._stopping:
+                    return
+                log.error("%s: loop %s returned on its own; restarting it", self.spec.name, loop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if self._stopping:
+                    return
+                log.exception("%s: loop %s failed; restarting it in %.1f s", self.spec.name, loop, delay)
+            LOOP_RESTARTS.labels(self.spec.name, loop).inc()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     async def stop(self) -> None:
-        self.relay.stop()
+        """Graceful stop within STOP_DEADLINE_S: stop taking requests and let those under way finish, let the
+        consumer finish (and commit) its batch or hand it back, flush the outbox, then close."""
+        self._stopping = True
+        deadline = asyncio.get_running_loop().time() + STOP_DEADLINE_S - 1
+
+        def left() -> float:
+            return max(0.1, deadline - asyncio.get_running_loop().time())
+
         if self.consumer:
             self.consumer.stop()
         if self._http:
             self._http.should_exit = True
-        if self._grpc:
-            await self._grpc.stop(grace=2)
+        grpc_stop = asyncio.ensure_future(self._grpc.stop(grace=3)) if self._grpc else None
+        by_name = {t.get_name(): t for t in self._tasks}
+        name = self.spec.name
+        for key in (f"{name}-http", f"{name}-consumer"):
+            task = by_name.get(key)
+            if task is not None:
+                await self._finish(task, min(left(), STOP_DEADLINE_S / 2))
+        self.relay.stop()
+        relay_task = by_name.get(f"{name}-relay")
+        if relay_task is not None:
+            await self._finish(relay_task, min(left(), 2))
+        with contextlib.suppress(Exception):
+            flushed = await asyncio.wait_for(self.relay.flush(), min(left(), 2))
+            if flushed:
+                log.info("%s: flushed %d outbox events on stop", name, flushed)
         for task in self._tasks:
-            if task.get_name().endswith(("-http", "-relay", "-consumer")):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await asyncio.wait_for(task, 10)
-            else:
+            if not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                    await asyncio.wait_for(task, 1)
+        if grpc_stop is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(grpc_stop, left())
         await self.peers.close()
+
+    @staticmethod
+    async def _finish(task: asyncio.Task[None], timeout: float) -> None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 1)
 
 
 def run_process(spec: ServiceSpec) -> None:
@@ -151,18 +240,44 @@ def run_process(spec: ServiceSpec) -> None:
         raise SystemExit("KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI are required outside embedded mode")
 
     async def main() -> None:
-        bus = KafkaBus(settings.kafka_bootstrap, client_id=f"jingban-{spec.name}")
-        store = MongoStore(settings.mongodb_uri, settings.db_prefix)
-        await bus.start()
-        host = ServiceHost(spec, settings, bus, store)
-        await host.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        bus = KafkaBus(settings.kafka_bootstrap, client_id=f"jingban-{spec.name}")
+        store = MongoStore(settings.mongodb_uri, settings.db_prefix)
+        host = ServiceHost(spec, settings, bus, store)
+        # Kafka or the store may be away when the process starts: wait for them (a stop still stops).
+        for step in (bus.start, host.start):
+            delay = 0.5
+            while not stop.is_set():
+                try:
+                    await step()
+                    break
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    log.warning("%s: %s waits for the infrastructure (%s)", spec.name, step.__name__, exc)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), delay)
+                    delay = min(delay * 2, 10.0)
         await stop.wait()
+        log.info("%s: stopping (instance %s)", spec.name, host.context.instance)
         await host.stop()
-        await bus.stop()
-        await store.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(bus.stop(), 3)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(store.close(), 2)
+        log.info("%s: stopped", spec.name)
 
     asyncio.run(main())
+    # The Kafka client's worker threads may sit in a blocking call for many seconds; the work is stored and
+    # the offsets committed by now, so exit without joining them (the stop deadline is STOP_DEADLINE_S).
+    with contextlib.suppress(Exception):
+        from opentelemetry import trace as otel_trace
+
+        provider = otel_trace.get_tracer_provider()
+        if hasattr(provider, "shutdown"):
+            provider.shutdown()
+    logging.shutdown()
+    os._exit(0)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from chassis.errors import Forbidden, JingbanError, Unauthenticated
+from chassis.errors import Forbidden, JingbanError, TenantNotServed, Unauthenticated
 from chassis.identity import Identity, bearer, current_identity, verify_token
 
-ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
 
 
 def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> FastAPI:
@@ -60,9 +60,13 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JSONResponse:
-        checks = await ready()
-        return JSONResponse({"ready": all(checks.values()), "checks": checks, "service": service},
-                            status_code=200 if all(checks.values()) else 503)
+        """200 when the store and broker answer and every consumer group is running with its partitions;
+        503 otherwise, with the detail per check, per consumer group and of the outbox."""
+        report = await ready()
+        checks: dict[str, bool] = report.get("checks", report)
+        ready_now = all(checks.values())
+        return JSONResponse({"ready": ready_now, "service": service, **report, "checks": checks},
+                            status_code=200 if ready_now else 503)
 
     return app
 
@@ -70,6 +74,9 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
 async def authenticated(request: Request) -> Identity:
     """The caller's identity from `Authorization: Bearer <jwt>`; the only source of the tenant."""
     ident = verify_token(request.app.state.jwt_secret, bearer(request.headers.get("authorization")))
+    served = getattr(request.app.state, "tenants", None)
+    if served is not None and ident.tenant not in served:
+        raise TenantNotServed(f"tenant {ident.tenant!r} is not served by this deployment")
     current_identity.set(ident)
     return ident
 

@@ -1,22 +1,44 @@
-"""Transactional outbox without transactions (FerretDB 1.x has none): pending events ride inside
-the changed document itself (`_outbox`, counted by `_outbox_pending`), written in the same atomic
-single-document update; the relay publishes them and then removes exactly those it published."""
+"""Transactional outbox without transactions (FerretDB 1.x has none): pending events ride inside the changed
+document itself (`_outbox`, counted by `_outbox_pending`), written in the same atomic single-document update; the
+relay publishes them and then removes exactly those it published.
+
+The lifecycle of a document's pending events, after eShop's IntegrationEventLog:
+
+    not_published ──relay takes them──▶ in_progress ──acked──▶ published (removed from the document)
+                                            └──refused / broker away──▶ publish_failed (+ attempts, last error)
+                                                                            └── retried with backoff ──▶ …
+
+`not_published` is the absence of `_outbox_state`; `in_progress` lives in the relay (a process that dies
+mid-publish leaves its events not_published, and republishing them is absorbed by the consumers' dedupe);
+`publish_failed` is written on the document with `_outbox_attempts` and `_outbox_error`, so an operator sees it.
+One document's pending events are published together, so they share one state.
+
+The relay does not poll: the writes of its own process wake it (the service's databases come wrapped by
+`watch`, which notices an update that stages events), and it publishes only what those writes touched. It
+sweeps every collection of every tenant it serves at start (what a crash left) and then rarely."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 
 from chassis.bus.port import Bus, BusMessage
 from chassis.events import encode, topic_for
-from chassis.metrics import EVENTS_RELAYED
+from chassis.metrics import EVENTS_RELAYED, OUTBOX_FAILED_DOCUMENTS, OUTBOX_PUBLISH_FAILURES
 from chassis.telemetry import context_from, tracer
 
 log = logging.getLogger(__name__)
+
+PUBLISH_FAILED = "publish_failed"
+SWEEP_S = 60.0  # a full sweep of every collection while idle: cheap insurance, not the way events move
 
 
 def with_events(doc: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -32,60 +54,224 @@ def push_events(update: dict[str, Any], events: list[dict[str, Any]]) -> dict[st
     return out
 
 
+# ---- noticing the writes that stage events ----
+
+def _stages_doc(doc: Any) -> bool:
+    return isinstance(doc, dict) and bool(doc.get("_outbox"))
+
+
+def _stages_update(update: Any) -> bool:
+    return isinstance(update, dict) and ("_outbox" in update.get("$push", {}) or "_outbox" in update.get("$set", {}))
+
+
+def _stages(method: str, args: tuple[Any, ...]) -> bool:
+    if method == "insert_one":
+        return _stages_doc(args[0])
+    if method == "insert_many":
+        return any(_stages_doc(d) for d in args[0])
+    if method in ("replace_one", "find_one_and_replace"):
+        return len(args) > 1 and _stages_doc(args[1])
+    if method in ("update_one", "update_many", "find_one_and_update"):
+        return len(args) > 1 and _stages_update(args[1])
+    if method == "bulk_write":
+        return any(_stages_doc(getattr(op, "_doc", None)) or _stages_update(getattr(op, "_doc", None))
+                   for op in args[0])
+    return False
+
+
+_WRITES = ("insert_one", "insert_many", "replace_one", "find_one_and_replace", "update_one", "update_many",
+           "find_one_and_update", "bulk_write")
+
+
+class _WatchedCollection:
+    def __init__(self, collection: Any, noticed: Callable[[], None]) -> None:
+        self._c, self._noticed = collection, noticed
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._c, name)
+        if name not in _WRITES:
+            return attr
+
+        async def write(*args: Any, **kwargs: Any) -> Any:
+            result = await attr(*args, **kwargs)
+            if args and _stages(name, args):
+                self._noticed()
+            return result
+
+        return write
+
+
+class _WatchedDatabase:
+    def __init__(self, db: Any, noticed: Callable[[str], None]) -> None:
+        self._db, self._noticed = db, noticed
+
+    def __getitem__(self, name: str) -> _WatchedCollection:
+        return _WatchedCollection(self._db[name], lambda: self._noticed(name))
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._db, name)
+        if hasattr(attr, "insert_one") and hasattr(attr, "find"):
+            return _WatchedCollection(attr, lambda: self._noticed(name))
+        return attr
+
+
 class OutboxRelay:
-    """Moves pending events from a service's documents to the bus, tenant by tenant."""
+    """Moves pending events from a service's documents to the bus, for the tenants this deployment serves."""
 
     def __init__(self, service: str, store: Any, bus: Bus, tenants: tuple[str, ...], collections: list[str],
-                 topic_prefix: str = "", interval_s: float = 0.5) -> None:
+                 topic_prefix: str = "", sweep_s: float = SWEEP_S) -> None:
         self._service, self._store, self._bus = service, store, bus
-        self._tenants, self._collections = tenants, collections
-        self._prefix, self._interval = topic_prefix, interval_s
+        self._tenants, self._collections = tenants, list(collections)
+        self._prefix, self._sweep_s = topic_prefix, sweep_s
         self._wake = asyncio.Event()
         self._stopping = False
+        self._dirty: set[tuple[str, str]] = set()
+        self._failed: set[tuple[str, str, Any]] = set()
+        self.state = "starting"  # starting | idle | publishing | backing_off | stopped
+        self.published = 0
+        self.failures = 0
+        self.in_progress = 0
+        self.last_error = ""
+        self.last_error_at = ""
+        self.last_published_at = ""
+        self.passes = 0  # relay passes that queried the store (the idle cost is counted here)
+
+    # ---- what wakes it ----
+
+    def watch(self, tenant: str, db: Any) -> Any:
+        """The tenant's database, noticing the writes that stage events in an outbox collection."""
+        def noticed(collection: str) -> None:
+            if collection in self._collections:
+                self._dirty.add((tenant, collection))
+                self._wake.set()
+
+        return _WatchedDatabase(db, noticed)
 
     def kick(self) -> None:
-        """Call after a write that staged events: publish now rather than at the next tick."""
+        """Publish now rather than later (writes through `watch` do this by themselves)."""
         self._wake.set()
-
-    async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                moved = await self.relay_once()
-            except Exception:
-                log.exception("outbox relay pass failed; retrying")
-                moved = 0
-            if moved:
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._interval)
-            except TimeoutError:
-                pass
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
 
-    async def relay_once(self, batch: int = 200) -> int:
-        moved = 0
-        for tenant in self._tenants:
+    def status(self) -> dict[str, Any]:
+        return {"state": self.state, "published": self.published, "failures": self.failures,
+                "failed_documents": len(self._failed), "in_progress": self.in_progress,
+                "waiting_collections": len(self._dirty), "last_error": self.last_error,
+                "last_error_at": self.last_error_at, "last_published_at": self.last_published_at}
+
+    # ---- the loop ----
+
+    async def run(self) -> None:
+        backoff_s, full = 0.5, True  # the first pass sweeps everything: what a crash left behind
+        next_sweep = time.monotonic() + self._sweep_s
+        while not self._stopping:
+            self._wake.clear()
+            if full:
+                targets = {(t, c) for t in self._tenants for c in self._collections}
+            else:
+                targets, self._dirty = self._dirty, set()
+            try:
+                self.state = "publishing" if targets else self.state
+                unfinished = await self._relay(targets)
+            except Exception as exc:
+                self._dirty |= targets  # nothing is lost: the same collections are tried again
+                self.state = "backing_off"
+                self._note_failure(exc)
+                await self._pause(backoff_s)
+                backoff_s = min(backoff_s * 2, 30.0)
+                continue
+            backoff_s, full = 0.5, False
+            self._dirty |= unfinished
+            if self._dirty:
+                continue
+            self.state = "idle"
+            now = time.monotonic()
+            if now >= next_sweep:
+                full, next_sweep = True, now + self._sweep_s
+                continue
+            await self._pause(next_sweep - now)
+        self.state = "stopped"
+
+    async def flush(self) -> int:
+        """One last pass over what is waiting (a graceful stop): returns how many events were published."""
+        targets, self._dirty = self._dirty, set()
+        before = self.published
+        with contextlib.suppress(Exception):
+            await self._relay(targets)
+        return self.published - before
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _note_failure(self, exc: BaseException) -> None:
+        self.failures += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        self.last_error_at = datetime.now(UTC).isoformat()
+        OUTBOX_PUBLISH_FAILURES.labels(self._service).inc()
+        log.warning("outbox relay of %s failed; backing off: %s", self._service, self.last_error)
+
+    async def relay_once(self) -> int:
+        """Publish everything pending in every collection of every tenant (tests, and the start sweep)."""
+        before = self.published
+        while await self._relay({(t, c) for t in self._tenants for c in self._collections}):
+            pass
+        return self.published - before
+
+    async def _relay(self, targets: set[tuple[str, str]], batch: int = 200) -> set[tuple[str, str]]:
+        """Relay one batch from each target; returns the targets that may hold more."""
+        unfinished: set[tuple[str, str]] = set()
+        for tenant, name in sorted(targets):
             db = self._store.database(self._service, tenant)
-            for name in self._collections:
-                docs = await db[name].find({"_outbox_pending": {"$gt": 0}}, {"_outbox": 1}).to_list(batch)
-                docs = [d for d in docs if d.get("_outbox")]
-                if not docs:
-                    continue
-                # One acknowledged batch per pass; a crash before the removals republishes it, which
-                # the consumers' dedupe by event id absorbs.
-                await self._publish([ev for d in docs for ev in d["_outbox"]])
-                for doc in docs:
-                    # Remove exactly what was published; events pushed meanwhile stay pending.
-                    await db[name].update_one(
-                        {"_id": doc["_id"]},
-                        {"$pullAll": {"_outbox": doc["_outbox"]}, "$inc": {"_outbox_pending": -len(doc["_outbox"])}},
-                    )
-                    moved += len(doc["_outbox"])
-        return moved
+            self.passes += 1
+            docs = await db[name].find({"_outbox_pending": {"$gt": 0}},
+                                       {"_outbox": 1, "_outbox_state": 1}).to_list(batch)
+            docs = [d for d in docs if d.get("_outbox")]
+            if not docs:
+                continue
+            if len(docs) >= batch:
+                unfinished.add((tenant, name))
+            await self._relay_docs(tenant, db[name], name, docs)
+        return unfinished
+
+    async def _relay_docs(self, tenant: str, collection: Any, name: str, docs: list[dict[str, Any]]) -> None:
+        events = [ev for d in docs for ev in d["_outbox"]]
+        self.in_progress = len(events)
+        try:
+            await self._publish(events)
+        except Exception as exc:
+            self.in_progress = 0
+            await self._mark_failed(tenant, collection, name, docs, exc)
+            raise
+        self.in_progress = 0
+        for doc in docs:
+            # Remove exactly what was published; events pushed meanwhile stay pending (not_published).
+            update: dict[str, Any] = {"$pullAll": {"_outbox": doc["_outbox"]},
+                                      "$inc": {"_outbox_pending": -len(doc["_outbox"])}}
+            if doc.get("_outbox_state"):
+                update["$unset"] = {"_outbox_state": "", "_outbox_error": "", "_outbox_failed_at": ""}
+            await collection.update_one({"_id": doc["_id"]}, update)
+            self._failed.discard((tenant, name, doc["_id"]))
+        self.published += len(events)
+        self.last_published_at = datetime.now(UTC).isoformat()
+        OUTBOX_FAILED_DOCUMENTS.labels(self._service).set(len(self._failed))
+
+    async def _mark_failed(self, tenant: str, collection: Any, name: str, docs: list[dict[str, Any]],
+                           exc: BaseException) -> None:
+        """publish_failed, on each document (one by one: the store serialises writes per document, and an
+        update of many would race the service's own writes on FerretDB)."""
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        now = datetime.now(UTC).isoformat()
+        for doc in docs:
+            self._failed.add((tenant, name, doc["_id"]))
+            with contextlib.suppress(Exception):  # the store may be the thing that is away
+                await collection.update_one(
+                    {"_id": doc["_id"], "_outbox_pending": {"$gt": 0}},
+                    {"$set": {"_outbox_state": PUBLISH_FAILED, "_outbox_error": error, "_outbox_failed_at": now},
+                     "$inc": {"_outbox_attempts": 1}})
+        OUTBOX_FAILED_DOCUMENTS.labels(self._service).set(len(self._failed))
 
     async def _publish(self, events: list[dict[str, Any]]) -> None:
         messages = []
@@ -100,8 +286,6 @@ class OutboxRelay:
                                 "messaging.message.id": ev["event_id"], "jingban.tenant": ev["tenant"]},
                 ):
                     headers: dict[str, str] = {}
-                    from opentelemetry import propagate
-
                     propagate.inject(headers)
                     headers["event-type"] = ev["type"]
                     messages.append(BusMessage(topic, ev["business_key"], encode(ev), headers))

@@ -20,8 +20,9 @@ OPEN_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Verifies the bearer token of every call and puts the identity in context for the servicer."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, tenants: Sequence[str] = ()) -> None:
         self._secret = secret
+        self._tenants = frozenset(tenants)
 
     async def intercept_service(self, continuation: Callable[[Any], Awaitable[grpc.RpcMethodHandler]],
                                 details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
@@ -29,7 +30,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or details.method.startswith(OPEN_METHODS) or handler.unary_unary is None:
             return handler
         inner = handler.unary_unary
-        secret = self._secret
+        secret, served = self._secret, self._tenants
 
         @functools.wraps(inner)
         async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -38,6 +39,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 ident = verify_token(secret, bearer(metadata.get("authorization")))
             except Unauthenticated as exc:
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, exc.message)
+            if served and ident.tenant not in served:
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                                    f"tenant {ident.tenant!r} is not served by this deployment")
             token = current_identity.set(ident)
             try:
                 return await inner(request, context)
@@ -60,8 +64,9 @@ def caller() -> Identity:
 
 
 def create_server(secret: str, servicers: Sequence[Callable[[grpc.aio.Server], Any]],
-                  service_names: Sequence[str]) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
-    server = grpc.aio.server(interceptors=[AuthInterceptor(secret)])
+                  service_names: Sequence[str], tenants: Sequence[str] = ()) -> tuple[grpc.aio.Server,
+                                                                                      health.aio.HealthServicer]:
+    server = grpc.aio.server(interceptors=[AuthInterceptor(secret, tenants)])
     for add in servicers:
         add(server)
     health_servicer = health.aio.HealthServicer()

@@ -81,6 +81,9 @@ class MemoryConsumer:
             key = (self._group, m.topic, m.partition)
             self._bus._committed[key] = max(self._bus._committed[key], m.offset + 1)
 
+    def lag(self) -> int:
+        return sum(len(self._bus._logs.get(tp, [])) - pos for tp, pos in self._position.items())
+
     def assigned(self) -> bool:
         return True  # one process, one consumer per group: every partition is its own from the start
 

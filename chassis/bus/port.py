@@ -24,6 +24,9 @@ class BusConsumer(Protocol):
 
     async def close(self) -> None: ...
 
+    def lag(self) -> int | None:
+        """Messages on the assigned partitions not yet read, when known."""
+
     def assigned(self) -> bool:
         """Whether the group has given this consumer its partitions (it has joined): until then nothing is read."""
 

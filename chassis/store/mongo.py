@@ -111,10 +111,11 @@ class MongoStore:
         return SerializedDatabase(self._client[database_name(self._prefix, service, tenant)], self._locks)
 
     async def ping(self) -> bool:
+        """Bounded to 0.8 s, so `/readyz` answers within a second while the store is away."""
         try:
-            await self._client.admin.command("ping")
+            await asyncio.wait_for(self._client.admin.command("ping"), 0.8)
             return True
-        except Exception:  # any driver failure means "not ready"
+        except Exception:  # any driver failure, or no answer in time, means "not ready"
             return False
 
     async def close(self) -> None:
