@@ -9,6 +9,7 @@ from chassis.events import Event, decode, encode, new_event, topic_for
 from chassis.outbox import OutboxRelay, push_events, with_events
 from chassis.store.memory import MemoryStore
 from jingban.contracts.v1 import events_pb2
+from tests.conftest import eventually
 
 TENANTS = ("hz-p1", "hz-p2")
 
@@ -134,11 +135,10 @@ async def test_consumer_counts_as_joined_only_once_its_group_assigned_it_partiti
         assert consumer.joined is False  # subscribed, not yet assigned
         bus.joined.set()
 
-        async def running() -> None:
-            while not consumer.joined:  # the next poll sees the assignment
-                await asyncio.sleep(0.01)
+        async def running() -> bool:
+            return consumer.joined  # the next poll sees the assignment
 
-        await asyncio.wait_for(running(), 30)
+        await eventually(running, 30, "the consumer to run with its partitions")
         assert consumer.status()["state"] == "running" and consumer.status()["assigned"] is True
     finally:
         consumer.stop()
