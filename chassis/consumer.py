@@ -103,7 +103,7 @@ class EventConsumer:
         if not self._handlers:
             self.state = "running"
             return
-        backoff = Backoff(0.5, 30.0)
+        backoff = Backoff(0.5, 10.0)
         while not self._stopping:
             try:
                 await self._session(backoff)

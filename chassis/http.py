@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from chassis.errors import Forbidden, JingbanError, TenantNotServed, Unauthenticated
+from chassis.errors import Forbidden, JingbanError, TenantNotServed, TransientOutage, Unauthenticated
 from chassis.identity import Identity, bearer, current_identity, verify_token
 
 ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
@@ -27,6 +27,17 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
             body["fields"] = exc.fields
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
         return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
+
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # The store or a peer is away: nothing was decided, so say "try again" rather than a bare 500.
+        return JSONResponse({"error": {"code": "Unavailable",
+                                       "message": "a backing service is unavailable; try again shortly"}},
+                            status_code=503, headers={"Retry-After": "5"})
+
+    from pymongo.errors import ConnectionFailure
+
+    for transient in (ConnectionFailure, TransientOutage, ConnectionError, TimeoutError):
+        app.add_exception_handler(transient, _unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

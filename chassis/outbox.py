@@ -180,7 +180,7 @@ class OutboxRelay:
                 self.state = "backing_off"
                 self._note_failure(exc)
                 await self._pause(backoff_s)
-                backoff_s = min(backoff_s * 2, 30.0)
+                backoff_s = min(backoff_s * 2, 10.0)
                 continue
             backoff_s, full = 0.5, False
             self._dirty |= unfinished

@@ -208,3 +208,26 @@ async def test_a_relay_flushes_what_is_waiting_when_the_service_stops() -> None:
     await db["applications"].insert_one(with_events({"_id": "b1"}, [event("hz-p2", "b1")]))
     assert await relay.flush() == 1
     assert len(bus.messages(topic_for("hz-p2", "application.submitted"))) == 1
+
+
+async def test_a_store_outage_answers_503_with_retry_after_not_500() -> None:
+    import httpx
+
+    from chassis.http import create_app
+
+    async def ready() -> dict[str, Any]:
+        return {"checks": {"store": False, "bus": True}}
+
+    app = create_app("intake", "t", "secret-" + "x" * 40, ready)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise AutoReconnect("store away")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        response = await http.get("/boom")
+        assert response.status_code == 503 and response.headers["retry-after"] == "5"
+        assert response.json()["error"]["code"] == "Unavailable"
+        assert "store away" not in response.text  # no driver detail leaks out
+        readyz = await http.get("/readyz")
+        assert readyz.status_code == 503 and readyz.json()["checks"] == {"store": False, "bus": True}
