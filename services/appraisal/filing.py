@@ -1,7 +1,15 @@
 """Filing with the provincial platform (备案, 2503, with the person's insurance type from 1101), its renewal after a
 passed re-review (2504 of the old period, 2503 of the new) and its revocation (2504): a worker moves each
 qualification's `filing_status` on, retrying transport failures with backoff and keeping business
-refusals visible (`rejected`, with the platform's message) for a clerk to act on."""
+refusals visible (`rejected`, with the platform's message) for a clerk to act on.
+
+Crash safety (the worker runs in the background from the service's start, so whatever is due is picked up again): a
+request is marked sent (`filing_sent`: its step and time) before it leaves, and the answer recorded after. A crash
+between the two leaves the platform holding what we asked — a filing (2503) or a revocation (2504) — while the case
+still says pending. Sent again, the platform refuses it (a filing of that disease already stands; the filing is
+revoked already): when the case says it was sent, the worker asks the platform (5301) what stands and adopts it — the
+filing of the same disease and period (its serial), or the revoked filing gone — instead of leaving a refusal for a
+clerk. A refusal of a request never sent before stays a refusal."""
 
 from __future__ import annotations
 
@@ -69,9 +77,10 @@ class FilingWorker:
 
     async def work(self, tenant: str) -> int:
         store = AppraisalStore(self._ctx.db(tenant))
-        now = datetime.now(UTC)
-        due = [c for c in await store.cases({"filing_status": {"$in": list(STEPS)}}, 200)
-               if c.get("filing_next_at", "") <= now.isoformat()]
+        now = datetime.now(UTC).isoformat()
+        # Due ones only, chosen by the store: cases waiting out a backoff never hide those due behind the limit.
+        due = await store.cases({"filing_status": {"$in": list(STEPS)}, "$or": [
+            {"filing_next_at": {"$lte": now}}, {"filing_next_at": {"$exists": False}}]}, 200)
         for case in due:
             await self._one(store, tenant, case)
         return len(due)
@@ -79,26 +88,56 @@ class FilingWorker:
     async def _file(self, store: AppraisalStore, client: Any, tenant: str, case: dict[str, Any], status: str,
                     begins: date, ends: date | None) -> None:
         """2503 for the qualification over [begins, ends], with the person's insurance type from 1101."""
+        from provincial.errors import ProvincialError
+
         q = case["qualification"]
         insutype = case.get("insutype") or q.get("insutype") or ""
         if not insutype:
             raise MissingInsutype("the case carries no insurance type (insutype) from 1101: the person's check at "
                                   "the preliminary review gave none; file after correcting it")
         rule = await self._policies.disease(tenant, case["program"], case["disease_code"])
-        result = await client.file_qualification(
-            person_no=case.get("psn_no", ""), disease_code=case["disease_code"], disease_name=rule.name,
-            insurance_type=insutype, begins=begins, ends=ends, hospital_code=case.get("treating_hospital", ""),
-            appraised_on=date.fromisoformat(q["granted_on"]),
-            doctor_name=(case.get("conclusion") or {}).get("concluded_by", ""))
-        filed_q = {**q, "filing_serial": result.serial}
+        sent_before = await self._sending(store, case, status, "2503")
+        try:
+            result = await client.file_qualification(
+                person_no=case.get("psn_no", ""), disease_code=case["disease_code"], disease_name=rule.name,
+                insurance_type=insutype, begins=begins, ends=ends, hospital_code=case.get("treating_hospital", ""),
+                appraised_on=date.fromisoformat(q["granted_on"]),
+                doctor_name=(case.get("conclusion") or {}).get("concluded_by", ""))
+            serial = result.serial
+        except ProvincialError:
+            # Sent before and refused now: was the earlier one accepted, its answer lost in a crash?
+            standing = await self._standing_filing(client, case, begins, ends) if sent_before else None
+            if standing is None:
+                raise
+            serial = standing
+            log.info("filing of case %s: adopted the platform's standing filing (filing_sent_before)", case["_id"])
+        filed_q = {**q, "filing_serial": serial}
         event = new_event("qualification.filed", tenant, case["person_id"], events_pb2.QualificationFiled(
-            qualification=common_pb2.Qualification(**filed_q), filing_serial=result.serial,
+            qualification=common_pb2.Qualification(**filed_q), filing_serial=serial,
             filed_at=datetime.now(UTC).isoformat()), source="appraisal", trace_context=case.get("trace_context") or {},
-            event_id=derived_event_id(q["qualification_id"], "qualification.filed", result.serial))
+            event_id=derived_event_id(q["qualification_id"], "qualification.filed", serial))
         await store.update_case(case["_id"], {"filing_status": status}, {"$set": {
-            "filing_status": "filed", "qualification.filing_serial": result.serial, "filing_error": "",
-            "filing_failed_step": ""}}, [event])
+            "filing_status": "filed", "qualification.filing_serial": serial, "filing_error": "",
+            "filing_failed_step": ""}, "$unset": {"filing_sent": ""}}, [event])
         self._ctx.relay.kick()
+
+    @staticmethod
+    async def _sending(store: AppraisalStore, case: dict[str, Any], status: str, request: str) -> bool:
+        """Mark the request sent, before it leaves; True when it had been sent already (by an attempt cut short)."""
+        sent = case.get("filing_sent") or {}
+        before = sent.get("step") == status and sent.get("request") == request
+        if not before:
+            await store.update_case(case["_id"], {"filing_status": status}, {"$set": {"filing_sent": {
+                "step": status, "request": request, "at": datetime.now(UTC).isoformat()}}})
+        return before
+
+    @staticmethod
+    async def _standing_filing(client: Any, case: dict[str, Any], begins: date, ends: date | None) -> str | None:
+        """The serial of the platform's active filing (5301) of this person for this disease and period, if any."""
+        for f in await client.query_filings(person_no=case.get("psn_no", "")):
+            if f.disease_code == case["disease_code"] and f.begins == begins and f.ends == ends and f.serial:
+                return str(f.serial)
+        return None
 
     async def _one(self, store: AppraisalStore, tenant: str, case: dict[str, Any]) -> None:
         from provincial.errors import ProvincialError
@@ -129,14 +168,25 @@ class FilingWorker:
                 await self._file(store, client, tenant, case, status, date.fromisoformat(begins),
                                  date.fromisoformat(ends) if ends else None)
             else:
-                await client.revoke_filing(person_no=case.get("psn_no", ""), serial=q.get("filing_serial", ""),
-                                           memo=(case.get("revocation") or {}).get("reason", ""))
+                serial = q.get("filing_serial", "")
+                sent_before = await self._sending(store, case, status, "2504")
+                try:
+                    await client.revoke_filing(person_no=case.get("psn_no", ""), serial=serial,
+                                               memo=(case.get("revocation") or {}).get("reason", ""))
+                except ProvincialError:
+                    # Sent before and refused now: revoked by the attempt a crash cut short, if no longer standing.
+                    if not sent_before or serial in {f.serial for f in await client.query_filings(
+                            person_no=case.get("psn_no", ""))}:
+                        raise
                 await store.update_case(case["_id"], {"filing_status": "revoking"},
-                                        {"$set": {"filing_status": "revoked", "filing_error": ""}})
+                                        {"$set": {"filing_status": "revoked", "filing_error": ""},
+                                         "$unset": {"filing_sent": ""}})
         except (ProvincialError, MissingInsutype) as exc:
             # The platform judged the request: retrying the same request cannot help; a clerk must act.
+            # Refused: nothing of this request stands at the platform (a clerk's retry sends it anew).
             await store.update_case(case["_id"], {"filing_status": status}, {"$set": {
-                "filing_status": "rejected", "filing_error": exc.message, "filing_failed_step": status}})
+                "filing_status": "rejected", "filing_error": exc.message, "filing_failed_step": status},
+                "$unset": {"filing_sent": ""}})
         except Exception as exc:  # transport trouble: try again later, then give up visibly
             attempts = case.get("filing_attempts", 0) + 1
             await store.update_case(case["_id"], {"filing_status": status}, {"$set": {

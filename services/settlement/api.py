@@ -20,7 +20,7 @@ from chassis.identity import Identity
 from services.settlement import statements as stm
 from services.settlement.domain.chronic import benefit_start, caps_for
 from services.settlement.domain.policy import parse_policy
-from services.settlement.engine import Settler, batch_view, program_code, program_for
+from services.settlement.engine import Settler, program_code, program_for
 from services.settlement.payment_runs import parse_run
 from services.settlement.policies import PolicyBook
 from services.settlement.policies import view as policy_view
@@ -56,6 +56,8 @@ CLAIMS_MAX_BYTES = 64 * 1024 * 1024
 MAX_LINES = 200_000
 MAX_HOLDINGS = 200_000
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Paging offsets fit every store's skip (int32): a larger one is refused (422) rather than failing in the store.
+MAX_OFFSET = 2**31 - 1
 
 
 def _content_type(request: Request) -> str:
@@ -244,13 +246,14 @@ def router(ctx: ServiceContext, book: PolicyBook, settler: Settler) -> APIRouter
         doc = await store(caller.tenant).batch(batch_id)
         if doc is None or (caller.role == "institution" and caller.subject != doc["institution_code"]):
             raise NotFound(f"batch {batch_id} not found")
-        return batch_view(doc)
+        return await settler.batch_status(caller.tenant, doc)  # "interrupted" when its lease died with its holder
 
     @r.get("/claims", tags=["claims"], summary="Adjudicated claims of a statement or a batch, with their lines, "
                                                 "reasons and policy version")
     async def list_claims(caller: Caller, statement_id: str | None = None, batch_id: str | None = None,
                           person_id: str | None = None, claim_id: str | None = None,
-                          offset: int = Query(default=0, ge=0), limit: int = Query(default=100, ge=1, le=1000)
+                          offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+                          limit: int = Query(default=100, ge=1, le=1000)
                           ) -> dict[str, Any]:
         require_role(caller, *STATEMENT_READERS)
         s = store(caller.tenant)

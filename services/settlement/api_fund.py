@@ -11,9 +11,10 @@ import io
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
 
 from chassis.calendar import today_cn
 from chassis.errors import Forbidden, InvalidInput, NotFound
@@ -30,6 +31,10 @@ from services.settlement.uploads import parse_json_body
 POSTERS = ("finance",)
 READERS = ("finance", "supervisor", "ops", "inspector")
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
+# A fund year in a path, bounded like every `year` query parameter (a huge integer is a 422, never a 500).
+FundYear = Annotated[int, PathParam(ge=2000, le=2100, description="the fund year, e.g. 2025")]
+# Performance targets (考核指标) of a service-fee contract: a handful, never thousands.
+MAX_TARGETS = 1000
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -157,17 +162,20 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
                         headers={"content-disposition": f'attachment; filename="reconciliation-{t}-{year}.xlsx"'})
 
     @r.get("/years/{year}", summary="A fund year: open, or closed with its year-end result and reasons")
-    async def fund_year(year: int, caller: Caller, tenant: str | None = None) -> dict[str, Any]:
+    async def fund_year(year: FundYear, caller: Caller, tenant: str | None = None) -> dict[str, Any]:
         require_role(caller, *READERS)
         t, program = target(caller, tenant)
         doc = await fund.closed(t, program.code, year)
         if doc is None:
-            return {"tenant": t, "program": program.code, "year": year, "status": "open"}
+            # A year end under way (or cut short by a crash, finished when settlement starts): closing, not open.
+            closing = any(c["_id"] == f"{program.code}|{year}" for c in await fund.store(t).year_closings())
+            return {"tenant": t, "program": program.code, "year": year, "status": "closing" if closing else "open"}
         return {"tenant": t, **fd.year_view(doc)}
 
     @r.get("/service-fee", summary="The service fee (承办服务费) of a year: base and performance")
     async def service_fee(caller: Caller, year: int = Query(ge=2000, le=2100), targets_met: int = Query(
-            default=1, ge=0), targets_total: int = Query(default=1, ge=1), total_reimbursement: str | None = None,
+            default=1, ge=0, le=MAX_TARGETS), targets_total: int = Query(default=1, ge=1, le=MAX_TARGETS),
+            total_reimbursement: str | None = None,
             tenant: str | None = None) -> dict[str, Any]:
         require_role(caller, *READERS)
         t, program = target(caller, tenant)
@@ -231,7 +239,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
 
     @r.put("/budgets/{year}", summary="The agency sets the year's fund budget (年度预算) of its program: allocation "
                                       "limits and the year-end result are measured against it")
-    async def set_budget(year: int, request: Request, caller: Caller) -> dict[str, Any]:
+    async def set_budget(year: FundYear, request: Request, caller: Caller) -> dict[str, Any]:
         require_role(caller, "supervisor")
         program = fd.program_with_finance(caller.tenant)
         if caller.program != program.code:
@@ -240,7 +248,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         return await fund.set_budget(program, scope(caller), _year(year, year), _amount(data), caller.subject)
 
     @r.get("/budgets/{year}", summary="The year's fund budget and where it comes from")
-    async def get_budget(year: int, caller: Caller, tenant: str | None = None) -> dict[str, Any]:
+    async def get_budget(year: FundYear, caller: Caller, tenant: str | None = None) -> dict[str, Any]:
         require_role(caller, *READERS)
         t, program = target(caller, tenant)
         amount, source = await fund.budget(t, program, _year(year, year))
@@ -312,7 +320,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
     # ---- year end ----------------------------------------------------------------------------------------------
 
     @r.post("/years/{year}/close", summary="Year-end settlement (年度决算): deficit sharing or the corridor")
-    async def close(year: int, request: Request, caller: Caller) -> dict[str, Any]:
+    async def close(year: FundYear, request: Request, caller: Caller) -> dict[str, Any]:
         require_role(caller, "finance", "supervisor")
         program = fd.program_with_finance(caller.tenant)
         if caller.role == "supervisor" and caller.program != program.code:

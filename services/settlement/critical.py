@@ -47,7 +47,7 @@ from chassis.programs import PROGRAMS_DIR, program_of_tenant
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from services.settlement.critical_statements import CriticalStatements
-from services.settlement.critical_store import CriticalStore
+from services.settlement.critical_store import CLAIMS, REVIEWS, CriticalStore
 from services.settlement.domain.critical import (
     CriticalAccount,
     CriticalClaim,
@@ -68,7 +68,9 @@ from services.settlement.domain.review_quota import (
     parse_strata,
     stratum_of,
 )
+from services.settlement.fund import LEDGER_ENTRIES
 from services.settlement.locks import KeyedLocks
+from services.settlement.payment_runs import RECOVERY_ACTOR
 
 PROGRAM = "qz-critical"
 OUTCOMES = ("confirmed", "adjusted", "rejected")
@@ -395,6 +397,52 @@ class CriticalService:
             "institution_code": claim["institution_code"], "total_cost": claim["total_cost"],
             "paid": claim["payable"], "paid_fen": claim["payable_fen"], "outcome": None, "recovered": None,
             "note": "", "opened_at": claim["settled_at"]})
+
+    # ---- what a crash left undone (recovery.py) ----------------------------------------------------------------
+
+    async def finish_settled(self, tenant: str) -> dict[str, int]:
+        """Finish, for claims the account applied, what a crash after step 4 left undone — as re-sending the upload
+        would: a claim the fund pays put on its statement or payable (found there first when a crash came after the
+        push; a manual claim's payable carries no bank account then: finance gives it at payment), a selected
+        claim's review opened, and a completed review's recovery booked (once, by its entry id). Claims stored but
+        never applied (a crash before step 4) are left alone: they were not settled. Returns counts by what was
+        done."""
+        store = self.store(tenant)
+        claims = store.collection(CLAIMS)
+        unplaced = await claims.find({"payable_fen": {"$gt": 0}, "statement_id": None, "payable_id": None},
+                                     {"documents": 0}).to_list(None)
+        selected = await claims.find({"review_required": True}, {"documents": 0}).to_list(None)
+        have = {d["_id"] for d in await store.collection(REVIEWS).find(
+            {"_id": {"$in": [c["review_id"] for c in selected]}}, {"_id": 1}).to_list(None)} if selected else set()
+        unreviewed = [c for c in selected if c["review_id"] not in have]
+        applied: dict[tuple[str, int], set[str]] = {}
+        for c in [*unplaced, *unreviewed]:
+            key = (c["person_id"], int(c["year"]))
+            if key not in applied:
+                account = await store.account(*key)
+                applied[key] = set(account["applied"]) if account else set()
+
+        def is_applied(c: dict[str, Any]) -> bool:
+            return c["_id"] in applied[(c["person_id"], int(c["year"]))]
+
+        placing = [{**c, "_replayed": True} for c in unplaced if is_applied(c)]
+        if placing:
+            await self.finance.take(store, tenant, placing)
+        opening = [c for c in unreviewed if is_applied(c)]
+        for c in opening:
+            await self._open_review(store, c)
+        booked = 0
+        completed = await store.collection(REVIEWS).find({"status": "completed", "recovered_fen": {"$gt": 0}},
+                                                         {"_outbox": 0}).to_list(None)
+        if completed:
+            ids = [f"recovery:review:{r['_id']}" for r in completed]
+            entries = {d["_id"] for d in await store.collection(LEDGER_ENTRIES).find(
+                {"_id": {"$in": ids}}, {"_id": 1}).to_list(None)}
+            for r, entry_id in zip(completed, ids, strict=True):
+                if entry_id not in entries and await self.finance.book_recovery(
+                        tenant, r, r.get("completed_by") or RECOVERY_ACTOR) is not None:
+                    booked += 1
+        return {"claims_placed": len(placing), "reviews_opened": len(opening), "recoveries_booked": booked}
 
     # ---- reading -------------------------------------------------------------------------------------------
 

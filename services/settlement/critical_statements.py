@@ -30,7 +30,8 @@ Order of writes (no transactions on FerretDB 1.x), each step safe to repeat:
 - payment: the ledger entry (idempotent by the payment id; a retry reuses the entry's value date), then the
   payment document with `payment.issued`, then the statement's status.
 Statement lines are pushed and statements closed under one in-process lock per institution and month (one
-settlement replica per store, as everywhere in settlement)."""
+settlement replica per store, as everywhere in settlement). A close (or closing run) and a payment a crash cut short
+are finished when settlement starts again (recovery.py: `close`, `finish_payment`, `finish_payable`)."""
 
 from __future__ import annotations
 
@@ -322,8 +323,9 @@ class CriticalStatements:
             if not cs.month_over(doc["month"], today_cn()):
                 raise Conflict(f"statement {sid} is for {doc['month']}, which is not over: a month's statement "
                                "closes once the month has ended", "month")
-            if doc["status"] == "open" and not await store.transition(sid, {"status": "open"},
-                                                                      {"status": "closing"}):
+            # Who began closing it: a close a crash cut short is finished in their name when settlement starts.
+            if doc["status"] == "open" and not await store.transition(sid, {"status": "open"}, {
+                    "status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}):
                 raise Conflict(f"statement {sid} changed meanwhile; try again")
             doc = await self.statement(tenant, sid)  # every line pushed before it began closing
             lines = _lines(doc)
@@ -375,7 +377,8 @@ class CriticalStatements:
                 ids = [d["_id"] for d in opening]
                 for start in range(0, len(ids), 1000):
                     await store.collection(STATEMENTS).update_many(
-                        {"_id": {"$in": ids[start:start + 1000]}, "status": "open"}, {"$set": {"status": "closing"}})
+                        {"_id": {"$in": ids[start:start + 1000]}, "status": "open"}, {"$set": {
+                            "status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}})
         out = []
         try:
             for d in docs:
@@ -520,6 +523,51 @@ class CriticalStatements:
             await self._mark_paid(store, sid, payment_id)
         self.kick()
         return payment_view(payment)
+
+    async def finish_payment(self, tenant: str, sid: str) -> str | None:
+        """Finish the payment of a reconciled statement that a crash cut short, as a retry would: the instruction
+        stored but the statement not marked (→ marked paid), or the entry booked but no instruction issued (→
+        issued in the name of whoever booked it; the entry is found, not booked again). Returns what was done (a
+        stable code), None when the payment was not begun."""
+        store = self.store_of(tenant)
+        doc = await store.collection(STATEMENTS).find_one({"_id": sid}, {"institution_code": 1, "month": 1})
+        if doc is None:
+            return None
+        async with self.locks.hold(self.lock(tenant, doc["institution_code"], doc["month"])):
+            doc = await self.statement(tenant, sid, lines=False)
+            if doc["status"] != "reconciled":
+                return None
+            payment_id = f"PAY-{sid}"
+            if await store.payment(payment_id):
+                await self._mark_paid(store, sid, payment_id)
+                return runs.PAYMENT_MARKED_PAID
+            entry = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"},
+                                                                         {"posted_by": 1})
+        if entry is None:
+            return None
+        await self.pay(tenant, sid, entry.get("posted_by") or runs.RECOVERY_ACTOR)
+        return runs.PAYMENT_ISSUED
+
+    async def finish_payable(self, tenant: str, payable_id: str) -> str | None:
+        """The same for a payable to a person (零星报销): marked paid when its payment is stored; issued when only
+        its entry was booked, to the bank account given with the claim — when the account was given only with the
+        payment cut short, `pay_person` refuses (422 naming bank_account) and finance pays it again giving it."""
+        store = self.store_of(tenant)
+        async with self.locks.hold(f"cip:{tenant}:{payable_id}"):
+            doc = await store.person_payable(payable_id)
+            if doc is None or doc["status"] == "paid":
+                return None
+            payment_id = f"PAY-{payable_id}"
+            paid = await store.payment(payment_id)
+            if paid is not None:
+                await self._mark_payable_paid(store, doc, payment_id, paid.get("issued_by") or runs.RECOVERY_ACTOR)
+                return runs.PAYMENT_MARKED_PAID
+            entry = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"},
+                                                                         {"posted_by": 1})
+            if entry is None:
+                return None
+        await self.pay_person(tenant, payable_id, None, entry.get("posted_by") or runs.RECOVERY_ACTOR)
+        return runs.PAYMENT_ISSUED
 
     async def _mark_paid(self, store: CriticalStore, sid: str, payment_id: str) -> None:
         await self._drained(store, STATEMENTS, sid)

@@ -13,15 +13,20 @@ Claims that no person version names (a crash between the two writes) are left ou
 
 Within one process, per-key locks (locks.py) serialize the work on a person, a statement and an institution's
 uploads, so nothing is computed twice; between processes, the insert of a person's next version decides.
+
+A batch being processed is leased by the process instance working it (`holder`, instances.py): the lease dies with
+the process, so after a crash or a restart the batch can be sent again at once and resumes; while its holder is
+alive, a second sending answers 409 saying who holds it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -31,6 +36,7 @@ from chassis.programs import load_program, program_of_tenant
 from services.settlement.book import PersonBook, PersonState
 from services.settlement.domain.chronic import Claim, Line, YearAccount, adjudicate
 from services.settlement.domain.policy import Policy
+from services.settlement.instances import Instances, LeaseState, held_message
 from services.settlement.locks import KeyedLocks
 from services.settlement.policies import PolicyBook
 from services.settlement.records import (
@@ -51,8 +57,8 @@ from services.settlement.writer import GroupWriters
 PERSON_CHUNK = 250          # persons per adjudicate/write step of a batch (the next is computed while one is written)
 WRITES_IN_FLIGHT = 2        # chunks being written while the next one is computed
 MAX_ATTEMPTS = 20           # retries when another writer took a person's version
-LEASE = timedelta(minutes=15)
 OPEN_MEMORY_S = 2.0         # how long a real-time visit trusts having seen its statement open (other processes)
+INTERRUPTED = "interrupted"  # a batch's shown status when its lease died with the instance that held it
 
 
 @cache
@@ -133,6 +139,17 @@ def adjudicate_person(versions: Sequence[Policy], holdings: Sequence[dict[str, A
     return [r for r in results if r is not None], account
 
 
+def active_batches_message(sid: str, running: Sequence[str], interrupted: Sequence[str]) -> str:
+    """Why a statement cannot begin closing: its batches still being processed, and those interrupted."""
+    parts = []
+    if running:
+        parts.append(f"batches still being processed: {list(running)} (they finish on their own)")
+    if interrupted:
+        parts.append(f"batches interrupted before they finished: {list(interrupted)} (send each again, as it was "
+                     "sent, to finish it)")
+    return f"statement {sid} cannot close yet: " + "; ".join(parts)
+
+
 def person_lock(tenant: str, person_id: str) -> str:
     return f"p:{tenant}:{person_id}"
 
@@ -162,9 +179,12 @@ def settle_state(state: PersonState, claim_docs: Sequence[dict[str, Any]], accou
 
 
 class Settler:
-    def __init__(self, db_of: Any, policies: PolicyBook, kick: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, db_of: Any, policies: PolicyBook, kick: Callable[[], None] = lambda: None,
+                 instances: Instances | None = None) -> None:
         self._db_of = db_of
         self.policies = policies
+        # Who holds a batch's lease (this process instance, or another one alive): instances.py.
+        self.instances = instances or Instances(db_of, ())
         self.writers = GroupWriters(db_of)
         self.book = PersonBook(db_of, self.writers)
         self.locks = KeyedLocks()
@@ -276,8 +296,9 @@ class Settler:
                 raise Conflict(f"batch id {bid} was already used for another upload; use a new batch id", "batch_id")
             if existing["status"] == "done":
                 return {**batch_view(existing), "replayed": True}, False
-            if datetime.fromisoformat(existing["lease_at"]) > datetime.now(UTC) - LEASE:
-                raise Conflict(f"batch {bid} is being processed; ask again when it is done", "batch_id")
+            held = await self.lease_of(tenant, existing)
+            if held.live:
+                raise Conflict(held_message(f"batch {bid}", held), "batch_id")
 
         versions = await self.policies.versions(tenant, program, fresh=True)
         disease_sets = {p.version: set(p.diseases) for p in versions}
@@ -292,16 +313,27 @@ class Settler:
             raise refuse(upload.errors, len(upload.raw) + sum(1 for e in upload.errors if e["field"] == "row"))
 
         await store.ensure_statement(new_statement(sid, upload.institution, upload.month))
+        with self.instances.running(tenant, bid):
+            return await self._run_batch(tenant, store, upload, sid, lines, versions, existing, sha256, who)
+
+    async def _run_batch(self, tenant: str, store: SettlementStore, upload: Upload, sid: str, lines: Sequence[LineIn],
+                         versions: Sequence[Policy], existing: dict[str, Any] | None, sha256: str,
+                         who: str) -> tuple[dict[str, Any], bool]:
+        """Take the batch's lease (new, or over a dead one), apply it, finish it; a failure releases the lease so
+        the batch can be sent again at once, whichever instance receives it."""
+        bid = upload.batch_id
         now = datetime.now(UTC).isoformat()
-        lease = uuid.uuid4().hex
+        lease, me = uuid.uuid4().hex, self.instances.instance
+        taken_meanwhile = (f"batch {bid} was taken meanwhile by another settlement instance; ask again when it is "
+                           "done")
         if existing is None:
-            doc = {"_id": bid, "batch_id": bid, "status": "processing", "lease": lease, "lease_at": now,
+            doc = {"_id": bid, "batch_id": bid, "status": "processing", "lease": lease, "holder": me, "lease_at": now,
                    "sha256": sha256, "statement_id": sid, "institution_code": upload.institution,
                    "month": upload.month, "lines": len(lines), "uploaded_by": who, "uploaded_at": now}
             if not await store.start_batch(doc):
-                raise Conflict(f"batch {bid} is being processed; ask again when it is done", "batch_id")
-        elif not await store.take_over_batch(bid, existing["lease"], lease):
-            raise Conflict(f"batch {bid} is being processed; ask again when it is done", "batch_id")
+                raise Conflict(taken_meanwhile, "batch_id")
+        elif not await store.take_over_batch(bid, existing.get("lease", ""), lease, me, now):
+            raise Conflict(taken_meanwhile, "batch_id")
         async with self.locks.hold(statement_lock(tenant, sid)):
             registered = await store.register_batch(sid, bid)
         if not registered:
@@ -313,8 +345,10 @@ class Settler:
             summary = await self._apply(tenant, store, bid, sid, upload.institution, upload.month, lines, versions,
                                         resume=existing is not None)
         except BaseException:
-            # Left registered and "processing": sending the batch again resumes it at once (the lease is dropped).
-            await store.expire_lease(bid, lease)
+            # Left registered and "processing": sending the batch again resumes it at once. The lease is released
+            # for other instances too; should the store be away now, this instance's own lease is dead anyway.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(store.release_batch(bid, lease), 5)
             raise
         summary["finished_at"] = datetime.now(UTC).isoformat()
         await store.finish_batch(bid, summary)
@@ -323,6 +357,36 @@ class Settler:
         done = await store.batch(bid)
         assert done is not None
         return batch_view(done), True
+
+    async def lease_of(self, tenant: str, batch: dict[str, Any]) -> LeaseState:
+        """Whether the batch's lease is held by an instance working it now (instances.py)."""
+        return await self.instances.state(tenant, batch.get("holder", ""), batch["_id"])
+
+    async def batch_status(self, tenant: str, batch: dict[str, Any]) -> dict[str, Any]:
+        """The batch as it stands: one still "processing" whose lease is dead was interrupted (send it again)."""
+        view = batch_view(batch)
+        if batch.get("status") == "processing":
+            held = await self.lease_of(tenant, batch)
+            if not held.live:
+                view.update(status=INTERRUPTED, interrupted_reason=held.reason)
+        return view
+
+    async def active_batches(self, tenant: str, store: SettlementStore, sid: str,
+                             batch_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+        """The batches registered on a statement, as (being processed, interrupted); those finished (a crash
+        between a batch's end and its leaving the statement) leave it now. The caller holds the statement's lock."""
+        running, interrupted, finished = [], [], []
+        for bid in batch_ids:
+            batch = await store.batch(bid)
+            if batch is None or batch.get("status") == "done":
+                finished.append(bid)
+            elif (await self.lease_of(tenant, batch)).live:
+                running.append(bid)
+            else:
+                interrupted.append(bid)
+        for bid in finished:
+            await store.unregister_batch(sid, bid)
+        return running, interrupted
 
     async def _check_stored(self, store: SettlementStore, sid: str, upload: Upload, lines: Sequence[LineIn]) -> None:
         stored = await store.claim_keys(sid, {claim_key(upload.institution, ln.claim_id) for ln in lines})

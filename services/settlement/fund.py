@@ -9,8 +9,12 @@ Collections (settlement's database of each tenant):
 - `fund_budgets`: the year's fund budget (年度预算) as the agency set it, one per program-year; without one the
   planned figure of program.yaml (`finance.annual_budget`) applies.
 - `ledger_heads`: one per program-year, the running figures after the last entry (`seq`, latest value date, every
-  account's balance), updated after each posting, and `closed` — set before the year's `fund_years` document is
-  written (a crash between leaves the year refusing postings until the close is retried, never open by mistake).
+  account's balance), updated after each posting, and `closed` — set before the year's year-end entry and its
+  `fund_years` document are written (a crash between leaves the year refusing postings, never open by mistake).
+- `fund_year_closings`: a year end under way (年度决算), one per program-year in the books of each carrier it closes,
+  holding the request (date, figures given, who, carriers): written before its first write and removed after its
+  last, so a close a crash cut short is finished — from the same request, idempotently — when settlement starts
+  again (recovery.py).
   Each entry document carries its `seq` (unique per program-year) and the running balances after it, so the head
   can lag (a crash between the two writes) but never lie: the next posting takes the following `seq`, the unique
   key refuses it, and the head is rebuilt from the entries. `ensure_indexes` builds the heads of books posted
@@ -38,7 +42,7 @@ from chassis.errors import Conflict, Forbidden, InvalidInput, JingbanError, NotF
 from chassis.events import derived_event_id, new_event
 from chassis.money import from_fen, to_fen
 from chassis.outbox import with_events
-from chassis.programs import Program, program_of_tenant
+from chassis.programs import Program, load_program, program_of_tenant
 from chassis.telemetry import current_carrier
 from jingban.contracts.v1 import events_pb2
 from services.settlement.domain import ledger as lg
@@ -50,6 +54,7 @@ LEDGER_HEADS = "ledger_heads"
 HEADS_COMPLETE = "heads_complete"   # in ledger_heads: every account-year with entries has its head
 FUND_YEARS = "fund_years"
 FUND_BUDGETS = "fund_budgets"
+FUND_YEAR_CLOSINGS = "fund_year_closings"
 FUND_OUTBOX_COLLECTIONS = [LEDGER_ENTRIES, FUND_YEARS]
 STATEMENTS = "statements"   # settlement's own (store.py): read to refuse closing a year with unpaid statements
 PAYMENTS = "payments"
@@ -327,6 +332,27 @@ class FundStore:
         except DuplicateKeyError:
             return False
         return True
+
+    async def allocation_entries(self, program: str) -> list[dict[str, Any]]:
+        """The program's allocations (基金拨付) in these books, and the reversals (of anything), heads only."""
+        return await self._db[LEDGER_ENTRIES].find(
+            {"program": program, "kind": {"$in": ["allocation", "reversal"]}},
+            {"kind": 1, "year": 1, "date": 1, "reverses": 1, "allocation_id": 1, "allocation_kind": 1,
+             "program_amount": 1, "posted_by": 1}).to_list(None)
+
+    async def begin_year_close(self, request: dict[str, Any]) -> None:
+        """Before a year end's first write: the year refuses postings from now on (its head says closed), and the
+        request is kept to finish the close should a crash cut it short."""
+        await self._db[LEDGER_HEADS].update_one({"_id": request["_id"]}, {"$set": {
+            "program": request["program"], "year": request["year"], "closed": True}}, upsert=True)
+        await self._db[FUND_YEAR_CLOSINGS].replace_one({"_id": request["_id"]}, request, upsert=True)
+
+    async def end_year_close(self, program: str, year: int) -> None:
+        await self._db[FUND_YEAR_CLOSINGS].delete_one({"_id": f"{program}|{year}"})
+
+    async def year_closings(self) -> list[dict[str, Any]]:
+        """The year ends under way (or cut short) in these books."""
+        return await self._db[FUND_YEAR_CLOSINGS].find({}).sort("_id", 1).to_list(None)
 
     async def budget_doc(self, program: str, year: int) -> dict[str, Any] | None:
         return await self._db[FUND_BUDGETS].find_one({"_id": f"{program}|{year}"})
@@ -898,6 +924,8 @@ async def close_year(fund: Fund, program: Program, targets: tuple[str, ...], yea
     async with LOCKS.hold(*keys):
         done = [await fund.closed(t, program.code, year) for t in targets]
         if all(done):
+            for t in targets:  # a crash after the last year document: the request kept for recovery goes
+                await fund.store(t).end_year_close(program.code, year)
             return {"program": program.code, "year": year, "replayed": True,
                     "accounts": [year_view(d) for d in done if d]}
         unpaid = {t: await fund.store(t).unpaid_statements(year) for t in targets}
@@ -927,6 +955,11 @@ async def close_year(fund: Fund, program: Program, targets: tuple[str, ...], yea
             if entry.postings:
                 _, existing = await fund._prepare(t, program.code, year, entry)
             planned.append((t, entry, existing, summary))
+        # Everything is checked: from here the close is finished even if a crash cuts it (recovery.py).
+        request = {"_id": f"{program.code}|{year}", "program": program.code, "year": year, "targets": list(targets),
+                   "date": day.isoformat(), "body": body, "who": who, "begun_at": datetime.now(UTC).isoformat()}
+        for t in targets:
+            await fund.store(t).begin_year_close(request)
         out = []
         for t, entry, existing, summary in planned:
             if entry.postings and existing is None:
@@ -943,8 +976,48 @@ async def close_year(fund: Fund, program: Program, targets: tuple[str, ...], yea
                 event_id=derived_event_id(entry_id, "fund_year.closed", t))
             await fund.store(t).insert_fund_year(doc, [event])
             out.append(year_view(doc))
+        for t in targets:
+            await fund.store(t).end_year_close(program.code, year)
         fund.kick()
         return {"program": program.code, "year": year, "replayed": False, "result": result, "accounts": out}
+
+
+async def unfinished_allocations(fund: Fund, program: Program, served: Iterable[str]) -> list[dict[str, Any]]:
+    """Allocations split between the carriers served here (`Fund.allocate`) that a crash cut short: in some of their
+    books, not in all. Each entry carries the whole request (program amount, kind, value date, who), so the split is
+    finished by allocating again (`allocate` posts only the missing shares). One reversed anywhere was withdrawn on
+    purpose: left alone."""
+    members = [t.tenant for t in program.tenants if t.tenant in set(served)]
+    if len(members) < 2:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    holders: dict[str, set[str]] = {}
+    reversed_ids: set[str] = set()
+    for t in members:
+        docs = await fund.store(t).allocation_entries(program.code)
+        reversed_ids |= {d["reverses"] for d in docs if d.get("reverses")}
+        for d in docs:
+            if d["kind"] == "allocation" and d.get("allocation_kind") in ("initial", "in_year"):
+                found.setdefault(d["allocation_id"], d)
+                holders.setdefault(d["allocation_id"], set()).add(t)
+    return [found[a] for a in sorted(found) if holders[a] != set(members) and f"allocation:{a}" not in reversed_ids]
+
+
+async def finish_allocation(fund: Fund, program: Program, served: Iterable[str], entry: dict[str, Any]) -> None:
+    """Allocate again from an entry of an allocation cut short (see `unfinished_allocations`)."""
+    members = tuple(t.tenant for t in program.tenants if t.tenant in set(served))
+    await fund.allocate(program, members, entry["allocation_id"], int(entry["year"]), entry["allocation_kind"],
+                        Decimal(entry["program_amount"]), date.fromisoformat(entry["date"]),
+                        entry.get("posted_by") or "settlement-recovery")
+
+
+async def finish_year_close(fund: Fund, request: dict[str, Any], served: Iterable[str]) -> bool:
+    """Finish a year end a crash cut short, from the request it kept (`close_year` again: the entries already posted
+    are found, not posted twice; the year documents already written are kept). False when it was finished already."""
+    targets = tuple(t for t in request["targets"] if t in set(served))
+    result = await close_year(fund, load_program(request["program"]), targets, int(request["year"]),
+                              date.fromisoformat(request["date"]), dict(request.get("body") or {}), request["who"])
+    return not result["replayed"]
 
 
 def year_view(doc: dict[str, Any]) -> dict[str, Any]:

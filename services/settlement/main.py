@@ -12,14 +12,19 @@ from jingban.contracts.v1 import settlement_pb2, settlement_pb2_grpc
 from services.settlement import api, api_fund, fund, handlers, liability, rpc, statement_documents
 from services.settlement.api_critical import CRITICAL_OUTBOX_COLLECTIONS, CriticalService, critical_router
 from services.settlement.engine import Settler
+from services.settlement.instances import Instances
 from services.settlement.policies import PolicyBook
+from services.settlement.recovery import Recovery
 from services.settlement.store import OUTBOX_COLLECTIONS, SettlementStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("settlement", "Jingban settlement (结算)", ctx.settings.jwt_secret, ctx.ready)
     book = PolicyBook(ctx.db)
-    settler = Settler(ctx.db, book, ctx.relay.kick)
+    # This process's heartbeat: a batch's lease is held only while its holder is alive (instances.py). One process
+    # per service except in cluster mode (replicas).
+    instances = Instances(ctx.db, ctx.settings.tenants, ctx.instance, single_process=ctx.settings.mode != "cluster")
+    settler = Settler(ctx.db, book, ctx.relay.kick, instances)
     app.include_router(api.router(ctx, book, settler))
     app.include_router(statement_documents.router(ctx))  # 结算资料 with the monthly statements
     critical = CriticalService(ctx.db, ctx.relay.kick)  # 大病保险
@@ -27,6 +32,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
     ledger = fund.Fund(ctx.db, tuple(ctx.settings.tenants), ctx.relay.kick)  # 专户
     app.include_router(api_fund.router(ctx, ledger))
     servicer = rpc.SettlementRpc(ctx, book, settler)
+    # What a crash left half-done (a statement closing, a payment, a year end ...) is finished on start (recovery.py).
+    recovery = Recovery(ctx.settings.tenants, settler, critical, ledger)
+    app.state.recovery = recovery  # what it finished, and what it left for a person (ops, tests)
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
@@ -37,6 +45,12 @@ def build(ctx: ServiceContext) -> ServiceParts:
         fund.validate_served(tuple(ctx.settings.tenants))  # e.g. a bid above its year's ceiling: refuse to serve
         for tenant in ctx.settings.tenants:
             await fund.FundStore(ctx.db(tenant)).ensure_indexes()
+
+    async def heartbeat() -> None:  # named loops: the host names its tasks (and readiness detail) after them
+        await instances.run()
+
+    async def recovery_on_start() -> None:
+        await recovery.run()
 
     return ServiceParts(
         app=app,
@@ -49,6 +63,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             Subscription("finding.raised", liability.on_finding_raised(ledger)),  # 承办方全额承担
         ],
         on_start=on_start,
+        background=[heartbeat, recovery_on_start],
     )
 
 

@@ -29,6 +29,11 @@ DUPLICATE_KEY = 11000
 NOT_RECONCILED = "not_reconciled"      # a statement not (yet) reconciled and balanced with the platform
 NO_BANK_ACCOUNT = "no_bank_account"    # a payable to a person with no bank account known: pay it alone, giving one
 
+# Finishing a payment a crash cut short (recovery.py: when settlement starts again), what was done (stable codes).
+RECOVERY_ACTOR = "settlement-recovery"      # who finishes it when nobody's name was recorded
+PAYMENT_MARKED_PAID = "payment_marked_paid"  # the instruction was stored: the statement (payable) is marked paid
+PAYMENT_ISSUED = "payment_issued"            # only the entry was booked: the instruction is issued, then marked
+
 
 @dataclass(frozen=True)
 class RunRequest:

@@ -1,7 +1,8 @@
 """Institution monthly statements (月度结算单): totals, close (→ statement.closed and one benefits.settled per
 person), reconciliation with the provincial platform (3201 对总账 → statement.reconciled) and payment
 (→ payment.issued). Status: open → closing → closed → reconciled → paid. A payment run (批量支付, `pay_run`) pays a
-month's reconciled statements at once, booked as one batch in the dedicated account (payment_runs.py)."""
+month's reconciled statements at once, booked as one batch in the dedicated account (payment_runs.py). A close or a
+payment a crash cut short is finished when settlement starts again (recovery.py: `close`, `finish_payment`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from provincial.models import RESIDENT_BASIC
 from services.settlement import fund
 from services.settlement import payment_runs as runs
 from services.settlement.domain.deadlines import statement_clock
-from services.settlement.engine import Settler, program_code, statement_lock
+from services.settlement.engine import Settler, active_batches_message, program_code, statement_lock
 from services.settlement.records import yuan
 from services.settlement.store import PAYMENTS, SETTLEMENTS, STATEMENTS, SettlementStore
 
@@ -139,11 +140,14 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
     if doc["status"] not in ("open", "closing"):
         raise Conflict(f"statement {sid} is already {doc['status']}")
     if doc.get("active_batches"):
-        raise Conflict(f"statement {sid} has batches still being processed: {doc['active_batches']}; "
-                       "they finish on their own, or send them again if their upload failed")
+        running, interrupted = await settler.active_batches(tenant, store, sid, doc["active_batches"])
+        if running or interrupted:
+            raise Conflict(active_batches_message(sid, running, interrupted), "active_batches")
     settler.statement_changed(tenant, sid)
+    # Who began closing it: a close a crash cut short is finished in their name when settlement starts again.
+    closing = {"status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}
     if doc["status"] == "open" and not await store.transition(sid, {"status": "open", "active_batches": []},
-                                                              {"status": "closing"}):
+                                                              closing):
         settler.statement_unchanged(tenant, sid)
         raise Conflict(f"statement {sid} changed meanwhile (a batch started, or it was closed); try again")
     # Visits that saw the statement open before it began closing are finished first.
@@ -332,6 +336,29 @@ async def _pay(settler: Settler, store: SettlementStore, tenant: str, sid: str, 
     await settler.outbox_drained(store, STATEMENTS, sid)
     await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
     return payment_view(payment)
+
+
+async def finish_payment(settler: Settler, tenant: str, sid: str) -> str | None:
+    """Finish the payment of a reconciled statement that a crash cut short, as a retry of the payment would: its
+    instruction stored but the statement not marked paid (→ marked), or its entry booked in the dedicated account
+    but no instruction issued (→ issued, in the name of whoever booked it; the entry is found, not booked again).
+    Returns what was done (a stable code), None when the statement's payment was not begun."""
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        store = settler.store(tenant)
+        doc = await store.statement(sid)
+        if doc is None or doc["status"] != "reconciled":
+            return None
+        payment_id = f"PAY-{sid}"
+        if await store.payment(payment_id):
+            await settler.outbox_drained(store, STATEMENTS, sid)
+            await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
+            return runs.PAYMENT_MARKED_PAID
+        entry = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"},
+                                                                     {"posted_by": 1})
+        if entry is None:
+            return None
+        await _pay(settler, store, tenant, sid, entry.get("posted_by") or runs.RECOVERY_ACTOR)
+        return runs.PAYMENT_ISSUED
 
 
 # ---- the books and payment runs (批量支付) -------------------------------------------------------------------------

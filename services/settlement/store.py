@@ -5,7 +5,8 @@
 - `claims_<statement id>`: one collection per statement (institution + month), one flat document per claim line
   with its result (payable, deductible, reasons, policy version). FerretDB 1.24 scans a whole collection for any
   query, so a statement's work (duplicate checks, totals at close, listings) reads only its own lines.
-- `batches`: one document per month-end upload (its id makes a re-upload idempotent).
+- `batches`: one document per month-end upload (its id makes a re-upload idempotent), leased while processed by the
+  process instance working it (`holder`; `instances` holds each instance's heartbeat, instances.py).
 - `statements`: one per institution per month; closing, reconciling and paying push their events.
 - `settlements`: written at close, each carrying the `benefits.settled` events of up to 200 persons (an outbox per
   person would make every relay pass scan a collection of persons × months on FerretDB).
@@ -118,14 +119,15 @@ class SettlementStore:
             return False
         return True
 
-    async def take_over_batch(self, batch_id: str, previous_lease: str, lease: str) -> bool:
+    async def take_over_batch(self, batch_id: str, previous_lease: str, lease: str, holder: str, at: str) -> bool:
+        """Take a dead lease (instances.py): only if nobody took it since it was read (the lease token)."""
         result = await self._db[BATCHES].update_one({"_id": batch_id, "status": "processing", "lease": previous_lease},
-                                                    {"$set": {"lease": lease}})
+                                                    {"$set": {"lease": lease, "holder": holder, "lease_at": at}})
         return result.modified_count == 1
 
-    async def expire_lease(self, batch_id: str, lease: str) -> None:
-        await self._db[BATCHES].update_one({"_id": batch_id, "lease": lease},
-                                           {"$set": {"lease_at": "2000-01-01T00:00:00+00:00"}})
+    async def release_batch(self, batch_id: str, lease: str) -> None:
+        """The batch's work stopped here: its lease is free for whoever sends it again."""
+        await self._db[BATCHES].update_one({"_id": batch_id, "lease": lease}, {"$set": {"holder": ""}})
 
     async def finish_batch(self, batch_id: str, summary: dict[str, Any]) -> None:
         await self._db[BATCHES].update_one({"_id": batch_id}, {"$set": {**summary, "status": "done"}})
