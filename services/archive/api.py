@@ -4,6 +4,7 @@ in (import into an empty tenant, after verifying every checksum)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ class ExportIn(BaseModel):
                                description="approved applicants granted in this period: 2025-06, 2025-Q2 or 2025")
     person_id: str | None = Field(default=None, min_length=1, max_length=64,
                                   description="one approved applicant's materials")
+
+log = logging.getLogger(__name__)
 
 
 def entry_view(e: dict[str, Any]) -> dict[str, Any]:
@@ -169,12 +172,20 @@ def router(ctx: ServiceContext) -> APIRouter:
                 + "; ".join(checked.errors[:5]) + (" …" if len(checked.errors) > 5 else ""),
                 fields=[{"field": "export", "message": e} for e in checked.errors])
         store = ArchiveStore(ctx.db(caller.tenant))
+        stale = await store.import_record()
+        if stale and stale.get("status") == "running" and stale.get("instance") != ctx.instance:
+            # An import whose process died half-way (its slot belongs to a process instance that is gone: one
+            # archive process writes this store): undo its entries, so the same archive can be sent again now.
+            undone = await store.abandon_import(str(stale.get("import_id")))
+            log.warning("abandoned import %s left running by instance %s (%d entries undone)",
+                        stale.get("import_id"), stale.get("instance"), undone)
         if (held := await store.count_entries()) > 0:
             raise Conflict(f"this tenant's archive is not empty ({held} entries); "
                            "an import goes only into an empty one")
         manifest = checked.manifest or {}
         import_id = str(uuid.uuid4())
         record = {"import_id": import_id, "status": "running", "started_at": datetime.now(UTC).isoformat(),
+                  "instance": ctx.instance,
                   "export_id": manifest.get("export_id"), "from_tenant": manifest.get("tenant"),
                   "program": manifest.get("program"), "export_sha256": sha256(content),
                   "persons": len(checked.persons), "entries": checked.entries,

@@ -73,6 +73,12 @@ class ArchiveStore:
             return await self._db[IMPORTS].find_one({"_id": IMPORT_MARKER}) or {}
         return None
 
+    async def abandon_import(self, import_id: str) -> int:
+        """Undo an import its process never finished (it died with it): its entries, then its slot."""
+        removed = await self._db[ENTRIES].delete_many({"imported_from.import_id": import_id})
+        await self._db[IMPORTS].delete_one({"_id": IMPORT_MARKER, "import_id": import_id, "status": "running"})
+        return int(removed.deleted_count)
+
     async def release_import(self) -> None:
         await self._db[IMPORTS].delete_one({"_id": IMPORT_MARKER, "status": "running"})
 

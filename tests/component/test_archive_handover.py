@@ -268,6 +268,13 @@ async def test_import_refusals(platform: EmbeddedPlatform, http: httpx.AsyncClie
 async def test_import_into_an_empty_tenant_restores_the_files(platform: EmbeddedPlatform, http: httpx.AsyncClient,
                                                               export: dict, person_file: dict) -> None:
     content = await download(platform, http, export)
+    # A process killed half-way through an import left its slot "running" and some entries: the slot belonged to
+    # that process instance, so sending the archive again undoes them and imports at once (no 409 forever).
+    raw = platform.store.database("archive", "hz-p3")
+    await raw["imports"].insert_one({"_id": "import", "import_id": "crashed-1", "status": "running",
+                                     "instance": "a-process-that-died"})
+    await raw["entries"].insert_one({"_id": "partial-1", "person_id": PERSON_A, "occurred_at": "2026-01-01",
+                                     "imported_from": {"import_id": "crashed-1"}})
     r = await http.post(archive(platform, "/imports"), content=content,
                         headers={**auth("hz-p3", "ops", "ops-1"), "content-type": "application/zip"})
     assert r.status_code == 201, r.text
