@@ -18,7 +18,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chassis.errors import JingbanError
+from chassis.errors import JingbanError, is_transient
 from chassis.events import derived_event_id, new_event
 from chassis.host import ServiceContext
 from chassis.policies import PolicyReader
@@ -36,6 +36,9 @@ class MissingInsutype(JingbanError):
     """The case cannot be filed: 2503 needs the person's insurance type, which 1101 did not give."""
 
 
+IDLE_S = 30.0  # the longest wait between checks when nothing is due (a backoff is at most 300 s)
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(300, 2 ** attempts))
 
@@ -50,15 +53,24 @@ class FilingWorker:
         self._wake.set()
 
     async def run(self) -> None:
+        """File what is due; woken at once by new work (`kick`), otherwise checking less often the longer
+        nothing is due (1 s up to IDLE_S): an idle platform does not keep its store busy."""
+        idle_s = self._interval
         while True:
             self._wake.clear()
+            found = 0
             for tenant in self._ctx.settings.tenants:
                 try:
-                    await self.work(tenant)
-                except Exception:  # keep filing for other tenants and later passes
-                    log.exception("filing pass failed for %s", tenant)
+                    found += await self.work(tenant)
+                except Exception as exc:  # keep filing for other tenants and later passes
+                    if is_transient(exc):
+                        log.warning("filing pass for %s waits for the store: %s", tenant, type(exc).__name__)
+                    else:
+                        log.exception("filing pass failed for %s", tenant)
+            idle_s = self._interval if found else min(idle_s * 2, IDLE_S)
             try:
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+                await asyncio.wait_for(self._wake.wait(), idle_s)
+                idle_s = self._interval
             except TimeoutError:
                 pass
 
