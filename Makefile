@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 LAUNCHER := $(BIN)/python deploy/local/launcher.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration test-e2e test-cluster lint proto up down bench install clean
+.PHONY: run test test-unit test-integration test-e2e test-cluster lint proto up down demo bench install clean
 
 install: $(STAMP)
 
@@ -47,12 +47,18 @@ lint: install
 proto: install
 	$(BIN)/python scripts/gen_proto.py
 
-## Local mode: real Kafka + FerretDB from deploy/local, then the five services as processes.
+## Local mode: real Kafka + FerretDB from deploy/local, then the five services as processes, with the demo of
+## `make run` loaded into an empty platform and the dev tokens printed. Ctrl-C (or `make down`) stops the services.
 up: install
 	$(BIN)/python -m jingban.local up
 
+## Stops what `make up` started (from any terminal): SIGTERM to the services, then Kafka and FerretDB.
 down: install
 	$(BIN)/python -m jingban.local down
+
+## Loads the demo into the platform `make up` runs (skipped if its tenants already hold data).
+demo: install
+	$(BIN)/python -m jingban.local demo
 
 bench: install
 	$(BIN)/python -m bench.run

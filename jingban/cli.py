@@ -6,8 +6,47 @@ import argparse
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 
 from chassis.config import DEV_JWT_SECRET, SERVICES
+
+
+async def load_demo(url: Callable[[str], str], secret: str, tenants: tuple[str, ...], takes: str,
+                    **sizes: int) -> bool:
+    """Load the demo (jingban/demo.py) through the platform's own doors, unless a served tenant already holds data:
+    seeding twice would double it. True if it was loaded. `sizes` go to `seed` (tests load a small demo)."""
+    from jingban.demo import seed, tenants_holding_data
+
+    held = await tenants_holding_data(url, secret, tenants)
+    if held:
+        print(f"demo not loaded: data already there in {', '.join(held)} (the demo, or real work)", flush=True)
+        return False
+    print(f"loading demo data through the platform's own doors ({takes})...", flush=True)
+    created = await seed(url, secret, tenants, **sizes)
+    for tenant, counts in created.items():
+        print(f"  {tenant}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return True
+
+
+def print_dev_tokens(secret: str, tenants: tuple[str, ...]) -> None:
+    """The dev tokens (8 h) of every served tenant's roles, and each program's agency supervisor token."""
+    from chassis.identity import issue_token
+    from chassis.programs import program_of_tenant
+    from jingban.demo import agency_tenant
+
+    print("\nDev tokens (8 h):")
+    for tenant in tenants:
+        for role in ("clerk", "reviewer", "finance", "inspector", "ops", "supervisor"):
+            print(f"  {tenant} {role:<9} {issue_token(secret, tenant, role, f'demo-{role}')}")
+    programs = {p.code: p for t in tenants if (p := program_of_tenant(t)) is not None}
+    if programs:
+        # The supervisor's `program` claim is what lets it read across (and allocate into) the program's tenants.
+        print("\nAgency supervisor tokens (role supervisor, claim program; 8 h):")
+        for code, program in programs.items():
+            home = agency_tenant(program, tenants)
+            token = issue_token(secret, home, "supervisor", f"agency-{code}", program=code)
+            print(f"  {code:<11} (tenant {home}) {token}")
+    sys.stdout.flush()
 
 
 def _run_embedded(demo: bool) -> None:
@@ -26,34 +65,13 @@ def _run_embedded(demo: bool) -> None:
         await platform.start()
         tenants = next(iter(platform.hosts.values())).settings.tenants
         if demo:
-            from jingban.demo import seed
-
-            print("loading demo data through the platform's own doors (about half a minute)...", flush=True)
-            created = await seed(platform.url, platform.jwt_secret, tenants)
-            for tenant, counts in created.items():
-                print(f"  {tenant}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        from chassis.identity import issue_token
-
+            await load_demo(platform.url, platform.jwt_secret, tenants, "about half a minute")
         print("\nJingban (经办) is running in embedded mode:")
         for name in SERVICES:
             print(f"  {name:<11} {platform.url(name)}/docs   health {platform.url(name)}/healthz   "
                   f"grpc {platform.grpc_target(name)}")
         print(f"  provincial  {platform.simulator_url}   (simulator of the provincial platform)")
-        print("\nDev tokens (8 h):")
-        for tenant in tenants:
-            for role in ("clerk", "reviewer", "finance", "inspector", "ops", "supervisor"):
-                print(f"  {tenant} {role:<9} {issue_token(platform.jwt_secret, tenant, role, f'demo-{role}')}")
-        from chassis.programs import program_of_tenant
-        from jingban.demo import agency_tenant
-
-        programs = {p.code: p for t in tenants if (p := program_of_tenant(t)) is not None}
-        if programs:
-            # The supervisor's `program` claim is what lets it read across (and allocate into) the program's tenants.
-            print("\nAgency supervisor tokens (role supervisor, claim program; 8 h):")
-            for code, program in programs.items():
-                home = agency_tenant(program, tenants)
-                token = issue_token(platform.jwt_secret, home, "supervisor", f"agency-{code}", program=code)
-                print(f"  {code:<11} (tenant {home}) {token}")
+        print_dev_tokens(platform.jwt_secret, tenants)
         print("\nCtrl-C to stop.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -107,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     tok.add_argument("--role", required=True)
     tok.add_argument("--sub", default="dev-user")
     tok.add_argument("--ttl", type=int, default=8 * 3600)
+    from jingban import dlq
+
+    dlq.add_arguments(sub.add_parser("dlq", help="dead letters (死信): list, show and replay parked messages"))
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -123,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return calc_main([] if args.file == "-" else [args.file])
     elif args.command == "policy":
         return _load_policy(args.file, args.tenant, args.url)
+    elif args.command == "dlq":
+        return dlq.run(args)
     elif args.command == "token":
         import os
 

@@ -447,6 +447,21 @@ async def seed_xunyang(walk: Walk, rng: random.Random, program: Program, persons
             "expert_list": listed.get("list_id", "")}
 
 
+async def tenants_holding_data(url: Callable[[str], str], secret: str, tenants: tuple[str, ...]) -> list[str]:
+    """The served tenants whose audit trail (稽核轨迹) already holds an event: the demo (or real work) is there. Seeding
+    is not idempotent (a second run submits its applications again, then stops at a statement already paid), so the
+    demo is loaded only into a platform where this is empty."""
+    held = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for tenant in tenants:
+            walk = Walk(url, secret, http, tenant)
+            trail = await walk._ok(await http.get(f"{url('audit')}/v1/trail", params={"limit": 1},
+                                                  headers=walk.auth("inspector")))
+            if trail["entries"]:
+                held.append(tenant)
+    return held
+
+
 async def seed(url: Callable[[str], str], secret: str, tenants: tuple[str, ...], persons: int = 300,
                applications: int = 24, ci_persons: int = 80) -> dict[str, dict[str, int | str]]:
     """Seed every served tenant as its program's: Hanzhong chronic carriers (after the agency funds their accounts)

@@ -1,38 +1,176 @@
 """Local mode: the five services as separate processes on the real Kafka and FerretDB started by
-deploy/local/launcher.py. `python -m jingban.local up` (what `make up` runs) starts everything and
-stays in the foreground; tests drive LocalPlatform directly (kill, restart one service)."""
+deploy/local/launcher.py. `python -m jingban.local up` (what `make up` runs) starts everything, loads the demo into
+an empty platform and stays in the foreground; `down` (`make down`, from any terminal) stops the services it
+recorded, then Kafka and FerretDB; `demo` (`make demo`) loads the demo into a running platform. Tests drive
+LocalPlatform directly (kill, stop or restart one service)."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from chassis.config import DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, SERVICES
+from chassis.config import DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, SERVICES, Settings
 
 SIMULATOR_PORT = 8190
 
 ROOT = Path(__file__).resolve().parents[1]
+LAUNCHER = ROOT / "deploy" / "local" / "launcher.py"
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# A service exits within 10 s of SIGTERM; past this a stop has failed and the process is SIGKILLed (and reported).
+STOP_GRACE_S = 15.0
+SIMULATOR = "provincial"
+SUPERVISOR = "up"  # the `make up` process itself: `make down` ends it once its services are stopped
 
 
 def infra_env() -> dict[str, str]:
     """Endpoints of the launcher's Kafka and FerretDB (starting them if needed)."""
-    launcher = ROOT / "deploy" / "local" / "launcher.py"
-    subprocess.run([sys.executable, str(launcher), "up"], check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run([sys.executable, str(launcher), "env"], check=True, capture_output=True, text=True).stdout
+    subprocess.run([sys.executable, str(LAUNCHER), "up"], check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run([sys.executable, str(LAUNCHER), "env"], check=True, capture_output=True, text=True).stdout
     return dict(line.split("=", 1) for line in out.split() if "=" in line)
 
 
+def state_dir(port_offset: int) -> Path:
+    """Where `make up` records its processes (and logs): one platform per port offset."""
+    return ROOT / ".jingban" / ("local" if port_offset == 0 else f"local-{port_offset}")
+
+
+# ---- starting a process ---------------------------------------------------------------------------------------
+
+
+def _clean_signal_mask() -> None:
+    """Runs in the child between fork and exec. `make up` blocks SIGINT/SIGTERM for itself (it takes them with
+    sigwait), and a blocked mask survives exec: a service started with it would ignore every graceful stop."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
+
+
+def spawn(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start one process of the platform: in its own session (a Ctrl-C reaches only `make up`, which then stops
+    every service), output appended to its log, and a clean signal mask whatever the caller's."""
+    with open(log_path, "ab") as log:  # the child holds its own copy of the descriptor
+        return subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_clean_signal_mask)
+
+
+# ---- process records (pidfiles), so another terminal can stop what `make up` started ----------------------------
+
+
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state, start time in clock ticks) from /proc; None if there is no such process."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = raw[raw.rindex(")") + 2:].split()  # the command name may hold spaces and parentheses
+    return rest[0], int(rest[19])
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    name: str
+    pid: int
+    start_ticks: int | None
+
+    def alive(self) -> bool:
+        """Still the process that was recorded: exited (or a zombie not yet reaped by `make up`) is not alive, and
+        a recycled pid has another start time, so a stranger is never signalled."""
+        stat = _proc_stat(self.pid)
+        if stat is None:
+            if Path("/proc/self/stat").exists():
+                return False
+            try:  # no /proc on this system: the pid answering is all there is to know
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:
+                return False  # another user's process: not one `make up` started
+            return True
+        state, ticks = stat
+        return state not in ("Z", "X") and self.start_ticks in (None, ticks)
+
+
+def write_record(directory: Path, name: str, pid: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    stat = _proc_stat(pid)
+    tmp = directory / f"{name}.pid.tmp"
+    tmp.write_text(json.dumps({"pid": pid, "start_ticks": stat[1] if stat else None,
+                               "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n")
+    tmp.replace(directory / f"{name}.pid")
+
+
+def read_records(directory: Path) -> list[ProcessRecord]:
+    out = []
+    for path in sorted(directory.glob("*.pid")):
+        try:
+            rec = json.loads(path.read_text())
+            out.append(ProcessRecord(path.stem, int(rec["pid"]), rec.get("start_ticks")))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a torn or foreign file: nothing of ours to signal
+    return out
+
+
+def remove_record(directory: Path, name: str) -> None:
+    (directory / f"{name}.pid").unlink(missing_ok=True)
+
+
+def _signal(rec: ProcessRecord, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(rec.pid, sig)
+
+
+def _wait_gone(records: list[ProcessRecord], timeout_s: float) -> list[ProcessRecord]:
+    """Wait until the processes have exited; those still running at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while (alive := [r for r in records if r.alive()]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
+def stop_recorded(directory: Path, grace_s: float = STOP_GRACE_S) -> tuple[list[str], list[str]]:
+    """Stop the platform `make up` recorded in `directory` (it may run in another terminal): SIGTERM to every
+    service and the simulator, wait up to `grace_s`, SIGKILL the ones still running; then end the `make up`
+    process, which finds its services gone. Returns (the processes stopped, those that needed a SIGKILL)."""
+    records = read_records(directory)
+    live = [r for r in records if r.name != SUPERVISOR and r.alive()]
+    for rec in live:
+        _signal(rec, signal.SIGTERM)
+    stuck = _wait_gone(live, grace_s)
+    for rec in stuck:
+        _signal(rec, signal.SIGKILL)
+    _wait_gone(stuck, 10)
+    for rec in records:
+        if rec.name != SUPERVISOR:
+            remove_record(directory, rec.name)
+    for rec in records:
+        if rec.name == SUPERVISOR and rec.alive():
+            _signal(rec, signal.SIGTERM)
+            _wait_gone([rec], grace_s)
+    return [r.name for r in live], [r.name for r in stuck]
+
+
+# ---- the platform ---------------------------------------------------------------------------------------------
+
+
 class LocalPlatform:
-    def __init__(self, env: dict[str, str], log_dir: Path, port_offset: int = 0) -> None:
+    def __init__(self, env: dict[str, str], log_dir: Path, port_offset: int = 0,
+                 records: Path | None = None) -> None:
+        """`records`: where to keep a pidfile per process (what `make up` does, so `make down` can stop them)."""
         self.env = env
         self.log_dir = log_dir
         self.port_offset = port_offset
+        self.records = records
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         log_dir.mkdir(parents=True, exist_ok=True)
 
@@ -61,15 +199,17 @@ class LocalPlatform:
     def simulator_url(self) -> str:
         return f"http://127.0.0.1:{SIMULATOR_PORT + self.port_offset}/"
 
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.procs[name] = proc = spawn(argv, env, self.log_dir / f"{name}.log")
+        if self.records is not None:
+            write_record(self.records, name, proc.pid)
+
     def start_simulator(self) -> None:
         """The provincial platform's simulator as its own process (same envelope, realistic errors)."""
-        if "provincial" in self.procs and self.procs["provincial"].poll() is None:
+        if SIMULATOR in self.procs and self.procs[SIMULATOR].poll() is None:
             return
-        log = open(self.log_dir / "provincial.log", "ab")  # owned by the child
-        self.procs["provincial"] = subprocess.Popen(
-            [sys.executable, "-m", "provincial.simulator", "--port", str(SIMULATOR_PORT + self.port_offset)],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        self._spawn(SIMULATOR, [sys.executable, "-m", "provincial.simulator", "--port",
+                                str(SIMULATOR_PORT + self.port_offset)], {**os.environ, "PYTHONPATH": str(ROOT)})
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -77,7 +217,7 @@ class LocalPlatform:
                     return
             except httpx.HTTPError:
                 pass
-            if time.monotonic() > deadline or self.procs["provincial"].poll() is not None:
+            if time.monotonic() > deadline or self.procs[SIMULATOR].poll() is not None:
                 raise RuntimeError("the provincial simulator did not start: see provincial.log")
             time.sleep(0.1)
 
@@ -85,11 +225,7 @@ class LocalPlatform:
         if "JINGBAN_PROVINCIAL_URL" not in self.env:
             self.start_simulator()
         for service in services:
-            log = open(self.log_dir / f"{service}.log", "ab")  # owned by the child
-            self.procs[service] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}.main"], cwd=ROOT, env=self.service_env(service),
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+            self._spawn(service, [sys.executable, "-m", f"services.{service}.main"], self.service_env(service))
         try:
             self.wait_ready(services, timeout_s)
         except BaseException:
@@ -114,44 +250,144 @@ class LocalPlatform:
                 raise TimeoutError(f"not ready after {timeout_s}s: {sorted(pending)}")
             time.sleep(0.2)
 
+    def _forget(self, name: str) -> None:
+        self.procs.pop(name, None)
+        if self.records is not None:
+            remove_record(self.records, name)
+
     def kill(self, service: str) -> None:
         """SIGKILL: a crash, not a shutdown."""
-        proc = self.procs.pop(service)
+        proc = self.procs[service]
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        self._forget(service)
 
-    def stop(self) -> None:
-        for proc in self.procs.values():
+    def stop(self, names: tuple[str, ...] | None = None, grace_s: float = STOP_GRACE_S) -> list[str]:
+        """A graceful stop of the named processes (default: all): SIGTERM to each, one deadline for all. Returns
+        the ones that had not exited within `grace_s` and were SIGKILLed — a failed graceful stop, never hidden."""
+        chosen = {n: p for n, p in self.procs.items() if names is None or n in names}
+        for proc in chosen.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
+        deadline = time.monotonic() + grace_s
+        killed = []
+        for name, proc in chosen.items():
             try:
-                proc.wait(15)
+                proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
-        self.procs.clear()
+                proc.wait(10)
+                killed.append(name)
+            self._forget(name)
+        return killed
+
+
+# ---- commands -------------------------------------------------------------------------------------------------
+
+
+def _platform_settings(platform: LocalPlatform) -> Settings:
+    """Tenants and token secret as the services see them (the same environment)."""
+    return Settings.from_env(SERVICES[0], platform.service_env(SERVICES[0]))
+
+
+def _welcome(platform: LocalPlatform, demo: bool) -> None:
+    """After start: the demo (into an empty platform only), then the dev tokens, as `make run` prints them. Runs
+    beside the main thread, which stays ready to take a Ctrl-C."""
+    from jingban.cli import load_demo, print_dev_tokens
+
+    settings = _platform_settings(platform)
+    if demo:
+        try:
+            asyncio.run(load_demo(platform.url, settings.jwt_secret, settings.tenants,
+                                  "a few minutes on Kafka and FerretDB"))
+        except Exception as exc:  # the platform stopped under it (Ctrl-C, `make down`), or a step was refused
+            print(f"demo not loaded completely: {exc}", file=sys.stderr, flush=True)
+            return
+    print_dev_tokens(settings.jwt_secret, settings.tenants)
+    print("\nCtrl-C here, or `make down` in any terminal, stops the services (`make down` also stops Kafka and "
+          "FerretDB).", flush=True)
+
+
+def up(port_offset: int, demo: bool) -> int:
+    records = state_dir(port_offset)
+    running = [r for r in read_records(records) if r.alive()]
+    if running:
+        print("jingban local: a platform started by `make up` is still running ("
+              + ", ".join(f"{r.name} pid {r.pid}" for r in running) + "); `make down` stops it", file=sys.stderr)
+        return 1
+    env = infra_env()
+    # From here this process takes SIGINT/SIGTERM only through sigwait, once the services are up: a Ctrl-C during
+    # the start then stops them all, never leaving half a platform holding the ports. The services themselves
+    # start with a clean mask (spawn).
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    log_dir = ROOT / ".jingban" / ("logs" if port_offset == 0 else f"logs-{port_offset}")
+    platform = LocalPlatform(env, log_dir, port_offset, records=records)
+    write_record(records, SUPERVISOR, os.getpid())
+    killed: list[str] = []
+    try:
+        platform.start()
+        print("Jingban (经办) local mode: five processes on real Kafka "
+              f"({env.get('KAFKA_BOOTSTRAP_SERVERS')}) and FerretDB ({env.get('MONGODB_URI')})")
+        for service in SERVICES:
+            print(f"  {service:<11} {platform.url(service)}/docs   grpc {platform.grpc_target(service)}")
+        print(f"  provincial  {platform.simulator_url} (simulator of the provincial platform)")
+        print(f"logs: {platform.log_dir}", flush=True)
+        threading.Thread(target=_welcome, args=(platform, demo), name="welcome", daemon=True).start()
+        signal.sigwait(STOP_SIGNALS)
+        print("stopping the services...", flush=True)
+    finally:
+        killed = platform.stop()
+        remove_record(records, SUPERVISOR)
+    if killed:
+        print(f"jingban local: {', '.join(killed)} did not exit within {STOP_GRACE_S:.0f}s of SIGTERM: sent SIGKILL",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def down(port_offset: int, keep_infra: bool) -> int:
+    stopped, killed = stop_recorded(state_dir(port_offset))
+    if stopped:
+        print(f"stopped {', '.join(stopped)}", flush=True)
+    if killed:
+        print(f"jingban local: {', '.join(killed)} did not exit within {STOP_GRACE_S:.0f}s of SIGTERM: sent SIGKILL",
+              file=sys.stderr)
+    code = 0 if keep_infra else subprocess.call([sys.executable, str(LAUNCHER), "down"])
+    return 1 if killed else code
+
+
+def demo(port_offset: int) -> int:
+    """Load the demo into the platform `make up` runs (in another terminal), unless it is already there."""
+    from jingban.cli import load_demo, print_dev_tokens
+
+    platform = LocalPlatform({}, state_dir(port_offset), port_offset)  # only for its addresses
+    for service in SERVICES:
+        try:
+            ready = httpx.get(f"{platform.url(service)}/readyz", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            ready = False
+        if not ready:
+            print(f"jingban local: {service} is not ready at {platform.url(service)}: start the platform with "
+                  "`make up`", file=sys.stderr)
+            return 1
+    settings = _platform_settings(platform)
+    asyncio.run(load_demo(platform.url, settings.jwt_secret, settings.tenants, "a few minutes on Kafka and FerretDB"))
+    print_dev_tokens(settings.jwt_secret, settings.tenants)
+    return 0
 
 
 def main(argv: list[str]) -> int:
-    command = argv[0] if argv else "up"
-    launcher = ROOT / "deploy" / "local" / "launcher.py"
-    if command == "down":
-        return subprocess.call([sys.executable, str(launcher), "down"])
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    env = infra_env()
-    platform = LocalPlatform(env, ROOT / ".jingban" / "logs")
-    platform.start()
-    print("Jingban (经办) local mode: five processes on real Kafka "
-          f"({env.get('KAFKA_BOOTSTRAP_SERVERS')}) and FerretDB ({env.get('MONGODB_URI')})")
-    for service in SERVICES:
-        print(f"  {service:<11} {platform.url(service)}/docs   grpc {platform.grpc_target(service)}")
-    print(f"  provincial  {platform.simulator_url} (simulator of the provincial platform)")
-    print(f"logs: {platform.log_dir}   Ctrl-C stops the services (`make down` stops Kafka and FerretDB)")
-    try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    finally:
-        platform.stop()
-    return 0
+    parser = argparse.ArgumentParser(prog="python -m jingban.local", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", nargs="?", default="up", choices=("up", "down", "demo"))
+    parser.add_argument("--port-offset", type=int, default=0, help="run beside another platform (ports + offset)")
+    parser.add_argument("--no-demo", action="store_true", help="up: start without loading the demo")
+    parser.add_argument("--keep-infra", action="store_true", help="down: leave Kafka and FerretDB running")
+    args = parser.parse_args(argv)
+    if args.command == "down":
+        return down(args.port_offset, args.keep_infra)
+    if args.command == "demo":
+        return demo(args.port_offset)
+    return up(args.port_offset, not args.no_demo)
 
 
 if __name__ == "__main__":

@@ -361,8 +361,11 @@ def _live_record(layout: Layout, service: str) -> dict[str, object] | None:
     return rec if rec is not None and _alive(rec) else None
 
 
+# The intermediate clears its signal mask first: a caller that blocks SIGINT/SIGTERM for itself (`make up` waits
+# for them with sigwait) would otherwise pass the blocked mask through exec, and the server would ignore SIGTERM.
 _SPAWN = (
-    "import os,subprocess,sys\n"
+    "import os,signal,subprocess,sys\n"
+    "signal.pthread_sigmask(signal.SIG_SETMASK,())\n"
     "log=open(sys.argv[1],'ab')\n"
     "p=subprocess.Popen(sys.argv[3:],cwd=sys.argv[2],stdin=subprocess.DEVNULL,stdout=log,"
     "stderr=subprocess.STDOUT)\n"

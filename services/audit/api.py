@@ -12,13 +12,16 @@ from services.audit.domain.trail import verify
 from services.audit.store import AuditStore
 
 READERS = ("inspector", "supervisor", "ops", "clerk")
+# A trail position is stored as a BSON int64: anything larger cannot be one, and is refused (422), not a 500.
+MAX_SEQUENCE = 2**63 - 1
 
 
 def router(ctx: ServiceContext) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["audit trail"])
 
     @r.get("/trail", summary="The tenant's event trail, in order")
-    async def trail(caller: Caller, after: int = Query(default=0, ge=0), limit: int = Query(default=500, ge=1, le=5000),
+    async def trail(caller: Caller, after: int = Query(default=0, ge=0, le=MAX_SEQUENCE),
+                    limit: int = Query(default=500, ge=1, le=5000),
                     business_key: str | None = None) -> dict[str, Any]:
         require_role(caller, *READERS)
         entries = await AuditStore(ctx.db(caller.tenant)).entries(after, limit, business_key)

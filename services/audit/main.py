@@ -9,13 +9,14 @@ from chassis.events import CATALOGUE
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from services.audit import api, api_anomalies, api_operations, api_reports, api_sampling, api_warnings, handlers
+from services.audit import api_dead_letters as dead_letters
 from services.audit.operations_store import OperationsStore
 from services.audit.store import OUTBOX_COLLECTIONS, AuditStore
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("audit", "Jingban audit (稽核)", ctx.settings.jwt_secret, ctx.ready)
-    for module in (api, api_sampling, api_warnings, api_reports, api_operations, api_anomalies):
+    for module in (api, api_sampling, api_warnings, api_reports, api_operations, api_anomalies, dead_letters):
         app.include_router(module.router(ctx))
     handle = handlers.record(ctx)
 

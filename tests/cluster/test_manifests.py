@@ -188,6 +188,48 @@ def deployment_problems(dep: Doc) -> list[str]:
     return problems
 
 
+# A Jingban service exits within this many seconds of SIGTERM (stop taking requests, finish or hand back in-flight
+# work, commit offsets, flush the outbox); the pod's grace period must cover it after the preStop pause.
+STOP_DEADLINE_S = 10
+# ...and stay short: a hung pod holds a rollout or a node drain for the whole grace period.
+MAX_GRACE_S = 30
+
+
+def prestop_seconds(container: Doc) -> int:
+    """How long the preStop hook holds the container before SIGTERM: `exec: sleep N` or the `sleep` handler."""
+    pre = container.get("lifecycle", {}).get("preStop")
+    if not pre:
+        return 0
+    if "sleep" in pre:
+        return int(pre["sleep"]["seconds"])
+    command = pre.get("exec", {}).get("command", [])
+    if len(command) == 2 and command[0] == "sleep" and str(command[1]).isdigit():
+        return int(command[1])
+    raise ValueError(f"preStop is not a plain sleep: {pre!r}")
+
+
+def grace_problems(dep: Doc) -> list[str]:
+    """terminationGracePeriodSeconds covers the preStop pause plus the service's own stop, and is at most 30 s."""
+    name = dep["metadata"]["name"]
+    pod = dep["spec"]["template"]["spec"]
+    grace = pod.get("terminationGracePeriodSeconds")
+    if grace is None:
+        return [f"{name}: no terminationGracePeriodSeconds"]
+    problems = []
+    if grace > MAX_GRACE_S:
+        problems.append(f"{name}: grace period {grace}s is longer than {MAX_GRACE_S}s")
+    for c in pod["containers"]:
+        try:
+            pause = prestop_seconds(c)
+        except ValueError as e:
+            problems.append(f"{name}/{c['name']}: {e}")
+            continue
+        if grace < pause + STOP_DEADLINE_S:
+            problems.append(f"{name}/{c['name']}: grace period {grace}s < preStop {pause}s + stop deadline "
+                            f"{STOP_DEADLINE_S}s: the kubelet would SIGKILL a service still stopping in time")
+    return problems
+
+
 def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
@@ -477,6 +519,29 @@ def test_service_check_bites(rendered: dict[str, list[Doc]]) -> None:
     problems = "\n".join(service_problems(docs))
     assert "Service/audit: no port 9090" in problems
     assert "archive: 0 Services select its pods" in problems
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_grace_period_covers_the_graceful_stop(rendered: dict[str, list[Doc]], overlay: str) -> None:
+    problems = [p for dep, _ in service_containers(rendered[overlay]) for p in grace_problems(dep)]
+    assert not problems, "\n".join(problems)
+
+
+def test_grace_check_bites(rendered: dict[str, list[Doc]]) -> None:
+    dep = _valid_deployment(rendered)
+    assert grace_problems(dep) == []
+    pod = dep["spec"]["template"]["spec"]
+    pause = prestop_seconds(pod["containers"][0])
+    assert pause > 0, "the services pause in preStop so endpoints drain first"
+    pod["terminationGracePeriodSeconds"] = pause + STOP_DEADLINE_S - 1
+    assert "stop deadline" in "\n".join(grace_problems(dep))
+    pod["terminationGracePeriodSeconds"] = 60
+    assert "longer than 30s" in "\n".join(grace_problems(dep))
+    pod["terminationGracePeriodSeconds"] = 20
+    pod["containers"][0]["lifecycle"]["preStop"] = {"sleep": {"seconds": 15}}
+    assert "stop deadline" in "\n".join(grace_problems(dep))
+    pod["containers"][0]["lifecycle"]["preStop"] = {"httpGet": {"path": "/drain", "port": "http"}}
+    assert "not a plain sleep" in "\n".join(grace_problems(dep))
 
 
 def test_pod_disruption_budgets_select_their_service(rendered: dict[str, list[Doc]]) -> None:
