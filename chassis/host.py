@@ -233,6 +233,8 @@ def run_process(spec: ServiceSpec) -> None:
     from chassis.store.mongo import MongoStore
     from chassis.telemetry import setup_telemetry
 
+    # Whatever started us may have blocked these (a parent waiting in sigwait): a service must hear its stop.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     settings = Settings.from_env(spec.name)
     setup_logging(spec.name)
     setup_telemetry(f"jingban-{spec.name}", settings.trace_file, settings.otlp_endpoint)

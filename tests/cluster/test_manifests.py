@@ -19,6 +19,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from chassis.host import STOP_DEADLINE_S as HOST_STOP_DEADLINE_S
+
 pytestmark = pytest.mark.cluster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,7 +192,7 @@ def deployment_problems(dep: Doc) -> list[str]:
 
 # A Jingban service exits within this many seconds of SIGTERM (stop taking requests, finish or hand back in-flight
 # work, commit offsets, flush the outbox); the pod's grace period must cover it after the preStop pause.
-STOP_DEADLINE_S = 10
+STOP_DEADLINE_S = int(HOST_STOP_DEADLINE_S)
 # ...and stay short: a hung pod holds a rollout or a node drain for the whole grace period.
 MAX_GRACE_S = 30
 
