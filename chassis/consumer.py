@@ -88,6 +88,8 @@ class EventConsumer:
         self.processed = 0
         self.dead_lettered = 0
         self._unassigned_since: float | None = None
+        # Event ids processed, per tenant, valid for one partition assignment (see `_seen`).
+        self._seen_ids: dict[str, tuple[int, set[str]]] = {}
 
     @property
     def group(self) -> str:
@@ -121,6 +123,7 @@ class EventConsumer:
         self.state = "joining"
         await self._bus.ensure_topics(self.topics())
         consumer = self._consumer = self._bus.consumer(self._group, self.topics())
+        self._seen_ids.clear()  # a new session is a new assignment: read the processed ids again
         self._unassigned_since = time.monotonic()
         try:
             while not self._stopping:
@@ -227,12 +230,7 @@ class EventConsumer:
     async def _process_tenant(self, tenant: str, items: list[tuple[BusMessage, Event]]) -> None:
         processed = self._store.database(self._service, tenant)[PROCESSED]
         ids = sorted({e.id for _, e in items})
-
-        async def seen() -> set[str]:
-            docs = await processed.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)
-            return {d["_id"] for d in docs}
-
-        done = await self._through_outages("reading processed event ids", seen)
+        done = await self._through_outages("reading processed event ids", lambda: self._seen(tenant, processed, ids))
         fresh: list[tuple[BusMessage, Event]] = []
         for message, event in items:
             if event.id not in done:  # applied before: at-least-once delivery, exactly-once effect
@@ -266,9 +264,29 @@ class EventConsumer:
                     raise
 
         await self._through_outages("recording processed event ids", record)
+        if tenant in self._seen_ids:
+            self._seen_ids[tenant][1].update(e.id for e in applied)
         for event in applied:
             self.processed += 1
             EVENTS_CONSUMED.labels(self._service, tenant, event.type).inc()
+
+    async def _seen(self, tenant: str, processed: Any, ids: list[str]) -> set[str]:
+        """Which of `ids` were processed before.
+
+        A look-up per batch would read the whole collection on FerretDB 1.x (it answers `$in` without an
+        index), so the ids are read once per partition assignment and kept: while the group leaves this consumer
+        its partitions, only this consumer applies their events, and a republished or redelivered event comes on
+        the partition of its key. A new assignment (a rebalance, a rebuilt session) reads them again."""
+        consumer = self._consumer
+        if consumer is None or not hasattr(consumer, "generation"):
+            docs = await processed.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)
+            return {d["_id"] for d in docs}
+        generation = consumer.generation()
+        cached = self._seen_ids.get(tenant)
+        if cached is None or cached[0] != generation:
+            docs = await processed.find({}, {"_id": 1}).to_list(None)
+            cached = self._seen_ids[tenant] = (generation, {d["_id"] for d in docs})
+        return {i for i in ids if i in cached[1]}
 
     async def _run_batch_handler(self, tenant: str, fresh: list[tuple[BusMessage, Event]]) -> set[str]:
         """The service's whole-batch step; if it refuses the batch, it is run one event at a time so only the

@@ -135,6 +135,8 @@ class KafkaBusConsumer:
         self._consumer: KafkaConsumer | None = None
         self._assigned = False  # read on the event loop, written by the consumer's own thread after each poll
         self._lag: int | None = None
+        self._assignment: set[TopicPartition] = set()
+        self._generation = 0  # bumped whenever the group gives this consumer a different set of partitions
 
     def _ensure(self) -> KafkaConsumer:
         if self._consumer is None:
@@ -151,6 +153,8 @@ class KafkaBusConsumer:
             consumer = self._ensure()
             batch = consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
             assignment = consumer.assignment()
+            if assignment != self._assignment:
+                self._assignment, self._generation = set(assignment), self._generation + 1
             self._assigned = bool(assignment)
             self._lag = self._measure_lag(consumer, assignment)
             out: list[BusMessage] = []
@@ -183,6 +187,9 @@ class KafkaBusConsumer:
 
     def lag(self) -> int | None:
         return self._lag
+
+    def generation(self) -> int:
+        return self._generation
 
     @staticmethod
     def _measure_lag(consumer: KafkaConsumer, assignment: set[TopicPartition]) -> int | None:

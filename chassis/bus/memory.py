@@ -81,6 +81,9 @@ class MemoryConsumer:
             key = (self._group, m.topic, m.partition)
             self._bus._committed[key] = max(self._bus._committed[key], m.offset + 1)
 
+    def generation(self) -> int:
+        return 1  # every partition is this consumer's from the start, and stays so
+
     def lag(self) -> int:
         return sum(len(self._bus._logs.get(tp, [])) - pos for tp, pos in self._position.items())
 

@@ -24,6 +24,9 @@ class BusConsumer(Protocol):
 
     async def close(self) -> None: ...
 
+    def generation(self) -> int:
+        """Changes whenever the group hands this consumer a different set of partitions."""
+
     def lag(self) -> int | None:
         """Messages on the assigned partitions not yet read, when known."""
 

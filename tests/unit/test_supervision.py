@@ -231,3 +231,27 @@ async def test_a_store_outage_answers_503_with_retry_after_not_500() -> None:
         assert "store away" not in response.text  # no driver detail leaks out
         readyz = await http.get("/readyz")
         assert readyz.status_code == 503 and readyz.json()["checks"] == {"store": False, "bus": True}
+
+
+async def test_ids_processed_before_this_session_and_during_it_are_not_applied_again() -> None:
+    bus, store = MemoryBus(), MemoryStore()
+    applied: list[str] = []
+
+    async def handler(ev: Event) -> None:
+        applied.append(ev.payload.application_id)
+
+    old, new = message("old"), message("new")
+    from chassis.events import decode
+
+    await store.database("archive", "hz-p1")["processed_events"].insert_one({"_id": decode(old.value).id})
+    consumer = EventConsumer("archive", bus, store, TENANTS, [Subscription("application.submitted", handler)])
+    task = asyncio.create_task(consumer.run())
+    try:
+        await bus.publish([old, new])
+        await until(lambda: consumer.processed == 1)
+        await bus.publish([new, message("later")])  # the relay republished `new` after a crash
+        await until(lambda: consumer.processed == 2)
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, 10)
+    assert applied == ["new", "later"]
