@@ -1,6 +1,8 @@
 """`make bench`: in one run on this machine, the raw limits (Kafka produce+consume, store inserts)
 and then the platform's own rates, each printed as a ratio to those limits (ledger posting through `Fund` among
-them, bench/ledger_bench.py); writes bench/RESULTS.md, keeping the marked sections of the other benches.
+them, bench/ledger_bench.py; audit's trail appends, a backlog's catch-up and an idle platform's store CPU,
+bench/trail_bench.py, catchup_bench.py, idle_bench.py); writes bench/RESULTS.md, keeping the marked sections of the
+other benches.
 
     python -m bench.run [--applications N] [--concurrency C]
 """
@@ -101,6 +103,34 @@ def _sections(text: str) -> dict[str, str]:
     return {m.group(1): m.group(0) for m in re.finditer(r"<!-- ([a-z-]+):begin -->.*?<!-- \1:end -->", text, re.S)}
 
 
+def keeps_up(bootstrap: str, uri: str, args: argparse.Namespace, store: float) -> list[tuple[str, str, str, str]]:
+    """Issue 9's benches (bench.trail_bench, bench.catchup_bench, bench.idle_bench), each writing its part of the
+    "keeps-up" section; a summary row each for the table."""
+    from bench import catchup_bench, idle_bench, trail_bench
+    from bench.results_section import write_part
+
+    command = f"make bench  # python -m bench.run --trail-events {args.trail_events}"
+
+    def part(name: str, text: str) -> None:
+        write_part(trail_bench.SECTION, trail_bench.HEADING, trail_bench.PARTS, name, text, trail_bench.INTRO)
+
+    trail = trail_bench.run(uri, args.trail_events, store_docs=args.store_docs)
+    part(trail_bench.PART, trail_bench.section(trail, command))
+    catchup = catchup_bench.run(bootstrap, uri, store_docs=args.store_docs)
+    part(catchup_bench.PART, catchup_bench.section([catchup], command))
+    idle = idle_bench.run(bootstrap, uri)
+    part(idle_bench.PART, idle_bench.section(idle, command))
+    return [
+        (f"audit trail: `append_many` × {trail['batch']}, empty → after {trail['full_at']:,} entries",
+         f"{trail['empty']:,.0f} → {trail['full']:,.0f} event/s", "—",
+         f"{trail['empty'] / store:.2f} → {trail['full'] / store:.2f}"),
+        (f"audit: a backlog of {catchup['events']:,} events caught up from the process's start",
+         f"{catchup['from_start_s']:.1f} s", "—", "—"),
+        ("FerretDB CPU with the five services idle (60 s, % of one core)", f"{idle['idle']['ferretdb']:.1f}%", "—",
+         "—"),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--applications", type=int, default=400)
@@ -114,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-settlement", action="store_true")
     parser.add_argument("--ledger-entries", type=int, default=5_000, help="entries posted through Fund per stage")
     parser.add_argument("--skip-ledger", action="store_true")
+    parser.add_argument("--trail-events", type=int, default=100_000, help="audit trail appended to (bench.trail_bench)")
+    parser.add_argument("--skip-keeps-up", action="store_true",
+                        help="skip the trail append, backlog catch-up and idle CPU benches (issue 9)")
     args = parser.parse_args(argv)
     bootstrap, uri = _endpoints()
 
@@ -154,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             (f"ledger: `Fund.post_many`, batches of {ledger['batch']}", f"{ledger['batched']:,.0f} entry/s", "—",
              f"{ledger['batched'] / store:.3f}"),
         ]
+    if not args.skip_keeps_up:
+        extra += keeps_up(bootstrap, uri, args, store)
     rows = [
         ("raw Kafka produce+consume (512 B, acks=all)", f"{kafka:,.0f} msg/s", "1.00", "—"),
         ("raw store insert (insert_many × 1000)", f"{store:,.0f} doc/s", "—", "1.00"),

@@ -18,14 +18,17 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("audit", "Jingban audit (稽核)", ctx.settings.jwt_secret, ctx.ready)
     for module in (api, api_sampling, api_warnings, api_reports, api_operations, api_anomalies, dead_letters):
         app.include_router(module.router(ctx))
-    handle = handlers.record(ctx)
+    handle_batch = handlers.record_batch(ctx)
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
             await AuditStore(ctx.db(tenant)).ensure_indexes()
+            await AuditStore(ctx.db(tenant)).heal_head()
             await OperationsStore(ctx.db(tenant)).ensure_indexes()
 
-    return ServiceParts(app=app, subscriptions=[Subscription(t, handle) for t in CATALOGUE], on_start=on_start)
+    # The batch handler does all the work (one trail append and the read model's writes per tenant and poll batch).
+    return ServiceParts(app=app, subscriptions=[Subscription(t) for t in CATALOGUE], on_start=on_start,
+                        batch_handler=handle_batch)
 
 
 SPEC = ServiceSpec(name="audit", outbox_collections=OUTBOX_COLLECTIONS, build=build)

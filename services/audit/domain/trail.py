@@ -29,6 +29,15 @@ def next_entry(previous: dict[str, Any] | None, fields: dict[str, Any]) -> dict[
     return entry
 
 
+def chain(previous: dict[str, Any] | None, batch: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries a batch of events becomes after `previous` (the tail: its `seq` and `hash`), in order: the
+    same entries one `next_entry` after another would give."""
+    out: list[dict[str, Any]] = []
+    for fields in batch:
+        out.append(next_entry(out[-1] if out else previous, fields))
+    return out
+
+
 @dataclass(frozen=True)
 class Verification:
     valid: bool
