@@ -19,6 +19,7 @@ TIERS = {
     "fast (unit, contract, component, provincial, cluster)": ["tests/unit", "tests/contract", "tests/component",
                                                             "tests/provincial", "tests/cluster"],
     "real infra (integration, e2e)": ["tests/integration", "tests/e2e"],
+    "faults (kill -9, Kafka and FerretDB outages, poison, graceful stop; own Kafka + FerretDB)": ["tests/faults"],
 }
 
 
