@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -13,6 +16,42 @@ from chassis.errors import Forbidden, JingbanError, TenantNotServed, TransientOu
 from chassis.identity import Identity, bearer, current_identity, verify_token
 
 ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+INTERRUPTED = {"error": {"code": "Interrupted", "message": (
+    "the service stopped before it finished this request; send the same request again when it is back: "
+    "an upload with the same batch id continues where it stopped, and nothing is applied twice")}}
+
+
+class HandBackOnStop:
+    """A request still running when the service's graceful stop runs out is cancelled; its caller then gets 503
+    `Interrupted` with what to do, not a bare 500 (pure ASGI: it must see the cancellation itself)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except asyncio.CancelledError:
+            if not started:
+                body = json.dumps(INTERRUPTED).encode()
+                with contextlib.suppress(Exception):
+                    await send({"type": "http.response.start", "status": 503,
+                                "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5"),
+                                            (b"content-length", str(len(body)).encode())]})
+                    await send({"type": "http.response.body", "body": body})
+            raise
 
 
 def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> FastAPI:
@@ -48,6 +87,7 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
         return JSONResponse({"error": {"code": "InvalidInput", "message": "request is invalid", "fields": fields}},
                             status_code=422)
 
+    app.add_middleware(HandBackOnStop)
     from prometheus_client import make_asgi_app
 
     from chassis.metrics import HTTP_LATENCY, HTTP_REQUESTS

@@ -18,6 +18,9 @@ from chassis.bus.port import BusMessage
 
 log = logging.getLogger(__name__)
 
+# The client's own default grows to 30 s between reconnects: a broker back from an outage would wait that long.
+RECONNECT_BACKOFF_MAX_MS = 2000
+
 
 class KafkaBus:
     def __init__(self, bootstrap: str, client_id: str = "jingban", partitions: int = 3) -> None:
@@ -37,6 +40,7 @@ class KafkaBus:
                 bootstrap_servers=self._bootstrap, client_id=self._client_id, acks="all",
                 linger_ms=5, retries=10, max_in_flight_requests_per_connection=1,
                 enable_idempotence=False, max_block_ms=10000, request_timeout_ms=15000,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
             )
 
         self._producer = await asyncio.get_running_loop().run_in_executor(self._io, make)
@@ -56,7 +60,8 @@ class KafkaBus:
             return
 
         def create() -> None:
-            admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-admin")
+            admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-admin",
+                                     reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
             try:
                 existing = set(admin.list_topics())
                 new = [NewTopic(t, self._partitions, 1) for t in missing if t not in existing]
@@ -117,7 +122,7 @@ class KafkaBus:
     def _describe(self) -> bool:
         if self._admin is None:
             self._admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-health",
-                                           request_timeout_ms=3000)
+                                           request_timeout_ms=3000, reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
         try:
             return bool(self._admin.describe_cluster().get("brokers"))
         except Exception:
@@ -146,6 +151,7 @@ class KafkaBusConsumer:
                 client_id=f"{self._client_id}-{self._group}", enable_auto_commit=False,
                 auto_offset_reset="earliest", metadata_max_age_ms=5000,
                 session_timeout_ms=10000, heartbeat_interval_ms=1000,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
             )
         return self._consumer
 

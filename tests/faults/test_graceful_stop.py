@@ -76,6 +76,11 @@ def test_sigterm_during_an_upload_exits_cleanly_and_the_upload_completes_once(fa
     assert code == 0, f"settlement exited with {code} after SIGTERM:\n{fp.log_tail('settlement')}"
     sender.join(REAL_INFRA_DEADLINE)
     print(f"SIGTERM with the batch {state_at_stop}: exited 0 in {took:.1f}s; the upload was answered {first}")
+    # The caller is told the truth: handed back, send it again (or it finished within the stop's grace).
+    status, text = first["answer"][0], first["answer"][1]
+    assert status in (201, 503), f"the interrupted upload was answered {first['answer']}"
+    if status == 503:
+        assert '"Interrupted"' in text, first["answer"]
 
     # Started again, the same upload (same batch id, same bytes) is taken at once and completes.
     fp.local.start(("settlement",), timeout_s=REAL_INFRA_DEADLINE)

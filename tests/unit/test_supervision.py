@@ -255,3 +255,32 @@ async def test_ids_processed_before_this_session_and_during_it_are_not_applied_a
         consumer.stop()
         await asyncio.wait_for(task, 10)
     assert applied == ["new", "later"]
+
+
+async def test_a_request_cut_short_by_the_stop_is_answered_503_interrupted() -> None:
+    import json
+
+    from chassis.http import HandBackOnStop
+
+    async def slow_upload(scope: Any, receive: Any, send: Any) -> None:
+        raise asyncio.CancelledError  # what uvicorn does to a request still running when the stop runs out
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with pytest.raises(asyncio.CancelledError):
+        await HandBackOnStop(slow_upload)({"type": "http"}, None, send)
+    assert sent[0]["status"] == 503
+    body = json.loads(sent[1]["body"])
+    assert body["error"]["code"] == "Interrupted" and "same batch id" in body["error"]["message"]
+
+    async def answered_then_cancelled(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise asyncio.CancelledError
+
+    sent.clear()
+    with pytest.raises(asyncio.CancelledError):
+        await HandBackOnStop(answered_then_cancelled)({"type": "http"}, None, send)
+    assert [m.get("status") for m in sent] == [200]  # a response already under way is not answered twice
