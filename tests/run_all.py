@@ -3,7 +3,8 @@ deploy/local for the whole run. Ends with one 'N passed, N failed' line.
 
 The tiers run one after the other, not side by side: the real-infra tier runs five service processes, Kafka and
 FerretDB, and on a two-core CI machine (often with something else busy) the fast tier beside them starved the
-service processes for minutes. Run in turn, the whole suite still takes about ten minutes."""
+service processes for minutes. Run in turn, the whole suite takes about fifteen minutes, of which the fault tier
+(kill -9, Kafka and FerretDB outages on its own Kafka and FerretDB) takes about six."""
 
 from __future__ import annotations
 
