@@ -24,6 +24,7 @@ from chassis.config import Settings
 from chassis.consumer import PROCESSED, EventConsumer, Subscription
 from chassis.errors import TenantNotServed, is_transient
 from chassis.events import CATALOGUE, Event, dead_letter_topic, topic_for
+from chassis.http import HandBackOnStop
 from chassis.metrics import LOOP_RESTARTS
 from chassis.outbox import OutboxRelay
 from chassis.rpc import PeerChannels, create_server, mark_serving
@@ -135,7 +136,7 @@ class ServiceHost:
         await mark_serving(health_servicer, parts.grpc_service_names)
         self._grpc = server
 
-        config = uvicorn.Config(parts.app, host=self.settings.http_host, port=self.settings.http_port,
+        config = uvicorn.Config(HandBackOnStop(parts.app), host=self.settings.http_host, port=self.settings.http_port,
                                 log_config=None, lifespan="off", access_log=False,
                                 timeout_graceful_shutdown=int(STOP_DEADLINE_S // 2))
         self._http = uvicorn.Server(config)

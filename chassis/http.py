@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -25,7 +24,8 @@ INTERRUPTED = {"error": {"code": "Interrupted", "message": (
 
 class HandBackOnStop:
     """A request still running when the service's graceful stop runs out is cancelled; its caller then gets 503
-    `Interrupted` with what to do, not a bare 500 (pure ASGI: it must see the cancellation itself)."""
+    `Interrupted` with what to do, not a bare 500. Pure ASGI, wrapped around the whole app by the host (outside
+    every middleware, whose own streams are gone by then)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -44,14 +44,14 @@ class HandBackOnStop:
         try:
             await self.app(scope, receive, tracking)
         except asyncio.CancelledError:
-            if not started:
-                body = json.dumps(INTERRUPTED).encode()
-                with contextlib.suppress(Exception):
-                    await send({"type": "http.response.start", "status": 503,
-                                "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5"),
-                                            (b"content-length", str(len(body)).encode())]})
-                    await send({"type": "http.response.body", "body": body})
-            raise
+            if started:
+                raise
+            body = json.dumps(INTERRUPTED).encode()
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            # Answered: the request's task ends here (the work below already handed itself back on the way out).
 
 
 def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> FastAPI:
@@ -87,7 +87,6 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
         return JSONResponse({"error": {"code": "InvalidInput", "message": "request is invalid", "fields": fields}},
                             status_code=422)
 
-    app.add_middleware(HandBackOnStop)
     from prometheus_client import make_asgi_app
 
     from chassis.metrics import HTTP_LATENCY, HTTP_REQUESTS

@@ -270,8 +270,7 @@ async def test_a_request_cut_short_by_the_stop_is_answered_503_interrupted() -> 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    with pytest.raises(asyncio.CancelledError):
-        await HandBackOnStop(slow_upload)({"type": "http"}, None, send)
+    await HandBackOnStop(slow_upload)({"type": "http"}, None, send)  # answered, so the request's task just ends
     assert sent[0]["status"] == 503
     body = json.loads(sent[1]["body"])
     assert body["error"]["code"] == "Interrupted" and "same batch id" in body["error"]["message"]
