@@ -35,7 +35,7 @@ import httpx
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo import MongoClient
 
-from bench.raw import _endpoints, raw_kafka_rate, raw_store_insert_rate
+from bench.raw import _endpoints, drop_topics, raw_kafka_rate, raw_store_insert_rate
 from bench.results_section import write_part
 from bench.trail_bench import HEADING, INTRO, PARTS, SECTION
 from chassis.events import CATALOGUE, dead_letter_topic, encode, new_event, topic_for
@@ -294,13 +294,7 @@ def run(bootstrap: str, uri: str, events: int = 8000, more: int = 2000, port_off
             audit.stop()
         client.drop_database(database_name(prefix, "audit", TENANT))
         client.close()
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-catchup")
-        try:
-            mine = [t for t in admin.list_topics() if t.startswith(f"{prefix}.")]
-            if mine:
-                admin.delete_topics(mine)
-        finally:
-            admin.close()
+        drop_topics(bootstrap, prefix, "bench-catchup")
     return out
 
 

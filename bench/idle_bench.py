@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from kafka import KafkaAdminClient
 from pymongo import MongoClient
 
-from bench.raw import _endpoints
+from bench.raw import _endpoints, drop_topics
 from bench.results_section import write_part
 from bench.trail_bench import HEADING, INTRO, PARTS, SECTION
 from chassis.config import SERVICES, Settings
@@ -99,13 +98,7 @@ def run(bootstrap: str, uri: str, window: float = 60, settle: float = 20, port_o
             for tenant in tenants:
                 client.drop_database(database_name(prefix, service, tenant))
         client.close()
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-idle")
-        try:
-            mine = [t for t in admin.list_topics() if t.startswith(f"{prefix}.")]
-            if mine:
-                admin.delete_topics(mine)
-        finally:
-            admin.close()
+        drop_topics(bootstrap, prefix, "bench-idle")
     if baseline:
         out["after"] = sample({"ferretdb": ferret}, window)["ferretdb"]
     return out

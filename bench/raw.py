@@ -80,6 +80,17 @@ def raw_kafka_rate(bootstrap: str, messages: int = 50_000, size: int = 512) -> f
     return messages / elapsed
 
 
+def drop_topics(bootstrap: str, prefix: str, client_id: str) -> None:
+    """Delete the topics a bench run created under its own prefix."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(f"{prefix}.")]
+        if mine:
+            admin.delete_topics(mine)
+    finally:
+        admin.close()
+
+
 def _claim_line(rng: random.Random, i: int) -> dict[str, object]:
     # Shaped like a small adjudicated claim line (~10 fields).
     return {
