@@ -28,6 +28,7 @@ from chassis.bus.port import Bus, BusMessage
 from chassis.errors import JingbanError, PoisonMessage, TransientOutage, is_transient
 from chassis.events import Event, dead_letter_topic, decode, tenant_of_topic, topic_for
 from chassis.identity import Identity, current_identity
+from chassis.logs import mask_id_numbers
 from chassis.metrics import CONSUMER_RESTARTS, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from chassis.telemetry import context_from, tracer
 
@@ -159,7 +160,7 @@ class EventConsumer:
             await asyncio.wait_for(self._wake.wait(), seconds)
 
     def _failed(self, exc: BaseException, what: str) -> None:
-        self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        self.last_error = mask_id_numbers(f"{type(exc).__name__}: {exc}")[:500]  # /readyz shows it
         self.last_error_at = datetime.now(UTC).isoformat()
         log.warning("%s (event %s): %s", what, self.current_event or "-", self.last_error,
                     exc_info=not is_transient(exc))
@@ -351,7 +352,7 @@ class EventConsumer:
         topic = dead_letter_topic(tenant, self._service, self._prefix)
         log.warning("dead-lettering message from %s at offset %s: %s", message.topic, message.offset, reason,
                     extra={"tenant": tenant})
-        headers = {**message.headers, "dlq-reason": reason[:1000], "dlq-topic": message.topic,
+        headers = {**message.headers, "dlq-reason": mask_id_numbers(reason)[:1000], "dlq-topic": message.topic,
                    "dlq-partition": str(message.partition), "dlq-offset": str(message.offset),
                    "dlq-service": self._service, "dlq-at": datetime.now(UTC).isoformat()}
 

@@ -32,6 +32,7 @@ from opentelemetry import propagate, trace
 
 from chassis.bus.port import Bus, BusMessage
 from chassis.events import encode, topic_for
+from chassis.logs import mask_id_numbers
 from chassis.metrics import EVENTS_RELAYED, OUTBOX_FAILED_DOCUMENTS, OUTBOX_PUBLISH_FAILURES
 from chassis.telemetry import context_from, tracer
 
@@ -208,7 +209,7 @@ class OutboxRelay:
 
     def _note_failure(self, exc: BaseException) -> None:
         self.failures += 1
-        self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        self.last_error = mask_id_numbers(f"{type(exc).__name__}: {exc}")[:500]
         self.last_error_at = datetime.now(UTC).isoformat()
         OUTBOX_PUBLISH_FAILURES.labels(self._service).inc()
         log.warning("outbox relay of %s failed; backing off: %s", self._service, self.last_error)
@@ -262,7 +263,7 @@ class OutboxRelay:
                            exc: BaseException) -> None:
         """publish_failed, on each document (one by one: the store serialises writes per document, and an
         update of many would race the service's own writes on FerretDB)."""
-        error = f"{type(exc).__name__}: {exc}"[:300]
+        error = mask_id_numbers(f"{type(exc).__name__}: {exc}")[:300]
         now = datetime.now(UTC).isoformat()
         for doc in docs:
             self._failed.add((tenant, name, doc["_id"]))

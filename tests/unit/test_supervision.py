@@ -283,3 +283,18 @@ async def test_a_request_cut_short_by_the_stop_is_answered_503_interrupted() -> 
     with pytest.raises(asyncio.CancelledError):
         await HandBackOnStop(answered_then_cancelled)({"type": "http"}, None, send)
     assert [m.get("status") for m in sent] == [200]  # a response already under way is not answered twice
+
+
+async def test_an_identity_number_in_a_failure_is_masked_where_operators_read_it() -> None:
+    bus, store = MemoryBus(), MemoryStore()
+    id_number = "610702198001011234"
+
+    async def refusing(ev: Event) -> None:
+        raise PoisonMessage(f"no qualification for {id_number}")
+
+    consumer = EventConsumer("archive", bus, store, TENANTS, [Subscription("application.submitted", refusing)])
+    await consumer.process(message("a1"))
+    [parked] = bus.messages(dead_letter_topic("hz-p1", "archive"))
+    assert id_number not in parked.headers["dlq-reason"] and "no qualification for" in parked.headers["dlq-reason"]
+    consumer._failed(AutoReconnect(f"while writing {id_number}"), "test")
+    assert id_number not in consumer.status()["last_error"]
