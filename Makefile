@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 LAUNCHER := $(BIN)/python deploy/local/launcher.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration test-e2e test-cluster lint proto up down demo bench install clean
+.PHONY: run test test-unit test-integration test-e2e test-faults test-cluster lint proto up down demo bench install clean
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ test-integration: install
 
 test-e2e: install
 	$(BIN)/python -m pytest tests/e2e -q
+
+## The fault tier: kill -9, Kafka and FerretDB outages, poison, graceful stop (starts its own Kafka + FerretDB).
+test-faults: install
+	$(BIN)/python -m pytest tests/faults -q
 
 test-cluster: install
 	$(BIN)/python -m pytest tests/cluster -q
