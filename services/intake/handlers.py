@@ -66,12 +66,14 @@ def on_appraisal_event(ctx: ServiceContext) -> Handler:
         experts = {"assigned_experts": list(event.payload.expert_ids)} if event.type == "experts.assigned" else None
         entry = timeline_entry(status, at, f"{disease}: {note}" if disease and len(app.get("diseases") or []) > 1
                                else note)
-        if await store.note_on_timeline(app_id, event.id, changes, entry, experts):
-            if template:
-                await notifier.send(event.tenant, app["person_id"], app.get("phone"), template,
-                                    {**params, "dedupe_key": event.id})
-            # Decided: the applicant is invited to the program's satisfaction survey (满意度测评), once.
-            await invite_to_survey(notifier, event.tenant, app, changes.get("status", ""))
+        await store.note_on_timeline(app_id, event.id, changes, entry, experts)
+        # Sent whether or not the note above was new: a process killed between the two writes gets the event again
+        # and must still notify. Both sends are keyed (the event id; the application), so a redelivery sends nothing.
+        if template:
+            await notifier.send(event.tenant, app["person_id"], app.get("phone"), template,
+                                {**params, "dedupe_key": event.id})
+        # Decided: the applicant is invited to the program's satisfaction survey (满意度测评), once.
+        await invite_to_survey(notifier, event.tenant, app, changes.get("status", ""))
 
     return handle
 
