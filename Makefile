@@ -47,7 +47,7 @@ test-cluster: install
 lint: install
 	$(BIN)/ruff check .
 
-## Regenerate jingban/contracts from proto/.
+## Regenerate contracts from proto/.
 proto: install
 	$(BIN)/python scripts/gen_proto.py
 

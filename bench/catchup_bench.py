@@ -40,7 +40,7 @@ from bench.results_section import write_part
 from bench.trail_bench import HEADING, INTRO, PARTS, SECTION
 from chassis.events import CATALOGUE, dead_letter_topic, encode, new_event, topic_for
 from chassis.store.port import database_name
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 
 ROOT = Path(__file__).resolve().parents[1]
 PART = "catchup-bench"

@@ -1,4 +1,4 @@
-"""The event catalogue, topic names and the envelope (see proto/jingban/contracts/v1/envelope.proto).
+"""The event catalogue, topic names and the envelope (see proto/contracts/v1/envelope.proto).
 
 Topics are per tenant: `<tenant>.<service>.<event type>`; the Kafka key is the business key
 (the person), so one person's events stay in order."""
@@ -8,54 +8,38 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
+import yaml
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from chassis.errors import PoisonMessage
-from jingban.contracts.v1 import envelope_pb2, events_pb2
+from contracts.v1 import envelope_pb2, events_pb2
 
-# event type -> (publishing service, payload message)
-CATALOGUE: dict[str, tuple[str, type[Message]]] = {
-    "application.submitted": ("intake", events_pb2.ApplicationSubmitted),
-    "application.documents_requested": ("intake", events_pb2.ApplicationDocumentsRequested),
-    "application.completed": ("intake", events_pb2.ApplicationCompleted),
-    "application.rejected": ("intake", events_pb2.ApplicationRejected),
-    "complaint.filed": ("intake", events_pb2.ComplaintFiled),
-    "complaint.resolved": ("intake", events_pb2.ComplaintResolved),
-    "experts.assigned": ("appraisal", events_pb2.ExpertsAssigned),
-    "appraisal.concluded": ("appraisal", events_pb2.AppraisalConcluded),
-    "qualification.granted": ("appraisal", events_pb2.QualificationGranted),
-    "qualification.filed": ("appraisal", events_pb2.QualificationFiled),
-    "qualification.revoked": ("appraisal", events_pb2.QualificationRevoked),
-    "qualification.review_due": ("appraisal", events_pb2.QualificationReviewDue),
-    "qualification.renewed": ("appraisal", events_pb2.QualificationRenewed),
-    "policy.published": ("settlement", events_pb2.PolicyPublished),
-    "benefits.settled": ("settlement", events_pb2.BenefitsSettled),
-    "statement.closed": ("settlement", events_pb2.StatementClosed),
-    "statement.reconciled": ("settlement", events_pb2.StatementReconciled),
-    "payment.issued": ("settlement", events_pb2.PaymentIssued),
-    "critical_claim.settled": ("settlement", events_pb2.CriticalClaimSettled),
-    "critical_review.completed": ("settlement", events_pb2.CriticalReviewCompleted),
-    "ledger.posted": ("settlement", events_pb2.LedgerPosted),
-    "fund_year.closed": ("settlement", events_pb2.FundYearClosed),
-    "finding.raised": ("audit", events_pb2.FindingRaised),
-    "warning.issued": ("audit", events_pb2.WarningIssued),
-    "report.produced": ("audit", events_pb2.ReportProduced),
-    "archive.handover.ready": ("archive", events_pb2.HandoverReady),
-}
+
+def _load_catalogue() -> tuple[dict[str, tuple[str, type[Message]]], str, str]:
+    raw = yaml.safe_load(resources.files("contracts.v1").joinpath("catalogue.yaml").read_text(encoding="utf-8"))
+    entries: dict[str, tuple[str, type[Message]]] = {}
+    for event_type, spec in raw["events"].items():
+        entries[event_type] = (str(spec["publisher"]), getattr(events_pb2, spec["payload"]))
+    return entries, str(raw["topic"]), str(raw["dead_letter_topic"])
+
+
+# event type -> (publishing service, payload message), read once from the catalogue.
+CATALOGUE, _TOPIC, _DEAD_LETTER_TOPIC = _load_catalogue()
 
 _NAMESPACE = uuid.UUID("6f1c8a52-3d0e-4f7b-9a51-7c2d3e4f5a60")
 
 
 def topic_for(tenant: str, event_type: str, prefix: str = "") -> str:
-    source, _ = CATALOGUE[event_type]
-    return f"{prefix}{tenant}.{source}.{event_type}"
+    publisher, _ = CATALOGUE[event_type]
+    return prefix + _TOPIC.format(tenant=tenant, publisher=publisher, type=event_type)
 
 
 def dead_letter_topic(tenant: str, service: str, prefix: str = "") -> str:
-    return f"{prefix}{tenant}.{service}.dead-letter"
+    return prefix + _DEAD_LETTER_TOPIC.format(tenant=tenant, service=service)
 
 
 def tenant_of_topic(topic: str, prefix: str = "") -> str:

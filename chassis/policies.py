@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 
 from chassis.errors import InvalidInput, NotFound
-from jingban.contracts.v1 import common_pb2, settlement_pb2, settlement_pb2_grpc
+from contracts.v1 import common_pb2, settlement_pb2, settlement_pb2_grpc
 
 _TTL_S = 30.0
 

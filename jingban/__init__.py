@@ -1,2 +1,2 @@
 """Jingban (经办): the runtime entry points (CLI, embedded and local modes) and the generated
-contract bindings in `jingban.contracts` (regenerate with `make proto`; never edit by hand)."""
+contract bindings in `contracts` (regenerate with `make proto`; never edit by hand)."""

@@ -159,7 +159,7 @@ def envelope_summary(value: bytes) -> dict[str, Any] | None:
     """The envelope's metadata when the bytes are one (never the payload, and the business key as a digest)."""
     from google.protobuf.message import DecodeError
 
-    from jingban.contracts.v1 import envelope_pb2
+    from contracts.v1 import envelope_pb2
 
     env = envelope_pb2.Envelope()
     try:

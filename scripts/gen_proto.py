@@ -1,7 +1,9 @@
-"""Regenerate Python bindings for proto/ into jingban/contracts/ (one command: `make proto`)."""
+"""Regenerate the contracts package from proto/ (one command: `make proto`): Python bindings for every .proto
+and the event catalogue (catalogue.yaml) copied beside them, into contracts/ at the repository root."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,11 +20,13 @@ def generate(out: Path) -> None:
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
     for pkg in {p.parent for p in out.rglob("*_pb2.py")}:
-        # Every level must be a package so `jingban.contracts.v1` imports without namespace tricks.
+        # Every level must be a package so `contracts.v1` imports without namespace tricks.
         for level in [pkg, *pkg.parents]:
             if level == out or out not in level.parents:
                 break
             (level / "__init__.py").touch()
+    for data in (ROOT / "proto").rglob("*.yaml"):
+        shutil.copyfile(data, out / data.relative_to(ROOT / "proto"))
 
 
 if __name__ == "__main__":

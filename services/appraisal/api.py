@@ -17,7 +17,7 @@ from chassis.http import Caller, require_role
 from chassis.policies import PolicyReader
 from chassis.programs import program_of_tenant
 from chassis.telemetry import link_to, tracer
-from jingban.contracts.v1 import common_pb2, events_pb2
+from contracts.v1 import common_pb2, events_pb2
 from services.appraisal.deadline import DEADLINE_KEYS, current_case, overdue_on
 from services.appraisal.domain.case import (
     ConclusionIn,

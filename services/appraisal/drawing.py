@@ -13,7 +13,7 @@ from typing import Any
 
 from chassis.errors import Conflict
 from chassis.events import new_event
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.appraisal.deadline import current_case
 from services.appraisal.domain.case import draw, eligible_experts
 from services.appraisal.store import AppraisalStore

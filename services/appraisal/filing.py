@@ -23,7 +23,7 @@ from chassis.events import derived_event_id, new_event
 from chassis.host import ServiceContext
 from chassis.policies import PolicyReader
 from chassis.programs import load_program
-from jingban.contracts.v1 import common_pb2, events_pb2
+from contracts.v1 import common_pb2, events_pb2
 from services.appraisal.store import AppraisalStore
 
 log = logging.getLogger(__name__)

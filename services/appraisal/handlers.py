@@ -13,7 +13,7 @@ from chassis.events import Event, derived_event_id, new_event
 from chassis.host import ServiceContext
 from chassis.policies import PolicyReader
 from chassis.programs import load_program
-from jingban.contracts.v1 import events_pb2, intake_pb2, intake_pb2_grpc
+from contracts.v1 import events_pb2, intake_pb2, intake_pb2_grpc
 from services.appraisal.clock import clock_start
 from services.appraisal.deadline import stored_case_deadline
 from services.appraisal.domain.case import case_id_for, draw, eligible_experts

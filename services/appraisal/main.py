@@ -8,7 +8,7 @@ from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from chassis.policies import PolicyReader
-from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
+from contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
 from services.appraisal import api, expert_lists, handlers, rpc
 from services.appraisal.filing import FilingWorker
 from services.appraisal.reviews import review_loop

@@ -7,7 +7,7 @@ import grpc
 from chassis.errors import InvalidInput
 from chassis.host import ServiceContext
 from chassis.rpc import caller
-from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc, common_pb2
+from contracts.v1 import appraisal_pb2, appraisal_pb2_grpc, common_pb2
 from services.appraisal.store import AppraisalStore
 
 QUAL_FIELDS = {f.name for f in common_pb2.Qualification.DESCRIPTOR.fields}

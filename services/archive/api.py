@@ -20,7 +20,7 @@ from chassis.host import ServiceContext
 from chassis.http import Caller, require_role
 from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.archive.domain.handover import build_export, sha256, stored_entries, verify_export
 from services.archive.domain.person_file import group_by_kind, summarize
 from services.archive.domain.selection import select, selection_for

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
-from jingban.contracts.v1 import archive_pb2, archive_pb2_grpc
+from contracts.v1 import archive_pb2, archive_pb2_grpc
 from services.archive import api, handlers, rpc
 from services.archive.domain.person_file import FILED_EVENTS
 from services.archive.store import EXPORTS, ArchiveStore

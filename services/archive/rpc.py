@@ -7,7 +7,7 @@ import grpc
 from chassis.errors import InvalidInput
 from chassis.host import ServiceContext
 from chassis.rpc import caller
-from jingban.contracts.v1 import archive_pb2, archive_pb2_grpc
+from contracts.v1 import archive_pb2, archive_pb2_grpc
 from services.archive.store import ArchiveStore
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from chassis.events import new_event
 from chassis.money import fmt, from_fen
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 
 
 def finding_raised(tenant: str, finding: dict[str, Any], carrier: dict[str, str]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from chassis.identity import Identity
 from chassis.policies import PolicyReader
 from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
-from jingban.contracts.v1 import common_pb2, events_pb2
+from contracts.v1 import common_pb2, events_pb2
 from services.intake.domain.application import (
     DOCUMENT_KINDS,
     ApplicationIn,

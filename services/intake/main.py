@@ -5,7 +5,7 @@ from __future__ import annotations
 from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
-from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc
+from contracts.v1 import intake_pb2, intake_pb2_grpc
 from services.intake import api, handlers, rpc, survey
 from services.intake.store import APPLICATIONS, COMPLAINTS, IntakeStore
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chassis.errors import Conflict, InvalidInput
-from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
+from contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
 
 # Stable rule codes: a refusal names the rule it applies.
 RULE_QUALIFICATION_UNKNOWN = "review_qualification_unknown"

@@ -7,7 +7,7 @@ import grpc
 from chassis.errors import InvalidInput, NotFound
 from chassis.host import ServiceContext
 from chassis.rpc import caller
-from jingban.contracts.v1 import common_pb2, intake_pb2, intake_pb2_grpc
+from contracts.v1 import common_pb2, intake_pb2, intake_pb2_grpc
 from services.intake.store import IntakeStore
 
 

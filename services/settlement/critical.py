@@ -45,7 +45,7 @@ from chassis.events import derived_event_id, new_event
 from chassis.money import fmt, from_fen, parse_yuan, to_fen
 from chassis.programs import PROGRAMS_DIR, program_of_tenant
 from chassis.telemetry import current_carrier
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.settlement.critical_statements import CriticalStatements
 from services.settlement.critical_store import CLAIMS, REVIEWS, CriticalStore
 from services.settlement.domain.critical import (

@@ -48,7 +48,7 @@ from chassis.money import fmt, from_fen, parse_yuan, to_fen
 from chassis.outbox import with_events
 from chassis.programs import Program, program_of_tenant
 from chassis.telemetry import current_carrier
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
 from services.settlement import fund
 from services.settlement import payment_runs as runs

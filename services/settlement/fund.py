@@ -44,7 +44,7 @@ from chassis.money import from_fen, to_fen
 from chassis.outbox import with_events
 from chassis.programs import Program, load_program, program_of_tenant
 from chassis.telemetry import current_carrier
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.settlement.domain import ledger as lg
 from services.settlement.domain import year_end as ye
 from services.settlement.locks import KeyedLocks

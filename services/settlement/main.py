@@ -8,7 +8,7 @@ from __future__ import annotations
 from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
-from jingban.contracts.v1 import settlement_pb2, settlement_pb2_grpc
+from contracts.v1 import settlement_pb2, settlement_pb2_grpc
 from services.settlement import api, api_fund, fund, handlers, liability, rpc, statement_documents
 from services.settlement.api_critical import CRITICAL_OUTBOX_COLLECTIONS, CriticalService, critical_router
 from services.settlement.engine import Settler

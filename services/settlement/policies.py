@@ -12,7 +12,7 @@ from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.events import new_event
 from chassis.programs import load_program
 from chassis.telemetry import current_carrier
-from jingban.contracts.v1 import common_pb2, events_pb2
+from contracts.v1 import common_pb2, events_pb2
 from services.settlement.domain.policy import Policy, check_versions, parse_policy, policy_to_dict
 from services.settlement.store import POLICIES, SettlementStore
 

@@ -11,7 +11,7 @@ from chassis.calendar import today_cn
 from chassis.errors import Forbidden, InvalidInput
 from chassis.host import ServiceContext
 from chassis.rpc import caller
-from jingban.contracts.v1 import common_pb2, settlement_pb2, settlement_pb2_grpc
+from contracts.v1 import common_pb2, settlement_pb2, settlement_pb2_grpc
 from services.settlement.api import accumulators_of, parse_visit
 from services.settlement.engine import Settler
 from services.settlement.policies import PolicyBook, to_proto

@@ -20,7 +20,7 @@ from chassis.money import from_fen
 from chassis.outbox import with_events
 from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
 from provincial.models import RESIDENT_BASIC
 from services.settlement import fund

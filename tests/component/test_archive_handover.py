@@ -17,7 +17,7 @@ import pytest
 
 from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
-from jingban.contracts.v1 import archive_pb2, archive_pb2_grpc, events_pb2
+from contracts.v1 import archive_pb2, archive_pb2_grpc, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from services.archive.domain.handover import verify_export
 from tests.conftest import PERSON_A, application_form, auth, embedded_port_offset, eventually

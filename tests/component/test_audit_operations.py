@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import auth, embedded_port_offset, eventually
 from tests.unit.audit.builders import build_stored, granted, person, policy, publish, settled

@@ -16,7 +16,7 @@ import pytest
 
 from chassis.bus.port import BusMessage
 from chassis.events import encode, new_event, topic_for
-from jingban.contracts.v1 import common_pb2, events_pb2
+from contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import auth, embedded_port_offset, eventually
 

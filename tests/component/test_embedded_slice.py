@@ -11,7 +11,7 @@ import pytest
 
 from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
-from jingban.contracts.v1 import (
+from contracts.v1 import (
     appraisal_pb2,
     appraisal_pb2_grpc,
     archive_pb2,

@@ -20,7 +20,7 @@ from chassis.calendar import today_cn
 from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, encode, new_event, topic_for
 from chassis.identity import issue_token
-from jingban.contracts.v1 import common_pb2, events_pb2
+from contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from services.settlement import fund as fd
 from tests.conftest import auth, embedded_port_offset, eventually

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from chassis.identity import issue_token
-from jingban.contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
+from contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import embedded_port_offset, eventually
 

@@ -22,7 +22,7 @@ from chassis.bus.port import BusMessage
 from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, encode, new_event, topic_for
 from chassis.identity import issue_token
-from jingban.contracts.v1 import common_pb2, events_pb2, settlement_pb2, settlement_pb2_grpc
+from contracts.v1 import common_pb2, events_pb2, settlement_pb2, settlement_pb2_grpc
 from jingban.embedded import EmbeddedPlatform
 from services.settlement.domain.chronic import Claim, Holding, Line, YearAccount, adjudicate
 from services.settlement.domain.policy import parse_policy

@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
 from chassis.store.port import database_name
-from jingban.contracts.v1 import intake_pb2, intake_pb2_grpc
+from contracts.v1 import intake_pb2, intake_pb2_grpc
 from jingban.flow import Walk
 from jingban.local import LocalPlatform
 from tests.conftest import PERSON_A, REAL_INFRA_DEADLINE, application_form, auth, eventually

@@ -34,7 +34,7 @@ from chassis.config import DEV_JWT_SECRET, SERVICES
 from chassis.events import dead_letter_topic, encode, new_event, topic_for
 from chassis.identity import issue_token
 from chassis.store.port import database_name
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from jingban.flow import ALL_DOCUMENTS, PDF
 from jingban.local import LocalPlatform
 from tests.conftest import REAL_INFRA_DEADLINE

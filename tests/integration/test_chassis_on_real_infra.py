@@ -13,7 +13,7 @@ from chassis.consumer import EventConsumer, Subscription
 from chassis.events import Event, decode, encode, new_event, topic_for
 from chassis.outbox import OutboxRelay, push_events, with_events
 from chassis.store.mongo import MongoStore
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.appraisal.store import AppraisalStore
 from services.audit.store import AuditStore
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chassis.events import dead_letter_topic, encode, new_event, topic_for
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from jingban.dlq import REPLAYED_FROM, ParkedMessage
 
 PERSON = "610702195803120012"  # an identity number: the business key, never to be printed

@@ -8,7 +8,7 @@ from chassis.consumer import EventConsumer, Subscription
 from chassis.events import Event, decode, encode, new_event, topic_for
 from chassis.outbox import OutboxRelay, push_events, with_events
 from chassis.store.memory import MemoryStore
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from tests.conftest import eventually
 
 TENANTS = ("hz-p1", "hz-p2")

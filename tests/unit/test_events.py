@@ -2,7 +2,7 @@ import pytest
 
 from chassis.errors import PoisonMessage
 from chassis.events import dead_letter_topic, decode, derived_event_id, encode, new_event, tenant_of_topic, topic_for
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 
 
 def submitted() -> dict:

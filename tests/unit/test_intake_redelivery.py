@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chassis.store.memory import MemoryStore
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.intake.domain.application import timeline_entry
 from services.intake.handlers import on_appraisal_event
 from services.intake.store import IntakeStore

@@ -109,7 +109,7 @@ def test_a_re_review_names_an_active_qualification_the_person_holds() -> None:
 
 def test_what_the_applicant_sees_of_each_appraisal_event() -> None:
     from chassis.events import decode, encode, new_event
-    from jingban.contracts.v1 import common_pb2, events_pb2
+    from contracts.v1 import common_pb2, events_pb2
     from services.intake.handlers import outcome
 
     def event(kind: str, payload: object) -> object:

@@ -17,7 +17,7 @@ from chassis.errors import PoisonMessage, TransientOutage, is_transient
 from chassis.events import Event, dead_letter_topic, encode, new_event, topic_for
 from chassis.outbox import PUBLISH_FAILED, OutboxRelay, push_events, with_events
 from chassis.store.memory import MemoryStore
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from tests.conftest import eventually
 
 TENANTS = ("hz-p1", "hz-p2")

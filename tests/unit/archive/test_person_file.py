@@ -3,7 +3,7 @@ qualifications and benefits received from them."""
 
 from functools import cache
 
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.archive.domain.person_file import FILED_EVENTS, KINDS, entries_for, group_by_kind, summarize
 from tests.unit.audit.builders import (
     PERSON_A,

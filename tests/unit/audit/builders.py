@@ -9,7 +9,7 @@ from google.protobuf.message import Message
 
 from chassis.bus.port import BusMessage
 from chassis.events import CATALOGUE, Event, decode, encode, new_event, topic_for
-from jingban.contracts.v1 import common_pb2, events_pb2
+from contracts.v1 import common_pb2, events_pb2
 
 PERSON_A = "610702195803120012"
 PERSON_B = "61072119620425002X"

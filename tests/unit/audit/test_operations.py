@@ -11,7 +11,7 @@ import pytest
 
 from chassis.calendar import is_working_day
 from chassis.errors import InvalidInput
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.audit.domain import readmodel as rm
 from services.audit.domain.operations import (
     Budget,

@@ -9,7 +9,7 @@ import pytest
 
 from chassis import calendar as cal
 from chassis.errors import PoisonMessage
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.audit.domain.figures import ReportInputs, compute_figures, disease_group, jsonable
 from services.audit.domain.periods import parse_period
 from services.audit.domain.readmodel import (

@@ -16,7 +16,7 @@ from chassis.consumer import EventConsumer, Subscription
 from chassis.errors import PoisonMessage
 from chassis.events import decode, encode, new_event, topic_for
 from chassis.store.memory import MemoryStore
-from jingban.contracts.v1 import events_pb2
+from contracts.v1 import events_pb2
 from services.settlement import fund as fd
 from services.settlement.liability import on_finding_raised
 

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from jingban.contracts.v1 import intake_pb2 as jingban_dot_contracts_dot_v1_dot_intake__pb2
+from contracts.v1 import intake_pb2 as contracts_dot_v1_dot_intake__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in jingban/contracts/v1/intake_pb2_grpc.py depends on'
+        + ' but the generated code in contracts/v1/intake_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -36,8 +36,8 @@ class IntakeServiceStub:
         """
         self.GetApplication = channel.unary_unary(
                 '/jingban.contracts.v1.IntakeService/GetApplication',
-                request_serializer=jingban_dot_contracts_dot_v1_dot_intake__pb2.GetApplicationRequest.SerializeToString,
-                response_deserializer=jingban_dot_contracts_dot_v1_dot_intake__pb2.Application.FromString,
+                request_serializer=contracts_dot_v1_dot_intake__pb2.GetApplicationRequest.SerializeToString,
+                response_deserializer=contracts_dot_v1_dot_intake__pb2.Application.FromString,
                 _registered_method=True)
 
 
@@ -55,8 +55,8 @@ def add_IntakeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'GetApplication': grpc.unary_unary_rpc_method_handler(
                     servicer.GetApplication,
-                    request_deserializer=jingban_dot_contracts_dot_v1_dot_intake__pb2.GetApplicationRequest.FromString,
-                    response_serializer=jingban_dot_contracts_dot_v1_dot_intake__pb2.Application.SerializeToString,
+                    request_deserializer=contracts_dot_v1_dot_intake__pb2.GetApplicationRequest.FromString,
+                    response_serializer=contracts_dot_v1_dot_intake__pb2.Application.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -84,8 +84,8 @@ class IntakeService:
             request,
             target,
             '/jingban.contracts.v1.IntakeService/GetApplication',
-            jingban_dot_contracts_dot_v1_dot_intake__pb2.GetApplicationRequest.SerializeToString,
-            jingban_dot_contracts_dot_v1_dot_intake__pb2.Application.FromString,
+            contracts_dot_v1_dot_intake__pb2.GetApplicationRequest.SerializeToString,
+            contracts_dot_v1_dot_intake__pb2.Application.FromString,
             options,
             channel_credentials,
             insecure,

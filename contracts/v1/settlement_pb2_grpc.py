@@ -3,8 +3,8 @@
 import grpc
 import warnings
 
-from jingban.contracts.v1 import common_pb2 as jingban_dot_contracts_dot_v1_dot_common__pb2
-from jingban.contracts.v1 import settlement_pb2 as jingban_dot_contracts_dot_v1_dot_settlement__pb2
+from contracts.v1 import common_pb2 as contracts_dot_v1_dot_common__pb2
+from contracts.v1 import settlement_pb2 as contracts_dot_v1_dot_settlement__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -19,7 +19,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in jingban/contracts/v1/settlement_pb2_grpc.py depends on'
+        + ' but the generated code in contracts/v1/settlement_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -38,18 +38,18 @@ class SettlementServiceStub:
         """
         self.GetAccumulators = channel.unary_unary(
                 '/jingban.contracts.v1.SettlementService/GetAccumulators',
-                request_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.SerializeToString,
-                response_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Accumulators.FromString,
+                request_serializer=contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.SerializeToString,
+                response_deserializer=contracts_dot_v1_dot_settlement__pb2.Accumulators.FromString,
                 _registered_method=True)
         self.GetPolicy = channel.unary_unary(
                 '/jingban.contracts.v1.SettlementService/GetPolicy',
-                request_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
-                response_deserializer=jingban_dot_contracts_dot_v1_dot_common__pb2.PolicyTable.FromString,
+                request_serializer=contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
+                response_deserializer=contracts_dot_v1_dot_common__pb2.PolicyTable.FromString,
                 _registered_method=True)
         self.Adjudicate = channel.unary_unary(
                 '/jingban.contracts.v1.SettlementService/Adjudicate',
-                request_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.SerializeToString,
-                response_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Adjudication.FromString,
+                request_serializer=contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.SerializeToString,
+                response_deserializer=contracts_dot_v1_dot_settlement__pb2.Adjudication.FromString,
                 _registered_method=True)
 
 
@@ -82,18 +82,18 @@ def add_SettlementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'GetAccumulators': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAccumulators,
-                    request_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.FromString,
-                    response_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Accumulators.SerializeToString,
+                    request_deserializer=contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.FromString,
+                    response_serializer=contracts_dot_v1_dot_settlement__pb2.Accumulators.SerializeToString,
             ),
             'GetPolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPolicy,
-                    request_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.FromString,
-                    response_serializer=jingban_dot_contracts_dot_v1_dot_common__pb2.PolicyTable.SerializeToString,
+                    request_deserializer=contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.FromString,
+                    response_serializer=contracts_dot_v1_dot_common__pb2.PolicyTable.SerializeToString,
             ),
             'Adjudicate': grpc.unary_unary_rpc_method_handler(
                     servicer.Adjudicate,
-                    request_deserializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.FromString,
-                    response_serializer=jingban_dot_contracts_dot_v1_dot_settlement__pb2.Adjudication.SerializeToString,
+                    request_deserializer=contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.FromString,
+                    response_serializer=contracts_dot_v1_dot_settlement__pb2.Adjudication.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -122,8 +122,8 @@ class SettlementService:
             request,
             target,
             '/jingban.contracts.v1.SettlementService/GetAccumulators',
-            jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.SerializeToString,
-            jingban_dot_contracts_dot_v1_dot_settlement__pb2.Accumulators.FromString,
+            contracts_dot_v1_dot_settlement__pb2.GetAccumulatorsRequest.SerializeToString,
+            contracts_dot_v1_dot_settlement__pb2.Accumulators.FromString,
             options,
             channel_credentials,
             insecure,
@@ -149,8 +149,8 @@ class SettlementService:
             request,
             target,
             '/jingban.contracts.v1.SettlementService/GetPolicy',
-            jingban_dot_contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
-            jingban_dot_contracts_dot_v1_dot_common__pb2.PolicyTable.FromString,
+            contracts_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
+            contracts_dot_v1_dot_common__pb2.PolicyTable.FromString,
             options,
             channel_credentials,
             insecure,
@@ -176,8 +176,8 @@ class SettlementService:
             request,
             target,
             '/jingban.contracts.v1.SettlementService/Adjudicate',
-            jingban_dot_contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.SerializeToString,
-            jingban_dot_contracts_dot_v1_dot_settlement__pb2.Adjudication.FromString,
+            contracts_dot_v1_dot_settlement__pb2.AdjudicateRequest.SerializeToString,
+            contracts_dot_v1_dot_settlement__pb2.Adjudication.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from jingban.contracts.v1 import appraisal_pb2 as jingban_dot_contracts_dot_v1_dot_appraisal__pb2
+from contracts.v1 import archive_pb2 as contracts_dot_v1_dot_archive__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,14 +18,14 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in jingban/contracts/v1/appraisal_pb2_grpc.py depends on'
+        + ' but the generated code in contracts/v1/archive_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
 
 
-class AppraisalServiceStub:
+class ArchiveServiceStub:
     """Missing associated documentation comment in .proto file."""
 
     def __init__(self, channel):
@@ -34,43 +34,43 @@ class AppraisalServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.GetQualifications = channel.unary_unary(
-                '/jingban.contracts.v1.AppraisalService/GetQualifications',
-                request_serializer=jingban_dot_contracts_dot_v1_dot_appraisal__pb2.GetQualificationsRequest.SerializeToString,
-                response_deserializer=jingban_dot_contracts_dot_v1_dot_appraisal__pb2.QualificationList.FromString,
+        self.GetPersonFile = channel.unary_unary(
+                '/jingban.contracts.v1.ArchiveService/GetPersonFile',
+                request_serializer=contracts_dot_v1_dot_archive__pb2.GetPersonFileRequest.SerializeToString,
+                response_deserializer=contracts_dot_v1_dot_archive__pb2.PersonFile.FromString,
                 _registered_method=True)
 
 
-class AppraisalServiceServicer:
+class ArchiveServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
-    def GetQualifications(self, request, context):
+    def GetPersonFile(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
 
-def add_AppraisalServiceServicer_to_server(servicer, server):
+def add_ArchiveServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'GetQualifications': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetQualifications,
-                    request_deserializer=jingban_dot_contracts_dot_v1_dot_appraisal__pb2.GetQualificationsRequest.FromString,
-                    response_serializer=jingban_dot_contracts_dot_v1_dot_appraisal__pb2.QualificationList.SerializeToString,
+            'GetPersonFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPersonFile,
+                    request_deserializer=contracts_dot_v1_dot_archive__pb2.GetPersonFileRequest.FromString,
+                    response_serializer=contracts_dot_v1_dot_archive__pb2.PersonFile.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'jingban.contracts.v1.AppraisalService', rpc_method_handlers)
+            'jingban.contracts.v1.ArchiveService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('jingban.contracts.v1.AppraisalService', rpc_method_handlers)
+    server.add_registered_method_handlers('jingban.contracts.v1.ArchiveService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
-class AppraisalService:
+class ArchiveService:
     """Missing associated documentation comment in .proto file."""
 
     @staticmethod
-    def GetQualifications(request,
+    def GetPersonFile(request,
             target,
             options=(),
             channel_credentials=None,
@@ -83,9 +83,9 @@ class AppraisalService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/jingban.contracts.v1.AppraisalService/GetQualifications',
-            jingban_dot_contracts_dot_v1_dot_appraisal__pb2.GetQualificationsRequest.SerializeToString,
-            jingban_dot_contracts_dot_v1_dot_appraisal__pb2.QualificationList.FromString,
+            '/jingban.contracts.v1.ArchiveService/GetPersonFile',
+            contracts_dot_v1_dot_archive__pb2.GetPersonFileRequest.SerializeToString,
+            contracts_dot_v1_dot_archive__pb2.PersonFile.FromString,
             options,
             channel_credentials,
             insecure,
