@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
+import re
+
 import grpc
 
 
 class JingbanError(Exception):
-    """Base: a precise, user-facing message; `field` names the offending input when there is one."""
+    """Base: a precise, user-facing message; `field` names the offending input when there is one; `code` is stable
+    (clients branch on it): the class's default, or a specific one from a room's catalogue (domain/reasons.py)."""
 
     http_status = 400
     grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    code = "invalid_request"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        # A subclass without its own code answers with its name in snake case (InsufficientFunds →
+        # insufficient_funds): stable as long as the class keeps its name.
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
     def __init__(self, message: str, field: str | None = None,
-                 fields: list[dict[str, str]] | None = None) -> None:
+                 fields: list[dict[str, str]] | None = None, code: str | None = None,
+                 params: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.fields = fields or ([{"field": field, "message": message}] if field else [])
+        if code:
+            self.code = code
+        self.params = dict(params or {})
+
+    def to_json(self) -> dict[str, object]:
+        """The error as every JSON answer carries it: `{"code", "message", "field"?, "fields"?, "params"?}`."""
+        body: dict[str, object] = {"code": self.code, "message": self.message}
+        field = self.field or (self.fields[0].get("field") if self.fields else None)
+        if field:
+            body["field"] = field
+        if self.fields:
+            body["fields"] = self.fields
+        if self.params:
+            body["params"] = self.params
+        return body
 
 
 class InvalidInput(JingbanError):
     http_status = 422
     grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    code = "invalid_input"
 
 
 class NotFound(JingbanError):
@@ -29,35 +57,60 @@ class NotFound(JingbanError):
 
     http_status = 404
     grpc_code = grpc.StatusCode.NOT_FOUND
+    code = "not_found"
 
 
 class Unauthenticated(JingbanError):
     http_status = 401
     grpc_code = grpc.StatusCode.UNAUTHENTICATED
+    code = "unauthenticated"
 
 
 class Forbidden(JingbanError):
     http_status = 403
     grpc_code = grpc.StatusCode.PERMISSION_DENIED
+    code = "forbidden"
 
 
 class TenantNotServed(Forbidden):
     """A valid token for a tenant this deployment does not serve: nothing of it is read or written here."""
 
+    code = "tenant_not_served"
+
 
 class Conflict(JingbanError):
     http_status = 409
     grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    code = "conflict"
 
 
 class PayloadTooLarge(JingbanError):
     http_status = 413
     grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    code = "payload_too_large"
 
 
 class UnsupportedMediaType(JingbanError):
     http_status = 415
     grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    code = "unsupported_media_type"
+
+
+# The codes every service may answer with (a room's own, more specific codes are in its domain/reasons.py ERRORS).
+ERRORS: dict[str, str] = {
+    "invalid_request": "the request cannot be carried out as sent",
+    "invalid_input": "a field of the request is missing or invalid (see `field`)",
+    "invalid_amount": "an amount is not a decimal yuan string with at most two decimals, or out of range",
+    "not_found": "no such object for this tenant (another tenant's objects look the same)",
+    "unauthenticated": "no valid bearer token",
+    "forbidden": "the caller's role may not do this",
+    "tenant_not_served": "the token's tenant is not served by this deployment",
+    "conflict": "the object's state does not allow this now",
+    "payload_too_large": "the body is larger than this endpoint accepts",
+    "unsupported_media_type": "the body's content type is not one this endpoint reads",
+    "unavailable": "a backing service is away; nothing was decided; try again (Retry-After)",
+    "interrupted": "the service stopped while answering; nothing was decided; send again",
+}
 
 
 class PoisonMessage(Exception):

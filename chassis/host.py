@@ -28,6 +28,7 @@ from chassis.http import HandBackOnStop
 from chassis.metrics import LOOP_RESTARTS
 from chassis.outbox import OutboxRelay
 from chassis.rpc import PeerChannels, create_server, mark_serving
+from chassis.scope import TenantScope, event_scope
 from chassis.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,10 @@ class ServiceContext:
         if tenant not in self.settings.tenants:
             raise TenantNotServed(f"tenant {tenant!r} is not served by this deployment")
         return self.relay.watch(tenant, self.store.database(self.settings.service, tenant))
+
+    def scope_for(self, event: Event) -> TenantScope:
+        """The tenant scope an event's handler works in: the event's tenant, as this service."""
+        return event_scope(event.tenant, self.settings.service, frozenset(self.settings.tenants), self.db)
 
 
 @dataclass
@@ -117,6 +122,7 @@ class ServiceHost:
         parts = self.spec.build(self.context)
         self.parts = parts
         parts.app.state.tenants = frozenset(self.settings.tenants)
+        parts.app.state.open_db = self.context.db  # what a door's TenantScope opens (chassis/scope.py)
         FastAPIInstrumentor.instrument_app(parts.app, excluded_urls="healthz,readyz")
         for tenant in self.settings.tenants:
             await self.store.database(name, tenant)[PROCESSED].create_index("at")
@@ -128,7 +134,7 @@ class ServiceHost:
             await parts.on_start()
 
         server, health_servicer = create_server(self.settings.jwt_secret, parts.grpc_servicers,
-                                                parts.grpc_service_names, self.settings.tenants)
+                                                parts.grpc_service_names, self.settings.tenants, self.context.db)
         bound = server.add_insecure_port(f"{self.settings.http_host}:{self.settings.grpc_port}")
         if not bound:
             raise RuntimeError(f"{name}: cannot bind gRPC port {self.settings.grpc_port}")

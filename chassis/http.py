@@ -5,19 +5,32 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from chassis.errors import Forbidden, JingbanError, TenantNotServed, TransientOutage, Unauthenticated
+from chassis.errors import (
+    Forbidden,
+    InvalidInput,
+    JingbanError,
+    PayloadTooLarge,
+    TenantNotServed,
+    TransientOutage,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from chassis.identity import Identity, bearer, current_identity, verify_token
+from chassis.scope import TenantScope, tenant_scope
+
+M = TypeVar("M", bound=BaseModel)
 
 ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
 
 
-INTERRUPTED = {"error": {"code": "Interrupted", "message": (
+INTERRUPTED = {"error": {"code": "interrupted", "message": (
     "the service stopped before it finished this request; send the same request again when it is back: "
     "an upload with the same batch id continues where it stopped, and nothing is applied twice")}}
 
@@ -61,15 +74,13 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
 
     @app.exception_handler(JingbanError)
     async def _domain_error(_: Request, exc: JingbanError) -> JSONResponse:
-        body: dict[str, object] = {"code": type(exc).__name__, "message": exc.message}
-        if exc.fields:
-            body["fields"] = exc.fields
+        body = exc.to_json()
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
         return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
     async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
         # The store or a peer is away: nothing was decided, so say "try again" rather than a bare 500.
-        return JSONResponse({"error": {"code": "Unavailable",
+        return JSONResponse({"error": {"code": "unavailable",
                                        "message": "a backing service is unavailable; try again shortly"}},
                             status_code=503, headers={"Retry-After": "5"})
 
@@ -84,8 +95,9 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
             {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
             for err in exc.errors()
         ]
-        return JSONResponse({"error": {"code": "InvalidInput", "message": "request is invalid", "fields": fields}},
-                            status_code=422)
+        error = InvalidInput(fields[0]["message"] if len(fields) == 1 else "request is invalid",
+                             fields[0]["field"] if fields else None, fields)
+        return JSONResponse({"error": error.to_json()}, status_code=422)
 
     from prometheus_client import make_asgi_app
 
@@ -132,6 +144,45 @@ async def authenticated(request: Request) -> Identity:
 
 
 Caller = Annotated[Identity, Depends(authenticated)]
+
+
+async def scoped(request: Request) -> TenantScope:
+    """The caller's tenant scope (chassis/scope.py): the only way a door opens a tenant's database."""
+    ident = await authenticated(request)
+    served = getattr(request.app.state, "tenants", None)
+    return tenant_scope(ident, served if served is not None else frozenset({ident.tenant}), request.app.state.open_db)
+
+
+Scope = Annotated[TenantScope, Depends(scoped)]
+
+
+async def read_json(request: Request, max_bytes: int = 1 << 20) -> Any:
+    """A JSON body, with a precise error for the wrong content type, an oversized or an unreadable body."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind and kind != "application/json" and not kind.endswith("+json"):
+        raise UnsupportedMediaType(f"expected application/json, got {kind}", "content-type")
+    raw = await request.body()
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"body larger than {max_bytes} bytes")
+    try:
+        return json.loads(raw or b"null")
+    except ValueError as exc:
+        raise InvalidInput(f"body is not valid JSON: {exc.args[0] if exc.args else exc}", "body",
+                           code="invalid_json") from None
+
+
+async def read_body(request: Request, model: type[M], max_bytes: int = 1 << 20) -> M:
+    """A JSON body validated against a pydantic model; errors name the field."""
+    from pydantic import ValidationError
+
+    data = await read_json(request, max_bytes)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = [{"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
+                  for err in exc.errors()]
+        raise InvalidInput(fields[0]["message"] if len(fields) == 1 else "request is invalid",
+                           fields[0]["field"] if fields else None, fields) from None
 
 
 def require_role(ident: Identity, *roles: str) -> None:

@@ -9,22 +9,48 @@ from chassis.errors import InvalidInput
 CENT = Decimal("0.01")
 
 
-def parse_yuan(value: object, field: str = "amount") -> Decimal:
-    """Parse an amount given as a string or int; refuses floats, NaN, and more than two decimals."""
+# Beyond any amount a program pays (a year's fund is far below it): keeps "1E+30" and its like out of the books.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def parse_amount(value: object, field: str = "amount", *, minimum: Decimal | None = None,
+                 maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """The one money parser: an amount in yuan given as a decimal string (or an int), quantised to the fen.
+
+    Refuses floats (they cannot hold fen exactly), NaN and infinities, exponents, more than two decimals, and
+    amounts outside [minimum, maximum] — each with the code `invalid_amount` and the field."""
+    def refuse(message: str) -> InvalidInput:
+        return InvalidInput(message, field, code="invalid_amount")
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise refuse(f"{field} is required")
     if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidInput(f"{field} must be a decimal string such as \"12.34\", not a float", field)
+        raise refuse(f"{field} must be a decimal string such as \"12.34\", not a float")
+    text = str(value).strip()
+    if "e" in text.lower():
+        raise refuse(f"{field} is not a plain decimal number: {value!r}")
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(f"{field} is not a number: {value!r}", field) from exc
+        raise refuse(f"{field} is not a number: {value!r}") from exc
     if not amount.is_finite():
-        raise InvalidInput(f"{field} must be finite", field)
+        raise refuse(f"{field} must be finite")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise InvalidInput(f"{field} has more than two decimals: {value!r}", field)
+        raise refuse(f"{field} has more than two decimals: {value!r}")
+    if minimum is not None and amount < minimum:
+        raise refuse(f"{field} must not be less than {minimum}: {value!r}")
+    if amount > maximum or amount < -maximum:
+        raise refuse(f"{field} is out of range: {value!r}")
     return amount.quantize(CENT)
 
 
+def parse_yuan(value: object, field: str = "amount") -> Decimal:
+    """An amount that may be negative (a correction): `parse_amount` without a minimum."""
+    return parse_amount(value, field)
+
+
 def to_fen(yuan: Decimal) -> int:
+    """Yuan to integer fen, half up (what the books store)."""
     return int((yuan * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 
@@ -39,3 +65,8 @@ def round_yuan(amount: Decimal) -> Decimal:
 
 def fmt(amount: Decimal) -> str:
     return f"{round_yuan(amount):.2f}"
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as the yuan string answers and events carry ("12.34")."""
+    return f"{from_fen(fen):.2f}"

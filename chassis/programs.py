@@ -87,12 +87,19 @@ def load_program(code: str, root: Path = PROGRAMS_DIR) -> Program:
     return parse_program(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def program_of_tenant(tenant: str, root: Path = PROGRAMS_DIR) -> Program | None:
+@cache
+def _program_of_tenants(root: Path) -> dict[str, str]:
+    """tenant → program code, read once per process (the programs directory is part of the release)."""
+    table: dict[str, str] = {}
     for path in sorted(root.glob("*/program.yaml")):
-        program = load_program(path.parent.name, root)
-        if any(t.tenant == tenant for t in program.tenants):
-            return program
-    return None
+        for t in load_program(path.parent.name, root).tenants:
+            table.setdefault(t.tenant, path.parent.name)
+    return table
+
+
+def program_of_tenant(tenant: str, root: Path = PROGRAMS_DIR) -> Program | None:
+    code = _program_of_tenants(root).get(tenant)
+    return load_program(code, root) if code else None
 
 
 def sample_policy_path(code: str, year: int = 2025, root: Path = PROGRAMS_DIR) -> Path:

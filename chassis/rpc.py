@@ -3,6 +3,7 @@ status codes, standard health and reflection, and client channels that carry a s
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -13,6 +14,7 @@ from grpc_reflection.v1alpha import reflection
 
 from chassis.errors import JingbanError, Unauthenticated
 from chassis.identity import Identity, bearer, current_identity, issue_token, verify_token
+from chassis.scope import TenantScope, tenant_scope
 
 OPEN_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
@@ -20,9 +22,10 @@ OPEN_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Verifies the bearer token of every call and puts the identity in context for the servicer."""
 
-    def __init__(self, secret: str, tenants: Sequence[str] = ()) -> None:
+    def __init__(self, secret: str, tenants: Sequence[str] = (), open_db: Callable[[str], Any] | None = None) -> None:
         self._secret = secret
         self._tenants = frozenset(tenants)
+        self._open_db = open_db
 
     async def intercept_service(self, continuation: Callable[[Any], Awaitable[grpc.RpcMethodHandler]],
                                 details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
@@ -30,7 +33,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or details.method.startswith(OPEN_METHODS) or handler.unary_unary is None:
             return handler
         inner = handler.unary_unary
-        secret, served = self._secret, self._tenants
+        secret, served, open_db = self._secret, self._tenants, self._open_db
 
         @functools.wraps(inner)
         async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -43,17 +46,35 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                     f"tenant {ident.tenant!r} is not served by this deployment")
             token = current_identity.set(ident)
+            scope_token = current_scope_var.set(
+                tenant_scope(ident, served or frozenset({ident.tenant}), open_db or _no_database))
             try:
                 return await inner(request, context)
             except JingbanError as exc:
-                await context.abort(exc.grpc_code, exc.message)
+                await context.abort(exc.grpc_code, exc.message, trailing_metadata=(("jingban-error-code", exc.code),))
             finally:
+                current_scope_var.reset(scope_token)
                 current_identity.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
             guarded, request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+
+
+current_scope_var: contextvars.ContextVar[TenantScope | None] = contextvars.ContextVar("scope", default=None)
+
+
+def _no_database(tenant: str) -> Any:
+    raise RuntimeError("this gRPC server was built without a database opener")
+
+
+def current_scope() -> TenantScope:
+    """The calling tenant's scope (chassis/scope.py), set by the interceptor for each call."""
+    found = current_scope_var.get()
+    if found is None:
+        raise Unauthenticated("no identity in context")
+    return found
 
 
 def caller() -> Identity:
@@ -64,9 +85,9 @@ def caller() -> Identity:
 
 
 def create_server(secret: str, servicers: Sequence[Callable[[grpc.aio.Server], Any]],
-                  service_names: Sequence[str], tenants: Sequence[str] = ()) -> tuple[grpc.aio.Server,
-                                                                                      health.aio.HealthServicer]:
-    server = grpc.aio.server(interceptors=[AuthInterceptor(secret, tenants)])
+                  service_names: Sequence[str], tenants: Sequence[str] = (),
+                  open_db: Callable[[str], Any] | None = None) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
+    server = grpc.aio.server(interceptors=[AuthInterceptor(secret, tenants, open_db)])
     for add in servicers:
         add(server)
     health_servicer = health.aio.HealthServicer()

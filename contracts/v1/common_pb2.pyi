@@ -105,3 +105,20 @@ class PolicyTable(_message.Message):
     diseases: _containers.RepeatedCompositeFieldContainer[DiseasePolicy]
     label: str
     def __init__(self, program: _Optional[str] = ..., version: _Optional[str] = ..., effective_from: _Optional[str] = ..., effective_to: _Optional[str] = ..., monthly_cap_multiple: _Optional[int] = ..., second_disease_weight: _Optional[str] = ..., diseases: _Optional[_Iterable[_Union[DiseasePolicy, _Mapping]]] = ..., label: _Optional[str] = ...) -> None: ...
+
+class Reason(_message.Message):
+    __slots__ = ("code", "detail", "params")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    detail: str
+    params: _containers.ScalarMap[str, str]
+    def __init__(self, code: _Optional[str] = ..., detail: _Optional[str] = ..., params: _Optional[_Mapping[str, str]] = ...) -> None: ...

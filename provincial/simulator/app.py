@@ -89,7 +89,7 @@ class FaultIn(BaseModel):
 
 
 def _invalid(message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": "InvalidInput", "message": message}}, status_code=422)
+    return JSONResponse({"error": {"code": "invalid_input", "message": message}}, status_code=422)
 
 
 def create_app(state: SimulatorState | None = None) -> FastAPI:

@@ -3,16 +3,15 @@ against the Kubernetes OpenAPI schemas shipped by kubernetes-validate (strict: u
 are errors), and assert the deployment properties Jingban relies on.
 
 kustomize is built from source by deploy/k8s/tools.sh (Go toolchain, cached); no cluster,
-no Docker and no network beyond the Go module proxy on the first run.
+no Docker and no network beyond the Go module proxy on the first run. The fixtures `kustomize`
+and `rendered` (every overlay and the base, rendered once) are in conftest.py.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-import subprocess
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
@@ -20,12 +19,9 @@ import pytest
 import yaml
 
 from chassis.host import STOP_DEADLINE_S as HOST_STOP_DEADLINE_S
+from tests.cluster.render import Doc
 
 pytestmark = pytest.mark.cluster
-
-REPO = Path(__file__).resolve().parents[2]
-K8S = REPO / "deploy" / "k8s"
-TOOLS = K8S / "tools.sh"
 
 # Oldest Kubernetes minor we promise to run on; kubernetes-validate ships 1.25 .. 1.37.
 K8S_VERSION = "1.33"
@@ -50,36 +46,9 @@ CLUSTER_SCOPED = {
     "StorageClass",
     "PersistentVolume",
 }
-Doc = dict[str, Any]
 
 
-# --------------------------------------------------------------------------- rendering
-
-
-@pytest.fixture(scope="session")
-def kustomize() -> str:
-    proc = subprocess.run(["bash", str(TOOLS)], capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, f"deploy/k8s/tools.sh failed:\n{proc.stderr}"
-    path = proc.stdout.strip().splitlines()[-1]
-    assert Path(path).is_file(), f"tools.sh printed {path!r}, which is not a file"
-    return path
-
-
-def _build(kustomize: str, target: Path) -> list[Doc]:
-    proc = subprocess.run(
-        [kustomize, "build", str(target)], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert proc.returncode == 0, f"kustomize build {target} failed:\n{proc.stderr}"
-    docs = [d for d in yaml.safe_load_all(proc.stdout) if d]
-    assert docs, f"kustomize build {target} rendered nothing"
-    return docs
-
-
-@pytest.fixture(scope="session")
-def rendered(kustomize: str) -> dict[str, list[Doc]]:
-    out = {name: _build(kustomize, K8S / "overlays" / name) for name in OVERLAYS}
-    out["base"] = _build(kustomize, K8S / "base")
-    return out
+# --------------------------------------------------------------------------- lookups
 
 
 def of_kind(docs: list[Doc], kind: str) -> list[Doc]:

@@ -137,7 +137,7 @@ async def test_one_3201_per_insurance_type_balanced_only_when_all_are(platform: 
                                  fund_paid_total=Decimal("250.00"), count=2)  # the platform says 250, we pay 280
     calls = len(simulator.calls_of("3201"))
     r = await http.post(f"{base}/reconcile", headers=auth("hz-p1", "finance"))
-    assert r.status_code == 422 and r.json()["error"]["code"] == "NotBalanced", r.text
+    assert r.status_code == 422 and r.json()["error"]["code"] == "not_balanced", r.text
     assert "insutype 390" in r.json()["error"]["message"] and "insutype 310" not in r.json()["error"]["message"]
     assert len(simulator.calls_of("3201")) == calls + 2  # one per insurance type present
     record = (await http.get(base, headers=auth("hz-p1", "finance"))).json()["reconciliation"]

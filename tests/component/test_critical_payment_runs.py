@@ -113,7 +113,7 @@ async def test_a_month_reconciled_and_paid_in_runs(platform: EmbeddedPlatform, h
 
     # The account is empty: the whole run is refused naming its shortfall; nothing written.
     r = await http.post(url(platform, "/critical/statements/payments"), headers=FIN, json={"month": MONTH})
-    assert r.status_code == 409 and error(r)["code"] == "InsufficientFunds", r.text
+    assert r.status_code == 409 and error(r)["code"] == "insufficient_funds", r.text
     assert error(r)["fields"][0]["field"] == "amount" and "short by 9800.00" in error(r)["message"]  # 8400 + 1400
     assert await ledger(platform, http) == []
     assert (await ok(await http.get(url(platform, "/critical/payments"), params={"month": MONTH},

@@ -509,7 +509,7 @@ async def test_experts_open_only_the_documents_of_their_cases(platform: Embedded
     outsider = next(e["expert_id"] for e in pool if e["expert_id"] not in case["assigned"])
     for headers in (w.auth("expert", outsider), other.auth("expert", expert)):  # not drawn; another tenant
         r = await http.get(url, headers=headers)
-        assert r.status_code == 404 and r.json()["error"]["code"] == "NotFound", r.text
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", r.text
     # an application the expert was not drawn for, a document that is not there: not found alike
     elsewhere = await w.submit(_valid("61070219640606060"), "吴芳", "CHD")
     r = await http.get(f"{intake}/v1/applications/{elsewhere['application_id']}/documents/"

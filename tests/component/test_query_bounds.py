@@ -34,7 +34,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 def refused_fields(r: httpx.Response) -> list[str]:
     assert r.status_code == 422, r.text
     body = r.json()["error"]
-    assert body["code"] == "InvalidInput"
+    assert body["code"] == "invalid_input"
     return [f["field"] for f in body["fields"]]
 
 

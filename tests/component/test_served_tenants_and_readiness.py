@@ -35,9 +35,9 @@ async def test_a_token_for_a_tenant_not_served_is_refused_everywhere(platform: E
                         and not p.startswith(("/healthz", "/readyz", "/metrics")))
             refused = await http.get(f"{platform.url(service)}{path}", headers={"Authorization": f"Bearer {foreign}"})
             assert refused.status_code == 403, (service, path, refused.text)
-            assert refused.json()["error"]["code"] == "TenantNotServed"
+            assert refused.json()["error"]["code"] == "tenant_not_served"
             allowed = await http.get(f"{platform.url(service)}{path}", headers={"Authorization": f"Bearer {served}"})
-            assert allowed.status_code != 403 or allowed.json()["error"]["code"] != "TenantNotServed"
+            assert allowed.status_code != 403 or allowed.json()["error"]["code"] != "tenant_not_served"
         submitted = await http.post(f"{platform.url('intake')}/v1/applications",
                                     headers={"Authorization": f"Bearer {foreign}"}, files={"form": ("f", b"{}")})
         assert submitted.status_code == 403

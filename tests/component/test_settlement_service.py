@@ -589,7 +589,7 @@ async def test_statement_close_reconcile_and_pay_once(platform: EmbeddedPlatform
     sim.record_settlements(CARRIER, date(2025, 8, 1), date(2025, 8, 31), medical_fee_total=Decimal("800.00"),
                            fund_paid_total=Decimal("600.00"), count=3)
     r = await http.post(f"{base}/{sid}/reconcile", headers=auth("hz-p1", "finance"))
-    assert r.status_code == 422 and r.json()["error"]["code"] == "NotBalanced", r.text
+    assert r.status_code == 422 and r.json()["error"]["code"] == "not_balanced", r.text
     assert "基金支付总额不符" in r.json()["error"]["message"]
     st = (await http.get(f"{base}/{sid}", headers=auth("hz-p1", "finance"))).json()
     assert st["status"] == "closed" and st["reconciliation"]["balanced"] is False
@@ -756,7 +756,7 @@ async def test_a_payment_run_pays_the_months_reconciled_statements_at_once(
 
     # One short of the run: refused whole, naming the shortfall; nothing written.
     r = await http.post(f"{base}/payments", headers=fin, json={"month": month})
-    assert r.status_code == 409 and r.json()["error"]["code"] == "InsufficientFunds", r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_funds", r.text
     assert "short by 1.00" in r.json()["error"]["message"] and r.json()["error"]["fields"][0]["field"] == "amount"
     assert (await http.get(f"{s}/v1/payments", params={"month": month}, headers=fin)).json()["payments"] == []
     r = await http.post(f"{s}/v1/fund/advances", headers=fin, json={

@@ -410,7 +410,7 @@ async def test_statement_documents_and_monthly_actual_funding(platform: Embedded
     # no money in the account before the agency reimburses: the payment waits for the carrier's float
     fund = f"{settlement}/v1/fund"
     r = await http.post(f"{settlement}/v1/statements/{sid}/payments", headers=w.auth("finance"))
-    assert r.status_code == 409 and "InsufficientFunds" in r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_funds", r.text
     r = await http.post(f"{fund}/advances", headers=w.auth("finance"), json={
         "advance_id": "float-1", "amount": f"{payable:.2f}", "date": today_cn().isoformat(), "year": year})
     assert r.status_code == 201, r.text

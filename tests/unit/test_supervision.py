@@ -227,7 +227,7 @@ async def test_a_store_outage_answers_503_with_retry_after_not_500() -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         response = await http.get("/boom")
         assert response.status_code == 503 and response.headers["retry-after"] == "5"
-        assert response.json()["error"]["code"] == "Unavailable"
+        assert response.json()["error"]["code"] == "unavailable"
         assert "store away" not in response.text  # no driver detail leaks out
         readyz = await http.get("/readyz")
         assert readyz.status_code == 503 and readyz.json()["checks"] == {"store": False, "bus": True}
@@ -273,7 +273,7 @@ async def test_a_request_cut_short_by_the_stop_is_answered_503_interrupted() -> 
     await HandBackOnStop(slow_upload)({"type": "http"}, None, send)  # answered, so the request's task just ends
     assert sent[0]["status"] == 503
     body = json.loads(sent[1]["body"])
-    assert body["error"]["code"] == "Interrupted" and "same batch id" in body["error"]["message"]
+    assert body["error"]["code"] == "interrupted" and "same batch id" in body["error"]["message"]
 
     async def answered_then_cancelled(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})

@@ -1,0 +1,69 @@
+"""The one Excel helper (工作簿): sheets of rows to `.xlsx` bytes (openpyxl), the way every report and export is
+handed to the agency — bold headers and totals, money as numbers shown with two decimals, sensible widths, and
+text that would start a formula (`=`, `+`, `-`, `@`, tab, CR) kept as text, so a disease name like `=HYPERLINK(…)`
+never runs in the agency's spreadsheet."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+MONEY = "#,##0.00"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Sheet:
+    title: str
+    rows: list[list[Any]] = field(default_factory=list)
+    header: list[str] | None = None
+    total: list[Any] | None = None
+
+
+def safe(value: Any) -> Any:
+    """A cell value as written: text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            Decimal(value)  # "-12.50" is a number, not a formula
+            return value
+        except ArithmeticError:
+            return "'" + value
+    return value
+
+
+def workbook(sheets: Sequence[Sheet]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    bold = Font(bold=True)
+    first = True
+    for spec in sheets:
+        ws = wb.active if first else wb.create_sheet()
+        first = False
+        ws.title = spec.title[:31]
+        bold_rows: list[int] = []
+        if spec.header is not None:
+            ws.append([safe(v) for v in spec.header])
+            bold_rows.append(ws.max_row)
+        for row in spec.rows:
+            ws.append([safe(v) for v in row])
+        if spec.total is not None:
+            ws.append([safe(v) for v in spec.total])
+            bold_rows.append(ws.max_row)
+        for n in bold_rows:
+            for cell in ws[n]:
+                cell.font = bold
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, Decimal):
+                    cell.number_format = MONEY  # stored as a number, shown with two decimals
+        for column in ws.columns:
+            width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
+            ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
