@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from services.settlement.domain.chronic import Claim, Holding, Line, YearAccount, adjudicate
-from services.settlement.domain.policy import Policy, parse_policy
+from services.settlement.chronic.domain.benefits import Claim, Holding, Line, YearAccount, adjudicate
+from services.settlement.policies.domain.policy import Policy, parse_policy
 
 SAMPLE = Path(__file__).resolve().parents[1] / "programs" / "hz-chronic" / "policy-2025.yaml"
 YEAR = 2025

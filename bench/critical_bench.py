@@ -41,8 +41,7 @@ from typing import Any
 
 from bench.raw import _endpoints, raw_kafka_rate, raw_store_insert_rate
 from chassis.money import to_fen
-from services.settlement.critical import policy_versions, program_strata
-from services.settlement.domain.critical import (
+from services.settlement.critical.domain.claims import (
     CHRONIC_OUTPATIENT,
     INPATIENT,
     SPECIAL_DRUG,
@@ -51,7 +50,8 @@ from services.settlement.domain.critical import (
     CriticalClaim,
     adjudicate,
 )
-from services.settlement.domain.review_quota import StratumState, admit, draw, stratum_of
+from services.settlement.critical.domain.review_quota import StratumState, admit, draw, stratum_of
+from services.settlement.critical.service.claims import policy_versions, program_strata
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -188,7 +188,7 @@ def store_accounts(uri: str, db_name: str, accounts: list[tuple[int, int, int]])
 def claim_docs(paid: list[tuple[int, str, str, str, str, int, int, bool]]) -> list[dict[str, Any]]:
     """The settled claims as the service stores them (what `finance.take` reads): a third of the persons are
     employees (310), the rest residents (390); a non-networked out-of-area stay is a manual reimbursement."""
-    from services.settlement.domain.critical_statements import clr_type_of
+    from services.settlement.critical.domain.statements import clr_type_of
 
     docs = []
     for p, cid, day, inst, care, total_fen, payable_fen, manual in paid:
@@ -211,10 +211,10 @@ async def pay_year(uri: str, bootstrap: str, prefix: str, paid: list[tuple[int, 
     from chassis.programs import load_program
     from chassis.store.mongo import MongoStore
     from provincial.simulator.app import create_app
-    from services.settlement import fund as fd
-    from services.settlement import payment_runs as runs
-    from services.settlement.critical import CriticalService
-    from services.settlement.critical_store import PAYMENTS, STATEMENTS
+    from services.settlement.critical.service.claims import CriticalService
+    from services.settlement.critical.store import PAYMENTS, STATEMENTS
+    from services.settlement.fund.service import account as fd
+    from services.settlement.fund.service import payment_runs as runs
 
     store = MongoStore(uri, prefix)
     tenant, program = "qz-ci", load_program("qz-critical")

@@ -66,8 +66,7 @@ def _mongo_uri() -> str:
 def year_of_entries(n: int, prefix: str = "") -> list[Any]:
     """n entries of one account-year in value-date order, shaped like a year of statement payments: the agency's
     allocations each quarter (covering the quarter's payments), payments per institution and month, interest."""
-    from services.settlement.domain import ledger as lg
-
+    from services.settlement.fund.domain import ledger as lg
     months = 12
     per_month = max(1, (n - 4 * 2) // months)
     entries: list[Any] = []
@@ -114,8 +113,7 @@ def raw_insert_one_rate(uri: str, docs: int) -> float:
 
 async def _fund(uri: str, prefix: str, tenants: tuple[str, ...]) -> tuple[Any, Any]:
     from chassis.store.mongo import MongoStore
-    from services.settlement import fund as fd
-
+    from services.settlement.fund.service import account as fd
     store = MongoStore(uri, prefix)
     fund = fd.Fund(lambda t: store.database("settlement", t), tenants)
     for t in tenants:
@@ -127,9 +125,8 @@ async def before_rate(uri: str, n: int) -> float:
     """The replaced path, for reference: before each insert count the account-year's entries (the cache check) and
     check the entry against the whole book (every date from its value date on)."""
     from chassis.store.mongo import MongoStore
-    from services.settlement import fund as fd
-    from services.settlement.domain import ledger as lg
-
+    from services.settlement.fund.domain import ledger as lg
+    from services.settlement.fund.service import account as fd
     prefix = "lb" + uuid.uuid4().hex[:8]
     store = MongoStore(uri, prefix)
     s = fd.FundStore(store.database("settlement", "hz-p1"))
@@ -160,8 +157,7 @@ async def _drop(uri: str, prefix: str, tenants: tuple[str, ...]) -> None:
 async def _verify(fund: Any, tenant: str, program: str) -> int:
     """The invariants, read back from the store: running figures = the book's, seq 1..n, balanced, never
     overdrawn at any date."""
-    from services.settlement.domain import ledger as lg
-
+    from services.settlement.fund.domain import ledger as lg
     book = await fund.book(tenant, program, YEAR)
     head = await fund.head(tenant, program, YEAR)
     docs = await fund.store(tenant).entry_docs(program, YEAR)
@@ -174,8 +170,7 @@ async def _verify(fund: Any, tenant: str, program: str) -> int:
 
 
 async def posting(uri: str, entries: int, accounts: int, batch: int, backdated: int) -> dict[str, Any]:
-    from services.settlement.domain import ledger as lg
-
+    from services.settlement.fund.domain import ledger as lg
     prefix = "lb" + uuid.uuid4().hex[:8]
     tenants = ("hz-p1",)
     store, fund = await _fund(uri, prefix, tenants)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chassis.errors import InvalidInput
-from services.settlement.calc import calculate
+from services.settlement.calculator.service.calculate import calculate
 
 USAGE = "usage: jingban calc [FILE]   (one case as JSON; stdin when FILE is absent or -)"
 

@@ -30,7 +30,7 @@ from chassis.errors import InvalidInput
 from chassis.money import round_yuan
 from chassis.programs import Program, program_of_tenant
 from jingban.flow import PDF, PNG, FlowError, Walk
-from services.settlement.fund import budget_of
+from services.settlement.fund.service.account import budget_of
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = ["建国", "秀兰", "德明", "丽", "海燕", "志强", "桂英", "文华", "玉梅", "国庆", "春生", "淑珍", "红梅", "永福",
@@ -295,7 +295,7 @@ async def settle_critical_statements(walk: Walk, year: int, today: date, payable
     account, except the last two months' (one reconciled awaiting payment, one only closed); the current month's
     stay open. The manual reimbursement (零星报销) is paid to the person's bank account given with it."""
     base, fin = f"{walk.url('settlement')}/v1/critical", walk.auth("finance", "finance-1")
-    from services.settlement.domain.critical_statements import month_over
+    from services.settlement.critical.domain.statements import month_over
 
     over = [m for m in range(1, 13) if month_over(f"{year}-{m:02d}", today)]
     states: dict[str, int] = {}

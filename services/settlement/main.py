@@ -9,13 +9,17 @@ from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from contracts.v1 import settlement_pb2, settlement_pb2_grpc
-from services.settlement import api, api_fund, fund, handlers, liability, rpc, statement_documents
-from services.settlement.api_critical import CRITICAL_OUTBOX_COLLECTIONS, CriticalService, critical_router
-from services.settlement.engine import Settler
-from services.settlement.instances import Instances
-from services.settlement.policies import PolicyBook
-from services.settlement.recovery import Recovery
-from services.settlement.store import OUTBOX_COLLECTIONS, SettlementStore
+from services.settlement.chronic import api, handlers, rpc
+from services.settlement.chronic.service.settler import Settler
+from services.settlement.chronic.store import OUTBOX_COLLECTIONS, SettlementStore
+from services.settlement.critical.api import CRITICAL_OUTBOX_COLLECTIONS, CriticalService, critical_router
+from services.settlement.fund import api as api_fund
+from services.settlement.fund import handlers as liability
+from services.settlement.fund.service import account as fund
+from services.settlement.instances.service import Instances
+from services.settlement.policies.service import PolicyBook
+from services.settlement.recovery.service import Recovery
+from services.settlement.statement_documents import api as statement_documents
 
 
 def build(ctx: ServiceContext) -> ServiceParts:

@@ -23,7 +23,7 @@ from chassis.events import decode, topic_for
 from chassis.identity import issue_token
 from chassis.programs import load_program
 from jingban.embedded import EmbeddedPlatform
-from services.settlement import fund as fd
+from services.settlement.fund.service import account as fd
 from tests.conftest import PDF, PNG, auth, eventually
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).

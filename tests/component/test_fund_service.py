@@ -22,7 +22,7 @@ from chassis.events import decode, encode, new_event, topic_for
 from chassis.identity import issue_token
 from contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
-from services.settlement import fund as fd
+from services.settlement.fund.service import account as fd
 from tests.conftest import auth, embedded_port_offset, eventually
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).

@@ -27,13 +27,13 @@ from chassis.events import decode, topic_for
 from chassis.host import ServiceHost
 from chassis.identity import issue_token
 from jingban.embedded import EmbeddedPlatform
-from services.settlement import engine
-from services.settlement import fund as fd
-from services.settlement import payment_runs as runs
-from services.settlement.book import PersonBook
-from services.settlement.critical_statements import CriticalStatements
-from services.settlement.instances import INSTANCES
-from services.settlement.store import SettlementStore
+from services.settlement.chronic.service import settler as engine
+from services.settlement.chronic.store import SettlementStore
+from services.settlement.chronic.store.person_book import PersonBook
+from services.settlement.critical.service.statements import CriticalStatements
+from services.settlement.fund.service import account as fd
+from services.settlement.fund.service import payment_runs as runs
+from services.settlement.instances.service import INSTANCES
 from tests.component.test_settlement_service import SAMPLE, expected, grant, holds, line, upload
 from tests.conftest import auth, embedded_port_offset, eventually
 

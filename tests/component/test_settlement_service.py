@@ -24,8 +24,8 @@ from chassis.events import decode, encode, new_event, topic_for
 from chassis.identity import issue_token
 from contracts.v1 import common_pb2, events_pb2, settlement_pb2, settlement_pb2_grpc
 from jingban.embedded import EmbeddedPlatform
-from services.settlement.domain.chronic import Claim, Holding, Line, YearAccount, adjudicate
-from services.settlement.domain.policy import parse_policy
+from services.settlement.chronic.domain.benefits import Claim, Holding, Line, YearAccount, adjudicate
+from services.settlement.policies.domain.policy import parse_policy
 from tests.conftest import auth, eventually
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).

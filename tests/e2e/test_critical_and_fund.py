@@ -33,7 +33,7 @@ from chassis.identity import issue_token
 from chassis.programs import load_program
 from jingban.flow import PDF, PNG, Walk
 from jingban.local import LocalPlatform
-from services.settlement import fund as fd
+from services.settlement.fund.service import account as fd
 from tests.conftest import REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support.infra import real_infra

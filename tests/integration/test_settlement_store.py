@@ -19,13 +19,13 @@ from chassis.bus.kafka import KafkaBus
 from chassis.events import decode, topic_for
 from chassis.outbox import OutboxRelay
 from chassis.store.mongo import MongoStore
-from services.settlement import statements
-from services.settlement.book import PersonBook
-from services.settlement.engine import Settler
-from services.settlement.policies import PolicyBook
-from services.settlement.records import LineIn, holding_doc
-from services.settlement.store import OUTBOX_COLLECTIONS, SettlementStore
-from services.settlement.uploads import Upload
+from services.settlement.chronic.domain.records import LineIn, holding_doc
+from services.settlement.chronic.domain.uploads import Upload
+from services.settlement.chronic.service import statements
+from services.settlement.chronic.service.settler import Settler
+from services.settlement.chronic.store import OUTBOX_COLLECTIONS, SettlementStore
+from services.settlement.chronic.store.person_book import PersonBook
+from services.settlement.policies.service import PolicyBook
 
 pytestmark = pytest.mark.integration
 TENANTS = ("hz-p1", "hz-p2")

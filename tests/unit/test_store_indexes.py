@@ -11,7 +11,7 @@ import pytest
 from chassis.store.memory import MemoryStore
 from services.appraisal.store import EXPERT_LISTS, AppraisalStore
 from services.intake.store import SURVEYS, IntakeStore
-from services.settlement.store import STATEMENT_DOCUMENTS, SettlementStore
+from services.settlement.chronic.store import STATEMENT_DOCUMENTS, SettlementStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ _DIRECT = re.compile(r"(\bdb|\bdb\([^)]*\)|_db_for\([^)]*\))\[")
 
 
 @pytest.mark.parametrize("module", ["services/appraisal/expert_lists.py", "services/appraisal/drawing.py",
-                                    "services/settlement/statement_documents.py", "services/intake/survey.py",
+                                    "services/settlement/statement_documents/api.py", "services/intake/survey.py",
                                     "services/intake/notifications.py"])
 def test_modules_reach_their_collections_through_the_store(module: str) -> None:
     source = (ROOT / module).read_text(encoding="utf-8")

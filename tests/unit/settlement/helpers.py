@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from services.settlement.domain.chronic import Claim, Line
-from services.settlement.domain.policy import Policy, parse_policy
+from services.settlement.chronic.domain.benefits import Claim, Line
+from services.settlement.policies.domain.policy import Policy, parse_policy
 
 SAMPLE = Path(__file__).resolve().parents[3] / "programs" / "hz-chronic" / "policy-2025.yaml"
 

@@ -13,7 +13,7 @@ import pytest
 
 from chassis.errors import InvalidInput
 from jingban.calc_cli import main
-from services.settlement.calc import calculate
+from services.settlement.calculator.service.calculate import calculate
 
 EXAMPLE: dict[str, Any] = {
     "program": "chronic",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chassis.errors import InvalidInput
-from services.settlement.calc import calculate
+from services.settlement.calculator.service.calculate import calculate
 
 CASE: dict[str, Any] = {
     "program": "critical",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chassis.errors import InvalidInput
-from services.settlement.calc import calculate
+from services.settlement.calculator.service.calculate import calculate
 
 
 def test_corridor_case() -> None:

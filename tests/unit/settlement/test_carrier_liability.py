@@ -17,8 +17,8 @@ from chassis.errors import PoisonMessage
 from chassis.events import decode, encode, new_event, topic_for
 from chassis.store.memory import MemoryStore
 from contracts.v1 import events_pb2
-from services.settlement import fund as fd
-from services.settlement.liability import on_finding_raised
+from services.settlement.fund.handlers import on_finding_raised
+from services.settlement.fund.service import account as fd
 
 PERSON = "610702196001010310"
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from chassis.errors import InvalidInput
-from services.settlement.domain.chronic import (
+from services.settlement.chronic.domain.benefits import (
     Caps,
     Claim,
     ClaimResult,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.settlement.domain.chronic import (
+from services.settlement.chronic.domain.benefits import (
     Claim,
     Holding,
     Line,

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from chassis.errors import InvalidInput
-from services.settlement.domain.critical import (
+from services.settlement.critical.domain.claims import (
     CriticalAccount,
     CriticalClaim,
     Tier,

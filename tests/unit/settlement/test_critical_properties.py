@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.settlement.domain.critical import CriticalAccount, CriticalClaim, adjudicate, parse_critical_policy
+from services.settlement.critical.domain.claims import CriticalAccount, CriticalClaim, adjudicate, parse_critical_policy
 
 POLICY = parse_critical_policy({"version": "p", "effective_from": "2025-01-01", "deductible": "18000.00",
                                 "ratio": "0.70", "cap": "250000.00",

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from chassis.errors import InvalidInput
-from services.settlement.domain import critical_statements as cs
+from services.settlement.critical.domain import statements as cs
 
 
 def line(cid: str, person: str, insutype: str, clr: str, claimed: int, payable: int, late: bool = False) -> cs.Line:
@@ -98,7 +98,7 @@ def test_a_claims_digest_ignores_where_it_is_paid_and_an_absent_insutype() -> No
     from dataclasses import asdict
     from decimal import Decimal
 
-    from services.settlement.critical import ClaimIn
+    from services.settlement.critical.service.claims import ClaimIn
 
     base = ClaimIn("c1", "P1", date(2025, 3, 1), "inpatient", "in_area", True, Decimal("100.00"), Decimal("80.00"),
                    "manual")

@@ -15,8 +15,8 @@ from pymongo.errors import DuplicateKeyError
 from chassis.errors import Conflict, InvalidInput
 from chassis.programs import load_program
 from chassis.store.memory import MemoryStore
-from services.settlement import fund as fd
-from services.settlement.domain import ledger as lg
+from services.settlement.fund.domain import ledger as lg
+from services.settlement.fund.service import account as fd
 
 TENANT, PROGRAM, YEAR = "hz-p1", "hz-chronic", 2025
 

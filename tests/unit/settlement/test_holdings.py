@@ -3,10 +3,10 @@ the insurance type, and the change functions' idempotency whatever order the eve
 
 from datetime import date
 
-from services.settlement.domain.chronic import Holding
-from services.settlement.handlers import add_holding, close_holding, renew_holding
-from services.settlement.records import holding_doc, holdings_on
-from services.settlement.statements import holding_insutype
+from services.settlement.chronic.domain.benefits import Holding
+from services.settlement.chronic.domain.records import holding_doc, holdings_on
+from services.settlement.chronic.handlers import add_holding, close_holding, renew_holding
+from services.settlement.chronic.service.statements import holding_insutype
 from tests.unit.settlement.helpers import sample_policy
 
 GRANT = holding_doc("q1", "HTN", "2024-03-10", "2024-04-01", review_due="2025-06-30", insutype="310")

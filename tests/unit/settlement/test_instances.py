@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chassis.store.memory import MemoryStore
-from services.settlement import instances as ins
-from services.settlement.engine import active_batches_message
-from services.settlement.instances import Heartbeat, Instances, lease_state
+from services.settlement.chronic.service.settler import active_batches_message
+from services.settlement.instances import service as ins
+from services.settlement.instances.service import Heartbeat, Instances, lease_state
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(minutes=5)

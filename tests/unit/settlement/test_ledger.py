@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from chassis.errors import Conflict, InvalidInput
-from services.settlement.domain import ledger as lg
+from services.settlement.fund.domain import ledger as lg
 
 DAY = date(2025, 3, 1)
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassis.errors import JingbanError
-from services.settlement.domain import ledger as lg
+from services.settlement.fund.domain import ledger as lg
 
 KINDS = ("allocation", "advance", "repay", "payment", "interest", "recovery", "reverse")
 amounts = st.integers(min_value=1, max_value=500_000).map(lambda fen: D(fen) / 100)

@@ -17,14 +17,14 @@ import pytest
 
 from chassis.calendar import today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound
+from chassis.locks import KeyedLocks
 from chassis.programs import load_program
 from chassis.store.memory import MemoryStore
-from services.settlement import fund as fd
-from services.settlement import payment_runs as runs
-from services.settlement.critical_statements import CriticalStatements
-from services.settlement.critical_store import PAYMENTS, PERSON_PAYABLES, STATEMENTS, CriticalStore
-from services.settlement.domain import ledger as lg
-from services.settlement.locks import KeyedLocks
+from services.settlement.critical.service.statements import CriticalStatements
+from services.settlement.critical.store import PAYMENTS, PERSON_PAYABLES, STATEMENTS, CriticalStore
+from services.settlement.fund.domain import ledger as lg
+from services.settlement.fund.service import account as fd
+from services.settlement.fund.service import payment_runs as runs
 
 T, PROGRAM = "qz-ci", "qz-critical"
 YEAR = today_cn().year - 1          # last year's books take payments dated today

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from chassis.errors import InvalidInput, NotFound
-from services.settlement.domain.policy import check_versions, in_force, parse_policy, policy_to_dict
+from services.settlement.policies.domain.policy import check_versions, in_force, parse_policy, policy_to_dict
 from tests.unit.settlement.helpers import D, sample_dict, sample_policy
 
 

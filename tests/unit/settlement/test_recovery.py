@@ -10,8 +10,8 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from chassis.errors import Conflict
-from services.settlement import recovery as rec
-from services.settlement.recovery import Pass, Recovery
+from services.settlement.recovery import service as rec
+from services.settlement.recovery.service import Pass, Recovery
 
 
 def recovery(tenant_pass: Any) -> Recovery:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from chassis.errors import InvalidInput
 from chassis.programs import load_program
-from services.settlement.domain.review_quota import (
+from services.settlement.critical.domain.review_quota import (
     StratumState,
     admit,
     attainment,

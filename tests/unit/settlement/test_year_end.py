@@ -9,8 +9,8 @@ from decimal import Decimal as D
 import pytest
 
 from chassis.errors import InvalidInput
-from services.settlement.domain import ledger as lg
-from services.settlement.domain import year_end as ye
+from services.settlement.fund.domain import ledger as lg
+from services.settlement.fund.domain import year_end as ye
 
 
 def test_service_fee_package_1_is_capped_at_1_200_000() -> None:

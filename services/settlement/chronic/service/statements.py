@@ -1,0 +1,450 @@
+"""Institution monthly statements (月度结算单): totals, close (→ statement.closed and one benefits.settled per
+person), reconciliation with the provincial platform (3201 对总账 → statement.reconciled) and payment
+(→ payment.issued). Status: open → closing → closed → reconciled → paid. A payment run (批量支付, `pay_run`) pays a
+month's reconciled statements at once, booked as one batch in the dedicated account (payment_runs.py). A close or a
+payment a crash cut short is finished when settlement starts again (recovery.py: `close`, `finish_payment`)."""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import logging
+import weakref
+from datetime import UTC, date, datetime
+from typing import Any
+
+from chassis.calendar import day_cn, today_cn
+from chassis.errors import Conflict, JingbanError, NotFound
+from chassis.events import derived_event_id, new_event
+from chassis.money import from_fen
+from chassis.outbox import with_events
+from chassis.programs import load_program, program_of_tenant
+from chassis.telemetry import current_carrier
+from contracts.v1 import events_pb2
+from provincial.client import ProvincialClient
+from provincial.models import RESIDENT_BASIC
+from services.settlement.chronic.domain.deadlines import statement_clock
+from services.settlement.chronic.domain.records import yuan
+from services.settlement.chronic.service.settler import Settler, active_batches_message, program_code, statement_lock
+from services.settlement.chronic.store import PAYMENTS, SETTLEMENTS, STATEMENTS, SettlementStore
+from services.settlement.fund.service import account as fund
+from services.settlement.fund.service import payment_runs as runs
+
+log = logging.getLogger(__name__)
+
+CLEARING_OUTPATIENT = "11"   # clr_type: 门诊
+SETTLED_PER_DOC = 200
+
+
+class NotBalanced(JingbanError):
+    """The provincial platform's totals differ from the statement's (对账不平)."""
+
+    http_status = 422
+
+
+def _zero() -> dict[str, Any]:
+    return {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0, "persons": 0, "policy_versions": [],
+            "unapplied_claims": 0}
+
+
+async def person_totals(settler: Settler, tenant: str, sid: str) -> tuple[dict[str, dict[str, Any]], int]:
+    """Each person's part of a statement, from its claims; claims no person version names (interrupted writes)
+    are left out and counted apart."""
+    store = settler.store(tenant)
+    await settler.book.warm(tenant)
+    parts: dict[str, dict[str, Any]] = {}
+    unapplied: set[str] = set()
+    claims: dict[str, set[str]] = {}
+    async for c in store.claims_of(sid).find({}, {"person_id": 1, "amount_fen": 1, "payable_fen": 1,
+                                                  "policy_version": 1, "batch_id": 1, "claim_id": 1}):
+        key = c["_id"].rsplit("|", 1)[0]
+        state = settler.book.known(tenant, c["person_id"])
+        applied = state is not None and (state.applied(sid, batch_id=c.get("batch_id", "")) if c.get("batch_id")
+                                         else state.applied(sid, visit=key))
+        if not applied:
+            unapplied.add(key)
+            continue
+        part = parts.setdefault(c["person_id"], {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0,
+                                                 "policy_versions": set()})
+        part["claimed_fen"] += c["amount_fen"]
+        part["payable_fen"] += c["payable_fen"]
+        part["lines"] += 1
+        part["policy_versions"].add(c["policy_version"])
+        claims.setdefault(c["person_id"], set()).add(key)
+    for pid, keys in claims.items():
+        parts[pid]["claims"] = len(keys)
+    return parts, len(unapplied)
+
+
+def sum_parts(parts: dict[str, dict[str, Any]], unapplied: int) -> dict[str, Any]:
+    totals = _zero()
+    versions: set[str] = set()
+    for part in parts.values():
+        for k in ("claimed_fen", "payable_fen", "lines", "claims"):
+            totals[k] += part[k]
+        versions |= part["policy_versions"]
+    totals["persons"] = len(parts)
+    totals["policy_versions"] = sorted(versions)
+    totals["unapplied_claims"] = unapplied
+    return totals
+
+
+async def live_totals(settler: Settler, tenant: str, sid: str) -> dict[str, Any]:
+    return sum_parts(*await person_totals(settler, tenant, sid))
+
+
+def view(doc: dict[str, Any], totals: dict[str, Any], clock: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A statement over HTTP; `clock` (statement_clock_of) adds `settlement_deadline`, `overdue` and `deadline`."""
+    return {**(clock or {}),
+        "statement_id": doc["_id"], "institution_code": doc["institution_code"], "month": doc["month"],
+        "status": doc["status"], "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
+        "patient_pays": yuan(totals["claimed_fen"] - totals["payable_fen"]), "lines": totals["lines"],
+        "claims": totals["claims"], "persons": totals["persons"],
+        "policy_version": ",".join(totals["policy_versions"]), "created_at": doc.get("created_at"),
+        "closed_at": doc.get("closed_at"), "closed_by": doc.get("closed_by"),
+        "reconciliation": doc.get("reconciliation"), "payment_id": doc.get("payment_id"),
+        "active_batches": doc.get("active_batches", []), "unapplied_claims": totals.get("unapplied_claims", 0),
+    }
+
+
+async def statement_view(settler: Settler, tenant: str, doc: dict[str, Any]) -> dict[str, Any]:
+    totals = doc["totals"] if "totals" in doc else await live_totals(settler, tenant, doc["_id"])
+    return view(doc, totals, await statement_clock_of(settler, tenant, doc))
+
+
+async def statement_clock_of(settler: Settler, tenant: str, doc: dict[str, Any],
+                             today: date | None = None) -> dict[str, Any]:
+    """The month's settlement deadline (月结清算时限) of the tenant's program and whether this statement is overdue:
+    paid after it (the payment's Beijing date), or unpaid past it."""
+    paid_on = None
+    if doc.get("payment_id"):
+        payment = await settler.store(tenant).payment(doc["payment_id"])
+        paid_on = day_cn(payment["issued_at"]) if payment and payment.get("issued_at") else None
+    return statement_clock(program_of_tenant(tenant), doc["month"], paid_on, today or today_cn())
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    year, mon = int(month[:4]), int(month[5:7])
+    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+async def close(settler: Settler, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        return await _close(settler, settler.store(tenant), tenant, sid, who)
+
+
+async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    doc = await store.statement(sid)
+    if doc is None:
+        raise NotFound(f"statement {sid} not found")
+    if doc["status"] not in ("open", "closing"):
+        raise Conflict(f"statement {sid} is already {doc['status']}")
+    if doc.get("active_batches"):
+        running, interrupted = await settler.active_batches(tenant, store, sid, doc["active_batches"])
+        if running or interrupted:
+            raise Conflict(active_batches_message(sid, running, interrupted), "active_batches")
+    settler.statement_changed(tenant, sid)
+    # Who began closing it: a close a crash cut short is finished in their name when settlement starts again.
+    closing = {"status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}
+    if doc["status"] == "open" and not await store.transition(sid, {"status": "open", "active_batches": []},
+                                                              closing):
+        settler.statement_unchanged(tenant, sid)
+        raise Conflict(f"statement {sid} changed meanwhile (a batch started, or it was closed); try again")
+    # Visits that saw the statement open before it began closing are finished first.
+    await settler.visits_drained(tenant, sid)
+
+    # 1. Every person's part, one benefits.settled each, carried by documents of up to SETTLED_PER_DOC persons.
+    parts, unapplied = await person_totals(settler, tenant, sid)
+    totals = sum_parts(parts, unapplied)
+    carrier = current_carrier()
+    persons = sorted(parts)
+    docs = []
+    for k, start in enumerate(range(0, len(persons), SETTLED_PER_DOC)):
+        chunk = persons[start:start + SETTLED_PER_DOC]
+        events, rows = [], []
+        for pid in chunk:
+            part = parts[pid]
+            version = ",".join(sorted(part["policy_versions"]))
+            payload = events_pb2.BenefitsSettled(
+                person_id=pid, institution_code=doc["institution_code"], month=doc["month"],
+                claimed=yuan(part["claimed_fen"]), payable=yuan(part["payable_fen"]), lines=part["lines"],
+                policy_version=version, statement_id=sid)
+            events.append(new_event("benefits.settled", tenant, pid, payload, source="settlement",
+                                    trace_context=carrier, event_id=derived_event_id(sid, "benefits.settled", pid)))
+            rows.append({"person_id": pid, "claimed_fen": part["claimed_fen"], "payable_fen": part["payable_fen"],
+                         "lines": part["lines"], "claims": part["claims"], "policy_version": version})
+        docs.append({"_id": f"{sid}|{k:06d}", "statement_id": sid, "institution_code": doc["institution_code"],
+                     "month": doc["month"], "persons": rows, "_outbox": events, "_outbox_pending": len(events)})
+    for start in range(0, len(docs), 50):
+        await store.insert_many_new(SETTLEMENTS, docs[start:start + 50])  # a resumed close finds some there
+
+    # 2. The statement itself, with statement.closed.
+    now = datetime.now(UTC).isoformat()
+    closed = events_pb2.StatementClosed(
+        statement_id=sid, institution_code=doc["institution_code"], month=doc["month"],
+        claimed=yuan(totals["claimed_fen"]), payable=yuan(totals["payable_fen"]), lines=totals["lines"],
+        persons=totals["persons"], policy_version=",".join(totals["policy_versions"]))
+    event = new_event("statement.closed", tenant, sid, closed, source="settlement", trace_context=carrier,
+                      event_id=derived_event_id(sid, "statement.closed", sid))
+    changes = {"status": "closed", "totals": totals, "closed_at": now, "closed_by": who}
+    await settler.outbox_drained(store, STATEMENTS, sid)
+    if not await store.transition(sid, {"status": "closing"}, changes, [event]):
+        raise Conflict(f"statement {sid} changed while closing; try again")
+    return view({**doc, **changes}, totals)
+
+
+def carrier_of(tenant: str) -> tuple[str, str, str]:
+    program = load_program(program_code(tenant))
+    for t in program.tenants:
+        if t.tenant == tenant:
+            return t.fixmedins_code, t.name, program.division
+    raise NotFound(f"tenant {tenant} is not a carrier of {program.code}")
+
+
+async def reconcile(settler: Settler, tenant: str, sid: str, who: str, provincial_url: str) -> dict[str, Any]:
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        return await _reconcile(settler, settler.store(tenant), tenant, sid, who, provincial_url)
+
+
+def holding_insutype(holdings: list[dict[str, Any]]) -> str:
+    """The person's insurance type (险种, from 1101 through their qualifications): the latest granted holding's that
+    names one; "" when none does (holdings imported without it, or a person holding nothing)."""
+    named = sorted((h for h in holdings if h.get("insutype")), key=lambda h: h.get("granted_on", ""))
+    return named[-1]["insutype"] if named else ""
+
+
+async def insutype_totals(settler: Settler, tenant: str, sid: str, default: str) -> dict[str, dict[str, Any]]:
+    """The statement's totals split by the persons' insurance type: the platform reconciles each insutype apart
+    (3201 takes one). A person whose type settlement never learnt counts under `default` and is counted as assumed."""
+    parts, _ = await person_totals(settler, tenant, sid)
+    out: dict[str, dict[str, Any]] = {}
+    for pid, part in parts.items():
+        state = settler.book.known(tenant, pid)
+        insutype = holding_insutype(state.holdings) if state is not None else ""
+        bucket = out.setdefault(insutype or default, {"claimed_fen": 0, "payable_fen": 0, "claims": 0, "persons": 0,
+                                                      "assumed_persons": 0})
+        for k in ("claimed_fen", "payable_fen", "claims"):
+            bucket[k] += part[k]
+        bucket["persons"] += 1
+        bucket["assumed_persons"] += 0 if insutype else 1
+    return out
+
+
+async def _reconcile(settler: Settler, store: SettlementStore, tenant: str, sid: str, who: str,
+                     provincial_url: str) -> dict[str, Any]:
+    doc = await store.statement(sid)
+    if doc is None:
+        raise NotFound(f"statement {sid} not found")
+    if doc["status"] in ("open", "closing"):
+        raise Conflict(f"statement {sid} is {doc['status']}: close it before reconciling")
+    if doc["status"] != "closed":
+        raise Conflict(f"statement {sid} is already {doc['status']} (reconciled and balanced)")
+    totals = doc["totals"]
+    begin, end = month_bounds(doc["month"])
+    code, name, division = carrier_of(tenant)
+    default = str(load_program(program_code(tenant)).setting("settlement", "default_insutype", RESIDENT_BASIC))
+    by_type = await insutype_totals(settler, tenant, sid, default)
+    if not by_type:  # an empty statement still reconciles (zeros), under the program's default type
+        by_type = {default: {"claimed_fen": 0, "payable_fen": 0, "claims": 0, "persons": 0, "assumed_persons": 0}}
+    summed = {k: sum(b[k] for b in by_type.values()) for k in ("claimed_fen", "payable_fen", "claims")}
+    closed = {k: totals[k] for k in summed}
+    if summed != closed:
+        raise Conflict(f"statement {sid}: its claims no longer add up to the totals closed ({summed} against "
+                       f"{closed}); nothing was sent to the platform", "totals")
+    parts: list[dict[str, Any]] = []
+    agency = ""
+    async with ProvincialClient(provincial_url, code, name, who, division=division) as client:
+        # One 3201 per insurance type present (对总账按险种): the statement balances only if every one does.
+        for insutype in sorted(by_type):
+            b = by_type[insutype]
+            result = await client.reconcile_totals(
+                clr_type=CLEARING_OUTPATIENT, begin_date=begin, end_date=end, insutype=insutype,
+                medical_fee_total=_dec(b["claimed_fen"]), fund_paid_total=_dec(b["payable_fen"]),
+                settlement_count=b["claims"])
+            agency = agency or result.settlement_agency
+            parts.append({"insutype": insutype, "balanced": result.balanced, "result": result.result,
+                          "description": result.description, "claimed": yuan(b["claimed_fen"]),
+                          "payable": yuan(b["payable_fen"]), "count": b["claims"], "persons": b["persons"],
+                          "assumed_persons": b["assumed_persons"]})
+    balanced = all(x["balanced"] for x in parts)
+    failed = [x for x in parts if not x["balanced"]]
+    description = "; ".join(f"{x['insutype']}: {x['description']}" for x in (failed or parts))
+    now = datetime.now(UTC).isoformat()
+    record = {"balanced": balanced, "result": failed[0]["result"] if failed else parts[0]["result"],
+              "description": description, "settlement_agency": agency, "fixmedins_code": code, "at": now, "by": who,
+              "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
+              "count": totals["claims"], "by_insutype": parts}
+    event = new_event("statement.reconciled", tenant, sid, events_pb2.StatementReconciled(
+        statement_id=sid, institution_code=doc["institution_code"], month=doc["month"], balanced=balanced,
+        detail=description), source="settlement", trace_context=current_carrier())
+    changes: dict[str, Any] = {"reconciliation": record}
+    if balanced:
+        changes["status"] = "reconciled"
+    await settler.outbox_drained(store, STATEMENTS, sid)
+    if not await store.transition(sid, {"status": "closed"}, changes, [event]):
+        raise Conflict(f"statement {sid} changed while reconciling; try again")
+    if not balanced:
+        raise NotBalanced(f"statement {sid} does not balance with the provincial platform (3201 stmt_rslt "
+                          + ", ".join(f"insutype {x['insutype']}: {x['result']}" for x in failed)
+                          + f"): {description}", "totals")
+    return view({**doc, **changes}, totals)
+
+
+def _dec(fen: int) -> Any:
+    return from_fen(fen)
+
+
+def payment_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: doc.get(k) for k in ("payment_id", "statement_id", "institution_code", "month", "amount",
+                                    "issued_at", "issued_by", "status")}
+
+
+async def pay(settler: Settler, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        return await _pay(settler, settler.store(tenant), tenant, sid, who)
+
+
+async def _pay(settler: Settler, store: SettlementStore, tenant: str, sid: str, who: str) -> dict[str, Any]:
+    doc = await store.statement(sid)
+    if doc is None:
+        raise NotFound(f"statement {sid} not found")
+    payment_id = f"PAY-{sid}"
+    if doc["status"] == "paid" or await store.payment(payment_id):
+        if doc["status"] == "reconciled":  # the payment was stored, the statement not yet marked: finish that
+            await settler.outbox_drained(store, STATEMENTS, sid)
+            await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
+        raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
+    if doc["status"] != "reconciled":
+        raise Conflict(f"statement {sid} is {doc['status']}: it must be closed and reconciled (balanced) "
+                       "with the provincial platform before payment")
+    now = datetime.now(UTC).isoformat()
+    amount = yuan(doc["totals"]["payable_fen"])
+    payment = {"_id": payment_id, "payment_id": payment_id, "statement_id": sid,
+               "institution_code": doc["institution_code"], "month": doc["month"], "amount": amount,
+               "amount_fen": doc["totals"]["payable_fen"], "issued_at": now, "issued_by": who, "status": "issued"}
+    event = new_event("payment.issued", tenant, sid, events_pb2.PaymentIssued(
+        payment_id=payment_id, statement_id=sid, institution_code=doc["institution_code"], month=doc["month"],
+        amount=amount, issued_at=now), source="settlement", trace_context=current_carrier(),
+        event_id=derived_event_id(sid, "payment.issued", payment_id))
+    # Booked in the dedicated account first (待遇支出): refused with the shortfall before anything is written.
+    existing = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"}, {"date": 1})
+    await fund.post_payment(store.collection, tenant, doc["month"], payment_id, doc["totals"]["payable_fen"],
+                            doc["institution_code"], who, ledger=ledger_of(settler),
+                            day=date.fromisoformat(existing["date"]) if existing else None)
+    if not await store.insert_payment(payment, [event]):
+        raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
+    await settler.outbox_drained(store, STATEMENTS, sid)
+    await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
+    return payment_view(payment)
+
+
+async def finish_payment(settler: Settler, tenant: str, sid: str) -> str | None:
+    """Finish the payment of a reconciled statement that a crash cut short, as a retry of the payment would: its
+    instruction stored but the statement not marked paid (→ marked), or its entry booked in the dedicated account
+    but no instruction issued (→ issued, in the name of whoever booked it; the entry is found, not booked again).
+    Returns what was done (a stable code), None when the statement's payment was not begun."""
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        store = settler.store(tenant)
+        doc = await store.statement(sid)
+        if doc is None or doc["status"] != "reconciled":
+            return None
+        payment_id = f"PAY-{sid}"
+        if await store.payment(payment_id):
+            await settler.outbox_drained(store, STATEMENTS, sid)
+            await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
+            return runs.PAYMENT_MARKED_PAID
+        entry = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"},
+                                                                     {"posted_by": 1})
+        if entry is None:
+            return None
+        await _pay(settler, store, tenant, sid, entry.get("posted_by") or runs.RECOVERY_ACTOR)
+        return runs.PAYMENT_ISSUED
+
+
+# ---- the books and payment runs (批量支付) -------------------------------------------------------------------------
+
+_LEDGERS: weakref.WeakKeyDictionary[Settler, fund.Fund] = weakref.WeakKeyDictionary()
+
+
+def ledger_of(settler: Settler) -> fund.Fund:
+    """The settler's one `Fund` (its head and book cache serve every payment), made on first use and gone with the
+    settler (the `Fund` holds it weakly)."""
+    ledger = _LEDGERS.get(settler)
+    if ledger is None:
+        ref = weakref.ref(settler)
+
+        def collections(tenant: str) -> Any:
+            owner = ref()
+            assert owner is not None, "the settler of this Fund is gone"
+            return owner.store(tenant).collection
+
+        ledger = _LEDGERS[settler] = fund.fund_by_name(collections, settler.kick)
+    return ledger
+
+
+def _memo(doc: dict[str, Any]) -> str:
+    return f"支付 {doc['institution_code']} {doc['month']} 结算款"
+
+
+async def pay_run(settler: Settler, tenant: str, run: runs.RunRequest, who: str) -> dict[str, Any]:
+    """Pay at once every reconciled statement of a month (or those named): the ledger entries posted as one batch,
+    all or nothing — refused with `InsufficientFunds` naming the run's shortfall before anything is written — then
+    the payments with `payment.issued` (one insert), then each statement marked paid. A retry pays only what is not
+    yet paid; the ids are the single payment's (`PAY-<statement id>`), so a statement is paid once either way. Named
+    statements must be payable (404 unknown, 409 not reconciled); in a month's run the others are left with
+    `not_reconciled`. The relay is waited for once, for all the run's statements, before the first write."""
+    store = settler.store(tenant)
+    if run.month is not None:
+        found = await store.collection(STATEMENTS).find({"month": run.month}, {"_id": 1}).sort("_id", 1).to_list(None)
+    else:
+        found = await _by_ids(store, STATEMENTS, run.statement_ids)
+        have = {d["_id"] for d in found}
+        for i, sid in enumerate(run.statement_ids):
+            if sid not in have:
+                raise NotFound(f"statement {sid} not found", f"statement_ids[{i}]")
+    result = runs.RunResult(run)
+    async with settler.locks.hold(*(statement_lock(tenant, d["_id"]) for d in found)):
+        docs = await _by_ids(store, STATEMENTS, [d["_id"] for d in found])  # again, under the locks
+        paid = {d["_id"] for d in await _by_ids(store, PAYMENTS, [f"PAY-{d['_id']}" for d in docs])}
+        due, finish = runs.sort_statements(docs, paid, run, result)
+        await runs.drained(store.collection(STATEMENTS), [d["_id"] for d in [*due, *finish]], settler.kick)
+
+        # 1. The ledger: one batch per fund year, all or nothing (a crashed run's entries keep their value date).
+        dues = [fund.PaymentDue(f"PAY-{d['_id']}", d["month"], int(d["totals"]["payable_fen"]), _memo(d)) for d in due]
+        booked = {e["_id"]: date.fromisoformat(e["date"]) for e in await _by_ids(
+            store, fund.LEDGER_ENTRIES, [x.entry_id for x in dues], {"date": 1})}
+        result.entries = await fund.post_payments(ledger_of(settler), tenant, [
+            dataclasses.replace(x, booked_on=booked.get(x.entry_id)) for x in dues], who, run.label)
+
+        # 2. The payments, each with payment.issued; 3. each statement marked paid.
+        now = datetime.now(UTC).isoformat()
+        payments = []
+        for d in due:
+            sid, pid, amount = d["_id"], f"PAY-{d['_id']}", int(d["totals"]["payable_fen"])
+            payment = {"_id": pid, "payment_id": pid, "statement_id": sid, "institution_code": d["institution_code"],
+                       "month": d["month"], "amount": yuan(amount), "amount_fen": amount, "issued_at": now,
+                       "issued_by": who, "status": "issued"}
+            event = new_event("payment.issued", tenant, sid, events_pb2.PaymentIssued(
+                payment_id=pid, statement_id=sid, institution_code=d["institution_code"], month=d["month"],
+                amount=yuan(amount), issued_at=now), source="settlement", trace_context=current_carrier(),
+                event_id=derived_event_id(sid, "payment.issued", pid))
+            payments.append(with_events(payment, [event]))
+            result.paid.append(payment_view(payment))
+            result.amount_fen += amount
+        await runs.insert_new(store.collection(PAYMENTS), payments)
+        for d in [*due, *finish]:
+            await store.transition(d["_id"], {"status": "reconciled"}, {"status": "paid",
+                                                                        "payment_id": f"PAY-{d['_id']}"})
+    settler.kick()
+    return result.view(yuan)
+
+
+async def _by_ids(store: SettlementStore, collection: str, ids: list[str] | tuple[str, ...],
+                  only: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Documents by id in the order asked (`only`: the fields read), never their pending events."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 1000):
+        out += await store.collection(collection).find({"_id": {"$in": list(ids[start:start + 1000])}},
+                                                        only or {"_outbox": 0}).to_list(None)
+    order = {x: i for i, x in enumerate(ids)}
+    return sorted(out, key=lambda d: order[d["_id"]])

@@ -1,1 +1,0 @@
-"""Pure settlement rules: no I/O, no drivers."""
