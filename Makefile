@@ -46,6 +46,7 @@ test-cluster: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## Regenerate contracts from proto/.
 proto: install

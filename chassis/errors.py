@@ -1,10 +1,9 @@
-"""Domain errors and how they map to HTTP statuses and gRPC codes."""
+"""Domain errors and how they map to HTTP statuses and gRPC codes (by name: the gRPC door, chassis/rpc.py, turns
+`grpc_status` into a status code, so domain code that raises these imports no driver)."""
 
 from __future__ import annotations
 
 import re
-
-import grpc
 
 
 class JingbanError(Exception):
@@ -12,7 +11,7 @@ class JingbanError(Exception):
     (clients branch on it): the class's default, or a specific one from a room's catalogue (domain/reasons.py)."""
 
     http_status = 400
-    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    grpc_status = "FAILED_PRECONDITION"
     code = "invalid_request"
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -48,7 +47,7 @@ class JingbanError(Exception):
 
 class InvalidInput(JingbanError):
     http_status = 422
-    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    grpc_status = "INVALID_ARGUMENT"
     code = "invalid_input"
 
 
@@ -56,19 +55,19 @@ class NotFound(JingbanError):
     """Also what another tenant's object looks like: no hint that it exists."""
 
     http_status = 404
-    grpc_code = grpc.StatusCode.NOT_FOUND
+    grpc_status = "NOT_FOUND"
     code = "not_found"
 
 
 class Unauthenticated(JingbanError):
     http_status = 401
-    grpc_code = grpc.StatusCode.UNAUTHENTICATED
+    grpc_status = "UNAUTHENTICATED"
     code = "unauthenticated"
 
 
 class Forbidden(JingbanError):
     http_status = 403
-    grpc_code = grpc.StatusCode.PERMISSION_DENIED
+    grpc_status = "PERMISSION_DENIED"
     code = "forbidden"
 
 
@@ -80,19 +79,19 @@ class TenantNotServed(Forbidden):
 
 class Conflict(JingbanError):
     http_status = 409
-    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    grpc_status = "FAILED_PRECONDITION"
     code = "conflict"
 
 
 class PayloadTooLarge(JingbanError):
     http_status = 413
-    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    grpc_status = "INVALID_ARGUMENT"
     code = "payload_too_large"
 
 
 class UnsupportedMediaType(JingbanError):
     http_status = 415
-    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    grpc_status = "INVALID_ARGUMENT"
     code = "unsupported_media_type"
 
 
@@ -106,6 +105,7 @@ ERRORS: dict[str, str] = {
     "forbidden": "the caller's role may not do this",
     "tenant_not_served": "the token's tenant is not served by this deployment",
     "conflict": "the object's state does not allow this now",
+    "method_not_allowed": "the path exists but not with this HTTP method",
     "payload_too_large": "the body is larger than this endpoint accepts",
     "unsupported_media_type": "the body's content type is not one this endpoint reads",
     "unavailable": "a backing service is away; nothing was decided; try again (Retry-After)",
@@ -123,13 +123,14 @@ class TransientOutage(Exception):
 
 
 # gRPC codes that mean "the peer is not there right now", not "the peer refused".
-_TRANSIENT_GRPC = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
+_TRANSIENT_GRPC = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED"}
 
 
 def is_transient(exc: BaseException) -> bool:
     """Whether a failure is infrastructure being away (retry as long as it lasts) rather than poison.
 
     Walks the cause chain, since a handler may wrap a driver error in its own."""
+    import grpc
     from kafka.errors import KafkaError
     from pymongo.errors import ConnectionFailure, ExecutionTimeout, WaitQueueTimeoutError, WriteConcernError
 
@@ -145,7 +146,7 @@ def is_transient(exc: BaseException) -> bool:
         if type(current).__name__ in {"KafkaConnectionError", "NoBrokersAvailable", "KafkaTimeoutError",
                                       "NodeNotReadyError", "CommitFailedError", "RequestTimedOutError"}:
             return True
-        if isinstance(current, grpc.aio.AioRpcError) and current.code() in _TRANSIENT_GRPC:
+        if isinstance(current, grpc.aio.AioRpcError) and current.code().name in _TRANSIENT_GRPC:
             return True
         if type(current).__module__.startswith("httpx") and type(current).__name__ in {
                 "ConnectError", "ReadTimeout", "WriteTimeout", "ConnectTimeout", "PoolTimeout", "RemoteProtocolError",

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chassis.errors import (
     Forbidden,
@@ -26,6 +27,8 @@ from chassis.identity import Identity, bearer, current_identity, verify_token
 from chassis.scope import TenantScope, tenant_scope
 
 M = TypeVar("M", bound=BaseModel)
+_HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input"}
 
 ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -88,6 +91,14 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
 
     for transient in (ConnectionFailure, TransientOutage, ConnectionError, TimeoutError):
         app.add_exception_handler(transient, _unavailable)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The framework's own refusals (no such route, wrong method) answer in the same shape, with a stable code.
+        code = _HTTP_CODES.get(exc.status_code, "invalid_request")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -51,7 +51,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             try:
                 return await inner(request, context)
             except JingbanError as exc:
-                await context.abort(exc.grpc_code, exc.message, trailing_metadata=(("jingban-error-code", exc.code),))
+                await context.abort(grpc.StatusCode[exc.grpc_status], exc.message,
+                                    trailing_metadata=(("jingban-error-code", exc.code),))
             finally:
                 current_scope_var.reset(scope_token)
                 current_identity.reset(token)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import grpc
-
 from chassis.errors import JingbanError
 from provincial.envelope import TRANSACTIONS
 
@@ -18,7 +16,7 @@ class ProvincialError(JingbanError):
     """
 
     http_status = 422
-    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    grpc_status = "FAILED_PRECONDITION"
 
     def __init__(self, infno: str, infcode: int, err_msg: str, *, msgid: str = "", inf_refmsgid: str = "",
                  warn_msg: str = "") -> None:
@@ -45,11 +43,19 @@ class ProvincialUnavailable(JingbanError):
     """No answer after every retry: connection refused, timeouts, HTTP 5xx."""
 
     http_status = 503
-    grpc_code = grpc.StatusCode.UNAVAILABLE
+    grpc_status = "UNAVAILABLE"
 
 
 class ProvincialProtocolError(JingbanError):
     """An answer that is not a response envelope (HTTP 4xx, not JSON, no infcode): a configuration problem."""
 
     http_status = 502
-    grpc_code = grpc.StatusCode.UNAVAILABLE
+    grpc_status = "UNAVAILABLE"
+
+
+# The codes these errors answer with (the class names in snake case).
+ERRORS: dict[str, str] = {
+    "provincial_error": "the provincial platform refused the transaction (infcode ≠ 0): change the request",
+    "provincial_unavailable": "the provincial platform did not answer after every retry",
+    "provincial_protocol_error": "the provincial platform answered with something that is not a response envelope",
+}

@@ -40,6 +40,10 @@ def main() -> int:
     started = time.monotonic()
     print("== ruff", flush=True)
     lint_ok = subprocess.call([sys.executable, "-m", "ruff", "check", "."]) == 0
+    # The architecture as contracts (pyproject.toml [tool.importlinter]): services apart, layers inside a room,
+    # domain free of drivers, chassis free of services and the CLI.
+    print("== import-linter", flush=True)
+    lint_ok = subprocess.call([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"]) == 0 and lint_ok
 
     sys.path.insert(0, str(ROOT))
     from tests.support.infra import load_launcher, real_infra

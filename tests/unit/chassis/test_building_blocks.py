@@ -6,9 +6,12 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+import httpx
 import pytest
+from fastapi import Request
 
 from chassis.errors import Conflict, InvalidInput, JingbanError, NotFound, TenantNotServed
+from chassis.http import create_app, read_json
 from chassis.identity import Identity
 from chassis.money import parse_amount, yuan
 from chassis.reasons import Reason, ReasonCatalogue, UnknownReason
@@ -84,3 +87,26 @@ def test_the_workbook_keeps_formulas_as_text_and_money_as_numbers() -> None:
     assert ws["A1"].value == "name" and ws["A2"].value == "'=HYPERLINK(\"x\")" and ws["B2"].value == 12.5
     assert ws["A3"].value == "-3.00" and ws["B3"].value == "'+cmd|' /C calc'!A0"
     assert safe("@SUM(A1)") == "'@SUM(A1)"
+
+
+async def test_every_json_error_of_a_door_has_a_stable_code() -> None:
+    async def ready() -> dict[str, object]:
+        return {"ready": True}
+
+    app = create_app("t", "t", "secret", ready)
+
+    @app.post("/echo")
+    async def echo(request: Request) -> object:
+        return await read_json(request)
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        missing = await http.get("/nowhere")
+        wrong = await http.get("/echo")
+        text = await http.post("/echo", content=b"a=1", headers={"content-type": "text/plain"})
+        broken = await http.post("/echo", content=b"{", headers={"content-type": "application/json"})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (405, "method_not_allowed")
+    assert (text.status_code, text.json()["error"]["code"]) == (415, "unsupported_media_type")
+    assert broken.status_code == 422 and broken.json()["error"] | {"message": ""} == {
+        "code": "invalid_json", "message": "", "field": "body", "fields": [
+            {"field": "body", "message": broken.json()["error"]["message"]}]}
