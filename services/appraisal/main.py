@@ -9,26 +9,40 @@ from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from chassis.policies import PolicyReader
 from contracts.v1 import appraisal_pb2, appraisal_pb2_grpc
-from services.appraisal import api, expert_lists, handlers, rpc
-from services.appraisal.filing import FilingWorker
-from services.appraisal.reviews import review_loop
-from services.appraisal.store import CASES, AppraisalStore
+from services.appraisal.cases import api as cases_api
+from services.appraisal.cases import handlers as cases_handlers
+from services.appraisal.cases import rpc as cases_rpc
+from services.appraisal.cases.service.drawing import draw_waiting_cases
+from services.appraisal.cases.store import CASES, CaseStore
+from services.appraisal.experts import api as experts_api
+from services.appraisal.experts.store import ExpertStore
+from services.appraisal.filing import api as filing_api
+from services.appraisal.filing.service.worker import FilingWorker
+from services.appraisal.filing.store import FilingStore
+from services.appraisal.reviews import api as reviews_api
+from services.appraisal.reviews.service import review_loop
+from services.appraisal.reviews.store import ReviewStore
+
+STORES = (CaseStore, ExpertStore, FilingStore, ReviewStore)
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("appraisal", "Jingban appraisal (鉴定)", ctx.settings.jwt_secret, ctx.ready)
     policies = PolicyReader(ctx.peers)
-    filing = FilingWorker(ctx, policies)
-    app.include_router(api.router(ctx, policies, filing))
-    app.include_router(expert_lists.router(ctx))  # 专家库审核备案
-    servicer = rpc.AppraisalRpc(ctx)
+    filing_worker = FilingWorker(ctx, policies)
+    app.include_router(cases_api.router(ctx, policies, filing_worker.kick))
+    app.include_router(experts_api.router(ctx, draw_waiting_cases))  # 专家库审核备案: an approval draws waiting cases
+    app.include_router(filing_api.router(filing_worker.kick))
+    app.include_router(reviews_api.router(ctx, filing_worker.kick))
+    servicer = cases_rpc.AppraisalRpc()
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
-            await AppraisalStore(ctx.db(tenant)).ensure_indexes()
+            for store in STORES:
+                await store(ctx.db(tenant)).ensure_indexes()
 
-    async def filing_worker() -> None:
-        await filing.run()
+    async def filing_loop() -> None:
+        await filing_worker.run()
 
     async def review_scanner() -> None:
         await review_loop(ctx)
@@ -37,9 +51,10 @@ def build(ctx: ServiceContext) -> ServiceParts:
         app=app,
         grpc_servicers=[lambda server: appraisal_pb2_grpc.add_AppraisalServiceServicer_to_server(servicer, server)],
         grpc_service_names=[appraisal_pb2.DESCRIPTOR.services_by_name["AppraisalService"].full_name],
-        subscriptions=[Subscription("application.completed", handlers.on_application_completed(ctx, policies))],
+        subscriptions=[Subscription("application.completed",
+                                    cases_handlers.on_application_completed(ctx, policies))],
         on_start=on_start,
-        background=[filing_worker, review_scanner],
+        background=[filing_loop, review_scanner],
     )
 
 

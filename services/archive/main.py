@@ -7,20 +7,28 @@ from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from contracts.v1 import archive_pb2, archive_pb2_grpc
-from services.archive import api, handlers, rpc
-from services.archive.domain.person_file import FILED_EVENTS
-from services.archive.store import EXPORTS, ArchiveStore
+from services.archive.handover import api as handover_api
+from services.archive.handover.store import EXPORTS, HandoverStore
+from services.archive.person_files import api as person_files_api
+from services.archive.person_files import handlers as person_files_handlers
+from services.archive.person_files import rpc as person_files_rpc
+from services.archive.person_files.domain.person_file import FILED_EVENTS
+from services.archive.person_files.store import EntryStore
+
+STORES = (EntryStore, HandoverStore)
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("archive", "Jingban archive (档案)", ctx.settings.jwt_secret, ctx.ready)
-    app.include_router(api.router(ctx))
-    servicer = rpc.ArchiveRpc(ctx)
-    handle = handlers.file_event(ctx)
+    app.include_router(person_files_api.router())
+    app.include_router(handover_api.router(ctx))
+    servicer = person_files_rpc.ArchiveRpc()
+    handle = person_files_handlers.file_event(ctx)
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
-            await ArchiveStore(ctx.db(tenant)).ensure_indexes()
+            for store in STORES:
+                await store(ctx.db(tenant)).ensure_indexes()
 
     return ServiceParts(
         app=app,

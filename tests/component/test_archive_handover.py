@@ -19,7 +19,7 @@ from chassis.config import DEV_JWT_SECRET
 from chassis.identity import issue_token
 from contracts.v1 import archive_pb2, archive_pb2_grpc, events_pb2
 from jingban.embedded import EmbeddedPlatform
-from services.archive.domain.handover import verify_export
+from services.archive.handover.domain.handover import verify_export
 from tests.conftest import PERSON_A, application_form, auth, embedded_port_offset, eventually
 from tests.unit.audit.builders import (
     PERSON_B,

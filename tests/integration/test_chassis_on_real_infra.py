@@ -14,8 +14,9 @@ from chassis.events import Event, decode, encode, new_event, topic_for
 from chassis.outbox import OutboxRelay, push_events, with_events
 from chassis.store.mongo import MongoStore
 from contracts.v1 import events_pb2
-from services.appraisal.store import AppraisalStore
-from services.audit.store import AuditStore
+from services.appraisal.cases.store import CaseStore
+from services.appraisal.reviews.store import ReviewStore
+from services.audit.trail.store import TrailStore
 
 pytestmark = pytest.mark.integration
 TENANTS = ("hz-p1", "hz-p2")
@@ -121,34 +122,34 @@ async def test_idempotent_consumer_and_dead_letters_on_real_infra(kafka_bus: Kaf
 
 
 async def test_guarded_updates_work_on_ferretdb(mongo_store: MongoStore) -> None:
-    store = AppraisalStore(mongo_store.database("appraisal", "hz-p1"))
+    db = mongo_store.database("appraisal", "hz-p1")
+    store = CaseStore(db)
     await store.ensure_indexes()
     assert await store.open_case({"_id": "c1", "status": "open", "opened_at": "x", "person_id": "p",
-                                  "opinions": [], "opinion_experts": []}, [])
+                                  "opinions": [], "opinion_experts": [], "qualification": {"status": "active"}}, [])
     assert not await store.open_case({"_id": "c1", "status": "open"}, [])  # redelivery: no second case
 
     async def opinion(expert: str) -> bool:
-        return await store.update_case("c1", {"status": "open", "opinion_experts": {"$ne": expert}},
-                                       {"$push": {"opinions": {"expert_id": expert}, "opinion_experts": expert}})
+        return await store.add_opinion("c1", {"expert_id": expert})
 
     assert await opinion("e1")
     assert not await opinion("e1")  # the guard on the array refuses a second opinion by the same expert
     assert await opinion("e2")
-    assert await store.update_case("c1", {"status": "open"}, {"$set": {"status": "concluded"}},
-                                   [submitted("hz-p1", "x")])
-    assert not await store.update_case("c1", {"status": "open"}, {"$set": {"status": "concluded"}})
+    assert await store.mark_ready("c1")
+    assert await store.conclude("c1", {"status": "concluded"}, [submitted("hz-p1", "x")])
+    assert not await store.conclude("c1", {"status": "concluded"}, [])
     case = await store.case("c1")
     assert [o["expert_id"] for o in case["opinions"]] == ["e1", "e2"] and case["status"] == "concluded"
     # a guard on an embedded document's field (dot notation) also holds on FerretDB
-    await store.update_case("c1", {}, {"$set": {"qualification": {"status": "active"}}})
-    assert await store.update_case("c1", {"qualification.status": "active"}, {"$set": {"qualification.status": "x"}})
-    assert not await store.update_case("c1", {"qualification.status": "active"}, {"$set": {"revoked": True}})
+    reviews = ReviewStore(db)
+    assert await reviews.revoke("c1", {"qualification.status": "x"}, [])
+    assert not await reviews.revoke("c1", {"revoked": True}, [])
 
 
 async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: MongoStore) -> None:
-    from services.audit.domain.trail import verify
+    from services.audit.trail.domain.trail import verify
 
-    store = AuditStore(mongo_store.database("audit", "hz-p1"))
+    store = TrailStore(mongo_store.database("audit", "hz-p1"))
     await store.ensure_indexes()
 
     def fields(i: int) -> dict:
@@ -161,7 +162,7 @@ async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: Mong
     assert await store.append(fields(2)) is None  # redelivered event: not appended twice
     entries = await store.all_entries()
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5] and verify(entries).valid
-    other = AuditStore(mongo_store.database("audit", "hz-p2"))
+    other = TrailStore(mongo_store.database("audit", "hz-p2"))
     assert await other.all_entries() == []
 
 

@@ -1,1 +1,0 @@
-"""Pure appraisal rules: no I/O, no drivers."""

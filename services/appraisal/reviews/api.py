@@ -1,0 +1,52 @@
+"""The re-review room's HTTP door: the re-review worklist (复审), the notice scan and a qualification's revocation
+(撤销)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from chassis.calendar import today_cn
+from chassis.errors import InvalidInput
+from chassis.host import ServiceContext
+from chassis.http import Scope
+from services.appraisal.reviews import service
+
+
+class RevocationIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def router(ctx: ServiceContext, kick_filing: Callable[[], None]) -> APIRouter:
+    r = APIRouter(prefix="/v1")
+
+    @r.post("/qualifications/{qualification_id}/revoke", tags=["qualifications"],
+            summary="Revoke a qualification (撤销); the provincial filing is revoked with 2504")
+    async def revoke(qualification_id: str, body: RevocationIn, scope: Scope) -> dict[str, Any]:
+        scope.require("reviewer", "clerk")
+        view = await service.revoke(scope.db(), scope.tenant, qualification_id, body.reason, scope.subject)
+        ctx.relay.kick()
+        kick_filing()
+        return view
+
+    @r.get("/reviews/due", tags=["reviews"], summary="Re-review worklist (复审): qualifications due")
+    async def reviews_due(scope: Scope, on: date | None = None, within_days: int = Query(default=30, ge=0, le=366)
+                          ) -> list[dict[str, Any]]:
+        scope.require("clerk", "reviewer", "supervisor", "ops")
+        return await service.reviews_due(scope.db(), on or today_cn(), within_days)
+
+    @r.post("/reviews/scan", tags=["reviews"], summary="Raise review_due for qualifications entering the notice window")
+    async def reviews_scan(scope: Scope, on: date | None = None) -> dict[str, int]:
+        scope.require("clerk", "ops")
+        if on and on < date(2000, 1, 1):
+            raise InvalidInput("date too early", "on")
+        raised = await service.scan_reviews(scope.db(), scope.tenant, on or today_cn())
+        if raised:
+            ctx.relay.kick()
+        return {"raised": raised}
+
+    return r

@@ -1,1 +1,0 @@
-"""Pure archive rules: no I/O, no drivers."""
