@@ -60,7 +60,7 @@ async def test_upload_account_review_outcome_dashboard(platform: EmbeddedPlatfor
     body = r.json()
     assert [c["payable"] for c in body["claims"]] == ["0.00", "9800.00", "8400.00"]
     assert body["total_payable"] == "18200.00"
-    assert body["claims"][0]["reasons"][0].startswith("deductible:")
+    assert [r["code"] for r in body["claims"][0]["reason_codes"]][:1] == ["deductible"]
     assert body["claims"][1]["stratum"] == "in_area_large" and body["claims"][1]["review_required"]
     assert body["claims"][2]["stratum"] == "out_of_area_50k" and body["claims"][2]["review_required"]
     assert body["claims"][0]["stratum"] is None  # paid nothing: not a paid person

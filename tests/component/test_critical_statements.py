@@ -160,7 +160,7 @@ async def test_statements_reconciled_by_group_and_paid_from_the_account(platform
     assert late["claims"][0]["statement_id"] == f"{sid}-2" and PAID["a5"] == Decimal("700.00")
     supplementary = await ok(await http.get(url(platform, f"/critical/statements/{sid}-2"), headers=FIN))
     assert supplementary["supplementary"] and supplementary["late_claims"] == 1
-    assert supplementary["reasons"][0].startswith("late_claims:")
+    assert [r["code"] for r in supplementary["reason_codes"]] == ["late_claims"]
     assert (await ok(await http.get(url(platform, f"/critical/statements/{sid}"), headers=FIN)))["claims"] == 3
 
     # 3201 per group: the platform's 310/11 disagrees → 422, the result stored, the statement stays closed.

@@ -20,20 +20,19 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from chassis.errors import Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Caller, require_role
+from chassis.http import Scope
+from chassis.money import parse_amount
 from chassis.programs import program_of_tenant
-from services.settlement.critical.domain.claims import parse_amount, parse_care, parse_date
+from services.settlement.critical.domain.claims import ZERO, parse_care, parse_date
 from services.settlement.critical.domain.statements import parse_bank_account, parse_insutype
 from services.settlement.critical.service.claims import OUTCOMES, ClaimIn, CriticalService, parse_recovered
 from services.settlement.critical.service.statements import payable_view, statement_lines_view, statement_view
-from services.settlement.critical.store import CRITICAL_OUTBOX_COLLECTIONS
-from services.settlement.fund.service.payment_runs import parse_run
-
-__all__ = ["CRITICAL_OUTBOX_COLLECTIONS", "CriticalService", "critical_router"]
+from services.settlement.fund.domain.payment_runs import parse_run
 
 MAX_BODY = 32 * 1024 * 1024
 MAX_CLAIMS = 20_000
@@ -52,6 +51,111 @@ WRITERS = ("clerk", "ops")
 READERS = ("clerk", "reviewer", "finance", "supervisor", "ops", "inspector")
 STATEMENT_READERS = ("finance", "clerk", "supervisor", "ops", "inspector")
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+# ---- request bodies (shown in /docs). Fields are typed loosely where the door checks them itself, so that every
+# refusal keeps its answer (422 naming the field, with the row's index in an upload). ---------------------------------
+
+
+class PersonBody(BaseModel):
+    assistance_recipient: Any = Field(None, description="true | false: 救助对象 from effective_from")
+    effective_from: Any = Field(None, description="YYYY-MM-DD")
+
+
+class ReviewOutcomeBody(BaseModel):
+    outcome: Any = Field(None, description=" | ".join(OUTCOMES))
+    recovered: Any = Field(None, description="yuan recovered, a decimal string (\"0.00\" when nothing)")
+    note: Any = Field("", description="at most 2000 characters")
+
+
+class BankAccount(BaseModel):
+    bank_name: str
+    account_name: str
+    account_no: str = Field(description="8 to 30 digits")
+
+
+class PayPayableBody(BaseModel):
+    bank_account: Any = Field(None, description="{bank_name, account_name, account_no}; default: the one given "
+                                                "with the claim")
+
+
+class RunBody(BaseModel):
+    month: Any = Field(None, description="YYYY-MM: every item of the month; or name the items")
+    statement_ids: Any = Field(None, description="the statements to run (not with month)")
+
+
+class PaymentRunBody(RunBody):
+    payable_ids: Any = Field(None, description="the payables to persons to pay (not with month)")
+
+
+class PlatformClaim(BaseModel):
+    claim_id: str
+    person_id: str
+    date: str = Field(description="YYYY-MM-DD")
+    care: str = Field(description="inpatient | chronic_outpatient | special_outpatient | special_drug")
+    area: str = Field(description=" | ".join(AREAS))
+    networked: bool
+    total_cost: str = Field(description="yuan, a decimal string")
+    self_pay: str = Field(description="yuan, a decimal string, not above total_cost")
+    institution_code: str | None = Field(None, description="a clerk names the institution; an institution its own")
+    disease: str | None = None
+    insutype: str | None = Field(None, description="310 | 390 (default 390)")
+
+
+class ClaimsUpload(BaseModel):
+    claims: list[PlatformClaim] = Field(description=f"at most {MAX_CLAIMS}")
+
+
+class SettlementRecord(BaseModel):
+    """A provincial settlement record (结算信息), the platform's field names."""
+
+    setl_id: str
+    psn_no: str
+    setl_time: str
+    med_type: str | None = Field(None, description=", ".join(f"{k} {v}" for k, v in MED_TYPES.items()))
+    care: str | None = None
+    medfee_sumamt: str
+    psn_part_amt: str
+    fulamt_ownpay_amt: str
+    overlmt_selfpay: str | None = None
+    mdtrt_admdvs: str = Field(description="6-digit division code (3308xx: in area)")
+    fixmedins_code: str
+    dise_codg: str | None = None
+    insutype: str | None = None
+
+
+class RecordsImport(BaseModel):
+    records: list[SettlementRecord] = Field(description=f"at most {MAX_CLAIMS} (a bare list is taken too)")
+
+
+_DEFS, _REF = "\u0024defs", "\u0024ref"  # JSON Schema keywords (spelled so: only stores spell Mongo's operators)
+
+
+def _documented(model: type[BaseModel], required: bool = True, media: str = "application/json") -> dict[str, Any]:
+    """The body's schema in /docs, nested models inlined (the door reads and checks the body itself)."""
+    schema = model.model_json_schema()
+    defs = schema.pop(_DEFS, {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get(_REF, "")
+            if ref.startswith(f"#/{_DEFS}/"):
+                return inline(defs[ref.rsplit("/", 1)[1]])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return {"requestBody": {"required": required, "content": {media: {"schema": inline(schema)}}}}
+
+
+async def _read(request: Request, model: type[BaseModel], limit: int, optional: bool = False) -> Any:
+    """A JSON object body as `model` (an empty one is `{}` when optional); refusals as the door answered them."""
+    raw = await _body(request, limit)
+    data = _json(raw) if (raw.strip() or not optional) else {}
+    if not isinstance(data, dict):
+        raise InvalidInput("body must be an object", "body")
+    return model.model_validate(data)
 
 
 def _content_type(request: Request) -> str:
@@ -123,6 +227,11 @@ def _area(value: Any, field: str) -> str:
     return str(value)
 
 
+def _money(value: Any, field: str) -> Decimal:
+    """A non-negative amount, by chassis' one money parser (code `invalid_amount`, the field named)."""
+    return parse_amount(value, field, minimum=ZERO)
+
+
 def _costs(row: _Row, total: Decimal | None, self_pay: Decimal | None, total_key: str, self_key: str) -> None:
     if total is not None and self_pay is not None and self_pay > total:
         row.fail(self_key, f"{self_key} {self_pay} exceeds {total_key} {total}")
@@ -146,7 +255,7 @@ def parse_platform_claims(data: Any, institution: str | None) -> list[ClaimIn]:
         care = row.get("care", parse_care)
         area = row.get("area", _area)
         networked = row.get("networked", _bool)
-        total, self_pay = row.get("total_cost", parse_amount), row.get("self_pay", parse_amount)
+        total, self_pay = row.get("total_cost", _money), row.get("self_pay", _money)
         _costs(row, total, self_pay, "total_cost", "self_pay")
         inst = row.ident("institution_code", required=institution is None)
         if institution is not None and inst not in ("", institution):
@@ -194,10 +303,10 @@ def parse_provincial(data: Any) -> list[ClaimIn]:
         else:
             row.fail("med_type", f"med_type must be one of {sorted(MED_TYPES)} ({', '.join(MED_TYPES.values())}); "
                                  f"got {row.data.get('med_type')!r}")
-        total = row.get("medfee_sumamt", parse_amount)
-        part = row.get("psn_part_amt", parse_amount)
-        ownpay = row.get("fulamt_ownpay_amt", parse_amount)
-        over = row.get("overlmt_selfpay", parse_amount) if "overlmt_selfpay" in row.data else Decimal("0.00")
+        total = row.get("medfee_sumamt", _money)
+        part = row.get("psn_part_amt", _money)
+        ownpay = row.get("fulamt_ownpay_amt", _money)
+        over = row.get("overlmt_selfpay", _money) if "overlmt_selfpay" in row.data else Decimal("0.00")
         self_pay = None
         if part is not None and ownpay is not None and over is not None:
             self_pay = part - ownpay - over
@@ -252,7 +361,7 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
     area = row.get("area", _area)
     if row.data.get("networked") not in (None, False):
         row.fail("networked", "a manual reimbursement (零星报销) is non-networked by definition")
-    total, self_pay = row.get("total_cost", parse_amount), row.get("self_pay", parse_amount)
+    total, self_pay = row.get("total_cost", _money), row.get("self_pay", _money)
     _costs(row, total, self_pay, "total_cost", "self_pay")
     inst, disease = row.ident("institution_code", required=False), row.ident("disease", required=False)
     insutype = row.get("insutype", parse_insutype)
@@ -339,185 +448,189 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
                 "total_payable": f"{sum((Decimal(v['payable']) for v in views), Decimal(0)):.2f}",
                 "reviews_opened": sum(1 for v in views if v["review_required"]), "claims": views}
 
-    @r.put("/persons/{person_id}", summary="Set a person's assistance status (救助对象) from a date")
-    async def put_person(person_id: str, request: Request, caller: Caller) -> dict[str, Any]:
-        require_role(caller, *WRITERS)
+    @r.put("/persons/{person_id}", summary="Set a person's assistance status (救助对象) from a date",
+           openapi_extra=_documented(PersonBody))
+    async def put_person(person_id: str, request: Request, scope: Scope) -> dict[str, Any]:
+        scope.require(*WRITERS)
         if not ID_RE.match(person_id):
             raise InvalidInput(f"invalid person_id {person_id!r}", "person_id")
-        data = _json(await _body(request, 64 * 1024))
-        if not isinstance(data, dict):
-            raise InvalidInput("body must be an object", "body")
-        recipient = _bool(data.get("assistance_recipient"), "assistance_recipient")
-        on = parse_date(data.get("effective_from"), "effective_from")
-        return await critical.set_assistance(caller.tenant, person_id, [(on, recipient)], caller.subject, "manual")
+        body = await _read(request, PersonBody, 64 * 1024)
+        recipient = _bool(body.assistance_recipient, "assistance_recipient")
+        on = parse_date(body.effective_from, "effective_from")
+        return await critical.set_assistance(scope.tenant, person_id, [(on, recipient)], scope.subject, "manual")
 
-    @r.post("/persons/import", summary="Import the civil affairs list of assistance recipients (CSV)")
-    async def import_persons(request: Request, caller: Caller) -> dict[str, Any]:
-        require_role(caller, *WRITERS)
+    @r.post("/persons/import", summary="Import the civil affairs list of assistance recipients (CSV)",
+            openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
+                "type": "string", "description": "person_id,effective_from[,assistance_recipient]"}}}}})
+    async def import_persons(request: Request, scope: Scope) -> dict[str, Any]:
+        scope.require(*WRITERS)
         if _content_type(request) not in ("text/csv", "application/csv"):
             raise UnsupportedMediaType("send text/csv: person_id,effective_from[,assistance_recipient]",
                                        "content-type")
         rows = parse_assistance_csv(await _body(request))
-        critical.store(caller.tenant)  # 404 before parsing more for a tenant outside the program
+        critical.serves(scope.tenant)  # 404 before parsing more for a tenant outside the program
         by_person: dict[str, list[tuple[date, bool]]] = {}
         for pid, on, flag in rows:
             by_person.setdefault(pid, []).append((on, flag))
         for pid, changes in sorted(by_person.items()):
-            await critical.set_assistance(caller.tenant, pid, changes, caller.subject, "import")
+            await critical.set_assistance(scope.tenant, pid, changes, scope.subject, "import")
         return {"rows": len(rows), "persons": len(by_person)}
 
     @r.post("/claims", summary="Upload settled claims (an institution's own, or a clerk's)",
             responses={201: {"description": "settled"}, 200: {"description": "every claim was settled before"},
                        409: {"description": "a claim id was settled with other content"},
-                       422: {"description": "a claim is invalid (index and field); nothing stored"}})
-    async def upload_claims(request: Request, response: Response, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "institution", "clerk")
+                       422: {"description": "a claim is invalid (index and field); nothing stored"}},
+            openapi_extra=_documented(ClaimsUpload))
+    async def upload_claims(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
+        scope.require("institution", "clerk")
         if _content_type(request) != "application/json":
             raise UnsupportedMediaType("send application/json", "content-type")
         institution = None
-        if caller.role == "institution":
-            if not ID_RE.match(caller.subject):
+        if scope.role == "institution":
+            if not ID_RE.match(scope.subject):
                 raise Forbidden("an institution token's subject must be its institution code")
-            institution = caller.subject
+            institution = scope.subject
         claims = parse_platform_claims(_json(await _body(request)), institution)
-        views, fresh = await critical.submit(caller.tenant, claims)
+        views, fresh = await critical.submit(scope.tenant, claims)
         response.status_code = 201 if fresh else 200
         return upload_view(views, fresh)
 
-    @r.post("/imports", summary="Import provincial settlement records (省平台结算数据)")
-    async def import_records(request: Request, response: Response, caller: Caller) -> dict[str, Any]:
-        require_role(caller, *WRITERS)
+    @r.post("/imports", summary="Import provincial settlement records (省平台结算数据)",
+            openapi_extra=_documented(RecordsImport))
+    async def import_records(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
+        scope.require(*WRITERS)
         if _content_type(request) != "application/json":
             raise UnsupportedMediaType("send application/json", "content-type")
         claims = parse_provincial(_json(await _body(request)))
-        views, fresh = await critical.submit(caller.tenant, claims)
+        views, fresh = await critical.submit(scope.tenant, claims)
         response.status_code = 201 if fresh else 200
         return upload_view(views, fresh)
 
-    @r.post("/manual-claims", summary="Manual reimbursement (零星报销) with its documents (multipart)")
-    async def manual_claim(request: Request, response: Response, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "clerk")
+    @r.post("/manual-claims", summary="Manual reimbursement (零星报销) with its documents (multipart)",
+            openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["claim", "invoice", "expense_list"], "properties": {
+                    "claim": {"type": "string", "description": "JSON: person_id, date, care, area, total_cost, "
+                                                               "self_pay, claim_id?, institution_code?, disease?, "
+                                                               "insutype?, bank_account?"},
+                    **{kind: {"type": "string", "format": "binary", "description": "PDF, PNG or JPEG"}
+                       for kind in DOCUMENT_KINDS}}}}}}})
+    async def manual_claim(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
+        scope.require("clerk")
         claim, blobs = await parse_manual(request)
-        views, fresh = await critical.submit(caller.tenant, [claim], blobs)
+        views, fresh = await critical.submit(scope.tenant, [claim], blobs)
         response.status_code = 201 if fresh else 200
         return views[0]
 
     @r.get("/persons/{person_id}", summary="A person's assistance status periods")
-    async def get_person(person_id: str, caller: Caller) -> dict[str, Any]:
-        require_role(caller, *READERS)
-        from services.settlement.critical.service.claims import person_view
-
-        doc = await critical.store(caller.tenant).person(person_id)
-        if doc is None:
-            from chassis.errors import NotFound
-
-            raise NotFound(f"person {person_id} has no assistance record")
-        return person_view(doc, person_id)
+    async def get_person(person_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require(*READERS)
+        return await critical.person(scope.tenant, person_id)
 
     @r.get("/persons/{person_id}/account", summary="The person's year account and claims with reasons")
-    async def account(person_id: str, caller: Caller, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
-        require_role(caller, *READERS, "institution")
-        institution = caller.subject if caller.role == "institution" else None
-        return await critical.account(caller.tenant, person_id, year, institution)
+    async def account(person_id: str, scope: Scope, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
+        scope.require(*READERS, "institution")
+        institution = scope.subject if scope.role == "institution" else None
+        return await critical.account(scope.tenant, person_id, year, institution)
 
     @r.get("/reviews", summary="Large-claim reviews (大额医疗费用核查): the reviewer's worklist")
-    async def reviews(caller: Caller, status: str | None = Query(default=None, pattern="^(open|completed)$"),
+    async def reviews(scope: Scope, status: str | None = Query(default=None, pattern="^(open|completed)$"),
                       year: int | None = Query(default=None, ge=2000, le=2100),
                       limit: int = Query(default=500, ge=1, le=5000)) -> dict[str, Any]:
-        require_role(caller, "reviewer", "clerk", "supervisor", "inspector", "ops")
-        return {"reviews": await critical.reviews(caller.tenant, status, year, limit)}
+        scope.require("reviewer", "clerk", "supervisor", "inspector", "ops")
+        return {"reviews": await critical.reviews(scope.tenant, status, year, limit)}
 
-    @r.post("/reviews/{review_id}/outcome", summary="Record a review's outcome (核查结果) and what it recovers")
-    async def outcome(review_id: str, request: Request, response: Response, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "reviewer")
-        data = _json(await _body(request, 64 * 1024))
-        if not isinstance(data, dict):
-            raise InvalidInput("body must be an object", "body")
-        result = data.get("outcome")
+    @r.post("/reviews/{review_id}/outcome", summary="Record a review's outcome (核查结果) and what it recovers",
+            openapi_extra=_documented(ReviewOutcomeBody))
+    async def outcome(review_id: str, request: Request, response: Response, scope: Scope) -> dict[str, Any]:
+        scope.require("reviewer")
+        body = await _read(request, ReviewOutcomeBody, 64 * 1024)
+        result = body.outcome
         if result not in OUTCOMES:
             raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}, got {result!r}", "outcome")
-        note = data.get("note", "")
+        note = body.note
         if not isinstance(note, str) or len(note) > 2000:
             raise InvalidInput("note must be a string of at most 2000 characters", "note")
-        view, fresh = await critical.complete_review(caller.tenant, review_id, result,
-                                                     parse_recovered(data.get("recovered")), note, caller.subject)
+        view, fresh = await critical.complete_review(scope.tenant, review_id, result,
+                                                     parse_recovered(body.recovered), note, scope.subject)
         response.status_code = 200
         return {**view, "replayed": not fresh}
 
     @r.get("/quotas", summary="Review quota attainment per stratum (dashboard)")
-    async def quotas(caller: Caller, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
-        require_role(caller, "reviewer", "clerk", "supervisor", "inspector", "finance", "ops")
-        return await critical.quotas(caller.tenant, year)
+    async def quotas(scope: Scope, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
+        scope.require("reviewer", "clerk", "supervisor", "inspector", "finance", "ops")
+        return await critical.quotas(scope.tenant, year)
 
     # ---- the money chain: statements (月度结算), payables to persons (零星报销), payments -----------------------
 
     finance = critical.finance
 
-    def own_institution(caller: Any) -> str | None:
-        return caller.subject if caller.role == "institution" else None
+    def own_institution(scope: Scope) -> str | None:
+        return scope.subject if scope.role == "institution" else None
 
     @r.get("/statements", tags=["critical statements"], summary="Monthly statements of a month, per institution")
-    async def list_statements(caller: Caller, month: str = Query(pattern=MONTH_PATTERN),
+    async def list_statements(scope: Scope, month: str = Query(pattern=MONTH_PATTERN),
                               limit: int = Query(default=500, ge=1, le=5000)) -> dict[str, Any]:
-        require_role(caller, *STATEMENT_READERS, "institution")
+        scope.require(*STATEMENT_READERS, "institution")
         return {"month": month,
-                "statements": await finance.statements(caller.tenant, month, own_institution(caller), limit)}
+                "statements": await finance.statements(scope.tenant, month, own_institution(scope), limit)}
 
     @r.get("/statements/{statement_id}", tags=["critical statements"],
            summary="One statement: totals, reconciliation groups (insutype × clr_type), status")
-    async def get_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
-        require_role(caller, *STATEMENT_READERS, "institution")
-        return statement_view(await finance.statement(caller.tenant, statement_id, own_institution(caller)),
-                              program_of_tenant(caller.tenant))
+    async def get_statement(statement_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require(*STATEMENT_READERS, "institution")
+        return statement_view(await finance.statement(scope.tenant, statement_id, own_institution(scope)),
+                              program_of_tenant(scope.tenant))
 
     @r.get("/statements/{statement_id}/lines", tags=["critical statements"], summary="The claims a statement pays")
-    async def statement_lines(statement_id: str, caller: Caller) -> dict[str, Any]:
-        require_role(caller, *STATEMENT_READERS, "institution")
-        doc = await finance.statement(caller.tenant, statement_id, own_institution(caller))
+    async def statement_lines(statement_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require(*STATEMENT_READERS, "institution")
+        doc = await finance.statement(scope.tenant, statement_id, own_institution(scope))
         return {"statement_id": statement_id, "lines": statement_lines_view(doc)}
 
     @r.post("/statements/{statement_id}/close", tags=["critical statements"],
             summary="Close a month's statement once the month is over (statement.closed)",
             responses={409: {"description": "already closed, or the month is not over"}})
-    async def close_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "finance")
-        return await finance.close(caller.tenant, statement_id, caller.subject)
+    async def close_statement(statement_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        return await finance.close(scope.tenant, statement_id, scope.subject)
 
     @r.post("/statements/{statement_id}/reconcile", tags=["critical statements"],
             summary="Reconcile with the provincial platform: one 3201 per insutype and clr_type",
             responses={409: {"description": "not closed, or already reconciled"},
                        422: {"description": "a group does not balance (the result is stored)"}})
-    async def reconcile_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "finance")
-        return await finance.reconcile(caller.tenant, statement_id, caller.subject, ctx.settings.provincial_url)
+    async def reconcile_statement(statement_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        return await finance.reconcile(scope.tenant, statement_id, scope.subject, ctx.settings.provincial_url)
 
     @r.post("/statements/{statement_id}/payments", tags=["critical statements"], status_code=201,
             summary="Pay a reconciled statement once, booked benefits_paid in the dedicated account",
             responses={409: {"description": "not reconciled, already paid, or the account cannot cover it "
                                             "(InsufficientFunds, naming the shortfall); nothing written"}})
-    async def pay_statement(statement_id: str, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "finance")
-        return await finance.pay(caller.tenant, statement_id, caller.subject)
+    async def pay_statement(statement_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        return await finance.pay(scope.tenant, statement_id, scope.subject)
 
     @r.post("/statements/closings", tags=["critical statements"],
             summary="Closing run: every statement of a month that is over (or those named), the relay woken once",
             responses={409: {"description": "the month (or a named statement's) is not over; nothing closed"},
-                       422: {"description": "bad month or ids (the field named)"}})
-    async def close_run(request: Request, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "finance")
-        critical.store(caller.tenant)  # 404 for a tenant outside the program, before the body is read
+                       422: {"description": "bad month or ids (the field named)"}},
+            openapi_extra=_documented(RunBody))
+    async def close_run(request: Request, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        critical.serves(scope.tenant)  # 404 for a tenant outside the program, before the body is read
         run = parse_run(_json(await _body(request, 1024 * 1024)), payables=False)
-        return await finance.close_run(caller.tenant, run, caller.subject)
+        return await finance.close_run(scope.tenant, run, scope.subject)
 
     @r.post("/statements/reconciliations", tags=["critical statements"],
             summary="Reconciliation run: every closed statement of a month (or those named), one platform session",
             responses={409: {"description": "a named statement is not closed; nothing sent"},
-                       422: {"description": "bad month or ids (the field named)"}})
-    async def reconcile_run(request: Request, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "finance")
-        critical.store(caller.tenant)  # 404 for a tenant outside the program, before the body is read
+                       422: {"description": "bad month or ids (the field named)"}},
+            openapi_extra=_documented(RunBody))
+    async def reconcile_run(request: Request, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        critical.serves(scope.tenant)  # 404 for a tenant outside the program, before the body is read
         run = parse_run(_json(await _body(request, 1024 * 1024)), payables=False)
-        return await finance.reconcile_run(caller.tenant, run, caller.subject, ctx.settings.provincial_url)
+        return await finance.reconcile_run(scope.tenant, run, scope.subject, ctx.settings.provincial_url)
 
     @r.post("/statements/payments", tags=["critical statements"], status_code=201,
             summary="Payment run (批量支付): every reconciled statement and unpaid payable to a person of a month (or "
@@ -526,45 +639,44 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
                        409: {"description": "the account cannot cover the whole run (InsufficientFunds, naming the "
                                             "shortfall), or a named statement is not reconciled; nothing written"},
                        422: {"description": "bad month or ids (the field named), or a named payable has no bank "
-                                            "account; nothing written"}})
-    async def pay_run(request: Request, response: Response, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "finance")
-        critical.store(caller.tenant)  # 404 for a tenant outside the program, before the body is read
+                                            "account; nothing written"}},
+            openapi_extra=_documented(PaymentRunBody))
+    async def pay_run(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        critical.serves(scope.tenant)  # 404 for a tenant outside the program, before the body is read
         run = parse_run(_json(await _body(request, 1024 * 1024)), payables=True)
-        out = await finance.pay_run(caller.tenant, run, caller.subject)
+        out = await finance.pay_run(scope.tenant, run, scope.subject)
         response.status_code = 201 if out["count"] else 200
         return out
 
     @r.get("/person-payables", tags=["critical statements"],
            summary="Payables to persons for manual reimbursements (零星报销), by month and status")
-    async def list_payables(caller: Caller, month: str | None = Query(default=None, pattern=MONTH_PATTERN),
+    async def list_payables(scope: Scope, month: str | None = Query(default=None, pattern=MONTH_PATTERN),
                             status: str | None = Query(default=None, pattern="^(unpaid|paid)$"),
                             limit: int = Query(default=500, ge=1, le=5000)) -> dict[str, Any]:
-        require_role(caller, *STATEMENT_READERS)
-        return {"month": month, "payables": await finance.payables(caller.tenant, month, status, limit)}
+        scope.require(*STATEMENT_READERS)
+        return {"month": month, "payables": await finance.payables(scope.tenant, month, status, limit)}
 
     @r.get("/person-payables/{payable_id}", tags=["critical statements"], summary="One payable to a person")
-    async def get_payable(payable_id: str, caller: Caller) -> dict[str, Any]:
-        require_role(caller, *STATEMENT_READERS)
-        return payable_view(await finance.payable(caller.tenant, payable_id))
+    async def get_payable(payable_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require(*STATEMENT_READERS)
+        return payable_view(await finance.payable(scope.tenant, payable_id))
 
     @r.post("/person-payables/{payable_id}/payments", tags=["critical statements"], status_code=201,
             summary="Pay a manual reimbursement to the person's bank account, once (booked benefits_paid)",
             responses={409: {"description": "already paid, or the account cannot cover it; nothing written"},
-                       422: {"description": "no bank account known, or a bad one"}})
-    async def pay_payable(payable_id: str, request: Request, caller: Caller) -> dict[str, Any]:
-        require_role(caller, "finance")
-        raw = await _body(request, 64 * 1024)
-        data = _json(raw) if raw.strip() else {}
-        if not isinstance(data, dict):
-            raise InvalidInput("body must be an object", "body")
-        account = parse_bank_account(data.get("bank_account"))
-        return await finance.pay_person(caller.tenant, payable_id, account, caller.subject)
+                       422: {"description": "no bank account known, or a bad one"}},
+            openapi_extra=_documented(PayPayableBody, required=False))
+    async def pay_payable(payable_id: str, request: Request, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        body = await _read(request, PayPayableBody, 64 * 1024, optional=True)
+        account = parse_bank_account(body.bank_account)
+        return await finance.pay_person(scope.tenant, payable_id, account, scope.subject)
 
     @r.get("/payments", tags=["critical statements"], summary="Payments of a month (institutions and persons)")
-    async def list_payments(caller: Caller, month: str = Query(pattern=MONTH_PATTERN),
+    async def list_payments(scope: Scope, month: str = Query(pattern=MONTH_PATTERN),
                             limit: int = Query(default=500, ge=1, le=5000)) -> dict[str, Any]:
-        require_role(caller, "finance", "supervisor", "ops", "inspector")
-        return {"month": month, "payments": await finance.payments(caller.tenant, month, limit)}
+        scope.require("finance", "supervisor", "ops", "inspector")
+        return {"month": month, "payments": await finance.payments(scope.tenant, month, limit)}
 
     return r

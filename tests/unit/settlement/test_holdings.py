@@ -5,7 +5,7 @@ from datetime import date
 
 from services.settlement.chronic.domain.benefits import Holding
 from services.settlement.chronic.domain.records import holding_doc, holdings_on
-from services.settlement.chronic.handlers import add_holding, close_holding, renew_holding
+from services.settlement.chronic.domain.holdings import add_holding, close_holding, renew_holding
 from services.settlement.chronic.service.statements import holding_insutype
 from tests.unit.settlement.helpers import sample_policy
 

@@ -26,10 +26,11 @@ from decimal import Decimal
 from typing import Any
 
 from chassis.errors import InvalidInput
-from chassis.money import round_yuan
-from services.settlement.policies.domain.policy import MAX_AMOUNT, parse_fraction
-from services.settlement.policies.domain.policy import parse_amount as policy_parse_amount
+from chassis.money import MAX_AMOUNT, parse_amount, round_yuan
+from chassis.reasons import Reason
+from services.settlement.critical.domain.reasons import REASONS
 from services.settlement.policies.domain.policy import parse_date as policy_parse_date
+from services.settlement.policies.domain.policy import parse_fraction
 
 ZERO = Decimal("0.00")
 
@@ -40,7 +41,8 @@ SPECIAL_OUTPATIENT = "special_outpatient"    # 特殊病种门诊
 SPECIAL_DRUG = "special_drug"                # 浙江省大病保险特殊用药
 CARE_KINDS = (INPATIENT, CHRONIC_OUTPATIENT, SPECIAL_OUTPATIENT, SPECIAL_DRUG)
 
-# Reason codes: every claim not paid in full carries at least one "<code>: <detail>" string.
+# Reason codes (domain/reasons.py): every claim not paid in full carries at least one reason — as data
+# (`reason_codes`) and as the "<code>: <detail>" sentence it always was (`reasons`).
 DEDUCTIBLE = "deductible"
 RATIO = "ratio"
 YEAR_CAP = "year_cap"
@@ -123,6 +125,7 @@ class CriticalResult:
     policy_version: str
     accumulated: bool = True        # False: outside the policy's dates, the self-pay was not counted
     extra: dict[str, Any] = field(default_factory=dict)
+    reason_codes: tuple[Reason, ...] = ()   # the reasons as data; `reasons` are their sentences
 
 
 # ---- parsing ---------------------------------------------------------------------------------------------------
@@ -132,8 +135,8 @@ def _path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-# The table parsers of the chronic policy hold for this table too (same amounts, shares and dates).
-parse_amount = policy_parse_amount
+# The table parsers of the chronic policy hold for this table too (same shares and dates); amounts are read by
+# chassis' one money parser, never negative.
 parse_ratio = parse_fraction
 parse_date = policy_parse_date
 
@@ -157,9 +160,9 @@ def parse_tier(data: Any, prefix: str) -> Tier:
         raise InvalidInput(f"{prefix or 'policy'} must be an object", prefix or "policy")
     cap = _required(data, "cap", prefix)
     return Tier(
-        deductible=parse_amount(_required(data, "deductible", prefix), _path(prefix, "deductible")),
+        deductible=parse_amount(_required(data, "deductible", prefix), _path(prefix, "deductible"), minimum=ZERO),
         ratio=parse_ratio(_required(data, "ratio", prefix), _path(prefix, "ratio")),
-        cap=None if cap is None else parse_amount(cap, _path(prefix, "cap")),
+        cap=None if cap is None else parse_amount(cap, _path(prefix, "cap"), minimum=ZERO),
     )
 
 
@@ -210,28 +213,37 @@ def _pct(ratio: Decimal) -> str:
 
 
 def _reasons(claim: CriticalClaim, tier: Tier, before: Decimal, after: Decimal, paid_before: Decimal,
-             benefit_after: Decimal, payable: Decimal) -> list[str]:
+             benefit_after: Decimal, payable: Decimal) -> list[Reason]:
     """Why this claim's self-pay was not paid in full, part by part."""
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     below = min(after, tier.deductible) - min(before, tier.deductible)
     if below > 0:
-        reasons.append(f"{DEDUCTIBLE}: {below:.2f} of this claim's self-pay counts toward the "
-                       f"{tier.deductible:.2f} deductible (起付标准); cumulative self-pay {after:.2f}")
+        reasons.append(REASONS.reason(
+            DEDUCTIBLE, f"{below:.2f} of this claim's self-pay counts toward the {tier.deductible:.2f} deductible "
+                        f"(起付标准); cumulative self-pay {after:.2f}",
+            below=f"{below:.2f}", deductible=f"{tier.deductible:.2f}", cumulative_self_pay=f"{after:.2f}"))
     above = max(ZERO, after - tier.deductible) - max(ZERO, before - tier.deductible)
     uncapped = round_yuan(above * tier.ratio)
     if above > 0 and tier.ratio < 1:
-        reasons.append(f"{RATIO}: fund pays {_pct(tier.ratio)} of the {above:.2f} above the deductible "
-                       f"(patient share {above - uncapped:.2f})")
+        reasons.append(REASONS.reason(
+            RATIO, f"fund pays {_pct(tier.ratio)} of the {above:.2f} above the deductible "
+                   f"(patient share {above - uncapped:.2f})",
+            ratio=str(tier.ratio), above=f"{above:.2f}", patient_share=f"{above - uncapped:.2f}"))
     if tier.cap is not None and max(ZERO, after - tier.deductible) * tier.ratio > tier.cap and above > 0:
-        reasons.append(f"{YEAR_CAP}: the year's benefit is capped at {tier.cap:.2f} (最高支付限额); "
-                       f"paid this year {paid_before + payable:.2f}")
+        reasons.append(REASONS.reason(
+            YEAR_CAP, f"the year's benefit is capped at {tier.cap:.2f} (最高支付限额); paid this year "
+                      f"{paid_before + payable:.2f}",
+            cap=f"{tier.cap:.2f}", paid_this_year=f"{paid_before + payable:.2f}"))
     benefit_before = tier.benefit(before)
     if paid_before != benefit_before and above > 0:
-        reasons.append(f"{TIER_CHANGE}: {paid_before:.2f} was already paid this year (under another tier or "
-                       f"version); the benefit due under this one is {benefit_after:.2f}, so this claim pays "
-                       f"{payable:.2f}")
+        reasons.append(REASONS.reason(
+            TIER_CHANGE, f"{paid_before:.2f} was already paid this year (under another tier or version); the "
+                         f"benefit due under this one is {benefit_after:.2f}, so this claim pays {payable:.2f}",
+            paid_before=f"{paid_before:.2f}", benefit_after=f"{benefit_after:.2f}", payable=f"{payable:.2f}"))
     if payable < claim.self_pay and not reasons:
-        reasons.append(f"{ALREADY_PAID}: the cumulative benefit {benefit_after:.2f} was already paid")
+        reasons.append(REASONS.reason(
+            ALREADY_PAID, f"the cumulative benefit {benefit_after:.2f} was already paid",
+            benefit_after=f"{benefit_after:.2f}"))
     return reasons
 
 
@@ -263,10 +275,12 @@ def adjudicate(policy: CriticalPolicy, assistance: bool, claims: Sequence[Critic
         c = claims[i]
         before, paid = account.cumulative_self_pay, account.cumulative_paid
         if not policy.covers(c.date):
+            outside = REASONS.reason(OUTSIDE_POLICY_YEAR, f"policy {policy.version} is not in force on "
+                                                          f"{c.date.isoformat()}",
+                                     policy_version=policy.version, date=c.date.isoformat())
             results[i] = CriticalResult(
-                c.id, ZERO, (f"{OUTSIDE_POLICY_YEAR}: policy {policy.version} is not in force on "
-                             f"{c.date.isoformat()}",), c.self_pay, before, before, paid, paid, tier_name,
-                tier.deductible, tier.ratio, tier.cap, policy.version, accumulated=False)
+                c.id, ZERO, (str(outside),), c.self_pay, before, before, paid, paid, tier_name,
+                tier.deductible, tier.ratio, tier.cap, policy.version, accumulated=False, reason_codes=(outside,))
             account = replace(account, applied=(*account.applied, c.id))
             continue
         after = before + c.self_pay
@@ -275,7 +289,8 @@ def adjudicate(policy: CriticalPolicy, assistance: bool, claims: Sequence[Critic
         # explained when not paid in full, or when an earlier tier makes it differ from the increase of benefit
         explain = payable < c.self_pay or paid != tier.benefit(before)
         reasons = _reasons(c, tier, before, after, paid, benefit_after, payable) if explain else []
-        results[i] = CriticalResult(c.id, payable, tuple(reasons), c.self_pay, before, after, paid, benefit_after,
-                                    tier_name, tier.deductible, tier.ratio, tier.cap, policy.version)
+        results[i] = CriticalResult(c.id, payable, tuple(str(r) for r in reasons), c.self_pay, before, after, paid,
+                                    benefit_after, tier_name, tier.deductible, tier.ratio, tier.cap, policy.version,
+                                    reason_codes=tuple(reasons))
         account = CriticalAccount(account.year, after, paid + payable, (*account.applied, c.id))
     return [r for r in results if r is not None], account

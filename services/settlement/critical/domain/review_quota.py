@@ -29,7 +29,8 @@ from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from typing import Any
 
 from chassis.errors import InvalidInput
-from services.settlement.critical.domain.claims import INPATIENT, SPECIAL_OUTPATIENT, parse_amount, parse_ratio
+from chassis.money import parse_amount
+from services.settlement.critical.domain.claims import INPATIENT, SPECIAL_OUTPATIENT, ZERO, parse_ratio
 
 IN_AREA = "in_area"
 OUT_OF_AREA = "out_of_area"
@@ -100,8 +101,9 @@ def parse_strata(settings: Any, prefix: str = "critical.review_quotas") -> tuple
             raise InvalidInput(f"{path}.min_total is required", f"{path}.min_total")
         max_total = row.get("max_total")
         stratum = Stratum(
-            code=str(code), min_total=parse_amount(row["min_total"], f"{path}.min_total"),
-            max_total=None if max_total is None else parse_amount(max_total, f"{path}.max_total"),
+            code=str(code), min_total=parse_amount(row["min_total"], f"{path}.min_total", minimum=ZERO),
+            max_total=None if max_total is None else parse_amount(max_total, f"{path}.max_total",
+                                                                       minimum=ZERO),
             ratio=parse_ratio(row.get("ratio"), f"{path}.ratio"), unit=unit, area=area, networked=networked)
         if stratum.max_total is not None and stratum.max_total <= stratum.min_total:
             raise InvalidInput(f"{path}.max_total must be above min_total", f"{path}.max_total")

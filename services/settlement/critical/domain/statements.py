@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from chassis.errors import InvalidInput
+from chassis.errors import InvalidInput, JingbanError
 
 EMPLOYEE_BASIC = "310"   # 职工基本医疗保险
 RESIDENT_BASIC = "390"   # 城乡居民基本医疗保险
@@ -46,6 +46,14 @@ DEFAULTED_INSUTYPE = "insutype_defaulted"
 
 STATUSES = ("open", "closing", "closed", "reconciled", "paid")
 PREFIX = "CI"
+
+
+class NotBalanced(JingbanError):
+    """The provincial platform's totals differ from the statement's in at least one group (对账不平): 422
+    `not_balanced`, the result stored."""
+
+    http_status = 422
+    code = "not_balanced"
 
 
 def parse_insutype(value: Any, field: str) -> str | None:

@@ -45,6 +45,7 @@ from chassis.events import derived_event_id, new_event
 from chassis.locks import KeyedLocks
 from chassis.money import fmt, from_fen, parse_yuan, to_fen
 from chassis.programs import PROGRAMS_DIR, program_of_tenant
+from chassis.reasons import Reason
 from chassis.telemetry import current_carrier
 from contracts.v1 import events_pb2
 from services.settlement.critical.domain.claims import (
@@ -56,6 +57,7 @@ from services.settlement.critical.domain.claims import (
     in_force,
     parse_critical_policy,
 )
+from services.settlement.critical.domain.reasons import REASONS
 from services.settlement.critical.domain.review_quota import (
     Stratum,
     StratumState,
@@ -68,8 +70,10 @@ from services.settlement.critical.domain.review_quota import (
 )
 from services.settlement.critical.domain.statements import clr_type_of, insutype_or_default
 from services.settlement.critical.service.statements import CriticalStatements
-from services.settlement.critical.store import CLAIMS, REVIEWS, CriticalStore
-from services.settlement.fund.service.account import LEDGER_ENTRIES
+from services.settlement.critical.store import CRITICAL_OUTBOX_COLLECTIONS, CriticalStore
+
+__all__ = ["CRITICAL_OUTBOX_COLLECTIONS", "ClaimIn", "CriticalService"]  # (the collections: for the outbox relay)
+from services.settlement.fund.service.account import Fund
 from services.settlement.fund.service.payment_runs import RECOVERY_ACTOR
 
 PROGRAM = "qz-critical"
@@ -146,18 +150,35 @@ def person_view(doc: dict[str, Any] | None, person_id: str) -> dict[str, Any]:
             "assistance_recipient_today": status_on(doc, datetime.now(UTC).date())}
 
 
+def reason_codes_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A claim's reasons as data: stored with it, or (a claim settled before they were) read back from its
+    sentences, each "<code>: <detail>"."""
+    if doc.get("reason_codes") is not None:
+        return list(doc["reason_codes"])
+    out = []
+    for sentence in doc.get("reasons") or []:
+        code, _, detail = str(sentence).partition(": ")
+        out.append(Reason(code, detail).to_json())
+    return out
+
+
 def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
     keys = ("claim_id", "person_id", "date", "year", "care", "area", "networked", "source", "institution_code",
             "disease", "total_cost", "self_pay", "payable", "reasons", "cumulative_self_pay", "cumulative_paid",
             "tier", "deductible", "ratio", "cap", "policy_version", "stratum", "review_required", "review_id",
             "documents", "settled_at", "insutype", "insutype_source", "clr_type", "statement_id", "payable_id")
-    return {k: doc.get(k) for k in keys}
+    return {**{k: doc.get(k) for k in keys}, "reason_codes": reason_codes_of(doc)}
 
 
 def review_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A review; `reason_codes`: why its claim was drawn (quota | random), as data."""
     keys = ("review_id", "claim_id", "person_id", "year", "stratum", "why", "draw", "status", "institution_code",
             "total_cost", "paid", "outcome", "recovered", "note", "opened_at", "completed_at", "completed_by")
-    return {k: doc.get(k) for k in keys}
+    why = doc.get("why")
+    return {**{k: doc.get(k) for k in keys},
+            "reason_codes": [REASONS.reason(why, f"stratum {doc.get('stratum')}, draw {doc.get('draw')}",
+                                            stratum=doc.get("stratum") or "", draw=doc.get("draw") or "").to_json()]
+            if why in REASONS else []}
 
 
 class CriticalService:
@@ -165,12 +186,26 @@ class CriticalService:
         self._db_of = db_of
         self.kick = kick
         self.locks = KeyedLocks()
-        # 月度结算 and 零星报销 payables, payments and review recoveries (critical_statements.py)
-        self.finance = CriticalStatements(self.store, self.locks, lambda: self.kick())
+        # 月度结算 and 零星报销 payables, payments and review recoveries (critical_statements.py), booked in the
+        # dedicated account through one `Fund` (its head and book cache serve every payment and recovery)
+        self.finance = CriticalStatements(self.store, self.locks, lambda: self.kick(),
+                                          Fund(db_of, (), lambda: self.kick()))
 
     def store(self, tenant: str) -> CriticalStore:
         serves(tenant)
         return CriticalStore(self._db_of(tenant))
+
+    @staticmethod
+    def serves(tenant: str) -> None:
+        """404 for a tenant that does not run the critical illness program."""
+        serves(tenant)
+
+    async def person(self, tenant: str, person_id: str) -> dict[str, Any]:
+        """A person's assistance status periods (404 without any)."""
+        doc = await self.store(tenant).person(person_id)
+        if doc is None:
+            raise NotFound(f"person {person_id} has no assistance record")
+        return person_view(doc, person_id)
 
     async def start(self, tenants: Sequence[str]) -> None:
         """Indexes for the tenants running the program; the policy and strata are read (and checked) once."""
@@ -337,7 +372,8 @@ class CriticalService:
             "year": year, "care": c.care, "area": c.area, "networked": c.networked, "source": c.source,
             "institution_code": c.institution_code, "disease": c.disease, "total_cost": fmt(c.total_cost),
             "self_pay": fmt(c.self_pay), "payable": fmt(r.payable), "payable_fen": to_fen(r.payable),
-            "reasons": list(r.reasons), "cumulative_self_pay": fmt(r.cumulative_self_pay_after),
+            "reasons": list(r.reasons), "reason_codes": [x.to_json() for x in r.reason_codes],
+            "cumulative_self_pay": fmt(r.cumulative_self_pay_after),
             "cumulative_paid": fmt(r.paid_before + r.payable), "benefit_after": fmt(r.benefit_after),
             "tier": r.tier, "deductible": fmt(r.deductible), "ratio": str(r.ratio),
             "cap": None if r.cap is None else fmt(r.cap), "policy_version": r.policy_version,
@@ -408,12 +444,9 @@ class CriticalService:
         never applied (a crash before step 4) are left alone: they were not settled. Returns counts by what was
         done."""
         store = self.store(tenant)
-        claims = store.collection(CLAIMS)
-        unplaced = await claims.find({"payable_fen": {"$gt": 0}, "statement_id": None, "payable_id": None},
-                                     {"documents": 0}).to_list(None)
-        selected = await claims.find({"review_required": True}, {"documents": 0}).to_list(None)
-        have = {d["_id"] for d in await store.collection(REVIEWS).find(
-            {"_id": {"$in": [c["review_id"] for c in selected]}}, {"_id": 1}).to_list(None)} if selected else set()
+        unplaced = await store.unplaced_claims()
+        selected = await store.selected_claims()
+        have = await store.review_ids_among([c["review_id"] for c in selected]) if selected else set()
         unreviewed = [c for c in selected if c["review_id"] not in have]
         applied: dict[tuple[str, int], set[str]] = {}
         for c in [*unplaced, *unreviewed]:
@@ -432,12 +465,10 @@ class CriticalService:
         for c in opening:
             await self._open_review(store, c)
         booked = 0
-        completed = await store.collection(REVIEWS).find({"status": "completed", "recovered_fen": {"$gt": 0}},
-                                                         {"_outbox": 0}).to_list(None)
+        completed = await store.completed_reviews_recovering()
         if completed:
             ids = [f"recovery:review:{r['_id']}" for r in completed]
-            entries = {d["_id"] for d in await store.collection(LEDGER_ENTRIES).find(
-                {"_id": {"$in": ids}}, {"_id": 1}).to_list(None)}
+            entries = set(await self.finance.ledger.entry_heads(tenant, ids))
             for r, entry_id in zip(completed, ids, strict=True):
                 if entry_id not in entries and await self.finance.book_recovery(
                         tenant, r, r.get("completed_by") or RECOVERY_ACTOR) is not None:

@@ -42,17 +42,20 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from chassis.calendar import day_cn, today_cn
-from chassis.errors import Conflict, InvalidInput, JingbanError, NotFound
+from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.events import derived_event_id, new_event
 from chassis.locks import KeyedLocks
-from chassis.money import fmt, from_fen, parse_yuan, to_fen
+from chassis.money import from_fen, parse_amount, to_fen, yuan
 from chassis.outbox import with_events
 from chassis.programs import Program, program_of_tenant
+from chassis.reasons import Reason
 from chassis.telemetry import current_carrier
 from contracts.v1 import events_pb2
 from provincial.client import ProvincialClient
 from services.settlement.chronic.domain.deadlines import statement_clock
 from services.settlement.critical.domain import statements as cs
+from services.settlement.critical.domain.reasons import REASONS
+from services.settlement.critical.domain.statements import NotBalanced
 from services.settlement.critical.store import PAYMENTS, PERSON_PAYABLES, STATEMENTS, CriticalStore
 from services.settlement.fund.service import account as fund
 from services.settlement.fund.service import payment_runs as runs
@@ -60,14 +63,7 @@ from services.settlement.fund.service import payment_runs as runs
 NOT_CLOSED = "not_closed"   # a reconciliation run leaves a statement still open (or closing) alone
 
 
-class NotBalanced(JingbanError):
-    """The provincial platform's totals differ from the statement's in at least one group (对账不平)."""
-
-    http_status = 422
-
-
-def yuan(fen: int) -> str:
-    return fmt(from_fen(fen))
+__all__ = ["CriticalStatements", "NotBalanced", "yuan"]
 
 
 # ---- views ----------------------------------------------------------------------------------------------------
@@ -93,6 +89,8 @@ def statement_view(doc: dict[str, Any], program: Program | None = None) -> dict[
     return {**clock,
         "statement_id": doc["_id"], "institution_code": doc["institution_code"], "month": doc["month"],
         "seq": doc.get("seq", 1), "supplementary": doc.get("seq", 1) > 1, "reasons": doc.get("reasons", []),
+        "reason_codes": doc.get("reason_codes") if doc.get("reason_codes") is not None else [
+            Reason(str(x).partition(": ")[0], str(x).partition(": ")[2]).to_json() for x in doc.get("reasons", [])],
         "status": doc["status"], "claims": totals["claims"], "persons": totals["persons"],
         "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
         "late_claims": totals.get("late_claims", 0), "policy_versions": totals["policy_versions"],
@@ -175,12 +173,12 @@ class CriticalStatements:
     answers 404 for a tenant outside the program (CriticalService.store)."""
 
     def __init__(self, store_of: Callable[[str], CriticalStore], locks: KeyedLocks,
-                 kick: Callable[[], None], ledger: fund.Fund | None = None) -> None:
+                 kick: Callable[[], None], ledger: fund.Fund) -> None:
         self.store_of = store_of
         self.locks = locks
         self.kick = kick
         # One `Fund` for every payment and recovery of the service: its head and book cache serve them all.
-        self.ledger = ledger or fund.fund_by_name(lambda t: self.store_of(t).collection, lambda: self.kick())
+        self.ledger = ledger
 
     @staticmethod
     def lock(tenant: str, institution: str, month: str) -> str:
@@ -241,10 +239,12 @@ class CriticalStatements:
                              c.get("policy_version", ""), late=seq > 1).doc() for c in todo.values()]
             doc = await store.statement_status(sid)
             if doc is None:
+                late = REASONS.reason(cs.LATE_CLAIMS, f"claims settled after statement "
+                                                      f"{cs.statement_id(institution, month, seq - 1)} began closing",
+                                      statement_id=cs.statement_id(institution, month, seq - 1)) if seq > 1 else None
                 new = {"_id": sid, "statement_id": sid, "institution_code": institution, "month": month, "seq": seq,
                        "status": "open", "lines": lines, "line_count": len(lines),
-                       "reasons": [f"{cs.LATE_CLAIMS}: claims settled after statement "
-                                   f"{cs.statement_id(institution, month, seq - 1)} began closing"] if seq > 1 else [],
+                       "reasons": [str(late)] if late else [], "reason_codes": [late.to_json()] if late else [],
                        "created_at": datetime.now(UTC).isoformat()}
                 if await store.insert_statement(new):
                     break
@@ -285,8 +285,7 @@ class CriticalStatements:
                         lines: bool = True) -> dict[str, Any]:
         """The statement (404 when not there, or another institution's); `lines=False` reads all but its lines."""
         store = self.store_of(tenant)
-        doc = await store.statement(sid) if lines else await store.collection(STATEMENTS).find_one(
-            {"_id": sid}, {"lines": 0, "_outbox": 0})
+        doc = await store.statement(sid) if lines else await store.statement_head(sid)
         if doc is None or (institution is not None and doc["institution_code"] != institution):
             raise NotFound(f"statement {sid} not found")
         return doc
@@ -354,8 +353,8 @@ class CriticalStatements:
             if not cs.month_over(run.month, today_cn()):
                 raise Conflict(f"{run.month} is not over: a month's statements close once the month has ended",
                                "month")
-            docs = await store.collection(STATEMENTS).find({"month": run.month}, {
-                "status": 1, "line_count": 1, "institution_code": 1, "month": 1}).sort("_id", 1).to_list(None)
+            docs = await store.statements_of_month(run.month, {
+                "status": 1, "line_count": 1, "institution_code": 1, "month": 1})
             docs = [d for d in docs if d["status"] != "open" or d.get("line_count", 0) > 0]
         else:
             docs = await self._by_ids(store, STATEMENTS, run.statement_ids,
@@ -374,11 +373,8 @@ class CriticalStatements:
             # collection on every update; an open statement carries no events, so the relay never writes it): from
             # here its month's late claims go to a supplementary statement, and `close` finishes each one.
             async with self.locks.hold(*(self.lock(tenant, d["institution_code"], d["month"]) for d in opening)):
-                ids = [d["_id"] for d in opening]
-                for start in range(0, len(ids), 1000):
-                    await store.collection(STATEMENTS).update_many(
-                        {"_id": {"$in": ids[start:start + 1000]}, "status": "open"}, {"$set": {
-                            "status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}})
+                await store.begin_closing([d["_id"] for d in opening], {
+                    "status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()})
         out = []
         try:
             for d in docs:
@@ -407,8 +403,7 @@ class CriticalStatements:
         `not_closed`; a named one not closed is a 409 before anything is sent."""
         store = self.store_of(tenant)
         if run.month is not None:
-            docs = await store.collection(STATEMENTS).find(
-                {"month": run.month}, {"status": 1, "line_count": 1}).sort("_id", 1).to_list(None)
+            docs = await store.statements_of_month(run.month, {"status": 1, "line_count": 1})
             docs = [d for d in docs if d["status"] != "open" or d.get("line_count", 0) > 0]
         else:
             docs = await self._by_ids(store, STATEMENTS, run.statement_ids, {"status": 1})
@@ -427,7 +422,7 @@ class CriticalStatements:
                                "sent to the platform", f"statement_ids[{i}]")
             else:
                 out.append({"statement_id": d["_id"], "status": d["status"], "reason": NOT_CLOSED})
-        await runs.drained(store.collection(STATEMENTS), todo, self.kick)
+        await runs.drained(lambda ids: store.pending(STATEMENTS, ids), todo, self.kick)
         try:
             async with PlatformSession(provincial_url, tenant, who) as platform:
                 for sid in todo:
@@ -530,7 +525,7 @@ class CriticalStatements:
         issued in the name of whoever booked it; the entry is found, not booked again). Returns what was done (a
         stable code), None when the payment was not begun."""
         store = self.store_of(tenant)
-        doc = await store.collection(STATEMENTS).find_one({"_id": sid}, {"institution_code": 1, "month": 1})
+        doc = await store.statement_place(sid)
         if doc is None:
             return None
         async with self.locks.hold(self.lock(tenant, doc["institution_code"], doc["month"])):
@@ -541,8 +536,7 @@ class CriticalStatements:
             if await store.payment(payment_id):
                 await self._mark_paid(store, sid, payment_id)
                 return runs.PAYMENT_MARKED_PAID
-            entry = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"},
-                                                                         {"posted_by": 1})
+            entry = await self.ledger.entry(tenant, f"payment:{payment_id}")
         if entry is None:
             return None
         await self.pay(tenant, sid, entry.get("posted_by") or runs.RECOVERY_ACTOR)
@@ -562,8 +556,7 @@ class CriticalStatements:
             if paid is not None:
                 await self._mark_payable_paid(store, doc, payment_id, paid.get("issued_by") or runs.RECOVERY_ACTOR)
                 return runs.PAYMENT_MARKED_PAID
-            entry = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"},
-                                                                         {"posted_by": 1})
+            entry = await self.ledger.entry(tenant, f"payment:{payment_id}")
             if entry is None:
                 return None
         await self.pay_person(tenant, payable_id, None, entry.get("posted_by") or runs.RECOVERY_ACTOR)
@@ -622,10 +615,10 @@ class CriticalStatements:
         """`benefits_paid` in the fund year of `month`; InsufficientFunds (409) before anything is written. A retry
         after a crash finds the entry and reuses its value date, so it is booked once."""
         entry_id = f"payment:{payment_id}"
-        existing = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": entry_id}, {"date": 1})
+        existing = await self.ledger.entry(tenant, entry_id)
         day = date.fromisoformat(existing["date"]) if existing else None
-        posted = await fund.post_payment(store.collection, tenant, month, payment_id, amount_fen, institution, who,
-                                         day=day, memo=memo, ledger=self.ledger)
+        posted = await fund.post_payment(self.ledger, tenant, month, payment_id, amount_fen, institution, who,
+                                         day=day, memo=memo)
         return entry_id if posted is not None else None
 
     # ---- payment run (批量支付) ------------------------------------------------------------------------------------
@@ -670,8 +663,8 @@ class CriticalStatements:
                     result.skipped.append({"id": d["_id"], "status": d["status"], "reason": runs.NO_BANK_ACCOUNT})
                 else:
                     due_payables.append(d)
-            await runs.drained(store.collection(STATEMENTS), [d["_id"] for d in [*due_statements,
-                                                                                *finish_statements]], self.kick)
+            await runs.drained(lambda ids: store.pending(STATEMENTS, ids),
+                               [d["_id"] for d in [*due_statements, *finish_statements]], self.kick)
 
             # 1. The ledger: one batch per fund year, all or nothing.
             dues = [(d, "institution", int(d["totals"]["payable_fen"]),
@@ -679,8 +672,8 @@ class CriticalStatements:
             dues += [(d, "person", int(d["amount_fen"]), f"大病保险 零星报销 {d['_id']} {d['month']}")
                      for d in due_payables]
             ledger_dues = [fund.PaymentDue(f"PAY-{d['_id']}", d["month"], amount, memo) for d, _, amount, memo in dues]
-            booked = {e["_id"]: date.fromisoformat(e["date"]) for e in await self._by_ids(
-                store, fund.LEDGER_ENTRIES, [x.entry_id for x in ledger_dues], {"date": 1})}
+            booked = {i: date.fromisoformat(e["date"]) for i, e in (await self.ledger.entry_heads(
+                tenant, [x.entry_id for x in ledger_dues])).items()}
             result.entries = await fund.post_payments(self.ledger, tenant, [  # a crashed run's entries: same date
                 replace(x, booked_on=booked.get(x.entry_id)) for x in ledger_dues], who, run.label)
             program = program_of_tenant(tenant)
@@ -705,16 +698,13 @@ class CriticalStatements:
                 docs.append(with_events(payment, [event]))
                 result.paid.append(payment_view(payment))
                 result.amount_fen += amount
-            await runs.insert_new(store.collection(PAYMENTS), docs)
+            await store.insert_new_payments(docs)
 
             # 3. The statements marked paid in one update per 1,000: FerretDB 1.24 scans the whole collection on
             #    every update, so one per run rather than one per statement (each one's payment is
             #    `PAY-<statement id>`, see `payment_id_of`); then each payable.
-            marking = [d["_id"] for d in [*due_statements, *finish_statements]]
-            for start in range(0, len(marking), 1000):
-                await store.collection(STATEMENTS).update_many(
-                    {"_id": {"$in": marking[start:start + 1000]}, "status": "reconciled"},
-                    {"$set": {"status": "paid", "paid_at": datetime.now(UTC).isoformat(), "paid_by": who}})
+            await store.mark_statements_paid([d["_id"] for d in [*due_statements, *finish_statements]], {
+                "status": "paid", "paid_at": datetime.now(UTC).isoformat(), "paid_by": who})
             for d in due_payables:
                 await store.update_person_payable(d["_id"], {"status": "unpaid"}, {
                     "status": "paid", "payment_id": f"PAY-{d['_id']}", "paid_at": now, "paid_by": who})
@@ -727,9 +717,8 @@ class CriticalStatements:
                          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The run's statements and payables (heads only: no lines); a named one that is not there is a 404."""
         if run.month is not None:
-            statements = await store.collection(STATEMENTS).find(
-                {"month": run.month}, {"lines": 0, "_outbox": 0}).sort("_id", 1).to_list(None)
-            payables = await store.collection(PERSON_PAYABLES).find({"month": run.month}).sort("_id", 1).to_list(None)
+            statements = await store.statements_of_month(run.month, {"lines": 0, "_outbox": 0})
+            payables = await store.payables_of_month(run.month)
             # an open statement with no claim is no statement to pay (as the year's close sees it)
             return [d for d in statements if d["status"] != "open" or d.get("line_count", 0) > 0], payables
         statements = await self._by_ids(store, STATEMENTS, run.statement_ids, {"lines": 0})
@@ -745,17 +734,8 @@ class CriticalStatements:
     @staticmethod
     async def _by_ids(store: CriticalStore, collection: str, ids: Sequence[str],
                       projection: dict[str, int] | None) -> list[dict[str, Any]]:
-        """Documents by id, in the order asked; `projection` fields left out (0) or the only ones read (1), the
-        pending events never read."""
-        if projection is None or 0 in projection.values():
-            projection = {**(projection or {}), "_outbox": 0}
-        out: list[dict[str, Any]] = []
-        wanted = list(ids)
-        for start in range(0, len(wanted), 1000):
-            out += await store.collection(collection).find(
-                {"_id": {"$in": wanted[start:start + 1000]}}, projection).to_list(None)
-        order = {x: i for i, x in enumerate(wanted)}
-        return sorted(out, key=lambda d: order[d["_id"]])
+        """Documents by id, in the order asked (`CriticalStore.by_ids`)."""
+        return await store.by_ids(collection, ids, projection)
 
     # ---- review recoveries (核查追回) ----------------------------------------------------------------------------
 
@@ -763,11 +743,10 @@ class CriticalStatements:
         """Book what a completed review recovered, once per review (entry `recovery:review:<review id>`)."""
         if int(review.get("recovered_fen") or 0) <= 0:
             return None
-        store = self.store_of(tenant)
-        posted = await fund.post_recovery(store.collection, tenant, f"review:{review['_id']}", int(review["year"]),
+        self.store_of(tenant)  # 404 for a tenant outside the program
+        posted = await fund.post_recovery(self.ledger, tenant, f"review:{review['_id']}", int(review["year"]),
                                           int(review["recovered_fen"]),
-                                          f"大病保险核查追回 {review['_id']} ({review.get('outcome')})", who,
-                                          ledger=self.ledger)
+                                          f"大病保险核查追回 {review['_id']} ({review.get('outcome')})", who)
         self.kick()
         return None if posted is None else posted["_id"]
 
@@ -779,8 +758,7 @@ class CriticalStatements:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while True:
-            doc = await store.collection(collection).find_one({"_id": doc_id}, {"_outbox_pending": 1})
-            if doc is None or not doc.get("_outbox_pending"):
+            if not await store.pending(collection, [doc_id]):
                 return
             if loop.time() > deadline:
                 raise Conflict(f"{doc_id}: earlier events are not yet published; try again shortly")
@@ -789,4 +767,4 @@ class CriticalStatements:
 
 
 def _fen(amount: str) -> int:
-    return to_fen(parse_yuan(amount))
+    return to_fen(parse_amount(amount))

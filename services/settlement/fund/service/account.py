@@ -41,26 +41,26 @@ from chassis.calendar import today_cn
 from chassis.errors import Conflict, Forbidden, InvalidInput, JingbanError, NotFound
 from chassis.events import derived_event_id, new_event
 from chassis.locks import KeyedLocks
-from chassis.money import from_fen, to_fen
+from chassis.money import from_fen, parse_amount, to_fen
 from chassis.outbox import with_events
 from chassis.programs import Program, load_program, program_of_tenant
 from chassis.telemetry import current_carrier
 from contracts.v1 import events_pb2
 from services.settlement.fund.domain import ledger as lg
 from services.settlement.fund.domain import year_end as ye
-
-LEDGER_ENTRIES = "ledger_entries"
-LEDGER_HEADS = "ledger_heads"
-HEADS_COMPLETE = "heads_complete"   # in ledger_heads: every account-year with entries has its head
-FUND_YEARS = "fund_years"
-FUND_BUDGETS = "fund_budgets"
-FUND_YEAR_CLOSINGS = "fund_year_closings"
-FUND_OUTBOX_COLLECTIONS = [LEDGER_ENTRIES, FUND_YEARS]
-STATEMENTS = "statements"   # settlement's own (store.py): read to refuse closing a year with unpaid statements
-PAYMENTS = "payments"
-CI_STATEMENTS = "ci_statements"            # critical illness (critical_store.py): read for the same reasons
-CI_PERSON_PAYABLES = "ci_person_payables"
-CI_PAYMENTS = "ci_payments"
+from services.settlement.fund.store import (  # noqa: F401  (collection names other rooms' recovery reads)
+    FUND_OUTBOX_COLLECTIONS,
+    FUND_YEAR_CLOSINGS,
+    FUND_YEARS,
+    LEDGER_ENTRIES,
+    LEDGER_HEADS,
+    FundStore,
+    _balances_fen,
+    _posting_docs,
+    entry_of,
+    head_doc,
+    head_of,
+)
 
 # One registry per process: the fund's locks are taken alone or after a statement's lock, never before one.
 LOCKS = KeyedLocks()
@@ -96,7 +96,8 @@ def premium_years(program: Program) -> dict[int, ye.YearPremium]:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidInput(f"finance.premium.{name} must be a whole number, got {value!r}",
                                f"finance.premium.{name}")
-    ceilings = ye.premium_schedule(base_year, _yaml_money(p.get("ceiling", "149.00"), "finance.premium.ceiling"),
+    ceiling = parse_amount(str(p.get("ceiling", "149.00")), "finance.premium.ceiling")
+    ceilings = ye.premium_schedule(base_year, ceiling,
                                    _yaml_decimal(p.get("growth", "0.03"), "finance.premium.growth"),
                                    list(range(base_year, base_year + n)), "finance.premium.ceiling")
     raw = p.get("bids")
@@ -109,14 +110,8 @@ def premium_years(program: Program) -> dict[int, ye.YearPremium]:
             year = int(key)
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"finance.premium.bids: {key!r} is not a year", "finance.premium.bids") from exc
-        bids[year] = _yaml_money(value, f"finance.premium.bids.{year}")
+        bids[year] = parse_amount(str(value), f"finance.premium.bids.{year}")
     return ye.premiums(ceilings, bids, "finance.premium.bids")
-
-
-def _yaml_money(value: Any, field: str) -> Decimal:
-    from chassis.money import parse_yuan
-
-    return parse_yuan(str(value), field)
 
 
 def _yaml_decimal(value: Any, field: str) -> Decimal:
@@ -166,16 +161,6 @@ def budget_of(program: Program, year: int) -> Decimal:
 # ---- documents ---------------------------------------------------------------------------------------------------
 
 
-def _posting_docs(entry: lg.Entry) -> list[dict[str, Any]]:
-    return [{"account": p.account, "debit_fen": to_fen(p.debit), "credit_fen": to_fen(p.credit)}
-            for p in entry.postings]
-
-
-def entry_of(doc: dict[str, Any]) -> lg.Entry:
-    return lg.Entry(doc["_id"], date.fromisoformat(doc["date"]), doc["kind"], doc.get("memo", ""),
-                    tuple(lg.Posting(p["account"], from_fen(p["debit_fen"]), from_fen(p["credit_fen"]))
-                          for p in doc["postings"]), doc.get("reverses", ""), doc.get("reference", ""))
-
 
 def entry_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {"entry_id": doc["_id"], "tenant": doc.get("tenant"), "program": doc["program"], "year": doc["year"],
@@ -221,163 +206,6 @@ def normal_balances(book: lg.Book, on: date | None = None) -> dict[str, str]:
     return {code: f"{book.normal_balance(code, on):.2f}" for code in lg.CHART}
 
 
-def _balances_fen(head: lg.Head) -> dict[str, int]:
-    return {code: to_fen(head.balance(code)) for code in lg.CHART}
-
-
-def head_doc(program: str, year: int, head: lg.Head, entry_id: str) -> dict[str, Any]:
-    return {"_id": f"{program}|{year}", "program": program, "year": year, "seq": head.seq,
-            "last_date": head.last_date.isoformat() if head.last_date else None,
-            "balances_fen": _balances_fen(head), "entry_id": entry_id, "updated_at": datetime.now(UTC).isoformat()}
-
-
-def head_of(doc: dict[str, Any]) -> lg.Head:
-    """The running figures of a head document (one holding only `closed` has none: see `Fund._state`)."""
-    return lg.Head(doc["seq"], date.fromisoformat(doc["last_date"]) if doc.get("last_date") else None,
-                   {code: from_fen(doc["balances_fen"].get(code, 0)) for code in lg.CHART})
-
-
-# ---- the store -----------------------------------------------------------------------------------------------
-
-
-class FundStore:
-    def __init__(self, db: Any) -> None:
-        self._db = db
-
-    async def ensure_indexes(self) -> None:
-        for name in FUND_OUTBOX_COLLECTIONS:
-            await self._db[name].create_index("_outbox_pending")
-        await self._db[LEDGER_ENTRIES].create_index([("program", 1), ("year", 1)])
-        # One entry per position in an account-year's sequence: a posting from a stale head cannot slip in.
-        await self._db[LEDGER_ENTRIES].create_index([("program", 1), ("year", 1), ("seq", 1)], unique=True)
-        await self.build_heads()
-
-    async def build_heads(self) -> None:
-        """Once per database: a head for every account-year whose entries were posted before heads existed, then
-        the mark `heads_complete` — from then on an account-year without a head has no entries (a crash between its
-        first entry and its first head is caught by the unique `seq` and rebuilt), so its first posting reads
-        nothing more."""
-        if await self.heads_complete():
-            return
-        books: dict[tuple[str, int], list[lg.Entry]] = {}
-        for d in await self._db[LEDGER_ENTRIES].find({}, {"_outbox": 0}).sort([("seq", 1), ("_id", 1)]).to_list(None):
-            books.setdefault((d["program"], d["year"]), []).append(entry_of(d))
-        for y in await self._db[FUND_YEARS].find({}, {"program": 1, "year": 1}).to_list(None):
-            books.setdefault((y["program"], y["year"]), [])  # a year closed with no entry is closed all the same
-        for (program, year), entries in books.items():
-            if await self.head_doc(program, year) is None:
-                head = lg.Head.of(lg.Book("", program, year, entries))
-                closed = await self.fund_year(program, year) is not None
-                await self.put_head({**head_doc(program, year, head, entries[-1].id if entries else ""),
-                                     "closed": closed})
-        await self._db[LEDGER_HEADS].replace_one({"_id": HEADS_COMPLETE}, {"_id": HEADS_COMPLETE, "at": datetime.now(
-            UTC).isoformat()}, upsert=True)
-
-    async def heads_complete(self) -> bool:
-        return await self._db[LEDGER_HEADS].find_one({"_id": HEADS_COMPLETE}) is not None
-
-    async def head_doc(self, program: str, year: int) -> dict[str, Any] | None:
-        return await self._db[LEDGER_HEADS].find_one({"_id": f"{program}|{year}"})
-
-    async def put_head(self, doc: dict[str, Any]) -> None:
-        """The running figures; `closed` (set by `insert_fund_year`) is left as it is."""
-        await self._db[LEDGER_HEADS].update_one({"_id": doc["_id"]}, {"$set": {k: v for k, v in doc.items()
-                                                                               if k != "_id"}}, upsert=True)
-
-    async def insert_entries(self, docs: list[dict[str, Any]]) -> int | None:
-        """Insert entries in order (each with its own events); None when all went in, else how many did before a
-        duplicate key stopped the rest."""
-        from pymongo.errors import BulkWriteError
-
-        try:
-            await self._db[LEDGER_ENTRIES].insert_many(docs, ordered=True)
-        except BulkWriteError as exc:
-            return int(exc.details.get("nInserted", 0))
-        return None
-
-    async def entry_docs(self, program: str, year: int) -> list[dict[str, Any]]:
-        return await self._db[LEDGER_ENTRIES].find({"program": program, "year": year}, {"_outbox": 0}).sort(
-            [("seq", 1), ("_id", 1)]).to_list(None)
-
-    async def entry_count(self, program: str, year: int) -> int:
-        return await self._db[LEDGER_ENTRIES].count_documents({"program": program, "year": year})
-
-    async def entry_doc(self, entry_id: str) -> dict[str, Any] | None:
-        return await self._db[LEDGER_ENTRIES].find_one({"_id": entry_id}, {"_outbox": 0})
-
-    async def years(self, program: str) -> list[int]:
-        return sorted({d["year"] for d in await self._db[LEDGER_ENTRIES].find(
-            {"program": program}, {"year": 1}).to_list(None)})
-
-    async def insert_entry(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> bool:
-        from pymongo.errors import DuplicateKeyError
-
-        try:
-            await self._db[LEDGER_ENTRIES].insert_one(with_events(doc, events))
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def fund_year(self, program: str, year: int) -> dict[str, Any] | None:
-        return await self._db[FUND_YEARS].find_one({"_id": f"{program}|{year}"}, {"_outbox": 0})
-
-    async def insert_fund_year(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> bool:
-        from pymongo.errors import DuplicateKeyError
-
-        # The head says closed before the year's document exists: posters read only the head.
-        await self._db[LEDGER_HEADS].update_one({"_id": doc["_id"]}, {"$set": {
-            "program": doc["program"], "year": doc["year"], "closed": True}}, upsert=True)
-        try:
-            await self._db[FUND_YEARS].insert_one(with_events(doc, events))
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def allocation_entries(self, program: str) -> list[dict[str, Any]]:
-        """The program's allocations (基金拨付) in these books, and the reversals (of anything), heads only."""
-        return await self._db[LEDGER_ENTRIES].find(
-            {"program": program, "kind": {"$in": ["allocation", "reversal"]}},
-            {"kind": 1, "year": 1, "date": 1, "reverses": 1, "allocation_id": 1, "allocation_kind": 1,
-             "program_amount": 1, "posted_by": 1}).to_list(None)
-
-    async def begin_year_close(self, request: dict[str, Any]) -> None:
-        """Before a year end's first write: the year refuses postings from now on (its head says closed), and the
-        request is kept to finish the close should a crash cut it short."""
-        await self._db[LEDGER_HEADS].update_one({"_id": request["_id"]}, {"$set": {
-            "program": request["program"], "year": request["year"], "closed": True}}, upsert=True)
-        await self._db[FUND_YEAR_CLOSINGS].replace_one({"_id": request["_id"]}, request, upsert=True)
-
-    async def end_year_close(self, program: str, year: int) -> None:
-        await self._db[FUND_YEAR_CLOSINGS].delete_one({"_id": f"{program}|{year}"})
-
-    async def year_closings(self) -> list[dict[str, Any]]:
-        """The year ends under way (or cut short) in these books."""
-        return await self._db[FUND_YEAR_CLOSINGS].find({}).sort("_id", 1).to_list(None)
-
-    async def budget_doc(self, program: str, year: int) -> dict[str, Any] | None:
-        return await self._db[FUND_BUDGETS].find_one({"_id": f"{program}|{year}"})
-
-    async def put_budget(self, doc: dict[str, Any]) -> None:
-        await self._db[FUND_BUDGETS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
-
-    async def unpaid_statements(self, year: int) -> list[str]:
-        """Chronic statements, critical illness statements (an open one with no claim excepted) and payables to
-        persons (零星报销) of the year not yet paid."""
-        months = {"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}}
-        docs = await self._db[STATEMENTS].find(months, {"status": 1}).to_list(None)
-        unpaid = [d["_id"] for d in docs if d.get("status") != "paid"]
-        docs = await self._db[CI_STATEMENTS].find(months, {"status": 1, "line_count": 1}).to_list(None)
-        unpaid += [d["_id"] for d in docs if d.get("status") != "paid"
-                   and (d.get("status") != "open" or d.get("line_count", 0) > 0)]
-        docs = await self._db[CI_PERSON_PAYABLES].find(months, {"status": 1}).to_list(None)
-        unpaid += [d["_id"] for d in docs if d.get("status") != "paid"]
-        return sorted(unpaid)
-
-    async def payments_of(self, year: int) -> list[dict[str, Any]]:
-        months = {"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}}
-        return [*await self._db[PAYMENTS].find(months, {"_outbox": 0}).to_list(None),
-                *await self._db[CI_PAYMENTS].find(months, {"_outbox": 0}).to_list(None)]
-
 
 # ---- the workflow ----------------------------------------------------------------------------------------------
 
@@ -421,6 +249,10 @@ class Fund:
 
     def store(self, tenant: str) -> FundStore:
         return FundStore(self.db_of(tenant))
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        """The tenant's books' indexes, and their heads built once (FundStore.build_heads)."""
+        await self.store(tenant).ensure_indexes()
 
     async def book(self, tenant: str, program: str, year: int) -> lg.Book:
         """The account-year's books (a copy: callers may check entries against it freely)."""
@@ -469,6 +301,26 @@ class Fund:
 
     async def closed(self, tenant: str, program: str, year: int) -> dict[str, Any] | None:
         return await self.store(tenant).fund_year(program, year)
+
+    async def closing(self, tenant: str, program: str, year: int) -> bool:
+        """A year end under way (or cut short by a crash, finished when settlement starts)."""
+        return any(c["_id"] == f"{program}|{year}" for c in await self.store(tenant).year_closings())
+
+    async def years(self, tenant: str, program: str) -> list[int]:
+        """The fund years with entries in the tenant's books."""
+        return await self.store(tenant).years(program)
+
+    async def entries(self, tenant: str, program: str, year: int) -> list[dict[str, Any]]:
+        """The account-year's entry documents, in posting order."""
+        return await self.store(tenant).entry_docs(program, year)
+
+    async def entry(self, tenant: str, entry_id: str) -> dict[str, Any] | None:
+        """One entry document by its id, whatever its year."""
+        return await self.store(tenant).entry_doc(entry_id)
+
+    async def entry_heads(self, tenant: str, entry_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The entries of these ids that are in the books: their value date (`date`) and `posted_by`."""
+        return await self.store(tenant).entry_heads(entry_ids)
 
     async def budget(self, tenant: str, program: Program, year: int) -> tuple[Decimal, str]:
         """The year's budget and where it comes from: the agency's (set over HTTP) or program.yaml's plan."""
@@ -781,39 +633,18 @@ class Fund:
 # ---- statement payments (called from statements.py) --------------------------------------------------------------
 
 
-class _ByName:
-    """A database seen through a `collection(name)` function (SettlementStore.collection)."""
-
-    def __init__(self, collection: Any) -> None:
-        self._collection = collection
-
-    def __getitem__(self, name: str) -> Any:
-        return self._collection(name)
-
-
-def fund_by_name(collection: Any, kick: Any = None) -> Fund:
-    """A `Fund` over the databases a `collection(tenant)(name)`-style store opens: `collection(tenant)` is the
-    tenant's `collection` function (SettlementStore.collection, CriticalStore.collection). Kept by a service and
-    reused, so its head and book cache serve every payment."""
-    return Fund(lambda t: _ByName(collection(t)), (), kick)
-
-
-async def post_payment(collection: Any, tenant: str, month: str, payment_id: str, amount_fen: int, institution: str,
-                       who: str, day: date | None = None, memo: str = "", ledger: Fund | None = None
-                       ) -> dict[str, Any] | None:
+async def post_payment(ledger: Fund, tenant: str, month: str, payment_id: str, amount_fen: int, institution: str,
+                       who: str, day: date | None = None, memo: str = "") -> dict[str, Any] | None:
     """Book a statement's payment to an institution (待遇支付) in the tenant's dedicated account for the
     statement's year, refused (409, naming the shortfall) when the bank cannot cover it — before anything is
     written. Idempotent by the payment id. Programs without a finance section keep no books: nothing posted.
-    `ledger`: the service's `Fund` (its head and books cached); without one, a `Fund` for this call alone."""
+    `ledger`: the service's `Fund` (its head and books cached)."""
     program = program_of_tenant(tenant)
     if program is None or not finance_of(program) or amount_fen <= 0:
         return None
     year = int(month[:4])
     entry = lg.payment(f"payment:{payment_id}", day or today_cn(), from_fen(amount_fen),
                        memo or f"支付 {institution} {month} 结算款", reference=payment_id)
-    if ledger is None:
-        db = _ByName(collection)
-        ledger = Fund(lambda _t: db, (tenant,))
     posted = await ledger.post(tenant, program.code, year, entry, who)
     return posted.doc
 
@@ -874,25 +705,23 @@ async def post_payments(ledger: Fund, tenant: str, dues: Sequence[PaymentDue], w
     return written
 
 
-async def post_recovery(collection: Any, tenant: str, key: str, year: int, amount_fen: int, memo: str,
-                        who: str, ledger: Fund | None = None) -> dict[str, Any] | None:
+async def post_recovery(ledger: Fund, tenant: str, key: str, year: int, amount_fen: int, memo: str,
+                        who: str) -> dict[str, Any] | None:
     """Book money recovered (追回款, `recoveries`) under entry `recovery:<key>`, once: a retry finds the entry
     whatever its year or value date. In the fund year `year` (the claim's), or the current year's books when that
     one is closed. Programs without a finance section keep no books: nothing posted."""
     program = program_of_tenant(tenant)
     if program is None or not finance_of(program) or amount_fen <= 0:
         return None
-    db = _ByName(collection)
-    fund = ledger or Fund(lambda _t: db, (tenant,))
     entry_id = f"recovery:{key}"
-    existing = await fund.store(tenant).entry_doc(entry_id)
+    existing = await ledger.entry(tenant, entry_id)
     if existing is not None:
         return existing
     day = today_cn()
-    if day.year > year + 1 or await fund.closed(tenant, program.code, year):  # outside that year's books
+    if day.year > year + 1 or await ledger.closed(tenant, program.code, year):  # outside that year's books
         year = day.year
     entry = lg.recovery(entry_id, day, from_fen(amount_fen), memo, reference=key)
-    return (await fund.post(tenant, program.code, year, entry, who)).doc
+    return (await ledger.post(tenant, program.code, year, entry, who)).doc
 
 
 # ---- year end (年度决算) --------------------------------------------------------------------------------------
@@ -1025,19 +854,13 @@ def year_view(doc: dict[str, Any]) -> dict[str, Any]:
                                     "entry_id", "result", "account")}
 
 
-def _money(value: Any, field: str) -> Decimal:
-    from chassis.money import parse_yuan
-
-    return parse_yuan(value, field)
-
-
 def _deficit_sharing(program: Program, targets: tuple[str, ...], year: int, books: dict[str, lg.Book],
                      body: dict[str, Any], budget: Decimal
                      ) -> tuple[dict[str, Any], dict[str, tuple[dict[str, Decimal], dict]]]:
     fin = finance_of(program)
     members = [t.tenant for t in program.tenants]
     if body.get("total_reimbursement") is not None:
-        total = _money(body["total_reimbursement"], "total_reimbursement")
+        total = parse_amount(body["total_reimbursement"], "total_reimbursement")
         total_reason = "given by the agency"
     elif set(members) <= set(targets):
         total = sum((benefits_paid(books[t]) - carrier_borne(books[t]) for t in members), lg.ZERO)
@@ -1093,7 +916,7 @@ def _corridor(program: Program, targets: tuple[str, ...], year: int, books: dict
     fin = finance_of(program)
     if body.get("admin_cost") is None:
         raise InvalidInput("admin_cost (经办成本) is required to close a corridor year", "admin_cost")
-    admin = _money(body["admin_cost"], "admin_cost")
+    admin = parse_amount(body["admin_cost"], "admin_cost")
     insured = body.get("insured_persons")
     total, per_person, persons = premium_total(program, year,
                                                None if insured is None else _int(insured, "insured_persons"))

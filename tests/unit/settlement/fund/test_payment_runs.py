@@ -38,7 +38,8 @@ class Rig:
         self.kicks = 0
         self.on_kick: Any = None
         self.finance = CriticalStatements(lambda t: CriticalStore(self.mem.database("settlement", t)), KeyedLocks(),
-                                          self.kick)
+                                          self.kick, fd.Fund(lambda t: self.mem.database("settlement", t), (),
+                                                             lambda: self.kick()))
 
     def kick(self) -> None:
         self.kicks += 1
