@@ -90,16 +90,18 @@ class ApplicationCompleted(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., person_name: _Optional[str] = ..., disease_code: _Optional[str] = ..., program: _Optional[str] = ..., treating_hospital: _Optional[str] = ..., completed_at: _Optional[str] = ..., completed_on: _Optional[str] = ..., psn_no: _Optional[str] = ..., insuplc_admdvs: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ..., insutype: _Optional[str] = ..., disease_codes: _Optional[_Iterable[str]] = ..., kind: _Optional[str] = ..., qualification_id: _Optional[str] = ..., documents_complete_on: _Optional[str] = ...) -> None: ...
 
 class ApplicationRejected(_message.Message):
-    __slots__ = ("application_id", "person_id", "reason", "rejected_at")
+    __slots__ = ("application_id", "person_id", "reason", "rejected_at", "reason_codes")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REJECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODES_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     person_id: str
     reason: str
     rejected_at: str
-    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[str] = ...) -> None: ...
+    reason_codes: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[str] = ..., reason_codes: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class ComplaintFiled(_message.Message):
     __slots__ = ("complaint_id", "person_id", "kind", "subject", "filed_at", "due_on", "due_provisional", "due_working_days", "filed_on")
@@ -168,7 +170,7 @@ class ExpertsAssigned(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., expert_ids: _Optional[_Iterable[str]] = ..., draw_seed: _Optional[str] = ..., candidates: _Optional[_Iterable[str]] = ..., assigned_at: _Optional[str] = ..., due_on: _Optional[str] = ..., disease_code: _Optional[str] = ..., kind: _Optional[str] = ..., due_provisional: _Optional[bool] = ..., due_working_days: _Optional[int] = ..., clock_from: _Optional[str] = ...) -> None: ...
 
 class AppraisalConcluded(_message.Message):
-    __slots__ = ("case_id", "application_id", "person_id", "disease_code", "outcome", "reason", "opinions", "concluded_at", "concluded_by", "overdue", "kind", "qualification_id")
+    __slots__ = ("case_id", "application_id", "person_id", "disease_code", "outcome", "reason", "opinions", "concluded_at", "concluded_by", "overdue", "kind", "qualification_id", "reason_codes")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +183,7 @@ class AppraisalConcluded(_message.Message):
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODES_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     application_id: str
     person_id: str
@@ -193,7 +196,8 @@ class AppraisalConcluded(_message.Message):
     overdue: bool
     kind: str
     qualification_id: str
-    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., opinions: _Optional[_Iterable[_Union[_common_pb2.ExpertOpinion, _Mapping]]] = ..., concluded_at: _Optional[str] = ..., concluded_by: _Optional[str] = ..., overdue: _Optional[bool] = ..., kind: _Optional[str] = ..., qualification_id: _Optional[str] = ...) -> None: ...
+    reason_codes: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, case_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., disease_code: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., opinions: _Optional[_Iterable[_Union[_common_pb2.ExpertOpinion, _Mapping]]] = ..., concluded_at: _Optional[str] = ..., concluded_by: _Optional[str] = ..., overdue: _Optional[bool] = ..., kind: _Optional[str] = ..., qualification_id: _Optional[str] = ..., reason_codes: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class QualificationGranted(_message.Message):
     __slots__ = ("qualification",)

@@ -1,4 +1,5 @@
-"""intake wiring: HTTP + gRPC doors over its own store; publishes application.submitted."""
+"""intake wiring: HTTP + gRPC doors of its rooms over their own stores; publishes application.* and complaint.*,
+takes appraisal's decisions to the applicant's timeline."""
 
 from __future__ import annotations
 
@@ -6,25 +7,41 @@ from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from contracts.v1 import intake_pb2, intake_pb2_grpc
-from services.intake import api, handlers, rpc, survey
-from services.intake.store import APPLICATIONS, COMPLAINTS, IntakeStore
+from services.intake.applications import api as applications_api
+from services.intake.applications import handlers as applications_handlers
+from services.intake.applications import rpc as applications_rpc
+from services.intake.applications.store import APPLICATIONS, ApplicationStore
+from services.intake.complaints import api as complaints_api
+from services.intake.complaints.store import COMPLAINTS, ComplaintStore
+from services.intake.notifications import api as notifications_api
+from services.intake.notifications.service import OutboxNotifier
+from services.intake.notifications.store import NotificationStore
+from services.intake.surveys import api as surveys_api
+from services.intake.surveys.store import SurveyStore
+
+STORES = (ApplicationStore, ComplaintStore, NotificationStore, SurveyStore)
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("intake", "Jingban intake (受理)", ctx.settings.jwt_secret, ctx.ready)
-    app.include_router(api.router(ctx))
-    app.include_router(survey.router(ctx))  # 满意度测评
-    servicer = rpc.IntakeRpc(ctx)
+    notifier = OutboxNotifier(ctx.db)  # 结果告知: the local outbox adapter of the SMS/push port
+    app.include_router(applications_api.router(ctx, notifier))  # 申请受理
+    app.include_router(notifications_api.router())  # 结果告知
+    app.include_router(complaints_api.router(ctx, notifier))  # 咨询投诉
+    app.include_router(surveys_api.router())  # 满意度测评
+    servicer = applications_rpc.IntakeRpc(ctx)
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
-            await IntakeStore(ctx.db(tenant)).ensure_indexes()
+            for store in STORES:
+                await store(ctx.db(tenant)).ensure_indexes()
 
+    handle = applications_handlers.on_appraisal_event(ctx, notifier)
     return ServiceParts(
         app=app,
         grpc_servicers=[lambda server: intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)],
         grpc_service_names=[intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name],
-        subscriptions=[Subscription(t, handlers.on_appraisal_event(ctx)) for t in handlers.APPRAISAL_EVENTS],
+        subscriptions=[Subscription(t, handle) for t in applications_handlers.APPRAISAL_EVENTS],
         on_start=on_start,
     )
 

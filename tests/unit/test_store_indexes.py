@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from chassis.store.memory import MemoryStore
-from services.appraisal.store import EXPERT_LISTS, AppraisalStore
-from services.intake.store import SURVEYS, IntakeStore
-from services.settlement.chronic.store import STATEMENT_DOCUMENTS, SettlementStore
+from services.appraisal.experts.store import EXPERT_LISTS, ExpertStore
+from services.intake.surveys.store import SURVEYS, SurveyStore
+from services.settlement.statement_documents.store import STATEMENT_DOCUMENTS, StatementDocumentStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,9 +22,9 @@ async def _keys(db: object, collection: str) -> list[list[tuple[str, int]]]:
 
 
 @pytest.mark.parametrize(("service", "store", "collection", "key"), [
-    ("settlement", SettlementStore, STATEMENT_DOCUMENTS, [("statement_id", 1)]),
-    ("intake", IntakeStore, SURVEYS, [("program", 1), ("answered_on", 1)]),
-    ("appraisal", AppraisalStore, EXPERT_LISTS, [("status", 1)]),
+    ("settlement", StatementDocumentStore, STATEMENT_DOCUMENTS, [("statement_id", 1)]),
+    ("intake", SurveyStore, SURVEYS, [("program", 1), ("answered_on", 1)]),
+    ("appraisal", ExpertStore, EXPERT_LISTS, [("status", 1)]),
 ])
 async def test_new_collections_are_indexed_by_their_store(service: str, store: type, collection: str,
                                                           key: list[tuple[str, int]]) -> None:
@@ -38,9 +38,11 @@ async def test_new_collections_are_indexed_by_their_store(service: str, store: t
 _DIRECT = re.compile(r"(\bdb|\bdb\([^)]*\)|_db_for\([^)]*\))\[")
 
 
-@pytest.mark.parametrize("module", ["services/appraisal/expert_lists.py", "services/appraisal/drawing.py",
-                                    "services/settlement/statement_documents/api.py", "services/intake/survey.py",
-                                    "services/intake/notifications.py"])
+@pytest.mark.parametrize("module", ["services/appraisal/experts/service.py",
+                                    "services/appraisal/cases/service/drawing.py",
+                                    "services/settlement/statement_documents/api.py",
+                                    "services/settlement/statement_documents/service.py",
+                                    "services/intake/surveys/service.py", "services/intake/notifications/service.py"])
 def test_modules_reach_their_collections_through_the_store(module: str) -> None:
     source = (ROOT / module).read_text(encoding="utf-8")
     assert _DIRECT.findall(source) == [], f"{module} touches a collection outside its store"

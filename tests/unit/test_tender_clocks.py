@@ -13,18 +13,19 @@ from chassis import calendar as cal
 from chassis.calendar import Deadline, WorkingCalendar, add_working_days, working_days_after
 from chassis.errors import InvalidInput
 from chassis.programs import load_program, parse_program
-from services.appraisal.deadline import current_case, overdue_on, stored_case_deadline
-from services.audit.domain.periods import parse_period, report_due
-from services.audit.views import report_view, warning_view
-from services.intake.domain.complaint import answer_deadline, answer_deadlines, current_deadline
-from services.settlement.domain.deadlines import (
+from services.appraisal.cases.domain.deadline import current_case, overdue_on, stored_case_deadline
+from services.audit.reports.domain.periods import parse_period, report_due
+from services.audit.reports.domain.views import report_view
+from services.audit.warnings.domain.views import warning_view
+from services.intake.complaints.domain.complaint import answer_deadline, answer_deadlines, current_deadline
+from services.settlement.chronic.domain.deadlines import (
     month_end,
     settlement_deadline,
     settlement_rule,
     statement_clock,
     statement_overdue,
 )
-from services.settlement.statements import view
+from services.settlement.chronic.service.statements import view
 
 
 def program(**sections: Any) -> Any:

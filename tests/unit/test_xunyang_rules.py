@@ -12,15 +12,15 @@ import pytest
 
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.programs import load_program, parse_program
-from services.appraisal.clock import china_date, clock_start
-from services.appraisal.expert_lists import PoolRules, check_pool_rows, drawable, list_digest, pool_rules
-from services.archive.domain.selection import Selection, period_bounds, select, selection_for
-from services.audit.domain.periods import parse_period
-from services.audit.domain.violations import mask_person, violations_section
-from services.intake.domain.application import ApplicationIn, applied_diseases
-from services.intake.notifications import SURVEY_INVITATION, TEMPLATES, invite_to_survey
-from services.intake.program_rules import (
-    InpatientRecordsIn,
+from services.appraisal.cases.domain.clock import china_date, clock_start
+from services.appraisal.experts.domain.expert_list import PoolRules, check_pool_rows, drawable, list_digest, pool_rules
+from services.archive.handover.domain.selection import Selection, period_bounds, select, selection_for
+from services.audit.reports.domain.periods import parse_period
+from services.audit.reports.domain.violations import mask_person, violations_section
+from services.intake.applications.api import ApplicationIn, read_program_fields
+from services.intake.applications.domain.application import applied_diseases
+from services.intake.applications.domain.program_fields import (
+    InpatientRecords,
     RecordsRule,
     check_district,
     program_fields,
@@ -29,10 +29,12 @@ from services.intake.program_rules import (
     resolve_program,
     years_before,
 )
-from services.intake.survey import aggregate, check_answers
-from services.intake.survey import period_bounds as survey_period
-from services.settlement.monthly_funding import check_amount, month_due, parse_month
-from services.settlement.statement_documents import XLSX, missing_kinds, sniff
+from services.intake.notifications.domain.templates import SURVEY_INVITATION, TEMPLATES
+from services.intake.notifications.service import invite_to_survey
+from services.intake.surveys.domain.survey import aggregate, check_answers
+from services.intake.surveys.domain.survey import period_bounds as survey_period
+from services.settlement.fund.service.monthly_funding import check_amount, month_due, parse_month
+from services.settlement.statement_documents.domain.documents import XLSX, missing_kinds, sniff
 
 XY = load_program("xy-chronic")
 HZ = load_program("hz-chronic")
@@ -48,14 +50,14 @@ def test_the_pilot_is_one_carrier_with_its_settings() -> None:
 
 def test_records_from_a_lower_level_hospital_or_older_than_two_years_are_refused() -> None:
     on = date(2025, 6, 10)
-    ok = InpatientRecordsIn(hospital="H1", hospital_level=2, discharged_on=date(2023, 6, 10))
+    ok = InpatientRecords(hospital="H1", hospital_level=2, discharged_on=date(2023, 6, 10))
     assert records_findings(ok, RULE, on) == []  # exactly two years: still within
-    old = InpatientRecordsIn(hospital="H1", hospital_level=3, discharged_on=date(2023, 6, 9))
+    old = InpatientRecords(hospital="H1", hospital_level=3, discharged_on=date(2023, 6, 9))
     assert [f["reason"] for f in records_findings(old, RULE, on)] == ["records_too_old"]
-    low = InpatientRecordsIn(hospital="H1", hospital_level=1, discharged_on=date(2025, 1, 1))
+    low = InpatientRecords(hospital="H1", hospital_level=1, discharged_on=date(2025, 1, 1))
     assert [(f["reason"], f["field"]) for f in records_findings(low, RULE, on)] == [
         ("records_hospital_level", "application.inpatient_records.hospital_level")]
-    future = InpatientRecordsIn(hospital="H1", hospital_level=2, discharged_on=date(2025, 6, 11))
+    future = InpatientRecords(hospital="H1", hospital_level=2, discharged_on=date(2025, 6, 11))
     assert [f["reason"] for f in records_findings(future, RULE, on)] == ["records_date_in_future"]
     assert years_before(date(2024, 2, 29), 2) == date(2022, 2, 28)
 
@@ -63,10 +65,10 @@ def test_records_from_a_lower_level_hospital_or_older_than_two_years_are_refused
 def test_district_is_required_and_must_be_the_programs() -> None:
     with pytest.raises(InvalidInput) as missing:
         check_district(XY, None)
-    assert missing.value.field == "application.district" and missing.value.message.startswith("district_required")
+    assert missing.value.field == "application.district" and missing.value.code == "district_required"
     with pytest.raises(InvalidInput) as unknown:
         check_district(XY, "110101001")
-    assert unknown.value.message.startswith("district_unknown")
+    assert unknown.value.code == "district_unknown"
     assert check_district(XY, "360403005") == {"district": "360403005", "district_name": "湖滨街道"}
     assert check_district(HZ, None) == {}
 
@@ -75,16 +77,16 @@ def test_program_fields_name_the_field_and_store_the_records() -> None:
     raw = {"district": "360403001", "inpatient_records": {"hospital": "H360402001", "hospital_level": "x",
                                                            "discharged_on": "2025-01-01"}}
     with pytest.raises(InvalidInput) as bad:
-        program_fields(XY, raw, date(2025, 6, 1))
+        read_program_fields(raw)  # the door reads the declared fields (pydantic), the domain checks them
     assert bad.value.fields[0]["field"] == "application.inpatient_records.hospital_level"
     raw["inpatient_records"]["hospital_level"] = 2
-    stored = program_fields(XY, raw, date(2025, 6, 1))
+    stored = program_fields(XY, *read_program_fields(raw), date(2025, 6, 1))
     assert stored["inpatient_records"] == {"hospital": "H360402001", "hospital_level": 2,
                                            "discharged_on": "2025-01-01"}
     with pytest.raises(InvalidInput) as none:
-        program_fields(XY, {"district": "360403001"}, date(2025, 6, 1))
-    assert none.value.field == "application.inpatient_records"
-    assert program_fields(HZ, {}, date(2025, 6, 1)) == {}
+        program_fields(XY, *read_program_fields({"district": "360403001"}), date(2025, 6, 1))
+    assert none.value.field == "application.inpatient_records" and none.value.code == "records_required"
+    assert program_fields(HZ, *read_program_fields({}), date(2025, 6, 1)) == {}
 
 
 def test_the_application_program_defaults_to_the_tenants() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import grpc
 
-from chassis.errors import InvalidInput, NotFound
 from chassis.host import ServiceContext
-from chassis.rpc import caller
+from chassis.rpc import current_scope
 from contracts.v1 import common_pb2, intake_pb2, intake_pb2_grpc
-from services.intake.store import IntakeStore
+from services.intake.applications import service
+from services.intake.applications.domain.application import DOC_KEYS
 
 
 class IntakeRpc(intake_pb2_grpc.IntakeServiceServicer):
@@ -17,12 +17,7 @@ class IntakeRpc(intake_pb2_grpc.IntakeServiceServicer):
 
     async def GetApplication(self, request: intake_pb2.GetApplicationRequest,
                              context: grpc.aio.ServicerContext) -> intake_pb2.Application:
-        if not request.application_id:
-            raise InvalidInput("application_id is required", "application_id")
-        ident = caller()
-        app = await IntakeStore(self._ctx.db(ident.tenant)).application(request.application_id)
-        if app is None:
-            raise NotFound(f"application {request.application_id} not found")
+        app = await service.application_record(current_scope().db(), request.application_id)
         return intake_pb2.Application(
             application_id=app["_id"], person_id=app["person_id"], person_name=app["person_name"],
             disease_code=app["disease_code"], channel=app["channel"], status=app["status"],
@@ -30,7 +25,5 @@ class IntakeRpc(intake_pb2_grpc.IntakeServiceServicer):
             disease_codes=app.get("diseases") or [app["disease_code"]], kind=app.get("kind", "initial"),
             qualification_id=app.get("qualification_id", ""),
             insutype=(app.get("insurance") or {}).get("insutype", ""),
-            documents=[common_pb2.DocumentRef(**{k: d[k] for k in ("document_id", "kind", "filename",
-                                                                    "content_type", "size", "sha256")})
-                       for d in app["documents"]],
+            documents=[common_pb2.DocumentRef(**{k: d[k] for k in DOC_KEYS}) for d in app["documents"]],
         )

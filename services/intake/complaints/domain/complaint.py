@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-from chassis.calendar import refreshed, working_days_after
+from chassis.calendar import deadline_view, refreshed, working_days_after
 from chassis.errors import InvalidInput
 from chassis.programs import Program
-
-
-class ComplaintIn(BaseModel):
-    person_id: str = Field(min_length=1, max_length=40)
-    kind: Literal["consultation", "complaint"]
-    subject: str = Field(min_length=1, max_length=200)
-    detail: str = Field(default="", max_length=4000)
-    phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
-
-
-class ResolutionIn(BaseModel):
-    resolution: str = Field(min_length=1, max_length=4000)
-
 
 # (choice) When the caller's program sets no answer deadlines (the tenders set none), these apply.
 DEFAULT_CONSULTATION_WORKING_DAYS = 3
@@ -81,3 +66,18 @@ def current_deadline(complaint: dict[str, Any]) -> dict[str, Any]:
 def is_overdue(due: date, resolved_on: date | None, today: date) -> bool:
     """Overdue if answered after the deadline, or still open past it."""
     return (resolved_on or today) > due
+
+
+ALREADY_RESOLVED = "complaint_already_resolved"
+
+
+def complaint_view(c: dict[str, Any], today: date) -> dict[str, Any]:
+    """A complaint as answered: its deadline (worked out again when provisional) and whether it is overdue."""
+    c = current_deadline(c)
+    resolved_on = date.fromisoformat(c["resolved_on"]) if c.get("resolved_on") else None
+    return {"complaint_id": c["_id"], "person_id": c["person_id"], "kind": c["kind"], "subject": c["subject"],
+            "status": c["status"], "filed_on": c["filed_on"], "due_on": c["due_on"],
+            "overdue": is_overdue(date.fromisoformat(c["due_on"]), resolved_on, today),
+            "deadline": {**(deadline_view(c) or {}), "working_days": c.get("due_working_days"),
+                         "basis": c.get("due_basis")},
+            "resolution": c.get("resolution")}

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
-
 from chassis.errors import InvalidInput, NotFound
 from chassis.programs import Program, load_program, program_of_tenant
 
@@ -25,20 +23,17 @@ RECORDS_REQUIRED = "records_required"
 RECORDS_HOSPITAL_LEVEL = "records_hospital_level"
 RECORDS_TOO_OLD = "records_too_old"
 RECORDS_FUTURE = "records_date_in_future"
+PROGRAM_UNKNOWN = "program_unknown"
 
 
-class InpatientRecordsIn(BaseModel):
+@dataclass(frozen=True)
+class InpatientRecords:
     """The inpatient records an application rests on (住院资料), as declared; the clerk checks them against the
     stamped copies at the preliminary review."""
 
-    hospital: str = Field(min_length=1, max_length=60, description="the hospital's code or name")
-    hospital_level: int = Field(ge=1, le=3, description="医院等级: 1 (一级), 2 (二级) or 3 (三级)")
-    discharged_on: date = Field(description="discharge date of the stay (出院日期)")
-
-
-class ProgramFieldsIn(BaseModel):
-    district: str | None = Field(default=None, min_length=1, max_length=20, description="所属经办区 code")
-    inpatient_records: InpatientRecordsIn | None = None
+    hospital: str  # the hospital's code or name
+    hospital_level: int  # 医院等级: 1 (一级), 2 (二级) or 3 (三级)
+    discharged_on: date  # discharge date of the stay (出院日期)
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,7 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def records_findings(records: InpatientRecordsIn, rule: RecordsRule, on: date) -> list[dict[str, str]]:
+def records_findings(records: InpatientRecords, rule: RecordsRule, on: date) -> list[dict[str, str]]:
     """What is wrong with declared records on the day `on` (empty when they qualify); each with reason and field."""
     base = "application.inpatient_records"
     out: list[dict[str, str]] = []
@@ -88,11 +83,12 @@ def check_district(program: Program, district: str | None) -> dict[str, str]:
     if district is None:
         if program.setting("intake", "district_required", False):
             raise InvalidInput(f"{DISTRICT_REQUIRED}: program {program.code} asks for the applicant's handling "
-                               f"district (所属经办区), one of {sorted(districts)}", "application.district")
+                               f"district (所属经办区), one of {sorted(districts)}", "application.district",
+                               code=DISTRICT_REQUIRED)
         return {}
     if districts and district not in districts:
         raise InvalidInput(f"{DISTRICT_UNKNOWN}: district {district!r} is not one of program {program.code}'s: "
-                           f"{sorted(districts)}", "application.district")
+                           f"{sorted(districts)}", "application.district", code=DISTRICT_UNKNOWN)
     return {"district": district, "district_name": districts.get(district, "")}
 
 
@@ -105,31 +101,28 @@ def resolve_program(tenant: str, requested: str, given: bool) -> Program:
     try:
         return load_program(requested)
     except NotFound as exc:
-        raise InvalidInput(f"program {requested!r} is not defined", "application.program") from exc
+        raise InvalidInput(f"program {requested!r} is not defined", "application.program",
+                           code=PROGRAM_UNKNOWN) from exc
 
 
-def program_fields(program: Program, raw: dict[str, Any], submitted_on: date) -> dict[str, Any]:
-    """The program's own fields of an application, checked; what to store with it. Nothing is written on refusal."""
-    try:
-        fields = ProgramFieldsIn.model_validate({k: raw[k] for k in ("district", "inpatient_records") if k in raw})
-    except ValidationError as exc:
-        errors = [{"field": "application." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                  for e in exc.errors()]
-        raise InvalidInput("application is invalid: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                           fields=errors) from exc
-    out: dict[str, Any] = dict(check_district(program, fields.district))
+def program_fields(program: Program, district: str | None, records: InpatientRecords | None,
+                   submitted_on: date) -> dict[str, Any]:
+    """The program's own fields of an application (as the door read them), checked; what to store with it. Nothing
+    is written on refusal."""
+    out: dict[str, Any] = dict(check_district(program, district))
     rule = records_rule(program)
-    records = fields.inpatient_records
     if records is None:
         if rule is not None and rule.required:
             raise InvalidInput(f"{RECORDS_REQUIRED}: program {program.code} asks for the inpatient records "
                                f"(hospital, hospital_level, discharged_on) of a level-{rule.min_hospital_level}+ "
-                               f"hospital within {rule.within_years} years", "application.inpatient_records")
+                               f"hospital within {rule.within_years} years", "application.inpatient_records",
+                               code=RECORDS_REQUIRED)
         return out
     if rule is not None:
         findings = records_findings(records, rule, submitted_on)
         if findings:
-            raise InvalidInput("; ".join(f["message"] for f in findings), fields=findings)
+            # The first finding's code; every finding names its own field and reason.
+            raise InvalidInput("; ".join(f["message"] for f in findings), fields=findings, code=findings[0]["reason"])
     out["inpatient_records"] = {"hospital": records.hospital, "hospital_level": records.hospital_level,
                                 "discharged_on": records.discharged_on.isoformat()}
     return out

@@ -12,30 +12,15 @@ from typing import Any, Protocol
 
 from chassis.errors import NotFound
 from chassis.programs import load_program
-from services.intake.store import IntakeStore
-from services.intake.survey import DECIDED, questions_of
+from chassis.scope import TenantScope
+from services.intake.notifications.domain.templates import SURVEY_INVITATION, TEMPLATES
+from services.intake.notifications.store import NotificationStore
+from services.intake.surveys.domain.survey import DECIDED, questions_of
 
 
 class Notifier(Protocol):
     async def send(self, tenant: str, person_id: str, phone: str | None, template: str,
                    params: dict[str, str]) -> str: ...
-
-
-TEMPLATES = {
-    "documents_missing": "您的门诊慢特病申请需补充材料：{missing}。{note}",
-    "complete": "您的门诊慢特病申请已受理，正在组织专家鉴定。",
-    "rejected": "您的门诊慢特病申请未予受理：{reason}",
-    "approved": "您的门诊慢特病鉴定已通过（{disease}），待遇自{benefit_start}起享受。",
-    "not_approved": "您的门诊慢特病鉴定未通过：{reason}",
-    "filed": "您的门诊慢特病资格（{disease}）已完成备案。",
-    "revoked": "您的门诊慢特病资格（{disease}）已撤销：{reason}",
-    "review_due": "您的门诊慢特病资格（{disease}）将于{due_on}到期复审，请及时申请。",
-    "renewed": "您的门诊慢特病资格（{disease}）复审通过，待遇继续享受，下次复审日期：{review_due}。",
-    "complaint_resolved": "您的{kind}已办结：{resolution}",
-    "survey_invitation": "您的门诊慢特病申请已有结果，诚邀您参加满意度测评（共{questions}题，1–5分），"
-                         "请在申报小程序中对本次申请（{application_id}）作出评价。",
-}
-SURVEY_INVITATION = "survey_invitation"
 
 
 class OutboxNotifier:
@@ -50,7 +35,7 @@ class OutboxNotifier:
         doc = {"_id": params.get("dedupe_key") or str(uuid.uuid4()), "person_id": person_id, "phone": phone,
                "template": template, "text": text, "channel": "sms" if phone else "push",
                "at": datetime.now(UTC).isoformat(), "status": "queued"}
-        await IntakeStore(self._db_for(tenant)).add_notification(doc)  # a redelivered event must not notify twice
+        await NotificationStore(self._db_for(tenant)).add_notification(doc)  # a redelivered event must not notify twice
         return doc["_id"]
 
 
@@ -70,3 +55,12 @@ async def invite_to_survey(notifier: Notifier, tenant: str, app: Mapping[str, An
                         {"questions": str(len(questions)), "application_id": str(app["_id"]),
                          "dedupe_key": f"{SURVEY_INVITATION}:{app['_id']}"})
     return True
+
+
+async def sent(scope: TenantScope, person_id: str | None, limit: int) -> list[dict[str, Any]]:
+    """The notifications of the caller's tenant (an applicant's own only), oldest first."""
+    if scope.role == "applicant":
+        person_id = scope.subject
+    docs = await NotificationStore(scope.db()).notifications(person_id, limit)
+    return [{"notification_id": d["_id"], **{k: d[k] for k in ("person_id", "template", "text", "channel", "at",
+                                                                 "status")}} for d in docs]

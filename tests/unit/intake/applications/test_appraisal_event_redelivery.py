@@ -10,9 +10,11 @@ import pytest
 
 from chassis.store.memory import MemoryStore
 from contracts.v1 import events_pb2
-from services.intake.domain.application import timeline_entry
-from services.intake.handlers import on_appraisal_event
-from services.intake.store import IntakeStore
+from services.intake.applications.domain.application import timeline_entry
+from services.intake.applications.handlers import on_appraisal_event
+from services.intake.applications.store import ApplicationStore
+from services.intake.notifications.service import OutboxNotifier
+from services.intake.notifications.store import NotificationStore
 from tests.unit.audit.builders import event, qualification
 
 TENANT, APP, PERSON = "hz-p1", "app-q1", "610702195803120012"
@@ -21,7 +23,12 @@ TENANT, APP, PERSON = "hz-p1", "app-q1", "610702195803120012"
 @pytest.fixture
 def world() -> tuple[Any, Any]:
     store = MemoryStore()
-    ctx = SimpleNamespace(db=lambda tenant: store.database("intake", tenant))
+
+    def db(tenant: str) -> Any:
+        return store.database("intake", tenant)
+
+    # The handler opens the event's tenant through its scope (ctx.scope_for(event).db()).
+    ctx = SimpleNamespace(db=db, scope_for=lambda event: SimpleNamespace(db=lambda: db(event.tenant)))
     return ctx, ctx.db(TENANT)
 
 
@@ -32,7 +39,7 @@ def filed_event() -> Any:
 
 
 async def notes(db: Any) -> list[dict[str, Any]]:
-    return await IntakeStore(db).notifications(PERSON, 100)
+    return await NotificationStore(db).notifications(PERSON, 100)
 
 
 async def test_a_redelivered_outcome_noted_before_the_kill_still_notifies_once(world: tuple[Any, Any]) -> None:
@@ -42,11 +49,11 @@ async def test_a_redelivered_outcome_noted_before_the_kill_still_notifies_once(w
                                       "seen_events": []})
     ev = filed_event()
     # The first delivery got as far as the timeline, then the process died.
-    assert await IntakeStore(db).note_on_timeline(APP, ev.id, {"status": "filed"},
+    assert await ApplicationStore(db).note_on_timeline(APP, ev.id, {"status": "filed"},
                                                   timeline_entry("filed", "2026-03-03T00:00:00+00:00", "filing"))
     assert [n["template"] for n in await notes(db)] == []
 
-    handle = on_appraisal_event(ctx)  # type: ignore[arg-type]
+    handle = on_appraisal_event(ctx, OutboxNotifier(ctx.db))  # type: ignore[arg-type]
     await handle(ev)
     await handle(ev)  # and once more: nothing doubles
 

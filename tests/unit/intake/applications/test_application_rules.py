@@ -2,8 +2,8 @@ import pytest
 from pydantic import ValidationError
 
 from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from services.intake.domain.application import (
-    ApplicationIn,
+from services.intake.applications.api import ApplicationIn
+from services.intake.applications.domain.application import (
     UploadedDocument,
     check_document,
     sniff_matches,
@@ -51,7 +51,7 @@ def _form(**extra: object) -> ApplicationIn:
 
 
 def test_the_diseases_of_an_application() -> None:
-    from services.intake.domain.application import applied_diseases
+    from services.intake.applications.domain.application import applied_diseases
 
     assert applied_diseases(_form(disease_code="HTN"), several_allowed=True) == ["HTN"]  # the one-disease form
     assert applied_diseases(_form(diseases=["DM", "HTN", "DM"]), True) == ["DM", "HTN"]
@@ -72,14 +72,14 @@ def test_the_diseases_of_an_application() -> None:
 
 
 def test_the_checklist_of_several_diseases_is_the_union() -> None:
-    from services.intake.domain.application import checklist_union
+    from services.intake.applications.domain.application import checklist_union
 
     assert checklist_union([["application_form", "medical_record"], ["medical_record", "id_card"], []]) == [
         "application_form", "medical_record", "id_card"]
 
 
 def test_one_status_sums_up_the_diseases() -> None:
-    from services.intake.domain.application import overall_status
+    from services.intake.applications.domain.application import overall_status
 
     diseases = ["HTN", "DM"]
     assert overall_status(["HTN"], {"HTN": "approved"}, "approved") == "approved"  # one disease: as stored
@@ -93,24 +93,27 @@ def test_a_re_review_names_an_active_qualification_the_person_holds() -> None:
     from types import SimpleNamespace
 
     from chassis.errors import Conflict
-    from services.intake.qualifications import check_review_target
+    from services.intake.applications.domain.re_review import check_review_target
 
     held = [SimpleNamespace(qualification_id="q1", status="active", disease_code="HTN"),
             SimpleNamespace(qualification_id="q2", status="revoked", disease_code="DM")]
     assert check_review_target(held, "q1", None).disease_code == "HTN"
     assert check_review_target(held, "q1", "HTN").qualification_id == "q1"
-    with pytest.raises(InvalidInput, match=r"^review_qualification_unknown"):
+    with pytest.raises(InvalidInput) as unknown:
         check_review_target(held, "q9", None)
-    with pytest.raises(Conflict, match=r"^review_requires_active_qualification"):
+    assert unknown.value.code == "review_qualification_unknown"
+    with pytest.raises(Conflict) as revoked:
         check_review_target(held, "q2", None)
-    with pytest.raises(InvalidInput, match=r"^review_disease_mismatch"):
+    assert revoked.value.code == "review_requires_active_qualification"
+    with pytest.raises(InvalidInput) as other:
         check_review_target(held, "q1", "DM")
+    assert other.value.code == "review_disease_mismatch"
 
 
 def test_what_the_applicant_sees_of_each_appraisal_event() -> None:
     from chassis.events import decode, encode, new_event
     from contracts.v1 import common_pb2, events_pb2
-    from services.intake.handlers import outcome
+    from services.intake.applications.domain.outcomes import outcome
 
     def event(kind: str, payload: object) -> object:
         return decode(encode(new_event(kind, "hz-p1", "p", payload, source="appraisal", trace_context={})))

@@ -6,11 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, Field, field_validator
+from typing import Any
 
 from chassis.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chassis.reasons import Reason, as_json
+from services.intake.applications.domain.program_fields import InpatientRecords
 
 # Document kinds the agency asks for (申请表, 二级以上医院近两年病历, 身份证, 社保卡或银行卡).
 DOCUMENT_KINDS = ("application_form", "medical_record", "id_card", "insurance_card", "other")
@@ -33,43 +33,38 @@ def valid_resident_id(value: str) -> bool:
     return _ID_CHECK[total % 11] == value[17]
 
 
-class AgentIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
-    relation: str = Field(min_length=1, max_length=20)
-    phone: str = Field(pattern=r"^1\d{10}$")
-
-
 DISEASE_CODE = r"^[A-Z][A-Z0-9]{1,9}$"
 MAX_DISEASES = 10  # a sanity bound; the tenders name no limit ("两种或两种以上")
 
 
-class ApplicationIn(BaseModel):
-    """What an applicant, a window clerk or an agent files: a first application for one or more diseases
-    (申请两种及以上病种), or a re-review (复审) of a qualification the person holds."""
+@dataclass(frozen=True)
+class Filing:
+    """What an applicant, a window clerk or an agent files (the door's checked form): a first application for one
+    or more diseases (申请两种及以上病种), or a re-review (复审) of a qualification the person holds."""
 
-    person_id: str = Field(description="resident ID number (身份证号), 18 characters")
-    person_name: str = Field(min_length=1, max_length=50)
-    disease_code: str | None = Field(default=None, pattern=DISEASE_CODE,
-                                     description="one disease code from the program's policy (kept for compatibility; "
-                                                 "`diseases` lists several)")
-    diseases: list[Annotated[str, Field(pattern=DISEASE_CODE)]] = Field(
-        default_factory=list, max_length=MAX_DISEASES, description="every disease applied for, each appraised apart")
-    kind: Literal["initial", "review"] = Field(default="initial", description="initial | review (复审)")
-    qualification_id: str | None = Field(default=None, min_length=1, max_length=64,
-                                         description="re-review: the qualification (资格) to re-review")
-    channel: Literal["online", "window", "agent"] = "online"
-    phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
-    program: str = Field(default="hz-chronic", pattern=r"^[a-z0-9-]{2,40}$")
-    treating_hospital: str = Field(default="", max_length=40, description="code of the diagnosing hospital")
-    agent: AgentIn | None = Field(default=None, description="who files for the applicant (代办)")
+    person_id: str
+    person_name: str
+    disease_code: str | None = None
+    diseases: tuple[str, ...] = ()
+    kind: str = "initial"  # initial | review (复审)
+    qualification_id: str | None = None
+    channel: str = "online"  # online | window | agent
+    phone: str | None = None
+    program: str = "hz-chronic"
+    program_given: bool = False  # the form named its program (else the tenant's own program applies)
+    treating_hospital: str = ""
+    agent: dict[str, str] | None = None  # who files for the applicant (代办): name, relation, phone
+    district: str | None = None  # the program's own fields (program_fields.py), as declared
+    inpatient_records: InpatientRecords | None = None
 
-    @field_validator("person_id")
-    @classmethod
-    def _resident_id(cls, v: str) -> str:
-        v = v.strip().upper()
-        if not valid_resident_id(v):
-            raise ValueError("not a valid 18-character resident ID number (check digit or birth date wrong)")
-        return v
+
+def check_filer(role: str, subject: str, filing: Filing) -> None:
+    """An applicant files only for themself; an agent's filing (through a clerk) names the agent."""
+    if role == "applicant" and subject != filing.person_id:
+        raise InvalidInput("an applicant files only for themself; an agent files through a clerk",
+                           "application.person_id")
+    if filing.channel == "agent" and filing.agent is None:
+        raise InvalidInput("an agent filing names the agent", "application.agent")
 
 
 @dataclass(frozen=True)
@@ -124,22 +119,6 @@ STATUS_LABELS = {
 REVIEWABLE = frozenset({"submitted"})
 
 
-class ReviewIn(BaseModel):
-    """Preliminary review (初审) by a clerk."""
-
-    decision: Literal["complete", "missing", "reject"]
-    missing: list[str] = Field(default_factory=list, description="document kinds the applicant must add")
-    note: str = Field(default="", max_length=1000)
-
-    @field_validator("missing")
-    @classmethod
-    def _kinds(cls, v: list[str]) -> list[str]:
-        unknown = [k for k in v if k not in DOCUMENT_KINDS]
-        if unknown:
-            raise ValueError(f"unknown document kinds {unknown}; expected from {list(DOCUMENT_KINDS)}")
-        return v
-
-
 def missing_documents(required: list[str] | tuple[str, ...], provided: list[str]) -> list[str]:
     """The disease's checklist (材料清单) minus what the applicant has provided."""
     have = set(provided)
@@ -148,18 +127,24 @@ def missing_documents(required: list[str] | tuple[str, ...], provided: list[str]
 
 def check_review(status: str, decision: str, checklist_missing: list[str], requested: list[str]) -> None:
     if status not in REVIEWABLE:
-        raise Conflict(f"application is {status}; only a submitted application can be reviewed")
+        raise Conflict(f"application is {status}; only a submitted application can be reviewed",
+                       code="application_not_reviewable")
     if decision == "complete" and checklist_missing:
-        raise Conflict(f"cannot complete: required documents missing {checklist_missing}")
+        raise Conflict(f"cannot complete: required documents missing {checklist_missing}",
+                       code="required_documents_missing", params={"missing": ",".join(checklist_missing)})
     if decision == "missing" and not (requested or checklist_missing):
-        raise InvalidInput("say which documents are missing", "missing")
+        raise InvalidInput("say which documents are missing", "missing", code="missing_documents_unnamed")
 
 
-def timeline_entry(status: str, at: str, note: str = "") -> dict[str, str]:
-    return {"status": status, "label": STATUS_LABELS.get(status, status), "at": at, "note": note}
+def timeline_entry(status: str, at: str, note: str = "", reasons: Sequence[Reason] = ()) -> dict[str, Any]:
+    """One step of the applicant-visible timeline; a decision's step carries its reasons' codes too."""
+    entry: dict[str, Any] = {"status": status, "label": STATUS_LABELS.get(status, status), "at": at, "note": note}
+    if reasons:
+        entry["reason_codes"] = as_json(reasons)
+    return entry
 
 
-def applied_diseases(body: ApplicationIn, several_allowed: bool) -> list[str]:
+def applied_diseases(body: Filing, several_allowed: bool) -> list[str]:
     """The diseases of an application, in the order given, each once: `disease_code` (the one-disease form) first,
     then `diseases`. A first application names at least one (several only where the program allows it); a re-review
     names the qualification, and at most its one disease (checked against the qualification by the caller)."""
@@ -202,3 +187,30 @@ def overall_status(diseases: Sequence[str], per_disease: dict[str, str], stored:
     if any(s in UNDECIDED for s in states):
         return "in_appraisal"
     return "decided"
+
+
+# What an applicant, a clerk or a reader sees of an application.
+DOC_KEYS = ("document_id", "kind", "filename", "content_type", "size", "sha256")
+
+
+def diseases_of(app: dict[str, Any]) -> list[str]:
+    """Every disease of an application (applications filed before `diseases` existed name one)."""
+    return list(app.get("diseases") or [app["disease_code"]])
+
+
+def public_view(app: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "application_id": app["_id"], "person_id": app["person_id"], "person_name": app["person_name"],
+        "disease_code": app["disease_code"], "channel": app["channel"], "program": app["program"],
+        "diseases": diseases_of(app), "kind": app.get("kind", "initial"),
+        "qualification_id": app.get("qualification_id"), "disease_status": app.get("disease_status") or {},
+        "status": overall_status(diseases_of(app), app.get("disease_status") or {}, app["status"]),
+        "submitted_at": app["submitted_at"], "filed_by": app.get("filed_by"),
+        "treating_hospital": app.get("treating_hospital", ""), "agent": app.get("agent"),
+        "insurance": app.get("insurance"), "missing": app.get("missing", []),
+        "documents": [{k: d[k] for k in DOC_KEYS} for d in app.get("documents", [])],
+        "timeline": app.get("timeline", []),
+        **{k: app[k] for k in ("district", "district_name", "inpatient_records") if k in app},
+        # Why the review decided as it did (documents missing, rejected): codes beside the timeline's sentences.
+        **({"reason_codes": app["reason_codes"]} if "reason_codes" in app else {}),
+    }

@@ -1,0 +1,50 @@
+"""The complaints' HTTP door (咨询投诉): file, list with overdue flags, answer."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from chassis.host import ServiceContext
+from chassis.http import Scope
+from services.intake.complaints import service
+
+
+class ComplaintIn(BaseModel):
+    person_id: str = Field(min_length=1, max_length=40)
+    kind: Literal["consultation", "complaint"]
+    subject: str = Field(min_length=1, max_length=200)
+    detail: str = Field(default="", max_length=4000)
+    phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
+
+
+class ResolutionIn(BaseModel):
+    resolution: str = Field(min_length=1, max_length=4000)
+
+
+def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
+    r = APIRouter(prefix="/v1", tags=["complaints"])
+
+    @r.post("/complaints", status_code=201, summary="A consultation or complaint (咨询/投诉)")
+    async def file_complaint(body: ComplaintIn, scope: Scope) -> dict[str, Any]:
+        scope.require("applicant", "clerk")
+        view = await service.file(scope, body.model_dump())
+        ctx.relay.kick()
+        return view
+
+    @r.get("/complaints", summary="Consultations and complaints, with overdue flags")
+    async def list_complaints(scope: Scope, status: str | None = Query(default=None, pattern="^(open|resolved)$"),
+                              overdue: bool | None = None) -> list[dict[str, Any]]:
+        scope.require("clerk", "supervisor", "ops", "inspector")
+        return await service.listed(scope, status, overdue)
+
+    @r.post("/complaints/{complaint_id}/resolve", summary="Answer a consultation or complaint")
+    async def resolve(complaint_id: str, body: ResolutionIn, scope: Scope) -> dict[str, Any]:
+        scope.require("clerk")
+        view = await service.resolve(scope, notifier, complaint_id, body.resolution)
+        ctx.relay.kick()
+        return view
+
+    return r

@@ -1,1 +1,0 @@
-"""Pure intake rules: no I/O, no drivers."""

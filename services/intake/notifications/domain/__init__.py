@@ -1,0 +1,1 @@
+"""Pure notification data: the applicant's message templates."""
