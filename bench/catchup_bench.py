@@ -217,12 +217,12 @@ def add_history(uri: str, prefix: str, n: int) -> None:
     from bench.trail_bench import trail_fields
     from chassis.consumer import PROCESSED
     from chassis.store.mongo import MongoStore
-    from services.audit.store import AuditStore
+    from services.audit.trail.store import TrailStore
 
     async def fill() -> None:
         mongo = MongoStore(uri, prefix)
         db = mongo.database("audit", TENANT)
-        store = AuditStore(db)
+        store = TrailStore(db)
         await store.ensure_indexes()
         for start in range(0, n, 1000):
             entries = await store.append_many([trail_fields(i) for i in range(start, min(start + 1000, n))])
@@ -235,7 +235,7 @@ def add_history(uri: str, prefix: str, n: int) -> None:
 
 def run(bootstrap: str, uri: str, events: int = 8000, more: int = 2000, port_offset: int = 7000,
         kafka_messages: int = 20_000, store_docs: int = 20_000, history: int = 0) -> dict[str, Any]:
-    from services.audit.domain.trail import verify
+    from services.audit.trail.domain.trail import verify
 
     out: dict[str, Any] = {"events": events, "more": more, "history": history}
     out["raw_kafka"] = raw_kafka_rate(bootstrap, kafka_messages, 512)

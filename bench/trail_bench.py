@@ -1,4 +1,4 @@
-"""Appending to audit's trail (审计留痕) through `AuditStore.append_many` on the real store (FerretDB of
+"""Appending to audit's trail (审计留痕) through `TrailStore.append_many` on the real store (FerretDB of
 `deploy/local`, or MONGODB_URI), with the store's raw limits measured in the same run.
 
     python -m bench.trail_bench [--events 100000] [--batch 200] [--sample 5000] [--before 20] [--no-write]
@@ -82,12 +82,12 @@ async def _append(store: Any, events: list[dict[str, Any]], batch: int) -> float
 
 async def appending(uri: str, events: int, batch: int, sample: int) -> dict[str, Any]:
     from chassis.store.mongo import MongoStore
-    from services.audit.domain.trail import verify
-    from services.audit.store import AuditStore
+    from services.audit.trail.domain.trail import verify
+    from services.audit.trail.store import TrailStore
 
     prefix = "tb" + uuid.uuid4().hex[:8]
     mongo = MongoStore(uri, prefix)
-    store = AuditStore(mongo.database("audit", TENANT))
+    store = TrailStore(mongo.database("audit", TENANT))
     await store.ensure_indexes()
     await store.heal_head()
     out: dict[str, Any] = {"windows": []}
@@ -124,7 +124,7 @@ async def before_rate(uri: str, existing: int, n: int) -> float:
     """The replaced append, for reference: find the event by id, read the tail sorted by `_id`, insert one."""
     from pymongo import AsyncMongoClient
 
-    from services.audit.domain.trail import chain, next_entry
+    from services.audit.trail.domain.trail import chain, next_entry
 
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     db = client[f"bench_trail_before_{uuid.uuid4().hex[:10]}"]

@@ -8,27 +8,44 @@ from chassis.consumer import Subscription
 from chassis.events import CATALOGUE
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
-from services.audit import api, api_anomalies, api_operations, api_reports, api_sampling, api_warnings, handlers
-from services.audit import api_dead_letters as dead_letters
-from services.audit.operations_store import OperationsStore
-from services.audit.store import OUTBOX_COLLECTIONS, AuditStore
+from services.audit.anomalies import api as anomalies_api
+from services.audit.dead_letters import api as dead_letters_api
+from services.audit.operations import api as operations_api
+from services.audit.operations import service as operations_service
+from services.audit.readmodel import api as readmodel_api
+from services.audit.readmodel import service as readmodel_service
+from services.audit.reports import api as reports_api
+from services.audit.reports import service as reports_service
+from services.audit.sampling import api as sampling_api
+from services.audit.sampling import service as sampling_service
+from services.audit.trail import api as trail_api
+from services.audit.trail import handlers as trail_handlers
+from services.audit.trail import service as trail_service
+from services.audit.warnings import api as warnings_api
+from services.audit.warnings import service as warnings_service
+
+ROUTERS = (trail_api, readmodel_api, sampling_api, warnings_api, reports_api, operations_api, anomalies_api,
+           dead_letters_api)
+ROOMS_WITH_COLLECTIONS = (trail_service, readmodel_service, sampling_service, warnings_service, reports_service,
+                          operations_service)
+# The collections whose documents carry pending events (`_outbox`), for the relay.
+OUTBOX_COLLECTIONS = [*sampling_service.OUTBOX, *warnings_service.OUTBOX, *reports_service.OUTBOX,
+                      *operations_service.OUTBOX]
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = create_app("audit", "Jingban audit (稽核)", ctx.settings.jwt_secret, ctx.ready)
-    for module in (api, api_sampling, api_warnings, api_reports, api_operations, api_anomalies, dead_letters):
+    for module in ROUTERS:
         app.include_router(module.router(ctx))
-    handle_batch = handlers.record_batch(ctx)
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
-            await AuditStore(ctx.db(tenant)).ensure_indexes()
-            await AuditStore(ctx.db(tenant)).heal_head()
-            await OperationsStore(ctx.db(tenant)).ensure_indexes()
+            for room in ROOMS_WITH_COLLECTIONS:
+                await room.ensure_indexes(ctx.db(tenant))
 
     # The batch handler does all the work (one trail append and the read model's writes per tenant and poll batch).
     return ServiceParts(app=app, subscriptions=[Subscription(t) for t in CATALOGUE], on_start=on_start,
-                        batch_handler=handle_batch)
+                        batch_handler=trail_handlers.record_batch(ctx))
 
 
 SPEC = ServiceSpec(name="audit", outbox_collections=OUTBOX_COLLECTIONS, build=build)

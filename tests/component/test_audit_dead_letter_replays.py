@@ -18,11 +18,12 @@ from chassis.events import CATALOGUE, decode, encode, topic_for
 from chassis.host import ServiceHost
 from chassis.store.memory import MemoryStore
 from jingban import dlq
-from services.audit import handlers
-from services.audit.api_dead_letters import REPLAYED, details_sha256, replay_event_id
-from services.audit.domain.trail import verify
+from services.audit.dead_letters.domain.replays import REPLAYED, details_sha256
+from services.audit.dead_letters.service import replay_event_id
 from services.audit.main import SPEC
-from services.audit.store import AuditStore
+from services.audit.trail import handlers
+from services.audit.trail.domain.trail import verify
+from services.audit.trail.store import TrailStore
 from tests.conftest import auth
 from tests.support.dead_letters import PERSON, FakeDeadLetterLog, parked, submitted
 
@@ -41,7 +42,7 @@ class Rig:
         self.host, self.http = host, http
 
     async def trail(self, tenant: str = "hz-p1") -> list[dict[str, Any]]:
-        return await AuditStore(self.host.context.db(tenant)).all_entries()
+        return await TrailStore(self.host.context.db(tenant)).all_entries()
 
     async def record_event(self, tenant: str = "hz-p1") -> None:
         """An event of the catalogue, recorded as audit's consumer records it."""
@@ -53,8 +54,10 @@ async def rig() -> AsyncIterator[Rig]:
     settings = Settings(service="audit", tenants=("hz-p1", "hz-p2"))
     host = ServiceHost(SPEC, settings, MemoryBus(), MemoryStore())
     app = SPEC.build(host.context).app
+    # What ServiceHost.start gives the app: the tenants served and how a door's TenantScope opens a database.
+    app.state.tenants, app.state.open_db = frozenset(settings.tenants), host.context.db
     for tenant in settings.tenants:
-        await AuditStore(host.context.db(tenant)).ensure_indexes()
+        await TrailStore(host.context.db(tenant)).ensure_indexes()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://audit") as http:
         yield Rig(host, http)
 

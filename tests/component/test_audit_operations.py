@@ -226,6 +226,7 @@ async def test_anomaly_check_opens_one_warning(platform: EmbeddedPlatform, http:
     finding = w["evidence"]["findings"][0]
     # 100, 110, 90, 105, 400: median 105, MAD 5, z = 0.6745 × 295 / 5
     assert (finding["value"], finding["peer_median"], finding["modified_z"]) == ("400.00", "105.00", "39.80")
+    assert {r["code"] for r in hit["reason_codes"]} == {"institution_outlier"}
     again = (await http.post(url(platform, "/warnings/checks/anomalies"), headers=auth("hz-p1", "inspector"),
                              json=body)).json()
     assert again["created"] == 0 and again["hits"][0]["warning"]["warning_id"] == w["warning_id"]

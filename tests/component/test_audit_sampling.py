@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from jingban.embedded import EmbeddedPlatform
-from services.audit.domain.sampling import draw
+from services.audit.sampling.domain.sampling import draw
 from tests.conftest import auth, embedded_port_offset, eventually
 from tests.unit.audit.builders import build_stored, granted, policy, publish, revoked
 

@@ -22,10 +22,10 @@ from chassis.events import dead_letter_topic, encode, topic_for
 from chassis.host import ServiceHost
 from chassis.store.memory import MemoryStore
 from jingban import dlq
-from services.audit.api_dead_letters import REPLAYED
-from services.audit.domain.trail import verify
+from services.audit.dead_letters.domain.replays import REPLAYED
 from services.audit.main import SPEC
-from services.audit.store import AuditStore
+from services.audit.trail.domain.trail import verify
+from services.audit.trail.store import TrailStore
 from tests.support.dead_letters import PERSON, TRACEPARENT, corrected, submitted
 from tests.support.infra import Endpoints
 
@@ -128,7 +128,7 @@ async def test_list_show_and_replay_on_kafka(infra: Endpoints, run_id: str, tmp_
     assert all(h["traceparent"] == TRACEPARENT and "dlq-reason" not in h for _, _, h in republished)
     assert len(read_all(infra.kafka_bootstrap, dead)) == 2  # the parked messages stay where they are
 
-    trail = await AuditStore(host.context.db("hz-p1")).all_entries()
+    trail = await TrailStore(host.context.db("hz-p1")).all_entries()
     assert [(e["type"], e["business_key"], e["replay"]["replaced"]) for e in trail] == [
         (REPLAYED, poison_id, True), (REPLAYED, refused_id, False)]
     assert verify(trail).valid

@@ -1,0 +1,1 @@
+"""The anomaly checks' pure statistics (anomalies.py) and their reason codes (reasons.py)."""

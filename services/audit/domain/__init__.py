@@ -1,1 +1,0 @@
-"""Pure audit rules: no I/O, no drivers."""

@@ -1,0 +1,70 @@
+"""audit's HTTP door for the monthly and quarterly reports (月报, 季报): figures from the read model, a PNG
+chart and an Excel workbook stored under `<data_dir>/reports/<tenant>/`, and `report.produced`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from chassis.host import ServiceContext
+from chassis.http import Scope
+from chassis.telemetry import current_carrier
+from services.audit.reports import service
+from services.audit.reports.domain.views import report_view
+
+READERS = ("inspector", "supervisor", "ops", "finance")
+PRODUCERS = ("inspector", "ops")
+
+
+class ReportIn(BaseModel):
+    kind: Literal["monthly", "quarterly"]
+    period: str = Field(description="2025-06 for a monthly report, 2025-Q2 for a quarterly one")
+
+
+def router(ctx: ServiceContext) -> APIRouter:
+    r = APIRouter(prefix="/v1", tags=["reports"])
+    root = Path(ctx.settings.data_dir)
+
+    @r.get("/figures", summary="A period's figures, live from the read model (nothing stored)")
+    async def figures(scope: Scope, period: str = Query(description="2025-06, 2025-Q2 or 2025")) -> dict[str, Any]:
+        scope.require(*READERS)
+        return await service.live_figures(scope.db(), scope.tenant, period)
+
+    @r.post("/reports", status_code=201, summary="Produce a monthly or quarterly report (chart + workbook)")
+    async def produce(body: ReportIn, scope: Scope) -> dict[str, Any]:
+        scope.require(*PRODUCERS)
+        report = await service.produce(scope.db(), root, scope.tenant, {"role": scope.role, "subject": scope.subject},
+                                       body.kind, body.period, current_carrier())
+        ctx.relay.kick()
+        return report_view(report)
+
+    @r.get("/reports", summary="Reports, oldest first (without figures)")
+    async def list_reports(scope: Scope, kind: str | None = Query(default=None, pattern="^(monthly|quarterly)$"),
+                           period: str | None = None) -> list[dict[str, Any]]:
+        scope.require(*READERS)
+        return [report_view(x) for x in await service.reports(scope.db(), kind, period)]
+
+    @r.get("/reports/{report_id}", summary="A report with its figures")
+    async def read_report(report_id: str, scope: Scope) -> dict[str, Any]:
+        scope.require(*READERS)
+        return report_view(await service.get_report(scope.db(), report_id))
+
+    async def file_response(scope: Scope, report_id: str, key: str) -> Response:
+        scope.require(*READERS)
+        report, meta, content = await service.report_file(scope.db(), root, report_id, key)
+        return Response(content, media_type=meta["content_type"], headers={
+            "Content-Disposition": f'attachment; filename="{report["kind"]}-{report["period"]}-{meta["name"]}"',
+            "X-Content-SHA256": meta["sha256"]})
+
+    @r.get("/reports/{report_id}/chart.png", summary="The report's chart (PNG)")
+    async def chart(report_id: str, scope: Scope) -> Response:
+        return await file_response(scope, report_id, "chart")
+
+    @r.get("/reports/{report_id}/workbook.xlsx", summary="The report's workbook (Excel)")
+    async def workbook(report_id: str, scope: Scope) -> Response:
+        return await file_response(scope, report_id, "workbook")
+
+    return r

@@ -1,0 +1,1 @@
+"""The trail's pure rules: the hash chain (domain/trail.py)."""
