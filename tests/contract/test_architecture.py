@@ -77,3 +77,27 @@ def test_the_import_contracts_hold() -> None:
     done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-4000:]
     assert "BROKEN" not in done.stdout and done.stdout.count("KEPT") >= 5
+
+
+_DOORS = ("api.py", "rpc.py", "handlers.py")
+
+
+def test_doors_open_a_tenant_only_through_its_scope() -> None:
+    """HTTP, gRPC and event doors open a tenant's database through the TenantScope (chassis/scope.py), never
+    `ctx.db(...)` with a tenant they picked themselves."""
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in _modules() if p.name in _DOORS
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "ctx.db(" in line]
+    assert offenders == [], offenders
+
+
+def test_one_of_each_workbook_and_money_parser() -> None:
+    """Excel goes through chassis/workbook.py; amounts are parsed by chassis.money.parse_amount only."""
+    sources = {p: p.read_text(encoding="utf-8") for d in ("services", "chassis", "jingban")
+               for p in (ROOT / d).rglob("*.py") if "__pycache__" not in p.parts}
+    workbooks = sorted(str(p.relative_to(ROOT)) for p, text in sources.items()
+                       if re.search(r"from openpyxl import Workbook|openpyxl\.Workbook\(", text))
+    assert workbooks == ["chassis/workbook.py"], workbooks
+    parsers = re.compile(r"^def (_?parse_amount|_money|_amount|_yaml_money|_fen|_dec|_decimal|parse_yuan)\(", re.M)
+    local = sorted(f"{p.relative_to(ROOT)}: {m}" for p, text in sources.items() if p.name != "money.py"
+                   for m in parsers.findall(text))
+    assert local == [], f"amount parsers besides chassis.money: {local}"
