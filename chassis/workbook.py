@@ -6,21 +6,32 @@ never runs in the agency's spreadsheet."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-MONEY = "#,##0.00"
+MONEY = "0.00"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
 class Sheet:
+    """One worksheet: an optional bold header row, the rows, an optional bold total row. `widths` fixes column
+    widths by letter (otherwise they follow the content); `bold_first_column` for key/value summaries."""
+
     title: str
     rows: list[list[Any]] = field(default_factory=list)
     header: list[str] | None = None
     total: list[Any] | None = None
+    widths: Mapping[str, int] = field(default_factory=dict)
+    bold_first_column: bool = False
+
+
+def number_format(value: Decimal) -> str:
+    """A Decimal is stored as a number and shown with its own places: money (two) as 0.00, a share as 0.0000."""
+    places = -value.as_tuple().exponent if isinstance(value.as_tuple().exponent, int) else 2
+    return MONEY if places == 2 else ("0." + "0" * places if places > 0 else "0")
 
 
 def safe(value: Any) -> Any:
@@ -57,13 +68,20 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
         for n in bold_rows:
             for cell in ws[n]:
                 cell.font = bold
+        if spec.bold_first_column:
+            for cell in ws["A"]:
+                cell.font = bold
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, Decimal):
-                    cell.number_format = MONEY  # stored as a number, shown with two decimals
+                    cell.number_format = number_format(cell.value)
         for column in ws.columns:
+            letter = column[0].column_letter
+            if letter in spec.widths:
+                ws.column_dimensions[letter].width = spec.widths[letter]
+                continue
             width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-            ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+            ws.column_dimensions[letter].width = min(max(10, width + 2), 60)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from services.audit.reports.service.render import MONEY, cjk_font
+from chassis.workbook import Sheet, workbook
+from services.audit.reports.service.render import cjk_font
 
 TOP = 12  # bars per chart panel; the workbook lists everything
 
@@ -78,41 +79,16 @@ def render_operation_chart(figures: Mapping[str, Any], title: str) -> bytes:
 
 
 def render_operation_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    bold = Font(bold=True)
-
-    def money_formats(ws: Any) -> None:
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = MONEY if cell.value.as_tuple().exponent == -2 else "0.0000"
+    sheets: list[Sheet] = []
 
     def sheet(title: str, header: list[str], rows: list[list[Any]], total: list[Any] | None = None) -> None:
-        ws = wb.create_sheet(title)
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = bold
-        for row in rows:
-            ws.append(row)
-        if total is not None:
-            ws.append(total)
-            for cell in ws[ws.max_row]:
-                cell.font = bold
-        money_formats(ws)
-        for column in ws.columns:
-            width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-            ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+        sheets.append(Sheet(title, rows, header, total))
 
     def opt(value: Any) -> Any:
         return "" if value is None else value
 
     total = figures["total"]
     sp, bu = total["spending"], total["budget"]
-    summary = wb.active
-    summary.title = "Summary"
     pairs: list[tuple[str, Any]] = [
         ("Report", meta["report_id"]), ("Scope", figures["scope"]), ("Program", figures["program"]),
         ("Tenants", ", ".join(figures["tenants"])), ("Kind", meta["kind"]), ("Period", figures["period"]),
@@ -126,15 +102,8 @@ def render_operation_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any
         ("Reviews completed", total["reviews"]["completed"]), ("Recovered", total["reviews"]["recovered"]),
         ("Settings", meta.get("settings", "")),
     ]
-    for key, value in pairs:
-        summary.append([key, value])
-    for reason in bu["reasons"]:
-        summary.append(["Budget basis", reason])
-    money_formats(summary)
-    for cell in summary["A"]:
-        cell.font = bold
-    summary.column_dimensions["A"].width = 22
-    summary.column_dimensions["B"].width = 90
+    summary_rows = [[key, value] for key, value in pairs] + [["Budget basis", r] for r in bu["reasons"]]
+    sheets.append(Sheet("Summary", summary_rows, widths={"A": 22, "B": 90}, bold_first_column=True))
 
     def money_row(v: Mapping[str, Any]) -> list[Any]:
         return [v["payable"], v["cost"], v["claims"], v["persons"], opt(v["per_capita"])]
@@ -163,6 +132,4 @@ def render_operation_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any
     sheet("Year result", ["Program", "Year", "Outcome", "Amount", "Carrier share", "Fund share"],
           [[y["program"], y["year"], y["outcome"], y["amount"], y["carrier_share"], y["fund_share"]]
            for y in total["year_result"]])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook(sheets)

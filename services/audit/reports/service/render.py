@@ -1,13 +1,14 @@
-"""A report's chart (PNG, matplotlib on the Agg canvas) and workbook (Excel, openpyxl), rendered to bytes
+"""A report's chart (PNG, matplotlib on the Agg canvas) and workbook (Excel, chassis/workbook.py), rendered to bytes
 from its figures. CPU-bound: callers run these in a worker thread."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from decimal import Decimal
 from functools import cache
 from typing import Any
+
+from chassis.workbook import Sheet, workbook
 
 # Families that carry CJK glyphs; without one, Chinese names would render as empty boxes, so the chart
 # is then labelled with disease codes only (ASCII), which every font draws.
@@ -94,33 +95,11 @@ def render_chart(figures: Mapping[str, Any], title: str, names: Mapping[str, str
 
 
 def render_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any], names: Mapping[str, str]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    bold = Font(bold=True)
+    sheets: list[Sheet] = []
 
     def sheet(title: str, header: list[str], rows: list[list[Any]], total: list[Any] | None = None) -> None:
-        ws = wb.create_sheet(title)
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = bold
-        for row in rows:
-            ws.append(row)
-        if total is not None:
-            ws.append(total)
-            for cell in ws[ws.max_row]:
-                cell.font = bold
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = MONEY  # stored as a number, shown with two decimals
-        for column in ws.columns:
-            width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-            ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+        sheets.append(Sheet(title, rows, header, total))
 
-    summary = wb.active
-    summary.title = "Summary"
     b, f, w = figures["benefits"], figures["findings"], figures["warnings"]
     pairs: list[tuple[str, Any]] = [
         ("Report", meta["report_id"]), ("Tenant", meta["tenant"]), ("Program", meta.get("program", "")),
@@ -143,14 +122,8 @@ def render_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any], names: 
         ("Findings", f["count"]), ("Findings amount", f["amount"]),
         ("Warnings issued", w["issued"]), ("Warnings reported", w["reported"]), ("Warnings overdue", w["overdue"]),
     ]
-    for key, value in pairs:
-        summary.append([key, "" if value is None else value])
-        if isinstance(value, Decimal):
-            summary.cell(summary.max_row, 2).number_format = MONEY
-    for cell in summary["A"]:
-        cell.font = bold
-    summary.column_dimensions["A"].width = 28
-    summary.column_dimensions["B"].width = 40
+    sheets.append(Sheet("Summary", [[key, "" if value is None else value] for key, value in pairs],
+                        widths={"A": 28, "B": 40}, bold_first_column=True))
 
     apps = figures["applications"]["by_disease"]
     sheet("Applications", ["Disease", "Name", "Submitted", "Documents requested", "Completed", "Rejected"],
@@ -196,6 +169,4 @@ def render_workbook(meta: Mapping[str, Any], figures: Mapping[str, Any], names: 
               [[r["finding_id"], r["kind"], r["raised_on"], r["person"], r["amount"], r["description"]]
                for r in v["items"]], ["Total", "", "", "", v["amount"], f"{v['count']} finding(s)"])
 
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook(sheets)
