@@ -191,7 +191,7 @@ def ci_year(program: Program, today: date) -> int:
     return min(today.year, last)
 
 
-def _money(rng: random.Random, low: int, high: int) -> Decimal:
+def _random_yuan(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randrange(low * 100, high * 100)).scaleb(-2)
 
 
@@ -237,7 +237,8 @@ async def seed_critical(walk: Walk, rng: random.Random, program: Program, person
         for k in range(rng.randrange(1, 5)):
             inst = rng.choice(list(CI_INSTITUTIONS))
             care = CI_INSTITUTIONS[inst]
-            self_pay = _money(rng, 9000, 42000) if pid in heavy and care == "inpatient" else _money(rng, 300, 6000)
+            heavy_stay = pid in heavy and care == "inpatient"
+            self_pay = _random_yuan(rng, 9000, 42000) if heavy_stay else _random_yuan(rng, 300, 6000)
             total = round_yuan(self_pay / Decimal(rng.choice(["0.35", "0.42", "0.5", "0.6"])))
             by_inst[inst].append({"claim_id": f"{inst}-{year}-{n:03d}-{k}", "person_id": pid,
                                   "date": day().isoformat(), "care": care, "area": "in_area", "networked": True,
@@ -255,8 +256,8 @@ async def seed_critical(walk: Walk, rng: random.Random, program: Program, person
     records = []
     for i, pid in enumerate(sorted(heavy)[:6]):
         admdvs = rng.choice(list(OUT_OF_AREA)) if i % 3 else "330802"
-        part = _money(rng, 15000, 40000)
-        ownpay = _money(rng, 500, 3000)
+        part = _random_yuan(rng, 15000, 40000)
+        ownpay = _random_yuan(rng, 500, 3000)
         records.append({"setl_id": f"PS{year}{i:04d}", "psn_no": pid, "setl_time": f"{day().isoformat()} 10:30:00",
                         "med_type": "21", "medfee_sumamt": f"{round_yuan(part * Decimal('1.8')):.2f}",
                         "psn_part_amt": f"{part:.2f}", "fulamt_ownpay_amt": f"{ownpay:.2f}", "overlmt_selfpay": "0.00",

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
-from chassis.money import fmt
+from chassis.errors import InvalidInput
+from chassis.money import fmt, parse_amount
 
 # The events about a person that archive files, and the entry kinds they yield.
 FILED_EVENTS = (
@@ -146,12 +147,12 @@ def entries_for(event: FiledEvent) -> list[dict[str, Any]]:
     return []
 
 
-def _decimal(text: str) -> Decimal:
+def _carried_amount(text: str) -> Decimal:
+    """An amount as an event carried it (already checked by its publisher); anything unreadable counts as 0."""
     try:
-        value = Decimal(text or "0")
-    except InvalidOperation:
+        return parse_amount(text or "0")
+    except InvalidInput:
         return Decimal(0)
-    return value if value.is_finite() else Decimal(0)
 
 
 def entry_view(e: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,8 +228,8 @@ def summarize(person_id: str, entries: Iterable[Mapping[str, Any]]) -> dict[str,
                           "previous_review_due": a.get("previous_review_due", ""),
                           "review_due": a.get("review_due", "")})
         elif kind == "benefits":
-            claimed += _decimal(a.get("claimed", ""))
-            payable += _decimal(a.get("payable", ""))
+            claimed += _carried_amount(a.get("claimed", ""))
+            payable += _carried_amount(a.get("payable", ""))
             settlements += 1
     return {"identity": identity,
             "qualifications": sorted(quals.values(), key=lambda q: (q["granted_on"], q["qualification_id"])),

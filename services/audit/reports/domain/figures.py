@@ -57,7 +57,7 @@ def _holds(case: Doc, period: Period) -> bool:
     return start is not None and start <= period.end and (revoked is None or revoked >= period.start)
 
 
-def _money() -> dict[str, Any]:
+def _money_tally() -> dict[str, Any]:
     return {"claimed": Decimal("0.00"), "payable": Decimal("0.00"), "lines": 0, "persons": set()}
 
 
@@ -87,9 +87,9 @@ def compute_figures(period: Period, data: ReportInputs, as_of: date) -> dict[str
         granted = cn_date(c.get("granted_on"))
         row["active_at_end"] += granted is not None and granted <= period.end and case_status(c, period.end) == "active"
 
-    by_disease: dict[str, dict[str, Any]] = defaultdict(_money)
-    by_institution: dict[str, dict[str, Any]] = defaultdict(_money)
-    total = _money()
+    by_disease: dict[str, dict[str, Any]] = defaultdict(_money_tally)
+    by_institution: dict[str, dict[str, Any]] = defaultdict(_money_tally)
+    total = _money_tally()
     months = set(period.months())
     for b in data.benefits:
         if b.get("month") not in months:
