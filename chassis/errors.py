@@ -99,6 +99,7 @@ class UnsupportedMediaType(JingbanError):
 ERRORS: dict[str, str] = {
     "invalid_request": "the request cannot be carried out as sent",
     "invalid_input": "a field of the request is missing or invalid (see `field`)",
+    "invalid_json": "the body is not valid JSON",
     "invalid_amount": "an amount is not a decimal yuan string with at most two decimals, or out of range",
     "not_found": "no such object for this tenant (another tenant's objects look the same)",
     "unauthenticated": "no valid bearer token",
