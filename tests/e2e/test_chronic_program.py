@@ -171,7 +171,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
         assert "disease_not_held" in str(claims) and "deductible" in str(claims)
 
         # 8. Close, reconcile with the platform (3201), pay — from the dedicated account, into which the carrier
-        # advances the money (垫付) as no fund allocation has arrived (services/settlement/fund.py).
+        # advances the money (垫付) as no fund allocation has arrived (services/settlement/fund/).
         r = await http.post(f"{local.url('settlement')}/v1/fund/advances", headers=walk.auth("finance"),
                             json={"advance_id": f"adv-{month}", "date": day, "year": int(month[:4]),
                                   "amount": "1080.00"})
