@@ -109,7 +109,9 @@ async def test_a_month_reconciled_and_paid_in_runs(platform: EmbeddedPlatform, h
     run = await ok(await http.post(url(platform, "/critical/statements/reconciliations"), headers=FIN,
                                    json={"month": MONTH}))
     assert [(s["statement_id"], s["balanced"]) for s in run["statements"]] == [(hosp, True), (pharm, False)]
-    assert (run["reconciled"], run["unbalanced"]) == (1, 1) and "41" in run["statements"][1]["reason"]
+    assert (run["reconciled"], run["unbalanced"]) == (1, 1)
+    unbalanced = run["statements"][1]["reason_codes"][0]
+    assert unbalanced["code"] == "not_balanced" and unbalanced["params"]["groups"].endswith("/41")
 
     # The account is empty: the whole run is refused naming its shortfall; nothing written.
     r = await http.post(url(platform, "/critical/statements/payments"), headers=FIN, json={"month": MONTH})

@@ -6,6 +6,7 @@ The year's budget is set to 400.00 for hz-chronic (the sample 480,000,000.00 nee
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
@@ -79,6 +80,7 @@ async def test_allocation_lands_6_4_and_only_the_agency_allocates(platform: Embe
     r = await http.post(url(platform, "/allocations"), json=body, headers=sup())
     assert r.status_code == 201, r.text
     assert {e["tenant"]: e["amount"] for e in r.json()["entries"]} == {"hz-p1": "60.00", "hz-p2": "40.00"}
+    assert [c["code"] for c in r.json()["reason_codes"]] == ["initial_allocation"]
     again = await http.post(url(platform, "/allocations"), json=body, headers=sup())
     assert again.status_code == 200 and again.json()["replayed"] is True
     assert (await balances(platform, http, "hz-p1"))["bank"] == "60.00"
@@ -211,11 +213,17 @@ async def test_year_end_deficit_fee_deduction_and_3_7(platform: EmbeddedPlatform
     result = r.json()["result"]
     assert (result["outcome"], result["result"], result["fee_deductions"], result["fund_part"],
             result["carriers_part"]) == ("deficit", "-80.00", "3.93", "22.82", "53.25")
+    assert [c["code"] for c in result["reason_codes"]] == ["year_result", "deficit_from_fees", "deficit_split"]
+    assert result["reasons"] == [c["detail"] for c in result["reason_codes"]]  # the sentences, as before
+    assert result["reason_codes"][2]["params"]["carriers_part"] == "53.25"
+    assert [c["code"] for c in result["budget_reason_codes"]] == ["budget_planned"]
     acc = {a["account"]["tenant"]: a["account"] for a in r.json()["accounts"]}
     assert (acc["hz-p1"]["fee_deduction"], acc["hz-p1"]["carrier_deficit"], acc["hz-p1"]["settlement"]) == (
         "2.30", "31.95", "385.75")
     assert (acc["hz-p2"]["fee_deduction"], acc["hz-p2"]["carrier_deficit"], acc["hz-p2"]["returned"]) == (
         "1.63", "21.30", "62.93")
+    assert [c["code"] for c in acc["hz-p1"]["reason_codes"]] == ["fee_deduction", "carrier_deficit",
+                                                                 "deficit_settlement"]
     p1, p2 = await balances(platform, http, "hz-p1"), await balances(platform, http, "hz-p2")
     assert (p1["bank"], p1["fund_payable"], p1["benefits_paid"], p1["deficit_carrier"]) == (
         "385.75", "0.00", "0.00", "31.95")
@@ -234,6 +242,9 @@ async def test_year_end_deficit_fee_deduction_and_3_7(platform: EmbeddedPlatform
 
     ev = (await eventually(closed, what="fund_year.closed"))[0]
     assert (ev.payload.outcome, ev.payload.amount, ev.payload.carrier_share) == ("deficit", "80.00", "34.25")
+    detail = json.loads(ev.payload.detail_json)  # the calculation with its reasons, as codes too
+    assert [c["code"] for c in detail["account"]["reason_codes"]] == ["fee_deduction", "carrier_deficit",
+                                                                      "deficit_settlement"]
 
 
 async def test_tenants_never_see_each_other(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> None:
@@ -259,6 +270,8 @@ async def test_tenants_never_see_each_other(platform: EmbeddedPlatform, http: ht
     fee = (await http.get(url(platform, "/service-fee"), params={"year": 2025, "targets_met": 1, "targets_total": 2},
                           headers=auth("hz-p1", "finance"))).json()
     assert (fee["fee"], fee["base"], fee["performance"]) == ("2.30", "1.84", "0.23")
+    assert [c["code"] for c in fee["reason_codes"]] == ["service_fee", "fee_below_cap", "base_fee", "performance_fee"]
+    assert [c["code"] for c in fee["total_reimbursement_reason_codes"]] == ["total_from_books"]
 
 
 async def test_reversal_of_an_entry(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> None:
@@ -279,7 +292,7 @@ async def test_the_agency_sets_the_years_budget(platform: EmbeddedPlatform, http
     refused below the allocations already made, and then the allocation limits follow it."""
     path = url(platform, "/budgets/2026")
     planned = (await http.get(path, headers=auth("hz-p2", "finance"))).json()
-    assert planned["source"].startswith("planned")
+    assert [c["code"] for c in planned["reason_codes"]] == ["budget_planned"]
     for headers in (auth("hz-p1", "finance"), sup("hz-p1", "qz-critical")):
         r = await http.put(path, headers=headers, json={"amount": "1000.00"})
         assert r.status_code in (403, 404), r.text
@@ -293,7 +306,8 @@ async def test_the_agency_sets_the_years_budget(platform: EmbeddedPlatform, http
     assert r.status_code == 200, r.text
     for tenant in ("hz-p1", "hz-p2"):
         mine = (await http.get(path, headers=auth(tenant, "finance"))).json()
-        assert (mine["amount"], mine["tenant"]) == ("1000.00", tenant) and mine["source"].startswith("set by")
+        assert (mine["amount"], mine["tenant"]) == ("1000.00", tenant)
+        assert [c["code"] for c in mine["reason_codes"]] == ["budget_set"]
     assert (await http.get(path, headers=auth("qz-ci", "finance"))).json()["program"] == "qz-critical"
     # 25% of 1,000 may be allocated at the start of 2026, not a fen more; then the budget cannot drop below it.
     body = {"allocation_id": "HZ2026-INIT", "year": 2026, "kind": "initial", "amount": "250.01",

@@ -227,7 +227,7 @@ def _area(value: Any, field: str) -> str:
     return str(value)
 
 
-def _money(value: Any, field: str) -> Decimal:
+def _non_negative(value: Any, field: str) -> Decimal:
     """A non-negative amount, by chassis' one money parser (code `invalid_amount`, the field named)."""
     return parse_amount(value, field, minimum=ZERO)
 
@@ -255,7 +255,7 @@ def parse_platform_claims(data: Any, institution: str | None) -> list[ClaimIn]:
         care = row.get("care", parse_care)
         area = row.get("area", _area)
         networked = row.get("networked", _bool)
-        total, self_pay = row.get("total_cost", _money), row.get("self_pay", _money)
+        total, self_pay = row.get("total_cost", _non_negative), row.get("self_pay", _non_negative)
         _costs(row, total, self_pay, "total_cost", "self_pay")
         inst = row.ident("institution_code", required=institution is None)
         if institution is not None and inst not in ("", institution):
@@ -303,10 +303,10 @@ def parse_provincial(data: Any) -> list[ClaimIn]:
         else:
             row.fail("med_type", f"med_type must be one of {sorted(MED_TYPES)} ({', '.join(MED_TYPES.values())}); "
                                  f"got {row.data.get('med_type')!r}")
-        total = row.get("medfee_sumamt", _money)
-        part = row.get("psn_part_amt", _money)
-        ownpay = row.get("fulamt_ownpay_amt", _money)
-        over = row.get("overlmt_selfpay", _money) if "overlmt_selfpay" in row.data else Decimal("0.00")
+        total = row.get("medfee_sumamt", _non_negative)
+        part = row.get("psn_part_amt", _non_negative)
+        ownpay = row.get("fulamt_ownpay_amt", _non_negative)
+        over = row.get("overlmt_selfpay", _non_negative) if "overlmt_selfpay" in row.data else Decimal("0.00")
         self_pay = None
         if part is not None and ownpay is not None and over is not None:
             self_pay = part - ownpay - over
@@ -361,7 +361,7 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
     area = row.get("area", _area)
     if row.data.get("networked") not in (None, False):
         row.fail("networked", "a manual reimbursement (零星报销) is non-networked by definition")
-    total, self_pay = row.get("total_cost", _money), row.get("self_pay", _money)
+    total, self_pay = row.get("total_cost", _non_negative), row.get("self_pay", _non_negative)
     _costs(row, total, self_pay, "total_cost", "self_pay")
     inst, disease = row.ident("institution_code", required=False), row.ident("disease", required=False)
     insutype = row.get("insutype", parse_insutype)

@@ -27,6 +27,7 @@ from chassis.workbook import Sheet, workbook
 from services.settlement.fund.domain import ledger as lg
 from services.settlement.fund.service import account as fd
 from services.settlement.fund.service import monthly_funding as mf
+from services.settlement.fund.service import year_end as ye
 
 POSTERS = ("finance",)
 READERS = ("finance", "supervisor", "ops", "inspector")
@@ -168,7 +169,7 @@ def _year(value: Any, default: int, name: str = "year") -> int:
     return value
 
 
-def _amount(value: Any, name: str = "amount") -> Decimal:
+def _positive(value: Any, name: str = "amount") -> Decimal:
     """A positive amount (chassis' one money parser: code `invalid_amount`, the field named)."""
     return parse_amount(value, name, minimum=Decimal("0.01"))
 
@@ -259,7 +260,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
             # A year end under way (or cut short by a crash, finished when settlement starts): closing, not open.
             closing = await fund.closing(t, program.code, year)
             return {"tenant": t, "program": program.code, "year": year, "status": "closing" if closing else "open"}
-        return {"tenant": t, **fd.year_view(doc)}
+        return {"tenant": t, **ye.year_view(doc)}
 
     @r.get("/service-fee", summary="The service fee (承办服务费) of a year: base and performance")
     async def service_fee(scope: Scope, year: int = Query(ge=2000, le=2100), targets_met: int = Query(
@@ -268,21 +269,8 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
             tenant: str | None = None) -> dict[str, Any]:
         scope.require(*READERS)
         t, program = target(scope, tenant)
-        if total_reimbursement is not None:
-            total, why = parse_amount(total_reimbursement, "total_reimbursement"), "given"
-        else:
-            members = [m.tenant for m in program.tenants]
-            if not set(members) <= set(served):
-                raise InvalidInput("this deployment does not keep every package's books: give total_reimbursement",
-                                   "total_reimbursement")
-            total = sum([fd.benefits_paid(await fund.book(m, program.code, year)) for m in members], lg.ZERO)
-            why = "benefits paid in the books of all packages"
-        fee = fd.service_fee_for(program, t, total, targets_met, targets_total)
-        return {"tenant": t, "program": program.code, "year": year, "total_reimbursement": f"{total:.2f}",
-                "total_reimbursement_reason": why, "fee": f"{fee.fee:.2f}", "uncapped": f"{fee.uncapped:.2f}",
-                "base": f"{fee.base:.2f}", "performance_max": f"{fee.performance_max:.2f}",
-                "performance": f"{fee.performance:.2f}", "payable": f"{fee.payable:.2f}",
-                "reasons": list(fee.reasons)}
+        total = None if total_reimbursement is None else parse_amount(total_reimbursement, "total_reimbursement")
+        return await ye.service_fee_of(fund, program, t, served, year, total, targets_met, targets_total)
 
     # ---- the agency's allocations --------------------------------------------------------------------------
 
@@ -305,13 +293,13 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
             month = mf.parse_month(body.month)
             result = await mf.allocate_monthly(
                 fund, program, scope.readable, allocation_id, _year(body.year, int(month[:4])), month,
-                _amount(body.amount) if body.amount is not None else None, day, scope.subject)
+                _positive(body.amount) if body.amount is not None else None, day, scope.subject)
             response.status_code = 200 if result["replayed"] else 201
             return result
         year = _year(body.year, day.year)
         if body.kind not in ("initial", "in_year"):
             raise InvalidInput(f"kind must be initial or in_year, got {body.kind!r}", "kind")
-        amount = _amount(body.amount)
+        amount = _positive(body.amount)
         result = await fund.allocate(program, scope.readable, allocation_id, year, body.kind, amount, day,
                                      scope.subject)
         response.status_code = 200 if result["replayed"] else 201
@@ -337,14 +325,15 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         if scope.identity.program != program.code:
             raise Forbidden("a budget is the agency's of the caller's own program (token claim program)")
         body = await _body(request, BudgetBody)
-        return await fund.set_budget(program, scope.readable, _year(year, year), _amount(body.amount), scope.subject)
+        return await fund.set_budget(program, scope.readable, _year(year, year), _positive(body.amount), scope.subject)
 
     @r.get("/budgets/{year}", summary="The year's fund budget and where it comes from")
     async def get_budget(year: FundYear, scope: Scope, tenant: str | None = None) -> dict[str, Any]:
         scope.require(*READERS)
         t, program = target(scope, tenant)
         amount, source = await fund.budget(t, program, _year(year, year))
-        return {"tenant": t, "program": program.code, "year": year, "amount": f"{amount:.2f}", "source": source}
+        return {"tenant": t, "program": program.code, "year": year, "amount": f"{amount:.2f}", "source": source.detail,
+                "reason_codes": [source.to_json()]}
 
     # ---- the carrier's movements (finance) -------------------------------------------------------------------
 
@@ -356,7 +345,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         body = await _body(request, AdvanceBody)
         advance_id = _key(body.advance_id, "advance_id")
         day = _day(body.date)
-        entry = lg.advance(f"advance:{advance_id}", day, _amount(body.amount), _memo(body.memo) or "承办方垫付")
+        entry = lg.advance(f"advance:{advance_id}", day, _positive(body.amount), _memo(body.memo) or "承办方垫付")
         return await _posted(response, await fund.post(scope.tenant, program.code, _year(body.year, day.year),
                                                        entry, scope.subject))
 
@@ -371,7 +360,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
             raise NotFound(f"advance {advance_id} not found")
         body = await _body(request, RepaymentBody)
         repayment_id = _key(body.repayment_id, "repayment_id")
-        entry = lg.advance_repayment(f"repayment:{repayment_id}", _day(body.date), adv["_id"], _amount(body.amount),
+        entry = lg.advance_repayment(f"repayment:{repayment_id}", _day(body.date), adv["_id"], _positive(body.amount),
                                      _memo(body.memo) or f"归还垫付 {advance_id}")
         return await _posted(response, await fund.post(scope.tenant, program.code, adv["year"], entry,
                                                        scope.subject))
@@ -384,7 +373,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         body = await _body(request, InterestBody)
         interest_id = _key(body.interest_id, "interest_id")
         day = _day(body.date)
-        entry = lg.interest(f"interest:{interest_id}", day, _amount(body.amount), _memo(body.memo) or "专户利息")
+        entry = lg.interest(f"interest:{interest_id}", day, _positive(body.amount), _memo(body.memo) or "专户利息")
         return await _posted(response, await fund.post(scope.tenant, program.code, _year(body.year, day.year),
                                                        entry, scope.subject))
 
@@ -396,7 +385,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         body = await _body(request, RecoveryBody)
         recovery_id = _key(body.recovery_id, "recovery_id")
         day = _day(body.date)
-        entry = lg.recovery(f"recovery:{recovery_id}", day, _amount(body.amount), _memo(body.memo) or "追回款")
+        entry = lg.recovery(f"recovery:{recovery_id}", day, _positive(body.amount), _memo(body.memo) or "追回款")
         return await _posted(response, await fund.post(scope.tenant, program.code, _year(body.year, day.year),
                                                        entry, scope.subject))
 
@@ -425,11 +414,11 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
             raise Forbidden("the supervisor closes its own program's year (token claim program)")
         if not 2000 <= year <= 2100:
             raise InvalidInput(f"year must be a year such as 2025, got {year}", "year")
-        targets = fd.targets_for_close(scope.tenant, scope.role, program, scope.readable if scope.role ==
+        targets = ye.targets_for_close(scope.tenant, scope.role, program, scope.readable if scope.role ==
                                        "supervisor" else served)
         body = await _body(request, YearCloseBody, optional=True)
         day = _day(body.date, default=today_cn())
-        return await fd.close_year(fund, program, targets, year, day, body.model_dump(exclude_unset=True),
+        return await ye.close_year(fund, program, targets, year, day, body.model_dump(exclude_unset=True),
                                    scope.subject)
 
     return r

@@ -19,6 +19,9 @@ REASONS = ReasonCatalogue("qz-critical benefits", {
     "not_drawn": "未抽中: the stratum's quota is met without this claim",
     # a statement (domain/statements.py)
     "late_claims": "补充结算单: claims settled after the month's statement began closing",
+    # a reconciliation run leaves a statement unreconciled (service/statements.py `reconcile_run`)
+    "not_closed": "the statement is still open (or closing): close it before reconciling",
+    "not_balanced": "对账不平: the provincial platform's totals differ from the statement's in the groups named",
 })
 
 ERRORS = {

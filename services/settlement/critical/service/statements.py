@@ -235,7 +235,7 @@ class CriticalStatements:
             sid = cs.statement_id(institution, month, seq)
             lines = [cs.Line(c["claim_id"], c["person_id"], c["date"], c.get("insutype") or cs.DEFAULT_INSUTYPE,
                              c.get("clr_type") or cs.clr_type_of(c["care"], institution),
-                             _fen(c["total_cost"]), int(c["payable_fen"]),
+                             to_fen(parse_amount(c["total_cost"])), int(c["payable_fen"]),
                              c.get("policy_version", ""), late=seq > 1).doc() for c in todo.values()]
             doc = await store.statement_status(sid)
             if doc is None:
@@ -421,7 +421,9 @@ class CriticalStatements:
                 raise Conflict(f"statement {d['_id']} is {d['status']}: close it before reconciling; nothing was "
                                "sent to the platform", f"statement_ids[{i}]")
             else:
-                out.append({"statement_id": d["_id"], "status": d["status"], "reason": NOT_CLOSED})
+                out.append({"statement_id": d["_id"], "status": d["status"], "reason": NOT_CLOSED,
+                            "reason_codes": [REASONS.reason(NOT_CLOSED, f"statement {d['_id']} is {d['status']}: "
+                                                                        "close it before reconciling").to_json()]})
         await runs.drained(lambda ids: store.pending(STATEMENTS, ids), todo, self.kick)
         try:
             async with PlatformSession(provincial_url, tenant, who) as platform:
@@ -432,7 +434,8 @@ class CriticalStatements:
                                     "replayed": False})
                     except NotBalanced as exc:
                         out.append({"statement_id": sid, "status": "closed", "balanced": False, "replayed": False,
-                                    "reason": exc.message})
+                                    "reason": exc.message, "reason_codes": [
+                                        REASONS.reason(exc.code, exc.message, **exc.params).to_json()]})
         finally:
             self.kick()  # once for the run
         return {"month": run.month, "statements": out,
@@ -481,7 +484,9 @@ class CriticalStatements:
         if not balanced:
             off = [f"{r['insutype']}/{r['clr_type']} ({r['description']})" for r in results if not r["balanced"]]
             raise NotBalanced(f"statement {sid} does not balance with the provincial platform (3201) in "
-                              f"{len(off)} of {len(results)} group(s): {'; '.join(off)}", "groups")
+                              f"{len(off)} of {len(results)} group(s): {'; '.join(off)}", "groups",
+                              params={"groups": ",".join(f"{r['insutype']}/{r['clr_type']}" for r in results
+                                                         if not r["balanced"])})
         return statement_view({**doc, **changes}, program_of_tenant(tenant))
 
     # ---- pay ---------------------------------------------------------------------------------------------------
@@ -764,7 +769,3 @@ class CriticalStatements:
                 raise Conflict(f"{doc_id}: earlier events are not yet published; try again shortly")
             self.kick()
             await asyncio.sleep(0.02)
-
-
-def _fen(amount: str) -> int:
-    return to_fen(parse_amount(amount))

@@ -47,6 +47,8 @@ from datetime import date
 from decimal import Decimal
 
 from chassis.errors import Conflict, InvalidInput
+from chassis.reasons import Reason
+from services.settlement.fund.domain.reasons import REASONS
 
 ZERO = Decimal("0.00")
 
@@ -372,23 +374,27 @@ def split_by_shares(amount: Decimal, shares: Sequence[tuple[str, Decimal]]) -> d
 
 
 def check_allocation(kind: str, amount: Decimal, budget: Decimal, initial_ratio: Decimal, in_year_ratio: Decimal,
-                     initial_so_far: Decimal, in_year_so_far: Decimal) -> str:
+                     initial_so_far: Decimal, in_year_so_far: Decimal) -> Reason:
     """The agency's allocation (program total) against the year's budget: initial ≤ 25% (年初预拨), in-year
-    allocations ≤ 60% more in total (年内按进度再拨付). Returns the reason; refuses beyond."""
+    allocations ≤ 60% more in total (年内按进度再拨付). Returns the reason (`initial_allocation` or
+    `in_year_allocation`, its detail the sentence answered as `reason`); refuses beyond."""
     money(amount, "amount")
     if kind == "initial":
         limit, so_far, what = budget * initial_ratio, initial_so_far, "initial allocation (年初预拨)"
-        ratio = initial_ratio
+        ratio, code = initial_ratio, "initial_allocation"
     elif kind == "in_year":
         limit, so_far, what = budget * in_year_ratio, in_year_so_far, "in-year allocations (年内拨付)"
-        ratio = in_year_ratio
+        ratio, code = in_year_ratio, "in_year_allocation"
     else:
         raise InvalidInput(f"allocation kind must be initial or in_year, got {kind!r}", "kind")
     if so_far + amount > limit:
         raise InvalidInput(f"{what} would reach {so_far + amount:.2f}, beyond {ratio:%} of the year's budget "
                            f"{budget:.2f} ({limit:.2f}; already {so_far:.2f}, at most {max(limit - so_far, ZERO):.2f}"
                            " more)", "amount")
-    return f"{what}: {so_far + amount:.2f} of at most {limit:.2f} ({ratio:%} of budget {budget:.2f})"
+    return REASONS.reason(code,
+                          f"{what}: {so_far + amount:.2f} of at most {limit:.2f} ({ratio:%} of budget {budget:.2f})",
+                          allocations=f"{so_far + amount:.2f}", limit=f"{limit:.2f}", ratio=ratio,
+                          budget=f"{budget:.2f}")
 
 
 def allocation(entry_id: str, day: date, amount: Decimal, memo: str) -> Entry:

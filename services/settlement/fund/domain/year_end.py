@@ -35,12 +35,14 @@ from decimal import Decimal
 
 from chassis.errors import InvalidInput
 from chassis.money import round_yuan
+from chassis.reasons import Reason
 from services.settlement.fund.domain.ledger import ZERO, split_by_shares
+from services.settlement.fund.domain.reasons import REASONS
 
 MAX_BID_RATE = Decimal("0.01")
 
 
-def _amount(value: Decimal, field: str, *, positive: bool = False, allow_negative: bool = False) -> Decimal:
+def _checked(value: Decimal, field: str, *, positive: bool = False, allow_negative: bool = False) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise InvalidInput(f"{field} must be a decimal amount, got {value!r}", field)
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -50,6 +52,11 @@ def _amount(value: Decimal, field: str, *, positive: bool = False, allow_negativ
     if not allow_negative and value < 0:
         raise InvalidInput(f"{field} must not be negative, got {value}", field)
     return value.quantize(Decimal("0.01"))
+
+
+def sentences(reasons: Sequence[Reason]) -> tuple[str, ...]:
+    """The sentences answered before reasons were data: each reason's detail."""
+    return tuple(r.detail for r in reasons)
 
 
 def _ratio(value: Decimal, field: str, low: Decimal = ZERO, high: Decimal = Decimal(1)) -> Decimal:
@@ -70,15 +77,16 @@ class ServiceFee:
     performance: Decimal         # earned by the targets met
     payable: Decimal             # base + performance
     reasons: tuple[str, ...]
+    reason_codes: tuple[Reason, ...] = ()
 
 
 def service_fee(total_reimbursement: Decimal, reimbursement_share: Decimal, bid_rate: Decimal, cap: Decimal,
                 base_share: Decimal = Decimal("0.80"), targets_met: int = 1, targets_total: int = 1) -> ServiceFee:
-    total = _amount(total_reimbursement, "total_reimbursement")
+    total = _checked(total_reimbursement, "total_reimbursement")
     share = _ratio(reimbursement_share, "reimbursement_share")
     if not isinstance(bid_rate, Decimal) or not bid_rate.is_finite() or not ZERO < bid_rate <= MAX_BID_RATE:
         raise InvalidInput(f"bid_rate must be in (0, 1%] (投标报价 0 < 费率 ≤ 1%), got {bid_rate!r}", "bid_rate")
-    cap = _amount(cap, "cap", positive=True)
+    cap = _checked(cap, "cap", positive=True)
     base_share = _ratio(base_share, "base_share")
     for name, v in (("targets_met", targets_met), ("targets_total", targets_total)):
         if isinstance(v, bool) or not isinstance(v, int):
@@ -93,12 +101,18 @@ def service_fee(total_reimbursement: Decimal, reimbursement_share: Decimal, bid_
     base = round_yuan(fee * base_share)
     performance_max = fee - base
     performance = round_yuan(performance_max * targets_met / targets_total)
-    reasons = [f"reimbursement {total:.2f} × share {share} × bid rate {bid_rate} = {uncapped:.2f}",
-               f"capped at {cap:.2f} (年度最高限额)" if uncapped > cap else f"below the cap {cap:.2f}",
-               f"base fee {base_share:%} = {base:.2f}, paid in full (基础服务费)",
-               f"performance fee {performance_max:.2f} × {targets_met}/{targets_total} targets met = "
-               f"{performance:.2f} (绩效服务费)"]
-    return ServiceFee(fee, uncapped, base, performance_max, performance, base + performance, tuple(reasons))
+    codes = (REASONS.reason("service_fee", f"reimbursement {total:.2f} × share {share} × bid rate {bid_rate} = "
+                                           f"{uncapped:.2f}", total_reimbursement=f"{total:.2f}", share=share,
+                            bid_rate=bid_rate, fee=f"{uncapped:.2f}"),
+             REASONS.reason("fee_capped", f"capped at {cap:.2f} (年度最高限额)", cap=f"{cap:.2f}", fee=f"{fee:.2f}")
+             if uncapped > cap else REASONS.reason("fee_below_cap", f"below the cap {cap:.2f}", cap=f"{cap:.2f}"),
+             REASONS.reason("base_fee", f"base fee {base_share:%} = {base:.2f}, paid in full (基础服务费)",
+                            base_share=base_share, base=f"{base:.2f}"),
+             REASONS.reason("performance_fee", f"performance fee {performance_max:.2f} × {targets_met}/{targets_total}"
+                                               f" targets met = {performance:.2f} (绩效服务费)",
+                            performance_max=f"{performance_max:.2f}", targets_met=targets_met,
+                            targets_total=targets_total, performance=f"{performance:.2f}"))
+    return ServiceFee(fee, uncapped, base, performance_max, performance, base + performance, sentences(codes), codes)
 
 
 # ---- year end with deficit sharing (Hanzhong) ------------------------------------------------------------------
@@ -138,6 +152,7 @@ class AccountResult:
     settlement: Decimal          # + the fund pays into the account (决算拨付); − the account returns (结余返还)
     reasons: tuple[str, ...]
     carrier_liability: Decimal = ZERO   # borne by the carrier in full, beside (not in) the shared deficit
+    reason_codes: tuple[Reason, ...] = ()
 
     @property
     def carrier_bears(self) -> Decimal:
@@ -167,10 +182,11 @@ class YearEndResult:
     carriers_part: Decimal       # the carriers' 70%
     accounts: tuple[AccountResult, ...]
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    reason_codes: tuple[Reason, ...] = field(default_factory=tuple)
 
 
 def year_end(budget: Decimal, accounts: Sequence[AccountYear], fund_share: Decimal = Decimal("0.30")) -> YearEndResult:
-    budget = _amount(budget, "budget", positive=True)
+    budget = _checked(budget, "budget", positive=True)
     fund_share = _ratio(fund_share, "fund_share")
     if not accounts:
         raise InvalidInput("a year end needs at least one account", "accounts")
@@ -183,33 +199,43 @@ def year_end(budget: Decimal, accounts: Sequence[AccountYear], fund_share: Decim
         if a.share <= 0:
             raise InvalidInput(f"accounts[{i}].share must be positive", f"accounts[{i}].share")
         for name in ("allocated", "interest", "recoveries", "paid", "fee", "carrier_liability"):
-            _amount(getattr(a, name), f"accounts[{i}].{name}")
+            _checked(getattr(a, name), f"accounts[{i}].{name}")
     total_share = sum((a.share for a in accounts), ZERO)
     if total_share > 1:
         raise InvalidInput(f"the accounts' shares add up to {total_share}, more than 1", "accounts")
     budgets = split_by_shares(round_yuan(budget * total_share), [(a.tenant, a.share / total_share) for a in accounts])
     result = sum((budgets[a.tenant] + a.interest + a.recoveries - a.fund_paid for a in accounts), ZERO)
     liability = sum((a.carrier_liability for a in accounts), ZERO)
-    reasons = [f"budget {budget:.2f} × shares {total_share} = {sum(budgets.values(), ZERO):.2f}; "
-               f"+ interest {sum((a.interest for a in accounts), ZERO):.2f} + recoveries "
-               f"{sum((a.recoveries for a in accounts), ZERO):.2f} − benefits paid "
-               f"{sum((a.paid for a in accounts), ZERO):.2f}"
-               + (f" (of which {liability:.2f} borne by the carriers in full, 承办方全额承担: left out)"
-                  if liability else "")
-               + f" = {result:.2f}"]
+    interest = sum((a.interest for a in accounts), ZERO)
+    recoveries = sum((a.recoveries for a in accounts), ZERO)
+    paid = sum((a.paid for a in accounts), ZERO)
+    reasons = [REASONS.reason(
+        "year_result", f"budget {budget:.2f} × shares {total_share} = {sum(budgets.values(), ZERO):.2f}; "
+                       f"+ interest {interest:.2f} + recoveries {recoveries:.2f} − benefits paid {paid:.2f}"
+                       + (f" (of which {liability:.2f} borne by the carriers in full, 承办方全额承担: left out)"
+                          if liability else "")
+                       + f" = {result:.2f}",
+        budget=f"{budget:.2f}", shares=total_share, budget_share=f"{sum(budgets.values(), ZERO):.2f}",
+        interest=f"{interest:.2f}", recoveries=f"{recoveries:.2f}", paid=f"{paid:.2f}",
+        carrier_liability=f"{liability:.2f}", result=f"{result:.2f}")]
     rows: list[AccountResult] = []
     if result >= 0:
         outcome = "surplus" if result > 0 else "balanced"
-        reasons.append(f"{outcome}: each account returns its fund money left (with interest); an account that paid "
-                       "more than it received is made whole from the budget not yet allocated")
+        reasons.append(REASONS.reason(outcome, f"{outcome}: each account returns its fund money left (with "
+                                               "interest); an account that paid more than it received is made "
+                                               "whole from the budget not yet allocated", result=f"{result:.2f}"))
         for a in accounts:
             position = a.position
-            why = (f"returns {position:.2f} (结余返还, with interest {a.interest:.2f})" if position > 0 else
-                   f"receives {-position:.2f} (决算拨付)" if position < 0 else "nothing to settle")
+            code, why = (("surplus_returned", f"returns {position:.2f} (结余返还, with interest {a.interest:.2f})")
+                         if position > 0 else ("shortfall_received", f"receives {-position:.2f} (决算拨付)")
+                         if position < 0 else ("nothing_to_settle", "nothing to settle"))
+            codes = (REASONS.reason(code, f"position {_position_terms(a)} = {position:.2f}: {why}",
+                                    **_position_params(a), position=f"{position:.2f}", settlement=f"{-position:.2f}"),
+                     *_liability_reason(a))
             rows.append(AccountResult(a.tenant, budgets[a.tenant], position, ZERO, ZERO, -position,
-                                      (f"position {_position_terms(a)} = {position:.2f}: {why}",
-                                       *_liability_reason(a)), a.carrier_liability))
-        return YearEndResult(outcome, budget, result, ZERO, ZERO, ZERO, tuple(rows), tuple(reasons))
+                                      sentences(codes), a.carrier_liability, codes))
+        return YearEndResult(outcome, budget, result, ZERO, ZERO, ZERO, tuple(rows), sentences(reasons),
+                             tuple(reasons))
 
     deficit = -result
     deductions = {a.tenant: min(round_yuan(deficit * a.share / total_share), a.fee) for a in accounts}
@@ -218,21 +244,34 @@ def year_end(budget: Decimal, accounts: Sequence[AccountYear], fund_share: Decim
     carriers_part = rest - fund_part
     parts = split_by_shares(carriers_part, [(a.tenant, a.share / total_share) for a in accounts]) if carriers_part \
         else {a.tenant: ZERO for a in accounts}
-    reasons += [f"deficit {deficit:.2f} (入不敷出): first from the service fees, {sum(deductions.values(), ZERO):.2f}",
-                f"the rest {rest:.2f}: fund {fund_share:%} = {fund_part:.2f}, carriers {carriers_part:.2f} "
-                "split by shares"]
+    fee_deductions = sum(deductions.values(), ZERO)
+    reasons += [REASONS.reason("deficit_from_fees", f"deficit {deficit:.2f} (入不敷出): first from the service fees, "
+                                                    f"{fee_deductions:.2f}",
+                               deficit=f"{deficit:.2f}", fee_deductions=f"{fee_deductions:.2f}"),
+                REASONS.reason("deficit_split", f"the rest {rest:.2f}: fund {fund_share:%} = {fund_part:.2f}, "
+                                                f"carriers {carriers_part:.2f} split by shares",
+                               rest=f"{rest:.2f}", fund_share=fund_share, fund_part=f"{fund_part:.2f}",
+                               carriers_part=f"{carriers_part:.2f}")]
     for a in accounts:
         position = a.position
         d, c = deductions[a.tenant], parts[a.tenant]
         settlement = -position - d - c
-        why = (f"fee deduction min({deficit:.2f} × {a.share / total_share}, fee {a.fee:.2f}) = {d:.2f}",
-               f"carrier's part of the rest {carriers_part:.2f} × {a.share / total_share} = {c:.2f}",
-               f"position {_position_terms(a)} = {position:.2f}; the fund settles {settlement:.2f} "
-               f"({'paid in' if settlement >= 0 else 'returned'}) = −position − {d:.2f} − {c:.2f}",
-               *_liability_reason(a))
-        rows.append(AccountResult(a.tenant, budgets[a.tenant], position, d, c, settlement, why, a.carrier_liability))
-    return YearEndResult("deficit", budget, result, sum(deductions.values(), ZERO), fund_part, carriers_part,
-                         tuple(rows), tuple(reasons))
+        share = a.share / total_share
+        codes = (REASONS.reason("fee_deduction", f"fee deduction min({deficit:.2f} × {share}, fee {a.fee:.2f}) = "
+                                                 f"{d:.2f}", deficit=f"{deficit:.2f}", share=share,
+                                fee=f"{a.fee:.2f}", fee_deduction=f"{d:.2f}"),
+                 REASONS.reason("carrier_deficit", f"carrier's part of the rest {carriers_part:.2f} × {share} = "
+                                                   f"{c:.2f}", carriers_part=f"{carriers_part:.2f}", share=share,
+                                carrier_deficit=f"{c:.2f}"),
+                 REASONS.reason("deficit_settlement",
+                                f"position {_position_terms(a)} = {position:.2f}; the fund settles {settlement:.2f} "
+                                f"({'paid in' if settlement >= 0 else 'returned'}) = −position − {d:.2f} − {c:.2f}",
+                                **_position_params(a), position=f"{position:.2f}", settlement=f"{settlement:.2f}"),
+                 *_liability_reason(a))
+        rows.append(AccountResult(a.tenant, budgets[a.tenant], position, d, c, settlement, sentences(codes),
+                                  a.carrier_liability, codes))
+    return YearEndResult("deficit", budget, result, fee_deductions, fund_part, carriers_part,
+                         tuple(rows), sentences(reasons), tuple(reasons))
 
 
 def _position_terms(a: AccountYear) -> str:
@@ -240,11 +279,19 @@ def _position_terms(a: AccountYear) -> str:
     return f"{a.allocated:.2f} + {a.interest:.2f} + {a.recoveries:.2f}{liability} − {a.paid:.2f}"
 
 
-def _liability_reason(a: AccountYear) -> tuple[str, ...]:
+def _position_params(a: AccountYear) -> dict[str, str]:
+    return {"allocated": f"{a.allocated:.2f}", "interest": f"{a.interest:.2f}", "recoveries": f"{a.recoveries:.2f}",
+            "carrier_liability": f"{a.carrier_liability:.2f}", "paid": f"{a.paid:.2f}"}
+
+
+def _liability_reason(a: AccountYear) -> tuple[Reason, ...]:
     if not a.carrier_liability:
         return ()
-    return (f"losses caused by the carrier {a.carrier_liability:.2f} (审核不严、人情鉴定 …): borne by {a.tenant} "
-            "in full (承办方全额承担), paid back into the account; outside the fee deduction and the 3 : 7 split",)
+    return (REASONS.reason("carrier_liability",
+                           f"losses caused by the carrier {a.carrier_liability:.2f} (审核不严、人情鉴定 …): borne by "
+                           f"{a.tenant} in full (承办方全额承担), paid back into the account; outside the fee "
+                           "deduction and the 3 : 7 split", tenant=a.tenant,
+                           carrier_liability=f"{a.carrier_liability:.2f}"),)
 
 
 # ---- corridor (Quzhou) ---------------------------------------------------------------------------------------
@@ -258,13 +305,14 @@ class Corridor:
     fund: Decimal            # the fund takes back (+) or bears (−)
     bands: tuple[tuple[str, Decimal, Decimal], ...]   # (band, amount in it, carrier's part)
     reasons: tuple[str, ...]
+    reason_codes: tuple[Reason, ...] = ()
 
 
 def corridor(premium: Decimal, claims: Decimal, admin_cost: Decimal, carrier_alone: Decimal = Decimal("0.03"),
              shared_to: Decimal = Decimal("0.06"), carrier_share_between: Decimal = Decimal("0.50")) -> Corridor:
-    premium = _amount(premium, "premium", positive=True)
-    claims = _amount(claims, "claims")
-    admin_cost = _amount(admin_cost, "admin_cost")
+    premium = _checked(premium, "premium", positive=True)
+    claims = _checked(claims, "claims")
+    admin_cost = _checked(admin_cost, "admin_cost")
     carrier_alone = _ratio(carrier_alone, "carrier_alone")
     shared_to = _ratio(shared_to, "shared_to")
     if shared_to < carrier_alone:
@@ -280,16 +328,24 @@ def corridor(premium: Decimal, claims: Decimal, admin_cost: Decimal, carrier_alo
     carrier = round_yuan(band1 + band2 * half)
     fund = size - carrier
     word = "gain" if sign > 0 else "loss"
-    reasons = (f"result = premium {premium:.2f} − claims {claims:.2f} − admin {admin_cost:.2f} = {result:.2f} "
-               f"({result / premium:.4%} of the premium, a {word})",
-               f"within ±{carrier_alone:%} ({low:.2f}): {band1:.2f}, the carrier's alone",
-               f"{carrier_alone:%}–{shared_to:%}: {band2:.2f}, shared {half:%} carrier / {1 - half:%} fund",
-               f"beyond {shared_to:%}: {band3:.2f}, the fund's",
-               f"carrier {'keeps' if sign > 0 else 'bears'} {carrier:.2f}; fund "
-               f"{'takes' if sign > 0 else 'bears'} {fund:.2f}")
+    codes = (REASONS.reason("corridor_result", f"result = premium {premium:.2f} − claims {claims:.2f} − admin "
+                                               f"{admin_cost:.2f} = {result:.2f} ({result / premium:.4%} of the "
+                                               f"premium, a {word})",
+                            premium=f"{premium:.2f}", claims=f"{claims:.2f}", admin_cost=f"{admin_cost:.2f}",
+                            result=f"{result:.2f}", outcome=word),
+             REASONS.reason("carrier_alone_band", f"within ±{carrier_alone:%} ({low:.2f}): {band1:.2f}, the "
+                                                  "carrier's alone", limit=carrier_alone, amount=f"{band1:.2f}"),
+             REASONS.reason("shared_band", f"{carrier_alone:%}–{shared_to:%}: {band2:.2f}, shared {half:%} carrier / "
+                                           f"{1 - half:%} fund", low=carrier_alone, high=shared_to,
+                            amount=f"{band2:.2f}", carrier_share=half),
+             REASONS.reason("fund_band", f"beyond {shared_to:%}: {band3:.2f}, the fund's", limit=shared_to,
+                            amount=f"{band3:.2f}"),
+             REASONS.reason("corridor_split", f"carrier {'keeps' if sign > 0 else 'bears'} {carrier:.2f}; fund "
+                                              f"{'takes' if sign > 0 else 'bears'} {fund:.2f}",
+                            carrier=f"{sign * carrier:.2f}", fund=f"{sign * fund:.2f}"))
     return Corridor(result, (result / premium).quantize(Decimal("0.000001")), sign * carrier, sign * fund,
                     (("carrier_alone", sign * band1, sign * band1), ("shared", sign * band2, sign * (carrier - band1)),
-                     ("fund", sign * band3, ZERO)), reasons)
+                     ("fund", sign * band3, ZERO)), sentences(codes), codes)
 
 
 # ---- premium: the ceiling and the bid (Quzhou) ------------------------------------------------------------------
@@ -300,7 +356,7 @@ def premium_schedule(base_year: int = 2025, base: Decimal = Decimal("149.00"), g
     """A unit price of each year: the base in the base year, then each year the previous year's (rounded) price ×
     (1 + growth), rounded half up to the fen. The tender's ceiling (最高预算单价, 149.00 → 153.47 → 158.07), or a
     base-year bid grown the same way."""
-    base = _amount(base, base_field, positive=True)
+    base = _checked(base, base_field, positive=True)
     growth = _ratio(growth, "growth", Decimal(-1), Decimal(1))
     if isinstance(base_year, bool) or not isinstance(base_year, int):
         raise InvalidInput(f"base_year must be a year, got {base_year!r}", "base_year")
@@ -332,11 +388,12 @@ class YearPremium:
     bid: Decimal | None          # 中标价; None when none is given (calc only: then the premium is the ceiling)
     premium: Decimal             # per person: the bid
     reasons: tuple[str, ...]
+    reason_codes: tuple[Reason, ...] = ()
 
 
 def check_bid(year: int, bid: Decimal, ceiling: Decimal, field: str = "bid") -> Decimal:
     """A bid (中标价) is a positive amount of at most two decimals, never above its year's ceiling."""
-    bid = _amount(bid, field, positive=True)
+    bid = _checked(bid, field, positive=True)
     if bid > ceiling:
         raise InvalidInput(f"{field}: the bid {bid:.2f} for {year} is above that year's ceiling unit price "
                            f"(最高预算单价) {ceiling:.2f}; a bid above the ceiling is invalid", field)
@@ -356,13 +413,16 @@ def premiums(ceilings: dict[int, Decimal], bids: dict[int, Decimal] | None = Non
     out = {}
     for year, ceiling in ceilings.items():
         if bids is None:
-            out[year] = YearPremium(year, ceiling, None, ceiling, (
-                f"{year}: no bid given, the premium shown is the ceiling {ceiling:.2f} (最高预算单价)",))
+            why = REASONS.reason("premium_ceiling", f"{year}: no bid given, the premium shown is the ceiling "
+                                                    f"{ceiling:.2f} (最高预算单价)",
+                                 year=year, ceiling=f"{ceiling:.2f}")
+            out[year] = YearPremium(year, ceiling, None, ceiling, sentences((why,)), (why,))
             continue
         if year not in bids:
             raise InvalidInput(f"{bid_field}.{year}: no bid (中标价) for {year}", f"{bid_field}.{year}")
         bid = check_bid(year, bids[year], ceiling, f"{bid_field}.{year}")
-        out[year] = YearPremium(year, ceiling, bid, bid, (
-            f"{year}: premium = the bid {bid:.2f} (中标价), within the ceiling {ceiling:.2f} (最高预算单价); "
-            f"{ceiling - bid:.2f} below it",))
+        why = REASONS.reason("premium_bid", f"{year}: premium = the bid {bid:.2f} (中标价), within the ceiling "
+                                            f"{ceiling:.2f} (最高预算单价); {ceiling - bid:.2f} below it",
+                             year=year, bid=f"{bid:.2f}", ceiling=f"{ceiling:.2f}", below=f"{ceiling - bid:.2f}")
+        out[year] = YearPremium(year, ceiling, bid, bid, sentences((why,)), (why,))
     return out

@@ -22,7 +22,9 @@ from typing import Any
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.money import from_fen
 from chassis.programs import Program
+from chassis.reasons import Reason
 from services.settlement.fund.domain import ledger as lg
+from services.settlement.fund.domain.reasons import REASONS
 from services.settlement.fund.service import account as fd
 
 MONTHLY_ACTUAL = "monthly_actual"
@@ -67,21 +69,29 @@ def month_due(docs: list[dict[str, Any]], month: str, excluding: str = "") -> Mo
 
 
 def check_amount(month: str, dues: dict[str, MonthDue], amount: Decimal | None) -> tuple[dict[str, Decimal], str]:
-    """Each account's part (only those with something due) and the reason; refused when nothing is due or the amount
-    given is not the month's actual spending."""
+    """Each account's part (only those with something due) and the reason (its sentence); refused when nothing is
+    due or the amount given is not the month's actual spending."""
+    parts, reason = month_parts(month, dues, amount)
+    return parts, str(reason)
+
+
+def month_parts(month: str, dues: dict[str, MonthDue], amount: Decimal | None
+                ) -> tuple[dict[str, Decimal], Reason]:
+    """`check_amount` with the reason as data (code `monthly_actual`)."""
     parts = {t: d.due for t, d in dues.items() if d.due > 0}
     total = sum(parts.values(), lg.ZERO)
     paid = sum((d.paid for d in dues.values()), lg.ZERO)
     reimbursed = sum((d.reimbursed for d in dues.values()), lg.ZERO)
     if total <= 0:
         raise Conflict(f"{NOTHING_DUE}: payments booked in {month} come to {paid:.2f} and {reimbursed:.2f} is "
-                       "reimbursed already: nothing is due", "month")
+                       "reimbursed already: nothing is due", "month", code=NOTHING_DUE)
     if amount is not None and amount != total:
         raise InvalidInput(f"{NOT_ACTUAL}: a monthly allocation reimburses the month's actual payments: {month} "
                            f"payments {paid:.2f} − reimbursed {reimbursed:.2f} = {total:.2f}, not {amount:.2f}",
-                           "amount")
-    reason = (f"{KIND}: payments booked in {month} {paid:.2f} − already reimbursed {reimbursed:.2f} = {total:.2f} "
-              "(按月据实拨付)")
+                           "amount", code=NOT_ACTUAL)
+    reason = REASONS.reason(KIND, f"payments booked in {month} {paid:.2f} − already reimbursed {reimbursed:.2f} = "
+                                  f"{total:.2f} (按月据实拨付)",
+                            month=month, paid=f"{paid:.2f}", reimbursed=f"{reimbursed:.2f}", due=f"{total:.2f}")
     return parts, reason
 
 
@@ -104,9 +114,11 @@ async def allocate_monthly(fund: fd.Fund, program: Program, targets: tuple[str, 
                 raise Conflict(f"allocation id {allocation_id} was already used for another month or amount", "id")
             return {"allocation_id": allocation_id, "program": program.code, "year": year, "kind": KIND,
                     "month": month, "amount": f"{total:.2f}", "reason": earlier[0].get("reason", ""),
-                    "replayed": True, "entries": [{**fd.entry_view(d), "created": False} for d in earlier]}
+                    "reason_codes": earlier[0].get("reason_codes", []), "replayed": True,
+                    "entries": [{**fd.entry_view(d), "created": False} for d in earlier]}
         dues = {t: month_due(docs[t], month) for t, _ in members}
-        parts, reason = check_amount(month, dues, amount)
+        parts, why = month_parts(month, dues, amount)
+        reason, reason_codes = str(why), [why.to_json()]
         total = sum(parts.values(), lg.ZERO)
         planned = []
         for t, share in members:
@@ -120,13 +132,14 @@ async def allocate_monthly(fund: fd.Fund, program: Program, targets: tuple[str, 
         for t, share, entry, existing in planned:  # all checked: now write
             extra = {"allocation_id": allocation_id, "allocation_kind": KIND, "allocation_month": month,
                      "program_amount": f"{total:.2f}", "expected_amount": f"{parts[t]:.2f}", "share": str(share),
-                     "reason": reason, "month_paid": f"{dues[t].paid:.2f}",
+                     "reason": reason, "reason_codes": reason_codes, "month_paid": f"{dues[t].paid:.2f}",
                      "month_reimbursed_before": f"{dues[t].reimbursed:.2f}"}
             posted = fd.Posted(existing, False) if existing is not None else await fund._post_locked(
                 t, program.code, year, entry, who, extra)
             out.append({**fd.entry_view(posted.doc), "created": posted.created})
     return {"allocation_id": allocation_id, "program": program.code, "year": year, "kind": KIND, "month": month,
-            "amount": f"{total:.2f}", "reason": reason, "replayed": False, "entries": out}
+            "amount": f"{total:.2f}", "reason": reason, "reason_codes": reason_codes, "replayed": False,
+            "entries": out}
 
 
 async def months(fund: fd.Fund, tenant: str, program: Program, year: int) -> list[dict[str, Any]]:

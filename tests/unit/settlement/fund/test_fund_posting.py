@@ -17,6 +17,7 @@ from chassis.programs import load_program
 from chassis.store.memory import MemoryStore
 from services.settlement.fund.domain import ledger as lg
 from services.settlement.fund.service import account as fd
+from services.settlement.fund.service import year_end as fye
 
 TENANT, PROGRAM, YEAR = "hz-p1", "hz-chronic", 2025
 
@@ -228,8 +229,8 @@ def books_of(extra_paid: D, liability: D) -> dict[str, lg.Book]:
 def test_the_year_end_through_the_books_shares_the_same_deficit_with_or_without_the_carriers_loss() -> None:
     program = load_program(PROGRAM)
     body: dict[str, Any] = {}
-    clean, _ = fd._deficit_sharing(program, ("hz-p1", "hz-p2"), YEAR, books_of(D(0), D(0)), body, D("400.00"))
-    lax, rows = fd._deficit_sharing(program, ("hz-p1", "hz-p2"), YEAR, books_of(D("75.00"), D("75.00")), body,
+    clean, _ = fye._deficit_sharing(program, ("hz-p1", "hz-p2"), YEAR, books_of(D(0), D(0)), body, D("400.00"))
+    lax, rows = fye._deficit_sharing(program, ("hz-p1", "hz-p2"), YEAR, books_of(D("75.00"), D("75.00")), body,
                                     D("400.00"))
     same = ("outcome", "result", "total_reimbursement", "fee_deductions", "fund_part", "carriers_part")
     assert [lax[k] for k in same] == [clean[k] for k in same] and clean["outcome"] == "deficit"
@@ -238,6 +239,15 @@ def test_the_year_end_through_the_books_shares_the_same_deficit_with_or_without_
     assert D(p1["carrier_bears_in_all"]) == D(p1["carrier_share"]) + D("75.00")
     assert rows["hz-p2"][1]["carrier_liability"] == "0.00"
     assert movements["carrier_liability"] == D("75.00") and sum(movements.values()) == 0
+    # Reasons as data beside the sentences: the summary's, the fee's and the account's.
+    assert [r["code"] for r in lax["reason_codes"]] == ["year_result", "deficit_from_fees", "deficit_split"]
+    assert lax["reasons"] == [r["detail"] for r in lax["reason_codes"]]
+    assert [r["code"] for r in lax["total_reimbursement_reason_codes"]] == ["total_from_books"]
+    assert p1["service_fee"]["reason_codes"][0]["code"] == "service_fee"
+    assert [r["code"] for r in p1["reason_codes"]] == ["fee_deduction", "carrier_deficit", "deficit_settlement",
+                                                       "carrier_liability"]
+    assert [r["code"] for r in rows["hz-p2"][1]["reason_codes"]] == ["fee_deduction", "carrier_deficit",
+                                                                     "deficit_settlement"]
 
 
 async def test_a_close_that_crashed_before_its_year_document_still_refuses_postings() -> None:

@@ -115,11 +115,12 @@ def test_value_dates_outside_the_fund_year_are_refused() -> None:
 def test_allocation_limits_25_then_60_percent() -> None:
     budget = D("480000000.00")
     why = lg.check_allocation("initial", D("120000000.00"), budget, D("0.25"), D("0.60"), D(0), D(0))
-    assert "120000000.00 of at most 120000000.00" in why
+    assert why.code == "initial_allocation" and "120000000.00 of at most 120000000.00" in why.detail
+    assert why.params["limit"] == "120000000.00"
     with pytest.raises(InvalidInput, match=r"at most 0\.00 more"):
         lg.check_allocation("initial", D("0.01"), budget, D("0.25"), D("0.60"), D("120000000.00"), D(0))
-    lg.check_allocation("in_year", D("88000000.00"), budget, D("0.25"), D("0.60"), D("120000000.00"),
-                        D("200000000.00"))
+    assert lg.check_allocation("in_year", D("88000000.00"), budget, D("0.25"), D("0.60"), D("120000000.00"),
+                               D("200000000.00")).code == "in_year_allocation"
     with pytest.raises(InvalidInput, match="beyond 60"):
         lg.check_allocation("in_year", D("88000000.01"), budget, D("0.25"), D("0.60"), D(0), D("200000000.00"))
 

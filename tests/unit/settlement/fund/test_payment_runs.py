@@ -25,6 +25,7 @@ from services.settlement.critical.store import PAYMENTS, PERSON_PAYABLES, STATEM
 from services.settlement.fund.domain import ledger as lg
 from services.settlement.fund.service import account as fd
 from services.settlement.fund.service import payment_runs as runs
+from services.settlement.fund.service import year_end as fye
 
 T, PROGRAM = "qz-ci", "qz-critical"
 YEAR = today_cn().year - 1          # last year's books take payments dated today
@@ -261,8 +262,8 @@ def corridor_book(liability: D) -> lg.Book:
 def test_the_corridor_leaves_the_losses_the_carrier_bears_in_full_out_of_the_claims() -> None:
     program = load_program(PROGRAM)
     body = {"admin_cost": "5000.00", "insured_persons": 700}   # premium 700 × 142.50 = 99,750.00
-    clean, rows = fd._corridor(program, (T,), 2025, {T: corridor_book(D(0))}, body)
-    lax, lax_rows = fd._corridor(program, (T,), 2025, {T: corridor_book(D("2500.00"))}, body)
+    clean, rows = fye._corridor(program, (T,), 2025, {T: corridor_book(D(0))}, body)
+    lax, lax_rows = fye._corridor(program, (T,), 2025, {T: corridor_book(D("2500.00"))}, body)
     account, lax_account = rows[T][1], lax_rows[T][1]
     # The lax payment is in the gross claims, and paid back by the carrier: the net and the result do not move.
     assert (account["claims"], lax_account["claims"]) == ("90000.00", "92500.00")
@@ -271,3 +272,8 @@ def test_the_corridor_leaves_the_losses_the_carrier_bears_in_full_out_of_the_cla
     assert lax_account["result"] == account["result"] == f"{D('99750.00') - D('89000.00') - D('5000.00'):.2f}"
     assert lax_account["carrier_share"] == account["carrier_share"] and lax["outcome"] == clean["outcome"]
     assert rows[T][0] == lax_rows[T][0]  # the same year-end movements
+    assert [r["code"] for r in lax_account["reason_codes"]] == ["corridor_result", "carrier_alone_band",
+                                                                "shared_band", "fund_band", "corridor_split"]
+    assert lax_account["reasons"] == [r["detail"] for r in lax_account["reason_codes"]]
+    assert lax_account["claims_reason_codes"][0]["code"] == "net_claims"
+    assert lax_account["claims_reason_codes"][0]["params"]["carrier_liability"] == "2500.00"

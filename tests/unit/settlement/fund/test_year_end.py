@@ -11,6 +11,11 @@ import pytest
 from chassis.errors import InvalidInput
 from services.settlement.fund.domain import ledger as lg
 from services.settlement.fund.domain import year_end as ye
+from services.settlement.fund.domain.reasons import REASONS
+
+
+def codes(explained: object) -> list[str]:
+    return [r.code for r in explained.reason_codes]  # type: ignore[attr-defined]
 
 
 def test_service_fee_package_1_is_capped_at_1_200_000() -> None:
@@ -18,12 +23,15 @@ def test_service_fee_package_1_is_capped_at_1_200_000() -> None:
     assert f.uncapped == D("1440000.00") and f.fee == D("1200000.00")
     assert (f.base, f.performance_max, f.performance, f.payable) == (
         D("960000.00"), D("240000.00"), D("192000.00"), D("1152000.00"))
-    assert any("capped" in r for r in f.reasons)
+    assert codes(f) == ["service_fee", "fee_capped", "base_fee", "performance_fee"]
+    assert f.reason_codes[1].params == {"cap": "1200000.00", "fee": "1200000.00"}
+    assert f.reason_codes[3].params["targets_met"] == "8"
 
 
 def test_service_fee_below_the_cap() -> None:
     f = ye.service_fee(D("100000000.00"), D("0.60"), D("0.01"), D("1200000.00"))
     assert f.fee == D("600000.00") and f.payable == D("600000.00") and f.base == D("480000.00")
+    assert codes(f) == ["service_fee", "fee_below_cap", "base_fee", "performance_fee"]
 
 
 @pytest.mark.parametrize("rate", [D("0"), D("0.0101"), D("-0.001")])
@@ -156,7 +164,8 @@ def test_a_carrier_caused_loss_leaves_the_shared_figures_as_without_it(paid: tup
     # The carrier bears the loss in full, beside its part of the shared result; the other package bears none of it.
     assert (p1.carrier_liability, p1.carrier_bears_in_all) == (D(loss), without.accounts[0].carrier_bears + D(loss))
     assert (p2.carrier_liability, p2.carrier_bears_in_all) == (0, without.accounts[1].carrier_bears)
-    assert any("承办方全额承担" in r for r in p1.reasons) and any("承办方全额承担" in r for r in loaded.reasons)
+    assert "carrier_liability" in codes(p1) and "carrier_liability" not in codes(p2)
+    assert loaded.reason_codes[0].code == "year_result" and loaded.reason_codes[0].params["carrier_liability"] == loss
     # Closing: carrier_liability goes to zero with the fund's position accounts, and the entry balances.
     movements = p1.movements(accs[0].allocated, accs[0].interest, accs[0].recoveries, accs[0].paid)
     assert movements["carrier_liability"] == D(loss) and sum(movements.values()) == 0
@@ -194,8 +203,9 @@ def test_the_premium_is_the_bid_within_each_years_ceiling() -> None:
     assert [(r.ceiling, r.bid, r.premium) for r in rows.values()] == [
         (D("149.00"), D("142.50"), D("142.50")), (D("153.47"), D("146.78"), D("146.78")),
         (D("158.07"), D("158.07"), D("158.07"))]  # a bid equal to the ceiling is valid
-    assert "6.50 below it" in rows[2025].reasons[0]
+    assert codes(rows[2025]) == ["premium_bid"] and rows[2025].reason_codes[0].params["below"] == "6.50"
     no_bid = ye.premiums(CEILINGS, None)
+    assert codes(no_bid[2025]) == ["premium_ceiling"]
     assert [r.premium for r in no_bid.values()] == list(CEILINGS.values()) and no_bid[2025].bid is None
 
 
@@ -211,3 +221,53 @@ def test_a_bad_bid_is_refused_naming_the_field(bids: dict[int, D], field: str, w
     with pytest.raises(InvalidInput) as err:
         ye.premiums(CEILINGS, bids)
     assert err.value.field == field and words in err.value.message
+
+
+# ---- reasons as data (fund/domain/reasons.py) ---------------------------------------------------------------------
+
+
+def test_a_deficit_year_explains_itself_with_codes_beside_the_sentences() -> None:
+    r = ye.year_end(D("100000000.00"), accounts("65000000.00", "41150000.00", "100000.00", "50000.00"))
+    assert codes(r) == ["year_result", "deficit_from_fees", "deficit_split"]
+    assert r.reasons == tuple(x.detail for x in r.reason_codes)  # the sentences, as before
+    assert r.reason_codes[2].params == {"rest": "4000000.00", "fund_share": "0.30", "fund_part": "1200000.00",
+                                        "carriers_part": "2800000.00"}
+    p1 = r.accounts[0]
+    assert codes(p1) == ["fee_deduction", "carrier_deficit", "deficit_settlement"]
+    assert p1.reason_codes[0].params["fee_deduction"] == "1200000.00"
+    assert p1.reason_codes[2].params["settlement"] == "11020000.00"
+    assert p1.reasons == tuple(x.detail for x in p1.reason_codes)
+
+
+@pytest.mark.parametrize("paid, account_codes", [
+    (("50000000.00", "33500000.00"), ["surplus_returned", "surplus_returned"]),
+    (("52000000.00", "33000000.00"), ["shortfall_received", "surplus_returned"]),
+])
+def test_a_surplus_year_names_what_each_account_does(paid: tuple[str, str], account_codes: list[str]) -> None:
+    r = ye.year_end(D("100000000.00"), accounts(paid[0], paid[1], "0.00", "0.00"))
+    assert codes(r) == ["year_result", "surplus"]
+    assert [codes(a)[0] for a in r.accounts] == account_codes
+
+
+def test_a_balanced_year_and_an_account_with_nothing_to_settle() -> None:
+    r = ye.year_end(D("100.00"), [ye.AccountYear("hz-p1", D("1"), D("100.00"), D("0.00"), D("0.00"), D("100.00"),
+                                                 D("1.00"))])
+    assert codes(r) == ["year_result", "balanced"] and codes(r.accounts[0]) == ["nothing_to_settle"]
+
+
+def test_the_corridor_names_its_bands() -> None:
+    c = ye.corridor(D("10000000.00"), D("10400000.00"), D("300000.00"))
+    assert codes(c) == ["corridor_result", "carrier_alone_band", "shared_band", "fund_band", "corridor_split"]
+    assert c.reason_codes[0].params["outcome"] == "loss"
+    assert c.reason_codes[4].params == {"carrier": f"{c.carrier:.2f}", "fund": f"{c.fund:.2f}"}
+    assert c.reasons == tuple(x.detail for x in c.reason_codes)
+
+
+def test_every_code_given_is_in_the_catalogue() -> None:
+    given = {"service_fee", "fee_capped", "fee_below_cap", "base_fee", "performance_fee", "year_result", "surplus",
+             "balanced", "deficit_from_fees", "deficit_split", "surplus_returned", "shortfall_received",
+             "nothing_to_settle", "fee_deduction", "carrier_deficit", "deficit_settlement", "carrier_liability",
+             "corridor_result", "carrier_alone_band", "shared_band", "fund_band", "corridor_split", "premium_bid",
+             "premium_ceiling"}
+    assert given <= set(REASONS)
+
