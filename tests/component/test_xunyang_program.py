@@ -158,7 +158,7 @@ async def test_expert_list_gates_draws_until_the_agency_approves_it(platform: Em
     case = await w.case(app["application_id"])
     assert case["status"] == "awaiting_experts" and case["awaiting"].startswith("expert_list_not_approved")
     r = await http.post(f"{appraisal}/v1/cases/{case['case_id']}/draw", headers=w.auth("clerk"))
-    assert r.status_code == 409 and "expert_list_not_approved" in r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "expert_list_not_approved", r.text
     second = await w.submit(person(6), "钱玉兰", "HTN", extra=fields(), hospital="H360403001")
     await w.review(second["application_id"], "complete")
     other = await w.case(second["application_id"])
@@ -240,7 +240,7 @@ async def test_result_pushed_survey_and_handover(platform: EmbeddedPlatform, htt
     answers = {"convenience": 5, "timeliness": 4, "service": 5, "overall": 4}
     r = await http.post(f"{intake}/v1/applications/{aid}/survey", headers=w.auth("applicant", pid),
                         json={"answers": answers})
-    assert r.status_code == 409 and "application_not_decided" in r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "application_not_decided", r.text
     await w.review(aid, "complete")
     case = await w.opinions(await w.case(aid))
     await w.conclude(case["case_id"])
@@ -288,7 +288,7 @@ async def test_result_pushed_survey_and_handover(platform: EmbeddedPlatform, htt
     assert r.status_code == 201, r.text
     r = await http.post(f"{intake}/v1/applications/{aid}/survey", headers=w.auth("applicant", pid),
                         json={"answers": answers})
-    assert r.status_code == 409 and "survey_already_answered" in r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "survey_already_answered", r.text
     month = f"{today_cn():%Y-%m}"
     results = (await http.get(f"{intake}/v1/surveys/results", params={"period": month}, headers=w.auth("clerk"))
                ).json()
@@ -370,7 +370,7 @@ async def test_statement_documents_and_monthly_actual_funding(platform: Embedded
     sid = r.json()["statement_id"]
     # the statement cannot close without its settlement documents
     r = await http.post(f"{settlement}/v1/statements/{sid}/close", headers=w.auth("finance"))
-    assert r.status_code == 409 and "statement_documents_missing" in r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "statement_documents_missing", r.text
     assert r.json()["error"]["fields"][0]["field"] == "documents"
     docs = f"{settlement}/v1/statements/{sid}/documents"
     # a file that is not what it claims, or an unknown kind, is refused with its field; nothing stored
@@ -425,7 +425,7 @@ async def test_statement_documents_and_monthly_actual_funding(platform: Embedded
     r = await http.post(f"{fund}/allocations", headers=agency(), json={
         "allocation_id": "xy-m1", "kind": "monthly_actual", "month": paid_month, "year": year,
         "amount": f"{payable + 1:.2f}", "date": today})
-    assert r.status_code == 422 and "allocation_not_actual" in r.text
+    assert r.status_code == 422 and r.json()["error"]["code"] == "allocation_not_actual", r.text
     assert (await http.post(f"{fund}/allocations", headers=w.auth("finance"), json={
         "allocation_id": "xy-m1", "kind": "monthly_actual", "month": paid_month, "year": year,
         "date": today})).status_code == 403
@@ -442,7 +442,7 @@ async def test_statement_documents_and_monthly_actual_funding(platform: Embedded
     body = {"allocation_id": "xy-m1", "kind": "monthly_actual", "month": paid_month, "year": year, "date": today}
     r = await http.post(f"{fund}/allocations", headers=agency(), json=body)
     assert r.status_code == 201 and r.json()["amount"] == f"{payable:.2f}", r.text
-    assert r.json()["reason"].startswith("monthly_actual")
+    assert [c["code"] for c in r.json()["reason_codes"]] == ["monthly_actual"], r.text
     r = await http.post(f"{fund}/allocations", headers=agency(), json=body)  # the same request again
     assert r.status_code == 200 and r.json()["replayed"] is True
     r = await http.post(f"{fund}/allocations", headers=agency(), json={**body, "allocation_id": "xy-m1-again"})

@@ -33,7 +33,7 @@ from services.intake.notifications.domain.templates import SURVEY_INVITATION, TE
 from services.intake.notifications.service import invite_to_survey
 from services.intake.surveys.domain.survey import aggregate, check_answers
 from services.intake.surveys.domain.survey import period_bounds as survey_period
-from services.settlement.fund.service.monthly_funding import check_amount, month_due, parse_month
+from services.settlement.fund.service.monthly_funding import check_amount, month_due, month_parts, parse_month
 from services.settlement.statement_documents.domain.documents import XLSX, missing_kinds, sniff
 
 XY = load_program("xy-chronic")
@@ -150,14 +150,15 @@ def test_the_month_due_is_the_payments_booked_less_what_was_reimbursed() -> None
     due = month_due(docs, "2025-06")
     assert (due.paid, due.reimbursed, due.due) == (Decimal("150.50"), Decimal("100.00"), Decimal("50.50"))
     assert month_due(docs, "2025-06", excluding="m1").due == Decimal("150.50")
-    parts, reason = check_amount("2025-06", {"xy-c": due}, None)
-    assert parts == {"xy-c": Decimal("50.50")} and reason.startswith("monthly_actual")
+    parts, reason = month_parts("2025-06", {"xy-c": due}, None)
+    assert parts == {"xy-c": Decimal("50.50")} and reason.code == "monthly_actual"
+    assert check_amount("2025-06", {"xy-c": due}, None)[1] == str(reason)  # the sentence callers print
     with pytest.raises(InvalidInput) as wrong:
         check_amount("2025-06", {"xy-c": due}, Decimal("60.00"))
-    assert wrong.value.field == "amount" and wrong.value.message.startswith("allocation_not_actual")
+    assert wrong.value.field == "amount" and wrong.value.code == "allocation_not_actual"
     with pytest.raises(Conflict) as nothing:
         check_amount("2025-08", {"xy-c": month_due(docs, "2025-08")}, None)
-    assert nothing.value.message.startswith("nothing_to_reimburse")
+    assert nothing.value.code == "nothing_to_reimburse"
     with pytest.raises(InvalidInput):
         parse_month("2025-13")
 
