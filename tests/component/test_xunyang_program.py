@@ -446,7 +446,7 @@ async def test_statement_documents_and_monthly_actual_funding(platform: Embedded
     r = await http.post(f"{fund}/allocations", headers=agency(), json=body)  # the same request again
     assert r.status_code == 200 and r.json()["replayed"] is True
     r = await http.post(f"{fund}/allocations", headers=agency(), json={**body, "allocation_id": "xy-m1-again"})
-    assert r.status_code == 409 and "nothing_to_reimburse" in r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nothing_to_reimburse", r.text
     # the carrier takes its float back from the reimbursement; the books balance
     r = await http.post(f"{fund}/advances/float-1/repayments", headers=w.auth("finance"), json={
         "repayment_id": "float-1-back", "amount": f"{payable:.2f}", "date": today_cn().isoformat()})
