@@ -82,12 +82,14 @@ class AdjudicateRequest(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., date: _Optional[str] = ..., institution_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ClaimLine, _Mapping]]] = ..., program: _Optional[str] = ...) -> None: ...
 
 class LineResult(_message.Message):
-    __slots__ = ("payable", "reasons")
+    __slots__ = ("payable", "reasons", "reason_codes")
     PAYABLE_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODES_FIELD_NUMBER: _ClassVar[int]
     payable: str
     reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, payable: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    reason_codes: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reason]
+    def __init__(self, payable: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., reason_codes: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class Adjudication(_message.Message):
     __slots__ = ("claim_id", "payable", "patient_pays", "lines", "policy_version")

@@ -11,15 +11,19 @@ from chassis.http import create_app
 from contracts.v1 import settlement_pb2, settlement_pb2_grpc
 from services.settlement.chronic import api, handlers, rpc
 from services.settlement.chronic.service.settler import Settler
-from services.settlement.chronic.store import OUTBOX_COLLECTIONS, SettlementStore
-from services.settlement.critical.api import CRITICAL_OUTBOX_COLLECTIONS, CriticalService, critical_router
+from services.settlement.chronic.store import OUTBOX_COLLECTIONS
+from services.settlement.critical.api import critical_router
+from services.settlement.critical.service.claims import CRITICAL_OUTBOX_COLLECTIONS, CriticalService
 from services.settlement.fund import api as api_fund
 from services.settlement.fund import handlers as liability
 from services.settlement.fund.service import account as fund
 from services.settlement.instances.service import Instances
+from services.settlement.policies import api as policies
 from services.settlement.policies.service import PolicyBook
+from services.settlement.policies.store import OUTBOX_COLLECTIONS as POLICY_OUTBOX_COLLECTIONS
 from services.settlement.recovery.service import Recovery
 from services.settlement.statement_documents import api as statement_documents
+from services.settlement.statement_documents import service as documents
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
@@ -29,7 +33,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
     # per service except in cluster mode (replicas).
     instances = Instances(ctx.db, ctx.settings.tenants, ctx.instance, single_process=ctx.settings.mode != "cluster")
     settler = Settler(ctx.db, book, ctx.relay.kick, instances)
-    app.include_router(api.router(ctx, book, settler))
+    app.include_router(policies.router(book, ctx.relay.kick))  # policy tables as data
+    app.include_router(api.router(ctx, settler))  # 门诊慢特病: accounts, claims, visits, statements, payments
     app.include_router(statement_documents.router(ctx))  # 结算资料 with the monthly statements
     critical = CriticalService(ctx.db, ctx.relay.kick)  # 大病保险
     app.include_router(critical_router(ctx, critical))
@@ -42,13 +47,14 @@ def build(ctx: ServiceContext) -> ServiceParts:
 
     async def on_start() -> None:
         for tenant in ctx.settings.tenants:
-            await SettlementStore(ctx.db(tenant)).ensure_indexes()
-            await settler.book.ensure_indexes(tenant)
+            await book.ensure_indexes(tenant)
+            await settler.ensure_indexes(tenant)
+            await documents.ensure_indexes(ctx.db(tenant))
             await settler.book.warm(tenant)  # every person's latest state, read once before serving
         await critical.start(ctx.settings.tenants)
         fund.validate_served(tuple(ctx.settings.tenants))  # e.g. a bid above its year's ceiling: refuse to serve
         for tenant in ctx.settings.tenants:
-            await fund.FundStore(ctx.db(tenant)).ensure_indexes()
+            await ledger.ensure_indexes(tenant)
 
     async def heartbeat() -> None:  # named loops: the host names its tasks (and readiness detail) after them
         await instances.run()
@@ -71,8 +77,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
     )
 
 
-SPEC = ServiceSpec(name="settlement", outbox_collections=[*OUTBOX_COLLECTIONS, *CRITICAL_OUTBOX_COLLECTIONS,
-                                                              *fund.FUND_OUTBOX_COLLECTIONS],
+SPEC = ServiceSpec(name="settlement",
+                   outbox_collections=[*POLICY_OUTBOX_COLLECTIONS, *OUTBOX_COLLECTIONS, *CRITICAL_OUTBOX_COLLECTIONS,
+                                       *fund.FUND_OUTBOX_COLLECTIONS],
                    build=build)
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from services.settlement.chronic.store.person_book import PersonBook
 from services.settlement.critical.service.statements import CriticalStatements
 from services.settlement.fund.service import account as fd
 from services.settlement.fund.service import payment_runs as runs
-from services.settlement.instances.service import INSTANCES
+from services.settlement.instances.store import INSTANCES
 from tests.component.test_settlement_service import SAMPLE, expected, grant, holds, line, upload
 from tests.conftest import auth, embedded_port_offset, eventually
 

@@ -46,6 +46,11 @@ async def platform() -> AsyncIterator[EmbeddedPlatform]:
     await p.stop()
 
 
+def codes(line: dict[str, Any]) -> list[str]:
+    """A claim line's reason codes, as the answer gives them (reason_codes), never read out of the sentences."""
+    return [r["code"] for r in line["reason_codes"]]
+
+
 @pytest.fixture(scope="module")
 def simulator(platform: EmbeddedPlatform) -> Any:
     """The simulator's memory (what the platform holds), to configure its settlement totals."""
@@ -260,8 +265,8 @@ async def test_json_batch_pays_what_the_domain_pays(platform: EmbeddedPlatform, 
     stored = await claims_of(platform, http, batch_id=batch["batch_id"])
     assert {k: Decimal(v["payable"]) for k, v in stored.items()} == {**want1, **want2, "J6": Decimal("0.00")}
     assert Decimal(batch["payable"]) == sum(want1.values()) + sum(want2.values())
-    assert "disease_not_held" in stored["J6"]["lines"][0]["reasons"][0]
-    assert any(x.startswith("not_covered") for x in stored["J3"]["lines"][0]["reasons"])
+    assert codes(stored["J6"]["lines"][0])[0] == "disease_not_held"
+    assert "not_covered" in codes(stored["J3"]["lines"][0])
     assert all(c["policy_version"] == "2025.sample.1" for c in stored.values())
     assert [ln["line"] for ln in stored["J1"]["lines"]] == [1, 2]
 
@@ -304,7 +309,7 @@ async def test_csv_batch_by_a_clerk(platform: EmbeddedPlatform, http: httpx.Asyn
     stored = await claims_of(platform, http, batch_id="csv-2025-05-a")
     assert {k: Decimal(v["payable"]) for k, v in stored.items()} == want
     assert stored["K1"]["lines"][0]["description"] == "化疗, 门诊"
-    assert "before_benefit_start" in stored["K2"]["lines"][0]["reasons"][0]
+    assert codes(stored["K2"]["lines"][0])[0] == "before_benefit_start"
     # A clerk must say which institution; an institution may not upload for another.
     r = await http.post(f"{platform.url('settlement')}/v1/claims/batches", content=csv.encode(),
                         params={"month": "2025-05"}, headers={**auth("hz-p1", "clerk"), "content-type": "text/csv"})
@@ -401,7 +406,7 @@ async def test_revoked_qualification_stops_paying_from_the_revocation(
     assert r.status_code == 201, r.text
     stored = await claims_of(platform, http, batch_id=r.json()["batch_id"])
     assert stored["R1"]["payable"] == "70.00"
-    assert stored["R2"]["payable"] == "0.00" and "disease_not_held" in stored["R2"]["lines"][0]["reasons"][0]
+    assert stored["R2"]["payable"] == "0.00" and codes(stored["R2"]["lines"][0])[0] == "disease_not_held"
 
 
 # ---- real time --------------------------------------------------------------------------------------------------
@@ -444,6 +449,9 @@ async def test_realtime_and_grpc_adjudicate_continue_the_batch_account(
         assert grpc_result.policy_version == "2025.sample.1"
         replay = await stub.Adjudicate(req, metadata=md("hz-p1", "service"))
         assert replay.payable == grpc_result.payable
+        for result in grpc_result.lines:  # the reasons as data beside the sentences, as over HTTP
+            assert list(result.reasons) == [f"{r.code}: {r.detail}" if r.detail else r.code
+                                            for r in result.reason_codes]
 
     r = await upload(platform, http, "2025-07", [x for i in range(5) for x in lines_for(b, "B", i)])
     assert r.status_code == 201, r.text
@@ -451,6 +459,7 @@ async def test_realtime_and_grpc_adjudicate_continue_the_batch_account(
     assert http_result["payable"] == only_b["B3"]["payable"]
     assert grpc_result.payable == only_b["B4"]["payable"]
     assert [ln["payable"] for ln in http_result["lines"]] == [ln["payable"] for ln in only_b["B3"]["lines"]]
+    assert [ln["reason_codes"] for ln in http_result["lines"]] == [ln["reason_codes"] for ln in only_b["B3"]["lines"]]
     want, after = expected([("HF", "2024-11-02"), ("HTN", "2025-02-11")],
                            [x for i in range(5) for x in lines_for(b, "B", i)])
     assert {k: Decimal(v["payable"]) for k, v in only_b.items()} == want

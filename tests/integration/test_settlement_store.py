@@ -26,6 +26,7 @@ from services.settlement.chronic.service.settler import Settler
 from services.settlement.chronic.store import OUTBOX_COLLECTIONS, SettlementStore
 from services.settlement.chronic.store.person_book import PersonBook
 from services.settlement.policies.service import PolicyBook
+from services.settlement.policies.store import OUTBOX_COLLECTIONS as POLICY_OUTBOX
 
 pytestmark = pytest.mark.integration
 TENANTS = ("hz-p1", "hz-p2")
@@ -53,7 +54,7 @@ async def test_store_primitives_on_ferretdb(mongo_store: MongoStore) -> None:
     # Claims are stored as flat lines; insert_many(ordered=False) lands the new ones and reports duplicates.
     assert await s.insert_claims(sid, [stored_claim("a", "P", n_lines=2), stored_claim("b", "Q")]) == []
     assert await s.insert_claims(sid, [stored_claim("a", "P", "b2"), stored_claim("c", "R", "", "visit")]) == [0]
-    assert await s.claims_of(sid).count_documents({}) == 4
+    assert await s.count_claim_lines(sid) == 4
     a = await s.claim(sid, "H1|a")
     assert a is not None and [ln["line"] for ln in a["lines"]] == [1, 2] and a["claimed_fen"] == 200
     assert a["lines"][0]["reasons"] == []  # empty arrays kept (insert, not an upsert)
@@ -65,7 +66,7 @@ async def test_store_primitives_on_ferretdb(mongo_store: MongoStore) -> None:
     await s.replace_claims(sid, [stored_claim("a", "P", payable_fen=7)])
     a = await s.claim(sid, "H1|a")
     assert a is not None and a["line_count"] == 1 and a["payable_fen"] == 7
-    await s.claims_of(sid).delete_many({"batch_id": "b1", "person_id": {"$in": ["P"]}})
+    await s.delete_batch_claims(sid, "b1", ["P"])
     assert await s.claim(sid, "H1|a") is None and await s.claim(sid, "H1|b") is not None
 
     # Statement guards: a batch in flight blocks closing; $addToSet/$pullAll (no $pull on FerretDB 1.x).
@@ -189,15 +190,15 @@ async def test_engine_on_ferretdb_batch_visits_resume_close_and_relay(mongo_stor
     closed = await statements.close(settler, "hz-p1", sid, "fin")
     assert (closed["persons"], closed["claims"], closed["status"]) == (62, 623, "closed")
     assert closed["unapplied_claims"] == 1
-    docs = await store.collection("settlements").find({"statement_id": sid}).to_list(None)
+    docs = await store.settlements_of(sid)
     assert sum(d["_outbox_pending"] for d in docs) == 62 and all(len(d["_outbox"]) <= 200 for d in docs)
-    relay = OutboxRelay("settlement", mongo_store, kafka_bus, TENANTS, list(OUTBOX_COLLECTIONS),
+    relay = OutboxRelay("settlement", mongo_store, kafka_bus, TENANTS, [*POLICY_OUTBOX, *OUTBOX_COLLECTIONS],
                         topic_prefix=f"{run_id}.")
     moved = 0
     while (n := await relay.relay_once()) > 0:
         moved += n
     assert moved == 62 + 1 + 1  # benefits.settled × 62, statement.closed, policy.published
-    assert await store.collection("settlements").count_documents({"_outbox_pending": {"$gt": 0}}) == 0
+    assert await store.settlements_pending() == 0
     consumer = kafka_bus.consumer(f"{run_id}-check", [topic_for("hz-p1", "benefits.settled", f"{run_id}."),
                                                       topic_for("hz-p1", "statement.closed", f"{run_id}.")])
     got: list[Any] = []

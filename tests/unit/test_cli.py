@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from chassis.reasons import Reason
+
 CASE = {"program": "chronic",
         "policy": {"year": 2025, "monthly_cap_multiple": 3, "second_disease_weight": "0.2",
                    "diseases": [{"code": "HTN", "annual_cap": "3600.00", "deductible": "0.00", "ratio": "0.80",
@@ -32,8 +34,10 @@ def test_calc_from_file_and_stdin(tmp_path: Path) -> None:
     assert out["year_cap"] == "2100.00" and out["monthly_cap"] == "900.00"
     assert [c["id"] for c in out["claims"]] == ["c1", "c0"]  # input order
     assert out["claims"][0]["payable"] == "400.00"
-    assert out["claims"][1]["payable"] == "0.00" and out["claims"][1]["lines"][0]["reasons"][0].startswith(
-        "before_benefit_start")
+    refused = out["claims"][1]["lines"][0]
+    assert out["claims"][1]["payable"] == "0.00" and [r["code"] for r in refused["reason_codes"]] == [
+        "before_benefit_start"]
+    assert refused["reasons"] == [str(Reason.from_json(r)) for r in refused["reason_codes"]]  # the sentences kept
     assert out["total_payable"] == "400.00"
 
 

@@ -9,11 +9,11 @@ old date, records the days between as a lapse (not covered); it too may arrive b
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from chassis.errors import PoisonMessage
 from chassis.events import Event
 from chassis.host import ServiceContext
+from services.settlement.chronic.domain.holdings import add_holding, close_holding, renew_holding
 from services.settlement.chronic.domain.records import holding_doc
 from services.settlement.chronic.service.settler import Settler
 
@@ -32,54 +32,6 @@ def _checked(q: object, what: str) -> tuple[str, str, str, str]:
     return person_id, qid, disease, granted_on
 
 
-def add_holding(holding: dict[str, Any]):
-    def change(holdings: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        if any(h["qualification_id"] == holding["qualification_id"] for h in holdings):
-            return None  # known already (a redelivery, or revoked before the grant arrived)
-        return [*holdings, holding]
-
-    return change
-
-
-def close_holding(holding: dict[str, Any], revoked_on: str):
-    def change(holdings: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        mine = next((h for h in holdings if h["qualification_id"] == holding["qualification_id"]), None)
-        if mine is None:
-            return [*holdings, {**holding, "revoked_on": revoked_on}]
-        if mine.get("revoked_on") and mine["revoked_on"] <= revoked_on:
-            return None  # already closed (a redelivery)
-        return [{**h, "revoked_on": revoked_on} if h is mine else h for h in holdings]
-
-    return change
-
-
-def _due_rank(due: str) -> str:
-    return due or "9999-12-31"  # no further re-review: later than any date
-
-
-def renew_holding(holding: dict[str, Any], previous_due: str, renewed_on: str):
-    """The holding's next review_due (never moved back by a late redelivery of an older renewal), and the lapse
-    (previous_due, renewed_on) when days lie strictly between them."""
-    lapse = ({"due": previous_due, "resumed_on": renewed_on}
-             if previous_due and (date.fromisoformat(renewed_on) - date.fromisoformat(previous_due)).days > 1
-             else None)
-
-    def change(holdings: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        mine = next((h for h in holdings if h["qualification_id"] == holding["qualification_id"]), None)
-        if mine is None:
-            return [*holdings, {**holding, "lapses": [lapse] if lapse else []}]
-        lapses = list(mine.get("lapses") or [])
-        due = mine.get("review_due") or ""
-        new_due = holding["review_due"] if _due_rank(holding["review_due"]) > _due_rank(due) else due
-        if lapse and lapse not in lapses:
-            lapses.append(lapse)
-        if new_due == due and lapses == list(mine.get("lapses") or []):
-            return None  # a redelivery
-        return [{**h, "review_due": new_due, "lapses": lapses} if h is mine else h for h in holdings]
-
-    return change
-
-
 def on_qualification_granted(ctx: ServiceContext, settler: Settler):
     async def handle(event: Event) -> None:
         q = event.payload.qualification
@@ -87,7 +39,8 @@ def on_qualification_granted(ctx: ServiceContext, settler: Settler):
         _valid_day(q.review_due, "qualification.granted review_due", optional=True)
         holding = holding_doc(qid, disease, granted_on, q.benefit_start, None, source=event.id,
                               review_due=q.review_due, insutype=q.insutype)
-        await settler.change_holdings(event.tenant, {person_id: add_holding(holding)}, f"event {event.id}")
+        tenant = ctx.scope_for(event).tenant  # the event's tenant, served here (chassis/scope.py)
+        await settler.change_holdings(tenant, {person_id: add_holding(holding)}, f"event {event.id}")
 
     return handle
 
@@ -103,7 +56,8 @@ def on_qualification_revoked(ctx: ServiceContext, settler: Settler):
             raise PoisonMessage(f"qualification.revoked has no valid revoked_on: {revoked_on!r}") from exc
         holding = holding_doc(qid, disease, granted_on, q.benefit_start, None, source=event.id,
                               review_due=q.review_due, insutype=q.insutype)
-        await settler.change_holdings(event.tenant, {person_id: close_holding(holding, revoked_on)},
+        tenant = ctx.scope_for(event).tenant  # the event's tenant, served here (chassis/scope.py)
+        await settler.change_holdings(tenant, {person_id: close_holding(holding, revoked_on)},
                                       f"event {event.id}")
 
     return handle
@@ -130,7 +84,8 @@ def on_qualification_renewed(ctx: ServiceContext, settler: Settler):
         _valid_day(p.renewed_on, "qualification.renewed renewed_on")
         holding = holding_doc(qid, disease, granted_on, q.benefit_start, None, source=event.id,
                               review_due=q.review_due, insutype=q.insutype)
-        await settler.change_holdings(event.tenant, {person_id: renew_holding(holding, p.previous_review_due,
+        tenant = ctx.scope_for(event).tenant  # the event's tenant, served here (chassis/scope.py)
+        await settler.change_holdings(tenant, {person_id: renew_holding(holding, p.previous_review_due,
                                                                                p.renewed_on)}, f"event {event.id}")
 
     return handle

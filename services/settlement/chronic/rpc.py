@@ -10,11 +10,12 @@ import grpc
 from chassis.calendar import today_cn
 from chassis.errors import Forbidden, InvalidInput
 from chassis.host import ServiceContext
-from chassis.rpc import caller
+from chassis.rpc import current_scope
 from contracts.v1 import common_pb2, settlement_pb2, settlement_pb2_grpc
-from services.settlement.chronic.api import accumulators_of, parse_visit
-from services.settlement.chronic.domain.records import CODE_RE, yuan
+from services.settlement.chronic.domain.records import CODE_RE, reason_codes, yuan
 from services.settlement.chronic.domain.uploads import institution_of
+from services.settlement.chronic.domain.visits import parse_visit
+from services.settlement.chronic.service.accounts import accumulators_of
 from services.settlement.chronic.service.settler import Settler
 from services.settlement.policies.service import PolicyBook, to_proto
 
@@ -29,7 +30,7 @@ class SettlementRpc(settlement_pb2_grpc.SettlementServiceServicer):
             raise InvalidInput("person_id is required", "person_id")
         if not 2000 <= request.year <= 2100:
             raise InvalidInput("year must be between 2000 and 2100", "year")
-        view = await accumulators_of(self._settler, caller().tenant, request.person_id, request.year)
+        view = await accumulators_of(self._settler, current_scope().tenant, request.person_id, request.year)
         return settlement_pb2.Accumulators(
             person_id=request.person_id, year=request.year, year_cap=view["year_cap"] or "", paid=view["paid"],
             deductible_used=view["deductible_used"],
@@ -46,12 +47,12 @@ class SettlementRpc(settlement_pb2_grpc.SettlementServiceServicer):
             on = date.fromisoformat(request.on_date) if request.on_date else today_cn()
         except ValueError as exc:
             raise InvalidInput(f"on_date is not a date (YYYY-MM-DD): {request.on_date!r}", "on_date") from exc
-        policy = await self._book.in_force(caller().tenant, request.program, on)
+        policy = await self._book.in_force(current_scope().tenant, request.program, on)
         return to_proto(policy)
 
     async def Adjudicate(self, request: settlement_pb2.AdjudicateRequest,
                          context: grpc.aio.ServicerContext) -> settlement_pb2.Adjudication:
-        ident = caller()
+        ident = current_scope()
         if ident.role == "institution":
             if not CODE_RE.match(ident.subject):
                 raise Forbidden("an institution token's subject must be its institution code")
@@ -73,6 +74,9 @@ class SettlementRpc(settlement_pb2_grpc.SettlementServiceServicer):
         return settlement_pb2.Adjudication(
             claim_id=doc["claim_id"], payable=yuan(payable), patient_pays=yuan(claimed - payable),
             policy_version=doc["policy_version"],
-            lines=[settlement_pb2.LineResult(payable=yuan(ln["payable_fen"]), reasons=ln["reasons"])
+            lines=[settlement_pb2.LineResult(
+                payable=yuan(ln["payable_fen"]), reasons=ln["reasons"],
+                reason_codes=[common_pb2.Reason(code=r["code"], detail=r["detail"], params=r["params"])
+                              for r in reason_codes(ln)])
                    for ln in doc["lines"]])
 

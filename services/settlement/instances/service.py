@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-log = logging.getLogger(__name__)
+from services.settlement.instances.store import InstanceStore
 
-INSTANCES = "instances"
+log = logging.getLogger(__name__)
 HEARTBEAT = timedelta(seconds=5)        # how often an instance says it is alive
 DEAD_AFTER = timedelta(seconds=15)      # three beats missed: the instance is gone
 FORGET_AFTER = timedelta(days=7)        # heartbeat documents of instances long gone are removed
@@ -128,7 +128,7 @@ class Instances:
         """Whether the lease on `key` taken by `holder` is still held (one read of the holder's heartbeat)."""
         beat = None
         if holder and holder != self.instance:
-            doc = await self._db_of(tenant)[INSTANCES].find_one({"_id": holder})
+            doc = await InstanceStore(self._db_of(tenant)).heartbeat(holder)
             beat = Heartbeat.of(doc) if doc and doc.get("seen_at") else None
         return lease_state(holder, self.instance, (tenant, key) in self._running, beat, self.started_at,
                            self._clock(), self.single_process)
@@ -138,18 +138,18 @@ class Instances:
     async def beat(self) -> None:
         now = self._clock()
         for tenant in self.tenants:
-            db = self._db_of(tenant)
-            await db[INSTANCES].update_one({"_id": self.instance}, {"$set": {
+            store = InstanceStore(self._db_of(tenant))
+            await store.beat(self.instance, {
                 "service": "settlement", "seen_at": now.isoformat(), "started_at": self.started_at.isoformat(),
-                "host": socket.gethostname(), "pid": os.getpid()}}, upsert=True)
+                "host": socket.gethostname(), "pid": os.getpid()})
             if self._beats == 0:  # once per start: forget instances long gone
-                await db[INSTANCES].delete_many({"seen_at": {"$lt": (now - FORGET_AFTER).isoformat()}})
+                await store.forget_seen_before((now - FORGET_AFTER).isoformat())
         self._beats += 1
 
     async def stopped(self) -> None:
         now = self._clock().isoformat()
         for tenant in self.tenants:
-            await self._db_of(tenant)[INSTANCES].update_one({"_id": self.instance}, {"$set": {"stopped_at": now}})
+            await InstanceStore(self._db_of(tenant)).stopped(self.instance, now)
 
     async def run(self) -> None:
         """Beat every HEARTBEAT for as long as the service runs; a store away is waited out (a missed beat or two

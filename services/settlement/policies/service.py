@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,10 +14,18 @@ from chassis.events import new_event
 from chassis.programs import load_program
 from chassis.telemetry import current_carrier
 from contracts.v1 import common_pb2, events_pb2
-from services.settlement.chronic.store import POLICIES, SettlementStore
 from services.settlement.policies.domain.policy import Policy, check_versions, parse_policy, policy_to_dict
+from services.settlement.policies.store import PolicyStore
 
 CACHE_TTL_S = 5.0
+
+# How many claims of a tenant were paid under `version` dated after `after` (the chronic room answers: its Settler
+# registers itself here): a version's end may not move before them.
+PaidAfter = Callable[[str, str, str], Awaitable[int]]
+
+
+async def _none_paid(tenant: str, version: str, after: str) -> int:
+    return 0
 
 
 def policy_doc_id(program: str, version: str) -> str:
@@ -52,13 +61,17 @@ def check_program_of_tenant(program: str, tenant: str) -> None:
 
 
 class PolicyBook:
-    def __init__(self, db_of: Any) -> None:
+    def __init__(self, db_of: Any, paid_after: PaidAfter | None = None) -> None:
         self._db_of = db_of
+        self.paid_after: PaidAfter = paid_after or _none_paid
         self._cache: dict[tuple[str, str], tuple[float, list[Policy]]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
-    def _store(self, tenant: str) -> SettlementStore:
-        return SettlementStore(self._db_of(tenant))
+    def _store(self, tenant: str) -> PolicyStore:
+        return PolicyStore(self._db_of(tenant))
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        await self._store(tenant).ensure_indexes()
 
     async def versions(self, tenant: str, program: str, fresh: bool = False) -> list[Policy]:
         key = (tenant, program)
@@ -72,6 +85,21 @@ class PolicyBook:
 
     async def docs(self, tenant: str, program: str) -> list[dict[str, Any]]:
         return await self._store(tenant).policy_docs(program)
+
+    async def doc_in_force(self, tenant: str, program: str, day: date) -> dict[str, Any]:
+        """The stored version in force on `day` (its document, as published)."""
+        for doc in await self.docs(tenant, program):
+            if parse_policy(doc["table"]).covers(day):
+                return doc
+        raise NotFound(f"no policy version of {program} is in force on {day.isoformat()}")
+
+    async def version_list(self, tenant: str, program: str) -> list[dict[str, Any]]:
+        """Every published version, oldest first (what each says of itself, without its table)."""
+        docs = await self.docs(tenant, program)
+        if not docs:
+            raise NotFound(f"no policy version of {program} is published")
+        return [{k: d.get(k) for k in ("version", "effective_from", "effective_to", "published_at", "published_by")}
+                | {"label": d["table"].get("label", "")} for d in docs]
 
     async def in_force(self, tenant: str, program: str, on: date, fresh: bool = False) -> Policy:
         for policy in await self.versions(tenant, program, fresh):
@@ -108,7 +136,7 @@ class PolicyBook:
                               trace_context=current_carrier())
             same = next((d for d in existing_docs if d["version"] == policy.version), None)
             if same is not None:
-                result = await self._republish(store, same, policy, table, existing, event, now, who)
+                result = await self._republish(tenant, store, same, policy, table, existing, event, now, who)
             else:
                 try:
                     check_versions([*existing, policy])
@@ -125,20 +153,19 @@ class PolicyBook:
             return result
 
     @staticmethod
-    async def _outbox_drained(store: SettlementStore, doc_id: str, timeout_s: float = 10.0) -> None:
+    async def _outbox_drained(store: PolicyStore, doc_id: str, timeout_s: float = 10.0) -> None:
         """The relay's `$pullAll` and our update must not race (FerretDB updates are not atomic): wait until the
         version's earlier event is published."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
-            doc = await store.collection(POLICIES).find_one({"_id": doc_id}, {"_outbox_pending": 1})
-            if doc is None or not doc.get("_outbox_pending"):
+            if not await store.events_pending(doc_id):
                 return
             if asyncio.get_running_loop().time() > deadline:
                 raise Conflict(f"{doc_id}: its publication is not yet relayed; try again shortly")
             await asyncio.sleep(0.05)
 
-    async def _republish(self, store: SettlementStore, same: dict[str, Any], policy: Policy, table: dict[str, Any],
-                         existing: list[Policy], event: dict[str, Any], now: str,
+    async def _republish(self, tenant: str, store: PolicyStore, same: dict[str, Any], policy: Policy,
+                         table: dict[str, Any], existing: list[Policy], event: dict[str, Any], now: str,
                          who: str) -> tuple[dict[str, Any], bool]:
         if same["table"] == table:
             return same, False  # the same table again: idempotent
@@ -150,7 +177,7 @@ class PolicyBook:
             raise Conflict(f"version {policy.version} of {policy.program} is already published with other content; "
                            "publish a new version (only closing its open end, effective_to, is allowed)", "version")
         assert policy.effective_to is not None
-        if await store.claims_of_version_after(policy.version, policy.effective_to.isoformat()):
+        if await self.paid_after(tenant, policy.version, policy.effective_to.isoformat()):
             raise Conflict(f"claims dated after {policy.effective_to} were already paid under version "
                            f"{policy.version}; it cannot end before them", "effective_to")
         others = [p for p in existing if p.version != policy.version]

@@ -34,17 +34,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chassis.errors import JingbanError, is_transient
+from chassis.errors import JingbanError, NotFound, is_transient
 from chassis.programs import Program, program_of_tenant
 from services.settlement.chronic.service import statements as stm
-from services.settlement.chronic.service.settler import Settler, statement_lock
-from services.settlement.chronic.store import PAYMENTS, STATEMENTS
+from services.settlement.chronic.service.settler import Settler
 from services.settlement.critical.service import claims as ci
-from services.settlement.critical.store import PAYMENTS as CI_PAYMENTS
-from services.settlement.critical.store import PERSON_PAYABLES as CI_PAYABLES
-from services.settlement.critical.store import STATEMENTS as CI_STATEMENTS
 from services.settlement.fund.service import account as fd
+from services.settlement.fund.service import year_end as fund_year_end
 from services.settlement.fund.service.payment_runs import RECOVERY_ACTOR
+from services.settlement.recovery.store import CriticalLeftovers
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +145,17 @@ class Recovery:
         log.info("recovery: %s %s of %s", code, item, tenant)
         result.finished.append((tenant, code, item))
 
+    async def _payments_begun(self, tenant: str, leftovers: CriticalLeftovers, ids: list[str]) -> list[str]:
+        """Of these critical illness statements (payables), those whose payment was begun: its instruction stored
+        (`PAY-<id>`) or its entry booked (`payment:PAY-<id>`) — two reads per 1,000, rather than two per item."""
+        begun: set[str] = set()
+        for start in range(0, len(ids), 1000):
+            part = ids[start:start + 1000]
+            begun |= {p[len("PAY-"):] for p in await leftovers.payment_ids([f"PAY-{x}" for x in part])}
+            booked = await self.ledger.entry_heads(tenant, [f"payment:PAY-{x}" for x in part])
+            begun |= {e[len("payment:PAY-"):] for e in booked}
+        return [x for x in ids if x in begun]
+
     async def _tenant(self, tenant: str, result: Pass) -> None:
         await self._chronic(tenant, result)
         program = program_of_tenant(tenant)
@@ -154,33 +163,24 @@ class Recovery:
             await self._critical(tenant, result)
         for request in await self.ledger.store(tenant).year_closings():
             async def finish_year(request: dict[str, Any] = request) -> str | None:
-                return YEAR_CLOSED if await fd.finish_year_close(self.ledger, request, self.tenants) else None
+                finished = await fund_year_end.finish_year_close(self.ledger, request, self.tenants)
+                return YEAR_CLOSED if finished else None
 
             await self._step(result, tenant, "year_end", request["_id"], finish_year)
 
     async def _chronic(self, tenant: str, result: Pass) -> None:
         settler = self.settler
-        store = settler.store(tenant)
-        docs = await store.collection(STATEMENTS).find(
-            {"status": {"$in": ["open", "closing", "reconciled"]}},
-            {"status": 1, "active_batches": 1, "closing_by": 1}).sort("_id", 1).to_list(None)
+        docs = await stm.unfinished(settler, tenant)
         for d in docs:
             sid = d["_id"]
             if d["status"] == "open" and d.get("active_batches"):
                 async def unregister(sid: str = sid) -> str | None:
-                    async with settler.locks.hold(statement_lock(tenant, sid)):
-                        now = await store.statement(sid)
-                        before = list((now or {}).get("active_batches") or [])
-                        if not before:
-                            return None
-                        await settler.active_batches(tenant, store, sid, before)
-                        after = (await store.statement(sid) or {}).get("active_batches") or []
-                    return BATCH_UNREGISTERED if len(after) < len(before) else None
+                    return BATCH_UNREGISTERED if await stm.unregister_finished_batches(settler, tenant, sid) else None
 
                 await self._step(result, tenant, "batches", sid, unregister)
             elif d["status"] == "closing":
                 async def close(sid: str = sid, who: str = d.get("closing_by") or RECOVERY_ACTOR) -> str | None:
-                    if (await store.statement(sid) or {}).get("status") != "closing":
+                    if (await stm.find(settler, tenant, sid) or {}).get("status") != "closing":
                         return None  # finished meanwhile by a person's retry
                     await stm.close(settler, tenant, sid, who)
                     settler.kick()
@@ -188,32 +188,33 @@ class Recovery:
 
                 await self._step(result, tenant, "close", sid, close)
         reconciled = [d["_id"] for d in docs if d["status"] == "reconciled"]
-        for sid in await _payments_begun(store.collection, PAYMENTS, reconciled):
+        for sid in await stm.payments_begun(settler, tenant, reconciled):
             await self._step(result, tenant, "payment", sid,
                              lambda sid=sid: stm.finish_payment(settler, tenant, sid))
 
     async def _critical(self, tenant: str, result: Pass) -> None:
         finance = self.critical.finance
-        store = self.critical.store(tenant)
-        docs = await store.collection(CI_STATEMENTS).find(
-            {"status": {"$in": ["closing", "reconciled"]}}, {"status": 1, "closing_by": 1}).sort(
-            "_id", 1).to_list(None)
+        leftovers = CriticalLeftovers(self.settler.db_of(tenant))
+        docs = await leftovers.statements_in(["closing", "reconciled"])
         for d in docs:
             if d["status"] == "closing":
                 async def close(sid: str = d["_id"], who: str = d.get("closing_by") or RECOVERY_ACTOR) -> str | None:
-                    if (await store.statement_status(sid) or {}).get("status") != "closing":
+                    try:
+                        now = await finance.statement(tenant, sid, lines=False)
+                    except NotFound:
+                        return None
+                    if now.get("status") != "closing":
                         return None
                     await finance.close(tenant, sid, who)
                     return CRITICAL_STATEMENT_CLOSED
 
                 await self._step(result, tenant, "critical_close", d["_id"], close)
         reconciled = [d["_id"] for d in docs if d["status"] == "reconciled"]
-        for sid in await _payments_begun(store.collection, CI_PAYMENTS, reconciled):
+        for sid in await self._payments_begun(tenant, leftovers, reconciled):
             await self._step(result, tenant, "critical_payment", sid,
                              lambda sid=sid: finance.finish_payment(tenant, sid))
-        unpaid = [d["_id"] for d in await store.collection(CI_PAYABLES).find(
-            {"status": "unpaid"}, {"_id": 1}).sort("_id", 1).to_list(None)]
-        for pid in await _payments_begun(store.collection, CI_PAYMENTS, unpaid):
+        unpaid = await leftovers.unpaid_payable_ids()
+        for pid in await self._payments_begun(tenant, leftovers, unpaid):
             await self._step(result, tenant, "person_payment", pid,
                              lambda pid=pid: finance.finish_payable(tenant, pid))
 
@@ -225,18 +226,6 @@ class Recovery:
         for code, count in done.items():  # e.g. ("claims_placed", "3")
             if count:
                 self._finished(result, tenant, code, str(count))
-
-
-async def _payments_begun(collection: Callable[[str], Any], payments: str, ids: list[str]) -> list[str]:
-    """Of these statements (payables), those whose payment was begun: its instruction stored (`PAY-<id>`) or its
-    entry booked (`payment:PAY-<id>`) — two reads per 1,000, rather than two per statement."""
-    begun: set[str] = set()
-    for start in range(0, len(ids), 1000):
-        part = ids[start:start + 1000]
-        for name, key in ((payments, "PAY-"), (fd.LEDGER_ENTRIES, "payment:PAY-")):
-            found = await collection(name).find({"_id": {"$in": [key + x for x in part]}}, {"_id": 1}).to_list(None)
-            begun |= {d["_id"][len(key):] for d in found}
-    return [x for x in ids if x in begun]
 
 
 def _split_programs(tenants: tuple[str, ...]) -> list[Program]:

@@ -15,7 +15,7 @@ from chassis.money import fmt
 from services.settlement.calculator.service.critical import calculate_critical
 from services.settlement.calculator.service.finance import FINANCE_PROGRAMS
 from services.settlement.chronic.domain.benefits import Claim, Holding, Line, YearAccount, adjudicate, caps_for
-from services.settlement.policies.domain.policy import Policy, parse_amount, parse_date, parse_policy
+from services.settlement.policies.domain.policy import Policy, parse_date, parse_policy, policy_amount
 
 
 def _object(value: Any, field: str) -> Mapping[str, Any]:
@@ -43,7 +43,7 @@ def _string(value: Any, field: str) -> str:
     return value.strip()
 
 
-def _money(value: Decimal | None) -> str | None:
+def _yuan_or_none(value: Decimal | None) -> str | None:
     return None if value is None else fmt(value)
 
 
@@ -106,7 +106,7 @@ def _claims(raw: Any) -> list[Claim]:
                 raise InvalidInput(f"{lpath}.item_code must be a string", f"{lpath}.item_code")
             lines.append(Line(
                 disease=_string(_required(ln, "disease", lpath), f"{lpath}.disease"),
-                amount=parse_amount(_required(ln, "amount", lpath), f"{lpath}.amount"),
+                amount=policy_amount(_required(ln, "amount", lpath), f"{lpath}.amount"),
                 covered=covered, item_code=item_code,
             ))
         claims.append(Claim(claim_id, on, tuple(lines)))
@@ -120,11 +120,12 @@ def calculate_chronic(case: Mapping[str, Any]) -> dict[str, Any]:
     caps = caps_for(policy, holdings, policy.year)
     results, _ = adjudicate(policy, holdings, claims, YearAccount(policy.year))
     return {
-        "year_cap": _money(caps.year_cap),
-        "monthly_cap": _money(caps.monthly_cap),
+        "year_cap": _yuan_or_none(caps.year_cap),
+        "monthly_cap": _yuan_or_none(caps.monthly_cap),
         "claims": [
             {"id": r.id, "payable": fmt(r.payable),
-             "lines": [{"payable": fmt(ln.payable), "reasons": list(ln.reasons)} for ln in r.lines]}
+             "lines": [{"payable": fmt(ln.payable), "reasons": list(ln.reasons),
+                        "reason_codes": [x.to_json() for x in ln.reason_codes]} for ln in r.lines]}
             for r in results
         ],
         "total_payable": fmt(sum((r.payable for r in results), Decimal(0))),

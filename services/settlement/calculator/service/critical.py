@@ -12,14 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from chassis.errors import InvalidInput
-from chassis.money import fmt
+from chassis.money import fmt, parse_amount
 from services.settlement.critical.domain.claims import (
     INPATIENT,
     CriticalAccount,
     CriticalClaim,
     CriticalResult,
     adjudicate,
-    parse_amount,
     parse_care,
     parse_critical_policy,
     parse_date,
@@ -54,12 +53,12 @@ def _claims(raw: Any) -> list[CriticalClaim]:
         seen.add(cid)
         claims.append(CriticalClaim(
             id=cid.strip(), date=parse_date(_required(c, "date", path), f"{path}.date"),
-            self_pay=parse_amount(_required(c, "self_pay", path), f"{path}.self_pay"),
+            self_pay=parse_amount(_required(c, "self_pay", path), f"{path}.self_pay", minimum=Decimal(0)),
             care=parse_care(c.get("care", INPATIENT), f"{path}.care")))
     return claims
 
 
-def _money(value: Decimal | None) -> str | None:
+def _yuan_or_none(value: Decimal | None) -> str | None:
     return None if value is None else fmt(value)
 
 
@@ -67,7 +66,7 @@ def result_view(r: CriticalResult) -> dict[str, Any]:
     return {"id": r.id, "payable": fmt(r.payable), "reasons": list(r.reasons), "self_pay": fmt(r.self_pay),
             "cumulative_self_pay": fmt(r.cumulative_self_pay_after), "cumulative_paid": fmt(r.paid_before + r.payable),
             "benefit_after": fmt(r.benefit_after), "tier": r.tier, "deductible": fmt(r.deductible),
-            "ratio": str(r.ratio), "cap": _money(r.cap), "policy_version": r.policy_version,
+            "ratio": str(r.ratio), "cap": _yuan_or_none(r.cap), "policy_version": r.policy_version,
             "accumulated": r.accumulated}
 
 
@@ -94,7 +93,7 @@ def calculate_critical(case: Mapping[str, Any]) -> dict[str, Any]:
     done = [r for r in results if r is not None]
     return {
         "tier": "assistance" if assistance else "ordinary",
-        "deductible": fmt(tier.deductible), "ratio": str(tier.ratio), "cap": _money(tier.cap),
+        "deductible": fmt(tier.deductible), "ratio": str(tier.ratio), "cap": _yuan_or_none(tier.cap),
         "policy_version": policy.version,
         "claims": [result_view(r) for r in done],
         "accounts": accounts,

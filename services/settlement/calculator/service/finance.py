@@ -26,11 +26,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chassis.errors import InvalidInput
-from chassis.money import parse_yuan
+from chassis.money import parse_amount
 from services.settlement.fund.domain import year_end as ye
 
 
-def _amount(data: Mapping[str, Any], key: str, path: str = "", required: bool = True) -> Decimal | None:
+def _yuan_field(data: Mapping[str, Any], key: str, path: str = "", required: bool = True) -> Decimal | None:
     field = f"{path}.{key}" if path else key
     if data.get(key) is None:
         if required:
@@ -39,10 +39,10 @@ def _amount(data: Mapping[str, Any], key: str, path: str = "", required: bool = 
     value = data[key]
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a decimal string such as \"1000.00\", got {value!r}", field)
-    return parse_yuan(value, field)
+    return parse_amount(value, field)  # the one money parser (negative allowed: a correction)
 
 
-def _decimal(data: Mapping[str, Any], key: str, default: str | None = None, path: str = "") -> Decimal:
+def _ratio(data: Mapping[str, Any], key: str, default: str | None = None, path: str = "") -> Decimal:
     field = f"{path}.{key}" if path else key
     value = data.get(key, default)
     if value is None:
@@ -70,17 +70,17 @@ def _m(value: Decimal) -> str:
 
 
 def calculate_corridor(case: Mapping[str, Any]) -> dict[str, Any]:
-    c = ye.corridor(_amount(case, "premium"), _amount(case, "claims"), _amount(case, "admin_cost"),  # type: ignore
-                    _decimal(case, "carrier_alone", "0.03"), _decimal(case, "shared_to", "0.06"),
-                    _decimal(case, "carrier_share_between", "0.50"))
+    c = ye.corridor(_yuan_field(case, "premium"), _yuan_field(case, "claims"), _yuan_field(case, "admin_cost"),  # type: ignore
+                    _ratio(case, "carrier_alone", "0.03"), _ratio(case, "shared_to", "0.06"),
+                    _ratio(case, "carrier_share_between", "0.50"))
     return {"result": _m(c.result), "ratio": str(c.ratio), "carrier": _m(c.carrier), "fund": _m(c.fund),
             "bands": [{"band": n, "amount": _m(a), "carrier": _m(k)} for n, a, k in c.bands],
             "reasons": list(c.reasons)}
 
 
 def calculate_service_fee(case: Mapping[str, Any]) -> dict[str, Any]:
-    f = ye.service_fee(_amount(case, "total_reimbursement"), _decimal(case, "reimbursement_share"),  # type: ignore
-                       _decimal(case, "bid_rate"), _amount(case, "cap"), _decimal(case, "base_share", "0.80"),
+    f = ye.service_fee(_yuan_field(case, "total_reimbursement"), _ratio(case, "reimbursement_share"),  # type: ignore
+                       _ratio(case, "bid_rate"), _yuan_field(case, "cap"), _ratio(case, "base_share", "0.80"),
                        _whole(case, "targets_met", 1), _whole(case, "targets_total", 1))
     return {"fee": _m(f.fee), "uncapped": _m(f.uncapped), "base": _m(f.base), "performance_max": _m(f.performance_max),
             "performance": _m(f.performance), "payable": _m(f.payable), "reasons": list(f.reasons)}
@@ -99,12 +99,12 @@ def calculate_year_end(case: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(tenant, str) or not tenant:
             raise InvalidInput(f"{path}.tenant is required", f"{path}.tenant")
         accounts.append(ye.AccountYear(
-            tenant, _decimal(row, "share", path=path), _amount(row, "allocated", path),  # type: ignore[arg-type]
-            _amount(row, "interest", path, False) or Decimal("0.00"),
-            _amount(row, "recoveries", path, False) or Decimal("0.00"),
-            _amount(row, "paid", path), _amount(row, "fee", path, False) or Decimal("0.00"),  # type: ignore[arg-type]
-            _amount(row, "carrier_liability", path, False) or Decimal("0.00")))
-    r = ye.year_end(_amount(case, "budget"), accounts, _decimal(case, "fund_share", "0.30"))  # type: ignore[arg-type]
+            tenant, _ratio(row, "share", path=path), _yuan_field(row, "allocated", path),  # type: ignore[arg-type]
+            _yuan_field(row, "interest", path, False) or Decimal("0.00"),
+            _yuan_field(row, "recoveries", path, False) or Decimal("0.00"),
+            _yuan_field(row, "paid", path), _yuan_field(row, "fee", path, False) or Decimal("0.00"),  # type: ignore[arg-type]
+            _yuan_field(row, "carrier_liability", path, False) or Decimal("0.00")))
+    r = ye.year_end(_yuan_field(case, "budget"), accounts, _ratio(case, "fund_share", "0.30"))  # type: ignore[arg-type]
     return {"outcome": r.outcome, "budget": _m(r.budget), "result": _m(r.result),
             "fee_deductions": _m(r.fee_deductions), "fund_part": _m(r.fund_part),
             "carriers_part": _m(r.carriers_part), "reasons": list(r.reasons),
@@ -123,10 +123,10 @@ def calculate_premium(case: Mapping[str, Any]) -> dict[str, Any]:
     if case.get("ceiling") is not None and case.get("base") is not None:
         raise InvalidInput("give the ceiling once: ceiling (or its older name base), not both", "ceiling")
     key = "ceiling" if case.get("base") is None else "base"
-    growth = _decimal(case, "growth", "0.03")
-    ceiling = _amount(case, key, required=False) or Decimal("149.00")
+    growth = _ratio(case, "growth", "0.03")
+    ceiling = _yuan_field(case, key, required=False) or Decimal("149.00")
     ceilings = ye.premium_schedule(base_year, ceiling, growth, years, key)
-    bid = _amount(case, "bid", required=False)
+    bid = _yuan_field(case, "bid", required=False)
     if bid is not None:
         # The base-year bid is checked against the base-year ceiling (naming `bid`), then grows like the ceiling;
         # rounding half up is monotone, so each later year stays within its ceiling too (checked all the same).

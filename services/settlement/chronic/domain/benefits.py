@@ -15,11 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from chassis.errors import InvalidInput
 from chassis.money import CENT, round_yuan
+from chassis.reasons import Reason
+from services.settlement.chronic.domain.reasons import REASONS
 from services.settlement.policies.domain.policy import IMMEDIATE, MAX_AMOUNT, NEXT_MONTH, DiseaseRule, Policy
 
 ZERO = Decimal("0.00")
 
-# Reason codes: every line not paid in full carries at least one "<code>: <detail>" string.
+# Reason codes (domain/reasons.py): every line not paid in full carries at least one reason, a code with its detail
+# (`str(reason)` is the sentence "<code>: <detail>" answers carry as `reasons`).
 NOT_COVERED = "not_covered"
 DISEASE_NOT_HELD = "disease_not_held"
 BEFORE_BENEFIT_START = "before_benefit_start"
@@ -89,12 +92,21 @@ class YearAccount:
 
 @dataclass(frozen=True)
 class LineResult:
-    """payable + deductible + patient_share == the line's amount."""
+    """payable + deductible + patient_share == the line's amount. `reason_codes`: why, as data; `reasons`: the same
+    as sentences ("<code>: <detail>")."""
 
     payable: Decimal
-    reasons: tuple[str, ...]
+    reason_codes: tuple[Reason, ...]
     deductible: Decimal
     patient_share: Decimal
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(str(r) for r in self.reason_codes)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reason_codes)
 
 
 @dataclass(frozen=True)
@@ -248,48 +260,58 @@ def adjudicate(
                     overdue.add(i)
                     missed[h.disease] = max(due, missed.get(h.disease, due))
         live_starts, caps, deductible_level = terms_for(frozenset(overdue))
+        out_of_year: Reason | None = None
         if on.year != year:
-            out_of_year = f"{OUTSIDE_POLICY_YEAR}: {on.isoformat()} is outside the benefit year {year}"
+            out_of_year = REASONS.reason(OUTSIDE_POLICY_YEAR, f"{on.isoformat()} is outside the benefit year {year}",
+                                         date=on.isoformat(), year=year)
         elif not policy.covers(on):
-            out_of_year = (f"{OUTSIDE_POLICY_YEAR}: {on.isoformat()} is outside policy {policy.version} "
-                           f"({policy.effective_from.isoformat()} to "
-                           f"{policy.effective_to.isoformat() if policy.effective_to else 'open'})")
-        else:
-            out_of_year = ""
+            until = policy.effective_to.isoformat() if policy.effective_to else "open"
+            out_of_year = REASONS.reason(
+                OUTSIDE_POLICY_YEAR, f"{on.isoformat()} is outside policy {policy.version} "
+                f"({policy.effective_from.isoformat()} to {until})", date=on.isoformat(), version=policy.version,
+                effective_from=policy.effective_from.isoformat(), effective_to=until)
         lines: list[LineResult] = []
         for line in claim.lines:
             amount = line.amount.quantize(CENT)
             rule = policy.diseases.get(line.disease)
-            refused: list[str] = []
+            refused: list[Reason] = []
             if rule is None:
-                refused.append(f"{UNKNOWN_DISEASE}: {line.disease} is not in policy {policy.program} "
-                               f"{policy.version}")
-            if out_of_year:
+                refused.append(REASONS.reason(UNKNOWN_DISEASE, f"{line.disease} is not in policy {policy.program} "
+                                              f"{policy.version}", disease=line.disease, version=policy.version))
+            if out_of_year is not None:
                 refused.append(out_of_year)
             if rule is not None:
                 start = live_starts.get(line.disease)
                 if start is None and line.disease in starts:
-                    refused.append(f"{REVIEW_OVERDUE}: the re-review (复审) of {line.disease} was due on "
-                                   f"{missed[line.disease].isoformat()}; benefits resume after a passed re-review")
+                    due = missed[line.disease].isoformat()
+                    refused.append(REASONS.reason(
+                        REVIEW_OVERDUE, f"the re-review (复审) of {line.disease} was due on {due}; benefits resume "
+                        "after a passed re-review", disease=line.disease, due=due))
                 elif start is None:
-                    refused.append(f"{DISEASE_NOT_HELD}: the person holds no qualification for {line.disease}")
+                    refused.append(REASONS.reason(DISEASE_NOT_HELD, f"the person holds no qualification for "
+                                                  f"{line.disease}", disease=line.disease))
                 elif on < start:
-                    refused.append(f"{BEFORE_BENEFIT_START}: {line.disease} benefits start on {start.isoformat()}")
+                    refused.append(REASONS.reason(BEFORE_BENEFIT_START, f"{line.disease} benefits start on "
+                                                  f"{start.isoformat()}", disease=line.disease,
+                                                  start=start.isoformat()))
             if not line.covered:
-                refused.append(f"{NOT_COVERED}: outside the catalogues or unrelated to the disease")
+                refused.append(REASONS.reason(NOT_COVERED, "outside the catalogues or unrelated to the disease"))
             if refused or rule is None:  # (rule is None always has a reason; spelled out for the type)
                 lines.append(LineResult(ZERO, tuple(refused), ZERO, amount))
                 continue
 
-            reasons: list[str] = []
+            reasons: list[Reason] = []
             deductible = min(max(deductible_level - deductible_used, ZERO), amount)
             if deductible > 0:
                 deductible_used += deductible
-                reasons.append(f"{DEDUCTIBLE}: {deductible:.2f} applied to the yearly deductible")
+                reasons.append(REASONS.reason(DEDUCTIBLE, f"{deductible:.2f} applied to the yearly deductible",
+                                              applied=f"{deductible:.2f}"))
             base = amount - deductible
             fund = round_yuan(base * rule.ratio)
             if fund < base:
-                reasons.append(f"{RATIO}: fund pays {_percent(rule.ratio)}% (patient share {base - fund:.2f})")
+                percent = _percent(rule.ratio)
+                reasons.append(REASONS.reason(RATIO, f"fund pays {percent}% (patient share {base - fund:.2f})",
+                                              percent=percent, patient_share=f"{base - fund:.2f}"))
             payable = fund
             if rule.annual_cap is not None:
                 # A held, started capped disease always yields caps; were they missing, pay nothing, not uncapped.
@@ -300,11 +322,15 @@ def adjudicate(
                 month_left = max(monthly_cap - monthly[month], ZERO)
                 payable = min(fund, year_left, month_left)
                 if payable < fund and payable == year_left:
-                    reasons.append(f"{YEAR_CAP}: limited to the remaining {year_left:.2f} "
-                                   f"of the year cap {year_cap:.2f}")
+                    reasons.append(REASONS.reason(YEAR_CAP, f"limited to the remaining {year_left:.2f} "
+                                                  f"of the year cap {year_cap:.2f}", left=f"{year_left:.2f}",
+                                                  cap=f"{year_cap:.2f}"))
                 if payable < fund and payable == month_left:
-                    reasons.append(f"{MONTHLY_CAP}: limited to the remaining {month_left:.2f} of the monthly cap "
-                                   f"{monthly_cap:.2f} for {on.year}-{on.month:02d}")
+                    month_name = f"{on.year}-{on.month:02d}"
+                    reasons.append(REASONS.reason(MONTHLY_CAP, f"limited to the remaining {month_left:.2f} of the "
+                                                  f"monthly cap {monthly_cap:.2f} for {month_name}",
+                                                  left=f"{month_left:.2f}", cap=f"{monthly_cap:.2f}",
+                                                  month=month_name))
                 capped_paid += payable
                 monthly[month] += payable
             else:

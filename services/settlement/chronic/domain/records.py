@@ -5,6 +5,7 @@ No benefit rule lives here: amounts are only converted, and holdings only filter
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from chassis.money import fmt, from_fen, to_fen
+from chassis.reasons import Reason
 from services.settlement.chronic.domain.benefits import ClaimResult, Holding, YearAccount
 from services.settlement.policies.domain.policy import Policy
 
@@ -98,6 +100,18 @@ def holdings_on(docs: Iterable[dict[str, Any]], on: date, policy: Policy) -> tup
 # ---- claim results ------------------------------------------------------------------------------------------
 
 
+def stored_reasons(reasons: Sequence[Reason]) -> list[str]:
+    """A line's reasons as stored beside its sentences: one compact JSON object per reason (code, detail, params) —
+    strings, so that a claim line stays a flat document (FerretDB writes those fastest)."""
+    return [json.dumps(r.to_json(), ensure_ascii=False, separators=(",", ":")) for r in reasons]
+
+
+def reason_codes(line: dict[str, Any]) -> list[dict[str, Any]]:
+    """A stored line's reasons as data: `[{"code", "detail", "params"}]` (lines stored before reasons were data
+    carry none)."""
+    return [json.loads(r) for r in line.get("reason_codes") or ()]
+
+
 @dataclass(frozen=True)
 class LineIn:
     """One claimed line as uploaded or sent for real-time settlement (already validated)."""
@@ -127,7 +141,8 @@ def claim_doc(institution: str, month: str, lines: Sequence[LineIn], result: Cla
         "lines": [
             {"line": ln.line, "disease": ln.disease, "amount_fen": to_fen(ln.amount), "covered": ln.covered,
              "item_code": ln.item_code, "description": ln.description, "payable_fen": to_fen(r.payable),
-             "deductible_fen": to_fen(r.deductible), "reasons": list(r.reasons)}
+             "deductible_fen": to_fen(r.deductible), "reasons": list(r.reasons),
+             "reason_codes": stored_reasons(r.reason_codes)}
             for ln, r in zip(lines, result.lines, strict=True)
         ],
     }
@@ -147,7 +162,7 @@ def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
              "covered": ln["covered"], "item_code": ln["item_code"], "description": ln["description"],
              "payable": fmt(from_fen(ln["payable_fen"])), "deductible": fmt(from_fen(ln["deductible_fen"])),
              "patient_share": fmt(from_fen(ln["amount_fen"] - ln["payable_fen"] - ln["deductible_fen"])),
-             "reasons": ln["reasons"]}
+             "reasons": ln["reasons"], "reason_codes": reason_codes(ln)}
             for ln in doc["lines"]
         ],
     }
@@ -160,8 +175,8 @@ def settle_view(doc: dict[str, Any]) -> dict[str, Any]:
         "claim_id": doc["claim_id"], "person_id": doc["person_id"], "date": doc["date"],
         "statement_id": statement_id(doc["_id"].split("|", 1)[0], doc["date"][:7]), "payable": fmt(from_fen(payable)),
         "patient_pays": fmt(from_fen(claimed - payable)), "policy_version": doc["policy_version"],
-        "lines": [{"line": ln["line"], "payable": fmt(from_fen(ln["payable_fen"])), "reasons": ln["reasons"]}
-                  for ln in doc["lines"]],
+        "lines": [{"line": ln["line"], "payable": fmt(from_fen(ln["payable_fen"])), "reasons": ln["reasons"],
+                   "reason_codes": reason_codes(ln)} for ln in doc["lines"]],
     }
 
 
@@ -187,8 +202,9 @@ def claims_from_lines(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         claim["claimed_fen"] += d["amount_fen"]
         claim["payable_fen"] += d["payable_fen"]
         claim["line_count"] += 1
-        claim["lines"].append({k: d[k] for k in ("line", "disease", "amount_fen", "covered", "item_code",
-                                                 "description", "payable_fen", "deductible_fen", "reasons")})
+        claim["lines"].append({**{k: d[k] for k in ("line", "disease", "amount_fen", "covered", "item_code",
+                                                    "description", "payable_fen", "deductible_fen", "reasons")},
+                               "reason_codes": list(d.get("reason_codes") or [])})
     for claim in claims.values():
         claim["lines"].sort(key=lambda ln: ln["line"])
     return list(claims.values())

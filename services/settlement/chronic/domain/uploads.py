@@ -8,14 +8,16 @@ adjudication's job (an unknown person's line pays nothing, with a reason)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from chassis import money
 from chassis.errors import InvalidInput
 from services.settlement.chronic.domain.records import CODE_RE, MONTH_RE, LineIn
 
@@ -52,6 +54,14 @@ def batch_id_of(value: Any) -> str:
     if not isinstance(value, str) or not CODE_RE.match(value):
         raise InvalidInput(f"batch_id must be 1-40 letters, digits, '_' or '-', got {value!r}", "batch_id")
     return value
+
+
+def upload_of(kind: str, month: str, institution: str, batch_id: str | None, body: bytes,
+              raw: list[tuple[int, Mapping[str, Any]]], errors: list[dict[str, Any]]) -> tuple[Upload, str]:
+    """The upload and its digest (sha256 of the format, institution, month and bytes): the same file sent again is
+    the same upload. Without a batch id, the digest names the batch (`b<32 hex>`)."""
+    digest = hashlib.sha256(b"|".join([kind.encode(), institution.encode(), month.encode(), body])).hexdigest()
+    return Upload(month, institution, batch_id_of(batch_id) if batch_id else f"b{digest[:32]}", raw, errors), digest
 
 
 def parse_json_body(body: bytes) -> dict[str, Any]:
@@ -141,24 +151,13 @@ def _text(line: Mapping[str, Any], key: str, required: bool, max_len: int) -> st
     return value
 
 
-def parse_amount(value: Any) -> Decimal:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidInput("amount is required", "amount")
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidInput(f"amount must be a decimal number such as \"12.34\", got {value!r}", "amount")
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"amount is not a number: {value!r}", "amount") from None
-    if not amount.is_finite():
-        raise InvalidInput(f"amount is not a number: {value!r}", "amount")
+def claim_amount(value: Any) -> Decimal:
+    """A line's amount: the one money parser (chassis.money), from 0 to MAX_AMOUNT; a negative one is refused as
+    such (the sentence uploads have always answered)."""
+    amount = money.parse_amount(value, "amount", maximum=MAX_AMOUNT)
     if amount < 0:
-        raise InvalidInput(f"amount must not be negative: {value!r}", "amount")
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise InvalidInput(f"amount has more than two decimals: {value!r}", "amount")
-    if amount > MAX_AMOUNT:
-        raise InvalidInput(f"amount is larger than {MAX_AMOUNT}: {value!r}", "amount")
-    return amount.quantize(Decimal("0.01"))
+        raise InvalidInput(f"amount must not be negative: {value!r}", "amount", code="invalid_amount")
+    return amount
 
 
 def parse_covered(value: Any) -> bool:
@@ -227,7 +226,7 @@ def validate_lines(upload: Upload, diseases_on: Callable[[date], set[str] | None
                 problems.append(("date", f"no policy version is in force on {day.isoformat()}"))
             elif disease not in known:
                 problems.append(("disease", f"disease {disease!r} is not in the policy in force on {day.isoformat()}"))
-        amount = attempt(parse_amount, line.get("amount"))
+        amount = attempt(claim_amount, line.get("amount"))
         covered = attempt(parse_covered, line.get("covered"))
         item_code = attempt(_text, line, "item_code", False, 64)
         description = attempt(_text, line, "description", False, 500)

@@ -183,6 +183,7 @@ class Settler:
                  instances: Instances | None = None) -> None:
         self._db_of = db_of
         self.policies = policies
+        policies.paid_after = self.paid_after  # a version's end may not move before the claims paid under it
         # Who holds a batch's lease (this process instance, or another one alive): instances.py.
         self.instances = instances or Instances(db_of, ())
         self.writers = GroupWriters(db_of)
@@ -195,6 +196,27 @@ class Settler:
 
     def store(self, tenant: str) -> SettlementStore:
         return SettlementStore(self._db_of(tenant), self.writers(tenant))
+
+    @property
+    def db_of(self) -> Any:
+        """The service's databases by tenant (what this settler was made with: the host's, for background work)."""
+        return self._db_of
+
+    async def paid_after(self, tenant: str, version: str, after: str) -> int:
+        """Claims paid under policy `version` dated after `after` (the policies room asks before ending a version)."""
+        return await self.store(tenant).claims_of_version_after(version, after)
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        await SettlementStore(self._db_of(tenant)).ensure_indexes()
+        await self.book.ensure_indexes(tenant)
+
+    async def batch(self, tenant: str, batch_id: str) -> dict[str, Any] | None:
+        return await self.store(tenant).batch(batch_id)
+
+    async def claims(self, tenant: str, sid: str, query: dict[str, Any], offset: int, limit: int
+                     ) -> list[dict[str, Any]]:
+        """A statement's claims whose lines match `query` (plain field values), `offset`/`limit` counting claims."""
+        return await self.store(tenant).claims(sid, query, offset, limit)
 
     async def open_statement(self, store: SettlementStore, tenant: str, sid: str, institution: str,
                              month: str) -> dict[str, Any] | None:
@@ -232,14 +254,12 @@ class Settler:
                 raise Conflict(f"statement {sid} still has visits being settled; try again")
             await asyncio.sleep(0.01)
 
-    async def outbox_drained(self, store: SettlementStore, collection: str, doc_id: str,
-                             timeout_s: float = 10.0) -> None:
-        """Before changing a document that carries events, let the relay publish and remove the pending ones: on
+    async def outbox_drained(self, store: SettlementStore, doc_id: str, timeout_s: float = 10.0) -> None:
+        """Before changing a statement that carries events, let the relay publish and remove the pending ones: on
         FerretDB the relay's `$pullAll` and our update would otherwise race (an update is not atomic there)."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
-            doc = await store.collection(collection).find_one({"_id": doc_id}, {"_outbox_pending": 1})
-            if doc is None or not doc.get("_outbox_pending"):
+            if not await store.statement_events_pending(doc_id):
                 return
             if asyncio.get_running_loop().time() > deadline:
                 raise Conflict(f"{doc_id}: earlier events are not yet published; try again shortly")
@@ -293,12 +313,13 @@ class Settler:
         existing = await store.batch(bid)
         if existing is not None:
             if existing.get("sha256") != sha256 or existing.get("statement_id") != sid:
-                raise Conflict(f"batch id {bid} was already used for another upload; use a new batch id", "batch_id")
+                raise Conflict(f"batch id {bid} was already used for another upload; use a new batch id", "batch_id",
+                               code="batch_id_reused")
             if existing["status"] == "done":
                 return {**batch_view(existing), "replayed": True}, False
             held = await self.lease_of(tenant, existing)
             if held.live:
-                raise Conflict(held_message(f"batch {bid}", held), "batch_id")
+                raise Conflict(held_message(f"batch {bid}", held), "batch_id", code="batch_in_progress")
 
         versions = await self.policies.versions(tenant, program, fresh=True)
         disease_sets = {p.version: set(p.diseases) for p in versions}
@@ -338,9 +359,9 @@ class Settler:
             registered = await store.register_batch(sid, bid)
         if not registered:
             if existing is None:
-                await store.collection("batches").delete_one({"_id": bid, "lease": lease})
+                await store.drop_batch(bid, lease)
             raise Conflict(f"statement {sid} is closed: claims for {upload.month} can no longer be uploaded",
-                           "month")
+                           "month", code="statement_not_open")
         try:
             summary = await self._apply(tenant, store, bid, sid, upload.institution, upload.month, lines, versions,
                                         resume=existing is not None)
@@ -458,9 +479,7 @@ class Settler:
             # The interrupted run may have stored claims of persons it did not apply: those are written anew.
             states = await self.book.get_many(tenant, persons)
             stale = [p for p in persons if not states[p].applied(sid, batch_id=bid)]
-            for start in range(0, len(stale), 1000):
-                part = stale[start:start + 1000]
-                await store.claims_of(sid).delete_many({"batch_id": bid, "person_id": {"$in": part}})
+            await store.delete_batch_claims(sid, bid, stale)
         try:
             for start in range(0, len(persons), PERSON_CHUNK):
                 chunk = persons[start:start + PERSON_CHUNK]
@@ -493,9 +512,8 @@ class Settler:
         claims: set[str] = set()
         persons: set[str] = set()
         versions: set[str] = set()
-        async for d in store.claims_of(sid).find({"batch_id": bid}, {"amount_fen": 1, "payable_fen": 1,
-                                                                     "person_id": 1, "policy_version": 1,
-                                                                     "claim_id": 1}):
+        async for d in store.claim_lines(sid, ("amount_fen", "payable_fen", "person_id", "policy_version",
+                                                "claim_id"), batch_id=bid):
             claimed += d["amount_fen"]
             payable += d["payable_fen"]
             lines += 1
@@ -541,7 +559,7 @@ class Settler:
                     if stored is not None:
                         return self._replayed(stored, person_id, on), False
                 raise Conflict(f"statement {sid} is {statement['status']}: visits of {month} can no longer be "
-                               "settled")
+                               "settled", code="statement_not_open")
             async with self.locks.hold(person_lock(tenant, person_id)):
                 return await self._settle_locked(tenant, store, institution, claim_id, person_id, on, lines,
                                                  policy, sid, month)

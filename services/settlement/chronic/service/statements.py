@@ -26,7 +26,7 @@ from provincial.models import RESIDENT_BASIC
 from services.settlement.chronic.domain.deadlines import statement_clock
 from services.settlement.chronic.domain.records import yuan
 from services.settlement.chronic.service.settler import Settler, active_batches_message, program_code, statement_lock
-from services.settlement.chronic.store import PAYMENTS, SETTLEMENTS, STATEMENTS, SettlementStore
+from services.settlement.chronic.store import SettlementStore
 from services.settlement.fund.service import account as fund
 from services.settlement.fund.service import payment_runs as runs
 
@@ -55,8 +55,8 @@ async def person_totals(settler: Settler, tenant: str, sid: str) -> tuple[dict[s
     parts: dict[str, dict[str, Any]] = {}
     unapplied: set[str] = set()
     claims: dict[str, set[str]] = {}
-    async for c in store.claims_of(sid).find({}, {"person_id": 1, "amount_fen": 1, "payable_fen": 1,
-                                                  "policy_version": 1, "batch_id": 1, "claim_id": 1}):
+    async for c in store.claim_lines(sid, ("person_id", "amount_fen", "payable_fen", "policy_version", "batch_id",
+                                           "claim_id")):
         key = c["_id"].rsplit("|", 1)[0]
         state = settler.book.known(tenant, c["person_id"])
         applied = state is not None and (state.applied(sid, batch_id=c.get("batch_id", "")) if c.get("batch_id")
@@ -142,7 +142,8 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
     if doc.get("active_batches"):
         running, interrupted = await settler.active_batches(tenant, store, sid, doc["active_batches"])
         if running or interrupted:
-            raise Conflict(active_batches_message(sid, running, interrupted), "active_batches")
+            raise Conflict(active_batches_message(sid, running, interrupted), "active_batches",
+                           code="statement_has_active_batches")
     settler.statement_changed(tenant, sid)
     # Who began closing it: a close a crash cut short is finished in their name when settlement starts again.
     closing = {"status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}
@@ -176,7 +177,7 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
         docs.append({"_id": f"{sid}|{k:06d}", "statement_id": sid, "institution_code": doc["institution_code"],
                      "month": doc["month"], "persons": rows, "_outbox": events, "_outbox_pending": len(events)})
     for start in range(0, len(docs), 50):
-        await store.insert_many_new(SETTLEMENTS, docs[start:start + 50])  # a resumed close finds some there
+        await store.insert_settlements(docs[start:start + 50])  # a resumed close finds some there
 
     # 2. The statement itself, with statement.closed.
     now = datetime.now(UTC).isoformat()
@@ -187,7 +188,7 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
     event = new_event("statement.closed", tenant, sid, closed, source="settlement", trace_context=carrier,
                       event_id=derived_event_id(sid, "statement.closed", sid))
     changes = {"status": "closed", "totals": totals, "closed_at": now, "closed_by": who}
-    await settler.outbox_drained(store, STATEMENTS, sid)
+    await settler.outbox_drained(store, sid)
     if not await store.transition(sid, {"status": "closing"}, changes, [event]):
         raise Conflict(f"statement {sid} changed while closing; try again")
     return view({**doc, **changes}, totals)
@@ -259,7 +260,7 @@ async def _reconcile(settler: Settler, store: SettlementStore, tenant: str, sid:
             b = by_type[insutype]
             result = await client.reconcile_totals(
                 clr_type=CLEARING_OUTPATIENT, begin_date=begin, end_date=end, insutype=insutype,
-                medical_fee_total=_dec(b["claimed_fen"]), fund_paid_total=_dec(b["payable_fen"]),
+                medical_fee_total=from_fen(b["claimed_fen"]), fund_paid_total=from_fen(b["payable_fen"]),
                 settlement_count=b["claims"])
             agency = agency or result.settlement_agency
             parts.append({"insutype": insutype, "balanced": result.balanced, "result": result.result,
@@ -280,7 +281,7 @@ async def _reconcile(settler: Settler, store: SettlementStore, tenant: str, sid:
     changes: dict[str, Any] = {"reconciliation": record}
     if balanced:
         changes["status"] = "reconciled"
-    await settler.outbox_drained(store, STATEMENTS, sid)
+    await settler.outbox_drained(store, sid)
     if not await store.transition(sid, {"status": "closed"}, changes, [event]):
         raise Conflict(f"statement {sid} changed while reconciling; try again")
     if not balanced:
@@ -289,9 +290,6 @@ async def _reconcile(settler: Settler, store: SettlementStore, tenant: str, sid:
                           + f"): {description}", "totals")
     return view({**doc, **changes}, totals)
 
-
-def _dec(fen: int) -> Any:
-    return from_fen(fen)
 
 
 def payment_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -311,7 +309,7 @@ async def _pay(settler: Settler, store: SettlementStore, tenant: str, sid: str, 
     payment_id = f"PAY-{sid}"
     if doc["status"] == "paid" or await store.payment(payment_id):
         if doc["status"] == "reconciled":  # the payment was stored, the statement not yet marked: finish that
-            await settler.outbox_drained(store, STATEMENTS, sid)
+            await settler.outbox_drained(store, sid)
             await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
         raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
     if doc["status"] != "reconciled":
@@ -327,13 +325,14 @@ async def _pay(settler: Settler, store: SettlementStore, tenant: str, sid: str, 
         amount=amount, issued_at=now), source="settlement", trace_context=current_carrier(),
         event_id=derived_event_id(sid, "payment.issued", payment_id))
     # Booked in the dedicated account first (待遇支出): refused with the shortfall before anything is written.
-    existing = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"}, {"date": 1})
-    await fund.post_payment(store.collection, tenant, doc["month"], payment_id, doc["totals"]["payable_fen"],
-                            doc["institution_code"], who, ledger=ledger_of(settler),
+    ledger = ledger_of(settler)
+    existing = (await ledger.entry_heads(tenant, [f"payment:{payment_id}"])).get(f"payment:{payment_id}")
+    await fund.post_payment(ledger, tenant, doc["month"], payment_id, doc["totals"]["payable_fen"],
+                            doc["institution_code"], who,
                             day=date.fromisoformat(existing["date"]) if existing else None)
     if not await store.insert_payment(payment, [event]):
         raise Conflict(f"statement {sid} is already paid (payment {payment_id})")
-    await settler.outbox_drained(store, STATEMENTS, sid)
+    await settler.outbox_drained(store, sid)
     await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
     return payment_view(payment)
 
@@ -350,11 +349,11 @@ async def finish_payment(settler: Settler, tenant: str, sid: str) -> str | None:
             return None
         payment_id = f"PAY-{sid}"
         if await store.payment(payment_id):
-            await settler.outbox_drained(store, STATEMENTS, sid)
+            await settler.outbox_drained(store, sid)
             await store.transition(sid, {"status": "reconciled"}, {"status": "paid", "payment_id": payment_id})
             return runs.PAYMENT_MARKED_PAID
-        entry = await store.collection(fund.LEDGER_ENTRIES).find_one({"_id": f"payment:{payment_id}"},
-                                                                     {"posted_by": 1})
+        entry = (await ledger_of(settler).entry_heads(tenant, [f"payment:{payment_id}"])).get(
+            f"payment:{payment_id}")
         if entry is None:
             return None
         await _pay(settler, store, tenant, sid, entry.get("posted_by") or runs.RECOVERY_ACTOR)
@@ -373,12 +372,12 @@ def ledger_of(settler: Settler) -> fund.Fund:
     if ledger is None:
         ref = weakref.ref(settler)
 
-        def collections(tenant: str) -> Any:
+        def database(tenant: str) -> Any:
             owner = ref()
             assert owner is not None, "the settler of this Fund is gone"
-            return owner.store(tenant).collection
+            return owner.db_of(tenant)
 
-        ledger = _LEDGERS[settler] = fund.fund_by_name(collections, settler.kick)
+        ledger = _LEDGERS[settler] = fund.Fund(database, (), settler.kick)
     return ledger
 
 
@@ -395,24 +394,24 @@ async def pay_run(settler: Settler, tenant: str, run: runs.RunRequest, who: str)
     `not_reconciled`. The relay is waited for once, for all the run's statements, before the first write."""
     store = settler.store(tenant)
     if run.month is not None:
-        found = await store.collection(STATEMENTS).find({"month": run.month}, {"_id": 1}).sort("_id", 1).to_list(None)
+        found = await store.statement_ids_of_month(run.month)
     else:
-        found = await _by_ids(store, STATEMENTS, run.statement_ids)
-        have = {d["_id"] for d in found}
+        found = [d["_id"] for d in await store.statements_by_ids(run.statement_ids)]
+        have = set(found)
         for i, sid in enumerate(run.statement_ids):
             if sid not in have:
                 raise NotFound(f"statement {sid} not found", f"statement_ids[{i}]")
     result = runs.RunResult(run)
-    async with settler.locks.hold(*(statement_lock(tenant, d["_id"]) for d in found)):
-        docs = await _by_ids(store, STATEMENTS, [d["_id"] for d in found])  # again, under the locks
-        paid = {d["_id"] for d in await _by_ids(store, PAYMENTS, [f"PAY-{d['_id']}" for d in docs])}
+    async with settler.locks.hold(*(statement_lock(tenant, sid) for sid in found)):
+        docs = await store.statements_by_ids(found)  # again, under the locks
+        paid = await store.payment_ids([f"PAY-{d['_id']}" for d in docs])
         due, finish = runs.sort_statements(docs, paid, run, result)
-        await runs.drained(store.collection(STATEMENTS), [d["_id"] for d in [*due, *finish]], settler.kick)
+        await runs.drained(store.statements_with_events_pending, [d["_id"] for d in [*due, *finish]], settler.kick)
 
         # 1. The ledger: one batch per fund year, all or nothing (a crashed run's entries keep their value date).
         dues = [fund.PaymentDue(f"PAY-{d['_id']}", d["month"], int(d["totals"]["payable_fen"]), _memo(d)) for d in due]
-        booked = {e["_id"]: date.fromisoformat(e["date"]) for e in await _by_ids(
-            store, fund.LEDGER_ENTRIES, [x.entry_id for x in dues], {"date": 1})}
+        booked = {i: date.fromisoformat(e["date"]) for i, e in (
+            await ledger_of(settler).entry_heads(tenant, [x.entry_id for x in dues])).items()}
         result.entries = await fund.post_payments(ledger_of(settler), tenant, [
             dataclasses.replace(x, booked_on=booked.get(x.entry_id)) for x in dues], who, run.label)
 
@@ -431,7 +430,7 @@ async def pay_run(settler: Settler, tenant: str, run: runs.RunRequest, who: str)
             payments.append(with_events(payment, [event]))
             result.paid.append(payment_view(payment))
             result.amount_fen += amount
-        await runs.insert_new(store.collection(PAYMENTS), payments)
+        await store.insert_payments_new(payments)
         for d in [*due, *finish]:
             await store.transition(d["_id"], {"status": "reconciled"}, {"status": "paid",
                                                                         "payment_id": f"PAY-{d['_id']}"})
@@ -439,12 +438,57 @@ async def pay_run(settler: Settler, tenant: str, run: runs.RunRequest, who: str)
     return result.view(yuan)
 
 
-async def _by_ids(store: SettlementStore, collection: str, ids: list[str] | tuple[str, ...],
-                  only: dict[str, int] | None = None) -> list[dict[str, Any]]:
-    """Documents by id in the order asked (`only`: the fields read), never their pending events."""
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(ids), 1000):
-        out += await store.collection(collection).find({"_id": {"$in": list(ids[start:start + 1000])}},
-                                                        only or {"_outbox": 0}).to_list(None)
-    order = {x: i for i, x in enumerate(ids)}
-    return sorted(out, key=lambda d: order[d["_id"]])
+# ---- reading (the doors), and what recovery finishes ---------------------------------------------------------------
+
+
+async def find(settler: Settler, tenant: str, sid: str) -> dict[str, Any] | None:
+    return await settler.store(tenant).statement(sid)
+
+
+async def statements_of(settler: Settler, tenant: str, month: str, institution: str | None, limit: int
+                        ) -> list[dict[str, Any]]:
+    """A month's statements (one institution's only, when named), by id."""
+    query: dict[str, Any] = {"month": month}
+    if institution is not None:
+        query["institution_code"] = institution
+    return await settler.store(tenant).statements(query, limit)
+
+
+async def payments_of(settler: Settler, tenant: str, month: str, limit: int) -> list[dict[str, Any]]:
+    return await settler.store(tenant).payments({"month": month}, limit)
+
+
+async def unfinished(settler: Settler, tenant: str) -> list[dict[str, Any]]:
+    """Statements a crash may have left half-done: open (with batches registered), closing, or reconciled (a
+    payment begun); their status, active batches and who began closing them."""
+    return await settler.store(tenant).statements_in(["open", "closing", "reconciled"])
+
+
+async def unregister_finished_batches(settler: Settler, tenant: str, sid: str) -> bool:
+    """Take the batches that finished (a crash between a batch's end and its leaving the statement) off an open
+    statement; True when some were."""
+    async with settler.locks.hold(statement_lock(tenant, sid)):
+        store = settler.store(tenant)
+        before = list((await store.statement(sid) or {}).get("active_batches") or [])
+        if not before:
+            return False
+        await settler.active_batches(tenant, store, sid, before)
+        after = (await store.statement(sid) or {}).get("active_batches") or []
+    return len(after) < len(before)
+
+
+async def payments_begun(settler: Settler, tenant: str, sids: list[str]) -> list[str]:
+    """Of these statements, those whose payment was begun: its instruction stored (`PAY-<id>`) or its entry booked
+    in the dedicated account (`payment:PAY-<id>`) — two reads per 1,000, rather than two per statement."""
+    begun: set[str] = set()
+    for start in range(0, len(sids), 1000):
+        part = sids[start:start + 1000]
+        begun |= {p[len("PAY-"):] for p in await settler.store(tenant).payment_ids([f"PAY-{x}" for x in part])}
+        booked = await ledger_of(settler).entry_heads(tenant, [f"payment:PAY-{x}" for x in part])
+        begun |= {e[len("payment:PAY-"):] for e in booked}
+    return [x for x in sids if x in begun]
+
+
+async def statement_in(db: Any, sid: str) -> dict[str, Any] | None:
+    """A statement read from the database a door opened (the statement documents room asks)."""
+    return await SettlementStore(db).statement(sid)

@@ -1,6 +1,5 @@
-"""settlement's own collections, one database per tenant.
+"""The chronic room's own collections (门诊慢特病 claims, statements and payments), one database per tenant.
 
-- `policies`: one document per program + version (the table as data), carrying its `policy.published` event.
 - `person_states`: immutable snapshots of each person's state (see book.py).
 - `claims_<statement id>`: one collection per statement (institution + month), one flat document per claim line
   with its result (payable, deductible, reasons, policy version). FerretDB 1.24 scans a whole collection for any
@@ -11,15 +10,15 @@
 - `settlements`: written at close, each carrying the `benefits.settled` events of up to 200 persons (an outbox per
   person would make every relay pass scan a collection of persons × months on FerretDB).
 - `payments`: one per statement paid, carrying `payment.issued`.
-- `statement_documents`: the settlement documents an institution hands in with a statement (结算资料: purchase
-  details, settlement sheet, invoices), bytes and sha256, where its program asks for them (statement_documents.py).
+(The policy tables are the policies room's (policies/store.py); the settlement documents handed in with a statement
+the statement_documents room's.)
 
 No transactions (FerretDB 1.x): every state change and its events are one single-document write; multi-document
 steps are ordered so that repeating the request finishes a step a crash interrupted (see engine.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -27,15 +26,13 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from chassis.outbox import push_events, with_events
 from services.settlement.chronic.domain.records import claims_from_lines, to_line_docs
 
-POLICIES = "policies"
 CLAIMS_PREFIX = "claims_"
 BATCHES = "batches"
 STATEMENTS = "statements"
 SETTLEMENTS = "settlements"
 PAYMENTS = "payments"
-STATEMENT_DOCUMENTS = "statement_documents"
 
-OUTBOX_COLLECTIONS = [POLICIES, STATEMENTS, SETTLEMENTS, PAYMENTS]
+OUTBOX_COLLECTIONS = [STATEMENTS, SETTLEMENTS, PAYMENTS]
 
 DUPLICATE_KEY = 11000
 
@@ -53,22 +50,17 @@ class SettlementStore:
         self._db = db
         self._writer = writer  # writer.GroupWriter: inserts of claims go through the tenant's one writer
 
-    def collection(self, name: str) -> Any:
-        return self._db[name]
-
     async def ensure_indexes(self) -> None:
         for name in OUTBOX_COLLECTIONS:
             await self._db[name].create_index("_outbox_pending")
-        await self._db[POLICIES].create_index([("program", 1), ("effective_from", 1)])
         await self._db[BATCHES].create_index("statement_id")
         await self._db[STATEMENTS].create_index("month")
         await self._db[SETTLEMENTS].create_index("statement_id")
         await self._db[PAYMENTS].create_index("month")
-        await self._db[STATEMENT_DOCUMENTS].create_index("statement_id")
 
     # ---- unordered bulk inserts (FerretDB: inserts are the one O(1) write; see tests/integration) ------------
 
-    async def insert_many_new(self, name: str, docs: Sequence[dict[str, Any]]) -> list[int]:
+    async def _insert_many_new(self, name: str, docs: Sequence[dict[str, Any]]) -> list[int]:
         """Insert, unordered; returns the indexes of documents that already existed (duplicate _id)."""
         if not docs:
             return []
@@ -78,24 +70,7 @@ class SettlementStore:
             return _only_duplicates(exc)
         return []
 
-    # ---- policies ------------------------------------------------------------------------------------------
-
-    async def policy_docs(self, program: str) -> list[dict[str, Any]]:
-        return await self._db[POLICIES].find({"program": program}, {"_outbox": 0}).sort(
-            "effective_from", 1).to_list(None)
-
-    async def insert_policy(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> bool:
-        try:
-            await self._db[POLICIES].insert_one(with_events(doc, events))
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def close_policy(self, doc_id: str, previous_to: str | None, changes: dict[str, Any],
-                           events: list[dict[str, Any]]) -> bool:
-        result = await self._db[POLICIES].update_one({"_id": doc_id, "effective_to": previous_to},
-                                                     push_events({"$set": changes}, events))
-        return result.modified_count == 1
+    # ---- what the policies room asks (policies.service.PolicyBook.paid_after) ------------------------------
 
     async def claims_of_version_after(self, version: str, after: str) -> int:
         """Claims paid under `version` dated after `after` (only statements of later months can hold them)."""
@@ -103,7 +78,7 @@ class SettlementStore:
                   .to_list(None)]
         found = 0
         for sid in months:
-            found += await self.claims_of(sid).count_documents({"policy_version": version, "date": {"$gt": after}},
+            found += await self._claims(sid).count_documents({"policy_version": version, "date": {"$gt": after}},
                                                                limit=1)
         return found
 
@@ -132,24 +107,9 @@ class SettlementStore:
     async def finish_batch(self, batch_id: str, summary: dict[str, Any]) -> None:
         await self._db[BATCHES].update_one({"_id": batch_id}, {"$set": {**summary, "status": "done"}})
 
-    # ---- statement documents (结算资料) ------------------------------------------------------------------------
-
-    async def statement_documents(self, statement_id: str, with_content: bool = False) -> list[dict[str, Any]]:
-        return await self._db[STATEMENT_DOCUMENTS].find(
-            {"statement_id": statement_id}, None if with_content else {"content": 0}).sort(
-            "uploaded_at", 1).to_list(None)
-
-    async def statement_document(self, statement_id: str, document_id: str) -> dict[str, Any] | None:
-        return await self._db[STATEMENT_DOCUMENTS].find_one({"statement_id": statement_id,
-                                                             "document_id": document_id})
-
-    async def add_statement_document(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """Insert once: the same file again (same derived _id) is the document already stored."""
-        try:
-            await self._db[STATEMENT_DOCUMENTS].insert_one(doc)
-            return doc
-        except DuplicateKeyError:
-            return await self._db[STATEMENT_DOCUMENTS].find_one({"_id": doc["_id"]}) or doc
+    async def drop_batch(self, batch_id: str, lease: str) -> None:
+        """A batch just started whose statement turned out closed: gone, as if never sent (only with our lease)."""
+        await self._db[BATCHES].delete_one({"_id": batch_id, "lease": lease})
 
     # ---- statements ----------------------------------------------------------------------------------------
 
@@ -158,6 +118,45 @@ class SettlementStore:
 
     async def statements(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         return await self._db[STATEMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+
+    async def statements_in(self, statuses: Sequence[str]) -> list[dict[str, Any]]:
+        """The statements in these states, by id (their status, active batches and who began closing them)."""
+        return await self._db[STATEMENTS].find(
+            {"status": {"$in": list(statuses)}},
+            {"status": 1, "active_batches": 1, "closing_by": 1}).sort("_id", 1).to_list(None)
+
+    async def statement_ids_of_month(self, month: str) -> list[str]:
+        return [d["_id"] for d in await self._db[STATEMENTS].find({"month": month}, {"_id": 1}).sort(
+            "_id", 1).to_list(None)]
+
+    async def statements_by_ids(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Statements by id in the order asked (never their pending events)."""
+        return await self._by_ids(STATEMENTS, ids)
+
+    async def statement_events_pending(self, statement_id: str) -> bool:
+        """Whether the statement still carries events the relay has not published."""
+        doc = await self._db[STATEMENTS].find_one({"_id": statement_id}, {"_outbox_pending": 1})
+        return doc is not None and bool(doc.get("_outbox_pending"))
+
+    async def statements_with_events_pending(self, ids: Sequence[str]) -> list[str]:
+        """Which of these statements still carry events the relay has not published (one query per 1,000 ids)."""
+        wanted = sorted(set(ids))
+        pending: list[str] = []
+        for start in range(0, len(wanted), 1000):
+            docs = await self._db[STATEMENTS].find({"_id": {"$in": wanted[start:start + 1000]},
+                                                    "_outbox_pending": {"$gt": 0}}, {"_id": 1}).to_list(None)
+            pending += [d["_id"] for d in docs]
+        return pending
+
+    async def _by_ids(self, collection: str, ids: Sequence[str],
+                      only: dict[str, int] | None = None) -> list[dict[str, Any]]:
+        """Documents by id in the order asked (`only`: the fields read), never their pending events."""
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(ids), 1000):
+            out += await self._db[collection].find({"_id": {"$in": list(ids[start:start + 1000])}},
+                                                   only or {"_outbox": 0}).to_list(None)
+        order = {x: i for i, x in enumerate(ids)}
+        return sorted(out, key=lambda d: order[d["_id"]])
 
     async def ensure_statement(self, doc: dict[str, Any]) -> None:
         try:
@@ -184,18 +183,18 @@ class SettlementStore:
 
     # ---- claims (one collection per statement, one document per line) ----------------------------------------
 
-    def claims_of(self, sid: str) -> Any:
+    def _claims(self, sid: str) -> Any:
         """The statement's claim lines (see records.to_line_docs)."""
         return self._db[CLAIMS_PREFIX + sid]
 
     async def claim(self, sid: str, claim_key: str) -> dict[str, Any] | None:
         claim_id = claim_key.split("|", 1)[1]
-        found = claims_from_lines(await self.claims_of(sid).find({"claim_id": claim_id}).to_list(None))
+        found = claims_from_lines(await self._claims(sid).find({"claim_id": claim_id}).to_list(None))
         return found[0] if found else None
 
     async def claims(self, sid: str, query: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
         """Claims whose lines match `query`, by claim key; `offset`/`limit` count claims."""
-        lines = await self.claims_of(sid).find(query).sort("_id", 1).to_list(None)
+        lines = await self._claims(sid).find(query).sort("_id", 1).to_list(None)
         return claims_from_lines(lines)[offset:offset + limit]
 
     async def claim_keys(self, sid: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -204,11 +203,26 @@ class SettlementStore:
         out: dict[str, dict[str, Any]] = {}
         if not wanted:
             return out
-        async for d in self.claims_of(sid).find({}, {"batch_id": 1, "source": 1, "person_id": 1}):
+        async for d in self._claims(sid).find({}, {"batch_id": 1, "source": 1, "person_id": 1}):
             key = d["_id"].rsplit("|", 1)[0]
             if key in wanted and key not in out:
                 out[key] = {"_id": key, **d}
         return out
+
+    async def claim_lines(self, sid: str, fields: Sequence[str], batch_id: str = "") -> AsyncIterator[dict[str, Any]]:
+        """The statement's stored lines (those of one batch when named), only `fields` (and `_id`) read."""
+        query = {"batch_id": batch_id} if batch_id else {}
+        async for d in self._claims(sid).find(query, dict.fromkeys(fields, 1)):
+            yield d
+
+    async def count_claim_lines(self, sid: str) -> int:
+        return await self._claims(sid).count_documents({})
+
+    async def delete_batch_claims(self, sid: str, batch_id: str, person_ids: Sequence[str]) -> None:
+        """Remove the lines a batch stored for these persons (an interrupted run's, written anew on resuming)."""
+        ids = list(person_ids)
+        for start in range(0, len(ids), 1000):
+            await self._claims(sid).delete_many({"batch_id": batch_id, "person_id": {"$in": ids[start:start + 1000]}})
 
     async def insert_claims(self, sid: str, claims: Sequence[dict[str, Any]]) -> list[int]:
         """Insert claims as lines; returns the indexes of the claims some line of which was already stored."""
@@ -220,7 +234,7 @@ class SettlementStore:
         if self._writer is not None:
             taken = await self._writer.insert(CLAIMS_PREFIX + sid, docs)
         else:
-            taken = await self.insert_many_new(CLAIMS_PREFIX + sid, docs)
+            taken = await self._insert_many_new(CLAIMS_PREFIX + sid, docs)
         return sorted({owner[i] for i in taken})
 
     async def replace_claims(self, sid: str, claims: Sequence[dict[str, Any]]) -> None:
@@ -229,8 +243,8 @@ class SettlementStore:
             return
         ids = [c["claim_id"] for c in claims]
         for start in range(0, len(ids), 1000):
-            await self.claims_of(sid).delete_many({"claim_id": {"$in": ids[start:start + 1000]}})
-        await self.insert_many_new(CLAIMS_PREFIX + sid, [d for c in claims for d in to_line_docs(c)])
+            await self._claims(sid).delete_many({"claim_id": {"$in": ids[start:start + 1000]}})
+        await self._insert_many_new(CLAIMS_PREFIX + sid, [d for c in claims for d in to_line_docs(c)])
 
     # ---- payments ------------------------------------------------------------------------------------------
 
@@ -246,5 +260,26 @@ class SettlementStore:
 
     async def payments(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         return await self._db[PAYMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+
+    async def payment_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these payments were issued."""
+        return {d["_id"] for d in await self._by_ids(PAYMENTS, ids, {"_id": 1})}
+
+    async def insert_payments_new(self, docs: Sequence[dict[str, Any]]) -> None:
+        """Insert payments keyed by their ids (with their events); those already there (a retry) are left."""
+        await self._insert_many_new(PAYMENTS, docs)
+
+    # ---- settlements (benefits.settled, written at close) ----------------------------------------------------
+
+    async def insert_settlements(self, docs: Sequence[dict[str, Any]]) -> None:
+        """A resumed close finds some of them there: those are left as they are."""
+        await self._insert_many_new(SETTLEMENTS, docs)
+
+    async def settlements_of(self, statement_id: str) -> list[dict[str, Any]]:
+        return await self._db[SETTLEMENTS].find({"statement_id": statement_id}).to_list(None)
+
+    async def settlements_pending(self) -> int:
+        """How many settlements documents still carry events the relay has not published."""
+        return await self._db[SETTLEMENTS].count_documents({"_outbox_pending": {"$gt": 0}})
 
 

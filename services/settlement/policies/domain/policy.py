@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Any
 
+from chassis import money
 from chassis.errors import InvalidInput, NotFound
-from chassis.money import parse_yuan
 
 NEXT_MONTH = "next_month"
 IMMEDIATE = "immediate"
@@ -76,20 +76,10 @@ def _text(value: Any, field: str, *, allow_empty: bool = False) -> str:
     return value.strip()
 
 
-def parse_amount(value: Any, field: str) -> Decimal:
-    """A non-negative yuan amount with at most two decimals, given as a string, int or Decimal (never float)."""
-    if value is None:
-        raise InvalidInput(f"{field} is required", field)
-    try:
-        amount = parse_yuan(value, field)
-    except ArithmeticError as exc:  # e.g. "1e40": too many digits to hold to the fen
-        raise InvalidInput(f"{field} is too large: {value!r}", field) from exc
-    if amount < 0:
-        raise InvalidInput(f"{field} must not be negative: {value!r}", field)
-    if amount > MAX_AMOUNT:
-        # Far above any real figure; beyond it Decimal's 28 digits could round products silently.
-        raise InvalidInput(f"{field} is too large: {value!r}", field)
-    return amount
+def policy_amount(value: Any, field: str) -> Decimal:
+    """A table's amount (a cap, a deductible): non-negative yuan read by the one money parser, up to MAX_AMOUNT (far
+    above any real figure; beyond it Decimal's 28 digits could round products silently)."""
+    return money.parse_amount(value, field, minimum=Decimal(0), maximum=MAX_AMOUNT)
 
 
 def parse_date(value: Any, field: str) -> date:
@@ -142,8 +132,8 @@ def _parse_disease(data: Any, prefix: str) -> DiseaseRule:
         code=code,
         name=_text(_required(data, "name", prefix), _path(prefix, "name"), allow_empty=True),
         category=_text(_required(data, "category", prefix), _path(prefix, "category"), allow_empty=True),
-        annual_cap=None if cap is None or cap == "" else parse_amount(cap, _path(prefix, "annual_cap")),
-        deductible=parse_amount(_required(data, "deductible", prefix), _path(prefix, "deductible")),
+        annual_cap=None if cap is None or cap == "" else policy_amount(cap, _path(prefix, "annual_cap")),
+        deductible=policy_amount(_required(data, "deductible", prefix), _path(prefix, "deductible")),
         ratio=parse_fraction(_required(data, "ratio", prefix), _path(prefix, "ratio")),
         start=start,
         review_months=_count(data.get("review_months", 0), _path(prefix, "review_months"), 0),

@@ -27,7 +27,9 @@ EXPECTED = {
     "year_cap": "2100.00",
     "monthly_cap": "900.00",
     "claims": [{"id": "c1", "payable": "400.00",
-                "lines": [{"payable": "400.00", "reasons": ["ratio: fund pays 80% (patient share 100.00)"]}]}],
+                "lines": [{"payable": "400.00", "reasons": ["ratio: fund pays 80% (patient share 100.00)"],
+                           "reason_codes": [{"code": "ratio", "detail": "fund pays 80% (patient share 100.00)",
+                                             "params": {"percent": "80", "patient_share": "100.00"}}]}]}],
     "total_payable": "400.00",
 }
 
@@ -63,10 +65,14 @@ def test_several_diseases_uncapped_and_refused_lines() -> None:
     assert [c["id"] for c in out["claims"]] == ["b", "a", "z"]
     b, a, z = out["claims"]
     assert b["payable"] == "18000.00"  # deductible already met by claim a (earlier date): 20,000 × 90%, no cap
-    assert a["lines"][0] == {"payable": "750.00", "reasons": [
+    assert {k: a["lines"][0][k] for k in ("payable", "reasons")} == {"payable": "750.00", "reasons": [
         "deductible: 300.00 applied to the yearly deductible", "ratio: fund pays 75% (patient share 250.00)"]}
-    assert a["lines"][1]["payable"] == "0.00" and a["lines"][1]["reasons"][0].startswith("not_covered: ")
-    assert z["lines"][0]["reasons"][0].startswith("outside_policy_year: ")
+    assert a["lines"][0]["reason_codes"] == [
+        {"code": "deductible", "detail": "300.00 applied to the yearly deductible", "params": {"applied": "300.00"}},
+        {"code": "ratio", "detail": "fund pays 75% (patient share 250.00)",
+         "params": {"percent": "75", "patient_share": "250.00"}}]
+    assert a["lines"][1]["payable"] == "0.00" and a["lines"][1]["reason_codes"][0]["code"] == "not_covered"
+    assert [r["code"] for r in z["lines"][0]["reason_codes"]] == ["outside_policy_year"]
     assert out["total_payable"] == "18750.00"
 
 

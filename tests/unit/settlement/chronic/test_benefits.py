@@ -12,6 +12,7 @@ from services.settlement.chronic.domain.benefits import (
     ClaimResult,
     Holding,
     Line,
+    LineResult,
     YearAccount,
     adjudicate,
     benefit_start,
@@ -37,8 +38,9 @@ def run(holdings: list[Holding], *claims: Claim, account: YearAccount = Y2025,
     return adjudicate(table, holdings, list(claims), account)  # type: ignore[arg-type]
 
 
-def codes(reasons: tuple[str, ...]) -> list[str]:
-    return [r.split(":", 1)[0] for r in reasons]
+def codes(line: LineResult) -> list[str]:
+    """The line's reason codes, as data (never read out of the sentences)."""
+    return [r.code for r in line.reason_codes]
 
 
 # ---- benefit start --------------------------------------------------------------------------------------------
@@ -56,7 +58,7 @@ def test_immediate_diseases_start_on_the_grant_day(code: str) -> None:
     results, _ = run([held(code, "2025-05-20")], claim("same-day", "2025-05-20", (code, "1000.00")),
                      claim("day-before", "2025-05-19", (code, "1000.00")))
     assert results[0].payable > 0
-    assert results[1].payable == 0 and codes(results[1].lines[0].reasons) == ["before_benefit_start"]
+    assert results[1].payable == 0 and codes(results[1].lines[0]) == ["before_benefit_start"]
 
 
 def test_next_month_disease_pays_nothing_in_the_grant_month() -> None:
@@ -97,7 +99,7 @@ def test_a_disease_starting_after_the_year_is_not_in_benefit() -> None:
     assert caps_for(P, holdings, 2025) == Caps(None, None)
     assert caps_for(P, holdings, 2026).year_cap == D("3600.00")
     results, _ = run(holdings, claim("c", "2025-12-28", ("HTN", "100.00")))
-    assert codes(results[0].lines[0].reasons) == ["before_benefit_start"]
+    assert codes(results[0].lines[0]) == ["before_benefit_start"]
 
 
 def test_several_diseases_combine_highest_first() -> None:
@@ -155,8 +157,8 @@ def test_uncapped_lines_are_limited_by_neither_cap() -> None:
                          claim("c1", "2025-06-03", ("MT", "100500.00"), ("HTN", "5000.00")))
     mt, htn = results[0].lines
     # Deductible 500 (MT's, the highest) is consumed by the first line; 100,000 × 80% is paid whole.
-    assert mt.payable == D("80000.00") and codes(mt.reasons) == ["deductible", "ratio"]
-    assert htn.payable == D("900.00") and codes(htn.reasons) == ["ratio", "monthly_cap"]
+    assert mt.payable == D("80000.00") and codes(mt) == ["deductible", "ratio"]
+    assert htn.payable == D("900.00") and codes(htn) == ["ratio", "monthly_cap"]
     assert (after.uncapped_paid, after.capped_paid) == (D("80000.00"), D("900.00"))
     assert after.monthly_capped_paid[5] == D("900.00")
 
@@ -190,12 +192,12 @@ def test_caps_exhausted_mid_line_and_the_month_cap_resets() -> None:
 def test_both_caps_binding_name_both() -> None:
     account = YearAccount(2025, capped_paid=D("1500.00"))  # 600 left of 2100; June has 900
     results, _ = run([held("HTN", "2025-05-20")], claim("c", "2025-06-03", ("HTN", "2000.00")), account=account)
-    assert results[0].payable == D("600.00") and codes(results[0].lines[0].reasons) == ["ratio", "year_cap"]
+    assert results[0].payable == D("600.00") and codes(results[0].lines[0]) == ["ratio", "year_cap"]
     account = YearAccount(2025, capped_paid=D("1500.00"),  # 600 left of the year and of June
                           monthly_capped_paid=(D(0),) * 5 + (D("300.00"),) + (D(0),) * 6)
     results, _ = run([held("HTN", "2025-05-20")], claim("c", "2025-06-03", ("HTN", "2000.00")), account=account)
     assert results[0].payable == D("600.00")
-    assert codes(results[0].lines[0].reasons) == ["ratio", "year_cap", "monthly_cap"]
+    assert codes(results[0].lines[0]) == ["ratio", "year_cap", "monthly_cap"]
 
 
 def test_the_combined_cap_is_shared_by_all_capped_diseases() -> None:
@@ -279,10 +281,10 @@ def test_lines_not_paid_carry_their_reasons() -> None:
     assert lines[0].reasons == ("not_covered: outside the catalogues or unrelated to the disease",)
     assert lines[1].reasons == ("disease_not_held: the person holds no qualification for DM",)
     assert lines[2].reasons == ("unknown_disease: XYZ is not in policy hz-chronic 2025.sample.1",)
-    assert codes(lines[3].reasons) == ["disease_not_held", "not_covered"]
+    assert codes(lines[3]) == ["disease_not_held", "not_covered"]
     assert lines[4].payable == 0 and lines[4].reasons == ()  # nothing claimed, nothing refused
     assert results[1].lines[0].reasons == ("outside_policy_year: 2024-12-31 is outside the benefit year 2025",)
-    assert codes(results[2].lines[0].reasons) == ["outside_policy_year"]
+    assert codes(results[2].lines[0]) == ["outside_policy_year"]
     for line in [*lines, results[1].lines[0], results[2].lines[0]]:
         assert line.payable == 0 and line.deductible == 0 and line.payable + line.patient_share in (D(100), D(0))
     assert after == YearAccount(2025, D("0.00"), D("0.00"), D("0.00"), (D(0),) * 12)
@@ -348,7 +350,7 @@ def test_past_review_due_without_a_passed_re_review_pays_nothing_from_the_next_d
                          claim("day-after", "2025-07-01", ("HTN", "100.00")))
     assert [r.payable for r in results] == [D("80.00"), D("80.00"), D("0.00")]
     line = results[2].lines[0]
-    assert codes(line.reasons) == ["review_overdue"] and "2025-06-30" in line.reasons[0]
+    assert codes(line) == ["review_overdue"] and line.reason_codes[0].params["due"] == "2025-06-30"
     assert line.patient_share == D("100.00") and line.deductible == D("0.00")
     assert after.capped_paid == D("160.00")  # the refused line consumed nothing
 
@@ -361,7 +363,7 @@ def test_a_re_review_passed_late_pays_again_from_its_day_and_not_in_the_gap() ->
                      claim("gap-last", "2025-07-14", ("HTN", "100.00")),
                      claim("resumed", "2025-07-15", ("HTN", "100.00")))
     assert [r.payable for r in results] == [D("80.00"), D("0.00"), D("0.00"), D("80.00")]
-    assert all(codes(r.lines[0].reasons) == ["review_overdue"] for r in results[1:3])
+    assert all(codes(r.lines[0]) == ["review_overdue"] for r in results[1:3])
 
 
 def test_an_overdue_disease_leaves_the_combined_caps_and_the_deductible() -> None:
@@ -370,18 +372,19 @@ def test_an_overdue_disease_leaves_the_combined_caps_and_the_deductible() -> Non
     # While DM is held: deductible 200, monthly cap 3 × (4800 + 20% × 3600) / 12 = 1380.
     held_both, _ = run(both, claim("march", "2025-03-10", ("HTN", "2000.00")))
     assert held_both[0].payable == D("1380.00")
-    assert codes(held_both[0].lines[0].reasons) == ["deductible", "ratio", "monthly_cap"]
+    assert codes(held_both[0].lines[0]) == ["deductible", "ratio", "monthly_cap"]
     # After: HTN alone, no deductible, monthly cap 3 × 3600 / 12 = 900; DM lines refused with the reason.
     lapsed, _ = run(both, claim("april", "2025-04-10", ("HTN", "2000.00"), ("DM", "100.00")))
     htn, dm = lapsed[0].lines
-    assert htn.payable == D("900.00") and htn.deductible == D("0.00") and "900.00" in htn.reasons[-1]
-    assert dm.payable == D("0.00") and codes(dm.reasons) == ["review_overdue"]
+    assert htn.payable == D("900.00") and htn.deductible == D("0.00")
+    assert codes(htn)[-1] == "monthly_cap" and htn.reason_codes[-1].params["cap"] == "900.00"
+    assert dm.payable == D("0.00") and codes(dm) == ["review_overdue"]
 
 
 def test_a_second_current_qualification_of_the_same_disease_keeps_it_paying() -> None:
     twice = [reviewed("HTN", "2022-01-10", "2025-01-31"), reviewed("HTN", "2024-12-05", "2027-12-05")]
     results, _ = run(twice, claim("c", "2025-05-05", ("HTN", "100.00")))
-    assert results[0].payable == D("80.00") and results[0].lines[0].reasons[0].startswith("ratio")
+    assert results[0].payable == D("80.00") and codes(results[0].lines[0]) == ["ratio"]
 
 
 def test_overdue_claims_threaded_one_by_one_pay_as_together() -> None:

@@ -3,9 +3,18 @@ the insurance type, and the change functions' idempotency whatever order the eve
 
 from datetime import date
 
+import pytest
+
+from chassis.errors import InvalidInput
 from services.settlement.chronic.domain.benefits import Holding
+from services.settlement.chronic.domain.holdings import (
+    add_holding,
+    add_holdings,
+    close_holding,
+    imported_holdings,
+    renew_holding,
+)
 from services.settlement.chronic.domain.records import holding_doc, holdings_on
-from services.settlement.chronic.domain.holdings import add_holding, close_holding, renew_holding
 from services.settlement.chronic.service.statements import holding_insutype
 from tests.unit.settlement.helpers import sample_policy
 
@@ -62,3 +71,32 @@ def test_the_person_s_insurance_type_is_the_latest_grant_naming_one() -> None:
     unnamed = holding_doc("q3", "CHD", "2025-06-01")
     assert holding_insutype([newer, older, unnamed]) == "310"
     assert holding_insutype([unnamed]) == ""
+
+
+# ---- an ops import (data migration) ----------------------------------------------------------------------------
+
+
+def test_an_import_groups_each_persons_new_holdings_with_default_ids() -> None:
+    rows = [{"person_id": "P1", "disease": "HTN", "granted_on": "2025-01-05"},
+            {"person_id": "P1", "disease": "DM", "granted_on": "2025-02-01", "qualification_id": "q-dm"},
+            {"person_id": "P2", "disease": "HTN", "granted_on": "2024-12-01"}]
+    by_person = imported_holdings(rows, {"HTN", "DM"})
+    assert {p: [h["qualification_id"] for h in hs] for p, hs in by_person.items()} == {
+        "P1": ["import:P1:HTN:2025-01-05", "q-dm"], "P2": ["import:P2:HTN:2024-12-01"]}
+    assert all(h["source"] == "import" for hs in by_person.values() for h in hs)
+    # Imported again: nothing new for a person who holds them already.
+    change = add_holdings(by_person["P1"])
+    once = change([])
+    assert once is not None and len(once) == 2 and change(once) is None
+
+
+def test_an_import_with_any_bad_row_is_refused_whole_naming_each() -> None:
+    rows = [{"person_id": "P1", "disease": "HTN", "granted_on": "2025-01-05"}, "x",
+            {"person_id": "", "disease": "HTN", "granted_on": "2025-01-05"},
+            {"person_id": "P3", "disease": "FLU", "granted_on": "2025-01-05"},
+            {"person_id": "P4", "disease": "HTN", "granted_on": "5 Jan"}]
+    with pytest.raises(InvalidInput) as err:
+        imported_holdings(rows, {"HTN"})
+    assert err.value.message == "4 holdings are invalid; nothing was stored"
+    assert [f["field"] for f in err.value.fields or []] == [
+        "holdings[1]", "holdings[2].person_id", "holdings[3].disease", "holdings[4].granted_on"]

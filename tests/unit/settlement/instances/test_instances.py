@@ -12,6 +12,7 @@ from chassis.store.memory import MemoryStore
 from services.settlement.chronic.service.settler import active_batches_message
 from services.settlement.instances import service as ins
 from services.settlement.instances.service import Heartbeat, Instances, lease_state
+from services.settlement.instances.store import INSTANCES
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(minutes=5)
@@ -70,15 +71,15 @@ async def test_heartbeats_in_every_tenant_and_what_they_tell_another_instance() 
     clock = [START]
     mine = Instances(lambda t: store.database("settlement", t), tenants, ME, clock=lambda: clock[0])
     theirs = Instances(lambda t: store.database("settlement", t), tenants, OTHER, clock=lambda: clock[0])
-    await store.database("settlement", "hz-p1")[ins.INSTANCES].insert_one(
+    await store.database("settlement", "hz-p1")[INSTANCES].insert_one(
         {"_id": "gone", "seen_at": (START - timedelta(days=30)).isoformat()})
 
     clock[0] = START + timedelta(seconds=2)
     await mine.beat()
     for t in tenants:
-        doc = await store.database("settlement", t)[ins.INSTANCES].find_one({"_id": ME})
+        doc = await store.database("settlement", t)[INSTANCES].find_one({"_id": ME})
         assert doc["seen_at"] == clock[0].isoformat() and doc["service"] == "settlement"
-    assert await store.database("settlement", "hz-p1")[ins.INSTANCES].find_one({"_id": "gone"}) is None
+    assert await store.database("settlement", "hz-p1")[INSTANCES].find_one({"_id": "gone"}) is None
 
     # Both started together (replicas): mine beat since theirs started, so it holds.
     assert (await theirs.state("hz-p1", ME, "b1")).reason == ins.HELD_BY_LIVE_INSTANCE
