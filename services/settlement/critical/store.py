@@ -251,6 +251,18 @@ class CriticalStore:
         return await self._db[STATEMENTS].find({"status": {"$in": list(statuses)}}, projection).sort(
             "_id", 1).to_list(None)
 
+    async def unpaid_payable_ids(self) -> list[str]:
+        return [d["_id"] for d in await self._db[PERSON_PAYABLES].find(
+            {"status": "unpaid"}, {"_id": 1}).sort("_id", 1).to_list(None)]
+
+    async def payment_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these payments are stored, one read per 1,000."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 1000):
+            found |= {d["_id"] for d in await self._db[PAYMENTS].find(
+                {"_id": {"$in": list(ids[start:start + 1000])}}, {"_id": 1}).to_list(None)}
+        return found
+
     async def begin_closing(self, statement_ids: Sequence[str], changes: dict[str, Any]) -> None:
         """Open statements begin closing, one update per 1,000 (FerretDB 1.24 scans the collection on every
         update; an open statement carries no events, so the relay never writes it)."""

@@ -42,7 +42,6 @@ from services.settlement.critical.service import claims as ci
 from services.settlement.fund.service import account as fd
 from services.settlement.fund.service import year_end as fund_year_end
 from services.settlement.fund.service.payment_runs import RECOVERY_ACTOR
-from services.settlement.recovery.store import CriticalLeftovers
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +144,14 @@ class Recovery:
         log.info("recovery: %s %s of %s", code, item, tenant)
         result.finished.append((tenant, code, item))
 
-    async def _payments_begun(self, tenant: str, leftovers: CriticalLeftovers, ids: list[str]) -> list[str]:
+    async def _payments_begun(self, tenant: str, ids: list[str]) -> list[str]:
         """Of these critical illness statements (payables), those whose payment was begun: its instruction stored
         (`PAY-<id>`) or its entry booked (`payment:PAY-<id>`) — two reads per 1,000, rather than two per item."""
         begun: set[str] = set()
         for start in range(0, len(ids), 1000):
             part = ids[start:start + 1000]
-            begun |= {p[len("PAY-"):] for p in await leftovers.payment_ids([f"PAY-{x}" for x in part])}
+            stored = await self.critical.finance.payments_stored(tenant, [f"PAY-{x}" for x in part])
+            begun |= {p[len("PAY-"):] for p in stored}
             booked = await self.ledger.entry_heads(tenant, [f"payment:PAY-{x}" for x in part])
             begun |= {e[len("payment:PAY-"):] for e in booked}
         return [x for x in ids if x in begun]
@@ -161,7 +161,7 @@ class Recovery:
         program = program_of_tenant(tenant)
         if program is not None and program.code == ci.PROGRAM:
             await self._critical(tenant, result)
-        for request in await self.ledger.store(tenant).year_closings():
+        for request in await self.ledger.year_closings(tenant):
             async def finish_year(request: dict[str, Any] = request) -> str | None:
                 finished = await fund_year_end.finish_year_close(self.ledger, request, self.tenants)
                 return YEAR_CLOSED if finished else None
@@ -194,8 +194,7 @@ class Recovery:
 
     async def _critical(self, tenant: str, result: Pass) -> None:
         finance = self.critical.finance
-        leftovers = CriticalLeftovers(self.settler.db_of(tenant))
-        docs = await leftovers.statements_in(["closing", "reconciled"])
+        docs, unpaid = await finance.left_half_done(tenant)
         for d in docs:
             if d["status"] == "closing":
                 async def close(sid: str = d["_id"], who: str = d.get("closing_by") or RECOVERY_ACTOR) -> str | None:
@@ -210,11 +209,10 @@ class Recovery:
 
                 await self._step(result, tenant, "critical_close", d["_id"], close)
         reconciled = [d["_id"] for d in docs if d["status"] == "reconciled"]
-        for sid in await self._payments_begun(tenant, leftovers, reconciled):
+        for sid in await self._payments_begun(tenant, reconciled):
             await self._step(result, tenant, "critical_payment", sid,
                              lambda sid=sid: finance.finish_payment(tenant, sid))
-        unpaid = await leftovers.unpaid_payable_ids()
-        for pid in await self._payments_begun(tenant, leftovers, unpaid):
+        for pid in await self._payments_begun(tenant, unpaid):
             await self._step(result, tenant, "person_payment", pid,
                              lambda pid=pid: finance.finish_payable(tenant, pid))
 

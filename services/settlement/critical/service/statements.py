@@ -547,6 +547,17 @@ class CriticalStatements:
         await self.pay(tenant, sid, entry.get("posted_by") or runs.RECOVERY_ACTOR)
         return runs.PAYMENT_ISSUED
 
+    async def left_half_done(self, tenant: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """What a crash may have cut short (for recovery): statements closing or reconciled (status, who began
+        closing), and the ids of payables to persons still unpaid."""
+        store = self.store_of(tenant)
+        statements = await store.statements_in(["closing", "reconciled"], {"status": 1, "closing_by": 1})
+        return statements, await store.unpaid_payable_ids()
+
+    async def payments_stored(self, tenant: str, payment_ids: Sequence[str]) -> set[str]:
+        """Which of these payments (`PAY-<id>`) were stored."""
+        return await self.store_of(tenant).payment_ids(payment_ids)
+
     async def finish_payable(self, tenant: str, payable_id: str) -> str | None:
         """The same for a payable to a person (零星报销): marked paid when its payment is stored; issued when only
         its entry was booked, to the bank account given with the claim — when the account was given only with the

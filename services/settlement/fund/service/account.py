@@ -251,6 +251,10 @@ class Fund:
     def store(self, tenant: str) -> FundStore:
         return FundStore(self.db_of(tenant))
 
+    async def year_closings(self, tenant: str) -> list[dict[str, Any]]:
+        """The year ends under way (or cut short) in this tenant's books."""
+        return await self.store(tenant).year_closings()
+
     async def ensure_indexes(self, tenant: str) -> None:
         """The tenant's books' indexes, and their heads built once (FundStore.build_heads)."""
         await self.store(tenant).ensure_indexes()
