@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chassis.bodies import media_type, parse_json
 from chassis.errors import (
     Forbidden,
     InvalidInput,
@@ -167,19 +168,31 @@ async def scoped(request: Request) -> TenantScope:
 Scope = Annotated[TenantScope, Depends(scoped)]
 
 
-async def read_json(request: Request, max_bytes: int = 1 << 20) -> Any:
-    """A JSON body, with a precise error for the wrong content type, an oversized or an unreadable body."""
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if kind and kind != "application/json" and not kind.endswith("+json"):
-        raise UnsupportedMediaType(f"expected application/json, got {kind}", "content-type")
-    raw = await request.body()
-    if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"body larger than {max_bytes} bytes")
-    try:
-        return json.loads(raw or b"null")
-    except ValueError as exc:
-        raise InvalidInput(f"body is not valid JSON: {exc.args[0] if exc.args else exc}", "body",
-                           code="invalid_json") from None
+def content_type(request: Request) -> str:
+    """The request's media type, lower case, without parameters."""
+    return media_type(request.headers.get("content-type"))
+
+
+async def read_raw(request: Request, limit: int = 1 << 20) -> bytes:
+    """The body, refused before it is read when its declared length is over `limit`, and after if it grew."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
+    body = await request.body()
+    if len(body) > limit:
+        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
+    return body
+
+
+async def read_json(request: Request, max_bytes: int = 1 << 20, *, exact_numbers: bool = True,
+                    object_required: bool = False, media_required: bool = False) -> Any:
+    """A JSON body, with a precise error for the wrong content type, an oversized or an unreadable body. A body
+    without a content type is read as JSON unless `media_required`."""
+    kind = content_type(request)
+    if (kind or media_required) and kind != "application/json" and not kind.endswith("+json"):
+        raise UnsupportedMediaType("send application/json", "content-type")
+    raw = await read_raw(request, max_bytes)
+    return parse_json(raw or b"null", exact_numbers=exact_numbers, object_required=object_required)
 
 
 async def read_body(request: Request, model: type[M], max_bytes: int = 1 << 20) -> M:

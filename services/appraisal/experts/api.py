@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from chassis.errors import UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, content_type
 from services.appraisal.experts import service
 from services.appraisal.experts.service import DrawWaiting
 
@@ -29,7 +29,7 @@ def router(ctx: ServiceContext, draw_waiting: DrawWaiting) -> APIRouter:
             summary="Import the expert pool (CSV: name, hospital, title, specialty)")
     async def import_experts(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("clerk", "ops")
-        if not request.headers.get("content-type", "").startswith(("text/csv", "text/plain")):
+        if content_type(request) not in ("text/csv", "text/plain"):
             raise UnsupportedMediaType("send the pool as text/csv")
         text = (await request.body()).decode("utf-8-sig", errors="strict")
         return await service.import_pool(scope.db(), scope.tenant, text, f"{scope.role}:{scope.subject}")

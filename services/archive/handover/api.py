@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, content_type
 from services.archive.handover import service
 
 EXPORTERS = ("supervisor", "ops", "clerk")
@@ -66,7 +66,7 @@ def router(ctx: ServiceContext) -> APIRouter:
     @r.post("/imports", status_code=201, summary="Verify a handover archive and import it into this (empty) tenant")
     async def import_export(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require(*IMPORTERS)
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype = content_type(request)
         if ctype not in ZIP_TYPES:
             raise UnsupportedMediaType("send the handover zip as the request body with content-type application/zip")
         if int(request.headers.get("content-length") or 0) > MAX_IMPORT_BYTES:

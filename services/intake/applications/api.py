@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, content_type
 from chassis.policies import PolicyReader
 from services.intake.applications import service
 from services.intake.applications.domain.application import (
@@ -138,7 +138,7 @@ def read_filing(raw_json: Any) -> Filing:
 
 
 async def _multipart(request: Request, max_bytes: int) -> FormData:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    if not content_type(request) == "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data: an `application` JSON field plus one file "
                                    "field per document, named by its kind")
     declared = int(request.headers.get("content-length") or 0)

@@ -15,9 +15,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from chassis.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
+from chassis.bodies import parse_json
+from chassis.errors import Forbidden, InvalidInput, NotFound, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, content_type, read_json, read_raw
 from chassis.scope import TenantScope
 from services.settlement.chronic.domain.records import CODE_RE, claim_view, institution_of_statement, settle_view
 from services.settlement.chronic.domain.uploads import (
@@ -25,7 +26,6 @@ from services.settlement.chronic.domain.uploads import (
     from_json,
     institution_of,
     month_of,
-    parse_json_body,
     upload_of,
 )
 from services.settlement.chronic.domain.visits import parse_visit
@@ -122,26 +122,6 @@ def body_of(model: type[BaseModel], *more: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
-def _content_type(request: Request) -> str:
-    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    body = await request.body()
-    if len(body) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    return body
-
-
-async def _json(request: Request, limit: int) -> dict[str, Any]:
-    if _content_type(request) != "application/json":
-        raise UnsupportedMediaType("send application/json", "content-type")
-    return parse_json_body(await _body(request, limit))
-
-
 def _own_institution(scope: TenantScope, institution: str) -> None:
     """An institution reads only its own: anything else looks missing."""
     if scope.role == "institution" and scope.subject != institution:
@@ -168,7 +148,7 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
             openapi_extra=body_of(HoldingsImport))
     async def import_holdings_door(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("ops")
-        data = await _json(request, CLAIMS_MAX_BYTES)
+        data = await read_json(request, CLAIMS_MAX_BYTES, object_required=True, media_required=True)
         return await import_holdings(settler, scope.tenant, data.get("holdings"), scope.subject)
 
     @r.get("/persons/{person_id}/accumulators", tags=["persons"], summary="Benefit accounts (待遇累计) of one year")
@@ -188,10 +168,10 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
                            institution_code: str | None = Query(default=None, description="CSV, clerk only"),
                            batch_id: str | None = Query(default=None, description="CSV only")) -> dict[str, Any]:
         scope.require("institution", "clerk")
-        body = await _body(request, CLAIMS_MAX_BYTES)
-        kind = _content_type(request)
+        body = await read_raw(request, CLAIMS_MAX_BYTES)
+        kind = content_type(request)
         if kind == "application/json":
-            m, inst, bid, raw, errors = from_json(parse_json_body(body))
+            m, inst, bid, raw, errors = from_json(parse_json(body, object_required=True))
         elif kind in ("text/csv", "application/csv"):
             raw, errors = from_csv(body)
             m, inst, bid = month, institution_code, batch_id
@@ -254,7 +234,7 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
     async def settle(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("institution")
         institution = _institution_of_caller(scope)
-        data = await _json(request, 1024 * 1024)
+        data = await read_json(request, 1024 * 1024, object_required=True, media_required=True)
         claim_id, person_id, on, lines = parse_visit(data)
         doc, fresh = await settler.settle_visit(scope.tenant, institution, claim_id, person_id, on, lines,
                                                 str(data.get("program") or ""))
@@ -323,7 +303,7 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
             openapi_extra=body_of(PaymentRun))
     async def pay_run(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("finance")
-        run = parse_run(parse_json_body(await _body(request, 1024 * 1024)), payables=False)
+        run = parse_run(parse_json(await read_raw(request, 1024 * 1024), object_required=True), payables=False)
         result = await stm.pay_run(settler, scope.tenant, run, scope.subject)
         response.status_code = 201 if result["count"] else 200
         return result

@@ -23,9 +23,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
+from chassis.bodies import parse_json
 from chassis.errors import Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, content_type, read_raw
 from chassis.money import parse_amount
 from chassis.programs import program_of_tenant
 from services.settlement.critical.domain.claims import ZERO, parse_care, parse_date
@@ -151,32 +152,11 @@ def _documented(model: type[BaseModel], required: bool = True, media: str = "app
 
 async def _read(request: Request, model: type[BaseModel], limit: int, optional: bool = False) -> Any:
     """A JSON object body as `model` (an empty one is `{}` when optional); refusals as the door answered them."""
-    raw = await _body(request, limit)
-    data = _json(raw) if (raw.strip() or not optional) else {}
+    raw = await read_raw(request, limit)
+    data = parse_json(raw, exact_numbers=False) if (raw.strip() or not optional) else {}
     if not isinstance(data, dict):
         raise InvalidInput("body must be an object", "body")
     return model.model_validate(data)
-
-
-def _content_type(request: Request) -> str:
-    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-
-
-async def _body(request: Request, limit: int = MAX_BODY) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    body = await request.body()
-    if len(body) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    return body
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"body is not valid JSON: {exc}", "body") from exc
 
 
 def _refuse(errors: list[dict[str, str]], what: str) -> None:
@@ -339,7 +319,7 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
     institution_code?, disease?, insutype?, bank_account?: {bank_name, account_name, account_no}} and the files
     `invoice`, `expense_list` and (inpatient) `discharge_summary`. The bank account is where the person is paid;
     it is not part of the claim (the same claim with another account is the same claim)."""
-    if not (request.headers.get("content-type") or "").startswith("multipart/form-data"):
+    if not content_type(request) == "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data: a `claim` JSON field and the documents "
                                    f"{', '.join(DOCUMENT_KINDS)}", "content-type")
     declared = request.headers.get("content-length")
@@ -464,10 +444,10 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
                 "type": "string", "description": "person_id,effective_from[,assistance_recipient]"}}}}})
     async def import_persons(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require(*WRITERS)
-        if _content_type(request) not in ("text/csv", "application/csv"):
+        if content_type(request) not in ("text/csv", "application/csv"):
             raise UnsupportedMediaType("send text/csv: person_id,effective_from[,assistance_recipient]",
                                        "content-type")
-        rows = parse_assistance_csv(await _body(request))
+        rows = parse_assistance_csv(await read_raw(request, MAX_BODY))
         critical.serves(scope.tenant)  # 404 before parsing more for a tenant outside the program
         by_person: dict[str, list[tuple[date, bool]]] = {}
         for pid, on, flag in rows:
@@ -483,14 +463,14 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
             openapi_extra=_documented(ClaimsUpload))
     async def upload_claims(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("institution", "clerk")
-        if _content_type(request) != "application/json":
+        if content_type(request) != "application/json":
             raise UnsupportedMediaType("send application/json", "content-type")
         institution = None
         if scope.role == "institution":
             if not ID_RE.match(scope.subject):
                 raise Forbidden("an institution token's subject must be its institution code")
             institution = scope.subject
-        claims = parse_platform_claims(_json(await _body(request)), institution)
+        claims = parse_platform_claims(parse_json(await read_raw(request, MAX_BODY), exact_numbers=False), institution)
         views, fresh = await critical.submit(scope.tenant, claims)
         response.status_code = 201 if fresh else 200
         return upload_view(views, fresh)
@@ -499,9 +479,9 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
             openapi_extra=_documented(RecordsImport))
     async def import_records(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require(*WRITERS)
-        if _content_type(request) != "application/json":
+        if content_type(request) != "application/json":
             raise UnsupportedMediaType("send application/json", "content-type")
-        claims = parse_provincial(_json(await _body(request)))
+        claims = parse_provincial(parse_json(await read_raw(request, MAX_BODY), exact_numbers=False))
         views, fresh = await critical.submit(scope.tenant, claims)
         response.status_code = 201 if fresh else 200
         return upload_view(views, fresh)
@@ -618,7 +598,7 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
     async def close_run(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("finance")
         critical.serves(scope.tenant)  # 404 for a tenant outside the program, before the body is read
-        run = parse_run(_json(await _body(request, 1024 * 1024)), payables=False)
+        run = parse_run(parse_json(await read_raw(request, 1024 * 1024), exact_numbers=False), payables=False)
         return await finance.close_run(scope.tenant, run, scope.subject)
 
     @r.post("/statements/reconciliations", tags=["critical statements"],
@@ -629,7 +609,7 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
     async def reconcile_run(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("finance")
         critical.serves(scope.tenant)  # 404 for a tenant outside the program, before the body is read
-        run = parse_run(_json(await _body(request, 1024 * 1024)), payables=False)
+        run = parse_run(parse_json(await read_raw(request, 1024 * 1024), exact_numbers=False), payables=False)
         return await finance.reconcile_run(scope.tenant, run, scope.subject, ctx.settings.provincial_url)
 
     @r.post("/statements/payments", tags=["critical statements"], status_code=201,
@@ -644,7 +624,7 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
     async def pay_run(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("finance")
         critical.serves(scope.tenant)  # 404 for a tenant outside the program, before the body is read
-        run = parse_run(_json(await _body(request, 1024 * 1024)), payables=True)
+        run = parse_run(parse_json(await read_raw(request, 1024 * 1024), exact_numbers=False), payables=True)
         out = await finance.pay_run(scope.tenant, run, scope.subject)
         response.status_code = 201 if out["count"] else 200
         return out

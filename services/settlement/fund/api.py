@@ -7,7 +7,6 @@ serves, and reads one of them with `?tenant=` — any tenant outside that scope 
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -17,10 +16,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chassis.bodies import parse_json
 from chassis.calendar import today_cn
-from chassis.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from chassis.errors import Forbidden, InvalidInput, NotFound
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, read_raw
 from chassis.money import parse_amount
 from chassis.programs import Program
 from chassis.workbook import Sheet, workbook
@@ -123,17 +123,10 @@ def _documented(model: type[BaseModel], required: bool = True) -> dict[str, Any]
 
 async def _body(request: Request, model: type[B], optional: bool = False) -> B:
     """A JSON object body (numbers as Decimal, never float) as `model`; an empty body is `{}` when optional."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise PayloadTooLarge(f"body larger than {MAX_BODY} bytes")
+    raw = await read_raw(request, MAX_BODY)
     if optional and not raw.strip():
         return model()
-    try:
-        data = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"body is not valid JSON: {exc}", "body") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("body must be a JSON object", "body")
+    data = parse_json(raw, object_required=True)
     try:
         return model.model_validate(data)
     except ValidationError as exc:  # (fields are loose: not reached in practice)

@@ -10,10 +10,10 @@ from typing import Any
 import yaml
 from fastapi import APIRouter, Request, Response
 
+from chassis.bodies import parse_json
 from chassis.calendar import today_cn
-from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from chassis.http import Scope
-from services.settlement.chronic.domain.uploads import parse_json_body
+from chassis.errors import InvalidInput, UnsupportedMediaType
+from chassis.http import Scope, content_type, read_raw
 from services.settlement.policies.service import PolicyBook
 from services.settlement.policies.service import view as policy_view
 
@@ -45,20 +45,6 @@ POLICY_TABLE_SCHEMA: dict[str, Any] = {
 }
 
 
-def _content_type(request: Request) -> str:
-    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    body = await request.body()
-    if len(body) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    return body
-
-
 def router(book: PolicyBook, kick: Callable[[], None]) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["policies"])
 
@@ -70,15 +56,15 @@ def router(book: PolicyBook, kick: Callable[[], None]) -> APIRouter:
                 "application/yaml": {"schema": POLICY_TABLE_SCHEMA}}}})
     async def publish_policy(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("ops", "finance")
-        body = await _body(request, MAX_TABLE_BYTES)
-        kind = _content_type(request)
+        body = await read_raw(request, MAX_TABLE_BYTES)
+        kind = content_type(request)
         if kind in YAML_TYPES:
             try:
                 data = yaml.safe_load(body.decode("utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
                 raise InvalidInput(f"body is not valid YAML: {exc}", "body") from exc
         elif kind == "application/json":
-            data = parse_json_body(body)
+            data = parse_json(body, object_required=True)
         else:
             raise UnsupportedMediaType("send the table as application/json or application/yaml", "content-type")
         if not isinstance(data, dict):

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from chassis.errors import PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, content_type
 from chassis.scope import TenantScope
 from services.settlement.statement_documents import service
 from services.settlement.statement_documents.domain.documents import CONTENT_TYPES, File
@@ -49,7 +49,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         db = scope.db()
         statement = await service.statement_of(db, statement_id, _institution(scope))
         kinds = service.accepting(scope.tenant, statement)
-        if not (request.headers.get("content-type") or "").startswith("multipart/form-data"):
+        if not content_type(request) == "multipart/form-data":
             raise UnsupportedMediaType(f"send multipart/form-data: one file field per document, named by its kind "
                                        f"({', '.join(kinds)})", "content-type")
         declared = request.headers.get("content-length")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,17 +61,6 @@ def upload_of(kind: str, month: str, institution: str, batch_id: str | None, bod
     the same upload. Without a batch id, the digest names the batch (`b<32 hex>`)."""
     digest = hashlib.sha256(b"|".join([kind.encode(), institution.encode(), month.encode(), body])).hexdigest()
     return Upload(month, institution, batch_id_of(batch_id) if batch_id else f"b{digest[:32]}", raw, errors), digest
-
-
-def parse_json_body(body: bytes) -> dict[str, Any]:
-    """Numbers become Decimal, never float: 12.345 is refused as three decimals, not rounded."""
-    try:
-        data = json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"body is not valid JSON: {exc}", "body") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("body must be a JSON object", "body")
-    return data
 
 
 def from_json(data: dict[str, Any]) -> tuple[Any, Any, Any, list[tuple[int, Mapping[str, Any]]], list[dict[str, Any]]]:
