@@ -38,6 +38,8 @@ async def audit(run_id: str) -> AsyncIterator[tuple[ServiceHost, httpx.AsyncClie
     host = ServiceHost(SPEC, Settings(service="audit", tenants=TENANTS, topic_prefix=f"{run_id}."), MemoryBus(),
                        MemoryStore())
     app = SPEC.build(host.context).app
+    # What ServiceHost.start gives the app: the tenants served and the opener a door's TenantScope uses.
+    app.state.tenants, app.state.open_db = frozenset(TENANTS), host.context.db
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://audit") as http:
         yield host, http
 
