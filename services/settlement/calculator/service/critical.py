@@ -63,7 +63,8 @@ def _yuan_or_none(value: Decimal | None) -> str | None:
 
 
 def result_view(r: CriticalResult) -> dict[str, Any]:
-    return {"id": r.id, "payable": fmt(r.payable), "reasons": list(r.reasons), "self_pay": fmt(r.self_pay),
+    return {"id": r.id, "payable": fmt(r.payable), "reasons": list(r.reasons),
+            "reason_codes": [x.to_json() for x in r.reason_codes], "self_pay": fmt(r.self_pay),
             "cumulative_self_pay": fmt(r.cumulative_self_pay_after), "cumulative_paid": fmt(r.paid_before + r.payable),
             "benefit_after": fmt(r.benefit_after), "tier": r.tier, "deductible": fmt(r.deductible),
             "ratio": str(r.ratio), "cap": _yuan_or_none(r.cap), "policy_version": r.policy_version,

@@ -21,13 +21,15 @@ Input shapes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chassis.errors import InvalidInput
 from chassis.money import parse_amount
+from chassis.reasons import Reason
 from services.settlement.fund.domain import year_end as ye
+from services.settlement.fund.domain.reasons import REASONS
 
 
 def _yuan_field(data: Mapping[str, Any], key: str, path: str = "", required: bool = True) -> Decimal | None:
@@ -69,13 +71,18 @@ def _m(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def _codes(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
+    """The reasons as data, beside the sentences `jingban calc` always printed."""
+    return [r.to_json() for r in reasons]
+
+
 def calculate_corridor(case: Mapping[str, Any]) -> dict[str, Any]:
     c = ye.corridor(_yuan_field(case, "premium"), _yuan_field(case, "claims"), _yuan_field(case, "admin_cost"),  # type: ignore
                     _ratio(case, "carrier_alone", "0.03"), _ratio(case, "shared_to", "0.06"),
                     _ratio(case, "carrier_share_between", "0.50"))
     return {"result": _m(c.result), "ratio": str(c.ratio), "carrier": _m(c.carrier), "fund": _m(c.fund),
             "bands": [{"band": n, "amount": _m(a), "carrier": _m(k)} for n, a, k in c.bands],
-            "reasons": list(c.reasons)}
+            "reasons": list(c.reasons), "reason_codes": _codes(c.reason_codes)}
 
 
 def calculate_service_fee(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -83,7 +90,8 @@ def calculate_service_fee(case: Mapping[str, Any]) -> dict[str, Any]:
                        _ratio(case, "bid_rate"), _yuan_field(case, "cap"), _ratio(case, "base_share", "0.80"),
                        _whole(case, "targets_met", 1), _whole(case, "targets_total", 1))
     return {"fee": _m(f.fee), "uncapped": _m(f.uncapped), "base": _m(f.base), "performance_max": _m(f.performance_max),
-            "performance": _m(f.performance), "payable": _m(f.payable), "reasons": list(f.reasons)}
+            "performance": _m(f.performance), "payable": _m(f.payable), "reasons": list(f.reasons),
+            "reason_codes": _codes(f.reason_codes)}
 
 
 def calculate_year_end(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,12 +115,13 @@ def calculate_year_end(case: Mapping[str, Any]) -> dict[str, Any]:
     r = ye.year_end(_yuan_field(case, "budget"), accounts, _ratio(case, "fund_share", "0.30"))  # type: ignore[arg-type]
     return {"outcome": r.outcome, "budget": _m(r.budget), "result": _m(r.result),
             "fee_deductions": _m(r.fee_deductions), "fund_part": _m(r.fund_part),
-            "carriers_part": _m(r.carriers_part), "reasons": list(r.reasons),
+            "carriers_part": _m(r.carriers_part), "reasons": list(r.reasons), "reason_codes": _codes(r.reason_codes),
             "accounts": [{"tenant": a.tenant, "budget": _m(a.budget), "position": _m(a.position),
                           "fee_deduction": _m(a.fee_deduction), "carrier_deficit": _m(a.carrier_deficit),
                           "carrier_bears": _m(a.carrier_bears), "carrier_liability": _m(a.carrier_liability),
                           "carrier_bears_in_all": _m(a.carrier_bears_in_all), "settlement": _m(a.settlement),
-                          "reasons": list(a.reasons)} for a in r.accounts]}
+                          "reasons": list(a.reasons), "reason_codes": _codes(a.reason_codes)}
+                         for a in r.accounts]}
 
 
 def calculate_premium(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,10 +148,15 @@ def calculate_premium(case: Mapping[str, Any]) -> dict[str, Any]:
     reasons.append(f"premium = the bid (中标价) {bid:.2f} of {base_year}, grown and rounded the same way, never above "
                    "its year's ceiling" if bid is not None else
                    "no bid given: premiums are the ceilings (the most a bid may be)")
+    codes = [REASONS.reason("ceiling_schedule", reasons[0], base_year=base_year, ceiling=f"{ceiling:.2f}",
+                            growth=growth),
+             REASONS.reason("premium_bid" if bid is not None else "premium_ceiling", reasons[1],
+                            **({"bid": f"{bid:.2f}"} if bid is not None else {}))]
     return {"ceilings": {str(y): _m(r.ceiling) for y, r in rows.items()},
             "premiums": {str(y): _m(r.premium) for y, r in rows.items()},
             "bid": None if bid is None else _m(bid),
-            "reasons": reasons + [r for row in rows.values() for r in row.reasons]}
+            "reasons": reasons + [r for row in rows.values() for r in row.reasons],
+            "reason_codes": _codes(codes) + [c for row in rows.values() for c in _codes(row.reason_codes)]}
 
 
 FINANCE_PROGRAMS = {"corridor": calculate_corridor, "service_fee": calculate_service_fee,

@@ -37,6 +37,8 @@ REASONS = ReasonCatalogue("fund finance (专户)", {
     "fund_band": "beyond the middle band (6%): the fund's",
     "corridor_split": "what the carrier keeps or bears, and what the fund takes or bears",
     # the premium (domain/year_end.py `premiums`)
+    "ceiling_schedule": "最高预算单价: the base year's ceiling, then each year the previous one × (1 + growth), "
+                        "rounded half up to the fen",
     "premium_bid": "保费: the carrier's bid (中标价) of the year, within the year's ceiling (最高预算单价)",
     "premium_ceiling": "no bid given: the premium shown is the year's ceiling (最高预算单价)",
     # the figures a year end starts from (service/year_end.py)

@@ -15,6 +15,10 @@ def test_corridor_case() -> None:
                      "admin_cost": "300000.00"})
     assert (out["result"], out["carrier"], out["fund"]) == ("700000.00", "450000.00", "250000.00")
     assert len(out["reasons"]) == 5
+    # The codes beside the sentences (`jingban calc` keeps its keys): one per sentence, in the same order.
+    assert [c["detail"] for c in out["reason_codes"]] == out["reasons"]
+    assert {c["code"] for c in out["reason_codes"]} <= {"corridor_result", "carrier_alone_band", "shared_band",
+                                                        "fund_band", "corridor_split"}
 
 
 def test_service_fee_case() -> None:
@@ -22,6 +26,7 @@ def test_service_fee_case() -> None:
                      "bid_rate": "0.008", "cap": "1200000.00", "targets_met": 1, "targets_total": 2})
     assert (out["fee"], out["base"], out["performance"], out["payable"]) == (
         "1200000.00", "960000.00", "120000.00", "1080000.00")
+    assert out["reason_codes"] and all(c["code"] for c in out["reason_codes"])
 
 
 def test_year_end_case() -> None:
@@ -32,6 +37,8 @@ def test_year_end_case() -> None:
          "paid": "41150000.00", "fee": "800000.00"}]})
     assert out["outcome"] == "deficit" and out["fund_part"] == "1200000.00"
     assert [a["settlement"] for a in out["accounts"]] == ["11020000.00", "5180000.00"]
+    assert "deficit_split" in {c["code"] for c in out["reason_codes"]} | {
+        c["code"] for a in out["accounts"] for c in a["reason_codes"]}
 
 
 def test_premium_case() -> None:
@@ -39,6 +46,8 @@ def test_premium_case() -> None:
     # Without a bid the premiums shown are the ceilings (最高预算单价), the most a bid may be.
     assert out["premiums"] == out["ceilings"] == {"2025": "149.00", "2026": "153.47", "2027": "158.07"}
     assert out["bid"] is None
+    assert [c["code"] for c in out["reason_codes"]] == ["ceiling_schedule", *["premium_ceiling"] * 4]
+    assert [c["detail"] for c in out["reason_codes"]] == out["reasons"]
 
 
 def test_premium_with_a_base_year_bid_grows_and_rounds_like_the_ceiling() -> None:
