@@ -215,6 +215,7 @@ async def pay_year(uri: str, bootstrap: str, prefix: str, paid: list[tuple[int, 
     from services.settlement.critical.store import PAYMENTS, STATEMENTS
     from services.settlement.fund.service import account as fd
     from services.settlement.fund.service import payment_runs as runs
+    from services.settlement.fund.service import year_end as fund_year_end
 
     store = MongoStore(uri, prefix)
     tenant, program = "qz-ci", load_program("qz-critical")
@@ -320,7 +321,7 @@ async def pay_year(uri: str, bootstrap: str, prefix: str, paid: list[tuple[int, 
 
     # 3. The year end (corridor): its claims are the year's paid claims.
     admin = (premium * Decimal("0.05")).quantize(Decimal("0.01"))  # 经办成本: 5% of the premium, a round figure
-    result = await fd.close_year(fund, program, (tenant,), YEAR, date(YEAR + 1, 1, 15),
+    result = await fund_year_end.close_year(fund, program, (tenant,), YEAR, date(YEAR + 1, 1, 15),
                                  {"admin_cost": str(admin), "insured_persons": persons}, "bench")
     closed = time.perf_counter()
     books = result["accounts"][0]["account"]

@@ -64,10 +64,6 @@ class CriticalStore:
         await self._db[PERSON_PAYABLES].create_index("month")
         await self._db[PAYMENTS].create_index("month")
 
-    def collection(self, name: str) -> Any:
-        """(Kept for settlement's recovery pass until it reads through the methods below.)"""
-        return self._db[name]
-
     async def by_ids(self, name: str, ids: Sequence[str], projection: dict[str, int] | None
                      ) -> list[dict[str, Any]]:
         """Documents of one of these collections by id, in the order asked; `projection` fields left out (0) or the

@@ -208,29 +208,3 @@ class FundStore:
         months = {"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}}
         return [*await self._db[PAYMENTS].find(months, {"_outbox": 0}).to_list(None),
                 *await self._db[CI_PAYMENTS].find(months, {"_outbox": 0}).to_list(None)]
-
-
-# ---- what payment runs of other rooms share (payment_runs.py) ------------------------------------------------------
-
-
-async def pending_ids(collection: Any, ids: Sequence[str]) -> list[str]:
-    """Which of these documents still carry events the relay has not published (one query per 1,000 ids)."""
-    wanted = sorted(set(ids))
-    pending: list[str] = []
-    for start in range(0, len(wanted), 1000):
-        docs = await collection.find({"_id": {"$in": wanted[start:start + 1000]},
-                                      "_outbox_pending": {"$gt": 0}}, {"_id": 1}).to_list(None)
-        pending += [d["_id"] for d in docs]
-    return pending
-
-
-async def insert_new(collection: Any, docs: Sequence[dict[str, Any]]) -> None:
-    """Insert documents keyed by their ids; those already there (a retry after a crash) are left as they are."""
-    if not docs:
-        return
-    try:
-        await collection.insert_many(list(docs), ordered=False)
-    except BulkWriteError as exc:
-        others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
-        if others:
-            raise

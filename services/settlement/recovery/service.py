@@ -10,7 +10,7 @@ itself when it starts, for every state a crash leaves behind that still says wha
   `interrupted`, and sending it again resumes it at once;
 - a payment (one, or in a payment run) booked in the dedicated account but not issued, or issued but its statement
   or payable not marked paid: finished (`payment_issued`, `payment_marked_paid`);
-- a year end (年度决算) begun: finished from the request it kept (fund.finish_year_close);
+- a year end (年度决算) begun: finished from the request it kept (fund/service/year_end.py `finish_year_close`);
 - an allocation (基金拨付) split between carriers, posted to some of their books: the others' shares posted
   (fund.unfinished_allocations);
 - critical illness claims applied to their accounts but not yet on a statement or payable, selected claims whose

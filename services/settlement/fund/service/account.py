@@ -766,17 +766,3 @@ async def finish_allocation(fund: Fund, program: Program, served: Iterable[str],
     await fund.allocate(program, members, entry["allocation_id"], int(entry["year"]), entry["allocation_kind"],
                         Decimal(entry["program_amount"]), date.fromisoformat(entry["date"]),
                         entry.get("posted_by") or "settlement-recovery")
-
-
-# The year end moved to service/year_end.py; its names stay reachable here for callers of other rooms (recovery) that
-# read them from this module. Resolved on first use: year_end imports this module, not the other way round.
-_YEAR_END = frozenset({"close_year", "finish_year_close", "year_view", "targets_for_close", "service_fee_for",
-                       "_deficit_sharing", "_corridor"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _YEAR_END:
-        from services.settlement.fund.service import year_end
-
-        return getattr(year_end, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

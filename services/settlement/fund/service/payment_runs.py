@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from chassis.errors import Conflict
-from services.settlement.fund import store as fund_store
 from services.settlement.fund.domain.payment_runs import (  # noqa: F401  (what the rooms paying runs use)
     MAX_IDS,
     NO_BANK_ACCOUNT,
@@ -32,22 +30,15 @@ from services.settlement.fund.domain.payment_runs import (  # noqa: F401  (what 
 PendingIds = Callable[[list[str]], Awaitable[list[str]]]
 
 
-async def drained(pending: PendingIds | Any, ids: Sequence[str], kick: Callable[[], None],
+async def drained(pending: PendingIds, ids: Sequence[str], kick: Callable[[], None],
                   timeout_s: float | None = None) -> None:
     """Before changing documents that carry events, let the relay publish and remove their pending ones (on
     FerretDB the relay's `$pullAll` and our update would otherwise race: an update is not atomic there) — for a
     whole run at once: one look for the run's documents still pending, the relay kicked once per look.
 
-    `pending(ids)` answers which of the ids still carry events (a store's query). (A collection is still taken, for
-    callers not yet moved to their store's query.)"""
+    `pending(ids)` answers which of the ids still carry events (a store's query)."""
     if not ids:
         return
-    if hasattr(pending, "find"):
-        collection = pending
-
-        async def pending(wanted: list[str]) -> list[str]:
-            return await fund_store.pending_ids(collection, wanted)
-
     loop = asyncio.get_running_loop()
     deadline = loop.time() + (timeout_s if timeout_s is not None else 10.0 + 0.05 * len(ids))
     wanted = sorted(set(ids))
@@ -61,9 +52,3 @@ async def drained(pending: PendingIds | Any, ids: Sequence[str], kick: Callable[
         kick()
         await asyncio.sleep(0.02)
         wanted = still
-
-
-async def insert_new(collection: Any, docs: Sequence[dict[str, Any]]) -> None:
-    """Insert documents keyed by their ids, those already there left as they are (for callers not yet moved to
-    their store's own insert)."""
-    await fund_store.insert_new(collection, docs)
