@@ -6,13 +6,17 @@
 * Kafka 4.1.1, single node, KRaft (combined broker+controller), jars resolved once from Maven
   Central via deploy/local/kafka/pom.xml into the cache.
 * FerretDB v1.24.2 with its SQLite backend, built once with `go build` into the cache.
+* Keycloak 26.4.0 (with ``--keycloak``): the OpenID Connect provider, its distribution zip fetched once from Maven
+  Central (``org.keycloak:keycloak-quarkus-dist``) into the cache, run on a Java 21+ JDK (``$JINGBAN_JAVA21_HOME``,
+  else the newest JDK 21+ under /usr/lib/jvm) in dev mode with its own H2 file, importing the realm in
+  ``deploy/local/keycloak/jingban-realm.json`` (re-imported whenever that file changes).
 
 Where things live:
 * cache (built artefacts, shared by every clone): ``$JINGBAN_CACHE`` or ``~/.cache/jingban``;
 * data, logs, pidfiles: ``$JINGBAN_DATA`` or ``<repo>/.jingban/`` (git-ignored).
 
 Ports (loopback only): ``$JINGBAN_KAFKA_PORT`` (19092), ``$JINGBAN_KAFKA_CONTROLLER_PORT`` (19093),
-``$JINGBAN_MONGO_PORT`` (27018).
+``$JINGBAN_MONGO_PORT`` (27018), ``$JINGBAN_KEYCLOAK_PORT`` (18080).
 
 ``up`` prints ``KAFKA_BOOTSTRAP_SERVERS=...`` / ``MONGODB_URI=...`` on stdout (progress goes to
 stderr), so ``eval "$(python deploy/local/launcher.py up)"`` works. Python callers use
@@ -47,16 +51,21 @@ from pathlib import Path
 KAFKA_VERSION = "4.1.1"
 FERRETDB_VERSION = "v1.24.2"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
+KEYCLOAK_VERSION = "26.4.0"
+KEYCLOAK_ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip"
+KEYCLOAK_REALM = "jingban"
 
 HOST = "127.0.0.1"
 SERVICES = ("kafka", "mongo")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
+KEYCLOAK_REALM_FILE = Path(__file__).resolve().parent / "keycloak" / "jingban-realm.json"
 
 # Kafka's controlled shutdown can take a few seconds; FerretDB stops almost at once.
-_GRACE_S = {"kafka": 30.0, "mongo": 10.0}
-_READY_TIMEOUT_S = {"kafka": 90.0, "mongo": 30.0}
+_GRACE_S = {"kafka": 30.0, "mongo": 10.0, "keycloak": 20.0}
+# Keycloak's first start builds its Quarkus application (about a minute on two busy cores).
+_READY_TIMEOUT_S = {"kafka": 90.0, "mongo": 30.0, "keycloak": 300.0}
 # Written into the data folder on first use; `--wipe` refuses a folder without it, so a
 # mistaken JINGBAN_DATA=/ or =$HOME can never be deleted.
 _DATA_MARKER = ".jingban-data"
@@ -97,6 +106,7 @@ class Layout:
     kafka_port: int
     kafka_controller_port: int
     mongo_port: int
+    keycloak_port: int = 18080
 
     @classmethod
     def from_env(cls) -> Layout:
@@ -108,6 +118,7 @@ class Layout:
             kafka_port=_env_port("JINGBAN_KAFKA_PORT", 19092),
             kafka_controller_port=_env_port("JINGBAN_KAFKA_CONTROLLER_PORT", 19093),
             mongo_port=_env_port("JINGBAN_MONGO_PORT", 27018),
+            keycloak_port=_env_port("JINGBAN_KEYCLOAK_PORT", 18080),
         )
         if layout.kafka_port == layout.kafka_controller_port:
             raise LauncherError("JINGBAN_KAFKA_PORT and JINGBAN_KAFKA_CONTROLLER_PORT must differ")
@@ -134,7 +145,20 @@ class Layout:
     def ferretdb_marker(self) -> Path:
         return self.cache / "bin" / "ferretdb.version"
 
+    @property
+    def keycloak_dist(self) -> Path:
+        return self.cache / f"keycloak-{KEYCLOAK_VERSION}"
+
+    @property
+    def keycloak_zip(self) -> Path:
+        return self.keycloak_dist / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.zip"
+
     # data
+    @property
+    def keycloak_home(self) -> Path:
+        """A private copy of the distribution per data folder: Keycloak keeps its database and build in its home."""
+        return self.service_dir("keycloak") / f"keycloak-{KEYCLOAK_VERSION}"
+
     def service_dir(self, service: str) -> Path:
         return self.data / ("ferretdb" if service == "mongo" else service)
 
@@ -161,17 +185,25 @@ class Layout:
     def mongodb_uri(self) -> str:
         return f"mongodb://{HOST}:{self.mongo_port}/"
 
+    @property
+    def oidc_issuer(self) -> str:
+        return f"http://{HOST}:{self.keycloak_port}/realms/{KEYCLOAK_REALM}"
+
     def env(self, services: tuple[str, ...] = SERVICES) -> dict[str, str]:
         out: dict[str, str] = {}
         if "kafka" in services:
             out["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap
         if "mongo" in services:
             out["MONGODB_URI"] = self.mongodb_uri
+        if "keycloak" in services:
+            out["JINGBAN_OIDC_ISSUER"] = self.oidc_issuer
         return out
 
     def ports(self, service: str) -> tuple[int, ...]:
         if service == "kafka":
             return (self.kafka_port, self.kafka_controller_port)
+        if service == "keycloak":
+            return (self.keycloak_port,)
         return (self.mongo_port,)
 
 
@@ -209,6 +241,28 @@ def _require_tool(name: str, why: str) -> str:
     if not found:
         raise LauncherError(f"`{name}` not found on PATH; it is needed to {why}")
     return found
+
+
+def _java21_home() -> Path:
+    """A JDK 21+ for Keycloak: $JINGBAN_JAVA21_HOME, else the newest 21+ JDK under /usr/lib/jvm."""
+    given = os.environ.get("JINGBAN_JAVA21_HOME")
+    if given:
+        if not (Path(given) / "bin" / "java").exists():
+            raise LauncherError(f"JINGBAN_JAVA21_HOME={given} has no bin/java")
+        return Path(given)
+    found: list[tuple[int, Path]] = []
+    for home in Path("/usr/lib/jvm").glob("*"):
+        release = home / "release"
+        if not (home / "bin" / "java").exists() or not release.exists():
+            continue
+        for line in release.read_text(errors="replace").splitlines():
+            if line.startswith("JAVA_VERSION="):
+                major = line.split("=", 1)[1].strip('"').split(".")[0]
+                if major.isdigit() and int(major) >= 21:
+                    found.append((int(major), home))
+    if not found:
+        raise LauncherError("Keycloak needs a JDK 21+: set JINGBAN_JAVA21_HOME (none found under /usr/lib/jvm)")
+    return max(found)[1]
 
 
 def _java() -> str:
@@ -262,6 +316,54 @@ def _ensure_kafka_built(layout: Layout) -> None:
     staging.rename(layout.kafka_libs)
     layout.kafka_marker.write_text(digest + "\n")
     _log(f"Kafka jars ready in {time.monotonic() - t0:.1f}s")
+
+
+def _ensure_keycloak_fetched(layout: Layout) -> None:
+    """The distribution zip, fetched once from Maven Central into the cache (a scratch name until complete)."""
+    if layout.keycloak_zip.exists():
+        return
+    mvn = _require_tool("mvn", "fetch Keycloak from Maven Central (once)")
+    _log(f"fetching Keycloak {KEYCLOAK_VERSION} into {layout.keycloak_dist} (once)...")
+    t0 = time.monotonic()
+    staging = layout.keycloak_dist / "partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    _run_build([mvn, "-q", "-B", "dependency:copy", f"-Dartifact={KEYCLOAK_ARTIFACT}",
+                f"-DoutputDirectory={staging}"], "mvn dependency:copy (Keycloak)")
+    fetched = staging / layout.keycloak_zip.name
+    if not fetched.exists():
+        raise LauncherError(f"mvn finished but {fetched.name} is missing in {staging}")
+    fetched.rename(layout.keycloak_zip)
+    shutil.rmtree(staging, ignore_errors=True)
+    _log(f"Keycloak fetched in {time.monotonic() - t0:.1f}s")
+
+
+def _realm_digest() -> str:
+    return hashlib.sha256(KEYCLOAK_REALM_FILE.read_bytes()).hexdigest()[:16]
+
+
+def _prepare_keycloak_home(layout: Layout) -> Path:
+    """Unpack the distribution into the data folder once; place the realm for import, and when the realm file
+    changed, drop the database so it is imported afresh (local mode keeps nothing else in Keycloak)."""
+    import zipfile
+
+    home = layout.keycloak_home
+    if not (home / "bin" / "kc.sh").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        with zipfile.ZipFile(layout.keycloak_zip) as z:
+            for info in z.infolist():
+                target = Path(z.extract(info, layout.service_dir("keycloak")))
+                mode = (info.external_attr >> 16) & 0o777
+                if mode:
+                    target.chmod(mode)
+    digest = _realm_digest()
+    marker = layout.service_dir("keycloak") / "realm.digest"
+    if not marker.exists() or marker.read_text().strip() != digest:
+        shutil.rmtree(home / "data" / "h2", ignore_errors=True)
+    (home / "data" / "import").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(KEYCLOAK_REALM_FILE, home / "data" / "import" / KEYCLOAK_REALM_FILE.name)
+    marker.write_text(digest + "\n")
+    return home
 
 
 def _ensure_ferretdb_built(layout: Layout) -> None:
@@ -374,7 +476,7 @@ _SPAWN = (
 )
 
 
-def _spawn(cmd: list[str], cwd: Path, log: Path) -> int:
+def _spawn(cmd: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> int:
     """Start a server detached from the caller and return its pid.
 
     A short-lived intermediate Python process starts the server and exits, so the server is
@@ -384,6 +486,7 @@ def _spawn(cmd: list[str], cwd: Path, log: Path) -> int:
     out = subprocess.run(
         [sys.executable or "python3", "-c", _SPAWN, str(log), str(cwd), *cmd],
         start_new_session=True,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -549,8 +652,22 @@ def mongo_ping(port: int, timeout: float = 3.0) -> bool:
     return False
 
 
+def keycloak_ready(port: int, timeout: float = 3.0) -> bool:
+    """The realm's discovery document answers (the realm is imported and serving)."""
+    import urllib.request
+
+    url = f"http://{HOST}:{port}/realms/{KEYCLOAK_REALM}/.well-known/openid-configuration"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status == 200 and b"issuer" in r.read()
+    except OSError:
+        return False
+
+
 def _answers(layout: Layout, service: str) -> bool:
     try:
+        if service == "keycloak":
+            return keycloak_ready(layout.keycloak_port)
         if service == "kafka":
             return any(b[2] == layout.kafka_port for b in kafka_brokers(layout.kafka_port))
         return mongo_ping(layout.mongo_port)
@@ -684,8 +801,26 @@ def _start_ferretdb(layout: Layout) -> int:
     return _spawn(cmd, fdir, log)
 
 
-_STARTERS = {"kafka": _start_kafka, "mongo": _start_ferretdb}
-_LABELS = {"kafka": f"Kafka {KAFKA_VERSION}", "mongo": f"FerretDB {FERRETDB_VERSION}"}
+def _start_keycloak(layout: Layout) -> int:
+    _ensure_keycloak_fetched(layout)
+    home = _prepare_keycloak_home(layout)
+    log = layout.logfile("keycloak")
+    _rotate_log(log)
+    admin = layout.service_dir("keycloak") / "admin.password"
+    if not admin.exists():
+        admin.write_text(uuid.uuid4().hex + "\n")
+        admin.chmod(0o600)
+    env = {**os.environ, "JAVA_HOME": str(_java21_home()), "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
+           "KC_BOOTSTRAP_ADMIN_PASSWORD": admin.read_text().strip(),
+           "JAVA_OPTS_KC_HEAP": "-Xms128m -Xmx512m"}
+    cmd = [str(home / "bin" / "kc.sh"), "start-dev", f"--http-port={layout.keycloak_port}", f"--http-host={HOST}",
+           "--import-realm", "--cache=local", "--health-enabled=false", "--metrics-enabled=false"]
+    return _spawn(cmd, layout.service_dir("keycloak"), log, env=env)
+
+
+_STARTERS = {"kafka": _start_kafka, "mongo": _start_ferretdb, "keycloak": _start_keycloak}
+_LABELS = {"kafka": f"Kafka {KAFKA_VERSION}", "mongo": f"FerretDB {FERRETDB_VERSION}",
+           "keycloak": f"Keycloak {KEYCLOAK_VERSION}"}
 
 
 def _wait_ready(layout: Layout, service: str, rec: dict[str, object], timeout: float) -> None:
@@ -733,21 +868,22 @@ def _up_one(layout: Layout, service: str, timeout: float | None) -> None:
     _log(f"{_LABELS[service]} ready in {time.monotonic() - t0:.1f}s (log: {layout.logfile(service)})")
 
 
-def _select(kafka: bool, mongo: bool) -> tuple[str, ...]:
-    return tuple(s for s, on in (("kafka", kafka), ("mongo", mongo)) if on)
+def _select(kafka: bool, mongo: bool, keycloak: bool = False) -> tuple[str, ...]:
+    return tuple(s for s, on in (("kafka", kafka), ("mongo", mongo), ("keycloak", keycloak)) if on)
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def ensure_up(*, kafka: bool = True, mongo: bool = True, timeout: float | None = None) -> dict[str, str]:
+def ensure_up(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False,
+              timeout: float | None = None) -> dict[str, str]:
     """Start whatever is not running yet (building it once into the cache) and wait until it answers.
 
     Safe to call from many processes at once. Returns ``{"KAFKA_BOOTSTRAP_SERVERS": ...,
     "MONGODB_URI": ...}`` for the selected services.
     """
     layout = Layout.from_env()
-    services = _select(kafka, mongo)
+    services = _select(kafka, mongo, keycloak)
     _prepare_data(layout)
     with _flock(layout.data / _LOCK_NAME):
         # Builds go under a cache-wide lock too: several clones may share one cache.
@@ -756,16 +892,18 @@ def ensure_up(*, kafka: bool = True, mongo: bool = True, timeout: float | None =
                 with _flock(layout.cache / "build.lock"):
                     if service == "kafka":
                         _ensure_kafka_built(layout)
+                    elif service == "keycloak":
+                        _ensure_keycloak_fetched(layout)
                     else:
                         _ensure_ferretdb_built(layout)
             _up_one(layout, service, timeout)
     return layout.env(services)
 
 
-def stop(*, kafka: bool = True, mongo: bool = True, wipe: bool = False) -> None:
+def stop(*, kafka: bool = True, mongo: bool = True, keycloak: bool = True, wipe: bool = False) -> None:
     """Stop what this launcher started (by recorded pid only); with ``wipe`` delete its data."""
     layout = Layout.from_env()
-    services = _select(kafka, mongo)
+    services = _select(kafka, mongo, keycloak)
     if not (layout.data / _DATA_MARKER).exists():
         # `up` writes the marker first, so nothing of ours can live here; never touch the folder.
         if wipe and layout.data.exists():
@@ -785,7 +923,7 @@ def stop(*, kafka: bool = True, mongo: bool = True, wipe: bool = False) -> None:
 def _wipe(layout: Layout, services: tuple[str, ...]) -> None:
     if not (layout.data / _DATA_MARKER).exists():
         raise LauncherError(f"refusing to wipe {layout.data}: it has no {_DATA_MARKER} marker")
-    if services == SERVICES:
+    if set(services) >= set(SERVICES):
         # Everything but the lock file (another process may be queued on it) and the marker.
         for entry in layout.data.iterdir():
             if entry.name in (_LOCK_NAME, _DATA_MARKER):
@@ -810,11 +948,11 @@ class ServiceStatus:
     log: str
 
 
-def status(*, kafka: bool = True, mongo: bool = True) -> dict[str, ServiceStatus]:
+def status(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False) -> dict[str, ServiceStatus]:
     """What runs now: recorded pid, whether it is alive, whether its port answers."""
     layout = Layout.from_env()
     out: dict[str, ServiceStatus] = {}
-    for service in _select(kafka, mongo):
+    for service in _select(kafka, mongo, keycloak):
         rec = _read_record(layout.pidfile(service))
         running = rec is not None and _alive(rec)
         out[service] = ServiceStatus(
@@ -822,15 +960,16 @@ def status(*, kafka: bool = True, mongo: bool = True) -> dict[str, ServiceStatus
             pid=int(rec["pid"]) if rec is not None and running else None,  # type: ignore[arg-type]
             running=running,
             answers=_answers(layout, service),
-            endpoint=layout.kafka_bootstrap if service == "kafka" else layout.mongodb_uri,
+            endpoint={"kafka": layout.kafka_bootstrap, "mongo": layout.mongodb_uri,
+                      "keycloak": layout.oidc_issuer}[service],
             log=str(layout.logfile(service)),
         )
     return out
 
 
-def env(*, kafka: bool = True, mongo: bool = True) -> dict[str, str]:
+def env(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False) -> dict[str, str]:
     """The endpoint variables (does not start anything)."""
-    return Layout.from_env().env(_select(kafka, mongo))
+    return Layout.from_env().env(_select(kafka, mongo, keycloak))
 
 
 # --------------------------------------------------------------------------- CLI
@@ -849,6 +988,8 @@ def main(argv: list[str] | None = None) -> int:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--kafka-only", action="store_true", help="only Kafka")
     only.add_argument("--mongo-only", action="store_true", help="only FerretDB")
+    parser.add_argument("--keycloak", action="store_true",
+                        help="up/status/env: also the OpenID Connect provider (down always stops it)")
     parser.add_argument("--wipe", action="store_true", help="down: also delete the data folder")
     parser.add_argument("--timeout", type=float, default=None, help="up: seconds to wait for each server")
     args = parser.parse_args(argv)
@@ -856,13 +997,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "up":
-            _print_env(ensure_up(kafka=kafka, mongo=mongo, timeout=args.timeout))
+            _print_env(ensure_up(kafka=kafka, mongo=mongo, keycloak=args.keycloak, timeout=args.timeout))
         elif args.command == "down":
-            stop(kafka=kafka, mongo=mongo, wipe=args.wipe)
+            stop(kafka=kafka, mongo=mongo, keycloak=not (args.kafka_only or args.mongo_only), wipe=args.wipe)
         elif args.command == "env":
-            _print_env(env(kafka=kafka, mongo=mongo))
+            _print_env(env(kafka=kafka, mongo=mongo, keycloak=args.keycloak))
         else:
-            states = status(kafka=kafka, mongo=mongo)
+            states = status(kafka=kafka, mongo=mongo, keycloak=args.keycloak)
             for st in states.values():
                 state = "running" if st.running else "stopped"
                 answer = "answers" if st.answers else "no answer"

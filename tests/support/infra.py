@@ -145,3 +145,13 @@ def real_infra() -> Endpoints:
             )
             _cached = (os.getpid(), endpoints)
         return _cached[1]
+
+
+def oidc_issuer() -> str:
+    """The issuer of a real OpenID Connect provider: $JINGBAN_OIDC_ISSUER, else the launcher's Keycloak (started
+    once, realm imported from deploy/local/keycloak/jingban-realm.json)."""
+    given = os.environ.get("JINGBAN_OIDC_ISSUER")
+    if given:
+        return given
+    with _lock:
+        return load_launcher().ensure_up(kafka=False, mongo=False, keycloak=True)["JINGBAN_OIDC_ISSUER"]

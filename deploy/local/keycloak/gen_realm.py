@@ -1,0 +1,86 @@
+"""Writes jingban-realm.json (the local identity provider's realm, imported by the launcher's Keycloak):
+
+* realm roles = the platform's roles; each demo user has one role and a `tenant` (supervisors also a `program`)
+  user attribute, mapped into the `tenant`, `role` and `program` claims of every token;
+* one confidential client per service (its own audience; client-credentials for service-to-service calls), a
+  public `jingban-cli` client (password grant, `jingban token`) and a public `jingban-web` client (code + PKCE);
+* an audience mapper per service, so user tokens name the services they may call.
+
+Run `python deploy/local/keycloak/gen_realm.py` after changing it; a test checks the JSON is fresh."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REALM = "jingban"
+SERVICES = ("intake", "appraisal", "settlement", "audit", "archive")
+ROLES = ("applicant", "clerk", "reviewer", "expert", "finance", "inspector", "supervisor", "ops", "institution",
+         "service")
+# Demo users: <tenant>-<role>, password "demo" (local mode only: the realm is for development).
+DEMO_TENANTS = {"hz-p1": "hz-chronic", "hz-p2": "hz-chronic", "xy-c": "xy-chronic", "qz-ci": "qz-critical"}
+DEMO_ROLES = ("applicant", "clerk", "reviewer", "expert", "finance", "inspector", "supervisor", "ops", "institution")
+OUT = Path(__file__).resolve().parent / "jingban-realm.json"
+
+
+def attribute_mapper(name: str) -> dict[str, object]:
+    return {"name": name, "protocol": "openid-connect", "protocolMapper": "oidc-usermodel-attribute-mapper",
+            "config": {"user.attribute": name, "claim.name": name, "jsonType.label": "String",
+                       "id.token.claim": "true", "access.token.claim": "true", "userinfo.token.claim": "true",
+                       "introspection.token.claim": "true"}}
+
+
+def audience_mapper(service: str) -> dict[str, object]:
+    return {"name": f"aud-{service}", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
+            "config": {"included.client.audience": f"jingban-{service}", "access.token.claim": "true",
+                       "id.token.claim": "false", "introspection.token.claim": "true"}}
+
+
+def realm() -> dict[str, object]:
+    claims = [attribute_mapper(n) for n in ("tenant", "role", "program")]
+    audiences = [audience_mapper(s) for s in SERVICES]
+    clients: list[dict[str, object]] = [
+        {"clientId": f"jingban-{s}", "name": f"Jingban {s}", "enabled": True, "protocol": "openid-connect",
+         "publicClient": False, "clientAuthenticatorType": "client-secret", "secret": f"local-{s}-secret",
+         "serviceAccountsEnabled": True, "standardFlowEnabled": False, "directAccessGrantsEnabled": False,
+         "protocolMappers": [*claims, *audiences]}
+        for s in SERVICES]
+    clients.append({"clientId": "jingban-cli", "name": "jingban token", "enabled": True, "publicClient": True,
+                    "protocol": "openid-connect", "standardFlowEnabled": False, "directAccessGrantsEnabled": True,
+                    "protocolMappers": [*claims, *audiences]})
+    clients.append({"clientId": "jingban-web", "name": "Jingban web", "enabled": True, "publicClient": True,
+                    "protocol": "openid-connect", "standardFlowEnabled": True, "directAccessGrantsEnabled": False,
+                    "redirectUris": ["http://localhost:8100/*", "http://127.0.0.1:8100/*"],
+                    "webOrigins": ["http://localhost:8100", "http://127.0.0.1:8100"],
+                    "attributes": {"pkce.code.challenge.method": "S256"},
+                    "protocolMappers": [*claims, *audiences]})
+    users: list[dict[str, object]] = []
+    for tenant, program in DEMO_TENANTS.items():
+        for role in DEMO_ROLES:
+            attributes = {"tenant": [tenant], "role": [role]}
+            if role == "supervisor":
+                attributes["program"] = [program]
+            users.append({"username": f"{tenant}-{role}", "enabled": True, "emailVerified": True,
+                          "firstName": role, "lastName": tenant, "email": f"{tenant}-{role}@jingban.local",
+                          "attributes": attributes, "realmRoles": [role],
+                          "credentials": [{"type": "password", "value": "demo", "temporary": False}]})
+    # Each service's client-credentials token acts as the `service` role (its tenant is named per call).
+    for s in SERVICES:
+        users.append({"username": f"service-account-jingban-{s}", "enabled": True, "serviceAccountClientId":
+                      f"jingban-{s}", "attributes": {"role": ["service"]}, "realmRoles": ["service"]})
+    profile = {"attributes": [
+        {"name": "username", "validations": {"length": {"min": 3, "max": 255}}},
+        {"name": "email", "validations": {"email": {}}},
+        {"name": "firstName"}, {"name": "lastName"}],
+        "unmanagedAttributePolicy": "ENABLED"}
+    return {"realm": REALM, "enabled": True, "sslRequired": "none", "accessTokenLifespan": 900,
+            "roles": {"realm": [{"name": r} for r in ROLES]},
+            "clients": clients, "users": users,
+            "components": {"org.keycloak.userprofile.UserProfileProvider": [
+                {"providerId": "declarative-user-profile", "subComponents": {},
+                 "config": {"kc.user.profile.config": [json.dumps(profile)]}}]}}
+
+
+if __name__ == "__main__":
+    OUT.write_text(json.dumps(realm(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}")
