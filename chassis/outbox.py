@@ -55,6 +55,14 @@ def push_events(update: dict[str, Any], events: list[dict[str, Any]]) -> dict[st
     return out
 
 
+async def guarded_update(collection: Any, query: dict[str, Any], update: dict[str, Any],
+                         events: list[dict[str, Any]] | None = None) -> bool:
+    """One atomic write of a state change and the events it stages, only while `query` still matches (the guard
+    every state machine's store uses): True when it wrote."""
+    result = await collection.update_one(query, push_events(update, events) if events else update)
+    return bool(result.modified_count == 1)
+
+
 # ---- noticing the writes that stage events ----
 
 def _stages_doc(doc: Any) -> bool:

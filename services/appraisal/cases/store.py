@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from chassis.outbox import push_events, with_events
+from chassis.outbox import guarded_update, with_events
 
 CASES = "cases"
 # Statuses of a case still being worked (not concluded).
@@ -99,7 +99,4 @@ class CaseStore:
     async def _update(self, case_id: str, guard: dict[str, Any], update: dict[str, Any],
                       events: list[dict[str, Any]] | None = None) -> bool:
         """One atomic write of the case and its events, only if `guard` still holds."""
-        if events:
-            update = push_events(update, events)
-        result = await self._db[CASES].update_one({"_id": case_id, **guard}, update)
-        return result.modified_count == 1
+        return await guarded_update(self._db[CASES], {"_id": case_id, **guard}, update, events)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chassis.outbox import push_events
+from chassis.outbox import guarded_update
 
 CASES = "cases"   # the case room's collection (cases/store.py)
 
@@ -70,7 +70,4 @@ class FilingStore:
     async def update_case(self, case_id: str, guard: dict[str, Any], update: dict[str, Any],
                           events: list[dict[str, Any]] | None = None) -> bool:
         """One atomic write of the case and its events, only if `guard` still holds."""
-        if events:
-            update = push_events(update, events)
-        result = await self._db[CASES].update_one({"_id": case_id, **guard}, update)
-        return result.modified_count == 1
+        return await guarded_update(self._db[CASES], {"_id": case_id, **guard}, update, events)

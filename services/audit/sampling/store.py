@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from chassis.outbox import push_events, with_events
+from chassis.outbox import guarded_update, with_events
 from services.audit.readmodel.domain.readmodel import FINDINGS
 
 PLANS = "sampling_plans"
@@ -77,10 +77,7 @@ class SamplingStore:
 
     async def close_task(self, task_id: str, changes: dict[str, Any], events: list[dict[str, Any]]) -> bool:
         """The result and the finding it raises in one atomic write, only while the task is open."""
-        update: dict[str, Any] = {"$set": changes}
-        result = await self._db[TASKS].update_one({"_id": task_id, "status": "open"},
-                                                  push_events(update, events) if events else update)
-        return result.modified_count == 1
+        return await guarded_update(self._db[TASKS], {"_id": task_id, "status": "open"}, {"$set": changes}, events)
 
     # ---- phone call-backs ----
 
@@ -106,9 +103,8 @@ class SamplingStore:
                               events: list[dict[str, Any]]) -> bool:
         """One attempt, the resulting status and any finding, atomically, only while the call-back is open."""
         update: dict[str, Any] = {"$set": changes, "$push": {"attempts": attempt}}
-        result = await self._db[CALLBACKS].update_one({"_id": callback_id, "status": {"$in": ["open", "unreached"]}},
-                                                      push_events(update, events) if events else update)
-        return result.modified_count == 1
+        return await guarded_update(self._db[CALLBACKS],
+                                    {"_id": callback_id, "status": {"$in": ["open", "unreached"]}}, update, events)
 
     # ---- findings ----
 

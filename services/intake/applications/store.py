@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chassis.outbox import push_events, with_events
+from chassis.outbox import guarded_update, with_events
 
 APPLICATIONS = "applications"
 DOCUMENTS = "documents"
@@ -50,12 +50,8 @@ class ApplicationStore:
         pushed: dict[str, Any] = {"timeline": timeline}
         if documents:
             pushed["documents"] = {"$each": documents}
-        update: dict[str, Any] = {"$set": changes, "$push": pushed}
-        if events:
-            update = push_events(update, events)
-        result = await self._db[APPLICATIONS].update_one(
-            {"_id": application_id, "status": {"$in": from_statuses}}, update)
-        return result.modified_count == 1
+        return await guarded_update(self._db[APPLICATIONS], {"_id": application_id, "status": {"$in": from_statuses}},
+                                    {"$set": changes, "$push": pushed}, events)
 
     async def note_on_timeline(self, application_id: str, marker: str, changes: dict[str, Any],
                                timeline: dict[str, Any], add_to_set: dict[str, list[str]] | None = None) -> bool:

@@ -28,7 +28,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from chassis.outbox import push_events, with_events
+from chassis.outbox import guarded_update, push_events, with_events
 
 PERSONS = "ci_persons"
 ACCOUNTS = "ci_accounts"
@@ -296,11 +296,7 @@ class CriticalStore:
 
     async def transition(self, statement_id: str, query: dict[str, Any], changes: dict[str, Any],
                          events: list[dict[str, Any]] | None = None) -> bool:
-        update: dict[str, Any] = {"$set": changes}
-        if events:
-            update = push_events(update, events)
-        result = await self._db[STATEMENTS].update_one({"_id": statement_id, **query}, update)
-        return result.modified_count == 1
+        return await guarded_update(self._db[STATEMENTS], {"_id": statement_id, **query}, {"$set": changes}, events)
 
     async def mark_claims(self, claim_ids: list[str], field: str, value: str) -> None:
         """Which statement (or payable) a claim went to: read by the claim's view."""

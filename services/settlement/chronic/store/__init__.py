@@ -23,7 +23,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from chassis.outbox import push_events, with_events
+from chassis.outbox import guarded_update, with_events
 from services.settlement.chronic.domain.records import claims_from_lines, to_line_docs
 
 CLAIMS_PREFIX = "claims_"
@@ -175,11 +175,7 @@ class SettlementStore:
 
     async def transition(self, statement_id: str, query: dict[str, Any], changes: dict[str, Any],
                          events: list[dict[str, Any]] | None = None) -> bool:
-        update: dict[str, Any] = {"$set": changes}
-        if events:
-            update = push_events(update, events)
-        result = await self._db[STATEMENTS].update_one({"_id": statement_id, **query}, update)
-        return result.modified_count == 1
+        return await guarded_update(self._db[STATEMENTS], {"_id": statement_id, **query}, {"$set": changes}, events)
 
     # ---- claims (one collection per statement, one document per line) ----------------------------------------
 
