@@ -35,7 +35,7 @@ import httpx
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo import MongoClient
 
-from bench.raw import _endpoints, drop_topics, raw_kafka_rate, raw_store_insert_rate
+from bench.raw import _endpoints, drop_topics, kafka_security, raw_kafka_rate, raw_store_insert_rate
 from bench.results_section import write_part
 from bench.trail_bench import HEADING, INTRO, PARTS, SECTION
 from chassis.events import CATALOGUE, dead_letter_topic, encode, new_event, topic_for
@@ -113,7 +113,7 @@ def audit_topics(prefix: str) -> list[str]:
 
 
 def create_topics(bootstrap: str, topics: list[str]) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-catchup")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-catchup", **kafka_security())
     try:
         from kafka.admin import NewTopic
 
@@ -127,7 +127,8 @@ def create_topics(bootstrap: str, topics: list[str]) -> None:
 
 def publish(bootstrap: str, prefix: str, events: list[dict[str, Any]]) -> float:
     """As the outbox relays would, acknowledged by all replicas; returns seconds."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=10, batch_size=256 * 1024)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=10, batch_size=256 * 1024,
+                             **kafka_security())
     t0 = time.perf_counter()
     for ev in events:
         producer.send(topic_for(TENANT, ev["type"], prefix), key=ev["business_key"].encode(), value=encode(ev),
@@ -142,9 +143,11 @@ class AuditProcess:
 
     def __init__(self, bootstrap: str, uri: str, prefix: str, port_offset: int) -> None:
         from jingban.local import LocalPlatform
+        from tests.support.infra import local_trust_env
 
         env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGODB_URI": uri, "JINGBAN_TOPIC_PREFIX": f"{prefix}.",
-               "JINGBAN_DB_PREFIX": prefix, "JINGBAN_TENANTS": TENANT, "JINGBAN_PROVINCIAL_URL": "http://127.0.0.1:9/"}
+               "JINGBAN_DB_PREFIX": prefix, "JINGBAN_TENANTS": TENANT, "JINGBAN_PROVINCIAL_URL": "http://127.0.0.1:9/",
+               **local_trust_env()}
         self.platform = LocalPlatform(env, ROOT / ".jingban" / "bench-logs", port_offset)
         self.log = self.platform.log_dir / f"catchup-audit-{prefix}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -152,6 +155,7 @@ class AuditProcess:
     def start(self) -> float:
         from jingban.local import spawn
 
+        self.platform.provision_kafka_acls()  # audit's rights on the run's topics, as its own Kafka user
         started = time.perf_counter()
         self.proc = spawn([sys.executable, "-m", "services.audit.main"], self.platform.service_env("audit"), self.log)
         return started
@@ -198,7 +202,7 @@ def wait_for(predicate: Any, timeout: float, what: str, proc: AuditProcess) -> f
 
 def dead_letters(bootstrap: str, prefix: str) -> int:
     topic = dead_letter_topic(TENANT, "audit", f"{prefix}.")
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **kafka_security())
     try:
         parts = consumer.partitions_for_topic(topic)
         if not parts:
@@ -209,6 +213,15 @@ def dead_letters(bootstrap: str, prefix: str) -> int:
         consumer.close()
 
 
+def audit_keys() -> Any:
+    """The key provider of the audit process the bench starts (its data dir, from the repository root): the trail
+    key the history is sealed with and the trail verified with."""
+    from chassis.config import Settings
+    from chassis.keys import KeyProvider
+
+    return KeyProvider(ROOT / Settings.from_env("audit").keys_path)
+
+
 def add_history(uri: str, prefix: str, n: int) -> None:
     """n earlier events already in audit's database: in its trail and recorded as processed by its consumer."""
     import asyncio
@@ -217,12 +230,13 @@ def add_history(uri: str, prefix: str, n: int) -> None:
     from bench.trail_bench import trail_fields
     from chassis.consumer import PROCESSED
     from chassis.store.mongo import MongoStore
+    from services.audit.trail.service import mac_key
     from services.audit.trail.store import TrailStore
 
     async def fill() -> None:
         mongo = MongoStore(uri, prefix)
         db = mongo.database("audit", TENANT)
-        store = TrailStore(db)
+        store = TrailStore(db, mac_key(audit_keys(), TENANT))
         await store.ensure_indexes()
         for start in range(0, n, 1000):
             entries = await store.append_many([trail_fields(i) for i in range(start, min(start + 1000, n))])
@@ -273,7 +287,7 @@ def run(bootstrap: str, uri: str, events: int = 8000, more: int = 2000, port_off
         out["stop_idle_s"], out["stop_idle_code"] = audit.stop()
 
         entries = list(db["trail"].find({}).sort("_id", 1))
-        result = verify(entries)
+        result = verify(entries, dict([audit_keys().current("trail", TENANT)]))
         sent = {e["event_id"] for e in backlog} | {e["event_id"] for e in extra}
         kept = [e["event_id"] for e in entries]
         out["trail"] = len(entries) - history

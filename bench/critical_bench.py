@@ -206,8 +206,10 @@ async def pay_year(uri: str, bootstrap: str, prefix: str, paid: list[tuple[int, 
     real Kafka), reconciled against the provincial simulator over HTTP, paid month by month; the year closed."""
     import uvicorn
 
-    from chassis.bus.kafka import KafkaBus
+    from chassis.bus.kafka import KafkaBus, credentials_from_file
+    from chassis.keys import MemoryKeyProvider
     from chassis.outbox import OutboxRelay
+    from chassis.pii import Sealer, with_sealer
     from chassis.programs import load_program
     from chassis.store.mongo import MongoStore
     from provincial.simulator.app import create_app
@@ -219,7 +221,8 @@ async def pay_year(uri: str, bootstrap: str, prefix: str, paid: list[tuple[int, 
 
     store = MongoStore(uri, prefix)
     tenant, program = "qz-ci", load_program("qz-critical")
-    bus = KafkaBus(bootstrap, client_id="critical-bench")
+    creds = os.environ.get("JINGBAN_KAFKA_CREDENTIALS")  # the bench is a tool: the broker's admin
+    bus = KafkaBus(bootstrap, client_id="critical-bench", credentials=credentials_from_file(creds) if creds else None)
     await bus.start()
     # The relay of the collections this stage writes events to (statements, payments, ledger entries, years): the
     # service's relay also passes over ci_accounts, which FerretDB 1.24 scans whole on every pass.
@@ -235,7 +238,8 @@ async def pay_year(uri: str, bootstrap: str, prefix: str, paid: list[tuple[int, 
         await asyncio.sleep(0.02)
         if simulator_task.done():
             simulator_task.result()
-    critical = CriticalService(lambda t: store.database("settlement", t), relay.kick)
+    keys = MemoryKeyProvider()  # payables to persons are sealed (chassis/pii.py), as a service's context does
+    critical = CriticalService(lambda t: with_sealer(store.database("settlement", t), Sealer(keys, t)), relay.kick)
     await critical.start((tenant,))
     fund = critical.finance.ledger  # the service's own Fund: allocations, advances and payments share its head
     await fund.store(tenant).ensure_indexes()

@@ -69,6 +69,7 @@ def sample(pids: dict[str, int], seconds: float) -> dict[str, float]:
 def run(bootstrap: str, uri: str, window: float = 60, settle: float = 20, port_offset: int = 7100,
         baseline: bool = True) -> dict[str, Any]:
     from jingban.local import LocalPlatform
+    from tests.support.infra import local_trust_env
 
     ferret = ferretdb_pid(uri)
     out: dict[str, Any] = {"window": window, "settle": settle}
@@ -76,7 +77,7 @@ def run(bootstrap: str, uri: str, window: float = 60, settle: float = 20, port_o
         out["before"] = sample({"ferretdb": ferret}, window)["ferretdb"]
     prefix = "ib" + uuid.uuid4().hex[:8]
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGODB_URI": uri, "JINGBAN_TOPIC_PREFIX": f"{prefix}.",
-           "JINGBAN_DB_PREFIX": prefix}
+           "JINGBAN_DB_PREFIX": prefix, **local_trust_env()}
     local = LocalPlatform(env, ROOT / ".jingban" / "bench-logs" / f"idle-{prefix}", port_offset)
     try:
         t0 = time.perf_counter()

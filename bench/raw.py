@@ -17,11 +17,23 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo import MongoClient
 
 PARTITIONS = 3
+
+
+def kafka_security() -> dict[str, Any]:
+    """SASL keyword arguments as the broker's admin (benches create, fill and drop their own topics): from the
+    credentials file in JINGBAN_KAFKA_CREDENTIALS (`_endpoints` sets it for the launcher's broker); none without."""
+    path = os.environ.get("JINGBAN_KAFKA_CREDENTIALS")
+    if not path:
+        return {}
+    from chassis.bus.kafka import credentials_from_file
+
+    return credentials_from_file(path).client_config()
 INSERT_BATCH = 1000
 
 
@@ -31,7 +43,7 @@ def raw_kafka_rate(bootstrap: str, messages: int = 50_000, size: int = 512) -> f
     Returns messages per second over the whole produce + consume span.
     """
     topic = f"bench-raw-{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-raw")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-raw", **kafka_security())
     try:
         admin.create_topics(
             {topic: {"num_partitions": PARTITIONS, "replication_factor": 1}}, wait_for_metadata=True
@@ -41,6 +53,7 @@ def raw_kafka_rate(bootstrap: str, messages: int = 50_000, size: int = 512) -> f
         # acks=all as the services use it; batching tuned for throughput, not latency.
         producer = KafkaProducer(
             bootstrap_servers=bootstrap,
+            **kafka_security(),
             acks="all",
             linger_ms=10,
             batch_size=256 * 1024,
@@ -48,6 +61,7 @@ def raw_kafka_rate(bootstrap: str, messages: int = 50_000, size: int = 512) -> f
         )
         consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
+            **kafka_security(),
             group_id=None,
             enable_auto_commit=False,
             fetch_max_bytes=64 * 1024 * 1024,
@@ -82,7 +96,7 @@ def raw_kafka_rate(bootstrap: str, messages: int = 50_000, size: int = 512) -> f
 
 def drop_topics(bootstrap: str, prefix: str, client_id: str) -> None:
     """Delete the topics a bench run created under its own prefix."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, **kafka_security())
     try:
         mine = [t for t in admin.list_topics() if t.startswith(f"{prefix}.")]
         if mine:
@@ -134,8 +148,6 @@ def raw_store_insert_rate(uri: str, docs: int = 20_000) -> float:
 
 def _endpoints() -> tuple[str, str]:
     bootstrap, uri = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URI")
-    if bootstrap and uri:
-        return bootstrap, uri
     path = Path(__file__).resolve().parents[1] / "deploy" / "local" / "launcher.py"
     spec = importlib.util.spec_from_file_location("jingban_local_launcher", path)
     if spec is None or spec.loader is None:
@@ -143,7 +155,12 @@ def _endpoints() -> tuple[str, str]:
     launcher = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = launcher
     spec.loader.exec_module(launcher)
-    env = launcher.ensure_up(kafka=not bootstrap, mongo=not uri)
+    layout = launcher.Layout.from_env()
+    env = launcher.ensure_up(kafka=not bootstrap, mongo=not uri) if not (bootstrap and uri) else {}
+    if (not bootstrap or bootstrap == layout.kafka_bootstrap) and layout.kafka_credentials_file.is_file():
+        # The launcher's broker: its SASL users, for the benches' own clients (admin) and the services they start
+        # (LocalPlatform gives each its own user from the file).
+        os.environ.setdefault("JINGBAN_KAFKA_CREDENTIALS", str(layout.kafka_credentials_file))
     return bootstrap or env["KAFKA_BOOTSTRAP_SERVERS"], uri or env["MONGODB_URI"]
 
 

@@ -39,12 +39,11 @@ def person_ids(n: int) -> list[str]:
     return out
 
 
-async def drive_slice(base_url: str, secret: str, n: int, concurrency: int) -> float:
+async def drive_slice(base_url: str, token: str, n: int, concurrency: int) -> float:
     """Submit n applications over HTTP with `concurrency` clients; returns seconds to accept them all."""
-    from chassis.identity import issue_token
     from tests.conftest import application_form
 
-    headers = {"authorization": f"Bearer {issue_token(secret, 'hz-p1', 'clerk', 'bench')}"}
+    headers = {"authorization": f"Bearer {token}"}
     queue: asyncio.Queue[str] = asyncio.Queue()
     for pid in person_ids(n):
         queue.put_nowait(pid)
@@ -79,17 +78,19 @@ def wait_downstream(uri: str, prefix: str, n: int, timeout: float = 600) -> floa
 
 def slice_rate(bootstrap: str, uri: str, n: int, concurrency: int) -> tuple[float, float]:
     """Applications/s end to end in local mode: HTTP accept → Kafka → appraisal (+gRPC) / archive / audit."""
-    from chassis.config import DEV_JWT_SECRET
     from jingban.local import LocalPlatform
+    from tests.support import tokens
+    from tests.support.infra import local_trust_env
 
     prefix = "b" + uuid.uuid4().hex[:8]
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGODB_URI": uri, "JINGBAN_TOPIC_PREFIX": f"{prefix}.",
-           "JINGBAN_DB_PREFIX": prefix, "JINGBAN_TENANTS": "hz-p1,hz-p2"}
+           "JINGBAN_DB_PREFIX": prefix, "JINGBAN_TENANTS": "hz-p1,hz-p2", **local_trust_env()}
     local = LocalPlatform(env, ROOT / ".jingban" / "bench-logs", port_offset=70)
     local.start(timeout_s=120)
     try:
         start = time.perf_counter()
-        accept_s = asyncio.run(drive_slice(local.url("intake"), DEV_JWT_SECRET, n, concurrency))
+        token = tokens.user_token("hz-p1", "clerk", "bench")
+        accept_s = asyncio.run(drive_slice(local.url("intake"), token, n, concurrency))
         done = wait_downstream(uri, prefix, n)
         return n / accept_s, n / (done - start)
     finally:

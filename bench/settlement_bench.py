@@ -33,8 +33,7 @@ from typing import Any
 import httpx
 
 from bench.raw import _endpoints, raw_store_insert_rate
-from chassis.config import DEV_JWT_SECRET
-from chassis.identity import issue_token
+from tests.support import tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 TENANT = "hz-p1"
@@ -43,18 +42,19 @@ DISEASES = ("HTN", "DM", "CHD", "COPD", "HF", "MT")
 
 
 def headers(role: str, subject: str = "bench") -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, TENANT, role, subject, ttl_seconds=24 * 3600)}"}
+    return {"authorization": f"Bearer {tokens.user_token(TENANT, role, subject)}"}
 
 
 @contextmanager
 def local_settlement(port_offset: int = 80) -> Iterator[tuple[str, str, str]]:
     """The settlement service in local mode on fresh topics and databases; yields (base url, mongo uri, prefix)."""
     from jingban.local import LocalPlatform
+    from tests.support.infra import local_trust_env
 
     bootstrap, uri = _endpoints()
     prefix = "s" + uuid.uuid4().hex[:8]
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGODB_URI": uri, "JINGBAN_TOPIC_PREFIX": f"{prefix}.",
-           "JINGBAN_DB_PREFIX": prefix, "JINGBAN_TENANTS": "hz-p1,hz-p2"}
+           "JINGBAN_DB_PREFIX": prefix, "JINGBAN_TENANTS": "hz-p1,hz-p2", **local_trust_env()}
     local = LocalPlatform(env, ROOT / ".jingban" / "bench-logs", port_offset=port_offset)
     local.start(services=("settlement",), timeout_s=120)
     try:

@@ -13,8 +13,6 @@ SERVICES = ("intake", "appraisal", "settlement", "audit", "archive")
 DEFAULT_HTTP_PORTS = {name: 8101 + i for i, name in enumerate(SERVICES)}
 DEFAULT_GRPC_PORTS = {name: 9101 + i for i, name in enumerate(SERVICES)}
 
-DEV_JWT_SECRET = "jingban-dev-secret-change-me-0123456789abcdef"
-
 
 def _tenants(raw: str) -> tuple[str, ...]:
     tenants = tuple(t.strip() for t in raw.split(",") if t.strip())
@@ -35,17 +33,34 @@ class Settings:
     http_port: int = 0
     grpc_port: int = 0
     kafka_bootstrap: str = ""
+    # This service's own Kafka identity (SASL SCRAM-SHA-512; the broker's ACLs name it). Empty: no SASL (embedded
+    # mode, a broker without authentication).
+    kafka_username: str = ""
+    kafka_password: str = ""
     mongodb_uri: str = ""
-    jwt_secret: str = DEV_JWT_SECRET
+    # The identity provider (OpenID Connect issuer URL). Empty only in embedded mode, which uses its built-in
+    # development issuer; any other mode refuses to start without one.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""  # this service's own client (default jingban-<service>)
+    oidc_client_secret: str = ""
+    token_max_lifetime_s: int = 12 * 3600  # tokens that claim to live longer are refused
+    token_leeway_s: int = 30  # clock skew allowed on exp/iat
+    grpc_tls_dir: str = ""  # ca.pem + <service>.pem/.key: gRPC over TLS (local mode's launcher makes them)
     trace_file: str = ""  # JSON-lines span export, used by local-mode tests
     otlp_endpoint: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
     peers: dict[str, str] = field(default_factory=dict)  # service -> host:port of its gRPC
     db_prefix: str = "jb"  # database name = <prefix>_<service>_<tenant>
     topic_prefix: str = ""  # isolates test runs sharing one Kafka
+    topic_replication: int = 1  # copies of each topic a service creates (cluster manifests: 3)
     provincial_url: str = "http://127.0.0.1:8190/"  # the provincial platform (or its simulator)
     data_dir: str = ".jingban"  # reports, exports and other files a service produces
     retry_horizon_s: float = 600.0  # how long a consumer waits out a store/broker outage before handing work back
+    key_dir: str = ""  # the key provider's directory (chassis/keys.py); default <data_dir>/keys
+
+    @property
+    def keys_path(self) -> str:
+        return self.key_dir or f"{self.data_dir}/keys"
 
     @staticmethod
     def from_env(service: str = "", env: dict[str, str] | None = None) -> Settings:
@@ -63,15 +78,25 @@ class Settings:
             http_port=int(e.get("JINGBAN_HTTP_PORT", DEFAULT_HTTP_PORTS.get(svc, 0))),
             grpc_port=int(e.get("JINGBAN_GRPC_PORT", DEFAULT_GRPC_PORTS.get(svc, 0))),
             kafka_bootstrap=e.get("KAFKA_BOOTSTRAP_SERVERS", ""),
+            kafka_username=e.get("JINGBAN_KAFKA_USERNAME", ""),
+            kafka_password=e.get("JINGBAN_KAFKA_PASSWORD", ""),
             mongodb_uri=e.get("MONGODB_URI", ""),
-            jwt_secret=e.get("JINGBAN_JWT_SECRET", DEV_JWT_SECRET),
+            oidc_issuer=e.get("JINGBAN_OIDC_ISSUER", ""),
+            oidc_client_id=e.get("JINGBAN_OIDC_CLIENT_ID", f"jingban-{svc}" if svc else ""),
+            oidc_client_secret=e.get(f"JINGBAN_OIDC_CLIENT_SECRET_{svc.upper()}", "") or e.get(
+                "JINGBAN_OIDC_CLIENT_SECRET", ""),
+            token_max_lifetime_s=int(e.get("JINGBAN_TOKEN_MAX_LIFETIME_S", 12 * 3600)),
+            token_leeway_s=int(e.get("JINGBAN_TOKEN_LEEWAY_S", 30)),
+            grpc_tls_dir=e.get("JINGBAN_GRPC_TLS_DIR", ""),
             trace_file=e.get("JINGBAN_TRACE_FILE", ""),
             otlp_endpoint=e.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
             max_upload_bytes=int(e.get("JINGBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
             peers=peers,
             db_prefix=e.get("JINGBAN_DB_PREFIX", "jb"),
             topic_prefix=e.get("JINGBAN_TOPIC_PREFIX", ""),
+            topic_replication=int(e.get("JINGBAN_TOPIC_REPLICATION", 1)),
             provincial_url=e.get("JINGBAN_PROVINCIAL_URL", "http://127.0.0.1:8190/"),
             data_dir=e.get("JINGBAN_DATA_DIR", ".jingban"),
             retry_horizon_s=float(e.get("JINGBAN_RETRY_HORIZON_S", 600)),
+            key_dir=e.get("JINGBAN_KEY_DIR", ""),
         )

@@ -24,9 +24,10 @@ from typing import Any, TypeVar
 from opentelemetry import trace
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from chassis.bus.acls import consumer_group
 from chassis.bus.port import Bus, BusMessage
 from chassis.errors import JingbanError, PoisonMessage, TransientOutage, is_transient
-from chassis.events import Event, dead_letter_topic, decode, tenant_of_topic, topic_for
+from chassis.events import CATALOGUE, Event, dead_letter_topic, decode, tenant_of_topic, topic_for
 from chassis.identity import Identity, current_identity
 from chassis.logs import mask_id_numbers
 from chassis.metrics import CONSUMER_RESTARTS, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
@@ -43,12 +44,39 @@ RETRY_HORIZON_S = 600.0  # JINGBAN_RETRY_HORIZON_S: how long an outage is waited
 UNASSIGNED_GRACE_S = 45.0  # a consumer without partitions for this long while polling is rebuilt
 
 
+class TopicMismatch(PoisonMessage):
+    """An envelope that does not belong on the topic it came from: its tenant, type or source (the publishing
+    service) differs from what the topic `{tenant}.{publisher}.{type}` says. Whoever could write the topic is not
+    who the envelope claims to be, so it is parked, never applied."""
+
+    code = "topic_mismatch"
+
+
+def check_envelope_matches_topic(event: Event, topic: str, prefix: str = "") -> None:
+    """Raise TopicMismatch unless the event's tenant, type and source are those of `topic`."""
+    topic_tenant = tenant_of_topic(topic, prefix)
+    if event.tenant != topic_tenant:
+        raise TopicMismatch(f"envelope tenant {event.tenant!r} does not match topic tenant {topic_tenant!r}")
+    if topic_for(event.tenant, event.type, prefix) != topic:
+        raise TopicMismatch(f"envelope type {event.type!r} does not match topic {topic}")
+    publisher = CATALOGUE[event.type][0]
+    if event.envelope.source != publisher:
+        raise TopicMismatch(f"envelope source {event.envelope.source!r} does not match the publisher "
+                            f"{publisher!r} of topic {topic}")
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A topic the service reads; `handler` None when the service's batch handler does all the work."""
 
     event_type: str
     handler: Handler | None = None
+
+
+def _code(exc: BaseException) -> str:
+    """The stable reason code of a refusal, when it has one (a JingbanError's code, TopicMismatch's)."""
+    code = getattr(exc, "code", "")
+    return code if isinstance(code, str) else ""
 
 
 class Backoff:
@@ -77,7 +105,7 @@ class EventConsumer:
         self._handlers = {s.event_type: s.handler for s in subscriptions}
         self._batch_handler = batch_handler
         self._horizon = retry_horizon_s
-        self._group = group or f"{topic_prefix}jingban-{service}"
+        self._group = group or consumer_group(service, topic_prefix)
         self._stopping = False
         self._wake = asyncio.Event()
         self._consumer: Any = None
@@ -216,13 +244,13 @@ class EventConsumer:
             topic_tenant = tenant_of_topic(message.topic, self._prefix)
             try:
                 event = decode(message.value)
-                if event.tenant != topic_tenant:
-                    raise PoisonMessage(f"envelope tenant {event.tenant!r} does not match topic tenant "
-                                        f"{topic_tenant!r}")
+                check_envelope_matches_topic(event, message.topic, self._prefix)
                 if event.type not in self._handlers:
-                    raise PoisonMessage(f"{event.type!r} arrived on {message.topic} which carries another type")
+                    raise PoisonMessage(f"{event.type!r} arrived on {message.topic} which this service does not "
+                                        "consume")
             except PoisonMessage as exc:
-                await self._dead_letter(message, topic_tenant, str(exc))
+                code = exc.code if isinstance(exc, TopicMismatch) else ""
+                await self._dead_letter(message, topic_tenant, f"{code}: {exc}" if code else str(exc), code)
                 continue
             by_tenant.setdefault(event.tenant, []).append((message, event))
         for tenant, items in by_tenant.items():
@@ -306,7 +334,7 @@ class EventConsumer:
             try:
                 await self._through_outages("batch handler", lambda ev=event: handler(tenant, [ev]))
             except (PoisonMessage, JingbanError) as exc:
-                await self._dead_letter(message, tenant, f"{type(exc).__name__}: {exc}")
+                await self._dead_letter(message, tenant, f"{type(exc).__name__}: {exc}", _code(exc))
                 parked.add(event.id)
         return parked
 
@@ -331,7 +359,7 @@ class EventConsumer:
                         await self._through_outages(f"handling {event.type}", lambda: handler(event))
                         return True
                     except (PoisonMessage, JingbanError) as exc:
-                        await self._dead_letter(message, event.tenant, f"{type(exc).__name__}: {exc}")
+                        await self._dead_letter(message, event.tenant, f"{type(exc).__name__}: {exc}", _code(exc))
                         return False
                     except TransientOutage:
                         raise
@@ -342,19 +370,24 @@ class EventConsumer:
                         if failures >= self._attempts:
                             log.exception("handler failed %d times on event %s", failures, event.id)
                             await self._dead_letter(message, event.tenant,
-                                                    f"failed {failures} times: {type(exc).__name__}: {exc}")
+                                                    f"failed {failures} times: {type(exc).__name__}: {exc}",
+                                                    "handler_failed")
                             return False
                         await self._pause(min(0.1 * 2 ** failures, 3))
         finally:
             current_identity.reset(token)
 
-    async def _dead_letter(self, message: BusMessage, tenant: str, reason: str) -> None:
+    async def _dead_letter(self, message: BusMessage, tenant: str, reason: str, code: str = "") -> None:
+        """Park a message on the tenant's dead-letter topic of this service, with its reason (and, when known, a
+        stable reason code in `dlq-code`: `topic_mismatch`, a domain error's code, `handler_failed`)."""
         topic = dead_letter_topic(tenant, self._service, self._prefix)
         log.warning("dead-lettering message from %s at offset %s: %s", message.topic, message.offset, reason,
                     extra={"tenant": tenant})
         headers = {**message.headers, "dlq-reason": mask_id_numbers(reason)[:1000], "dlq-topic": message.topic,
                    "dlq-partition": str(message.partition), "dlq-offset": str(message.offset),
                    "dlq-service": self._service, "dlq-at": datetime.now(UTC).isoformat()}
+        if code:
+            headers["dlq-code"] = code
 
         async def park() -> None:
             await self._bus.ensure_topics([topic])

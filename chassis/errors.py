@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from chassis.masking import mask, mask_value
+
 
 class JingbanError(Exception):
     """Base: a precise, user-facing message; `field` names the offending input when there is one; `code` is stable
@@ -32,16 +34,24 @@ class JingbanError(Exception):
             self.code = code
         self.params = dict(params or {})
 
+    @property
+    def public_message(self) -> str:
+        """The message as a client is answered (HTTP body, gRPC status details): identity and mobile phone numbers
+        masked (chassis/masking.py) — a caller who sent their own number does not need it back, and answers end
+        up in logs and proxies. `message` itself stays whole for the code that raised and caught it."""
+        return mask(self.message)
+
     def to_json(self) -> dict[str, object]:
-        """The error as every JSON answer carries it: `{"code", "message", "field"?, "fields"?, "params"?}`."""
-        body: dict[str, object] = {"code": self.code, "message": self.message}
+        """The error as every JSON answer carries it: `{"code", "message", "field"?, "fields"?, "params"?}`, with
+        identity and mobile phone numbers masked in the message, each field's message and the params."""
+        body: dict[str, object] = {"code": self.code, "message": self.public_message}
         field = self.field or (self.fields[0].get("field") if self.fields else None)
         if field:
             body["field"] = field
         if self.fields:
-            body["fields"] = self.fields
+            body["fields"] = mask_value(self.fields)
         if self.params:
-            body["params"] = self.params
+            body["params"] = mask_value(self.params)
         return body
 
 
@@ -71,8 +81,9 @@ class Forbidden(JingbanError):
     code = "forbidden"
 
 
-class TenantNotServed(Forbidden):
-    """A valid token for a tenant this deployment does not serve: nothing of it is read or written here."""
+class TenantNotServed(Unauthenticated):
+    """A valid token for a tenant this deployment does not serve: not a credential here (401), and nothing of it is
+    read or written."""
 
     code = "tenant_not_served"
 

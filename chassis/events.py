@@ -38,6 +38,22 @@ def topic_for(tenant: str, event_type: str, prefix: str = "") -> str:
     return prefix + _TOPIC.format(tenant=tenant, publisher=publisher, type=event_type)
 
 
+def _compacted_suffixes() -> tuple[str, ...]:
+    raw = yaml.safe_load(resources.files("contracts.v1").joinpath("catalogue.yaml").read_text(encoding="utf-8"))
+    return tuple(_TOPIC.format(tenant="", publisher=CATALOGUE[t][0], type=t)
+                 for t, spec in raw["events"].items() if spec.get("compacted"))
+
+
+# The topics of event types marked `compacted: true` in the catalogue end so (whatever the tenant and prefix).
+_COMPACTED = _compacted_suffixes()
+
+
+def is_compacted(topic: str) -> bool:
+    """A topic of an event type the catalogue marks `compacted`: created with cleanup.policy=compact, so it keeps
+    the latest message per key for good (e.g. trail.anchored, keyed by tenant)."""
+    return topic.endswith(_COMPACTED) if _COMPACTED else False
+
+
 def dead_letter_topic(tenant: str, service: str, prefix: str = "") -> str:
     return prefix + _DEAD_LETTER_TOPIC.format(tenant=tenant, service=service)
 

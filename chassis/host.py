@@ -25,11 +25,14 @@ from chassis.consumer import PROCESSED, EventConsumer, Subscription
 from chassis.errors import TenantNotServed, is_transient
 from chassis.events import CATALOGUE, Event, dead_letter_topic, topic_for
 from chassis.http import HandBackOnStop
+from chassis.keys import KeyProvider
 from chassis.metrics import LOOP_RESTARTS
 from chassis.outbox import OutboxRelay
-from chassis.rpc import PeerChannels, create_server, mark_serving
+from chassis.pii import Sealer, with_sealer
+from chassis.rpc import PeerChannels, RpcAccess, TlsFiles, create_server, mark_serving
 from chassis.scope import TenantScope, event_scope
 from chassis.store.port import Store
+from chassis.trust import credentials_for, verifier_for
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +47,17 @@ class ServiceContext:
     peers: PeerChannels
     relay: OutboxRelay
     ready: Callable[[], Awaitable[dict[str, Any]]]
+    keys: KeyProvider = field(default_factory=lambda: KeyProvider(".jingban/keys"))
     # This process's instance id (a new one at every start): a lease or claim it holds dies with the process.
     instance: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def db(self, tenant: str) -> Any:
         """The tenant's database of this service, for a tenant it serves; writes that stage events wake the
-        relay."""
+        relay; it carries the tenant's sealer of personal data (chassis/pii.py), which its stores use."""
         if tenant not in self.settings.tenants:
             raise TenantNotServed(f"tenant {tenant!r} is not served by this deployment")
-        return self.relay.watch(tenant, self.store.database(self.settings.service, tenant))
+        return with_sealer(self.relay.watch(tenant, self.store.database(self.settings.service, tenant)),
+                           Sealer(self.keys, tenant))
 
     def scope_for(self, event: Event) -> TenantScope:
         """The tenant scope an event's handler works in: the event's tenant, as this service."""
@@ -64,6 +69,8 @@ class ServiceParts:
     app: FastAPI
     grpc_servicers: list[Callable[[grpc.aio.Server], Any]] = field(default_factory=list)
     grpc_service_names: list[str] = field(default_factory=list)
+    # Who may call each RPC (chassis.rpc.access, declared in each room's rpc.py); a method without a rule is closed.
+    grpc_access: dict[str, RpcAccess] = field(default_factory=dict)
     subscriptions: list[Subscription] = field(default_factory=list)
     on_start: Callable[[], Awaitable[None]] | None = None
     # Takes a tenant's new events of one poll batch at once, in arrival order, before the per-event handlers
@@ -86,10 +93,15 @@ STOP_DEADLINE_S = 10.0  # SIGTERM to exit; the manifests' terminationGracePeriod
 class ServiceHost:
     def __init__(self, spec: ServiceSpec, settings: Settings, bus: Bus, store: Store) -> None:
         self.spec, self.settings, self.bus, self.store = spec, settings, bus, store
-        self.peers = PeerChannels(settings.jwt_secret, settings.peers, spec.name)
+        # Outside embedded mode this refuses to go on without an identity provider (chassis/trust.py).
+        self.verifier = verifier_for(settings, spec.name)
+        self.tls = TlsFiles.load(settings.grpc_tls_dir, spec.name)
+        self.peers = PeerChannels(credentials_for(settings, spec.name), settings.peers, spec.name, self.tls)
+        keys = KeyProvider(settings.keys_path, create=settings.mode != "cluster")
+        # The relay makes every message key a pseudonym of the business key with the service's keys (outbox.py).
         self.relay = OutboxRelay(spec.name, store, bus, settings.tenants, spec.outbox_collections,
-                                 settings.topic_prefix)
-        self.context = ServiceContext(settings, bus, store, self.peers, self.relay, self.ready)
+                                 settings.topic_prefix, keys=keys)
+        self.context = ServiceContext(settings, bus, store, self.peers, self.relay, self.ready, keys=keys)
         self.parts: ServiceParts | None = None
         self.consumer: EventConsumer | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -122,6 +134,7 @@ class ServiceHost:
         parts = self.spec.build(self.context)
         self.parts = parts
         parts.app.state.tenants = frozenset(self.settings.tenants)
+        parts.app.state.verifier = self.verifier
         parts.app.state.open_db = self.context.db  # what a door's TenantScope opens (chassis/scope.py)
         FastAPIInstrumentor.instrument_app(parts.app, excluded_urls="healthz,readyz")
         for tenant in self.settings.tenants:
@@ -133,9 +146,11 @@ class ServiceHost:
         if parts.on_start:
             await parts.on_start()
 
-        server, health_servicer = create_server(self.settings.jwt_secret, parts.grpc_servicers,
-                                                parts.grpc_service_names, self.settings.tenants, self.context.db)
-        bound = server.add_insecure_port(f"{self.settings.http_host}:{self.settings.grpc_port}")
+        server, health_servicer = create_server(self.verifier, parts.grpc_servicers, parts.grpc_service_names,
+                                                parts.grpc_access, self.settings.tenants, self.context.db)
+        address = f"{self.settings.http_host}:{self.settings.grpc_port}"
+        bound = (server.add_secure_port(address, self.tls.server_credentials()) if self.tls
+                 else server.add_insecure_port(address))
         if not bound:
             raise RuntimeError(f"{name}: cannot bind gRPC port {self.settings.grpc_port}")
         await server.start()
@@ -235,7 +250,7 @@ class ServiceHost:
 
 def run_process(spec: ServiceSpec) -> None:
     """Entry point of one service in local or cluster mode: real Kafka and a MongoDB-wire store."""
-    from chassis.bus.kafka import KafkaBus
+    from chassis.bus.kafka import KafkaBus, KafkaCredentials
     from chassis.logs import setup_logging
     from chassis.store.mongo import MongoStore
     from chassis.telemetry import setup_telemetry
@@ -253,7 +268,9 @@ def run_process(spec: ServiceSpec) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        bus = KafkaBus(settings.kafka_bootstrap, client_id=f"jingban-{spec.name}")
+        bus = KafkaBus(settings.kafka_bootstrap, client_id=f"jingban-{spec.name}",  # its own SASL user, if any
+                       credentials=KafkaCredentials(settings.kafka_username, settings.kafka_password)
+                       if settings.kafka_username else None, replication=settings.topic_replication)
         store = MongoStore(settings.mongodb_uri, settings.db_prefix)
         host = ServiceHost(spec, settings, bus, store)
         # Kafka or the store may be away when the process starts: wait for them (a stop still stops).

@@ -24,7 +24,7 @@ from chassis.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from chassis.identity import Identity, bearer, current_identity, verify_token
+from chassis.identity import Identity, TokenVerifier, bearer, current_identity, current_user_token
 from chassis.scope import TenantScope, tenant_scope
 
 M = TypeVar("M", bound=BaseModel)
@@ -71,9 +71,11 @@ class HandBackOnStop:
             # Answered: the request's task ends here (the work below already handed itself back on the way out).
 
 
-def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> FastAPI:
+def create_app(service: str, title: str, ready: ReadyCheck, verifier: TokenVerifier | None = None) -> FastAPI:
+    """A service's HTTP app. The host sets `app.state.verifier` (chassis/trust.py) before serving; until then every
+    authenticated route answers 401."""
     app = FastAPI(title=title, version="0.1.0", docs_url="/docs", openapi_url="/openapi.json")
-    app.state.jwt_secret = secret
+    app.state.verifier = verifier
     app.state.service = service
 
     @app.exception_handler(JingbanError)
@@ -117,6 +119,12 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
 
     app.mount("/metrics", make_asgi_app())
 
+    # The streaming body limit (chassis/body_limit.py): before routing, parsing and authentication. Added before
+    # the counter below, it runs inside it, so its 413s are counted too.
+    from chassis.body_limit import BodyLimit
+
+    app.add_middleware(BodyLimit)
+
     @app.middleware("http")
     async def _count(request: Request, call_next):  # type: ignore[no-untyped-def]
         import time
@@ -147,7 +155,14 @@ def create_app(service: str, title: str, secret: str, ready: ReadyCheck) -> Fast
 
 async def authenticated(request: Request) -> Identity:
     """The caller's identity from `Authorization: Bearer <jwt>`; the only source of the tenant."""
-    ident = verify_token(request.app.state.jwt_secret, bearer(request.headers.get("authorization")))
+    verifier: TokenVerifier | None = getattr(request.app.state, "verifier", None)
+    if verifier is None:
+        raise Unauthenticated("this service trusts no issuer yet")
+    raw = bearer(request.headers.get("authorization"))
+    ident = await verifier.verify(raw)
+    if ident.is_service:
+        raise Unauthenticated("a service's own token names no tenant: HTTP doors take a user's token")
+    current_user_token.set(raw)
     served = getattr(request.app.state, "tenants", None)
     if served is not None and ident.tenant not in served:
         raise TenantNotServed(f"tenant {ident.tenant!r} is not served by this deployment")
@@ -168,20 +183,37 @@ async def scoped(request: Request) -> TenantScope:
 Scope = Annotated[TenantScope, Depends(scoped)]
 
 
+def admit(*roles: str) -> Any:
+    """The roles a route admits, as a route dependency (`@r.post(..., dependencies=[admit("clerk")])`): checked right
+    after the token and before FastAPI validates the route's declared parameters and body, so a role that may not use
+    the route gets 403 whatever it sent — never a 422 that describes a body it may not send. For routes that declare
+    a body model; a route that reads its body itself calls `scope.require` first."""
+
+    async def admitted(scope: Scope) -> None:
+        scope.require(*roles)
+
+    return Depends(admitted)
+
+
 def content_type(request: Request) -> str:
     """The request's media type, lower case, without parameters."""
     return media_type(request.headers.get("content-type"))
 
 
 async def read_raw(request: Request, limit: int = 1 << 20) -> bytes:
-    """The body, refused before it is read when its declared length is over `limit`, and after if it grew."""
+    """The body, refused before it is read when its declared length is over `limit`, and as soon as it grows past it
+    while streaming (never read whole first; the route's own limit is enforced before, chassis/body_limit.py)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    body = await request.body()
-    if len(body) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
-    return body
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body is larger than {limit} bytes", "body")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def read_json(request: Request, max_bytes: int = 1 << 20, *, exact_numbers: bool = True,

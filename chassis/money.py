@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from chassis.errors import InvalidInput
@@ -11,14 +12,18 @@ CENT = Decimal("0.01")
 
 # Beyond any amount a program pays (a year's fund is far below it): keeps "1E+30" and its like out of the books.
 MAX_AMOUNT = Decimal("999999999999.99")
+# What an amount looks like written out: ASCII digits, an optional sign and decimals — no exponent ("1E+30"), no
+# digit separators ("1_000", which Decimal reads), no other scripts' digits, no NaN or Infinity.
+_PLAIN = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def parse_amount(value: object, field: str = "amount", *, minimum: Decimal | None = None,
                  maximum: Decimal = MAX_AMOUNT) -> Decimal:
     """The one money parser: an amount in yuan given as a decimal string (or an int), quantised to the fen.
 
-    Refuses floats (they cannot hold fen exactly), NaN and infinities, exponents, more than two decimals, and
-    amounts outside [minimum, maximum] — each with the code `invalid_amount` and the field."""
+    Refuses floats (they cannot hold fen exactly), NaN and infinities, exponents, digit separators and other
+    scripts' digits, more than two decimals, and amounts outside [minimum, maximum] (MAX_AMOUNT, below 10^12 yuan)
+    — each with the code `invalid_amount` and the field."""
     def refuse(message: str) -> InvalidInput:
         return InvalidInput(message, field, code="invalid_amount")
 
@@ -35,6 +40,8 @@ def parse_amount(value: object, field: str = "amount", *, minimum: Decimal | Non
         raise refuse(f"{field} is not a number: {value!r}") from exc
     if not amount.is_finite():
         raise refuse(f"{field} must be finite")
+    if not _PLAIN.fullmatch(text):
+        raise refuse(f"{field} is not a plain decimal number: {value!r}")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise refuse(f"{field} has more than two decimals: {value!r}")
     if minimum is not None and amount < minimum:

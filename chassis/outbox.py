@@ -21,17 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 
 from chassis.bus.port import Bus, BusMessage
 from chassis.events import encode, topic_for
+from chassis.keys import KeyNotFound, MemoryKeyProvider
 from chassis.logs import mask_id_numbers
 from chassis.metrics import EVENTS_RELAYED, OUTBOX_FAILED_DOCUMENTS, OUTBOX_PUBLISH_FAILURES
 from chassis.telemetry import context_from, tracer
@@ -40,6 +43,39 @@ log = logging.getLogger(__name__)
 
 PUBLISH_FAILED = "publish_failed"
 SWEEP_S = 60.0  # a full sweep of every collection while idle: cheap insurance, not the way events move
+
+
+MESSAGE_KEY_PURPOSE = "message-key"
+
+
+class MessageKeys(Protocol):
+    """What the relay needs of the key provider (chassis/keys.py)."""
+
+    def current(self, purpose: str, tenant: str) -> tuple[str, bytes]: ...
+
+    def get(self, key_id: str) -> bytes: ...
+
+
+def message_key_secret(keys: MessageKeys, tenant: str) -> bytes:
+    """The tenant's `message-key` key the pseudonyms are made with: its first version, whatever `rotate` added
+    since (a new version would move every person's events to other partitions, out of order)."""
+    keys.current(MESSAGE_KEY_PURPOSE, tenant)  # v1 exists from here on (created where the provider may)
+    try:
+        return keys.get(f"{MESSAGE_KEY_PURPOSE}/{tenant}/v1")
+    except KeyNotFound:  # a provisioned secret that starts at a later version
+        return keys.current(MESSAGE_KEY_PURPOSE, tenant)[1]
+
+
+def pseudonym(secret: bytes, business_key: str) -> str:
+    return hmac.new(secret, business_key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def message_key(keys: MessageKeys, tenant: str, business_key: str) -> str:
+    """The Kafka key of an event: a pseudonym of its business key (化名), HMAC-SHA256 under the tenant's
+    `message-key` key, hex. Never the business key itself (an identity number in clear on the wire and in every
+    broker log segment). The same business key always gives the same message key, so one person's events keep
+    their order on one partition."""
+    return pseudonym(message_key_secret(keys, tenant), business_key)
 
 
 def with_events(doc: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -128,8 +164,11 @@ class OutboxRelay:
     """Moves pending events from a service's documents to the bus, for the tenants this deployment serves."""
 
     def __init__(self, service: str, store: Any, bus: Bus, tenants: tuple[str, ...], collections: list[str],
-                 topic_prefix: str = "", sweep_s: float = SWEEP_S) -> None:
+                 topic_prefix: str = "", sweep_s: float = SWEEP_S, keys: MessageKeys | None = None) -> None:
         self._service, self._store, self._bus = service, store, bus
+        # The service's key provider; alone (a unit test) the relay keeps keys in memory, never publishes clear keys.
+        self._keys: MessageKeys = keys if keys is not None else MemoryKeyProvider()
+        self._key_secrets: dict[str, bytes] = {}  # tenant -> its message-key secret (stable, see message_key)
         self._tenants, self._collections = tenants, list(collections)
         self._prefix, self._sweep_s = topic_prefix, sweep_s
         self._wake = asyncio.Event()
@@ -282,6 +321,12 @@ class OutboxRelay:
                      "$inc": {"_outbox_attempts": 1}})
         OUTBOX_FAILED_DOCUMENTS.labels(self._service).set(len(self._failed))
 
+    def _message_key(self, tenant: str, business_key: str) -> str:
+        """The one place an event's Kafka key is made: always the pseudonym, never the business key."""
+        if tenant not in self._key_secrets:
+            self._key_secrets[tenant] = message_key_secret(self._keys, tenant)
+        return pseudonym(self._key_secrets[tenant], business_key)
+
     async def _publish(self, events: list[dict[str, Any]]) -> None:
         messages = []
         for ev in events:
@@ -297,7 +342,8 @@ class OutboxRelay:
                     headers: dict[str, str] = {}
                     propagate.inject(headers)
                     headers["event-type"] = ev["type"]
-                    messages.append(BusMessage(topic, ev["business_key"], encode(ev), headers))
+                    messages.append(BusMessage(topic, self._message_key(ev["tenant"], ev["business_key"]),
+                                               encode(ev), headers))
             finally:
                 otel_context.detach(token)
         await self._bus.ensure_topics(sorted({m.topic for m in messages}))

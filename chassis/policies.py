@@ -27,7 +27,7 @@ class PolicyReader:
         stub = settlement_pb2_grpc.SettlementServiceStub(self._peers.channel("settlement"))
         try:
             table = await stub.GetPolicy(settlement_pb2.GetPolicyRequest(program=program, on_date=on),
-                                         metadata=self._peers.metadata(tenant), timeout=10)
+                                         metadata=await self._peers.metadata(tenant), timeout=10)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no policy table of {program} is in force{' on ' + on if on else ''}") from exc

@@ -1,7 +1,10 @@
 """OpenTelemetry: one trace follows an application through HTTP, gRPC metadata and Kafka headers.
 
 Export goes to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and to a JSON-lines file when
-JINGBAN_TRACE_FILE is set (how local-mode tests check that one trace id spans five processes)."""
+JINGBAN_TRACE_FILE is set (how local-mode tests check that one trace id spans five processes). Every exporter sits
+behind `MaskingSpanProcessor`: what leaves the process has identity and mobile phone numbers masked
+(chassis/masking.py) in the span's name, its attributes (`http.target`, `http.url`, `url.path`, `url.query` …), its
+events (an exception's message and stack) and its status."""
 
 from __future__ import annotations
 
@@ -13,8 +16,12 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Status
+from opentelemetry.util.types import Attributes
+
+from chassis.masking import mask, mask_value
 
 _configured = False
 _lock = threading.Lock()
@@ -47,6 +54,56 @@ class JsonLinesSpanExporter(SpanExporter):
         return None
 
 
+def _masked_attributes(attributes: Attributes) -> dict[str, Any]:
+    return {k: mask_value(v) for k, v in (attributes or {}).items()}
+
+
+def masked_span(span: ReadableSpan) -> ReadableSpan:
+    """A copy of a finished span with every text masked (name, attributes, events, links' attributes, status)."""
+    status = span.status
+    if status.description:
+        status = Status(status.status_code, mask(status.description))
+    return ReadableSpan(
+        name=mask(span.name), context=span.context, parent=span.parent, resource=span.resource,
+        attributes=_masked_attributes(span.attributes),
+        events=tuple(Event(mask(e.name), _masked_attributes(e.attributes), e.timestamp) for e in span.events),
+        links=tuple(trace.Link(link.context, _masked_attributes(link.attributes)) for link in span.links),
+        kind=span.kind, status=status, start_time=span.start_time, end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope)
+
+
+class MaskingSpanProcessor(SpanProcessor):
+    """Hands the processor it wraps (and so its exporter) a masked copy of each finished span: URL paths and
+    query strings that carry an identity number (`/v1/persons/610702…/file`, `?person_id=…`) leave the process
+    only as `610702********0012`. Whatever an instrumentation sets, at start or later, is covered."""
+
+    def __init__(self, inner: SpanProcessor) -> None:
+        self._inner = inner
+
+    def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
+        self._inner.on_start(span, parent_context=parent_context)
+
+    def _on_ending(self, span: Any) -> None:
+        self._inner._on_ending(span)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self._inner.on_end(masked_span(span))
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return bool(self._inner.force_flush(timeout_millis))
+
+
+def export_masked(provider: TracerProvider, exporter: SpanExporter, *, batch: bool = False) -> SpanProcessor:
+    """Add an exporter to a provider behind the masking processor (the only way this code base adds one)."""
+    inner = BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter)
+    processor = MaskingSpanProcessor(inner)
+    provider.add_span_processor(processor)
+    return processor
+
+
 def setup_telemetry(service_name: str, trace_file: str = "", otlp_endpoint: str = "") -> None:
     """Install the tracer provider and the library instrumentations, once per process."""
     global _configured
@@ -55,12 +112,11 @@ def setup_telemetry(service_name: str, trace_file: str = "", otlp_endpoint: str 
             return
         provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         if trace_file:
-            provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(trace_file)))
+            export_masked(provider, JsonLinesSpanExporter(trace_file))
         if otlp_endpoint:
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-            from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+            export_masked(provider, OTLPSpanExporter(endpoint=otlp_endpoint), batch=True)
         trace.set_tracer_provider(provider)
 
         from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcAioInstrumentorServer

@@ -6,6 +6,7 @@ never runs in the agency's spreadsheet."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +14,7 @@ from typing import Any
 
 MONEY = "0.00"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SIGNED_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")  # "-12.50": a number written as text, not a formula
 
 
 @dataclass
@@ -35,13 +37,10 @@ def number_format(value: Decimal) -> str:
 
 
 def safe(value: Any) -> Any:
-    """A cell value as written: text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        try:
-            Decimal(value)  # "-12.50" is a number, not a formula
-            return value
-        except ArithmeticError:
-            return "'" + value
+    """A cell value as written: text that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+    a tab or a carriage return) gets a leading apostrophe; a plain signed number written as text ("-12.50") stays."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(value):
+        return "'" + value
     return value
 
 

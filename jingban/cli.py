@@ -1,4 +1,4 @@
-"""`jingban` (经办): run the platform, run one service, issue dev tokens."""
+"""`jingban` (经办): run the platform, run one service, get tokens from the identity provider."""
 
 from __future__ import annotations
 
@@ -8,43 +8,44 @@ import signal
 import sys
 from collections.abc import Callable
 
-from chassis.config import DEV_JWT_SECRET, SERVICES
+from chassis.config import SERVICES
+from jingban.tokens import Tokens
 
 
-async def load_demo(url: Callable[[str], str], secret: str, tenants: tuple[str, ...], takes: str,
+async def load_demo(url: Callable[[str], str], tokens: Tokens, tenants: tuple[str, ...], takes: str,
                     **sizes: int) -> bool:
     """Load the demo (jingban/demo.py) through the platform's own doors, unless a served tenant already holds data:
     seeding twice would double it. True if it was loaded. `sizes` go to `seed` (tests load a small demo)."""
     from jingban.demo import seed, tenants_holding_data
 
-    held = await tenants_holding_data(url, secret, tenants)
+    held = await tenants_holding_data(url, tokens, tenants)
     if held:
         print(f"demo not loaded: data already there in {', '.join(held)} (the demo, or real work)", flush=True)
         return False
     print(f"loading demo data through the platform's own doors ({takes})...", flush=True)
-    created = await seed(url, secret, tenants, **sizes)
+    created = await seed(url, tokens, tenants, **sizes)
     for tenant, counts in created.items():
         print(f"  {tenant}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return True
 
 
-def print_dev_tokens(secret: str, tenants: tuple[str, ...]) -> None:
-    """The dev tokens (8 h) of every served tenant's roles, and each program's agency supervisor token."""
-    from chassis.identity import issue_token
+def print_dev_tokens(tokens: Tokens, tenants: tuple[str, ...]) -> None:
+    """Tokens of every served tenant's roles, and each program's agency supervisor token, from the issuer the
+    platform trusts (`jingban token --user <tenant>-<role> --password demo` gets a fresh one)."""
     from chassis.programs import program_of_tenant
     from jingban.demo import agency_tenant
 
-    print("\nDev tokens (8 h):")
+    print("\nTokens (demo users <tenant>-<role>, password demo):")
     for tenant in tenants:
         for role in ("clerk", "reviewer", "finance", "inspector", "ops", "supervisor"):
-            print(f"  {tenant} {role:<9} {issue_token(secret, tenant, role, f'demo-{role}')}")
+            print(f"  {tenant} {role:<9} {tokens.user_token(tenant, role, f'demo-{role}')}")
     programs = {p.code: p for t in tenants if (p := program_of_tenant(t)) is not None}
     if programs:
         # The supervisor's `program` claim is what lets it read across (and allocate into) the program's tenants.
-        print("\nAgency supervisor tokens (role supervisor, claim program; 8 h):")
+        print("\nAgency supervisor tokens (role supervisor, claim program):")
         for code, program in programs.items():
             home = agency_tenant(program, tenants)
-            token = issue_token(secret, home, "supervisor", f"agency-{code}", program=code)
+            token = tokens.user_token(home, "supervisor", f"agency-{code}", code)
             print(f"  {code:<11} (tenant {home}) {token}")
     sys.stdout.flush()
 
@@ -61,17 +62,24 @@ def _run_embedded(demo: bool) -> None:
 
         setup_telemetry("jingban-embedded", os.environ.get("JINGBAN_TRACE_FILE", ""),
                         os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""))
-        platform = EmbeddedPlatform()
+        from pathlib import Path
+
+        from chassis.dev_issuer import dev_issuer
+
+        # The development issuer's key pair lives in the data directory: printed tokens survive a restart.
+        dev_issuer(Path(os.environ.get("JINGBAN_DATA_DIR", ".jingban")) / "dev-issuer.pem")
+        platform = EmbeddedPlatform(serve_issuer=True)
         await platform.start()
         tenants = next(iter(platform.hosts.values())).settings.tenants
         if demo:
-            await load_demo(platform.url, platform.jwt_secret, tenants, "about half a minute")
+            await load_demo(platform.url, platform.tokens, tenants, "about half a minute")
         print("\nJingban (经办) is running in embedded mode:")
         for name in SERVICES:
             print(f"  {name:<11} {platform.url(name)}/docs   health {platform.url(name)}/healthz   "
                   f"grpc {platform.grpc_target(name)}")
         print(f"  provincial  {platform.simulator_url}   (simulator of the provincial platform)")
-        print_dev_tokens(platform.jwt_secret, tenants)
+        print(f"  issuer      {platform.issuer_url}   (development OpenID issuer: JWKS, token endpoint)")
+        print_dev_tokens(platform.tokens, tenants)
         print("\nCtrl-C to stop.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -83,21 +91,21 @@ def _run_embedded(demo: bool) -> None:
     asyncio.run(main())
 
 
-def _load_policy(path: str, tenant: str, url: str) -> int:
+def _load_policy(path: str, tenant: str, url: str, token: str = "") -> int:
     """One call loads a new policy table: it is validated, versioned and published by settlement."""
     import os
     from pathlib import Path
 
     import httpx
 
-    from chassis.identity import issue_token
+    from jingban.tokens import tokens_from_env
 
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         print(f"jingban policy load: cannot read {path}: {exc}", file=sys.stderr)
         return 2
-    token = issue_token(os.environ.get("JINGBAN_JWT_SECRET", DEV_JWT_SECRET), tenant, "ops", "policy-cli", 600)
+    token = token or os.environ.get("JINGBAN_TOKEN", "") or tokens_from_env().user_token(tenant, "ops", "policy-cli")
     ctype = "application/json" if path.endswith(".json") else "application/yaml"
     r = httpx.post(f"{url.rstrip('/')}/v1/policies", content=text.encode(), timeout=30,
                    headers={"authorization": f"Bearer {token}", "content-type": ctype})
@@ -118,16 +126,28 @@ def main(argv: list[str] | None = None) -> int:
     pol_sub = pol.add_subparsers(dest="policy_command", required=True)
     load = pol_sub.add_parser("load", help="load a policy table version (YAML or JSON) into settlement")
     load.add_argument("file")
-    load.add_argument("--tenant", required=True, help="the carrier loading it (its token is issued locally)")
+    load.add_argument("--tenant", required=True, help="the carrier loading it")
+    load.add_argument("--token", default="", help="an ops token of the tenant (default: $JINGBAN_TOKEN, else one "
+                      "from the issuer the platform trusts)")
     load.add_argument("--url", default="http://127.0.0.1:8103", help="settlement's HTTP address")
-    tok = sub.add_parser("token", help="issue a dev token (signed with JINGBAN_JWT_SECRET)")
-    tok.add_argument("--tenant", required=True)
-    tok.add_argument("--role", required=True)
+    tok = sub.add_parser("token", help="get an access token from the identity provider (password or "
+                         "client-credentials grant), or from embedded mode's development issuer")
+    tok.add_argument("--issuer", default="", help="the OpenID issuer (default $JINGBAN_OIDC_ISSUER, else embedded "
+                     "mode's development issuer)")
+    tok.add_argument("--user", default="", help="password grant: a user, e.g. hz-p1-clerk")
+    tok.add_argument("--password", default="", help="the user's password ($JINGBAN_PASSWORD)")
+    tok.add_argument("--client", default="", help="client-credentials grant: a client, e.g. jingban-intake")
+    tok.add_argument("--secret", default="", help="the client's secret ($JINGBAN_CLIENT_SECRET)")
+    tok.add_argument("--tenant", default="", help="embedded mode only: mint with the development issuer's key")
+    tok.add_argument("--role", default="")
     tok.add_argument("--sub", default="dev-user")
-    tok.add_argument("--ttl", type=int, default=8 * 3600)
+    tok.add_argument("--program", default="")
     from jingban import dlq
 
     dlq.add_arguments(sub.add_parser("dlq", help="dead letters (死信): list, show and replay parked messages"))
+    from jingban import keys_cli
+
+    keys_cli.add_arguments(sub.add_parser("keys", help="rotate keys, reseal personal data under the newest key"))
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -143,20 +163,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return calc_main([] if args.file == "-" else [args.file])
     elif args.command == "policy":
-        return _load_policy(args.file, args.tenant, args.url)
+        return _load_policy(args.file, args.tenant, args.url, args.token)
     elif args.command == "dlq":
         return dlq.run(args)
+    elif args.command == "keys":
+        return keys_cli.run(args)
     elif args.command == "token":
-        import os
+        from jingban.token_cli import get_token
 
-        from chassis.identity import issue_token
-
-        try:
-            print(issue_token(os.environ.get("JINGBAN_JWT_SECRET", DEV_JWT_SECRET), args.tenant, args.role, args.sub,
-                              args.ttl))
-        except ValueError as exc:
-            print(f"jingban token: {exc}", file=sys.stderr)
-            return 2
+        return get_token(args)
     return 0
 
 

@@ -30,6 +30,7 @@ from chassis.errors import InvalidInput
 from chassis.money import round_yuan
 from chassis.programs import Program, program_of_tenant
 from jingban.flow import PDF, PNG, FlowError, Walk
+from jingban.tokens import Tokens
 from services.settlement.fund.service.account import budget_of
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -448,14 +449,14 @@ async def seed_xunyang(walk: Walk, rng: random.Random, program: Program, persons
             "expert_list": listed.get("list_id", "")}
 
 
-async def tenants_holding_data(url: Callable[[str], str], secret: str, tenants: tuple[str, ...]) -> list[str]:
+async def tenants_holding_data(url: Callable[[str], str], tokens: Tokens, tenants: tuple[str, ...]) -> list[str]:
     """The served tenants whose audit trail (稽核轨迹) already holds an event: the demo (or real work) is there. Seeding
     is not idempotent (a second run submits its applications again, then stops at a statement already paid), so the
     demo is loaded only into a platform where this is empty."""
     held = []
     async with httpx.AsyncClient(timeout=30) as http:
         for tenant in tenants:
-            walk = Walk(url, secret, http, tenant)
+            walk = Walk(url, tokens, http, tenant)
             trail = await walk._ok(await http.get(f"{url('audit')}/v1/trail", params={"limit": 1},
                                                   headers=walk.auth("inspector")))
             if trail["entries"]:
@@ -463,7 +464,7 @@ async def tenants_holding_data(url: Callable[[str], str], secret: str, tenants: 
     return held
 
 
-async def seed(url: Callable[[str], str], secret: str, tenants: tuple[str, ...], persons: int = 300,
+async def seed(url: Callable[[str], str], tokens: Tokens, tenants: tuple[str, ...], persons: int = 300,
                applications: int = 24, ci_persons: int = 80) -> dict[str, dict[str, int | str]]:
     """Seed every served tenant as its program's: Hanzhong chronic carriers (after the agency funds their accounts)
     and the Quzhou critical illness carrier. A tenant of no known program is left empty."""
@@ -479,15 +480,15 @@ async def seed(url: Callable[[str], str], secret: str, tenants: tuple[str, ...],
                 continue
             if program.code == "hz-chronic":
                 if program.code not in funded:  # one allocation, split by shares into every carrier's account
-                    agency = Walk(url, secret, http, agency_tenant(program, tenants))
+                    agency = Walk(url, tokens, http, agency_tenant(program, tenants))
                     funded[program.code] = await fund_chronic(agency, program, int(month[:4]))
                 share = persons if tenant == chronic[0] else persons * 2 // 3
-                counts: dict[str, int | str] = dict(await seed_tenant(Walk(url, secret, http, tenant), rng, share,
+                counts: dict[str, int | str] = dict(await seed_tenant(Walk(url, tokens, http, tenant), rng, share,
                                                                       applications))
                 out[tenant] = {**counts, "fund_allocated": funded[program.code].get(tenant, "0.00")}
             elif program.code == "qz-critical":
-                out[tenant] = await seed_critical(Walk(url, secret, http, tenant), rng, program, ci_persons)
+                out[tenant] = await seed_critical(Walk(url, tokens, http, tenant), rng, program, ci_persons)
             elif program.code == "xy-chronic":
-                out[tenant] = await seed_xunyang(Walk(url, secret, http, tenant), rng, program, max(persons // 10, 8),
+                out[tenant] = await seed_xunyang(Walk(url, tokens, http, tenant), rng, program, max(persons // 10, 8),
                                                  max(applications // 2, 6))
     return out

@@ -6,7 +6,7 @@
   only as a short sha256 prefix.
 - A replay republishes the parked message (or the operator's corrected one, `--value-file`) to its original topic
   with the header `dlq-replayed-from=<id>`, and is recorded first in the tenant's audit trail (audit's
-  `POST /v1/dead-letters/replays`, with an ops token issued from JINGBAN_JWT_SECRET for the message's tenant).
+  `POST /v1/dead-letters/replays`, with an ops token of the message's tenant from the issuer the platform trusts).
   Consumers dedupe by event id, so a replay never applies an event twice; and the CLI refuses a second replay of
   the same id (unless `--again`) by reading that record back.
 
@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from chassis.config import DEV_JWT_SECRET, SERVICES, Settings
+from chassis.config import SERVICES, Settings
 
 REPLAYED_FROM = "dlq-replayed-from"
 REPLAY_ATTEMPT = "dlq-replay-attempt"
@@ -237,20 +237,19 @@ class LedgerUnavailable(DlqError):
 
 
 class AuditReplayLedger:
-    """audit's `/v1/dead-letters/replays`, called with an ops token issued locally for the message's tenant."""
+    """audit's `/v1/dead-letters/replays`, called with an ops token of the message's tenant from the issuer the
+    platform trusts (jingban/tokens.py)."""
 
-    def __init__(self, url: str, secret: str, client: Any = None, operator: str = "") -> None:
+    def __init__(self, url: str, tokens: Any, client: Any = None, operator: str = "") -> None:
         import httpx
 
-        self._url, self._secret = url.rstrip("/"), secret
+        self._url, self._tokens = url.rstrip("/"), tokens
         self._client = client or httpx.AsyncClient(timeout=30)
         self._own_client = client is None
         self._operator = operator or _operator()
 
     def _headers(self, tenant: str) -> dict[str, str]:
-        from chassis.identity import issue_token
-
-        return {"authorization": f"Bearer {issue_token(self._secret, tenant, 'ops', self._operator, 600)}"}
+        return {"authorization": f"Bearer {self._tokens.user_token(tenant, 'ops', self._operator)}"}
 
     async def _call(self, method: str, tenant: str, **kwargs: Any) -> dict[str, Any]:
         import httpx
@@ -292,13 +291,14 @@ class KafkaDeadLetterLog:
     """kafka-python, blocking: one group-less consumer (assign + seek, never a commit) and a producer made on the
     first replay."""
 
-    def __init__(self, bootstrap: str, deadline_s: float = 60.0) -> None:
+    def __init__(self, bootstrap: str, deadline_s: float = 60.0, security: dict[str, Any] | None = None) -> None:
         from kafka import KafkaConsumer
 
         self._bootstrap, self._deadline_s = bootstrap, deadline_s
+        self._security = dict(security or {})  # SASL as the operator's user (admin: it reads every service's DLQ)
         self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="jingban-dlq", group_id=None,
                                        enable_auto_commit=False, auto_offset_reset="earliest",
-                                       bootstrap_timeout_ms=10000)
+                                       bootstrap_timeout_ms=10000, **self._security)
         self._producer: Any = None
 
     def existing(self, topics: list[str]) -> list[str]:
@@ -367,7 +367,8 @@ class KafkaDeadLetterLog:
 
         if self._producer is None:
             self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, client_id="jingban-dlq", acks="all",
-                                           retries=5, max_block_ms=15000, request_timeout_ms=15000)
+                                           retries=5, max_block_ms=15000, request_timeout_ms=15000,
+                                           **self._security)
         sent = self._producer.send(topic, key=key or None, value=value,
                                    headers=[(k, v.encode()) for k, v in headers.items()])
         self._producer.flush(timeout=30)
@@ -603,12 +604,13 @@ def run(args: argparse.Namespace, env: dict[str, str] | None = None, log: DeadLe
     async def main() -> int:
         nonlocal log
         own_ledger = ledger is None
-        the_ledger = ledger or AuditReplayLedger(e.get("JINGBAN_AUDIT_URL", DEFAULT_AUDIT_URL),
-                                                 e.get("JINGBAN_JWT_SECRET", DEV_JWT_SECRET))
+        from jingban.tokens import tokens_from_env
+
+        the_ledger = ledger or AuditReplayLedger(e.get("JINGBAN_AUDIT_URL", DEFAULT_AUDIT_URL), tokens_from_env(e))
         own_log = log is None
         try:
             if log is None:
-                log = _connect(settings.kafka_bootstrap or DEFAULT_KAFKA)
+                log = _connect(settings.kafka_bootstrap or DEFAULT_KAFKA, kafka_security(settings, e))
             command: Callable[[], Awaitable[int]] = {
                 "list": lambda: list_parked(log, the_ledger, scope, args.tenant, args.service, args.json, out, err),
                 "show": lambda: show_parked(log, the_ledger, scope, args.id, out, err),
@@ -635,11 +637,26 @@ def run(args: argparse.Namespace, env: dict[str, str] | None = None, log: DeadLe
         raise
 
 
-def _connect(bootstrap: str) -> DeadLetterLog:
+def kafka_security(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
+    """The operator's Kafka identity: JINGBAN_KAFKA_USERNAME/PASSWORD when given, else the admin of the
+    credentials file in JINGBAN_KAFKA_CREDENTIALS (the local launcher's), else none (a broker without SASL)."""
+    from chassis.bus.kafka import client_security, credentials_from_file
+
+    if settings.kafka_username:
+        return client_security(settings.kafka_username, settings.kafka_password)
+    if env.get("JINGBAN_KAFKA_CREDENTIALS"):
+        try:
+            return credentials_from_file(env["JINGBAN_KAFKA_CREDENTIALS"]).client_config()
+        except (OSError, ValueError, KeyError) as exc:
+            raise DlqError("invalid_setting", f"JINGBAN_KAFKA_CREDENTIALS: {type(exc).__name__}: {exc}") from exc
+    return {}
+
+
+def _connect(bootstrap: str, security: dict[str, Any] | None = None) -> DeadLetterLog:
     from chassis.errors import is_transient
 
     try:
-        return KafkaDeadLetterLog(bootstrap)
+        return KafkaDeadLetterLog(bootstrap, security=security)
     except Exception as exc:
         if not is_transient(exc):
             raise

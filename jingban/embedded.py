@@ -11,15 +11,19 @@ import uvicorn
 
 from chassis.bus.memory import MemoryBus
 from chassis.config import Settings
+from chassis.dev_issuer import DEV_ISSUER, DEV_ISSUER_PORT, dev_issuer, token_endpoint_app
 from chassis.host import ServiceHost
 from chassis.store.memory import MemoryStore
 from jingban.services import all_specs
+from jingban.tokens import DevTokens
 
 SIMULATOR_PORT = 8190
 
 
 class EmbeddedPlatform:
-    def __init__(self, env: Mapping[str, str] | None = None, port_offset: int = 0) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, port_offset: int = 0, serve_issuer: bool = False) -> None:
+        """`serve_issuer`: also serve the development issuer's discovery, JWKS and token endpoint over HTTP (`make
+        run`; in-process tests mint with it directly)."""
         self.bus = MemoryBus()
         self.store = MemoryStore()
         self.hosts: dict[str, ServiceHost] = {}
@@ -28,6 +32,9 @@ class EmbeddedPlatform:
         self.simulator_port = SIMULATOR_PORT + port_offset
         self.simulator: uvicorn.Server | None = None
         self._simulator_task: asyncio.Task[None] | None = None
+        self._serve_issuer = serve_issuer
+        self._issuer: uvicorn.Server | None = None
+        self._issuer_task: asyncio.Task[None] | None = None
         for spec in all_specs():
             s = Settings.from_env(spec.name, base)
             s = dataclasses.replace(
@@ -47,8 +54,13 @@ class EmbeddedPlatform:
         return f"{s.http_host}:{s.grpc_port}"
 
     @property
-    def jwt_secret(self) -> str:
-        return next(iter(self._settings.values())).jwt_secret
+    def tokens(self) -> DevTokens:
+        """Tokens the embedded services trust: the development issuer's."""
+        return DevTokens()
+
+    @property
+    def issuer_url(self) -> str:
+        return DEV_ISSUER
 
     @property
     def simulator_url(self) -> str:
@@ -66,6 +78,13 @@ class EmbeddedPlatform:
             await asyncio.sleep(0.02)
             if self._simulator_task.done():
                 self._simulator_task.result()
+        if self._serve_issuer:
+            tenants = next(iter(self._settings.values())).tenants
+            self._issuer = uvicorn.Server(uvicorn.Config(token_endpoint_app(dev_issuer(), tenants), host="127.0.0.1",
+                                                         port=DEV_ISSUER_PORT, log_config=None, lifespan="off",
+                                                         access_log=False))
+            self._issuer.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+            self._issuer_task = asyncio.create_task(self._issuer.serve())
         for host in self.hosts.values():
             await host.start()
 
@@ -75,3 +94,6 @@ class EmbeddedPlatform:
         if self.simulator and self._simulator_task:
             self.simulator.should_exit = True
             await self._simulator_task
+        if self._issuer and self._issuer_task:
+            self._issuer.should_exit = True
+            await self._issuer_task

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from chassis.identity import issue_token
 from chassis.programs import PROGRAMS_DIR
+from jingban.tokens import Tokens
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -25,12 +25,13 @@ class FlowError(AssertionError):
 
 
 class Walk:
-    def __init__(self, url: Callable[[str], str], secret: str, http: httpx.AsyncClient, tenant: str) -> None:
-        self.url, self.secret, self.http, self.tenant = url, secret, http, tenant
+    def __init__(self, url: Callable[[str], str], tokens: Tokens, http: httpx.AsyncClient, tenant: str) -> None:
+        self.url, self.tokens, self.http, self.tenant = url, tokens, http, tenant
 
     def auth(self, role: str, subject: str = "walker", program: str = "") -> dict[str, str]:
-        """A dev token of the walk's tenant; `program` adds the agency supervisor's program claim."""
-        return {"authorization": f"Bearer {issue_token(self.secret, self.tenant, role, subject, program=program)}"}
+        """A token of the walk's tenant from the issuer the platform trusts; `program` adds the agency
+        supervisor's program claim."""
+        return {"authorization": f"Bearer {self.tokens.user_token(self.tenant, role, subject, program)}"}
 
     async def _ok(self, response: httpx.Response, *codes: int) -> Any:
         if response.status_code not in (codes or (200, 201)):

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from chassis.config import DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, SERVICES, Settings
+from jingban.tokens import Tokens, tokens_from_env
 
 SIMULATOR_PORT = 8190
 
@@ -36,7 +37,8 @@ SUPERVISOR = "up"  # the `make up` process itself: `make down` ends it once its 
 
 
 def infra_env() -> dict[str, str]:
-    """Endpoints of the launcher's Kafka and FerretDB (starting them if needed)."""
+    """Endpoints of the launcher's Kafka, FerretDB and identity provider (starting them if needed), with the local
+    CA's gRPC certificates."""
     subprocess.run([sys.executable, str(LAUNCHER), "up"], check=True, stdout=subprocess.DEVNULL)
     out = subprocess.run([sys.executable, str(LAUNCHER), "env"], check=True, capture_output=True, text=True).stdout
     return dict(line.split("=", 1) for line in out.split() if "=" in line)
@@ -191,9 +193,29 @@ class LocalPlatform:
         for peer in SERVICES:
             env[f"JINGBAN_{peer.upper()}_GRPC"] = self.grpc_target(peer)
         env.setdefault("JINGBAN_PROVINCIAL_URL", self.simulator_url)
+        # Each service logs in to the identity provider as its own client (the local realm's dev secrets unless the
+        # environment names others); nothing else of another service's credentials reaches it.
+        env["JINGBAN_OIDC_CLIENT_ID"] = f"jingban-{service}"
+        env["JINGBAN_OIDC_CLIENT_SECRET"] = self.env.get(f"JINGBAN_OIDC_CLIENT_SECRET_{service.upper()}",
+                                                        f"local-{service}-secret")
+        for peer in SERVICES:
+            env.pop(f"JINGBAN_OIDC_CLIENT_SECRET_{peer.upper()}", None)
+        env.pop("JINGBAN_OIDC_ADMIN_PASSWORD", None)
+        # Kafka too: each service is its own SASL user (the broker's ACLs name it); the credentials file, with
+        # every user's password and the admin's, stays with the tools.
+        kafka_users = env.pop("JINGBAN_KAFKA_CREDENTIALS", "")
+        if kafka_users:
+            from chassis.bus.kafka import credentials_from_file
+
+            own = credentials_from_file(kafka_users, service)
+            env["JINGBAN_KAFKA_USERNAME"], env["JINGBAN_KAFKA_PASSWORD"] = own.username, own.password
         if "JINGBAN_TRACE_DIR" in self.env:
             env["JINGBAN_TRACE_FILE"] = str(Path(self.env["JINGBAN_TRACE_DIR"]) / f"{service}.jsonl")
         return env
+
+    def tokens(self) -> Tokens:
+        """Tokens from the identity provider these services trust (users created through its admin API)."""
+        return tokens_from_env({**os.environ, **self.env})
 
     @property
     def simulator_url(self) -> str:
@@ -221,7 +243,19 @@ class LocalPlatform:
                 raise RuntimeError("the provincial simulator did not start: see provincial.log")
             time.sleep(0.1)
 
+    def provision_kafka_acls(self) -> None:
+        """The services' ACLs on the broker for this platform's tenants and topic prefix (jingban/kafka_acls.py),
+        applied with the admin user of the credentials file; nothing on a broker without SASL."""
+        env = {**os.environ, **self.env}
+        if env.get("JINGBAN_KAFKA_CREDENTIALS") and env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            from jingban.kafka_acls import provision
+
+            settings = Settings.from_env(env=env)
+            provision(settings.kafka_bootstrap, env["JINGBAN_KAFKA_CREDENTIALS"], settings.tenants,
+                      settings.topic_prefix)
+
     def start(self, services: tuple[str, ...] = SERVICES, timeout_s: float = 60) -> None:
+        self.provision_kafka_acls()
         if "JINGBAN_PROVINCIAL_URL" not in self.env:
             self.start_simulator()
         for service in services:
@@ -286,7 +320,7 @@ class LocalPlatform:
 
 
 def _platform_settings(platform: LocalPlatform) -> Settings:
-    """Tenants and token secret as the services see them (the same environment)."""
+    """Tenants as the services see them (the same environment)."""
     return Settings.from_env(SERVICES[0], platform.service_env(SERVICES[0]))
 
 
@@ -298,12 +332,12 @@ def _welcome(platform: LocalPlatform, demo: bool) -> None:
     settings = _platform_settings(platform)
     if demo:
         try:
-            asyncio.run(load_demo(platform.url, settings.jwt_secret, settings.tenants,
+            asyncio.run(load_demo(platform.url, platform.tokens(), settings.tenants,
                                   "a few minutes on Kafka and FerretDB"))
         except Exception as exc:  # the platform stopped under it (Ctrl-C, `make down`), or a step was refused
             print(f"demo not loaded completely: {exc}", file=sys.stderr, flush=True)
             return
-    print_dev_tokens(settings.jwt_secret, settings.tenants)
+    print_dev_tokens(platform.tokens(), settings.tenants)
     print("\nCtrl-C here, or `make down` in any terminal, stops the services (`make down` also stops Kafka and "
           "FerretDB).", flush=True)
 
@@ -371,8 +405,9 @@ def demo(port_offset: int) -> int:
                   "`make up`", file=sys.stderr)
             return 1
     settings = _platform_settings(platform)
-    asyncio.run(load_demo(platform.url, settings.jwt_secret, settings.tenants, "a few minutes on Kafka and FerretDB"))
-    print_dev_tokens(settings.jwt_secret, settings.tenants)
+    platform.env.update(infra_env())  # the identity provider's address and admin credentials
+    asyncio.run(load_demo(platform.url, platform.tokens(), settings.tenants, "a few minutes on Kafka and FerretDB"))
+    print_dev_tokens(platform.tokens(), settings.tenants)
     return 0
 
 

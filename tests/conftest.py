@@ -10,8 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from chassis.config import DEV_JWT_SECRET
-from chassis.identity import issue_token
+from tests.support import tokens
 
 T = TypeVar("T")
 
@@ -21,8 +20,9 @@ PERSON_A = "610702195803120012"
 PERSON_B = "61072119620425002X"
 
 
-def auth(tenant: str, role: str, subject: str = "u1", secret: str = DEV_JWT_SECRET) -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(secret, tenant, role, subject)}"}
+def auth(tenant: str, role: str, subject: str = "u1", program: str = "") -> dict[str, str]:
+    """HTTP headers with a user's token from the issuer the services under test trust (tests/support/tokens.py)."""
+    return tokens.auth(tenant, role, subject, program)
 
 
 def application_form(person_id: str = PERSON_A, disease: str = "HTN", **extra: Any) -> dict[str, Any]:

@@ -1,30 +1,106 @@
 """Apache Kafka adapter (kafka-python 3). The client is blocking, so each consumer owns one worker
-thread (KafkaConsumer is not thread-safe) and publishing waits for acks off the event loop."""
+thread (KafkaConsumer is not thread-safe) and publishing waits for acks off the event loop.
+
+Identity: with a username the clients authenticate with SASL SCRAM-SHA-512 (the local broker and cluster mode
+require it; each service has its own user and the broker's ACLs, `chassis/bus/acls.py`, say what it may touch)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.admin import (
+    ACL,
+    ACLFilter,
+    ACLOperation,
+    ACLPermissionType,
+    ACLResourcePatternType,
+    ResourcePattern,
+    ResourcePatternFilter,
+    ResourceType,
+)
+from kafka.errors import TopicAlreadyExistsError, TopicAuthorizationFailedError
 from kafka.structs import OffsetAndMetadata
 
+from chassis.bus.acls import GROUP, TOPIC, AclEntry, in_scope
 from chassis.bus.port import BusMessage
+from chassis.events import is_compacted
 
 log = logging.getLogger(__name__)
 
 # The client's own default grows to 30 s between reconnects: a broker back from an outage would wait that long.
 RECONNECT_BACKOFF_MAX_MS = 2000
+SASL_MECHANISM = "SCRAM-SHA-512"
+ADMIN_USER = "admin"
+
+
+@dataclass(frozen=True)
+class KafkaCredentials:
+    """A SASL SCRAM-SHA-512 identity on the broker. Its repr never shows the password."""
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"KafkaCredentials(username={self.username!r})"
+
+    def client_config(self) -> dict[str, Any]:
+        """The kafka-python keyword arguments that make a client (producer, consumer, admin) this user."""
+        return client_security(self.username, self.password)
+
+
+def client_security(username: str, password: str) -> dict[str, Any]:
+    """SASL_PLAINTEXT + SCRAM-SHA-512 for a user; nothing (PLAINTEXT) without a username."""
+    if not username:
+        return {}
+    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": SASL_MECHANISM,
+            "sasl_plain_username": username, "sasl_plain_password": password}
+
+
+def credentials_from_file(path: str | Path, user: str = ADMIN_USER) -> KafkaCredentials:
+    """One user's credentials from a credentials file (the local launcher writes `<data>/kafka/credentials.json`:
+    `{"mechanism": "SCRAM-SHA-512", "users": {"admin": "...", "intake": "...", ...}}`; the path travels as
+    `JINGBAN_KAFKA_CREDENTIALS`)."""
+    raw = json.loads(Path(path).read_text())
+    if raw.get("mechanism", SASL_MECHANISM) != SASL_MECHANISM:
+        raise ValueError(f"{path}: unsupported SASL mechanism {raw.get('mechanism')!r}")
+    users = raw.get("users") or {}
+    if user not in users:
+        raise KeyError(f"{path} holds no Kafka user {user!r}")
+    return KafkaCredentials(user, str(users[user]))
+
+
+def topic_spec(partitions: int, replication: int, compacted: bool = False) -> dict[str, Any]:
+    """How a service creates a topic: `replication` copies (JINGBAN_TOPIC_REPLICATION: 1 locally, 3 in cluster
+    mode) and, from three copies on, min.insync.replicas of a majority (2 of 3): an acks=all write then survives a
+    broker down and is refused rather than kept on a single copy. `compacted` (the catalogue's `compacted` event
+    types, chassis.events.is_compacted): cleanup.policy=compact, the latest message per key kept for good."""
+    spec: dict[str, Any] = {"num_partitions": partitions, "replication_factor": replication}
+    configs: dict[str, str] = {}
+    if replication >= 3:
+        configs["min.insync.replicas"] = str(replication // 2 + 1)
+    if compacted:
+        configs["cleanup.policy"] = "compact"
+    if configs:
+        spec["configs"] = configs
+    return spec
 
 
 class KafkaBus:
-    def __init__(self, bootstrap: str, client_id: str = "jingban", partitions: int = 3) -> None:
+    def __init__(self, bootstrap: str, client_id: str = "jingban", partitions: int = 3,
+                 credentials: KafkaCredentials | None = None, replication: int = 1) -> None:
         self._bootstrap, self._client_id, self._partitions = bootstrap, client_id, partitions
+        self._replication = replication
+        self._security = credentials.client_config() if credentials else {}
         self._producer: KafkaProducer | None = None
         self._known_topics: set[str] = set()
         self._io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kafka-io")
@@ -40,7 +116,7 @@ class KafkaBus:
                 bootstrap_servers=self._bootstrap, client_id=self._client_id, acks="all",
                 linger_ms=5, retries=10, max_in_flight_requests_per_connection=1,
                 enable_idempotence=False, max_block_ms=10000, request_timeout_ms=15000,
-                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS, **self._security,
             )
 
         self._producer = await asyncio.get_running_loop().run_in_executor(self._io, make)
@@ -59,22 +135,38 @@ class KafkaBus:
         if not missing:
             return
 
-        def create() -> None:
+        def create() -> set[str]:
+            """Creates what is missing and this identity may create; returns the topics now known to exist.
+            A topic this user may not see or create (another service's, under ACLs) is left alone: using it
+            fails where it is used (a publish is refused), never here."""
             admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-admin",
-                                     reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
+                                     reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS, **self._security)
             try:
                 existing = set(admin.list_topics())
-                new = [NewTopic(t, self._partitions, 1) for t in missing if t not in existing]
+                new = [t for t in missing if t not in existing]
+                known = {t for t in missing if t in existing}
                 if new:
-                    try:
-                        admin.create_topics(new)
-                    except TopicAlreadyExistsError:
-                        pass  # another process won the race: fine
+                    result = admin.create_topics(
+                        {t: topic_spec(self._partitions, self._replication, is_compacted(t)) for t in new},
+                        raise_errors=False)
+                    denied = []
+                    for topic in result.get("topics", []):
+                        code, name = topic.get("error_code", 0), topic.get("name")
+                        if code in (0, TopicAlreadyExistsError.errno):  # created, or another process won the race
+                            known.add(name)
+                        elif code == TopicAuthorizationFailedError.errno:
+                            denied.append(name)
+                        else:
+                            raise RuntimeError(f"creating topic {name} failed: error {code} "
+                                               f"{topic.get('error_message') or ''}")
+                    if denied:
+                        log.debug("%s may not create %d topic(s), e.g. %s", self._client_id, len(denied), denied[0])
+                return known
             finally:
                 admin.close()
 
-        await asyncio.get_running_loop().run_in_executor(self._io, create)
-        self._known_topics.update(missing)
+        created = await asyncio.get_running_loop().run_in_executor(self._io, create)
+        self._known_topics.update(created)
 
     async def publish(self, messages: list[BusMessage]) -> None:
         if not messages:
@@ -96,7 +188,7 @@ class KafkaBus:
         await asyncio.get_running_loop().run_in_executor(self._io, send_all)
 
     def consumer(self, group: str, topics: list[str]) -> KafkaBusConsumer:
-        return KafkaBusConsumer(self._bootstrap, group, topics, self._client_id)
+        return KafkaBusConsumer(self._bootstrap, group, topics, self._client_id, self._security)
 
     async def healthy(self) -> bool:
         """Ready when the cluster answers a real request (DescribeCluster), checked at most every 2 s. The
@@ -122,7 +214,8 @@ class KafkaBus:
     def _describe(self) -> bool:
         if self._admin is None:
             self._admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-health",
-                                           request_timeout_ms=3000, reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
+                                           request_timeout_ms=3000, reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
+                                           **self._security)
         try:
             return bool(self._admin.describe_cluster().get("brokers"))
         except Exception:
@@ -134,9 +227,11 @@ class KafkaBus:
 
 
 class KafkaBusConsumer:
-    def __init__(self, bootstrap: str, group: str, topics: list[str], client_id: str) -> None:
+    def __init__(self, bootstrap: str, group: str, topics: list[str], client_id: str,
+                 security: dict[str, Any] | None = None) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kafka-{group}")
         self._bootstrap, self._group, self._topics, self._client_id = bootstrap, group, topics, client_id
+        self._security = dict(security or {})
         self._consumer: KafkaConsumer | None = None
         self._assigned = False  # read on the event loop, written by the consumer's own thread after each poll
         self._lag: int | None = None
@@ -151,7 +246,7 @@ class KafkaBusConsumer:
                 client_id=f"{self._client_id}-{self._group}", enable_auto_commit=False,
                 auto_offset_reset="earliest", metadata_max_age_ms=5000,
                 session_timeout_ms=10000, heartbeat_interval_ms=1000,
-                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS, **self._security,
             )
         return self._consumer
 
@@ -227,3 +322,66 @@ class KafkaBusConsumer:
 
         await asyncio.get_running_loop().run_in_executor(self._thread, run)
         self._thread.shutdown(wait=False)
+
+
+# ---- applying the ACL plan (chassis/bus/acls.py) with the admin client ----
+
+_RESOURCE = {TOPIC: ResourceType.TOPIC, GROUP: ResourceType.GROUP}
+_RESOURCE_NAME = {v: k for k, v in _RESOURCE.items()}
+
+
+def _to_acl(entry: AclEntry) -> ACL:
+    return ACL(principal=entry.principal, host="*", operation=ACLOperation[entry.operation],
+               permission_type=ACLPermissionType.ALLOW,
+               resource_pattern=ResourcePattern(_RESOURCE[entry.resource_type], entry.name,
+                                                ACLResourcePatternType.LITERAL))
+
+
+def _existing_allows(admin: KafkaAdminClient, services: Iterable[str]) -> set[AclEntry]:
+    """The literal ALLOW bindings on topics and groups held by these services' principals."""
+    out: set[AclEntry] = set()
+    for service in services:
+        acls, _ = admin.describe_acls(ACLFilter(
+            principal=f"User:{service}", host=None, operation=ACLOperation.ANY,
+            permission_type=ACLPermissionType.ANY,
+            resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)))
+        for acl in acls:
+            pattern = acl.resource_pattern
+            if (acl.permission_type == ACLPermissionType.ALLOW and acl.host == "*"
+                    and pattern.pattern_type == ACLResourcePatternType.LITERAL
+                    and pattern.resource_type in _RESOURCE_NAME):
+                out.add(AclEntry(acl.principal, _RESOURCE_NAME[pattern.resource_type], pattern.resource_name,
+                                 acl.operation.name))
+    return out
+
+
+def _delete(admin: KafkaAdminClient, entries: Iterable[AclEntry]) -> None:
+    filters = [_to_acl(e) for e in sorted(entries)]
+    for i in range(0, len(filters), 500):
+        for _filter, _matched, error in admin.delete_acls(filters[i:i + 500]):
+            if error.errno != 0:
+                raise RuntimeError(f"deleting ACLs failed: {error.__name__}")
+
+
+def sync_acls(admin: KafkaAdminClient, plan: list[AclEntry], services: Iterable[str], tenants: Iterable[str],
+              prefix: str = "") -> tuple[int, int]:
+    """Make the broker hold exactly `plan` for these services, tenants and prefix: create the missing bindings,
+    remove the stale ones in scope (other prefixes are left alone). Returns (created, removed)."""
+    services, tenants = sorted(set(services)), sorted(set(tenants))
+    have = _existing_allows(admin, services)
+    want = set(plan)
+    missing = sorted(want - have)
+    stale = sorted(e for e in have - want if in_scope(e, services, tenants, prefix))
+    for i in range(0, len(missing), 500):
+        result = admin.create_acls([_to_acl(e) for e in missing[i:i + 500]])
+        if result["failed"]:
+            raise RuntimeError(f"creating ACLs failed: {result['failed'][0]}")
+    if stale:
+        _delete(admin, stale)
+    return len(missing), len(stale)
+
+
+def revoke_acls(admin: KafkaAdminClient, plan: list[AclEntry]) -> None:
+    """Remove a plan's bindings (a test run's prefix when it ends)."""
+    if plan:
+        _delete(admin, plan)

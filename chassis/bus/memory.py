@@ -16,6 +16,7 @@ class MemoryBus:
     def __init__(self) -> None:
         self._logs: dict[tuple[str, int], list[BusMessage]] = defaultdict(list)
         self._committed: dict[tuple[str, str, int], int] = defaultdict(int)
+        self._arrivals: dict[str, list[BusMessage]] = defaultdict(list)  # per topic, in publish order
         self._arrived = asyncio.Condition()
 
     async def start(self) -> None:
@@ -35,6 +36,7 @@ class MemoryBus:
                 p = zlib.crc32(m.key.encode()) % PARTITIONS
                 log = self._logs[(m.topic, p)]
                 log.append(BusMessage(m.topic, m.key, m.value, dict(m.headers), p, len(log)))
+                self._arrivals[m.topic].append(log[-1])
             self._arrived.notify_all()
 
     def consumer(self, group: str, topics: list[str]) -> MemoryConsumer:
@@ -44,8 +46,9 @@ class MemoryBus:
         return True
 
     def messages(self, topic: str) -> list[BusMessage]:
-        """Everything ever published to a topic (tests and the dead-letter viewer)."""
-        return [m for (t, _), log in sorted(self._logs.items()) if t == topic for m in log]
+        """Everything ever published to a topic, in the order it was published (tests and the dead-letter viewer;
+        message keys are pseudonyms, so which partition a message lands on says nothing about the order)."""
+        return list(self._arrivals.get(topic, []))
 
 
 class MemoryConsumer:

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from contracts.v1 import events_pb2 as contracts_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63ontracts/v1/archive.proto\x12\x14jingban.contracts.v1\")\n\x14GetPersonFileRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"Q\n\nPersonFile\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x30\n\x07\x65ntries\x18\x02 \x03(\x0b\x32\x1f.jingban.contracts.v1.FileEntry\"\xc7\x01\n\tFileEntry\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x13\n\x0boccurred_at\x18\x04 \x01(\t\x12\x43\n\nattributes\x18\x05 \x03(\x0b\x32/.jingban.contracts.v1.FileEntry.AttributesEntry\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32o\n\x0e\x41rchiveService\x12]\n\rGetPersonFile\x12*.jingban.contracts.v1.GetPersonFileRequest\x1a .jingban.contracts.v1.PersonFileb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63ontracts/v1/archive.proto\x12\x14jingban.contracts.v1\x1a\x19\x63ontracts/v1/events.proto\")\n\x14GetPersonFileRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"\x85\x01\n\nPersonFile\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x30\n\x07\x65ntries\x18\x02 \x03(\x0b\x32\x1f.jingban.contracts.v1.FileEntry\x12\x32\n\x08\x61\x63\x63\x65sses\x18\x03 \x03(\x0b\x32 .jingban.contracts.v1.FileAccess\"\xae\x01\n\nFileAccess\x12\x11\n\taccess_id\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63\x63\x65ssed_at\x18\x04 \x01(\t\x12\x13\n\x0bobject_kind\x18\x05 \x01(\t\x12\x11\n\tobject_id\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12\x0f\n\x07service\x18\x08 \x01(\t\x12\x10\n\x08trace_id\x18\t \x01(\t\"\xc7\x01\n\tFileEntry\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x13\n\x0boccurred_at\x18\x04 \x01(\t\x12\x43\n\nattributes\x18\x05 \x03(\x0b\x32/.jingban.contracts.v1.FileEntry.AttributesEntry\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x17ListTrailAnchorsRequest\x12\r\n\x05\x61\x66ter\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"W\n\x0fTrailAnchorPage\x12\x36\n\x07\x61nchors\x18\x01 \x03(\x0b\x32%.jingban.contracts.v1.KeptTrailAnchor\x12\x0c\n\x04next\x18\x02 \x01(\t\"\x97\x01\n\x0fKeptTrailAnchor\x12\x33\n\x06\x61nchor\x18\x01 \x01(\x0b\x32#.jingban.contracts.v1.TrailAnchored\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x13\n\x0breceived_at\x18\x03 \x01(\t\x12\x17\n\x0fsignature_valid\x18\x04 \x01(\x08\x12\x0f\n\x07problem\x18\x05 \x01(\t2\xd9\x01\n\x0e\x41rchiveService\x12]\n\rGetPersonFile\x12*.jingban.contracts.v1.GetPersonFileRequest\x1a .jingban.contracts.v1.PersonFile\x12h\n\x10ListTrailAnchors\x12-.jingban.contracts.v1.ListTrailAnchorsRequest\x1a%.jingban.contracts.v1.TrailAnchorPageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,14 +34,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FILEENTRY_ATTRIBUTESENTRY']._loaded_options = None
   _globals['_FILEENTRY_ATTRIBUTESENTRY']._serialized_options = b'8\001'
-  _globals['_GETPERSONFILEREQUEST']._serialized_start=52
-  _globals['_GETPERSONFILEREQUEST']._serialized_end=93
-  _globals['_PERSONFILE']._serialized_start=95
-  _globals['_PERSONFILE']._serialized_end=176
-  _globals['_FILEENTRY']._serialized_start=179
-  _globals['_FILEENTRY']._serialized_end=378
-  _globals['_FILEENTRY_ATTRIBUTESENTRY']._serialized_start=329
-  _globals['_FILEENTRY_ATTRIBUTESENTRY']._serialized_end=378
-  _globals['_ARCHIVESERVICE']._serialized_start=380
-  _globals['_ARCHIVESERVICE']._serialized_end=491
+  _globals['_GETPERSONFILEREQUEST']._serialized_start=79
+  _globals['_GETPERSONFILEREQUEST']._serialized_end=120
+  _globals['_PERSONFILE']._serialized_start=123
+  _globals['_PERSONFILE']._serialized_end=256
+  _globals['_FILEACCESS']._serialized_start=259
+  _globals['_FILEACCESS']._serialized_end=433
+  _globals['_FILEENTRY']._serialized_start=436
+  _globals['_FILEENTRY']._serialized_end=635
+  _globals['_FILEENTRY_ATTRIBUTESENTRY']._serialized_start=586
+  _globals['_FILEENTRY_ATTRIBUTESENTRY']._serialized_end=635
+  _globals['_LISTTRAILANCHORSREQUEST']._serialized_start=637
+  _globals['_LISTTRAILANCHORSREQUEST']._serialized_end=692
+  _globals['_TRAILANCHORPAGE']._serialized_start=694
+  _globals['_TRAILANCHORPAGE']._serialized_end=781
+  _globals['_KEPTTRAILANCHOR']._serialized_start=784
+  _globals['_KEPTTRAILANCHOR']._serialized_end=935
+  _globals['_ARCHIVESERVICE']._serialized_start=938
+  _globals['_ARCHIVESERVICE']._serialized_end=1155
 # @@protoc_insertion_point(module_scope)

@@ -39,6 +39,11 @@ class ArchiveServiceStub:
                 request_serializer=contracts_dot_v1_dot_archive__pb2.GetPersonFileRequest.SerializeToString,
                 response_deserializer=contracts_dot_v1_dot_archive__pb2.PersonFile.FromString,
                 _registered_method=True)
+        self.ListTrailAnchors = channel.unary_unary(
+                '/jingban.contracts.v1.ArchiveService/ListTrailAnchors',
+                request_serializer=contracts_dot_v1_dot_archive__pb2.ListTrailAnchorsRequest.SerializeToString,
+                response_deserializer=contracts_dot_v1_dot_archive__pb2.TrailAnchorPage.FromString,
+                _registered_method=True)
 
 
 class ArchiveServiceServicer:
@@ -50,6 +55,15 @@ class ArchiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListTrailAnchors(self, request, context):
+        """The calling tenant's audit-trail anchors as archive received them (trail.anchored), in position order, a page
+        at a time. Intended caller: the audit service only, with its own service token (GET /v1/trail/verify checks
+        the trail against them); no user role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ArchiveServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -57,6 +71,11 @@ def add_ArchiveServiceServicer_to_server(servicer, server):
                     servicer.GetPersonFile,
                     request_deserializer=contracts_dot_v1_dot_archive__pb2.GetPersonFileRequest.FromString,
                     response_serializer=contracts_dot_v1_dot_archive__pb2.PersonFile.SerializeToString,
+            ),
+            'ListTrailAnchors': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTrailAnchors,
+                    request_deserializer=contracts_dot_v1_dot_archive__pb2.ListTrailAnchorsRequest.FromString,
+                    response_serializer=contracts_dot_v1_dot_archive__pb2.TrailAnchorPage.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +105,33 @@ class ArchiveService:
             '/jingban.contracts.v1.ArchiveService/GetPersonFile',
             contracts_dot_v1_dot_archive__pb2.GetPersonFileRequest.SerializeToString,
             contracts_dot_v1_dot_archive__pb2.PersonFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTrailAnchors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jingban.contracts.v1.ArchiveService/ListTrailAnchors',
+            contracts_dot_v1_dot_archive__pb2.ListTrailAnchorsRequest.SerializeToString,
+            contracts_dot_v1_dot_archive__pb2.TrailAnchorPage.FromString,
             options,
             channel_credentials,
             insecure,

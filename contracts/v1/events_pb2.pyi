@@ -483,6 +483,28 @@ class ReportProduced(_message.Message):
     overdue: bool
     def __init__(self, report_id: _Optional[str] = ..., kind: _Optional[str] = ..., period: _Optional[str] = ..., due_on: _Optional[str] = ..., produced_at: _Optional[str] = ..., overdue: _Optional[bool] = ...) -> None: ...
 
+class TrailAnchored(_message.Message):
+    __slots__ = ("tenant", "seq", "head_mac", "entries", "at", "key_id", "mac_key_id", "public_key", "signature")
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    HEAD_MAC_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MAC_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    tenant: str
+    seq: int
+    head_mac: str
+    entries: int
+    at: str
+    key_id: str
+    mac_key_id: str
+    public_key: str
+    signature: str
+    def __init__(self, tenant: _Optional[str] = ..., seq: _Optional[int] = ..., head_mac: _Optional[str] = ..., entries: _Optional[int] = ..., at: _Optional[str] = ..., key_id: _Optional[str] = ..., mac_key_id: _Optional[str] = ..., public_key: _Optional[str] = ..., signature: _Optional[str] = ...) -> None: ...
+
 class HandoverReady(_message.Message):
     __slots__ = ("export_id", "program", "persons", "entries", "sha256", "produced_at")
     EXPORT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -498,3 +520,31 @@ class HandoverReady(_message.Message):
     sha256: str
     produced_at: str
     def __init__(self, export_id: _Optional[str] = ..., program: _Optional[str] = ..., persons: _Optional[int] = ..., entries: _Optional[int] = ..., sha256: _Optional[str] = ..., produced_at: _Optional[str] = ...) -> None: ...
+
+class PersonAccessed(_message.Message):
+    __slots__ = ("access_id", "person_id", "subject", "role", "tenant", "object_kind", "object_id", "action", "accessed_at", "trace_id", "service", "channel")
+    ACCESS_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ACCESSED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    access_id: str
+    person_id: str
+    subject: str
+    role: str
+    tenant: str
+    object_kind: str
+    object_id: str
+    action: str
+    accessed_at: str
+    trace_id: str
+    service: str
+    channel: str
+    def __init__(self, access_id: _Optional[str] = ..., person_id: _Optional[str] = ..., subject: _Optional[str] = ..., role: _Optional[str] = ..., tenant: _Optional[str] = ..., object_kind: _Optional[str] = ..., object_id: _Optional[str] = ..., action: _Optional[str] = ..., accessed_at: _Optional[str] = ..., trace_id: _Optional[str] = ..., service: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...

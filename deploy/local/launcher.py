@@ -4,7 +4,10 @@
     python deploy/local/launcher.py up|down|status|env [--kafka-only|--mongo-only] [--wipe] [--timeout S]
 
 * Kafka 4.1.1, single node, KRaft (combined broker+controller), jars resolved once from Maven
-  Central via deploy/local/kafka/pom.xml into the cache.
+  Central via deploy/local/kafka/pom.xml into the cache. Clients authenticate with SASL SCRAM-SHA-512: one user
+  per Jingban service plus ``admin`` (super user), deterministic development passwords in
+  ``<data>/kafka/credentials.json``; ACLs (StandardAuthorizer) from ``jingban/kafka_acls.py`` (``up`` applies
+  those of the unprefixed topics). A storage formatted for an older set-up is formatted afresh.
 * FerretDB v1.24.2 with its SQLite backend, built once with `go build` into the cache.
 * Keycloak 26.4.0 (with ``--keycloak``): the OpenID Connect provider, its distribution zip fetched once from Maven
   Central (``org.keycloak:keycloak-quarkus-dist``) into the cache, run on a Java 21+ JDK (``$JINGBAN_JAVA21_HOME``,
@@ -23,7 +26,8 @@ stderr), so ``eval "$(python deploy/local/launcher.py up)"`` works. Python calle
 :func:`ensure_up`, :func:`stop` and :func:`status`.
 
 Deliberately stdlib-only (no kafka-python/pymongo): it must run before any venv exists, so the
-readiness probes speak the Kafka and MongoDB wire protocols directly.
+readiness probes speak the Kafka (SASL SCRAM included) and MongoDB wire protocols directly. Only applying the
+services' Kafka ACLs needs the project's venv (it reads the services' wiring).
 """
 
 from __future__ import annotations
@@ -57,6 +61,18 @@ KEYCLOAK_REALM = "jingban"
 
 HOST = "127.0.0.1"
 SERVICES = ("kafka", "mongo")
+
+# Kafka identities: the client listener requires SASL SCRAM-SHA-512, one user per Jingban service plus `admin`, a
+# super user (this launcher, test fixtures, ops tools); ACLs (StandardAuthorizer) say what each service may touch
+# (computed by chassis/bus/acls.py, applied by jingban/kafka_acls.py). The controller listener takes `admin` only
+# (SASL PLAIN, defined in its JAAS entry: SCRAM credentials live in the metadata the controller serves).
+KAFKA_ADMIN = "admin"
+KAFKA_USERS = (KAFKA_ADMIN, "intake", "appraisal", "settlement", "audit", "archive")
+KAFKA_SASL_MECHANISM = "SCRAM-SHA-512"
+# What the storage was formatted for. A storage formatted for another scheme (before SASL, or other users) cannot
+# take the new identities (no admin to add them with), so it is formatted afresh: the local broker's topics and
+# offsets go, the services' stores stay.
+KAFKA_SECURITY_SCHEME = "sasl-scram-sha-512+acls/1"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
@@ -173,6 +189,22 @@ class Layout:
         return self.service_dir("kafka") / "data"
 
     @property
+    def kafka_credentials_file(self) -> Path:
+        """Every Kafka user's password (JSON, 0600): what test fixtures, local mode and ops tools read."""
+        return self.service_dir("kafka") / "credentials.json"
+
+    @property
+    def kafka_security_marker(self) -> Path:
+        return self.service_dir("kafka") / "storage.security"
+
+    def kafka_password(self, user: str) -> str:
+        """A deterministic development password per user and data folder (the same after a re-format, another in
+        another data folder). Local only: a real deployment's credentials come from its secrets."""
+        if user not in KAFKA_USERS:
+            raise LauncherError(f"no Kafka user {user!r} (users: {', '.join(KAFKA_USERS)})")
+        return hashlib.sha256(f"jingban-local-kafka|{self.data}|{user}".encode()).hexdigest()[:32]
+
+    @property
     def ferretdb_db_dir(self) -> Path:
         return self.service_dir("mongo") / "db"
 
@@ -189,15 +221,34 @@ class Layout:
     def oidc_issuer(self) -> str:
         return f"http://{HOST}:{self.keycloak_port}/realms/{KEYCLOAK_REALM}"
 
-    def env(self, services: tuple[str, ...] = SERVICES) -> dict[str, str]:
+    def env(self, services: tuple[str, ...] = SERVICES, kafka_user: str | None = None) -> dict[str, str]:
+        """The variables a client needs. For Kafka: a service's own identity with `kafka_user` (its name), else
+        the path of the credentials file (tools and fixtures take `admin` from it; local mode gives each service
+        its own user from it)."""
         out: dict[str, str] = {}
         if "kafka" in services:
             out["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap
+            if kafka_user:
+                out["JINGBAN_KAFKA_USERNAME"] = kafka_user
+                out["JINGBAN_KAFKA_PASSWORD"] = self.kafka_password(kafka_user)
+            else:
+                out["JINGBAN_KAFKA_CREDENTIALS"] = str(self.kafka_credentials_file)
         if "mongo" in services:
             out["MONGODB_URI"] = self.mongodb_uri
         if "keycloak" in services:
             out["JINGBAN_OIDC_ISSUER"] = self.oidc_issuer
+            admin = self.service_dir("keycloak") / "admin.password"
+            if admin.is_file():  # the provider's bootstrap admin: tools create test and demo users with it
+                out["JINGBAN_OIDC_ADMIN_USER"] = "admin"
+                out["JINGBAN_OIDC_ADMIN_PASSWORD"] = admin.read_text().strip()
+        if (self.grpc_tls_dir / "ca.pem").is_file():
+            out["JINGBAN_GRPC_TLS_DIR"] = str(self.grpc_tls_dir)
         return out
+
+    @property
+    def grpc_tls_dir(self) -> Path:
+        """The local CA and one certificate per Jingban service: gRPC runs over TLS in local mode."""
+        return self.data / "grpc-tls"
 
     def ports(self, service: str) -> tuple[int, ...]:
         if service == "kafka":
@@ -568,25 +619,76 @@ def _port_open(port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def kafka_brokers(port: int, timeout: float = 3.0) -> list[tuple[int, str, int]]:
-    """A real Kafka Metadata request (v4, no topics): returns [(node_id, host, port)].
+class KafkaAuthError(ConnectionError):
+    """The broker refused the credentials (or the mechanism)."""
+
+
+def _kafka_request(sock: socket.socket, api_key: int, version: int, corr: int, body: bytes) -> bytes:
+    """One request (header v1: api_key, api_version, correlation_id, client_id) and its response body."""
+    client_id = b"jingban-launcher"
+    msg = struct.pack(">hhih", api_key, version, corr, len(client_id)) + client_id + body
+    sock.sendall(struct.pack(">i", len(msg)) + msg)
+    (size,) = struct.unpack(">i", _recv_exact(sock, 4))
+    resp = _recv_exact(sock, size)
+    if struct.unpack_from(">i", resp, 0)[0] != corr:
+        raise ConnectionError("unexpected Kafka correlation id")
+    return resp[4:]
+
+
+def _scram_sha512(sock: socket.socket, user: str, password: str) -> None:
+    """SASL SCRAM-SHA-512 (RFC 5802/7677) over SaslHandshake v1 + SaslAuthenticate v1, as a Kafka client does."""
+    import hmac
+
+    mech = KAFKA_SASL_MECHANISM.encode()
+    resp = _kafka_request(sock, 17, 1, 1, struct.pack(">h", len(mech)) + mech)
+    if struct.unpack_from(">h", resp, 0)[0] != 0:
+        raise KafkaAuthError(f"the broker does not offer {KAFKA_SASL_MECHANISM}")
+
+    def authenticate(corr: int, data: bytes) -> bytes:
+        body = _kafka_request(sock, 36, 1, corr, struct.pack(">i", len(data)) + data)
+        error, msg_len = struct.unpack_from(">hh", body, 0)
+        off = 4 + max(msg_len, 0)
+        if error != 0:
+            text = body[4:off].decode(errors="replace") if msg_len > 0 else ""
+            raise KafkaAuthError(f"SASL authentication failed (error {error}): {text}")
+        (n,) = struct.unpack_from(">i", body, off)
+        return body[off + 4 : off + 4 + max(n, 0)]
+
+    nonce = base64.b64encode(os.urandom(18)).decode()
+    first_bare = f"n={user},r={nonce}"
+    server_first = authenticate(2, f"n,,{first_bare}".encode()).decode()
+    fields = dict(item.split("=", 1) for item in server_first.split(","))
+    if not fields.get("r", "").startswith(nonce):
+        raise KafkaAuthError("SCRAM: the server's nonce does not extend ours")
+    salted = hashlib.pbkdf2_hmac("sha512", password.encode(), base64.b64decode(fields["s"]), int(fields["i"]))
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha512).digest()
+    without_proof = f"c=biws,r={fields['r']}"
+    auth_message = f"{first_bare},{server_first},{without_proof}".encode()
+    signature = hmac.new(hashlib.sha512(client_key).digest(), auth_message, hashlib.sha512).digest()
+    proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True))).decode()
+    server_final = authenticate(3, f"{without_proof},p={proof}".encode()).decode()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha512).digest()
+    expected = base64.b64encode(hmac.new(server_key, auth_message, hashlib.sha512).digest()).decode()
+    if server_final != f"v={expected}":
+        raise KafkaAuthError("SCRAM: the server's signature does not verify")
+
+
+def kafka_brokers(port: int, timeout: float = 3.0, user: str | None = None,
+                  password: str | None = None) -> list[tuple[int, str, int]]:
+    """A real Kafka Metadata request (v4, no topics), after SASL SCRAM-SHA-512 when `user` is given: returns
+    [(node_id, host, port)].
 
     A broker lists itself only once it has registered with the controller and is serving, so
     a non-empty answer means producers and consumers can work.
     """
-    client_id = b"jingban-launcher"
-    # Request header v1: api_key=3 (Metadata), api_version=4, correlation_id, client_id.
-    # Body v4: topics = [] (none), allow_auto_topic_creation = false.
-    msg = struct.pack(">hhih", 3, 4, 7, len(client_id)) + client_id + struct.pack(">ib", 0, 0)
     with socket.create_connection((HOST, port), timeout=timeout) as sock:
         sock.settimeout(timeout)
-        sock.sendall(struct.pack(">i", len(msg)) + msg)
-        (size,) = struct.unpack(">i", _recv_exact(sock, 4))
-        resp = _recv_exact(sock, size)
-    corr, _throttle, count = struct.unpack_from(">iii", resp, 0)
-    if corr != 7:
-        raise ConnectionError("unexpected Kafka correlation id")
-    off, brokers = 12, []
+        if user:
+            _scram_sha512(sock, user, password or "")
+        # Body v4: topics = [] (none), allow_auto_topic_creation = false.
+        resp = _kafka_request(sock, 3, 4, 7, struct.pack(">ib", 0, 0))
+    _throttle, count = struct.unpack_from(">ii", resp, 0)
+    off, brokers = 8, []
     for _ in range(count):
         node_id, hlen = struct.unpack_from(">ih", resp, off)
         off += 6
@@ -669,13 +771,61 @@ def _answers(layout: Layout, service: str) -> bool:
         if service == "keycloak":
             return keycloak_ready(layout.keycloak_port)
         if service == "kafka":
-            return any(b[2] == layout.kafka_port for b in kafka_brokers(layout.kafka_port))
+            brokers = kafka_brokers(layout.kafka_port, user=KAFKA_ADMIN, password=layout.kafka_password(KAFKA_ADMIN))
+            return any(b[2] == layout.kafka_port for b in brokers)
         return mongo_ping(layout.mongo_port)
-    except (OSError, ValueError, struct.error, IndexError):
+    except (OSError, ValueError, KeyError, struct.error, IndexError):
         return False
 
 
 # --------------------------------------------------------------------------- services
+
+
+def _jaas(module: str, user: str, password: str, **extra: str) -> str:
+    options = " ".join(f'{k}="{v}"' for k, v in {"username": user, "password": password, **extra}.items())
+    return f"{module} required {options};"
+
+
+def _kafka_security_lines(layout: Layout) -> list[str]:
+    """SASL on both listeners, the StandardAuthorizer, `admin` the only super user, nothing allowed without an
+    ACL. Clients: SCRAM-SHA-512 (users and their salted credentials in the cluster metadata). Controller
+    listener: PLAIN with `admin` alone, defined here (the broker reaches its controller as `admin`)."""
+    admin = layout.kafka_password(KAFKA_ADMIN)
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
+    plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
+    return [
+        "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+        f"listener.name.client.sasl.enabled.mechanisms={KAFKA_SASL_MECHANISM}",
+        f"listener.name.client.{KAFKA_SASL_MECHANISM.lower()}.sasl.jaas.config={_jaas(scram, KAFKA_ADMIN, admin)}",
+        f"sasl.mechanism.inter.broker.protocol={KAFKA_SASL_MECHANISM}",
+        "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config="
+        + _jaas(plain, KAFKA_ADMIN, admin, **{f"user_{KAFKA_ADMIN}": admin}),
+        "sasl.mechanism.controller.protocol=PLAIN",
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        f"super.users=User:{KAFKA_ADMIN}",
+        "allow.everyone.if.no.acl.found=false",
+    ]
+
+
+def _write_kafka_credentials(layout: Layout) -> None:
+    """Every user's password, for whoever connects to this broker (0600, written before the broker starts)."""
+    path = layout.kafka_credentials_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({"mechanism": KAFKA_SASL_MECHANISM, "security_protocol": "SASL_PLAINTEXT",
+                       "bootstrap": layout.kafka_bootstrap,
+                       "users": {u: layout.kafka_password(u) for u in KAFKA_USERS}}, indent=2) + "\n"
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(body)
+    tmp.replace(path)
+
+
+def _kafka_security_digest(layout: Layout) -> str:
+    """The scheme, the users and their passwords (a data folder moved elsewhere derives other passwords)."""
+    users = ",".join(f"{u}:{layout.kafka_password(u)}" for u in KAFKA_USERS)
+    return hashlib.sha256(f"{KAFKA_SECURITY_SCHEME}|{users}".encode()).hexdigest()[:16]
 
 
 def _kafka_configs(layout: Layout) -> tuple[Path, Path]:
@@ -691,11 +841,11 @@ def _kafka_configs(layout: Layout) -> tuple[Path, Path]:
                 "process.roles=broker,controller",
                 "node.id=1",
                 f"controller.quorum.voters=1@{HOST}:{layout.kafka_controller_port}",
-                f"listeners=PLAINTEXT://{HOST}:{layout.kafka_port},CONTROLLER://{HOST}:{layout.kafka_controller_port}",
-                f"advertised.listeners=PLAINTEXT://{HOST}:{layout.kafka_port}",
+                f"listeners=CLIENT://{HOST}:{layout.kafka_port},CONTROLLER://{HOST}:{layout.kafka_controller_port}",
+                f"advertised.listeners=CLIENT://{HOST}:{layout.kafka_port}",
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=CLIENT",
+                *_kafka_security_lines(layout),
                 f"log.dirs={layout.kafka_log_dirs}",
                 "auto.create.topics.enable=true",
                 "delete.topic.enable=true",
@@ -719,6 +869,7 @@ def _kafka_configs(layout: Layout) -> tuple[Path, Path]:
             ]
         )
     )
+    props.chmod(0o600)  # it holds the admin's password
     log4j = kdir / "log4j2.properties"
     log4j.write_text(
         "\n".join(
@@ -736,6 +887,9 @@ def _kafka_configs(layout: Layout) -> tuple[Path, Path]:
                 "rootLogger.appenderRef.out.ref = STDOUT",
                 "logger.req.name = kafka.request.logger",
                 "logger.req.level = WARN",
+                # One line per ACL binding replayed: thousands when test runs provision their prefixes.
+                "logger.acl.name = org.apache.kafka.controller.AclControlManager",
+                "logger.acl.level = WARN",
                 "",
             ]
         )
@@ -756,13 +910,26 @@ def _start_kafka(layout: Layout) -> int:
     props, log4j = _kafka_configs(layout)
     classpath = str(layout.kafka_libs / "*")  # java expands the wildcard itself
     jvm_common = [java, f"-Dlog4j2.configurationFile={log4j}", "-Djava.awt.headless=true", "-cp", classpath]
-    if not (layout.kafka_log_dirs / "meta.properties").exists():
+    _write_kafka_credentials(layout)
+    digest = _kafka_security_digest(layout)
+    formatted = (layout.kafka_log_dirs / "meta.properties").exists()
+    marker = layout.kafka_security_marker
+    if formatted and (not marker.exists() or marker.read_text().strip() != digest):
+        # Formatted before SASL and ACLs (or for other users): no admin exists there to add the identities with.
+        _log("Kafka storage was formatted without these SASL users and ACLs: formatting it afresh "
+             "(the local broker's topics and offsets are dropped; the services' stores are kept)")
+        shutil.rmtree(layout.kafka_log_dirs)
+        formatted = False
+    if not formatted:
         layout.kafka_log_dirs.mkdir(parents=True, exist_ok=True)
-        _log("formatting Kafka storage (first start)")
+        _log("formatting Kafka storage with its SCRAM users (first start)")
+        scram = [arg for user in KAFKA_USERS for arg in
+                 ("--add-scram", f"{KAFKA_SASL_MECHANISM}=[name={user},password={layout.kafka_password(user)}]")]
         _run_build(
-            [*jvm_common, "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(props)],
+            [*jvm_common, "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(props), *scram],
             "kafka-storage format",
         )
+        marker.write_text(digest + "\n")
     log = layout.logfile("kafka")
     _rotate_log(log)
     cmd = [
@@ -868,6 +1035,58 @@ def _up_one(layout: Layout, service: str, timeout: float | None) -> None:
     _log(f"{_LABELS[service]} ready in {time.monotonic() - t0:.1f}s (log: {layout.logfile(service)})")
 
 
+JINGBAN_SERVICES = ("intake", "appraisal", "settlement", "audit", "archive")
+
+
+def ensure_grpc_tls(layout: Layout) -> Path:
+    """A local certificate authority and a certificate per Jingban service (names: the service, localhost,
+    127.0.0.1), made once per data folder. Local mode only: cluster mode mounts certificates from its secrets."""
+    out = layout.grpc_tls_dir
+    if all((out / f"{s}.pem").is_file() for s in JINGBAN_SERVICES) and (out / "ca.pem").is_file():
+        return out
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Jingban local CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=3650))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+
+    def write(path: Path, data: bytes) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+
+    for service in JINGBAN_SERVICES:
+        key = ec.generate_private_key(ec.SECP256R1())
+        names = [x509.DNSName(service), x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, service)]))
+                .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=825))
+                .add_extension(x509.SubjectAlternativeName(names), critical=False)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .sign(ca_key, hashes.SHA256()))
+        write(out / f"{service}.key", key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()))
+        write(out / f"{service}.pem", cert.public_bytes(serialization.Encoding.PEM))
+    write(out / "ca.pem", ca.public_bytes(serialization.Encoding.PEM))  # last: its presence means complete
+    return out
+
+
 def _select(kafka: bool, mongo: bool, keycloak: bool = False) -> tuple[str, ...]:
     return tuple(s for s, on in (("kafka", kafka), ("mongo", mongo), ("keycloak", keycloak)) if on)
 
@@ -880,12 +1099,14 @@ def ensure_up(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False,
     """Start whatever is not running yet (building it once into the cache) and wait until it answers.
 
     Safe to call from many processes at once. Returns ``{"KAFKA_BOOTSTRAP_SERVERS": ...,
-    "MONGODB_URI": ...}`` for the selected services.
+    "JINGBAN_KAFKA_CREDENTIALS": ..., "MONGODB_URI": ...}`` for the selected services (the credentials file holds
+    the SASL users' passwords: ``admin`` for tools and fixtures, one per service).
     """
     layout = Layout.from_env()
     services = _select(kafka, mongo, keycloak)
     _prepare_data(layout)
     with _flock(layout.data / _LOCK_NAME):
+        ensure_grpc_tls(layout)
         # Builds go under a cache-wide lock too: several clones may share one cache.
         for service in services:
             if _live_record(layout, service) is None:
@@ -967,9 +1188,30 @@ def status(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False) ->
     return out
 
 
-def env(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False) -> dict[str, str]:
-    """The endpoint variables (does not start anything)."""
-    return Layout.from_env().env(_select(kafka, mongo, keycloak))
+def env(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False,
+        kafka_user: str | None = None) -> dict[str, str]:
+    """The endpoint variables (does not start anything); `kafka_user`: a service's own Kafka identity."""
+    return Layout.from_env().env(_select(kafka, mongo, keycloak), kafka_user)
+
+
+def provision_kafka_acls(prefix: str = "", tenants: tuple[str, ...] | None = None) -> bool:
+    """Make the broker hold the services' ACLs for a topic prefix and tenants (default: $JINGBAN_TENANTS, else
+    the platform's tenants), with the admin user. The plan is computed from the catalogue and the services'
+    wiring (jingban/kafka_acls.py), so this needs the project's venv; without it, says so and returns False."""
+    layout = Layout.from_env()
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    try:
+        from chassis.config import Settings
+        from jingban import kafka_acls
+    except ImportError as exc:
+        _log(f"Kafka ACLs not applied ({exc}): run `python -m jingban.kafka_acls apply` from the project's venv")
+        return False
+    tenants = tenants or Settings.from_env().tenants
+    created, removed = kafka_acls.provision(layout.kafka_bootstrap, str(layout.kafka_credentials_file), tenants,
+                                            prefix)
+    _log(f"Kafka ACLs for tenants {','.join(tenants)} (prefix {prefix!r}): {created} added, {removed} removed")
+    return True
 
 
 # --------------------------------------------------------------------------- CLI
@@ -988,16 +1230,23 @@ def main(argv: list[str] | None = None) -> int:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--kafka-only", action="store_true", help="only Kafka")
     only.add_argument("--mongo-only", action="store_true", help="only FerretDB")
-    parser.add_argument("--keycloak", action="store_true",
-                        help="up/status/env: also the OpenID Connect provider (down always stops it)")
+    parser.add_argument("--no-keycloak", action="store_true",
+                        help="up/status/env: without the OpenID Connect provider (down always stops it)")
     parser.add_argument("--wipe", action="store_true", help="down: also delete the data folder")
     parser.add_argument("--timeout", type=float, default=None, help="up: seconds to wait for each server")
     args = parser.parse_args(argv)
     kafka, mongo = not args.mongo_only, not args.kafka_only
+    args.keycloak = not (args.no_keycloak or args.kafka_only or args.mongo_only)
 
     try:
         if args.command == "up":
-            _print_env(ensure_up(kafka=kafka, mongo=mongo, keycloak=args.keycloak, timeout=args.timeout))
+            values = ensure_up(kafka=kafka, mongo=mongo, keycloak=args.keycloak, timeout=args.timeout)
+            if kafka:
+                try:
+                    provision_kafka_acls()
+                except Exception as exc:  # the broker is up; the services' rights could not be granted
+                    raise LauncherError(f"applying the Kafka ACLs failed: {type(exc).__name__}: {exc}") from exc
+            _print_env(values)
         elif args.command == "down":
             stop(kafka=kafka, mongo=mongo, keycloak=not (args.kafka_only or args.mongo_only), wipe=args.wipe)
         elif args.command == "env":

@@ -27,7 +27,7 @@ STORES = (CaseStore, ExpertStore, FilingStore, ReviewStore)
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = create_app("appraisal", "Jingban appraisal (鉴定)", ctx.settings.jwt_secret, ctx.ready)
+    app = create_app("appraisal", "Jingban appraisal (鉴定)", ctx.ready)
     policies = PolicyReader(ctx.peers)
     filing_worker = FilingWorker(ctx, policies)
     app.include_router(cases_api.router(ctx, policies, filing_worker.kick))
@@ -50,6 +50,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         app=app,
         grpc_servicers=[lambda server: appraisal_pb2_grpc.add_AppraisalServiceServicer_to_server(servicer, server)],
+        grpc_access=cases_rpc.ACCESS,
         grpc_service_names=[appraisal_pb2.DESCRIPTOR.services_by_name["AppraisalService"].full_name],
         subscriptions=[Subscription("application.completed",
                                     cases_handlers.on_application_completed(ctx, policies))],

@@ -1,6 +1,7 @@
-"""audit wiring: records every event in the tenant's hash-chained trail and folds it into the read model;
+"""audit wiring: records every event in the tenant's MAC-chained trail and folds it into the read model;
 serves the trail, sampling plans, inspections, call-backs, findings, warnings and reports over HTTP;
-publishes finding.raised, warning.issued and report.produced."""
+publishes finding.raised, warning.issued, report.produced and trail.anchored (the trail's signed checkpoints,
+anchored on their own by a background loop and after appends; checked against archive's copies over gRPC)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ ROOMS_WITH_COLLECTIONS = (trail_service, readmodel_service, sampling_service, wa
                           operations_service)
 # The collections whose documents carry pending events (`_outbox`), for the relay.
 OUTBOX_COLLECTIONS = [*sampling_service.OUTBOX, *warnings_service.OUTBOX, *reports_service.OUTBOX,
-                      *operations_service.OUTBOX]
+                      *operations_service.OUTBOX, *trail_service.OUTBOX]
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = create_app("audit", "Jingban audit (稽核)", ctx.settings.jwt_secret, ctx.ready)
+    app = create_app("audit", "Jingban audit (稽核)", ctx.ready)
     for module in ROUTERS:
         app.include_router(module.router(ctx))
 
@@ -43,9 +44,15 @@ def build(ctx: ServiceContext) -> ServiceParts:
             for room in ROOMS_WITH_COLLECTIONS:
                 await room.ensure_indexes(ctx.db(tenant))
 
+    async def trail_anchoring() -> None:
+        await trail_service.anchoring_loop(ctx.settings.tenants, ctx.db, ctx.keys)
+
     # The batch handler does all the work (one trail append and the read model's writes per tenant and poll batch).
-    return ServiceParts(app=app, subscriptions=[Subscription(t) for t in CATALOGUE], on_start=on_start,
-                        batch_handler=trail_handlers.record_batch(ctx))
+    # Audit's own anchors are not trailed (each would be a new head to anchor): archive keeps them.
+    return ServiceParts(app=app, subscriptions=[Subscription(t) for t in CATALOGUE
+                                                if t not in trail_service.NOT_TRAILED],
+                        on_start=on_start, batch_handler=trail_handlers.record_batch(ctx),
+                        background=[trail_anchoring])
 
 
 SPEC = ServiceSpec(name="audit", outbox_collections=OUTBOX_COLLECTIONS, build=build)

@@ -1,8 +1,9 @@
 """intake wiring: HTTP + gRPC doors of its rooms over their own stores; publishes application.* and complaint.*,
-takes appraisal's decisions to the applicant's timeline."""
+takes appraisal's decisions to the applicant's timeline; records each document read (intake.person.accessed)."""
 
 from __future__ import annotations
 
+from chassis import access as access_records
 from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
@@ -23,7 +24,7 @@ STORES = (ApplicationStore, ComplaintStore, NotificationStore, SurveyStore)
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = create_app("intake", "Jingban intake (受理)", ctx.settings.jwt_secret, ctx.ready)
+    app = create_app("intake", "Jingban intake (受理)", ctx.ready)
     notifier = OutboxNotifier(ctx.db)  # 结果告知: the local outbox adapter of the SMS/push port
     app.include_router(applications_api.router(ctx, notifier))  # 申请受理
     app.include_router(notifications_api.router())  # 结果告知
@@ -35,18 +36,21 @@ def build(ctx: ServiceContext) -> ServiceParts:
         for tenant in ctx.settings.tenants:
             for store in STORES:
                 await store(ctx.db(tenant)).ensure_indexes()
+            await access_records.ensure_indexes(ctx.db(tenant))  # 查阅记录 of documents (intake.person.accessed)
 
     handle = applications_handlers.on_appraisal_event(ctx, notifier)
     return ServiceParts(
         app=app,
         grpc_servicers=[lambda server: intake_pb2_grpc.add_IntakeServiceServicer_to_server(servicer, server)],
+        grpc_access=applications_rpc.ACCESS,
         grpc_service_names=[intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name],
         subscriptions=[Subscription(t, handle) for t in applications_handlers.APPRAISAL_EVENTS],
         on_start=on_start,
     )
 
 
-SPEC = ServiceSpec(name="intake", outbox_collections=[APPLICATIONS, COMPLAINTS], build=build)
+SPEC = ServiceSpec(name="intake", outbox_collections=[APPLICATIONS, COMPLAINTS, access_records.ACCESS_LOG],
+                   build=build)
 
 if __name__ == "__main__":
     run_process(SPEC)

@@ -1,10 +1,12 @@
 """settlement wiring: holdings from appraisal's qualification events; policies, month-end claims, real-time
 settlement, statements and payments over HTTP; GetPolicy, Adjudicate and GetAccumulators over gRPC; events
 policy.published, benefits.settled, statement.closed, statement.reconciled and payment.issued through the outbox;
-audit's finding.raised books a carrier-caused loss in the carrier's dedicated account (liability.py)."""
+audit's finding.raised books a carrier-caused loss in the carrier's dedicated account (liability.py); each read of a
+person's account is recorded (settlement.person.accessed)."""
 
 from __future__ import annotations
 
+from chassis import access as access_records
 from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
@@ -27,7 +29,7 @@ from services.settlement.statement_documents import service as documents
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = create_app("settlement", "Jingban settlement (结算)", ctx.settings.jwt_secret, ctx.ready)
+    app = create_app("settlement", "Jingban settlement (结算)", ctx.ready)
     book = PolicyBook(ctx.db)
     # This process's heartbeat: a batch's lease is held only while its holder is alive (instances.py). One process
     # per service except in cluster mode (replicas).
@@ -50,6 +52,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             await book.ensure_indexes(tenant)
             await settler.ensure_indexes(tenant)
             await documents.ensure_indexes(ctx.db(tenant))
+            await access_records.ensure_indexes(ctx.db(tenant))  # 查阅记录 of accounts (settlement.person.accessed)
             await settler.book.warm(tenant)  # every person's latest state, read once before serving
         await critical.start(ctx.settings.tenants)
         fund.validate_served(tuple(ctx.settings.tenants))  # e.g. a bid above its year's ceiling: refuse to serve
@@ -65,6 +68,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         app=app,
         grpc_servicers=[lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s)],
+        grpc_access=rpc.ACCESS,
         grpc_service_names=[settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name],
         subscriptions=[
             Subscription("qualification.granted", handlers.on_qualification_granted(ctx, settler)),
@@ -79,7 +83,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
 
 SPEC = ServiceSpec(name="settlement",
                    outbox_collections=[*POLICY_OUTBOX_COLLECTIONS, *OUTBOX_COLLECTIONS, *CRITICAL_OUTBOX_COLLECTIONS,
-                                       *fund.FUND_OUTBOX_COLLECTIONS],
+                                       *fund.FUND_OUTBOX_COLLECTIONS, access_records.ACCESS_LOG],
                    build=build)
 
 if __name__ == "__main__":

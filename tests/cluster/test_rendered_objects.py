@@ -1,9 +1,10 @@
 """The rendered objects do not drift: every overlay (and the base) renders exactly the objects in
 tests/cluster/golden/<target>.yaml.
 
-The goldens were captured with kustomize v5.7.1 before the five per-service Deployment files of
-deploy/k8s/base became one shape (base/service-shape) named per service, so this proves that
-refactor changed nothing. The comparison is of objects, not text: documents are parsed and
+The goldens were first captured with kustomize v5.7.1 before the five per-service Deployment files of
+deploy/k8s/base became one shape (base/service-shape) named per service, proving that refactor changed
+nothing; re-captured for issue 11 (no Secret in the base, per-service credentials, keys and TLS mounted,
+NetworkPolicies naming their peers). The comparison is of objects, not text: documents are parsed and
 matched by (kind, namespace, name), so document order, key order, quoting and comments do not
 matter; every field value (list order included) does.
 

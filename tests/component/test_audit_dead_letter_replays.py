@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,9 +23,11 @@ from services.audit.dead_letters.domain.replays import REPLAYED, details_sha256
 from services.audit.dead_letters.service import replay_event_id
 from services.audit.main import SPEC
 from services.audit.trail import handlers
+from services.audit.trail import service as trail_service
 from services.audit.trail.domain.trail import verify
 from services.audit.trail.store import TrailStore
 from tests.conftest import auth
+from tests.support import tokens
 from tests.support.dead_letters import PERSON, FakeDeadLetterLog, parked, submitted
 
 DLQ_ID = "hz-p1.appraisal.dead-letter:1:7"
@@ -44,25 +47,36 @@ class Rig:
     async def trail(self, tenant: str = "hz-p1") -> list[dict[str, Any]]:
         return await TrailStore(self.host.context.db(tenant)).all_entries()
 
+    def verify(self, trail: list[dict[str, Any]], tenant: str = "hz-p1") -> Any:
+        """The MAC chain checked with the tenant's trail key (from the host's key provider)."""
+        return verify(trail, dict([self.host.context.keys.current("trail", tenant)]))
+
     async def record_event(self, tenant: str = "hz-p1") -> None:
         """An event of the catalogue, recorded as audit's consumer records it."""
         await handlers.record(self.host.context)(decode(encode(submitted(tenant))))
 
 
 @pytest.fixture
-async def rig() -> AsyncIterator[Rig]:
-    settings = Settings(service="audit", tenants=("hz-p1", "hz-p2"))
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    settings = Settings(service="audit", tenants=("hz-p1", "hz-p2"), data_dir=str(tmp_path))
     host = ServiceHost(SPEC, settings, MemoryBus(), MemoryStore())
     app = SPEC.build(host.context).app
     # What ServiceHost.start gives the app: the tenants served and how a door's TenantScope opens a database.
     app.state.tenants, app.state.open_db = frozenset(settings.tenants), host.context.db
+    app.state.verifier = host.verifier  # what the host sets before serving
     for tenant in settings.tenants:
         await TrailStore(host.context.db(tenant)).ensure_indexes()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://audit") as http:
         yield Rig(host, http)
 
 
-async def test_recording_twice_is_one_entry_and_the_trail_still_verifies(rig: Rig) -> None:
+async def no_anchors(peers: Any, tenant: str) -> AsyncIterator[dict[str, Any]]:
+    for anchor in ():
+        yield anchor
+
+
+async def test_recording_twice_is_one_entry_and_the_trail_still_verifies(rig: Rig,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     await rig.record_event()
     first = await rig.http.post("/v1/dead-letters/replays", json=replay(), headers=auth("hz-p1", "ops", "op-1"))
     assert first.status_code == 201 and first.json()["created"] is True
@@ -79,10 +93,12 @@ async def test_recording_twice_is_one_entry_and_the_trail_still_verifies(rig: Ri
         DLQ_ID, replay()["event_id"], {"role": "ops", "subject": "op-1"})
     # The replay's details are hashed into the chain through payload_sha256.
     assert entry["payload_sha256"] == details_sha256({**replay(), "attempt": 1})
-    assert verify(trail).valid and REPLAYED not in CATALOGUE
+    assert rig.verify(trail).valid and REPLAYED not in CATALOGUE
     # The trail's own doors read it as before.
+    # (no archive here: the trail's anchors come back empty; test_trail_anchors.py verifies against archive's)
+    monkeypatch.setattr(trail_service, "archive_anchors", no_anchors)
     checked = (await rig.http.get("/v1/trail/verify", headers=auth("hz-p1", "inspector"))).json()
-    assert checked == {"valid": True, "length": 3, "broken_at": None, "reason": ""}
+    assert checked == {"valid": True, "entries": 3, "anchored_through": 0, "problems": [], "problems_total": 0}
     by_key = (await rig.http.get("/v1/trail", params={"business_key": DLQ_ID},
                                  headers=auth("hz-p1", "inspector"))).json()["entries"]
     assert [(e["type"], e["replay"]["attempt"]) for e in by_key] == [(REPLAYED, 1)]
@@ -107,7 +123,7 @@ async def test_another_attempt_is_another_entry_and_other_details_for_one_attemp
                                                                          replaced=True), headers=auth("hz-p1", "ops"))
     assert second.status_code == 201 and second.json()["replay"]["trail_event_id"] == replay_event_id(DLQ_ID, 2)
     trail = await rig.trail()
-    assert [e["replay"]["attempt"] for e in trail] == [1, 2] and verify(trail).valid
+    assert [e["replay"]["attempt"] for e in trail] == [1, 2] and rig.verify(trail).valid
 
 
 async def test_tenants_are_apart(rig: Rig) -> None:
@@ -162,7 +178,7 @@ async def test_jingban_dlq_replay_records_in_audit_and_refuses_a_second_replay(r
     """The CLI's replay against the real audit door (in process), on the fake bus."""
     ev = submitted()
     log = FakeDeadLetterLog(parked(encode(ev)))
-    ledger = dlq.AuditReplayLedger("http://audit", "jingban-dev-secret-change-me-0123456789abcdef", client=rig.http,
+    ledger = dlq.AuditReplayLedger("http://audit", tokens.current(), client=rig.http,
                                    operator="dlq-cli:test")
     scope = dlq.Scope(("hz-p1", "hz-p2"))
     dlq_id = "hz-p1.appraisal.dead-letter:0:0"
@@ -180,4 +196,4 @@ async def test_jingban_dlq_replay_records_in_audit_and_refuses_a_second_replay(r
     assert entry["recorded_by"] == {"role": "ops", "subject": "dlq-cli:test"}
     assert PERSON not in str(entry)  # the trail entry of a replay carries no key in clear
     assert await dlq.replay_parked(log, ledger, scope, dlq_id, None, True, out, err) == dlq.OK
-    assert [e["replay"]["attempt"] for e in await rig.trail()] == [1, 2] and verify(await rig.trail()).valid
+    assert [e["replay"]["attempt"] for e in await rig.trail()] == [1, 2] and rig.verify(await rig.trail()).valid

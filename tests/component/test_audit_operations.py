@@ -13,11 +13,10 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from chassis.config import DEV_JWT_SECRET
-from chassis.identity import issue_token
 from contracts.v1 import events_pb2
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import auth, embedded_port_offset, eventually
+from tests.support import tokens
 from tests.unit.audit.builders import build_stored, granted, person, policy, publish, settled
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -25,7 +24,7 @@ P = [person(i) for i in range(1, 9)]
 
 
 def supervisor(tenant: str, program: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, tenant, 'supervisor', 'agency-1', program=program)}"}
+    return {"authorization": f"Bearer {tokens.user_token(tenant, 'supervisor', 'agency-1', program=program)}"}
 
 
 def allocation(entry: str, amount: str, program: str = "hz-chronic") -> tuple:

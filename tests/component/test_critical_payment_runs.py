@@ -13,11 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
-from chassis.identity import issue_token
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import PDF, PNG, auth, embedded_port_offset, eventually
+from tests.support import tokens
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
@@ -121,7 +120,7 @@ async def test_a_month_reconciled_and_paid_in_runs(platform: EmbeddedPlatform, h
     assert (await ok(await http.get(url(platform, "/critical/payments"), params={"month": MONTH},
                                     headers=FIN)))["payments"] == []
 
-    sup = {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, T, 'supervisor', 'agency', program='qz-critical')}"}
+    sup = {"authorization": f"Bearer {tokens.user_token(T, 'supervisor', 'agency', program='qz-critical')}"}
     await ok(await http.post(url(platform, "/fund/allocations"), headers=sup, json={
         "allocation_id": "QZ2025-run", "year": 2025, "kind": "initial", "amount": "20000.00",
         "date": "2025-01-10"}), 201)

@@ -81,21 +81,22 @@ async def test_upload_account_review_outcome_dashboard(platform: EmbeddedPlatfor
 
     open_ = await http.get(url(platform, "/reviews"), params={"status": "open"}, headers=auth(T, "reviewer"))
     ids = {rv["review_id"]: rv for rv in open_.json()["reviews"]}
-    assert {"R-c-a2", "R-c-d1"} <= set(ids) and ids["R-c-a2"]["why"] == "quota"
+    a2, d1 = f"R-{HOSP}~c-a2", f"R-{HOSP}~c-d1"  # reviews are named by the claim's key: its id within its institution
+    assert {a2, d1} <= set(ids) and ids[a2]["why"] == "quota"
 
-    too_much = await http.post(url(platform, "/reviews/R-c-a2/outcome"),
+    too_much = await http.post(url(platform, f"/reviews/{a2}/outcome"),
                                json={"outcome": "adjusted", "recovered": "9800.01", "note": "x"},
                                headers=auth(T, "reviewer"))
     assert too_much.status_code == 422 and too_much.json()["error"]["fields"][0]["field"] == "recovered"
-    done = await http.post(url(platform, "/reviews/R-c-a2/outcome"),
+    done = await http.post(url(platform, f"/reviews/{a2}/outcome"),
                            json={"outcome": "adjusted", "recovered": "1200.00", "note": "重复收费"},
                            headers=auth(T, "reviewer"))
     assert done.status_code == 200 and done.json()["status"] == "completed"
-    same = await http.post(url(platform, "/reviews/R-c-a2/outcome"),
+    same = await http.post(url(platform, f"/reviews/{a2}/outcome"),
                            json={"outcome": "adjusted", "recovered": "1200.00", "note": "重复收费"},
                            headers=auth(T, "reviewer"))
     assert same.status_code == 200 and same.json()["replayed"]
-    other = await http.post(url(platform, "/reviews/R-c-a2/outcome"),
+    other = await http.post(url(platform, f"/reviews/{a2}/outcome"),
                             json={"outcome": "confirmed", "recovered": "0.00"}, headers=auth(T, "reviewer"))
     assert other.status_code == 409
 
@@ -200,7 +201,7 @@ async def test_tenants_and_institutions_are_kept_apart(platform: EmbeddedPlatfor
                          ("/quotas", {"year": 2025})):
         other = await http.get(url(platform, path), params=params, headers=auth("hz-p1", "supervisor"))
         assert other.status_code == 404, (path, other.text)
-    out = await http.post(url(platform, "/reviews/R-c-i1/outcome"), json={"outcome": "confirmed",
+    out = await http.post(url(platform, f"/reviews/R-{HOSP}~c-i1/outcome"), json={"outcome": "confirmed",
                                                                           "recovered": "0.00"},
                           headers=auth("hz-p1", "reviewer"))
     assert out.status_code == 404

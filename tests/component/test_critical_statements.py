@@ -18,13 +18,12 @@ import httpx
 import pytest
 
 from chassis.calendar import day_cn, today_cn
-from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
-from chassis.identity import issue_token
 from chassis.programs import load_program
 from jingban.embedded import EmbeddedPlatform
 from services.settlement.fund.service import account as fd
 from tests.conftest import PDF, PNG, auth, eventually
+from tests.support import tokens
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
@@ -39,7 +38,7 @@ FIN = auth(T, "finance")
 
 
 def sup(tenant: str = T, program: str = "qz-critical") -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, tenant, 'supervisor', 'agency', program=program)}"}
+    return {"authorization": f"Bearer {tokens.user_token(tenant, 'supervisor', 'agency', program=program)}"}
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +281,7 @@ async def test_manual_reimbursements_are_paid_to_the_person(platform: EmbeddedPl
 
 async def test_review_recovery_is_booked_once(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> None:
     reviewer = auth(T, "reviewer")
-    path = url(platform, "/critical/reviews/R-a1/outcome")
+    path = url(platform, f"/critical/reviews/R-{HOSP}~a1/outcome")  # a review is named by its claim's key
     too_much = await http.post(path, headers=reviewer, json={"outcome": "adjusted", "recovered": "8400.01"})
     assert too_much.status_code == 422 and too_much.json()["error"]["fields"][0]["field"] == "recovered"
     assert not [e for e in await ledger(platform, http) if e["kind"] == "recovery"]
@@ -291,7 +290,7 @@ async def test_review_recovery_is_booked_once(platform: EmbeddedPlatform, http: 
     assert (await ok(await http.post(path, headers=reviewer, json=body)))["replayed"] is True
     recoveries = [e for e in await ledger(platform, http) if e["kind"] == "recovery"]
     assert [(e["entry_id"], e["amount"], e["reference"]) for e in recoveries] == [
-        ("recovery:review:R-a1", "1200.00", "review:R-a1")]
+        (f"recovery:review:R-{HOSP}~a1", "1200.00", f"review:R-{HOSP}~a1")]
     assert recoveries[0]["postings"][1] == {"account": "recoveries", "debit": "0.00", "credit": "1200.00"}
 
 

@@ -36,14 +36,14 @@ async def applications(platform: EmbeddedPlatform) -> list[str]:
 
 
 async def test_the_demo_is_loaded_once(platform: EmbeddedPlatform, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await tenants_holding_data(platform.url, platform.jwt_secret, TENANTS) == []
-    assert await load_demo(platform.url, platform.jwt_secret, TENANTS, "seconds", **SMALL) is True
+    assert await tenants_holding_data(platform.url, platform.tokens, TENANTS) == []
+    assert await load_demo(platform.url, platform.tokens, TENANTS, "seconds", **SMALL) is True
     loaded = await applications(platform)
     assert len(loaded) == SMALL["applications"]
     # The audit trail is what says the demo is there: wait for audit to take in the demo's events.
-    await eventually(lambda: tenants_holding_data(platform.url, platform.jwt_secret, TENANTS),
+    await eventually(lambda: tenants_holding_data(platform.url, platform.tokens, TENANTS),
                      what="the demo's events on the audit trail")
     capsys.readouterr()
-    assert await load_demo(platform.url, platform.jwt_secret, TENANTS, "seconds", **SMALL) is False
+    assert await load_demo(platform.url, platform.tokens, TENANTS, "seconds", **SMALL) is False
     assert "demo not loaded: data already there in hz-p1" in capsys.readouterr().out
     assert await applications(platform) == loaded  # nothing submitted twice

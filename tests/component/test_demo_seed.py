@@ -12,12 +12,11 @@ import httpx
 import pytest
 
 from chassis.calendar import today_cn
-from chassis.config import DEV_JWT_SECRET
-from chassis.identity import issue_token
 from chassis.programs import load_program
 from jingban.demo import last_month, seed
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import auth, embedded_port_offset
+from tests.support import tokens
 
 TENANTS = ("hz-p1", "hz-p2", "qz-ci")
 
@@ -27,14 +26,14 @@ async def seeded() -> AsyncIterator[tuple[EmbeddedPlatform, dict[str, dict[str, 
     platform = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(TENANTS)}, port_offset=embedded_port_offset())
     await platform.start()
     try:
-        created = await seed(platform.url, platform.jwt_secret, TENANTS, persons=40, applications=6, ci_persons=30)
+        created = await seed(platform.url, platform.tokens, TENANTS, persons=40, applications=6, ci_persons=30)
         yield platform, created
     finally:
         await platform.stop()
 
 
 def agency(tenant: str, program: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, tenant, 'supervisor', 'agency', program=program)}"}
+    return {"authorization": f"Bearer {tokens.user_token(tenant, 'supervisor', 'agency', program=program)}"}
 
 
 async def test_chronic_accounts_funded_and_statements_paid_from_them(

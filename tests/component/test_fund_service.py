@@ -18,13 +18,12 @@ import pytest
 
 from chassis.bus.port import BusMessage
 from chassis.calendar import today_cn
-from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, encode, new_event, topic_for
-from chassis.identity import issue_token
 from contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from services.settlement.fund.service import account as fd
 from tests.conftest import auth, embedded_port_offset, eventually
+from tests.support import tokens
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
@@ -36,7 +35,7 @@ PERSON = "610702196001010310"
 
 
 def sup(tenant: str = "hz-p1", program: str = "hz-chronic") -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, tenant, 'supervisor', 'agency-1', program=program)}"}
+    return {"authorization": f"Bearer {tokens.user_token(tenant, 'supervisor', 'agency-1', program=program)}"}
 
 
 @pytest.fixture(scope="module", autouse=True)

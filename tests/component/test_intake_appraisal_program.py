@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from chassis.calendar import add_working_days, today_cn
-from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import ALL_DOCUMENTS, PDF, Walk
 from tests.conftest import embedded_port_offset, eventually
+from tests.support import tokens
 
 P1 = "610702198001010018"
 SUSPENDED = "610702198502020015"
@@ -34,7 +34,7 @@ async def platform() -> AsyncIterator[EmbeddedPlatform]:
     await p.start()
     async with httpx.AsyncClient(timeout=10) as http:
         for tenant in ("hz-p1", "hz-p2"):
-            walk = Walk(p.url, DEV_JWT_SECRET, http, tenant)
+            walk = Walk(p.url, tokens.current(), http, tenant)
             await walk.load_policy()
             await walk.import_experts()
         # The platform knows this person as suspended (停保): 1101 says so.
@@ -52,7 +52,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def walk(platform: EmbeddedPlatform, http: httpx.AsyncClient, tenant: str = "hz-p1") -> Walk:
-    return Walk(platform.url, DEV_JWT_SECRET, http, tenant)
+    return Walk(platform.url, tokens.current(), http, tenant)
 
 
 async def test_review_loop_and_checklist(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> None:

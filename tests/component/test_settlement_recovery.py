@@ -22,10 +22,8 @@ import httpx
 import pytest
 
 from chassis.calendar import today_cn
-from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
 from chassis.host import ServiceHost
-from chassis.identity import issue_token
 from jingban.embedded import EmbeddedPlatform
 from services.settlement.chronic.service import settler as engine
 from services.settlement.chronic.store import SettlementStore
@@ -36,6 +34,7 @@ from services.settlement.fund.service import payment_runs as runs
 from services.settlement.instances.store import INSTANCES
 from tests.component.test_settlement_service import SAMPLE, expected, grant, holds, line, upload
 from tests.conftest import auth, embedded_port_offset, eventually
+from tests.support import tokens
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
@@ -120,7 +119,7 @@ def events(platform: EmbeddedPlatform, tenant: str, event_type: str) -> list[Any
 
 
 async def fund_hz(platform: EmbeddedPlatform, http: httpx.AsyncClient, allocation_id: str, amount: str) -> None:
-    sup = {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, T, 'supervisor', 'agency', program='hz-chronic')}"}
+    sup = {"authorization": f"Bearer {tokens.user_token(T, 'supervisor', 'agency', program='hz-chronic')}"}
     await ok(await http.post(url(platform, "/fund/allocations"), headers=sup, json={
         "allocation_id": allocation_id, "year": 2025, "kind": "initial", "amount": amount, "date": "2025-01-10"}))
 
@@ -429,7 +428,7 @@ async def test_critical_claims_and_a_closing_run_cut_short_are_finished(
 
 async def test_a_year_end_cut_short_is_finished_from_its_request(
         platform: EmbeddedPlatform, http: httpx.AsyncClient, crash: pytest.MonkeyPatch) -> None:
-    sup = {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, QZ, 'supervisor', 'agency', program='qz-critical')}"}
+    sup = {"authorization": f"Bearer {tokens.user_token(QZ, 'supervisor', 'agency', program='qz-critical')}"}
     await ok(await http.post(url(platform, "/fund/allocations"), headers=sup, json={
         "allocation_id": "QZ-REC-1", "year": 2025, "kind": "initial", "amount": "142.50", "date": "2025-01-10"}))
     body = {"date": "2026-01-20", "admin_cost": "0.00", "insured_persons": 1}
@@ -486,7 +485,7 @@ async def test_an_allocation_posted_to_one_carrier_before_a_crash_reaches_the_ot
         return await real(self, tenant, program, year, entry, who, extra)
 
     crash.setattr(fd.Fund, "_post_locked", dies_before_p2)
-    sup = {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, T, 'supervisor', 'agency-9', program='hz-chronic')}"}
+    sup = {"authorization": f"Bearer {tokens.user_token(T, 'supervisor', 'agency-9', program='hz-chronic')}"}
     r = await http.post(url(platform, "/fund/allocations"), headers=sup, json={
         "allocation_id": "REC-SPLIT-1", "year": 2025, "kind": "in_year", "amount": "100.00", "date": "2025-07-01"})
     assert r.status_code == 500

@@ -19,14 +19,13 @@ import pytest
 import yaml
 
 from chassis.bus.port import BusMessage
-from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, encode, new_event, topic_for
-from chassis.identity import issue_token
 from contracts.v1 import common_pb2, events_pb2, settlement_pb2, settlement_pb2_grpc
 from jingban.embedded import EmbeddedPlatform
 from services.settlement.chronic.domain.benefits import Claim, Holding, Line, YearAccount, adjudicate
 from services.settlement.policies.domain.policy import parse_policy
 from tests.conftest import auth, eventually
+from tests.support import tokens
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
@@ -76,8 +75,8 @@ def sample_policy() -> Any:
     return parse_policy(yaml.safe_load(SAMPLE.read_text(encoding="utf-8")))
 
 
-def md(tenant: str, role: str = "service", subject: str = "test") -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {issue_token(DEV_JWT_SECRET, tenant, role, subject)}"),)
+def md(tenant: str, role: str = "clerk", subject: str = "test") -> tuple[tuple[str, str], ...]:
+    return tokens.user_metadata(tenant, role, subject)
 
 
 async def grant(platform: EmbeddedPlatform, tenant: str, person: str, disease: str, granted_on: str) -> str:
@@ -447,7 +446,7 @@ async def test_realtime_and_grpc_adjudicate_continue_the_batch_account(
             lines=[settlement_pb2.ClaimLine(disease="HF", amount="700.00", covered=True, item_code="I")])
         grpc_result = await stub.Adjudicate(req, metadata=md("hz-p1", "institution", HOSPITAL))
         assert grpc_result.policy_version == "2025.sample.1"
-        replay = await stub.Adjudicate(req, metadata=md("hz-p1", "service"))
+        replay = await stub.Adjudicate(req, metadata=md("hz-p1", "institution", HOSPITAL))
         assert replay.payable == grpc_result.payable
         for result in grpc_result.lines:  # the reasons as data beside the sentences, as over HTTP
             assert list(result.reasons) == [f"{r.code}: {r.detail}" if r.detail else r.code
@@ -516,11 +515,11 @@ async def test_visit_roles_and_grpc_errors(platform: EmbeddedPlatform, http: htt
             (settlement_pb2.AdjudicateRequest(person_id="P1", claim_id="V9", date="2025-07-01", lines=ok_line),
              md("hz-p1", "clerk"), grpc.StatusCode.PERMISSION_DENIED),
             (settlement_pb2.AdjudicateRequest(person_id="P1", claim_id="V9", date="2025-07-01", lines=ok_line),
-             md("hz-p1", "service"), grpc.StatusCode.INVALID_ARGUMENT),  # a service must name the institution
+             tokens.service_metadata("intake", "hz-p1"), grpc.StatusCode.PERMISSION_DENIED),  # no service adjudicates
             (settlement_pb2.AdjudicateRequest(person_id="P1", claim_id="V9", date="2025-07-01",
                                               institution_code=HOSPITAL,
                                               lines=[settlement_pb2.ClaimLine(disease="HTN", amount="x")]),
-             md("hz-p1"), grpc.StatusCode.INVALID_ARGUMENT),
+             md("hz-p1", "institution", HOSPITAL), grpc.StatusCode.INVALID_ARGUMENT),
             (settlement_pb2.AdjudicateRequest(person_id="P1", claim_id="V9", date="2025-07-01", lines=ok_line,
                                               institution_code="SOMEONE-ELSE"),
              md("hz-p1", "institution", HOSPITAL), grpc.StatusCode.PERMISSION_DENIED),
@@ -701,7 +700,8 @@ async def test_tenants_never_see_each_other(platform: EmbeddedPlatform, http: ht
         with pytest.raises(grpc.aio.AioRpcError) as err:  # no table in hz-p2: hz-p1's is not used
             await stub.Adjudicate(settlement_pb2.AdjudicateRequest(
                 person_id=person, claim_id="T1", date="2025-09-04", institution_code=inst,
-                lines=[settlement_pb2.ClaimLine(disease="HTN", amount="100.00", covered=True)]), metadata=md("hz-p2"))
+                lines=[settlement_pb2.ClaimLine(disease="HTN", amount="100.00", covered=True)]),
+                metadata=md("hz-p2", "institution", inst))
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "no policy" in err.value.details()
 
     # With its own table, hz-p2 settles its own claim T1 from zero: nothing of hz-p1's account or claim is seen.

@@ -17,11 +17,11 @@ import yaml
 
 from chassis import calendar as cal
 from chassis.calendar import WorkingCalendar, add_working_days, today_cn
-from chassis.config import DEV_JWT_SECRET
 from chassis.events import decode, topic_for
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
 from tests.conftest import embedded_port_offset, eventually
+from tests.support import tokens
 
 
 def _valid(body17: str) -> str:
@@ -35,7 +35,7 @@ async def platform() -> AsyncIterator[EmbeddedPlatform]:
     await p.start()
     async with httpx.AsyncClient(timeout=10) as http:
         for tenant in ("hz-p1", "hz-p2"):
-            walk = Walk(p.url, DEV_JWT_SECRET, http, tenant)
+            walk = Walk(p.url, tokens.current(), http, tenant)
             await walk.load_policy()
             await walk.import_experts()
     yield p
@@ -49,7 +49,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def walk(platform: EmbeddedPlatform, http: httpx.AsyncClient, tenant: str = "hz-p1") -> Walk:
-    return Walk(platform.url, DEV_JWT_SECRET, http, tenant)
+    return Walk(platform.url, tokens.current(), http, tenant)
 
 
 async def complain(platform: EmbeddedPlatform, http: httpx.AsyncClient, tenant: str, kind: str = "complaint",

@@ -30,7 +30,7 @@ async def test_a_loop_that_dies_is_restarted_and_a_stop_ends_it() -> None:
             third_run.set()
             await asyncio.Event().wait()  # runs until cancelled
 
-        return ServiceParts(app=create_app("intake", "t", ctx.settings.jwt_secret, ctx.ready), background=[scanner])
+        return ServiceParts(app=create_app("intake", "t", ctx.ready), background=[scanner])
 
     offset = embedded_port_offset()
     settings = dataclasses.replace(Settings.from_env("intake", {}), http_port=8101 + offset, grpc_port=9101 + offset)

@@ -20,11 +20,10 @@ import httpx
 import pytest
 
 from chassis.calendar import add_working_days, today_cn
-from chassis.config import DEV_JWT_SECRET
-from chassis.identity import issue_token
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import PDF, PNG, Walk
 from tests.conftest import embedded_port_offset, eventually
+from tests.support import tokens
 
 XY, HZ = "xy-c", "hz-p1"
 PROGRAM = "xy-chronic"
@@ -42,7 +41,7 @@ def person(n: int) -> str:
 
 
 def agency(tenant: str = XY, program: str = PROGRAM) -> dict[str, str]:
-    token = issue_token(DEV_JWT_SECRET, tenant, "supervisor", "agency-xy", program=program)
+    token = tokens.user_token(tenant, "supervisor", "agency-xy", program=program)
     return {"authorization": f"Bearer {token}"}
 
 
@@ -66,9 +65,9 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Em
                          port_offset=embedded_port_offset())
     await p.start()
     async with httpx.AsyncClient(timeout=20) as http:
-        await Walk(p.url, DEV_JWT_SECRET, http, HZ).load_policy()
-        await Walk(p.url, DEV_JWT_SECRET, http, HZ).import_experts()
-        await Walk(p.url, DEV_JWT_SECRET, http, XY).load_policy(PROGRAM)
+        await Walk(p.url, tokens.current(), http, HZ).load_policy()
+        await Walk(p.url, tokens.current(), http, HZ).import_experts()
+        await Walk(p.url, tokens.current(), http, XY).load_policy(PROGRAM)
     yield p
     await p.stop()
 
@@ -80,7 +79,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def walk(platform: EmbeddedPlatform, http: httpx.AsyncClient, tenant: str = XY) -> Walk:
-    return Walk(platform.url, DEV_JWT_SECRET, http, tenant)
+    return Walk(platform.url, tokens.current(), http, tenant)
 
 
 async def submit_raw(platform: EmbeddedPlatform, http: httpx.AsyncClient, tenant: str, body: dict[str, Any]
@@ -488,7 +487,7 @@ async def test_demo_seeds_the_pilot() -> None:
     p = EmbeddedPlatform(env={"JINGBAN_TENANTS": XY}, port_offset=embedded_port_offset())
     await p.start()
     try:
-        created = (await seed(p.url, p.jwt_secret, (XY,), persons=80, applications=6))[XY]
+        created = (await seed(p.url, p.tokens, (XY,), persons=80, applications=6))[XY]
         assert created["qualified"] >= 2 and created["surveys"] == created["qualified"] + created["not_approved"]
         assert created["statements_paid"] >= 1 and created["reimbursed"] == created["month_payable"] != "0.00"
         async with httpx.AsyncClient(timeout=20) as http:

@@ -18,12 +18,12 @@ import httpx
 import pytest
 
 from chassis.calendar import today_cn
-from chassis.config import DEV_JWT_SECRET
 from jingban.flow import Walk
 from jingban.local import LocalPlatform
 from tests.conftest import REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
-from tests.support.infra import real_infra
+from tests.support import tokens
+from tests.support.infra import local_trust_env, real_infra
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +37,9 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
     infra = real_infra()
     run_id = "c" + uuid.uuid4().hex[:8]
     work = tmp_path_factory.mktemp("chronic")
-    env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URI": infra.mongodb_uri,
-           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id, "JINGBAN_TENANTS": "hz-p1,hz-p2",
+    env = {**infra.kafka_env, "MONGODB_URI": infra.mongodb_uri,
+           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id,
+           **local_trust_env(), "JINGBAN_TENANTS": "hz-p1,hz-p2",
            "JINGBAN_DATA_DIR": str(work / "data")}
     platform = LocalPlatform(env, work / "logs", port_offset=60)
     platform.start(timeout_s=REAL_INFRA_DEADLINE)
@@ -46,6 +47,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
         yield platform
     finally:
         platform.stop()
+        infra.revoke_acls(f"{run_id}.", tuple(env["JINGBAN_TENANTS"].split(",")))  # the run's Kafka ACLs
         asyncio.run(drop_run_databases(infra.mongodb_uri, run_id))
 
 
@@ -56,7 +58,7 @@ def _log_tail(local: LocalPlatform, service: str) -> str:
 
 async def test_the_whole_chain(local: LocalPlatform) -> None:
     async with httpx.AsyncClient(timeout=30) as http:
-        walk = Walk(local.url, DEV_JWT_SECRET, http, "hz-p1")
+        walk = Walk(local.url, tokens.current(), http, "hz-p1")
         await walk.load_policy()
         await walk.import_experts()
 
@@ -223,7 +225,7 @@ async def test_the_whole_chain(local: LocalPlatform) -> None:
         assert produced["due_on"] >= f"{month}-10" or produced["due_on"][:7] > month
 
         # hz-p2 sees none of it.
-        other = Walk(local.url, DEV_JWT_SECRET, http, "hz-p2")
+        other = Walk(local.url, tokens.current(), http, "hz-p2")
         assert (await http.get(f"{local.url('intake')}/v1/applications/{app_id}",
                                headers=other.auth("clerk"))).status_code == 404
         assert (await http.get(f"{local.url('settlement')}/v1/statements", headers=other.auth("finance"),

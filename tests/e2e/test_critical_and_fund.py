@@ -28,15 +28,14 @@ import pytest
 from openpyxl import load_workbook
 
 from chassis.calendar import day_cn, today_cn
-from chassis.config import DEV_JWT_SECRET
-from chassis.identity import issue_token
 from chassis.programs import load_program
 from jingban.flow import PDF, PNG, Walk
 from jingban.local import LocalPlatform
 from services.settlement.fund.service import account as fd
 from tests.conftest import REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
-from tests.support.infra import real_infra
+from tests.support import tokens
+from tests.support.infra import local_trust_env, real_infra
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +51,7 @@ def pid(county: str, n: int) -> str:
 
 
 def auth(tenant: str, role: str, subject: str = "e2e", program: str = "") -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, tenant, role, subject, program=program)}"}
+    return {"authorization": f"Bearer {tokens.user_token(tenant, role, subject, program=program)}"}
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +59,8 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
     infra = real_infra()
     run_id = "f" + uuid.uuid4().hex[:8]
     work = tmp_path_factory.mktemp("finance")
-    env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URI": infra.mongodb_uri,
-           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id,
+    env = {**infra.kafka_env, "MONGODB_URI": infra.mongodb_uri,
+           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id, **local_trust_env(),
            "JINGBAN_TENANTS": "hz-p1,hz-p2,qz-ci", "JINGBAN_DATA_DIR": str(work / "data")}
     platform = LocalPlatform(env, work / "logs", port_offset=120)
     platform.start(timeout_s=REAL_INFRA_DEADLINE)
@@ -69,6 +68,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
         yield platform
     finally:
         platform.stop()
+        infra.revoke_acls(f"{run_id}.", tuple(env["JINGBAN_TENANTS"].split(",")))  # the run's Kafka ACLs
         asyncio.run(drop_run_databases(infra.mongodb_uri, run_id))
 
 
@@ -321,7 +321,7 @@ async def test_a_quzhou_year_through_the_service(local: LocalPlatform) -> None:
         assert paid == settled, (paid, settled)
 
         # The traveller's review finds a double charge: 2,000.00 recovered, booked once in the account.
-        review = f"R-{manual['claim_id']}"
+        review = manual["review_id"]  # R-<institution>~<claim id>: the claim's key
         await ok(await http.post(f"{url}/v1/critical/reviews/{review}/outcome", headers=auth("qz-ci", "reviewer"),
                                  json={"outcome": "adjusted", "recovered": "2000.00", "note": "重复收费"}))
         ledger = (await ok(await http.get(f"{url}/v1/fund/ledger", headers=fin, params={"year": YEAR})))["entries"]
@@ -377,7 +377,7 @@ async def test_fund_year_with_advance_deficit_and_reports(local: LocalPlatform) 
     p1, p2 = auth("hz-p1", "finance"), auth("hz-p2", "finance")
     async with httpx.AsyncClient(timeout=60) as http:
         for tenant, county in counties.items():
-            await Walk(local.url, DEV_JWT_SECRET, http, tenant).load_policy()
+            await Walk(local.url, tokens.current(), http, tenant).load_policy()
             holdings = [{"person_id": pid(county, n), "disease": "HTN", "granted_on": "2024-03-01"}
                         for n in range(12)]
             await ok(await http.post(f"{url}/v1/admin/holdings", headers=auth(tenant, "ops"),

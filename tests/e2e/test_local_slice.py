@@ -18,15 +18,14 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from chassis.config import DEV_JWT_SECRET
-from chassis.identity import issue_token
 from chassis.store.port import database_name
 from contracts.v1 import intake_pb2, intake_pb2_grpc
 from jingban.flow import Walk
 from jingban.local import LocalPlatform
 from tests.conftest import PERSON_A, REAL_INFRA_DEADLINE, application_form, auth, eventually
 from tests.integration.conftest import drop_run_databases
-from tests.support.infra import real_infra
+from tests.support import tokens
+from tests.support.infra import local_trust_env, real_infra, service_channel
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +39,8 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
     infra = real_infra()
     run_id = "e" + uuid.uuid4().hex[:8]
     work = tmp_path_factory.mktemp("local")
-    env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URI": infra.mongodb_uri,
-           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id,
+    env = {**infra.kafka_env, "MONGODB_URI": infra.mongodb_uri,
+           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id, **local_trust_env(),
            "JINGBAN_TRACE_DIR": str(work / "traces"), "JINGBAN_TENANTS": "hz-p1,hz-p2"}
     (work / "traces").mkdir()
     platform = LocalPlatform(env, work / "logs", port_offset=50)
@@ -51,6 +50,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
         yield platform
     finally:
         platform.stop()
+        infra.revoke_acls(f"{run_id}.", tuple(env["JINGBAN_TENANTS"].split(",")))  # the run's Kafka ACLs
         asyncio.run(drop_run_databases(infra.mongodb_uri, run_id))
 
 
@@ -58,7 +58,7 @@ async def _prepare(platform: LocalPlatform) -> None:
     """Each tenant loads its program's policy table and imports the expert pool, as a carrier would."""
     async with httpx.AsyncClient(timeout=30) as http:
         for tenant in ("hz-p1", "hz-p2"):
-            walk = Walk(platform.url, DEV_JWT_SECRET, http, tenant)
+            walk = Walk(platform.url, tokens.current(), http, tenant)
             await walk.load_policy()
             await walk.import_experts()
 
@@ -86,7 +86,7 @@ async def submit(local: LocalPlatform, http: httpx.AsyncClient, person: str, dis
                         headers=auth("hz-p1", "clerk"))
     assert r.status_code == 201, r.text
     app_id = r.json()["application_id"]
-    await Walk(local.url, DEV_JWT_SECRET, http, "hz-p1").review(app_id, "complete")
+    await Walk(local.url, tokens.current(), http, "hz-p1").review(app_id, "complete")
     return app_id
 
 
@@ -100,7 +100,7 @@ async def wait_case(local: LocalPlatform, http: httpx.AsyncClient, app_id: str,
 
 
 async def conclude(local: LocalPlatform, http: httpx.AsyncClient, app_id: str) -> dict:
-    walk = Walk(local.url, DEV_JWT_SECRET, http, "hz-p1")
+    walk = Walk(local.url, tokens.current(), http, "hz-p1")
     case = await walk.opinions(await walk.case(app_id))
     assert case["status"] == "ready", case
     return await walk.conclude(app_id, "approved", "ok")
@@ -139,7 +139,7 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
             "qualification.filed")
         assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
         verified = (await http.get(f"{local.url('audit')}/v1/trail/verify", headers=auth("hz-p1", "inspector"))).json()
-        assert verified["valid"] is True and verified["length"] >= 3
+        assert verified["valid"] is True and verified["entries"] >= 3
 
         async def account() -> dict | None:
             r = await http.get(f"{local.url('settlement')}/v1/persons/{PERSON_A}/accumulators",
@@ -182,10 +182,10 @@ async def test_tenants_are_isolated_across_processes(local: LocalPlatform, mongo
         assert r.status_code == 404
         r = await http.get(f"{local.url('appraisal')}/v1/cases/{app_id}", headers=auth("hz-p2", "reviewer"))
         assert r.status_code == 404
-    async with grpc.aio.insecure_channel(local.grpc_target("intake")) as ch:
+    async with service_channel(local.grpc_target("intake"), local.env) as ch:
         stub = intake_pb2_grpc.IntakeServiceStub(ch)
-        p1 = (("authorization", f"Bearer {issue_token(DEV_JWT_SECRET, 'hz-p1', 'service', 't')}"),)
-        p2 = (("authorization", f"Bearer {issue_token(DEV_JWT_SECRET, 'hz-p2', 'service', 't')}"),)
+        p1 = tokens.service_metadata("appraisal", "hz-p1")
+        p2 = tokens.service_metadata("appraisal", "hz-p2")
         assert (await stub.GetApplication(intake_pb2.GetApplicationRequest(application_id=app_id), metadata=p1)
                 ).person_id == person
         with pytest.raises(grpc.aio.AioRpcError) as err:

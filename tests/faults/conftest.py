@@ -30,15 +30,15 @@ import pytest
 from pymongo import MongoClient
 
 from chassis.calendar import today_cn
-from chassis.config import DEV_JWT_SECRET, SERVICES
+from chassis.config import SERVICES
 from chassis.events import dead_letter_topic, encode, new_event, topic_for
-from chassis.identity import issue_token
 from chassis.store.port import database_name
 from contracts.v1 import events_pb2
 from jingban.flow import ALL_DOCUMENTS, PDF
 from jingban.local import LocalPlatform
 from tests.conftest import REAL_INFRA_DEADLINE
-from tests.support.infra import REPO_ROOT, load_launcher
+from tests.support import tokens
+from tests.support.infra import REPO_ROOT, kafka_security, load_launcher, local_trust_env
 
 TENANT = "hz-p1"
 COUNTY = "610702"  # 汉台区: hz-p1's county
@@ -107,6 +107,15 @@ class PrivateInfra:
         return self.endpoints["KAFKA_BOOTSTRAP_SERVERS"]
 
     @property
+    def kafka_credentials(self) -> str:
+        """The private broker's SASL users (its launcher's credentials file)."""
+        return self.endpoints.get("JINGBAN_KAFKA_CREDENTIALS", "")
+
+    def kafka_config(self) -> dict[str, Any]:
+        """kafka-python keyword arguments for the tier's own reads and writes: the broker's admin user."""
+        return {"bootstrap_servers": self.kafka_bootstrap, **kafka_security(self.kafka_credentials)}
+
+    @property
     def mongodb_uri(self) -> str:
         return self.endpoints["MONGODB_URI"]
 
@@ -133,7 +142,7 @@ def resident_id(n: int, county: str = COUNTY) -> str:
 
 
 def auth(role: str, subject: str = "faults", tenant: str = TENANT) -> dict[str, str]:
-    return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, tenant, role, subject)}"}
+    return {"authorization": f"Bearer {tokens.user_token(tenant, role, subject)}"}
 
 
 @dataclass
@@ -174,6 +183,14 @@ class FaultPlatform:
     def next_person(self) -> str:
         return resident_id(next(self._persons))
 
+    def blind_index(self, person_id: str) -> str:
+        """How the stores find a person (chassis/pii.py): the keyed blind index of their identity number, with the
+        tenant's key from the platform's key directory (local mode: `<data dir>/keys`)."""
+        from chassis.keys import KeyProvider
+        from chassis.pii import Sealer
+
+        return Sealer(KeyProvider(self.work / "data" / "keys", create=False), TENANT).blind_index(person_id)
+
     def cli_env(self) -> dict[str, str]:
         """What a `jingban` command run by an operator against this platform sees."""
         return {**os.environ, **self.local.env, "JINGBAN_MODE": "local", "PYTHONPATH": str(REPO_ROOT),
@@ -188,7 +205,7 @@ class FaultPlatform:
         from kafka import KafkaConsumer, TopicPartition
 
         wanted = {dead_letter_topic(TENANT, s, self.local.env["JINGBAN_TOPIC_PREFIX"]) for s in services}
-        consumer = KafkaConsumer(bootstrap_servers=self.infra.kafka_bootstrap, group_id=None,
+        consumer = KafkaConsumer(**self.infra.kafka_config(), group_id=None,
                                  enable_auto_commit=False, client_id="faults-dlq-reader",
                                  consumer_timeout_ms=2000)
         try:
@@ -222,7 +239,9 @@ def fault_platform(private_infra: PrivateInfra, request: pytest.FixtureRequest) 
     work = RESULTS / f"{request.module.__name__.rsplit('.', 1)[-1]}-{run_id}"
     (work / "data").mkdir(parents=True, exist_ok=True)
     env = {"KAFKA_BOOTSTRAP_SERVERS": private_infra.kafka_bootstrap, "MONGODB_URI": private_infra.mongodb_uri,
-           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id, "JINGBAN_TENANTS": TENANT,
+           "JINGBAN_KAFKA_CREDENTIALS": private_infra.kafka_credentials,  # each service its own user, tools admin
+           "JINGBAN_TOPIC_PREFIX": f"{run_id}.", "JINGBAN_DB_PREFIX": run_id,
+           **local_trust_env(), "JINGBAN_TENANTS": TENANT,
            "JINGBAN_DATA_DIR": str(work / "data")}
     local = LocalPlatform(env, work / "logs", port_offset=offset)
     local.start(timeout_s=REAL_INFRA_DEADLINE)
@@ -277,7 +296,7 @@ def publish(fp: FaultPlatform, event_type: str, key: str, value: bytes) -> None:
     """Straight onto the tenant's topic of `event_type`, acknowledged by the broker (as a relay publishes)."""
     from kafka import KafkaProducer
 
-    producer = KafkaProducer(bootstrap_servers=fp.infra.kafka_bootstrap, acks="all")
+    producer = KafkaProducer(**fp.infra.kafka_config(), acks="all")
     try:
         producer.send(topic_for(TENANT, event_type, fp.local.env["JINGBAN_TOPIC_PREFIX"]), key=key.encode(),
                       value=value).get(timeout=30)
@@ -619,8 +638,13 @@ def tally(fp: FaultPlatform, traffic: Traffic) -> Tally:
         case_docs[c["application_id"]] = c
     trail = list(fp.db("audit").trail.find({"business_key": {"$in": persons}, "event_id": {"$exists": True}},
                                            {"event_id": 1, "type": 1, "business_key": 1}))
-    entries = list(fp.db("archive").entries.find({"person_id": {"$in": persons}}, {"person_id": 1, "kind": 1}))
-    notes = list(fp.db("intake").notifications.find({"person_id": {"$in": persons}}, {"person_id": 1, "template": 1}))
+    # archive and intake find a person by the blind index of their identity number (the number itself is sealed)
+    person_of = {fp.blind_index(p): p for p in persons}
+    entries = [{"person_id": person_of[e["person_bi"]], "kind": e["kind"]} for e in fp.db("archive").entries.find(
+        {"person_bi": {"$in": list(person_of)}}, {"person_bi": 1, "kind": 1})]
+    notes = [{"person_id": person_of[n["person_bi"]], "template": n["template"]}
+             for n in fp.db("intake").notifications.find({"person_bi": {"$in": list(person_of)}},
+                                                         {"person_bi": 1, "template": 1})]
 
     for event_id, n in Counter(t["event_id"] for t in trail).items():
         if n > 1:
@@ -730,8 +754,8 @@ def group_caught_up(fp: FaultPlatform, service: str, topic: str) -> tuple[bool, 
     from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
     group = f"{fp.local.env['JINGBAN_TOPIC_PREFIX']}jingban-{service}"
-    admin = KafkaAdminClient(bootstrap_servers=fp.infra.kafka_bootstrap, client_id="faults-offsets")
-    consumer = KafkaConsumer(bootstrap_servers=fp.infra.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    admin = KafkaAdminClient(**fp.infra.kafka_config(), client_id="faults-offsets")
+    consumer = KafkaConsumer(**fp.infra.kafka_config(), group_id=None, enable_auto_commit=False)
     try:
         parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         ends = consumer.end_offsets(parts)

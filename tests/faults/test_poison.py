@@ -49,7 +49,8 @@ def effects(fp: FaultPlatform, app_id: str, person: str, event_id: str) -> dict[
         "cases": fp.db("appraisal").cases.count_documents({"application_id": app_id}),
         "draws": len((case or {}).get("draws") or []),
         "trail": fp.db("audit").trail.count_documents({"event_id": event_id}),
-        "archived": fp.db("archive").entries.count_documents({"person_id": person, "kind": "application_completed"}),
+        "archived": fp.db("archive").entries.count_documents({"person_bi": fp.blind_index(person),
+                                                              "kind": "application_completed"}),
         "experts_assigned_in_trail": fp.db("audit").trail.count_documents({"business_key": person,
                                                                             "type": "experts.assigned"}),
     }
@@ -67,7 +68,7 @@ def test_poison_is_parked_with_its_reason_and_replayed_once_after_a_fix(fault_pl
     prefix = fp.local.env["JINGBAN_TOPIC_PREFIX"]
     topic = topic_for(TENANT, "application.completed", prefix)
 
-    producer = KafkaProducer(bootstrap_servers=fp.infra.kafka_bootstrap, acks="all")
+    producer = KafkaProducer(**fp.infra.kafka_config(), acks="all")
     try:
         producer.send(topic, key=b"poison-test", value=POISON).get(timeout=30)
     finally:

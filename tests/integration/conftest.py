@@ -25,7 +25,7 @@ def run_id() -> str:
 
 @pytest.fixture
 async def kafka_bus(infra: Endpoints) -> AsyncIterator[KafkaBus]:
-    bus = KafkaBus(infra.kafka_bootstrap, client_id="jingban-test")
+    bus = KafkaBus(infra.kafka_bootstrap, client_id="jingban-test", credentials=infra.kafka_user())  # admin
     await bus.start()
     yield bus
     await bus.stop()

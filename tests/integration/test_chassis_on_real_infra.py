@@ -11,7 +11,9 @@ from chassis.bus.kafka import KafkaBus
 from chassis.bus.port import BusMessage
 from chassis.consumer import EventConsumer, Subscription
 from chassis.events import Event, decode, encode, new_event, topic_for
+from chassis.keys import MemoryKeyProvider
 from chassis.outbox import OutboxRelay, push_events, with_events
+from chassis.pii import Sealer, with_sealer
 from chassis.store.mongo import MongoStore
 from contracts.v1 import events_pb2
 from services.appraisal.cases.store import CaseStore
@@ -122,7 +124,8 @@ async def test_idempotent_consumer_and_dead_letters_on_real_infra(kafka_bus: Kaf
 
 
 async def test_guarded_updates_work_on_ferretdb(mongo_store: MongoStore) -> None:
-    db = mongo_store.database("appraisal", "hz-p1")
+    # the case's personal fields are sealed (chassis/pii.py): the database comes with the tenant's sealer
+    db = with_sealer(mongo_store.database("appraisal", "hz-p1"), Sealer(MemoryKeyProvider(), "hz-p1"))
     store = CaseStore(db)
     await store.ensure_indexes()
     assert await store.open_case({"_id": "c1", "status": "open", "opened_at": "x", "person_id": "p",
@@ -147,9 +150,10 @@ async def test_guarded_updates_work_on_ferretdb(mongo_store: MongoStore) -> None
 
 
 async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: MongoStore) -> None:
-    from services.audit.trail.domain.trail import verify
+    from services.audit.trail.domain.trail import MacKey, verify
 
-    store = TrailStore(mongo_store.database("audit", "hz-p1"))
+    key = MacKey("trail/hz-p1/v1", b"k" * 32)
+    store = TrailStore(mongo_store.database("audit", "hz-p1"), key)
     await store.ensure_indexes()
 
     def fields(i: int) -> dict:
@@ -161,7 +165,8 @@ async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: Mong
         assert await store.append(fields(i))
     assert await store.append(fields(2)) is None  # redelivered event: not appended twice
     entries = await store.all_entries()
-    assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5] and verify(entries).valid
+    assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5] and verify(entries, {key.key_id: key.secret}).valid
+    assert [e["seq"] for e in await store.page(2, 2)] == [3, 4]  # verification's pages, limited on the server
     other = TrailStore(mongo_store.database("audit", "hz-p2"))
     assert await other.all_entries() == []
 

@@ -17,7 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 from chassis.bus.kafka import KafkaBus
 from chassis.bus.memory import MemoryBus
 from chassis.bus.port import BusMessage
-from chassis.config import DEV_JWT_SECRET, Settings
+from chassis.config import Settings
 from chassis.events import dead_letter_topic, encode, topic_for
 from chassis.host import ServiceHost
 from chassis.store.memory import MemoryStore
@@ -26,8 +26,9 @@ from services.audit.dead_letters.domain.replays import REPLAYED
 from services.audit.main import SPEC
 from services.audit.trail.domain.trail import verify
 from services.audit.trail.store import TrailStore
+from tests.support import tokens
 from tests.support.dead_letters import PERSON, TRACEPARENT, corrected, submitted
-from tests.support.infra import Endpoints
+from tests.support.infra import Endpoints, kafka_security
 
 pytestmark = pytest.mark.integration
 TENANTS = ("hz-p1", "hz-p2")
@@ -40,6 +41,7 @@ async def audit(run_id: str) -> AsyncIterator[tuple[ServiceHost, httpx.AsyncClie
     app = SPEC.build(host.context).app
     # What ServiceHost.start gives the app: the tenants served and the opener a door's TenantScope uses.
     app.state.tenants, app.state.open_db = frozenset(TENANTS), host.context.db
+    app.state.verifier = host.verifier  # what the host sets before serving
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://audit") as http:
         yield host, http
 
@@ -51,9 +53,9 @@ def parking_headers(original: str, offset: int, reason: str) -> dict[str, str]:
             "dlq-at": "2026-01-05T02:03:04+00:00"}
 
 
-def read_all(bootstrap: str, topic: str) -> list[tuple[bytes, bytes, dict[str, str]]]:
-    """Everything on a topic now, read group-less from the beginning."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+def read_all(infra: Endpoints, topic: str) -> list[tuple[bytes, bytes, dict[str, str]]]:
+    """Everything on a topic now, read group-less from the beginning (as the admin user)."""
+    consumer = KafkaConsumer(**infra.kafka_config(), group_id=None, enable_auto_commit=False)
     try:
         tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(tps)
@@ -75,7 +77,7 @@ async def test_list_show_and_replay_on_kafka(infra: Endpoints, run_id: str, tmp_
     dead = dead_letter_topic("hz-p1", "appraisal", prefix)
     original = topic_for("hz-p1", "application.submitted", prefix)
     refused_event = submitted()
-    bus = KafkaBus(infra.kafka_bootstrap, client_id="jingban-test")
+    bus = KafkaBus(infra.kafka_bootstrap, client_id="jingban-test", credentials=infra.kafka_user())
     await bus.start()
     try:
         await bus.ensure_topics([dead, original])
@@ -89,8 +91,8 @@ async def test_list_show_and_replay_on_kafka(infra: Endpoints, run_id: str, tmp_
         await bus.stop()
 
     scope = dlq.Scope(TENANTS, prefix)
-    ledger = dlq.AuditReplayLedger("http://audit", DEV_JWT_SECRET, client=http, operator="dlq-cli:it")
-    log = dlq.KafkaDeadLetterLog(infra.kafka_bootstrap)
+    ledger = dlq.AuditReplayLedger("http://audit", tokens.current(), client=http, operator="dlq-cli:it")
+    log = dlq.KafkaDeadLetterLog(infra.kafka_bootstrap, security=kafka_security(infra.kafka_credentials))
     try:
         out, err = io.StringIO(), io.StringIO()
         assert await dlq.list_parked(log, ledger, scope, None, None, True, out, err) == dlq.OK
@@ -124,21 +126,21 @@ async def test_list_show_and_replay_on_kafka(infra: Endpoints, run_id: str, tmp_
     finally:
         log.close()
 
-    republished = read_all(infra.kafka_bootstrap, original)
+    republished = read_all(infra, original)
     assert sorted((h[dlq.REPLAYED_FROM], v, k) for k, v, h in republished) == sorted(
         [(poison_id, corrected(), PERSON.encode()), (refused_id, encode(refused_event), PERSON.encode())])
     assert all(h["traceparent"] == TRACEPARENT and "dlq-reason" not in h for _, _, h in republished)
-    assert len(read_all(infra.kafka_bootstrap, dead)) == 2  # the parked messages stay where they are
+    assert len(read_all(infra, dead)) == 2  # the parked messages stay where they are
 
     trail = await TrailStore(host.context.db("hz-p1")).all_entries()
     assert [(e["type"], e["business_key"], e["replay"]["replaced"]) for e in trail] == [
         (REPLAYED, poison_id, True), (REPLAYED, refused_id, False)]
-    assert verify(trail).valid
+    assert verify(trail, dict([host.context.keys.current("trail", "hz-p1")])).valid
 
     # The whole command, from the environment: with audit away it still lists, and says it cannot tell what was
     # replayed.
     env = {"JINGBAN_TENANTS": ",".join(TENANTS), "JINGBAN_TOPIC_PREFIX": prefix,
-           "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "JINGBAN_AUDIT_URL": "http://127.0.0.1:9"}
+           **infra.kafka_env, "JINGBAN_AUDIT_URL": "http://127.0.0.1:9"}
     out, err = io.StringIO(), io.StringIO()
     code = await asyncio.to_thread(dlq.run, dlq.parser().parse_args(["list", "--tenant", "hz-p1"]), env, None,
                                    None, out, err)

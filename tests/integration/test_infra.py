@@ -48,13 +48,13 @@ def _launcher_owns_servers(infra: Endpoints) -> bool:
 
 def test_kafka_roundtrip_keeps_keys_and_partition_order(infra: Endpoints) -> None:
     topic = f"it-infra-{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap, client_id="it-infra")
+    admin = KafkaAdminClient(**infra.kafka_config(), client_id="it-infra")
     try:
         admin.create_topics(
             {topic: {"num_partitions": PARTITIONS, "replication_factor": 1}}, wait_for_metadata=True
         )
 
-        producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all", linger_ms=5)
+        producer = KafkaProducer(**infra.kafka_config(), acks="all", linger_ms=5)
         sent: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
         futures = []
         for i in range(MESSAGES):
@@ -66,9 +66,7 @@ def test_kafka_roundtrip_keeps_keys_and_partition_order(infra: Endpoints) -> Non
             sent[meta.partition].append((key, value))
         producer.close()
 
-        consumer = KafkaConsumer(
-            bootstrap_servers=infra.kafka_bootstrap, group_id=None, enable_auto_commit=False
-        )
+        consumer = KafkaConsumer(**infra.kafka_config(), group_id=None, enable_auto_commit=False)
         parts = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
@@ -140,7 +138,8 @@ def test_second_ensure_up_is_a_no_op(infra: Endpoints) -> None:
 
     after = {name: s.pid for name, s in launcher.status().items()}
     assert after == before
-    assert env == {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URI": infra.mongodb_uri}
+    assert env == launcher.env()  # the endpoints (and the Kafka users' credentials file)
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == infra.kafka_bootstrap and env["MONGODB_URI"] == infra.mongodb_uri
     assert elapsed < 5, f"a no-op ensure_up() took {elapsed:.1f}s"
 
 
@@ -151,7 +150,7 @@ def test_concurrent_cli_up_calls_share_one_server(infra: Endpoints) -> None:
     before = {name: s.pid for name, s in launcher.status().items()}
     procs = [
         subprocess.Popen(
-            [sys.executable, str(LAUNCHER_PATH), "up"],
+            [sys.executable, str(LAUNCHER_PATH), "up", "--no-keycloak"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -160,6 +159,7 @@ def test_concurrent_cli_up_calls_share_one_server(infra: Endpoints) -> None:
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
-    expected = f"KAFKA_BOOTSTRAP_SERVERS={infra.kafka_bootstrap}\nMONGODB_URI={infra.mongodb_uri}\n"
+    expected = "".join(f"{key}={value}\n" for key, value in launcher.env().items())
+    assert f"KAFKA_BOOTSTRAP_SERVERS={infra.kafka_bootstrap}\n" in expected
     assert all(out == expected for out, _ in outputs), outputs
     assert {name: s.pid for name, s in launcher.status().items()} == before

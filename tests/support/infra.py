@@ -27,6 +27,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER_PATH = REPO_ROOT / "deploy" / "local" / "launcher.py"
 
+KAFKA_ADMIN = "admin"  # the broker's super user: fixtures and tools; services connect as themselves
+
 # Images used only when a Docker engine is present (never on the project's own machines).
 KAFKA_IMAGE = "confluentinc/cp-kafka:7.6.0"
 MONGO_IMAGE = "mongo:7.0"
@@ -37,6 +39,69 @@ class Endpoints:
     kafka_bootstrap: str
     mongodb_uri: str
     source: str  # "env", "testcontainers", "launcher", or a mix such as "env+launcher"
+    # The broker's SASL users (the launcher's credentials file), or "" for a broker without authentication.
+    kafka_credentials: str = ""
+
+    def kafka_config(self, user: str = KAFKA_ADMIN) -> dict[str, Any]:
+        """kafka-python keyword arguments for a client of this broker as `user` (admin: fixtures and tools)."""
+        return {"bootstrap_servers": self.kafka_bootstrap, **kafka_security(self.kafka_credentials, user)}
+
+    def kafka_user(self, user: str = KAFKA_ADMIN) -> Any:
+        """`user`'s KafkaCredentials (for KafkaBus), None on a broker without authentication."""
+        return _credentials(self.kafka_credentials, user)
+
+    @property
+    def kafka_env(self) -> dict[str, str]:
+        """The Kafka part of a platform's environment: local mode gives each service its own user from the
+        credentials file, tools take the admin from it."""
+        out = {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap}
+        if self.kafka_credentials:
+            out["JINGBAN_KAFKA_CREDENTIALS"] = self.kafka_credentials
+        return out
+
+    def provision_acls(self, prefix: str, tenants: tuple[str, ...]) -> None:
+        """The services' ACLs for a test run's topic prefix (the same plan the launcher applies for its own)."""
+        if self.kafka_credentials:
+            from jingban.kafka_acls import provision
+
+            provision(self.kafka_bootstrap, self.kafka_credentials, tenants, prefix)
+
+    def revoke_acls(self, prefix: str, tenants: tuple[str, ...]) -> None:
+        if self.kafka_credentials and prefix:
+            from jingban.kafka_acls import revoke
+
+            revoke(self.kafka_bootstrap, self.kafka_credentials, tenants, prefix)
+
+
+def _credentials(path: str, user: str) -> Any:
+    if not path:
+        return None
+    from chassis.bus.kafka import credentials_from_file
+
+    return credentials_from_file(path, user)
+
+
+def kafka_security(credentials_file: str, user: str = KAFKA_ADMIN) -> dict[str, Any]:
+    """SASL keyword arguments for kafka-python clients as `user`; {} without a credentials file."""
+    creds = _credentials(credentials_file, user)
+    return creds.client_config() if creds is not None else {}
+
+
+def kafka_credentials_for(bootstrap: str) -> str:
+    """The credentials file of the broker at `bootstrap`: $JINGBAN_KAFKA_CREDENTIALS, else the launcher's when it is
+    the launcher's broker, else "" (a broker without SASL, e.g. one testcontainers started)."""
+    given = os.environ.get("JINGBAN_KAFKA_CREDENTIALS", "")
+    if given:
+        return given
+    layout = load_launcher().Layout.from_env()
+    if layout.kafka_bootstrap == bootstrap and layout.kafka_credentials_file.is_file():
+        return str(layout.kafka_credentials_file)
+    return ""
+
+
+def kafka_client_config(bootstrap: str, user: str = KAFKA_ADMIN) -> dict[str, Any]:
+    """kafka-python keyword arguments (bootstrap + SASL) for a client of the broker at `bootstrap` (benches)."""
+    return {"bootstrap_servers": bootstrap, **kafka_security(kafka_credentials_for(bootstrap), user)}
 
 
 _lock = threading.Lock()
@@ -124,10 +189,15 @@ def _resolve() -> Endpoints:
         else:
             values.update(load_launcher().ensure_up(kafka=need_kafka, mongo=need_mongo))
             sources.append("launcher")
+    if not need_kafka:
+        credentials = kafka_credentials_for(values["KAFKA_BOOTSTRAP_SERVERS"])
+    else:  # the launcher's broker says where its users are; one testcontainers started has none
+        credentials = values.get("JINGBAN_KAFKA_CREDENTIALS", "")
     return Endpoints(
         kafka_bootstrap=values["KAFKA_BOOTSTRAP_SERVERS"],
         mongodb_uri=values["MONGODB_URI"],
         source="+".join(sources),
+        kafka_credentials=credentials,
     )
 
 
@@ -145,6 +215,38 @@ def real_infra() -> Endpoints:
             )
             _cached = (os.getpid(), endpoints)
         return _cached[1]
+
+
+def keycloak_admin() -> tuple[str, str]:
+    """The launcher's Keycloak bootstrap admin (user, password): test tools create users through its admin API."""
+    env = {**load_launcher().env(kafka=False, mongo=False, keycloak=True), **os.environ}
+    return env.get("JINGBAN_OIDC_ADMIN_USER", "admin"), env.get("JINGBAN_OIDC_ADMIN_PASSWORD", "")
+
+
+def local_trust_env() -> dict[str, str]:
+    """What local-mode services need to trust and be trusted: the real identity provider (the launcher's Keycloak)
+    and the local CA's gRPC certificates. Switches this process's test tokens to the provider."""
+    from tests.support import tokens
+
+    issuer = oidc_issuer()
+    launcher_env = load_launcher().env(kafka=False, mongo=False, keycloak=True)
+    tokens.use_provider(issuer)
+    out = {"JINGBAN_OIDC_ISSUER": issuer}
+    if launcher_env.get("JINGBAN_GRPC_TLS_DIR"):
+        out["JINGBAN_GRPC_TLS_DIR"] = launcher_env["JINGBAN_GRPC_TLS_DIR"]
+    return out
+
+
+def service_channel(target: str, env: dict[str, str]) -> Any:
+    """A test's gRPC channel to a local-mode service: over TLS with the local CA when the platform runs TLS."""
+    import grpc
+
+    tls_dir = env.get("JINGBAN_GRPC_TLS_DIR")
+    if not tls_dir:
+        return grpc.aio.insecure_channel(target)
+    ca = (Path(tls_dir) / "ca.pem").read_bytes()
+    return grpc.aio.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=ca),
+                                   options=(("grpc.ssl_target_name_override", "localhost"),))
 
 
 def oidc_issuer() -> str:

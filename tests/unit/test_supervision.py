@@ -218,7 +218,7 @@ async def test_a_store_outage_answers_503_with_retry_after_not_500() -> None:
     async def ready() -> dict[str, Any]:
         return {"checks": {"store": False, "bus": True}}
 
-    app = create_app("intake", "t", "secret-" + "x" * 40, ready)
+    app = create_app("intake", "t", ready)
 
     @app.get("/boom")
     async def boom() -> None:

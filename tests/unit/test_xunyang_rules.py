@@ -91,7 +91,10 @@ def test_program_fields_name_the_field_and_store_the_records() -> None:
 
 def test_the_application_program_defaults_to_the_tenants() -> None:
     assert resolve_program("xy-c", "hz-chronic", given=False).code == "xy-chronic"
-    assert resolve_program("xy-c", "hz-chronic", given=True).code == "hz-chronic"
+    assert resolve_program("hz-p2", "hz-chronic", given=True).code == "hz-chronic"
+    with pytest.raises(InvalidInput) as foreign:  # a carrier files its own program's applications only (issue 11)
+        resolve_program("xy-c", "hz-chronic", given=True)
+    assert (foreign.value.field, foreign.value.code) == ("application.program", "program_not_carried")
     with pytest.raises(InvalidInput) as exc:
         resolve_program("xy-c", "no-such", given=True)
     assert exc.value.field == "application.program"

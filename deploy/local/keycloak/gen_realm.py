@@ -4,7 +4,10 @@
   user attribute, mapped into the `tenant`, `role` and `program` claims of every token;
 * one confidential client per service (its own audience; client-credentials for service-to-service calls), a
   public `jingban-cli` client (password grant, `jingban token`) and a public `jingban-web` client (code + PKCE);
-* an audience mapper per service, so user tokens name the services they may call.
+* user tokens (cli, web) carry the five services' audiences; a service's own token only the audiences of the
+  services it calls (PEERS), and a `tenants` claim listing the tenants it may act for;
+* a `subject` attribute (whom the user acts as: an applicant's identity number, an institution's code) mapped into
+  the `subject` claim; test tools create such users through the admin API.
 
 Run `python deploy/local/keycloak/gen_realm.py` after changing it; a test checks the JSON is fresh."""
 
@@ -23,9 +26,15 @@ DEMO_ROLES = ("applicant", "clerk", "reviewer", "expert", "finance", "inspector"
 OUT = Path(__file__).resolve().parent / "jingban-realm.json"
 
 
-def attribute_mapper(name: str) -> dict[str, object]:
+# Who calls whom over gRPC (the services' main.py and rpc.py access rules): a service's token names only these.
+PEERS = {"intake": ("appraisal", "settlement"), "appraisal": ("intake", "settlement"), "settlement": (),
+         "audit": ("archive",), "archive": ()}
+
+
+def attribute_mapper(name: str, multivalued: bool = False) -> dict[str, object]:
     return {"name": name, "protocol": "openid-connect", "protocolMapper": "oidc-usermodel-attribute-mapper",
             "config": {"user.attribute": name, "claim.name": name, "jsonType.label": "String",
+                       "multivalued": "true" if multivalued else "false",
                        "id.token.claim": "true", "access.token.claim": "true", "userinfo.token.claim": "true",
                        "introspection.token.claim": "true"}}
 
@@ -37,13 +46,14 @@ def audience_mapper(service: str) -> dict[str, object]:
 
 
 def realm() -> dict[str, object]:
-    claims = [attribute_mapper(n) for n in ("tenant", "role", "program")]
+    claims = [attribute_mapper(n) for n in ("tenant", "role", "program", "subject")]
     audiences = [audience_mapper(s) for s in SERVICES]
     clients: list[dict[str, object]] = [
         {"clientId": f"jingban-{s}", "name": f"Jingban {s}", "enabled": True, "protocol": "openid-connect",
          "publicClient": False, "clientAuthenticatorType": "client-secret", "secret": f"local-{s}-secret",
          "serviceAccountsEnabled": True, "standardFlowEnabled": False, "directAccessGrantsEnabled": False,
-         "protocolMappers": [*claims, *audiences]}
+         "protocolMappers": [attribute_mapper("role"), attribute_mapper("tenants", multivalued=True),
+                             *(audience_mapper(p) for p in PEERS[s])]}
         for s in SERVICES]
     clients.append({"clientId": "jingban-cli", "name": "jingban token", "enabled": True, "publicClient": True,
                     "protocol": "openid-connect", "standardFlowEnabled": False, "directAccessGrantsEnabled": True,
@@ -57,17 +67,18 @@ def realm() -> dict[str, object]:
     users: list[dict[str, object]] = []
     for tenant, program in DEMO_TENANTS.items():
         for role in DEMO_ROLES:
-            attributes = {"tenant": [tenant], "role": [role]}
+            attributes = {"tenant": [tenant], "role": [role], "subject": [f"demo-{role}"]}
             if role == "supervisor":
                 attributes["program"] = [program]
             users.append({"username": f"{tenant}-{role}", "enabled": True, "emailVerified": True,
                           "firstName": role, "lastName": tenant, "email": f"{tenant}-{role}@jingban.local",
                           "attributes": attributes, "realmRoles": [role],
                           "credentials": [{"type": "password", "value": "demo", "temporary": False}]})
-    # Each service's client-credentials token acts as the `service` role (its tenant is named per call).
+    # Each service's client-credentials token acts as the `service` role for the tenants listed (named per call).
     for s in SERVICES:
         users.append({"username": f"service-account-jingban-{s}", "enabled": True, "serviceAccountClientId":
-                      f"jingban-{s}", "attributes": {"role": ["service"]}, "realmRoles": ["service"]})
+                      f"jingban-{s}", "attributes": {"role": ["service"], "tenants": list(DEMO_TENANTS)},
+                      "realmRoles": ["service"]})
     profile = {"attributes": [
         {"name": "username", "validations": {"length": {"min": 3, "max": 255}}},
         {"name": "email", "validations": {"email": {}}},

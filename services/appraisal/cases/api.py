@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from chassis.policies import PolicyReader
 from services.appraisal.cases import service
 
@@ -61,9 +61,9 @@ def router(ctx: ServiceContext, policies: PolicyReader, kick_filing: Callable[[]
             ctx.relay.kick()
         return view
 
-    @r.post("/cases/{case_id}/opinions", status_code=201, tags=["cases"], summary="An expert's opinion (专家意见)")
+    @r.post("/cases/{case_id}/opinions", status_code=201, tags=["cases"], summary="An expert's opinion (专家意见)",
+            dependencies=[admit("expert")])
     async def give_opinion(case_id: str, body: OpinionIn, scope: Scope) -> dict[str, Any]:
-        scope.require("expert")
         opinion, drawn = await service.give_opinion(scope.db(), scope.tenant, case_id, scope.subject, body.approve,
                                                     body.comment)
         if drawn:
@@ -71,9 +71,9 @@ def router(ctx: ServiceContext, policies: PolicyReader, kick_filing: Callable[[]
         return opinion
 
     @r.post("/cases/{case_id}/conclusion", tags=["cases"],
-            summary="Conclude the case (鉴定结论); approval grants the status and files it provincially")
+            summary="Conclude the case (鉴定结论); approval grants the status and files it provincially",
+            dependencies=[admit("reviewer", "clerk")])
     async def conclude(case_id: str, body: ConclusionIn, scope: Scope) -> dict[str, Any]:
-        scope.require("reviewer", "clerk")
         view = await service.conclude(scope.db(), policies, scope.tenant, case_id, body.outcome, body.reason,
                                       scope.subject)
         ctx.relay.kick()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import grpc
 
 from chassis.errors import InvalidInput
-from chassis.rpc import current_scope
+from chassis.rpc import access, current_scope
 from contracts.v1 import appraisal_pb2, appraisal_pb2_grpc, common_pb2
 from services.appraisal.cases import service
 
+# Who may call (chassis/rpc.py): intake checks a person's qualifications when an application comes in.
+ACCESS = access(appraisal_pb2.DESCRIPTOR.services_by_name["AppraisalService"].full_name, {
+    "GetQualifications": (("intake",), ("clerk", "reviewer", "supervisor", "ops")),
+})
 QUAL_FIELDS = {f.name for f in common_pb2.Qualification.DESCRIPTOR.fields}
 
 

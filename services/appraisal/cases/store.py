@@ -1,6 +1,10 @@
 """The case room's collection, one database per tenant: `cases`, each carrying its draw, opinions, conclusion, the
 qualification it granted and its pending events. The filing room (filing/store.py) and the re-review room
-(reviews/store.py) write their own fields of the same documents; this store writes the case's."""
+(reviews/store.py) write their own fields of the same documents; this store writes the case's.
+
+The person is found by the blind index of their identity number (`person_bi`); the number, the name, the
+provincial person number and the platform's errors are sealed (chassis/pii.py: `CASE`, which the other two stores
+open with too)."""
 
 from __future__ import annotations
 
@@ -9,8 +13,11 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from chassis.outbox import guarded_update, with_events
+from chassis.pii import Sealed, Sealer, sealer_of
 
 CASES = "cases"
+CASE = Sealed(text=("person_name", "psn_no", "qualification.person_id", "filing_error"),
+              persons={"person_id": "person_bi"})
 # Statuses of a case still being worked (not concluded).
 OPEN_STATUSES = ["open", "ready", "awaiting_experts"]
 
@@ -19,21 +26,25 @@ class CaseStore:
     def __init__(self, db: Any) -> None:
         self._db = db
 
+    @property
+    def _pii(self) -> Sealer:
+        return sealer_of(self._db)
+
     async def ensure_indexes(self) -> None:
-        for field in ("status", "person_id", "_outbox_pending", "qualification_id"):
+        for field in ("status", "person_bi", "_outbox_pending", "qualification_id"):
             await self._db[CASES].create_index(field)
 
     async def open_case(self, case: dict[str, Any], events: list[dict[str, Any]]) -> bool:
         """Idempotent: a redelivered application.completed finds its case already open.
         (insert, not an upsert with $setOnInsert: FerretDB 1.24 drops empty arrays from the latter.)"""
         try:
-            await self._db[CASES].insert_one(with_events(case, events))
+            await self._db[CASES].insert_one(with_events(CASE.seal(self._pii, case), events))
         except DuplicateKeyError:
             return False
         return True
 
     async def case(self, case_id: str) -> dict[str, Any] | None:
-        return await self._db[CASES].find_one({"_id": case_id}, {"_outbox": 0})
+        return CASE.open(self._pii, await self._db[CASES].find_one({"_id": case_id}, {"_outbox": 0}))
 
     async def cases(self, limit: int, status: str | None = None, application_id: str | None = None,
                     kind: str | None = None, assigned: str | None = None) -> list[dict[str, Any]]:
@@ -58,9 +69,10 @@ class CaseStore:
         return await self._db[CASES].count_documents({"status": "awaiting_experts"})
 
     async def qualifications(self, person_id: str) -> list[dict[str, Any]]:
-        docs = await self._db[CASES].find({"person_id": person_id, "qualification_id": {"$exists": True}},
-                                          {"qualification": 1}).to_list(None)
-        return [d["qualification"] for d in docs if d.get("qualification")]
+        pii = self._pii
+        docs = await self._db[CASES].find({"person_bi": pii.blind_index(person_id),
+                                           "qualification_id": {"$exists": True}}, {"qualification": 1}).to_list(None)
+        return [d["qualification"] for d in CASE.open_all(pii, docs) if d.get("qualification")]
 
     # the draw -----------------------------------------------------------------------------------------
     async def keep_waiting(self, case_id: str, status: str, awaiting: str) -> bool:
@@ -91,10 +103,11 @@ class CaseStore:
 
     async def conclude(self, case_id: str, changes: dict[str, Any], events: list[dict[str, Any]]) -> bool:
         """The conclusion (and what it grants) with its events, only while the case is ready."""
-        return await self._update(case_id, {"status": "ready"}, {"$set": changes}, events)
+        return await self._update(case_id, {"status": "ready"}, {"$set": CASE.seal(self._pii, changes)}, events)
 
     async def _find(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        return await self._db[CASES].find(query, {"_outbox": 0}).sort("opened_at", 1).to_list(limit)
+        found = await self._db[CASES].find(query, {"_outbox": 0}).sort("opened_at", 1).to_list(limit)
+        return CASE.open_all(self._pii, found)
 
     async def _update(self, case_id: str, guard: dict[str, Any], update: dict[str, Any],
                       events: list[dict[str, Any]] | None = None) -> bool:

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from chassis.errors import UnsupportedMediaType
+from chassis.errors import InvalidInput, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope, content_type
+from chassis.http import Scope, admit, content_type
 from services.appraisal.experts import service
 from services.appraisal.experts.service import DrawWaiting
 
@@ -26,12 +26,18 @@ def router(ctx: ServiceContext, draw_waiting: DrawWaiting) -> APIRouter:
     r = APIRouter(prefix="/v1")
 
     @r.post("/experts/import", tags=["experts"],
-            summary="Import the expert pool (CSV: name, hospital, title, specialty)")
+            summary="Import the expert pool (CSV: name, hospital, title, specialty)",
+            openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
+                "type": "string", "description": "UTF-8 CSV with a header: name, hospital, title, specialty "
+                                                 "(+ optional columns)"}}}}})
     async def import_experts(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("clerk", "ops")
         if content_type(request) not in ("text/csv", "text/plain"):
             raise UnsupportedMediaType("send the pool as text/csv")
-        text = (await request.body()).decode("utf-8-sig", errors="strict")
+        try:
+            text = (await request.body()).decode("utf-8-sig", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"the pool CSV must be UTF-8: {exc.reason} at byte {exc.start}", "body") from exc
         return await service.import_pool(scope.db(), scope.tenant, text, f"{scope.role}:{scope.subject}")
 
     @r.get("/experts", tags=["experts"])
@@ -59,11 +65,13 @@ def router(ctx: ServiceContext, draw_waiting: DrawWaiting) -> APIRouter:
         return view
 
     @r.post("/expert-lists/{list_id}/approve", tags=["experts"],
-            summary="The agency approves an expert list version (审核备案); draws use it")
+            summary="The agency approves an expert list version (审核备案); draws use it",
+            dependencies=[admit("supervisor")])
     async def approve(list_id: str, scope: Scope, body: DecisionIn | None = None) -> dict[str, Any]:
         return await decide(list_id, scope, "approved", body.note if body else "")
 
-    @r.post("/expert-lists/{list_id}/reject", tags=["experts"], summary="The agency refuses an expert list version")
+    @r.post("/expert-lists/{list_id}/reject", tags=["experts"], summary="The agency refuses an expert list version",
+            dependencies=[admit("supervisor")])
     async def reject(list_id: str, body: DecisionIn, scope: Scope) -> dict[str, Any]:
         service.check_refusal(body.note)
         return await decide(list_id, scope, "rejected", body.note)

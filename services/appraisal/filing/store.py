@@ -1,13 +1,17 @@
 """The filing room's fields of the case room's `cases` collection (one database per tenant): a qualification's
 provincial filing lives on the case that granted it — `filing_status` (domain/states.py), `filing_attempts`,
 `filing_next_at`, `filing_error`, `filing_failed_step`, `filing_sent`, `filing_renew_revoked`, `filing_period` and
-the qualification's `filing_serial`. Every write is guarded by the status it moves from."""
+the qualification's `filing_serial`. Every write is guarded by the status it moves from. Cases are opened (and the
+platform's errors sealed: they may quote the person's numbers) as the case room's store says (`CASE`,
+chassis/pii.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chassis.outbox import guarded_update
+from chassis.pii import Sealer, sealer_of
+from services.appraisal.cases.store import CASE
 
 CASES = "cases"   # the case room's collection (cases/store.py)
 
@@ -15,6 +19,10 @@ CASES = "cases"   # the case room's collection (cases/store.py)
 class FilingStore:
     def __init__(self, db: Any) -> None:
         self._db = db
+
+    @property
+    def _pii(self) -> Sealer:
+        return sealer_of(self._db)
 
     async def ensure_indexes(self) -> None:
         await self._db[CASES].create_index("filing_status")
@@ -30,7 +38,7 @@ class FilingStore:
         return await self._find({"filing_status": status} if status else {"filing_status": {"$exists": True}}, limit)
 
     async def case(self, case_id: str) -> dict[str, Any] | None:
-        return await self._db[CASES].find_one({"_id": case_id}, {"_outbox": 0})
+        return CASE.open(self._pii, await self._db[CASES].find_one({"_id": case_id}, {"_outbox": 0}))
 
     async def retry(self, case_id: str, from_statuses: tuple[str, ...], step: str, now: str) -> bool:
         return await self.update_case(case_id, {"filing_status": {"$in": list(from_statuses)}}, {"$set": {
@@ -58,14 +66,15 @@ class FilingStore:
     async def refused(self, case_id: str, status: str, message: str) -> bool:
         """The platform judged the request: nothing of it stands there (a clerk's retry sends it anew)."""
         return await self.update_case(case_id, {"filing_status": status}, {"$set": {
-            "filing_status": "rejected", "filing_error": message, "filing_failed_step": status},
+            "filing_status": "rejected", "filing_error": self._pii.seal(message), "filing_failed_step": status},
             "$unset": {"filing_sent": ""}})
 
     async def retry_later(self, case_id: str, status: str, changes: dict[str, Any]) -> bool:
-        return await self.update_case(case_id, {"filing_status": status}, {"$set": changes})
+        return await self.update_case(case_id, {"filing_status": status}, {"$set": CASE.seal(self._pii, changes)})
 
     async def _find(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        return await self._db[CASES].find(query, {"_outbox": 0}).sort("opened_at", 1).to_list(limit)
+        found = await self._db[CASES].find(query, {"_outbox": 0}).sort("opened_at", 1).to_list(limit)
+        return CASE.open_all(self._pii, found)
 
     async def update_case(self, case_id: str, guard: dict[str, Any], update: dict[str, Any],
                           events: list[dict[str, Any]] | None = None) -> bool:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from chassis.calendar import today_cn
 from chassis.errors import InvalidInput
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from services.appraisal.reviews import service
 
 
@@ -25,9 +25,9 @@ def router(ctx: ServiceContext, kick_filing: Callable[[], None]) -> APIRouter:
     r = APIRouter(prefix="/v1")
 
     @r.post("/qualifications/{qualification_id}/revoke", tags=["qualifications"],
-            summary="Revoke a qualification (撤销); the provincial filing is revoked with 2504")
+            summary="Revoke a qualification (撤销); the provincial filing is revoked with 2504",
+            dependencies=[admit("reviewer", "clerk")])
     async def revoke(qualification_id: str, body: RevocationIn, scope: Scope) -> dict[str, Any]:
-        scope.require("reviewer", "clerk")
         view = await service.revoke(scope.db(), scope.tenant, qualification_id, body.reason, scope.subject)
         ctx.relay.kick()
         kick_filing()

@@ -9,9 +9,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chassis.body_limit import body_limit
+from chassis.downloads import attachment
+from chassis.errors import InvalidInput, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope, content_type
+from chassis.http import Scope, admit, content_type, read_raw
 from services.archive.handover import service
 
 EXPORTERS = ("supervisor", "ops", "clerk")
@@ -36,9 +38,9 @@ def router(ctx: ServiceContext) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["handover"])
     root = Path(ctx.settings.data_dir)
 
-    @r.post("/exports", status_code=201, summary="Produce the handover archive (移交) of a program")
+    @r.post("/exports", status_code=201, summary="Produce the handover archive (移交) of a program",
+            dependencies=[admit(*EXPORTERS)])
     async def create_export(scope: Scope, body: ExportIn | None = None) -> dict[str, Any]:
-        scope.require(*EXPORTERS)
         body = body or ExportIn()
         view = await service.create_export(scope.db(), root, scope.tenant, scope.role, scope.subject, body.program,
                                            body.scope, body.period, body.person_id)
@@ -58,24 +60,22 @@ def router(ctx: ServiceContext) -> APIRouter:
     @r.get("/exports/{export_id}/download", summary="The handover archive (zip)")
     async def download(export_id: str, scope: Scope) -> Response:
         scope.require(*EXPORTERS)
-        export, content = await service.export_zip(scope.db(), root, export_id)
-        return Response(content, media_type="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="{export["program"]}-{export_id}.zip"',
-            "X-Content-SHA256": export["sha256"]})
+        export, content = await service.export_zip(scope.db(), root, export_id, scope)
+        return attachment(content, "application/zip", f"{export['program']}-{export_id}.zip",
+                          {"X-Content-SHA256": export["sha256"]})
 
-    @r.post("/imports", status_code=201, summary="Verify a handover archive and import it into this (empty) tenant")
+    @r.post("/imports", status_code=201, summary="Verify a handover archive and import it into this (empty) tenant",
+            openapi_extra=body_limit(MAX_IMPORT_BYTES, {"requestBody": {"required": True, "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary",
+                                               "description": "the handover zip as exported"}}}}}))
     async def import_export(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require(*IMPORTERS)
         ctype = content_type(request)
         if ctype not in ZIP_TYPES:
             raise UnsupportedMediaType("send the handover zip as the request body with content-type application/zip")
-        if int(request.headers.get("content-length") or 0) > MAX_IMPORT_BYTES:
-            raise PayloadTooLarge(f"an import is at most {MAX_IMPORT_BYTES} bytes")
-        content = await request.body()
+        content = await read_raw(request, MAX_IMPORT_BYTES)  # counted while it streams, never past the limit
         if not content:
             raise InvalidInput("the request body is empty; send the handover zip", "export")
-        if len(content) > MAX_IMPORT_BYTES:
-            raise PayloadTooLarge(f"an import is at most {MAX_IMPORT_BYTES} bytes")
         return await service.import_export(scope.db(), scope.tenant, ctx.instance, scope.role, scope.subject, content)
 
     @r.get("/imports", summary="The import this tenant received, if any")

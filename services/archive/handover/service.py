@@ -11,17 +11,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chassis.access import Access, Reader, Who, record_accesses
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis.events import new_event
+from chassis.pii import SealBroken
 from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
 from contracts.v1 import events_pb2
+from services.archive.handover.domain.accesses import exported_persons
 from services.archive.handover.domain.handover import build_export, sha256, stored_entries, verify_export
 from services.archive.handover.domain.selection import select, selection_for
-from services.archive.handover.store import HandoverStore, read_zip, write_zip
+from services.archive.handover.store import HandoverStore
 from services.archive.person_files import service as person_files
 
 log = logging.getLogger(__name__)
+SERVICE = "archive"
 
 
 def export_view(x: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +63,7 @@ async def create_export(db: Any, root: Path, tenant: str, role: str, subject: st
         build_export, export_id=export_id, program=program, tenant=tenant, produced_at=produced_at,
         produced_by=f"{role}:{subject}", persons=persons, selection=sel.manifest())
     relative = f"exports/{tenant}/{export_id}.zip"
-    await asyncio.to_thread(write_zip, root / relative, content)
+    await store.keep_zip(root / relative, content)
     counts = manifest["counts"]
     export = {"_id": export_id, "program": program, "tenant": tenant, "produced_at": produced_at,
               "produced_by": {"role": role, "subject": subject}, "persons": counts["persons"],
@@ -68,6 +72,9 @@ async def create_export(db: Any, root: Path, tenant: str, role: str, subject: st
     event = new_event("archive.handover.ready", tenant, export_id, events_pb2.HandoverReady(
         export_id=export_id, program=program, persons=counts["persons"], entries=counts["entries"],
         sha256=export["sha256"], produced_at=produced_at), source="archive", trace_context=current_carrier())
+    # Every person the zip holds was read by whoever exported it (查阅记录), recorded before the export is listed.
+    await record_accesses(db, SERVICE, Who(tenant, role, subject),
+                          [Access(pid, "export", export_id, "export") for pid in persons])
     # The zip first, then its record and event: a crash in between leaves only an unreferenced file.
     await store.add_export(export, [event])
     return export_view(export)
@@ -84,15 +91,20 @@ async def export(db: Any, export_id: str) -> dict[str, Any]:
     return found
 
 
-async def export_zip(db: Any, root: Path, export_id: str) -> tuple[dict[str, Any], bytes]:
-    """The export's record and its zip, checked against the recorded sha256."""
+async def export_zip(db: Any, root: Path, export_id: str, reader: Reader) -> tuple[dict[str, Any], bytes]:
+    """The export's record and its zip, checked against the recorded sha256; the download is recorded for every
+    person the zip holds (查阅记录)."""
     found = await export(db, export_id)
     try:
-        content = await asyncio.to_thread(read_zip, root / found["path"])
+        content = await HandoverStore(db).zip(root / found["path"])
     except FileNotFoundError as exc:
         raise Conflict(f"the zip of export {export_id} is missing from storage") from exc
+    except SealBroken as exc:  # altered on disk, or another tenant's
+        raise Conflict(f"the stored zip of export {export_id} does not open with this tenant's key") from exc
     if sha256(content) != found["sha256"]:
         raise Conflict(f"the stored zip of export {export_id} no longer matches its recorded sha256")
+    persons = await asyncio.to_thread(exported_persons, content)
+    await record_accesses(db, SERVICE, reader, [Access(pid, "export", export_id, "download") for pid in persons])
     return found, content
 
 

@@ -1,9 +1,11 @@
 """The handover room's collections, one database per tenant: `exports` (handover archives, each carrying its pending
 `archive.handover.ready`) and `imports` (the one import a tenant's empty archive may receive); and the zips
-themselves, under `<data_dir>/exports/<tenant>/`."""
+themselves, under `<data_dir>/exports/<tenant>/`, sealed with the tenant's key (they hold every person's file:
+chassis/pii.py); read back opened, so their recorded sha256 is that of the zip handed over."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from chassis.outbox import with_events
+from chassis.pii import sealer_of
 
 EXPORTS = "exports"
 IMPORTS = "imports"
@@ -54,6 +57,14 @@ class HandoverStore:
 
     async def import_record(self) -> dict[str, Any] | None:
         return await self._db[IMPORTS].find_one({"_id": IMPORT_MARKER})
+
+    async def keep_zip(self, path: Path, content: bytes) -> None:
+        """The export's zip, sealed with the tenant's key, written whole or not at all."""
+        await asyncio.to_thread(write_zip, path, sealer_of(self._db).seal_bytes(content))
+
+    async def zip(self, path: Path) -> bytes:
+        """The export's zip as handed over (opened); FileNotFoundError when it is gone."""
+        return bytes(sealer_of(self._db).open(await asyncio.to_thread(read_zip, path)))
 
 
 def write_zip(path: Path, content: bytes) -> None:

@@ -8,8 +8,7 @@ from fastapi import APIRouter
 
 from chassis.http import Scope
 from services.archive.person_files import service
-
-READERS = ("applicant", "clerk", "reviewer", "inspector", "supervisor", "ops")
+from services.archive.person_files.service import READERS
 
 
 def router() -> APIRouter:
@@ -17,8 +16,9 @@ def router() -> APIRouter:
 
     @r.get("/persons/{person_id}/file", summary="One person, one file (一人一档)")
     async def person_file(person_id: str, scope: Scope) -> dict[str, Any]:
+        """The file, and who read it (`accesses`: who, role, when, what — 查阅记录). This read is recorded too."""
         scope.require(*READERS)
-        return await service.person_file(scope.db(), person_id,
+        return await service.person_file(scope.db(), person_id, scope,
                                          own=scope.subject if scope.role == "applicant" else None)
 
     return r

@@ -6,9 +6,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from chassis.access import Access, Reader, record_access
 from chassis.errors import NotFound
+from services.archive.accesses import service as accesses
 from services.archive.person_files.domain.person_file import FiledEvent, entries_for, file_view
 from services.archive.person_files.store import EntryStore
+
+# Who reads a person's file (一人一档), over HTTP and gRPC alike; an applicant only their own.
+READERS = ("applicant", "clerk", "reviewer", "inspector", "supervisor", "ops")
+
+SERVICE = "archive"
 
 
 async def file_event(db: Any, event: FiledEvent) -> None:
@@ -16,14 +23,20 @@ async def file_event(db: Any, event: FiledEvent) -> None:
     await EntryStore(db).file(entries_for(event))
 
 
-async def person_file(db: Any, person_id: str, own: str | None = None) -> dict[str, Any]:
-    """One person's file; an applicant (`own`: their person id) reads only their own."""
+async def person_file(db: Any, person_id: str, reader: Reader, own: str | None = None,
+                      channel: str = "http") -> dict[str, Any]:
+    """One person's file, with who read it (`accesses`, oldest first, and `accesses_total`); an applicant (`own`:
+    their person id) reads only their own. The read itself is recorded (查阅记录: archive.person.accessed) and
+    shows in the file from then on."""
     if own is not None and own != person_id:
         raise NotFound(f"no file for person {person_id}")
     entries = await EntryStore(db).person_file(person_id)
     if not entries:
         raise NotFound(f"no file for person {person_id}")
-    return file_view(person_id, entries)
+    view = file_view(person_id, entries)
+    view["accesses"], view["accesses_total"] = await accesses.of_person(db, person_id)
+    await record_access(db, SERVICE, reader, Access(person_id, "person_file", person_id), channel)
+    return view
 
 
 async def entries(db: Any, person_id: str) -> list[dict[str, Any]]:

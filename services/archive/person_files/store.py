@@ -1,6 +1,9 @@
 """The person file room's collection, one database per tenant: `entries` of persons' files (一人一档), each keyed by
 the event (or document) it came from. The handover room reads them and fills an empty archive through this room's
-service (handover/service.py)."""
+service (handover/service.py).
+
+An entry's person is found by the blind index of their identity number (`person_bi`); the number, the title and
+the attributes (names, file names, reasons) are sealed (chassis/pii.py) and opened on read."""
 
 from __future__ import annotations
 
@@ -9,49 +12,62 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from chassis.pii import Sealed, Sealer, sealer_of
+
 ENTRIES = "entries"
+ENTRY = Sealed(text=("title",), json=("attributes",), persons={"person_id": "person_bi"})
 
 
 class EntryStore:
     def __init__(self, db: Any) -> None:
         self._db = db
 
+    @property
+    def _pii(self) -> Sealer:
+        return sealer_of(self._db)
+
     async def ensure_indexes(self) -> None:
-        await self._db[ENTRIES].create_index([("person_id", 1), ("occurred_at", 1)])
+        await self._db[ENTRIES].create_index([("person_bi", 1), ("occurred_at", 1)])
 
     async def file(self, entries: list[dict[str, Any]]) -> None:
+        pii = self._pii
         for entry in entries:
             # Insert by the derived id: refiling the same event changes nothing. (Not an upsert with
             # $setOnInsert, which FerretDB 1.24 mishandles.)
             try:
-                await self._db[ENTRIES].insert_one(entry)
+                await self._db[ENTRIES].insert_one(ENTRY.seal(pii, entry))
             except DuplicateKeyError:
                 pass
 
     async def person_file(self, person_id: str) -> list[dict[str, Any]]:
-        entries = await self._db[ENTRIES].find({"person_id": person_id}).sort("occurred_at", 1).to_list(None)
-        return sorted(entries, key=lambda e: (e["occurred_at"], e["_id"]))
+        pii = self._pii
+        found = await self._db[ENTRIES].find({"person_bi": pii.blind_index(person_id)}).sort("occurred_at", 1
+                                                                                           ).to_list(None)
+        return sorted(ENTRY.open_all(pii, found), key=lambda e: (e["occurred_at"], e["_id"]))
 
     async def persons(self, batch: int = 2000) -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
-        """Every person's entries, person by person (sorted by person id)."""
+        """Every person's entries, person by person (in the order of their blind indexes: no order reveals who)."""
+        pii = self._pii
         current: str | None = None
         bucket: list[dict[str, Any]] = []
-        cursor = self._db[ENTRIES].find({}).sort([("person_id", 1), ("occurred_at", 1), ("_id", 1)]).batch_size(batch)
-        async for entry in cursor:
-            if entry["person_id"] != current and bucket:
-                yield current, bucket  # type: ignore[misc]
+        cursor = self._db[ENTRIES].find({}).sort([("person_bi", 1), ("occurred_at", 1), ("_id", 1)]).batch_size(batch)
+        async for stored in cursor:
+            person = stored.get("person_bi") or stored.get("person_id")  # (an entry filed before sealing: its id)
+            if person != current and bucket:
+                yield bucket[0]["person_id"], bucket
                 bucket = []
-            current = entry["person_id"]
-            bucket.append(entry)
+            current = person
+            bucket.append(ENTRY.open(pii, stored))  # type: ignore[arg-type]
         if bucket:
-            yield current, bucket  # type: ignore[misc]
+            yield bucket[0]["person_id"], bucket
 
     async def count_entries(self) -> int:
         return await self._db[ENTRIES].count_documents({})
 
     async def insert_entries(self, entries: list[dict[str, Any]], chunk: int = 500) -> None:
+        pii = self._pii
         for i in range(0, len(entries), chunk):
-            await self._db[ENTRIES].insert_many(entries[i : i + chunk])
+            await self._db[ENTRIES].insert_many([ENTRY.seal(pii, e) for e in entries[i : i + chunk]])
 
     async def remove_imported(self, import_id: str) -> int:
         """The entries an import brought (undone when its process died half-way)."""

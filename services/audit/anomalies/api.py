@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from chassis.calendar import today_cn
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from chassis.reasons import as_json as reasons_json
 from chassis.telemetry import current_carrier
 from services.audit.anomalies import service
@@ -32,9 +32,8 @@ def router(ctx: ServiceContext) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["warnings"])
 
     @r.post("/warnings/checks/anomalies", summary="Run the anomaly checks for a month; each hit opens a warning "
-            "(once per check, subject and month) with its evidence")
+            "(once per check, subject and month) with its evidence", dependencies=[admit(*WARNERS)])
     async def check_anomalies(body: AnomalyCheckIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*WARNERS)
         result, opened = await service.check_month(scope.db(), scope.tenant,
                                                     {"role": scope.role, "subject": scope.subject}, body.month,
                                                     body.thresholds, body.detected_on, current_carrier())

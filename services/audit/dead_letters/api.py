@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from services.audit.dead_letters import service
 from services.audit.dead_letters.domain.replays import replay_view
 
@@ -45,12 +45,12 @@ def router(ctx: ServiceContext) -> APIRouter:
 
     @r.post("/dead-letters/replays", summary="Record a replay of a parked message in the tenant's trail "
             "(once per id and attempt); ops only", responses={200: {"description": "already recorded"},
-                                                               201: {"description": "recorded"}})
+                                                               201: {"description": "recorded"}},
+            dependencies=[admit(*OPERATORS)])
     async def record_replay(body: ReplayIn, scope: Scope) -> JSONResponse:
-        scope.require(*OPERATORS)
         service.check_tenancy(body.id, body.original_topic, scope.tenant, ctx.settings.topic_prefix)
-        doc, created = await service.record(scope.db(), scope.tenant, {"role": scope.role, "subject": scope.subject},
-                                            body.model_dump())
+        doc, created = await service.record(scope.db(), ctx.keys, scope.tenant,
+                                            {"role": scope.role, "subject": scope.subject}, body.model_dump())
         return JSONResponse({"created": created, "replay": replay_view(doc)}, status_code=201 if created else 200)
 
     @r.get("/dead-letters/replays", summary="The tenant's recorded dead-letter replays, oldest first; ops only")

@@ -9,6 +9,7 @@ from typing import Any
 from chassis.config import SERVICES
 from chassis.errors import Conflict, Forbidden, InvalidInput
 from chassis.events import CATALOGUE, dead_letter_topic, derived_event_id, topic_for
+from chassis.keys import KeyProvider
 from services.audit.dead_letters.domain.replays import REPLAYED, details_sha256
 from services.audit.dead_letters.store import ReplayStore
 from services.audit.trail import service as trail
@@ -32,15 +33,16 @@ def check_tenancy(dlq_id: str, original_topic: str, tenant: str, prefix: str) ->
         raise InvalidInput(f"{original_topic} is not a topic of the event catalogue", field="original_topic")
 
 
-async def record(db: Any, tenant: str, by: dict[str, str], details: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """(the replay's listing copy, whether this call recorded it): the trail's entry is the record, whatever a
-    later call says."""
+async def record(db: Any, keys: KeyProvider, tenant: str, by: dict[str, str],
+                 details: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """(the replay's listing copy, whether this call recorded it): the trail's entry (sealed with the tenant's trail
+    key from `keys`) is the record, whatever a later call says."""
     dlq_id, attempt = details["id"], details["attempt"]
     entry_id = replay_event_id(dlq_id, attempt)
     entry: dict[str, Any] | None = None
     for _ in range(5):  # another writer took the next position: read the tail again
         try:
-            entry = await trail.append(db, {
+            entry = await trail.append(db, keys, tenant, {
                 "event_id": entry_id, "type": REPLAYED, "tenant": tenant, "business_key": dlq_id,
                 "occurred_at": datetime.now(UTC).isoformat(), "source": SOURCE, "causation_id": details["event_id"],
                 "payload_sha256": details_sha256(details), "trace_id": "", "replay": details, "recorded_by": by})

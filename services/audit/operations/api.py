@@ -11,8 +11,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from chassis.downloads import attachment
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from chassis.scope import TenantScope
 from chassis.telemetry import current_carrier
 from services.audit.operations import service
@@ -36,9 +37,9 @@ def router(ctx: ServiceContext) -> APIRouter:
     root = Path(ctx.settings.data_dir)
 
     @r.post("/operation-reports", status_code=201,
-            summary="Produce a fund operation report (基金运行分析): spending, per capita, budget burn")
+            summary="Produce a fund operation report (基金运行分析): spending, per capita, budget burn",
+            dependencies=[admit(*PRODUCERS)])
     async def produce(body: OperationReportIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*PRODUCERS)
         report = await service.produce(scope.db, root, reach(scope), scope.tenant,
                                        {"role": scope.role, "subject": scope.subject}, body.kind, body.period,
                                        current_carrier())
@@ -63,8 +64,8 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def file(report_id: str, name: Literal["chart", "workbook"], scope: Scope) -> Response:
         scope.require(*READERS)
         report, meta, content = await service.report_file(scope.db, root, reach(scope), scope.tenant, report_id, name)
-        return Response(content, media_type=meta["content_type"], headers={
-            "Content-Disposition": f'attachment; filename="operation-{report["kind"]}-{report["period"]}-'
-                                   f'{meta["name"]}"', "X-Content-SHA256": meta["sha256"]})
+        return attachment(content, meta["content_type"],
+                          f"operation-{report['kind']}-{report['period']}-{meta['name']}",
+                          {"X-Content-SHA256": meta["sha256"]})
 
     return r

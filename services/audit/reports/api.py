@@ -9,8 +9,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from chassis.downloads import attachment
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from chassis.telemetry import current_carrier
 from services.audit.reports import service
 from services.audit.reports.domain.views import report_view
@@ -33,9 +34,9 @@ def router(ctx: ServiceContext) -> APIRouter:
         scope.require(*READERS)
         return await service.live_figures(scope.db(), scope.tenant, period)
 
-    @r.post("/reports", status_code=201, summary="Produce a monthly or quarterly report (chart + workbook)")
+    @r.post("/reports", status_code=201, summary="Produce a monthly or quarterly report (chart + workbook)",
+            dependencies=[admit(*PRODUCERS)])
     async def produce(body: ReportIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*PRODUCERS)
         report = await service.produce(scope.db(), root, scope.tenant, {"role": scope.role, "subject": scope.subject},
                                        body.kind, body.period, current_carrier())
         ctx.relay.kick()
@@ -55,9 +56,8 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def file_response(scope: Scope, report_id: str, key: str) -> Response:
         scope.require(*READERS)
         report, meta, content = await service.report_file(scope.db(), root, report_id, key)
-        return Response(content, media_type=meta["content_type"], headers={
-            "Content-Disposition": f'attachment; filename="{report["kind"]}-{report["period"]}-{meta["name"]}"',
-            "X-Content-SHA256": meta["sha256"]})
+        return attachment(content, meta["content_type"], f"{report['kind']}-{report['period']}-{meta['name']}",
+                          {"X-Content-SHA256": meta["sha256"]})
 
     @r.get("/reports/{report_id}/chart.png", summary="The report's chart (PNG)")
     async def chart(report_id: str, scope: Scope) -> Response:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from chassis.scope import TenantScope
 from chassis.telemetry import current_carrier
 from services.audit.sampling import service
@@ -69,9 +69,9 @@ def who(scope: TenantScope) -> dict[str, str]:
 def router(ctx: ServiceContext) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["sampling and inspections"])
 
-    @r.post("/sampling-plans", status_code=201, summary="Draw a reproducible random sample of a period's cases")
+    @r.post("/sampling-plans", status_code=201, summary="Draw a reproducible random sample of a period's cases",
+            dependencies=[admit(*INSPECTORS)])
     async def create_plan(body: SamplingPlanIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*INSPECTORS)
         plan = await service.create_plan(scope.db(), scope.tenant, who(scope), body.period, body.seed,
                                          body.uncapped_ratio, body.other_ratio)
         return plan_view(plan, {})
@@ -96,17 +96,17 @@ def router(ctx: ServiceContext) -> APIRouter:
         scope.require(*READERS)
         return [task_view(t) for t in await service.tasks(scope.db(), plan_id, status)]
 
-    @r.post("/inspection-tasks/{task_id}/result", summary="Record an inspection; a problem raises a finding")
+    @r.post("/inspection-tasks/{task_id}/result", summary="Record an inspection; a problem raises a finding",
+            dependencies=[admit(*INSPECTORS)])
     async def task_result(task_id: str, body: InspectionResultIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*INSPECTORS)
         task, finding = await service.record_inspection(scope.db(), scope.tenant, who(scope), task_id, body.outcome,
                                                         body.notes, body.finding_kind, body.amount, current_carrier())
         ctx.relay.kick()
         return {**task_view(task), "finding": finding_view(finding) if finding else None}
 
-    @r.post("/callbacks", status_code=201, summary="Phone call-back tasks for a plan's sampled persons")
+    @r.post("/callbacks", status_code=201, summary="Phone call-back tasks for a plan's sampled persons",
+            dependencies=[admit(*INSPECTORS)])
     async def create_callbacks(body: CallbacksIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*INSPECTORS)
         plan, created, out = await service.create_callbacks(scope.db(), who(scope), body.plan_id, body.person_ids)
         return {"plan_id": plan["_id"], "created": created, "existing": len(out) - created,
                 "callbacks": [callback_view(c) for c in out]}
@@ -123,17 +123,17 @@ def router(ctx: ServiceContext) -> APIRouter:
         scope.require(*READERS)
         return callback_view(await service.get_callback(scope.db(), callback_id))
 
-    @r.post("/callbacks/{callback_id}/result", summary="A call's result; treatment not confirmed raises a finding")
+    @r.post("/callbacks/{callback_id}/result", summary="A call's result; treatment not confirmed raises a finding",
+            dependencies=[admit(*INSPECTORS)])
     async def callback_result(callback_id: str, body: CallbackResultIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*INSPECTORS)
         cb, finding = await service.record_callback(scope.db(), scope.tenant, who(scope), callback_id, body.reached,
                                                     body.confirmed_treatment, body.notes, current_carrier())
         ctx.relay.kick()
         return {**callback_view(cb), "finding": finding_view(finding) if finding else None}
 
-    @r.post("/findings", status_code=201, summary="Raise an audit finding (稽核发现)")
+    @r.post("/findings", status_code=201, summary="Raise an audit finding (稽核发现)",
+            dependencies=[admit(*INSPECTORS)])
     async def raise_finding(body: FindingIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*INSPECTORS)
         finding = await service.raise_finding(scope.db(), scope.tenant, who(scope), body.person_id, body.kind,
                                               body.description, body.amount, body.plan_id, body.carrier_caused,
                                               body.carrier_reason, body.fund_year, current_carrier())

@@ -1,6 +1,6 @@
-"""audit's event handling: every event of every tenant goes into that tenant's trail, then into the read
-model that sampling, warnings and reports are computed from — a poll batch at a time (the consumer hands audit
-each tenant's new events of a batch at once)."""
+"""audit's event handling: every event of every tenant (but audit's own anchors, service.NOT_TRAILED) goes into that
+tenant's trail, sealed with the tenant's trail key, then into the read model that sampling, warnings and reports
+are computed from — a poll batch at a time (the consumer hands audit each tenant's new events of a batch at once)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def record_batch(ctx: ServiceContext) -> BatchHandler:
         service.record_batch in the tenant's database."""
         if not events:
             return
-        await service.record_batch(ctx.scope_for(events[0]).db(), events)
+        scope = ctx.scope_for(events[0])
+        await service.record_batch(scope.db(), ctx.keys, scope.tenant, events)
 
     return handle
 

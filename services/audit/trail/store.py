@@ -1,5 +1,7 @@
-"""The trail's collections, one database per tenant: `trail` (the hash-chained event log) and `trail_head` (its
-last position, a hint that spares every append a read of the trail)."""
+"""The trail's collections, one database per tenant: `trail` (the MAC-chained event log), `trail_head` (its
+last position, a hint that spares every append a read of the trail) and `trail_anchors` (the anchors audit signed,
+each carrying its `trail.anchored` event in `_outbox` until the relay publishes it; audit's own record of when it
+last anchored — verification trusts only the anchors archive keeps)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.audit.trail.domain.trail import GENESIS, chain
+from chassis.outbox import with_events
+from services.audit.trail.domain.trail import GENESIS, MacKey, chain
 
 TRAIL = "trail"
-TRAIL_HEAD = "trail_head"  # one document, `_id` HEAD: the trail's last seq and hash (a hint; see append_many)
+TRAIL_HEAD = "trail_head"  # one document, `_id` HEAD: the trail's last seq, MAC and key id (a hint; see append_many)
+TRAIL_ANCHORS = "trail_anchors"  # `_id` = the anchored seq
 HEAD = "head"
 RECENT = 1000       # event ids of the last entries kept in the head: a redelivered batch is skipped without a read
 APPEND_CHUNK = 500  # entries per insert
@@ -40,6 +44,12 @@ def _recent(head: dict[str, Any]) -> list[str]:
     return list(json.loads(head.get("recent") or "[]"))
 
 
+def _tail(doc: dict[str, Any]) -> dict[str, Any]:
+    """A position of the trail (an entry, or the head): seq, MAC and key id. A trail from before keyed MACs has a
+    `hash` instead: appending goes on from it (its entries themselves do not verify as sealed)."""
+    return {"seq": doc["seq"], "mac": doc.get("mac") or doc.get("hash") or GENESIS, "key_id": doc.get("key_id", "")}
+
+
 def _duplicate_at(exc: BulkWriteError) -> int:
     """The position an ordered insert stopped at on a duplicate key (everything before it was written)."""
     errors = exc.details.get("writeErrors") or []
@@ -49,18 +59,22 @@ def _duplicate_at(exc: BulkWriteError) -> int:
 
 
 class TrailStore:
-    def __init__(self, db: Any) -> None:
+    """A tenant's trail. Appending seals entries with `key` (the tenant's current trail key); reading needs none."""
+
+    def __init__(self, db: Any, key: MacKey | None = None) -> None:
         self._db = db
+        self._key = key
 
     async def ensure_indexes(self) -> None:
         await self._db[TRAIL].create_index("event_id", unique=True)
         await self._db[TRAIL].create_index("business_key")
+        await self._db[TRAIL_ANCHORS].create_index("_outbox_pending")
 
     # ---- trail ----
     #
     # On FerretDB 1.24 (SQLite) an insert checks its unique keys by index, in the same time at any size, but a
     # read or update of a big collection reads through it (even by `_id`). So appending never reads the trail:
-    # the tail's seq and hash come from the head document (`trail_head`), an event already appended is refused
+    # the tail's seq and MAC come from the head document (`trail_head`), an event already appended is refused
     # by the unique `event_id` at insert (or skipped, when it is among the head's recent ids, without a write),
     # and two writers cannot both take a position since `_id` = seq. The head is a hint: it is advanced after
     # the insert, so a crash between the two leaves it behind (marked `writing`); an insert that hits a taken
@@ -77,6 +91,9 @@ class TrailStore:
         skipped); returns the entries appended."""
         if not batch:
             return []
+        key = self._key
+        if key is None:
+            raise RuntimeError("the trail is appended to only with its MAC key (TrailStore(db, key))")
         async with _append_lock(self._db):
             head = await self._head()
             recent = _recent(head)
@@ -88,7 +105,7 @@ class TrailStore:
                     todo.append(fields)
             if not todo:
                 return []
-            tail = {"seq": head["seq"], "hash": head["hash"]}
+            tail = _tail(head)
             if head.get("writing"):  # a write left unfinished (a crash, or another process now)
                 tail = await self._walk(tail, recent)
                 walked = set(recent)
@@ -100,7 +117,7 @@ class TrailStore:
             for _ in range(len(todo) + 20):
                 if not todo:
                     break
-                entries = chain(tail, todo[:APPEND_CHUNK])
+                entries = chain(tail, todo[:APPEND_CHUNK], key)
                 try:
                     await self._db[TRAIL].insert_many([{"_id": e["seq"], **e} for e in entries], ordered=True)
                     written, refused = len(entries), False
@@ -134,24 +151,29 @@ class TrailStore:
             head = await self._head()
             if head.get("writing"):
                 recent = _recent(head)
-                tail = await self._walk({"seq": head["seq"], "hash": head["hash"]}, recent)
+                tail = await self._walk(_tail(head), recent)
                 await self._advance(tail, recent, done=True)
                 head = await self._head()
             return head
 
     async def head(self) -> dict[str, Any]:
-        """The trail's last position as its head records it: `seq` (0 when empty) and `hash`."""
+        """The trail's last position as its head records it: `seq` (0 when empty), `mac` and `key_id`. Always a
+        position the trail really had (seq and MAC are written together), perhaps a little behind the tail."""
+        return _tail(await self._head())
+
+    async def anchoring(self) -> dict[str, Any]:
+        """The head (as `head`) with the last position audit anchored and when (`anchored_seq` 0 and `anchored_at`
+        "" before the first anchor): what the anchoring policy decides from, in one read."""
         doc = await self._head()
-        return {"seq": doc["seq"], "hash": doc["hash"]}
+        return {**_tail(doc), "anchored_seq": doc.get("anchored_seq", 0), "anchored_at": doc.get("anchored_at", "")}
 
     async def _head(self) -> dict[str, Any]:
         doc = await self._db[TRAIL_HEAD].find_one({"_id": HEAD})
         if doc is not None:
             return doc
         # No head yet: a new trail, or one appended before heads, whose tail is read once (sorted by `_id`).
-        tail = await self._db[TRAIL].find_one({}, {"seq": 1, "hash": 1}, sort=[("_id", -1)])
-        doc = {"_id": HEAD, "seq": tail["seq"] if tail else 0, "hash": tail["hash"] if tail else GENESIS,
-               "recent": "[]"}
+        tail = await self._db[TRAIL].find_one({}, {"seq": 1, "mac": 1, "hash": 1, "key_id": 1}, sort=[("_id", -1)])
+        doc = {"_id": HEAD, **(_tail(tail) if tail else {"seq": 0, "mac": GENESIS, "key_id": ""}), "recent": "[]"}
         try:
             await self._db[TRAIL_HEAD].insert_one(doc)
         except DuplicateKeyError:  # another writer made it first
@@ -164,17 +186,18 @@ class TrailStore:
         """The real tail at or after `tail` (entries are never removed, so those after it run on without gaps);
         the event ids passed are added to `recent`."""
         while True:
-            later = await self._db[TRAIL].find({"_id": {"$gt": tail["seq"]}}, {"seq": 1, "hash": 1, "event_id": 1}
+            later = await self._db[TRAIL].find({"_id": {"$gt": tail["seq"]}},
+                                               {"seq": 1, "mac": 1, "hash": 1, "key_id": 1, "event_id": 1}
                                                ).sort("_id", 1).to_list(WALK_PAGE)
             for entry in later:
                 recent.append(entry["event_id"])
-                tail = {"seq": entry["seq"], "hash": entry["hash"]}
+                tail = _tail(entry)
             if len(later) < WALK_PAGE:
                 return tail
 
     async def _advance(self, tail: dict[str, Any], recent: list[str], done: bool = False) -> None:
         """Move the head to `tail`, never back (another writer may be further on)."""
-        update: dict[str, Any] = {"$set": {"seq": tail["seq"], "hash": tail["hash"],
+        update: dict[str, Any] = {"$set": {"seq": tail["seq"], "mac": tail["mac"], "key_id": tail.get("key_id", ""),
                                            "recent": json.dumps(recent[-RECENT:])}}
         if done:
             update["$unset"] = {"writing": ""}
@@ -188,3 +211,25 @@ class TrailStore:
 
     async def all_entries(self) -> list[dict[str, Any]]:
         return await self._db[TRAIL].find({}).sort("_id", 1).to_list(None)
+
+    async def page(self, after: int, limit: int) -> list[dict[str, Any]]:
+        """Entries stored after position `after`, as stored (by `_id`): what verification reads."""
+        return await self._db[TRAIL].find({"_id": {"$gt": after}}).sort("_id", 1).limit(limit).to_list(None)
+
+    # ---- anchors audit signed ----
+
+    async def add_anchor(self, anchor: dict[str, Any], events: list[dict[str, Any]]) -> bool:
+        """Keep an anchor with its event (one write), then note it on the head (never moving the note back);
+        False when that position is anchored already."""
+        try:
+            await self._db[TRAIL_ANCHORS].insert_one(with_events({"_id": anchor["seq"], **anchor}, events))
+        except DuplicateKeyError:
+            return False
+        await self._head()  # the head exists from here on
+        await self._db[TRAIL_HEAD].update_one(
+            {"_id": HEAD, "$or": [{"anchored_seq": {"$exists": False}}, {"anchored_seq": {"$lt": anchor["seq"]}}]},
+            {"$set": {"anchored_seq": anchor["seq"], "anchored_at": anchor["at"]}})
+        return True
+
+    async def anchor_at(self, seq: int) -> dict[str, Any] | None:
+        return await self._db[TRAIL_ANCHORS].find_one({"_id": seq}, {"_outbox": 0, "_outbox_pending": 0})

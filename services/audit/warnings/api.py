@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from chassis.calendar import today_cn
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from chassis.telemetry import current_carrier
 from services.audit.warnings import service
 from services.audit.warnings.domain.views import warning_view
@@ -42,18 +42,17 @@ def router(ctx: ServiceContext) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["warnings"])
 
     @r.post("/warnings", status_code=201,
-            summary="Issue an anomaly warning; its written report is due in 7 working days")
+            summary="Issue an anomaly warning; its written report is due in 7 working days",
+            dependencies=[admit(*WARNERS)])
     async def create(body: WarningIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*WARNERS)
         warning = await service.issue_by_hand(scope.db(), scope.tenant, {"role": scope.role, "subject": scope.subject},
                                               body.kind, body.description, body.detected_on, current_carrier())
         ctx.relay.kick()
         return warning_view(warning, today_cn())
 
     @r.post("/warnings/checks/spending-growth", summary="Compare a month's fund payments with the month before; "
-            "growth above the threshold issues a warning (once per month)")
+            "growth above the threshold issues a warning (once per month)", dependencies=[admit(*WARNERS)])
     async def check_spending(body: SpendingCheckIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*WARNERS)
         out, warning, created = await service.check_spending(
             scope.db(), scope.tenant, {"role": scope.role, "subject": scope.subject}, body.month, body.threshold,
             body.detected_on, current_carrier())
@@ -75,9 +74,9 @@ def router(ctx: ServiceContext) -> APIRouter:
         scope.require(*READERS)
         return warning_view(await service.get_warning(scope.db(), warning_id), today_cn())
 
-    @r.post("/warnings/{warning_id}/report", summary="File the written warning report (书面预警)")
+    @r.post("/warnings/{warning_id}/report", summary="File the written warning report (书面预警)",
+            dependencies=[admit(*WARNERS)])
     async def file_report(warning_id: str, body: WarningReportIn, scope: Scope) -> dict[str, Any]:
-        scope.require(*WARNERS)
         warning = await service.file_report(scope.db(), {"role": scope.role, "subject": scope.subject}, warning_id,
                                             body.report, body.sent_to)
         return warning_view(warning, today_cn())

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.datastructures import FormData, UploadFile
 
+from chassis.body_limit import body_limit
+from chassis.downloads import attachment
 from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
-from chassis.http import Scope, content_type
+from chassis.http import Scope, admit, content_type
 from chassis.policies import PolicyReader
 from services.intake.applications import service
 from services.intake.applications.domain.application import (
@@ -137,13 +139,30 @@ def read_filing(raw_json: Any) -> Filing:
         agent=body.agent.model_dump() if body.agent else None, district=district, inpatient_records=records)
 
 
+def upload_limit(max_bytes: int) -> int:
+    """The most an upload request carries: a document of each kind at the per-document limit, and the form around
+    them. Enforced while the body streams, before the token is looked at (chassis/body_limit.py)."""
+    return max_bytes * len(DOCUMENT_KINDS) + 65536
+
+
+def upload_body(with_application: bool) -> dict[str, Any]:
+    """The upload's multipart body as /docs (and the OpenAPI fuzz test) show it: the `application` JSON field when
+    filing, and one file field per document kind (the form is read by the door itself, under its limits)."""
+    files = {kind: {"type": "string", "format": "binary", "description": "PDF, PNG or JPEG"} for kind in DOCUMENT_KINDS}
+    application = {"application": {"type": "string", "description": "JSON: ApplicationIn (person_id, person_name, "
+                                                                     "disease_code or diseases, channel, ...)"}}
+    schema = {"type": "object", "properties": {**(application if with_application else {}), **files},
+              **({"required": ["application"]} if with_application else {})}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
 async def _multipart(request: Request, max_bytes: int) -> FormData:
     if not content_type(request) == "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data: an `application` JSON field plus one file "
                                    "field per document, named by its kind")
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > max_bytes * len(DOCUMENT_KINDS) + 65536:
-        raise PayloadTooLarge(f"request of {declared} bytes exceeds the upload limit")
+    declared = request.headers.get("content-length") or "0"
+    if declared.isdigit() and int(declared) > upload_limit(max_bytes):
+        raise PayloadTooLarge(f"request of {declared} bytes exceeds the upload limit", "body")
     return await request.form(max_files=len(DOCUMENT_KINDS) * 4, max_part_size=max_bytes + 1)
 
 
@@ -177,7 +196,8 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
         return await applications.checklist(scope, program, disease)
 
     @r.post("/applications", status_code=201, tags=["applications"],
-            summary="Submit an application with its documents (multipart)")
+            summary="Submit an application with its documents (multipart)",
+            openapi_extra=body_limit(upload_limit(max_bytes), {"requestBody": upload_body(with_application=True)}))
     async def submit(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require(*FILING_ROLES)
         form = await _multipart(request, max_bytes)
@@ -204,15 +224,16 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
         return await applications.timeline(scope, application_id)
 
     @r.post("/applications/{application_id}/review", tags=["applications"],
-            summary="Preliminary review (初审): complete, documents missing, or reject; checks 1101 first")
+            summary="Preliminary review (初审): complete, documents missing, or reject; checks 1101 first",
+            dependencies=[admit("clerk")])
     async def review(application_id: str, body: ReviewIn, scope: Scope) -> dict[str, Any]:
-        scope.require("clerk")
         view = await applications.review(scope, application_id, body.decision, body.missing, body.note)
         ctx.relay.kick()
         return view
 
     @r.post("/applications/{application_id}/documents", tags=["applications"],
-            summary="Add the missing documents (补充材料); the application goes back to review")
+            summary="Add the missing documents (补充材料); the application goes back to review",
+            openapi_extra=body_limit(upload_limit(max_bytes), {"requestBody": upload_body(with_application=False)}))
     async def add_documents(application_id: str, request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("applicant", "clerk")
         return await applications.add_documents(scope, application_id, _parts(request, max_bytes))
@@ -224,6 +245,6 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
         draws from appraisal's experts.assigned); any other document is not found for them, as if absent."""
         scope.require(*READING_ROLES, "expert")
         content, media_type = await applications.document(scope, application_id, document_id)
-        return Response(content, media_type=media_type)
+        return attachment(content, media_type, f"{application_id}-{document_id}")
 
     return r

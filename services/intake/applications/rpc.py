@@ -5,10 +5,15 @@ from __future__ import annotations
 import grpc
 
 from chassis.host import ServiceContext
-from chassis.rpc import current_scope
+from chassis.rpc import access, current_scope
 from contracts.v1 import common_pb2, intake_pb2, intake_pb2_grpc
 from services.intake.applications import service
 from services.intake.applications.domain.application import DOC_KEYS
+
+# Who may call (chassis/rpc.py): appraisal opens a case from the application.
+ACCESS = access(intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name, {
+    "GetApplication": (("appraisal",), ("clerk", "reviewer", "supervisor", "ops")),
+})
 
 
 class IntakeRpc(intake_pb2_grpc.IntakeServiceServicer):

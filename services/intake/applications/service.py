@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from chassis.access import Access, record_access
 from chassis.calendar import day_cn, today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound, UnsupportedMediaType
 from chassis.events import Event, new_event
@@ -48,6 +49,7 @@ __all__ = ["Applications", "Notifier", "Part", "carrier_of", "own_application"]
 
 # A file field of a multipart upload as the door read it: (field name = document kind, filename, content type, bytes).
 Part = tuple[str, str, str, bytes]
+SERVICE = "intake"
 
 
 def _now() -> str:
@@ -264,6 +266,9 @@ class Applications:
         doc = await store.document(application_id, document_id)
         if doc is None:
             raise NotFound(f"document {document_id} not found")
+        # 查阅记录: who opened whose document, recorded before it is handed out (intake.person.accessed).
+        person_id = app["person_id"] if app else ""
+        await record_access(scope.db(), SERVICE, scope, Access(person_id, "document", document_id, "download"))
         return bytes(doc["content"]), doc["content_type"]
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from chassis.host import ServiceContext
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from services.intake.complaints import service
 
 
@@ -27,9 +27,9 @@ class ResolutionIn(BaseModel):
 def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["complaints"])
 
-    @r.post("/complaints", status_code=201, summary="A consultation or complaint (咨询/投诉)")
+    @r.post("/complaints", status_code=201, summary="A consultation or complaint (咨询/投诉)",
+            dependencies=[admit("applicant", "clerk")])
     async def file_complaint(body: ComplaintIn, scope: Scope) -> dict[str, Any]:
-        scope.require("applicant", "clerk")
         view = await service.file(scope, body.model_dump())
         ctx.relay.kick()
         return view
@@ -40,9 +40,9 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
         scope.require("clerk", "supervisor", "ops", "inspector")
         return await service.listed(scope, status, overdue)
 
-    @r.post("/complaints/{complaint_id}/resolve", summary="Answer a consultation or complaint")
+    @r.post("/complaints/{complaint_id}/resolve", summary="Answer a consultation or complaint",
+            dependencies=[admit("clerk")])
     async def resolve(complaint_id: str, body: ResolutionIn, scope: Scope) -> dict[str, Any]:
-        scope.require("clerk")
         view = await service.resolve(scope, notifier, complaint_id, body.resolution)
         ctx.relay.kick()
         return view

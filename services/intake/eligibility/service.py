@@ -32,5 +32,5 @@ async def person_qualifications(peers: Any, tenant: str, person_id: str) -> list
     """The person's qualifications in the tenant (the tenant travels in the service token)."""
     stub = appraisal_pb2_grpc.AppraisalServiceStub(peers.channel("appraisal"))
     answer = await stub.GetQualifications(appraisal_pb2.GetQualificationsRequest(person_id=person_id),
-                                          metadata=peers.metadata(tenant), timeout=10)
+                                          metadata=await peers.metadata(tenant), timeout=10)
     return list(answer.qualifications)

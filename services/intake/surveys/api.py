@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from chassis.http import Scope
+from chassis.http import Scope, admit
 from services.intake.surveys import service
 from services.intake.surveys.domain.survey import RESULT_READERS
 
@@ -26,9 +26,9 @@ def router() -> APIRouter:
         return service.questions(scope)
 
     @r.post("/applications/{application_id}/survey", status_code=201,
-            summary="The applicant answers the satisfaction survey of a decided application (once)")
+            summary="The applicant answers the satisfaction survey of a decided application (once)",
+            dependencies=[admit("applicant")])
     async def answer(application_id: str, body: SurveyIn, scope: Scope) -> dict[str, Any]:
-        scope.require("applicant")
         return await service.answer(scope, application_id, body.answers, body.comment)
 
     @r.get("/surveys/results", summary="Aggregate survey results of a period (满意度测评结果)")

@@ -1,5 +1,5 @@
 """The surveys room's collection, one database per tenant: `surveys` (satisfaction survey answers, 满意度测评:
-`_id` = the application id, so one per application)."""
+`_id` = the application id, so one per application). Who answered is sealed (chassis/pii.py) and never read back."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from chassis.pii import Sealed, sealer_of
+
 SURVEYS = "surveys"
+SURVEY = Sealed(text=("person_id",))
 
 
 class SurveyStore:
@@ -21,7 +24,7 @@ class SurveyStore:
     async def add_survey(self, doc: dict[str, Any]) -> bool:
         """The application's answers, once: False when it was answered already (its _id is the application id)."""
         try:
-            await self._db[SURVEYS].insert_one(doc)
+            await self._db[SURVEYS].insert_one(SURVEY.seal(sealer_of(self._db), doc))
         except DuplicateKeyError:
             return False
         return True

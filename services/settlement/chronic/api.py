@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from chassis.bodies import parse_json
+from chassis.body_limit import body_limit
 from chassis.errors import Forbidden, InvalidInput, NotFound, UnsupportedMediaType
 from chassis.host import ServiceContext
 from chassis.http import Scope, content_type, read_json, read_raw
@@ -30,13 +31,16 @@ from services.settlement.chronic.domain.uploads import (
 )
 from services.settlement.chronic.domain.visits import parse_visit
 from services.settlement.chronic.service import statements as stm
-from services.settlement.chronic.service.accounts import accumulators_of
+from services.settlement.chronic.service.accounts import read_accumulators
 from services.settlement.chronic.service.holdings import import_holdings
 from services.settlement.chronic.service.settler import Settler
 from services.settlement.fund.domain.payment_runs import parse_run
 from services.settlement.statement_documents.service import require_documents
 
-READERS = ("clerk", "finance", "reviewer", "supervisor", "ops", "institution", "inspector")
+# A person's benefit accounts are the carrier's and the agency's to read; an institution sees its own claims and
+# statements and nothing of a person beyond them (their accounts hold every institution's claims).
+PERSON_READERS = ("clerk", "finance", "reviewer", "supervisor", "ops", "inspector")
+PERSON_LOOKUP_REFUSED = "person_lookup_refused"
 STATEMENT_READERS = ("clerk", "finance", "supervisor", "ops", "inspector", "institution")
 CLAIMS_MAX_BYTES = 64 * 1024 * 1024
 MAX_LINES = 200_000
@@ -145,7 +149,7 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
                         "`{\"holdings\": [{\"person_id\", \"disease\", \"granted_on\", \"qualification_id\"?}]}`. "
                         "Idempotent by qualification id (default `import:<person>:<disease>:<granted_on>`). "
                         "New qualifications normally arrive as appraisal's qualification.granted events.",
-            openapi_extra=body_of(HoldingsImport))
+            openapi_extra=body_limit(CLAIMS_MAX_BYTES, body_of(HoldingsImport)))
     async def import_holdings_door(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("ops")
         data = await read_json(request, CLAIMS_MAX_BYTES, object_required=True, media_required=True)
@@ -153,8 +157,11 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
 
     @r.get("/persons/{person_id}/accumulators", tags=["persons"], summary="Benefit accounts (待遇累计) of one year")
     async def accumulators(person_id: str, scope: Scope, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
-        scope.require(*READERS)
-        return await accumulators_of(settler, scope.tenant, person_id, year)
+        if scope.role == "institution":
+            raise Forbidden("an institution reads its own claims, not a person's benefit accounts", "person_id",
+                            code=PERSON_LOOKUP_REFUSED)
+        scope.require(*PERSON_READERS)
+        return await read_accumulators(settler, scope.db(), scope, person_id, year)  # the read is recorded
 
     # ---- month-end claims ----------------------------------------------------------------------------------
 
@@ -162,7 +169,7 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
             responses={201: {"description": "adjudicated and stored"},
                        200: {"description": "this batch id was processed before: its result"},
                        422: {"description": "line-level errors; nothing stored"}},
-            openapi_extra=body_of(ClaimsUpload, "text/csv"))
+            openapi_extra=body_limit(CLAIMS_MAX_BYTES, body_of(ClaimsUpload, "text/csv")))
     async def upload_batch(request: Request, response: Response, scope: Scope,
                            month: str | None = Query(default=None, description="CSV only"),
                            institution_code: str | None = Query(default=None, description="CSV, clerk only"),

@@ -10,14 +10,22 @@ import grpc
 from chassis.calendar import today_cn
 from chassis.errors import Forbidden, InvalidInput
 from chassis.host import ServiceContext
-from chassis.rpc import current_scope
+from chassis.rpc import access, current_scope
 from contracts.v1 import common_pb2, settlement_pb2, settlement_pb2_grpc
 from services.settlement.chronic.domain.records import CODE_RE, reason_codes, yuan
-from services.settlement.chronic.domain.uploads import institution_of
 from services.settlement.chronic.domain.visits import parse_visit
-from services.settlement.chronic.service.accounts import accumulators_of
+from services.settlement.chronic.service.accounts import read_accumulators
 from services.settlement.chronic.service.settler import Settler
 from services.settlement.policies.service import PolicyBook, to_proto
+
+# Who may call (chassis/rpc.py): intake and appraisal read the policy in force; an institution settles its own
+# visits in real time (and sees nothing else of a person: accumulators are the staff's).
+ACCESS = access(settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name, {
+    "GetPolicy": (("intake", "appraisal"), ("clerk", "reviewer", "expert", "finance", "inspector", "supervisor",
+                                            "ops")),
+    "GetAccumulators": ((), ("finance", "clerk", "reviewer", "supervisor", "ops")),
+    "Adjudicate": ((), ("institution",)),
+})
 
 
 class SettlementRpc(settlement_pb2_grpc.SettlementServiceServicer):
@@ -30,7 +38,9 @@ class SettlementRpc(settlement_pb2_grpc.SettlementServiceServicer):
             raise InvalidInput("person_id is required", "person_id")
         if not 2000 <= request.year <= 2100:
             raise InvalidInput("year must be between 2000 and 2100", "year")
-        view = await accumulators_of(self._settler, current_scope().tenant, request.person_id, request.year)
+        scope = current_scope()
+        view = await read_accumulators(self._settler, scope.db(), scope, request.person_id, request.year,
+                                       channel="grpc")  # the read is recorded (查阅记录)
         return settlement_pb2.Accumulators(
             person_id=request.person_id, year=request.year, year_cap=view["year_cap"] or "", paid=view["paid"],
             deductible_used=view["deductible_used"],
@@ -59,10 +69,8 @@ class SettlementRpc(settlement_pb2_grpc.SettlementServiceServicer):
             if request.institution_code not in ("", ident.subject):
                 raise Forbidden("an institution settles its own visits only", "institution_code")
             institution = ident.subject
-        elif ident.role == "service":
-            institution = institution_of(request.institution_code or None)
-        else:
-            raise Forbidden(f"role {ident.role!r} may not adjudicate; needs institution or service")
+        else:  # the access rule admits institutions only; kept as a second lock
+            raise Forbidden(f"role {ident.role!r} may not adjudicate; needs institution")
         _, _, on, lines = parse_visit({
             "claim_id": request.claim_id, "person_id": request.person_id, "date": request.date,
             "lines": [{"disease": ln.disease, "amount": ln.amount, "covered": ln.covered, "item_code": ln.item_code,

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from chassis.bodies import parse_json
+from chassis.body_limit import body_limit
 from chassis.errors import Forbidden, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
 from chassis.http import Scope, content_type, read_raw
@@ -32,6 +33,7 @@ from chassis.programs import program_of_tenant
 from services.settlement.critical.domain.claims import ZERO, parse_care, parse_date
 from services.settlement.critical.domain.statements import parse_bank_account, parse_insutype
 from services.settlement.critical.service.claims import OUTCOMES, ClaimIn, CriticalService, parse_recovered
+from services.settlement.critical.service.reads import read_account, read_person
 from services.settlement.critical.service.statements import payable_view, statement_lines_view, statement_view
 from services.settlement.fund.domain.payment_runs import parse_run
 
@@ -42,6 +44,7 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 AREAS = ("in_area", "out_of_area")
 QUZHOU_PREFIX = "3308"  # 衢州市 administrative divisions (医保区划)
 DOCUMENT_KINDS = ("invoice", "discharge_summary", "expense_list")   # 发票, 出院小结, 费用清单
+MANUAL_MAX_BODY = MAX_DOCUMENT * len(DOCUMENT_KINDS) + 65536  # a manual claim: its documents and the form around them
 CONTENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 # Provincial med_type (医疗类别) → care kind. **(choice)** 21 普通住院, 14 门诊慢特病, 15 特殊病种门诊 and 16 大病
@@ -51,6 +54,7 @@ MED_TYPES = {"21": "inpatient", "14": "chronic_outpatient", "15": "special_outpa
 WRITERS = ("clerk", "ops")
 READERS = ("clerk", "reviewer", "finance", "supervisor", "ops", "inspector")
 STATEMENT_READERS = ("finance", "clerk", "supervisor", "ops", "inspector")
+PERSON_LOOKUP_REFUSED = "person_lookup_refused"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
@@ -160,10 +164,12 @@ async def _read(request: Request, model: type[BaseModel], limit: int, optional: 
 
 
 def _refuse(errors: list[dict[str, str]], what: str) -> None:
+    """Every problem at once, nothing stored; the answer's code is the first problem's (an amount's is
+    `invalid_amount`), each problem carrying its own."""
     if errors:
         first = errors[0]
         raise InvalidInput(f"{len(errors)} error(s) in the {what}; nothing was stored. First: {first['field']}: "
-                           f"{first['message']}", first["field"], fields=errors[:1000])
+                           f"{first['message']}", first["field"], fields=errors[:1000], code=first.get("code"))
 
 
 class _Row:
@@ -175,8 +181,11 @@ class _Row:
         if not isinstance(data, dict):
             errors.append({"field": path, "message": "must be an object"})
 
-    def fail(self, key: str, message: str) -> None:
-        self.errors.append({"field": f"{self.path}.{key}" if self.path else key, "message": message})
+    def fail(self, key: str, message: str, code: str | None = None) -> None:
+        problem = {"field": f"{self.path}.{key}" if self.path else key, "message": message}
+        if code and code != InvalidInput.code:
+            problem["code"] = code  # e.g. invalid_amount: an amount beyond the books, "1E+30"
+        self.errors.append(problem)
 
     def ident(self, key: str, required: bool = True) -> str:
         value = self.data.get(key)
@@ -191,7 +200,7 @@ class _Row:
         try:
             return parse(self.data.get(key), f"{self.path}.{key}" if self.path else key, *args)
         except InvalidInput as exc:
-            self.fail(key, exc.message)
+            self.fail(key, exc.message, exc.code)
             return None
 
 
@@ -278,7 +287,7 @@ def parse_provincial(data: Any) -> list[ClaimIn]:
         care = None
         if "care" in row.data:
             care = row.get("care", parse_care)
-        elif row.data.get("med_type") in MED_TYPES:
+        elif isinstance(row.data.get("med_type"), str) and row.data["med_type"] in MED_TYPES:  # not a list or object
             care = MED_TYPES[row.data["med_type"]]
         else:
             row.fail("med_type", f"med_type must be one of {sorted(MED_TYPES)} ({', '.join(MED_TYPES.values())}); "
@@ -323,7 +332,7 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
         raise UnsupportedMediaType("send multipart/form-data: a `claim` JSON field and the documents "
                                    f"{', '.join(DOCUMENT_KINDS)}", "content-type")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_DOCUMENT * len(DOCUMENT_KINDS) + 65536:
+    if declared and declared.isdigit() and int(declared) > MANUAL_MAX_BODY:
         raise PayloadTooLarge(f"request of {declared} bytes exceeds the upload limit", "body")
     form = await request.form(max_files=len(DOCUMENT_KINDS), max_part_size=MAX_DOCUMENT + 1)
     raw = form.get("claim")
@@ -440,8 +449,8 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
         return await critical.set_assistance(scope.tenant, person_id, [(on, recipient)], scope.subject, "manual")
 
     @r.post("/persons/import", summary="Import the civil affairs list of assistance recipients (CSV)",
-            openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
-                "type": "string", "description": "person_id,effective_from[,assistance_recipient]"}}}}})
+            openapi_extra=body_limit(MAX_BODY, {"requestBody": {"required": True, "content": {"text/csv": {
+                "schema": {"type": "string", "description": "person_id,effective_from[,assistance_recipient]"}}}}}))
     async def import_persons(request: Request, scope: Scope) -> dict[str, Any]:
         scope.require(*WRITERS)
         if content_type(request) not in ("text/csv", "application/csv"):
@@ -460,7 +469,7 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
             responses={201: {"description": "settled"}, 200: {"description": "every claim was settled before"},
                        409: {"description": "a claim id was settled with other content"},
                        422: {"description": "a claim is invalid (index and field); nothing stored"}},
-            openapi_extra=_documented(ClaimsUpload))
+            openapi_extra=body_limit(MAX_BODY, _documented(ClaimsUpload)))
     async def upload_claims(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("institution", "clerk")
         if content_type(request) != "application/json":
@@ -476,7 +485,7 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
         return upload_view(views, fresh)
 
     @r.post("/imports", summary="Import provincial settlement records (省平台结算数据)",
-            openapi_extra=_documented(RecordsImport))
+            openapi_extra=body_limit(MAX_BODY, _documented(RecordsImport)))
     async def import_records(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require(*WRITERS)
         if content_type(request) != "application/json":
@@ -487,13 +496,14 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
         return upload_view(views, fresh)
 
     @r.post("/manual-claims", summary="Manual reimbursement (零星报销) with its documents (multipart)",
-            openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["claim", "invoice", "expense_list"], "properties": {
-                    "claim": {"type": "string", "description": "JSON: person_id, date, care, area, total_cost, "
-                                                               "self_pay, claim_id?, institution_code?, disease?, "
-                                                               "insutype?, bank_account?"},
-                    **{kind: {"type": "string", "format": "binary", "description": "PDF, PNG or JPEG"}
-                       for kind in DOCUMENT_KINDS}}}}}}})
+            openapi_extra=body_limit(MANUAL_MAX_BODY, {"requestBody": {"required": True, "content": {
+                "multipart/form-data": {"schema": {
+                    "type": "object", "required": ["claim", "invoice", "expense_list"], "properties": {
+                        "claim": {"type": "string", "description": "JSON: person_id, date, care, area, total_cost, "
+                                                                   "self_pay, claim_id?, institution_code?, disease?, "
+                                                                   "insutype?, bank_account?"},
+                        **{kind: {"type": "string", "format": "binary", "description": "PDF, PNG or JPEG"}
+                           for kind in DOCUMENT_KINDS}}}}}}}))
     async def manual_claim(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("clerk")
         claim, blobs = await parse_manual(request)
@@ -503,14 +513,17 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
 
     @r.get("/persons/{person_id}", summary="A person's assistance status periods")
     async def get_person(person_id: str, scope: Scope) -> dict[str, Any]:
+        if scope.role == "institution":  # its own claims, nothing of the person beyond them
+            raise Forbidden("an institution reads its own claims, not a person's assistance status", "person_id",
+                            code=PERSON_LOOKUP_REFUSED)
         scope.require(*READERS)
-        return await critical.person(scope.tenant, person_id)
+        return await read_person(critical, scope.db(), scope, person_id)  # the read is recorded
 
     @r.get("/persons/{person_id}/account", summary="The person's year account and claims with reasons")
     async def account(person_id: str, scope: Scope, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
         scope.require(*READERS, "institution")
         institution = scope.subject if scope.role == "institution" else None
-        return await critical.account(scope.tenant, person_id, year, institution)
+        return await read_account(critical, scope.db(), scope, person_id, year, institution)  # recorded
 
     @r.get("/reviews", summary="Large-claim reviews (大额医疗费用核查): the reviewer's worklist")
     async def reviews(scope: Scope, status: str | None = Query(default=None, pattern="^(open|completed)$"),

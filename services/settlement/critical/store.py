@@ -18,7 +18,12 @@
 - `ci_payments`: one per payment (to an institution for a statement, or to a person for a payable), carrying
   `payment.issued`; the ledger entry that booked it is `payment:<payment id>`.
 
-No transactions (FerretDB 1.x): see critical.py for the order of writes that a retry completes."""
+No transactions (FerretDB 1.x): see critical.py for the order of writes that a retry completes.
+
+Sealed here (chassis/pii.py): the manual reimbursements' documents (their bytes and file names: invoices, discharge
+summaries) and, on payables and payments to persons, the person and the bank account. The person-keyed collections
+(`ci_persons`, `ci_accounts`, `ci_claims`, quota members, statement lines) still hold identity numbers in clear:
+their ids are built from them (open work, see chassis/pii.py)."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from chassis.outbox import guarded_update, push_events, with_events
+from chassis.pii import Sealed, Sealer, sealer_of
 
 PERSONS = "ci_persons"
 ACCOUNTS = "ci_accounts"
@@ -42,6 +48,10 @@ PERSON_PAYABLES = "ci_person_payables"
 PAYMENTS = "ci_payments"
 
 CRITICAL_OUTBOX_COLLECTIONS = [ACCOUNTS, REVIEWS, STATEMENTS, PAYMENTS]
+# What of these documents is personal data and sealed (chassis/pii.py).
+CLAIM_DOCUMENT = Sealed(text=("filename",), data=("content",))
+TO_PERSON = Sealed(text=("person_id",), json=("bank_account",))  # payables to persons, payments to them
+SEALED = {DOCUMENTS: CLAIM_DOCUMENT, PERSON_PAYABLES: TO_PERSON, PAYMENTS: TO_PERSON}
 DUPLICATE_KEY = 11000
 
 
@@ -52,6 +62,10 @@ def account_id(person_id: str, year: int) -> str:
 class CriticalStore:
     def __init__(self, db: Any) -> None:
         self._db = db
+
+    @property
+    def _pii(self) -> Sealer:
+        return sealer_of(self._db)
 
     async def ensure_indexes(self) -> None:
         for name in CRITICAL_OUTBOX_COLLECTIONS:
@@ -75,6 +89,9 @@ class CriticalStore:
         for start in range(0, len(wanted), 1000):
             out += await self._db[name].find({"_id": {"$in": wanted[start:start + 1000]}}, projection).to_list(None)
         order = {x: i for i, x in enumerate(wanted)}
+        sealed = SEALED.get(name)
+        if sealed is not None:
+            out = sealed.open_all(self._pii, out)
         return sorted(out, key=lambda d: order[d["_id"]])
 
     async def pending(self, name: str, ids: Sequence[str]) -> list[str]:
@@ -152,8 +169,9 @@ class CriticalStore:
     # ---- documents -----------------------------------------------------------------------------------------
 
     async def put_documents(self, docs: list[dict[str, Any]]) -> None:
+        pii = self._pii
         for doc in docs:
-            await self._db[DOCUMENTS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+            await self._db[DOCUMENTS].replace_one({"_id": doc["_id"]}, CLAIM_DOCUMENT.seal(pii, doc), upsert=True)
 
     # ---- quotas --------------------------------------------------------------------------------------------
 
@@ -313,36 +331,39 @@ class CriticalStore:
     # ---- a person's payables (零星报销) --------------------------------------------------------------------------
 
     async def person_payable(self, payable_id: str) -> dict[str, Any] | None:
-        return await self._db[PERSON_PAYABLES].find_one({"_id": payable_id})
+        return TO_PERSON.open(self._pii, await self._db[PERSON_PAYABLES].find_one({"_id": payable_id}))
 
     async def payables_of_month(self, month: str) -> list[dict[str, Any]]:
-        return await self._db[PERSON_PAYABLES].find({"month": month}).sort("_id", 1).to_list(None)
+        found = await self._db[PERSON_PAYABLES].find({"month": month}).sort("_id", 1).to_list(None)
+        return TO_PERSON.open_all(self._pii, found)
 
     async def person_payables(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        return await self._db[PERSON_PAYABLES].find(query).sort("_id", 1).to_list(limit)
+        return TO_PERSON.open_all(self._pii, await self._db[PERSON_PAYABLES].find(query).sort("_id", 1).to_list(limit))
 
     async def insert_person_payable(self, doc: dict[str, Any]) -> bool:
         try:
-            await self._db[PERSON_PAYABLES].insert_one(doc)
+            await self._db[PERSON_PAYABLES].insert_one(TO_PERSON.seal(self._pii, doc))
         except DuplicateKeyError:
             return False
         return True
 
     async def update_person_payable(self, payable_id: str, query: dict[str, Any], changes: dict[str, Any]) -> bool:
-        result = await self._db[PERSON_PAYABLES].update_one({"_id": payable_id, **query}, {"$set": changes})
+        result = await self._db[PERSON_PAYABLES].update_one({"_id": payable_id, **query},
+                                                            {"$set": TO_PERSON.seal(self._pii, changes)})
         return result.modified_count == 1
 
     # ---- payments ------------------------------------------------------------------------------------------
 
     async def payment(self, payment_id: str) -> dict[str, Any] | None:
-        return await self._db[PAYMENTS].find_one({"_id": payment_id}, {"_outbox": 0})
+        return TO_PERSON.open(self._pii, await self._db[PAYMENTS].find_one({"_id": payment_id}, {"_outbox": 0}))
 
     async def payments(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        return await self._db[PAYMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+        found = await self._db[PAYMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+        return TO_PERSON.open_all(self._pii, found)
 
     async def insert_payment(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> bool:
         try:
-            await self._db[PAYMENTS].insert_one(with_events(doc, events))
+            await self._db[PAYMENTS].insert_one(with_events(TO_PERSON.seal(self._pii, doc), events))
         except DuplicateKeyError:
             return False
         return True
@@ -352,7 +373,8 @@ class CriticalStore:
         if not docs:
             return
         try:
-            await self._db[PAYMENTS].insert_many(list(docs), ordered=False)
+            pii = self._pii
+            await self._db[PAYMENTS].insert_many([TO_PERSON.seal(pii, d) for d in docs], ordered=False)
         except BulkWriteError as exc:
             others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
             if others:

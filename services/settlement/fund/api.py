@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chassis.bodies import parse_json
 from chassis.calendar import today_cn
+from chassis.downloads import attachment
 from chassis.errors import Forbidden, InvalidInput, NotFound
 from chassis.host import ServiceContext
 from chassis.http import Scope, read_raw
@@ -241,8 +242,7 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         report = await fund.reconciliation(t, program, year)
         if format == "json":
             return report
-        return Response(reconciliation_workbook(report), media_type=XLSX,
-                        headers={"content-disposition": f'attachment; filename="reconciliation-{t}-{year}.xlsx"'})
+        return attachment(reconciliation_workbook(report), XLSX, f"reconciliation-{t}-{year}.xlsx")
 
     @r.get("/years/{year}", summary="A fund year: open, or closed with its year-end result and reasons")
     async def fund_year(year: FundYear, scope: Scope, tenant: str | None = None) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
+from chassis.body_limit import body_limit
+from chassis.downloads import attachment
 from chassis.errors import PayloadTooLarge, UnsupportedMediaType
 from chassis.host import ServiceContext
 from chassis.http import Scope, content_type
@@ -33,6 +35,15 @@ UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "additionalProperties": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}
 
 
+MAX_FILES = 8
+
+
+def upload_limit(max_bytes: int) -> int:
+    """The most one hand-in carries: MAX_FILES documents at the per-document limit and the form around them, enforced
+    while the body streams, before the token is looked at (chassis/body_limit.py)."""
+    return max_bytes * MAX_FILES + 65536
+
+
 def _institution(scope: TenantScope) -> str | None:
     return scope.subject if scope.role == "institution" else None
 
@@ -43,7 +54,8 @@ def router(ctx: ServiceContext) -> APIRouter:
 
     @r.post("/{statement_id}/documents", status_code=201,
             summary="Hand in settlement documents (购药明细, 结算表, 发票): multipart, one file field per document, "
-                    "named by its kind", openapi_extra={"requestBody": UPLOAD_BODY})
+                    "named by its kind",
+            openapi_extra=body_limit(upload_limit(max_bytes), {"requestBody": UPLOAD_BODY}))
     async def upload(statement_id: str, request: Request, scope: Scope) -> dict[str, Any]:
         scope.require(*UPLOADERS)
         db = scope.db()
@@ -53,9 +65,9 @@ def router(ctx: ServiceContext) -> APIRouter:
             raise UnsupportedMediaType(f"send multipart/form-data: one file field per document, named by its kind "
                                        f"({', '.join(kinds)})", "content-type")
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_bytes * 8 + 65536:
+        if declared and declared.isdigit() and int(declared) > upload_limit(max_bytes):
             raise PayloadTooLarge(f"request of {declared} bytes exceeds the upload limit", "body")
-        form = await request.form(max_files=8, max_part_size=max_bytes + 1)
+        form = await request.form(max_files=MAX_FILES, max_part_size=max_bytes + 1)
         files = []
         for name, value in form.multi_items():
             if name in kinds and isinstance(value, UploadFile):
@@ -78,6 +90,6 @@ def router(ctx: ServiceContext) -> APIRouter:
         db = scope.db()
         await service.statement_of(db, statement_id, _institution(scope))
         content, content_type, sha = await service.content(db, statement_id, document_id)
-        return Response(content, media_type=content_type, headers={"X-Content-SHA256": sha})
+        return attachment(content, content_type, f"{statement_id}-{document_id}", {"X-Content-SHA256": sha})
 
     return r

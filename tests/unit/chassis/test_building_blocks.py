@@ -93,7 +93,7 @@ async def test_every_json_error_of_a_door_has_a_stable_code() -> None:
     async def ready() -> dict[str, object]:
         return {"ready": True}
 
-    app = create_app("t", "t", "secret", ready)
+    app = create_app("t", "t", ready)
 
     @app.post("/echo")
     async def echo(request: Request) -> object:

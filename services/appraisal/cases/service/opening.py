@@ -37,7 +37,7 @@ async def open_cases(ctx: ServiceContext, policies: PolicyReader, db: Any, event
     stub = intake_pb2_grpc.IntakeServiceStub(ctx.peers.channel("intake"))
     app = await stub.GetApplication(
         intake_pb2.GetApplicationRequest(application_id=completed.application_id),
-        metadata=ctx.peers.metadata(tenant), timeout=10,
+        metadata=await ctx.peers.metadata(tenant), timeout=10,
     )
     program = load_program(app.program)
     required = int(program.setting("appraisal", "opinions_required", 2))

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import struct
 import zipfile
 import zlib
 from collections import Counter
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chassis.errors import InvalidInput
 from services.archive.person_files.domain.person_file import summarize
 
 FORMAT = "jingban-archive-handover/1"
@@ -25,6 +27,14 @@ _SAFE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 _PERSON_PATH = re.compile(r"^persons/[0-9A-Za-z_-]{1,66}\.json$")
 _CHECKSUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](\S.*)$")
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one person's file; more means a damaged or hostile archive
+# Zip bombs: an archive is refused before anything in it is decompressed when it holds more members (a program's
+# persons, plus the manifest and the checksums) or more bytes once decompressed than any real handover.
+MAX_MEMBERS = 500_000 + 2
+MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
+# Their codes (domain/reasons.py ERRORS).
+ARCHIVE_TOO_MANY_MEMBERS = "archive_too_many_members"
+ARCHIVE_MEMBER_TOO_LARGE = "archive_member_too_large"
+ARCHIVE_TOO_LARGE = "archive_too_large"
 ENTRY_FIELDS = ("entry_id", "kind", "title", "occurred_at", "attributes", "source_event_id")
 
 
@@ -103,16 +113,76 @@ class Verification:
                 "persons": len(self.persons), "entries": self.entries}
 
 
-def verify_export(zip_bytes: bytes) -> Verification:
-    """Every check an importer needs, each failure named precisely; nothing is trusted until all pass."""
+_EOCD, _EOCD64_LOCATOR, _EOCD64, _CENTRAL = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06", b"PK\x01\x02"
+
+
+def central_directory_members(zip_bytes: bytes, stop_after: int) -> int | None:
+    """How many members the archive's central directory lists, counted header by header (nothing built, nothing
+    decompressed), stopping at `stop_after + 1`; None when there is no directory to count (zipfile then says what
+    is wrong). The directory is where the end record puts it, whatever count the end record claims."""
+    end = zip_bytes.rfind(_EOCD, max(0, len(zip_bytes) - 22 - 65535))
+    if end < 0 or len(zip_bytes) < end + 22:
+        return None
+    size_cd = struct.unpack("<L", zip_bytes[end + 12:end + 16])[0]
+    location = end
+    locator = end - 20
+    if locator >= 0 and zip_bytes[locator:locator + 4] == _EOCD64_LOCATOR:  # zip64: the real size is there
+        record = struct.unpack("<Q", zip_bytes[locator + 8:locator + 16])[0]
+        location = locator - 56
+        at = location if location >= 0 and zip_bytes[location:location + 4] == _EOCD64 else record  # as zipfile
+        if 0 <= at < len(zip_bytes) and zip_bytes[at:at + 4] == _EOCD64:
+            size_cd = struct.unpack("<Q", zip_bytes[at + 40:at + 48])[0]
+    start = location - size_cd
+    if start < 0:
+        return None
+    count, i, stop = 0, start, location
+    while i + 46 <= stop and zip_bytes[i:i + 4] == _CENTRAL:
+        count += 1
+        if count > stop_after:
+            break
+        name, extra, comment = struct.unpack("<3H", zip_bytes[i + 28:i + 34])
+        i += 46 + name + extra + comment
+    return count
+
+
+def check_caps(zip_bytes: bytes, zf: zipfile.ZipFile | None = None, *, max_members: int = MAX_MEMBERS,
+               max_member_bytes: int = MAX_MEMBER_BYTES, max_total_bytes: int = MAX_UNCOMPRESSED_BYTES) -> None:
+    """Refuse a zip bomb before anything in it is decompressed (422, field `export`, a precise code): too many
+    members (counted in the raw directory before zipfile reads it), a member or the whole declaring more bytes than
+    a handover holds. zipfile never decompresses a member past its declared size, so these bound the work."""
+    counted = central_directory_members(zip_bytes, max_members) if zf is None else len(zf.infolist())
+    if counted is not None and counted > max_members:
+        raise InvalidInput(f"the archive holds more than {max_members} members; a handover holds one per person "
+                           "and two more", "export", code=ARCHIVE_TOO_MANY_MEMBERS,
+                           params={"limit": str(max_members)})
+    if zf is None:
+        return
+    total = 0
+    for info in zf.infolist():
+        if info.file_size > max_member_bytes:
+            raise InvalidInput(f"{info.filename}: declares {info.file_size} bytes, over the {max_member_bytes} "
+                               "limit of one member", "export", code=ARCHIVE_MEMBER_TOO_LARGE,
+                               params={"member": info.filename, "limit": str(max_member_bytes)})
+        total += info.file_size
+    if total > max_total_bytes:
+        raise InvalidInput(f"the archive declares {total} bytes once decompressed, over the {max_total_bytes} limit",
+                           "export", code=ARCHIVE_TOO_LARGE,
+                           params={"declared": str(total), "limit": str(max_total_bytes)})
+
+
+def verify_export(zip_bytes: bytes, **caps: int) -> Verification:
+    """Every check an importer needs, each failure named precisely; nothing is trusted until all pass. An archive
+    over the caps (`check_caps`; `caps` overrides them) is refused with its own code before anything is read."""
     report = Verification()
     err = report.errors.append
+    check_caps(zip_bytes, **caps)
     try:
         zf = zipfile.ZipFile(io.BytesIO(zip_bytes))
     except zipfile.BadZipFile as exc:
         err(f"not a zip archive: {exc}")
         return report
     with zf:
+        check_caps(zip_bytes, zf, **caps)
         names = [i.filename for i in zf.infolist()]
         for name, n in Counter(names).items():
             if n > 1:

@@ -17,6 +17,7 @@ from chassis.programs import Program
 
 SCOPES = ("all", "approved")
 _PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may name (as the fund's years)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ def period_bounds(value: str) -> tuple[date, date]:
     if not m:
         raise InvalidInput(f"period must be YYYY-MM, YYYY-Qn or YYYY, got {value!r}", "period")
     year = int(m.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # "0000" or "9999-12" names no period of a program
+        raise InvalidInput(f"period {value!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", "period")
     first, last = ((int(m.group(2)),) * 2 if m.group(2) else
                    (3 * int(m.group(3)) - 2, 3 * int(m.group(3))) if m.group(3) else (1, 12))
     return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])

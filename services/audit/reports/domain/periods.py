@@ -20,6 +20,8 @@ _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 PeriodKind = Literal["month", "quarter", "year"]
+# The years a period may name: the programs' (as the fund's years, 2000–2100); "0000" or "9999-12" is no period.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def parse_period(text: str, allowed: tuple[PeriodKind, ...] = ("month", "quarter
                  field: str = "period") -> Period:
     """`2025-06`, `2025-Q2` or `2025`; anything else is refused with the accepted forms."""
     value = (text or "").strip()
+    year = re.match(r"^\d{4}", value)
+    if year and not FIRST_YEAR <= int(year[0]) <= LAST_YEAR:
+        raise InvalidInput(f"period {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", field)
     if (m := _MONTH.match(value)) and "month" in allowed:
         y, mo = int(m[1]), int(m[2])
         return Period("month", value, date(y, mo, 1), _month_end(y, mo))

@@ -24,6 +24,7 @@ RECORDS_HOSPITAL_LEVEL = "records_hospital_level"
 RECORDS_TOO_OLD = "records_too_old"
 RECORDS_FUTURE = "records_date_in_future"
 PROGRAM_UNKNOWN = "program_unknown"
+PROGRAM_NOT_CARRIED = "program_not_carried"
 
 
 @dataclass(frozen=True)
@@ -93,16 +94,23 @@ def check_district(program: Program, district: str | None) -> dict[str, str]:
 
 
 def resolve_program(tenant: str, requested: str, given: bool) -> Program:
-    """The application's program: as given, else the program the tenant is a carrier of (else the form's default)."""
+    """The application's program: as given, else the program the tenant is a carrier of (else the form's default).
+    Either way the tenant must be one of the program's carriers: a carrier files only its own program's
+    applications (another program's would be appraised and paid under rules and a fund that are not its own)."""
     if not given:
         own = program_of_tenant(tenant)
         if own is not None:
             return own
     try:
-        return load_program(requested)
+        program = load_program(requested)
     except NotFound as exc:
         raise InvalidInput(f"program {requested!r} is not defined", "application.program",
                            code=PROGRAM_UNKNOWN) from exc
+    if tenant not in {t.tenant for t in program.tenants}:
+        raise InvalidInput(f"program {program.code!r} is not this carrier's: {tenant} files applications of its own "
+                           "program only", "application.program", code=PROGRAM_NOT_CARRIED,
+                           params={"program": program.code})
+    return program
 
 
 def program_fields(program: Program, district: str | None, records: InpatientRecords | None,

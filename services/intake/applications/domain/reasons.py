@@ -18,6 +18,7 @@ REASONS = ReasonCatalogue("intake applications", {
 ERRORS = {
     # the program's own fields (program_fields.py)
     "program_unknown": "the application names a program that is not defined",
+    "program_not_carried": "the application names a program the tenant is not a carrier of (params: program)",
     "district_required": "the program asks for the applicant's handling district (所属经办区) and none was given",
     "district_unknown": "the district named is not one of the program's",
     "records_required": "the program asks for the inpatient records (住院资料) the application rests on",

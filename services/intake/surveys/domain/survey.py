@@ -26,6 +26,7 @@ ALREADY_ANSWERED = "survey_already_answered"
 NO_SURVEY = "program_runs_no_survey"
 INVALID_ANSWERS = "survey_answers_invalid"
 _PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may name (as the fund's years)
 
 
 def questions_of(program: Program | None) -> list[dict[str, str]]:
@@ -71,6 +72,8 @@ def period_bounds(value: str) -> tuple[date, date]:
     if not m:
         raise InvalidInput(f"period must be YYYY-MM, YYYY-Qn or YYYY, got {value!r}", "period")
     year = int(m.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # "0000" or "9999-12" names no period of a program
+        raise InvalidInput(f"period {value!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", "period")
     if m.group(2):
         first, last = int(m.group(2)), int(m.group(2))
     elif m.group(3):

@@ -32,4 +32,6 @@ ERRORS = {
                           "settled",
     "statement_has_active_batches": "the statement cannot close yet: batches are still being processed, or were "
                                     "interrupted (send each again, as it was sent)",
+    "person_lookup_refused": "an institution reads its own claims and statements, nothing of a person beyond them "
+                             "(a person's benefit accounts hold every institution's claims)",
 }

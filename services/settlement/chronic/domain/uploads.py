@@ -187,16 +187,20 @@ def validate_lines(upload: Upload, diseases_on: Callable[[date], set[str] | None
     numbers: dict[tuple[str, int], int] = {}        # (claim_id, line) -> position
     next_no: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
+    codes: dict[int, str] = {}  # a problem's own code (an amount's `invalid_amount`), by its place in `problems`
 
     def attempt(fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
         except InvalidInput as exc:
+            if exc.code != InvalidInput.code:
+                codes[len(problems)] = exc.code
             problems.append((exc.field or "line", exc.message))
             return None
 
     for n, line in upload.raw:
         problems.clear()
+        codes.clear()
 
         claim_id = attempt(_text, line, "claim_id", True, 64)
         if claim_id and "|" in claim_id:
@@ -235,8 +239,9 @@ def validate_lines(upload: Upload, diseases_on: Callable[[date], set[str] | None
             elif first is not None and person_id and day is not None and (first[0], first[1]) != (person_id, day):
                 problems.append(("claim_id", f"claim {claim_id} has another person or date on line {first[2]}; "
                                              "a claim is one person's visit on one day"))
-        for field_name, message in problems:
-            errors.append({"line": n, "field": field_name, "message": message})
+        for i, (field_name, message) in enumerate(problems):
+            errors.append({"line": n, "field": field_name, "message": message, **({"code": codes[i]}
+                                                                                   if i in codes else {})})
         if not problems:
             out.append(LineIn(n=n, claim_id=claim_id, line=line_no, person_id=person_id, date=day, disease=disease,
                               amount=amount, covered=covered, item_code=item_code or "",
@@ -249,4 +254,5 @@ def refuse(errors: list[dict[str, Any]], total: int) -> InvalidInput:
     shown = errors[:MAX_ERRORS]
     more = f" (first {MAX_ERRORS} shown)" if len(errors) > MAX_ERRORS else ""
     lines = len({e["line"] for e in errors})
-    return InvalidInput(f"{lines} of {total} lines are invalid{more}; nothing was stored", fields=shown)
+    return InvalidInput(f"{lines} of {total} lines are invalid{more}; nothing was stored", fields=shown,
+                        code=errors[0].get("code") if errors else None)

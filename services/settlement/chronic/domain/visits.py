@@ -50,7 +50,7 @@ def parse_visit(data: dict[str, Any]) -> tuple[str, str, date, list[LineIn]]:
         try:
             amount = claim_amount(line.get("amount"))
         except InvalidInput as exc:
-            errors.append({"field": f"{path}.amount", "message": exc.message})
+            errors.append({"field": f"{path}.amount", "message": exc.message, "code": exc.code})
         try:
             covered = parse_covered(line.get("covered"))
         except InvalidInput as exc:
@@ -65,7 +65,7 @@ def parse_visit(data: dict[str, Any]) -> tuple[str, str, date, list[LineIn]]:
             parsed.append((str(disease).strip(), amount, bool(covered), item, desc))  # type: ignore[arg-type]
     if errors:
         raise InvalidInput("the visit is invalid: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
-                           fields=errors)
+                           fields=errors, code=errors[0].get("code"))
     assert on is not None
     lines = [LineIn(n=i + 1, claim_id=claim_id, line=i + 1, person_id=person_id, date=on, disease=d, amount=a,
                     covered=c, item_code=item, description=desc) for i, (d, a, c, item, desc) in enumerate(parsed)]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chassis.access import Access, Reader, record_access
 from chassis.calendar import today_cn
 from chassis.errors import NotFound
 from services.settlement.chronic.domain.accounts import accumulator_view
 from services.settlement.chronic.service.settler import Settler, program_for
+
+SERVICE = "settlement"
 
 
 async def accumulators_of(settler: Settler, tenant: str, person_id: str, year: int) -> dict[str, Any]:
@@ -20,3 +23,12 @@ async def accumulators_of(settler: Settler, tenant: str, person_id: str, year: i
     except NotFound:
         policy = None
     return accumulator_view(person_id, year, state.holdings, state.accounts.get(str(year)) or {}, policy, today)
+
+
+async def read_accumulators(settler: Settler, db: Any, reader: Reader, person_id: str, year: int,
+                            channel: str = "http") -> dict[str, Any]:
+    """A person's year as `accumulators_of` answers it, for a reader: the read is recorded (查阅记录,
+    settlement.person.accessed) before it is answered."""
+    view = await accumulators_of(settler, reader.tenant, person_id, year)
+    await record_access(db, SERVICE, reader, Access(person_id, "account", f"chronic:{year}"), channel)
+    return view

@@ -50,6 +50,17 @@ OUTSIDE_POLICY_YEAR = "outside_policy_year"
 TIER_CHANGE = "tier_change"
 ALREADY_PAID = "already_paid"
 
+# An institution's claim ids are its own: two institutions may send the same id for different stays. A claim is kept
+# (and its review, payable, documents and events named) under its id within its institution's namespace. The
+# separator is in no claim id (letters, digits, `_ . : -`) nor institution code, and is safe in a URL.
+KEY_SEPARATOR = "~"
+
+
+def claim_key(institution_code: str, claim_id: str) -> str:
+    """`<institution>~<claim id>`; a claim with no institution (a manual reimbursement entered without one) keeps
+    its bare id — the agency's own namespace, apart from every institution's."""
+    return f"{institution_code}{KEY_SEPARATOR}{claim_id}" if institution_code else claim_id
+
 
 @dataclass(frozen=True)
 class Tier:

@@ -27,4 +27,6 @@ REASONS = ReasonCatalogue("qz-critical benefits", {
 ERRORS = {
     "not_balanced": "the provincial platform's totals differ from the statement's in a group (对账不平); the "
                     "result is stored",
+    "person_lookup_refused": "an institution reads its own claims, nothing of a person beyond them: no assistance "
+                             "status, no year account totals, no other institution's claims",
 }

@@ -108,9 +108,9 @@ def statement_id(institution: str, month: str, seq: int = 1) -> str:
     return base if seq == 1 else f"{base}-{seq}"
 
 
-def payable_id(claim_id: str) -> str:
-    """A person's payable for a manual reimbursement: one per claim."""
-    return f"PP-{claim_id}"
+def payable_id(claim_key: str) -> str:
+    """A person's payable for a manual reimbursement: one per claim (named by its key, domain/claims.py)."""
+    return f"PP-{claim_key}"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ reviews (大额医疗费用核查) selected under the program's quotas, and thei
 
 Order of writes (no transactions on FerretDB 1.x), per person and year under the person's lock:
 1. every claim is validated and checked against stored ones (a different claim under a stored id: 409) before
-   anything is written;
+   anything is written; a claim is kept under its id within its institution (`<institution>~<claim id>`,
+   domain/claims.py `claim_key`): two institutions may use the same id, and its review (`R-<key>`), documents,
+   payable and events are named by that key;
 2. the claims are adjudicated (domain/critical.py) and the paid ones admitted to their review stratum: the member
    document (decision, draw) is inserted first, then the stratum's counts raised with `$max` — a retry finds the
    member and reuses its decision;
@@ -54,6 +56,7 @@ from services.settlement.critical.domain.claims import (
     CriticalPolicy,
     CriticalResult,
     adjudicate,
+    claim_key,
     in_force,
     parse_critical_policy,
 )
@@ -125,6 +128,12 @@ class ClaimIn:
     insutype: str = ""                # 310 | 390 as given; "" = not given (the default applies)
     bank_account: dict[str, str] | None = None   # a manual reimbursement's payee account (not part of the claim)
 
+    @property
+    def key(self) -> str:
+        """Where the claim is kept: its id within its institution's namespace (two institutions may use the same
+        claim id; domain/claims.py `claim_key`)."""
+        return claim_key(self.institution_code, self.claim_id)
+
     def digest(self) -> str:
         """What makes a claim the same claim: its inputs (not who sent it or when, nor where it is paid to). An
         insurance type not given leaves the digest as it was before claims carried one."""
@@ -179,6 +188,13 @@ def review_view(doc: dict[str, Any]) -> dict[str, Any]:
             "reason_codes": [REASONS.reason(why, f"stratum {doc.get('stratum')}, draw {doc.get('draw')}",
                                             stratum=doc.get("stratum") or "", draw=doc.get("draw") or "").to_json()]
             if why in REASONS else []}
+
+
+def _selects(decision: dict[str, Any] | None, c: ClaimIn) -> bool:
+    """Whether the review decision drawn for the claim's stratum member selects THIS claim (a person-unit stratum's
+    member is the person's first claim in it)."""
+    return (decision is not None and bool(decision["selected"])
+            and decision.get("claim_key", decision["claim_id"]) == c.key)
 
 
 class CriticalService:
@@ -245,15 +261,15 @@ class CriticalService:
         versions = policy_versions()
         seen: set[str] = set()
         for i, c in enumerate(claims):
-            if c.claim_id in seen:
+            if c.key in seen:
                 raise InvalidInput(f"claim id {c.claim_id!r} is given twice", f"claims[{i}].claim_id")
-            seen.add(c.claim_id)
+            seen.add(c.key)
             if in_force(versions, c.date) is None:
                 raise InvalidInput(f"no critical illness policy is in force on {c.date.isoformat()}",
                                    f"claims[{i}].date")
         stored = await store.claims_by_ids(seen)
         for i, c in enumerate(claims):
-            self._same_or_conflict(stored.get(c.claim_id), c, i)
+            self._same_or_conflict(stored.get(c.key), c, i)
         groups: dict[tuple[str, int], list[ClaimIn]] = {}
         for c in claims:
             groups.setdefault((c.person_id, c.date.year), []).append(c)
@@ -266,13 +282,13 @@ class CriticalService:
             views.update(out)
             fresh = fresh or new
         # Where each settled claim is paid: its statement, or a payable to the person (once; a retry finishes it).
-        placed = await self.finance.take(store, tenant, settled, {c.claim_id: c.bank_account for c in claims
+        placed = await self.finance.take(store, tenant, settled, {c.key: c.bank_account for c in claims
                                                                   if c.bank_account})
         for cid, where in placed.items():
             views[cid].update(where)
         if fresh:
             self.kick()
-        return [views[c.claim_id] for c in claims], fresh
+        return [views[c.key] for c in claims], fresh
 
     @staticmethod
     def _same_or_conflict(doc: dict[str, Any] | None, c: ClaimIn, index: int) -> None:
@@ -287,15 +303,15 @@ class CriticalService:
         (new, and re-sent ones), to be put on their statements or payables."""
         account_doc = await store.ensure_account(person, year)
         applied = set(account_doc["applied"])
-        stored = await store.claims_by_ids(c.claim_id for c in group)
+        stored = await store.claims_by_ids(c.key for c in group)
         views: dict[str, dict[str, Any]] = {}
         todo: list[ClaimIn] = []
         for c in group:
-            doc = stored.get(c.claim_id)
-            if c.claim_id in applied and doc is not None:
+            doc = stored.get(c.key)
+            if c.key in applied and doc is not None:
                 self._same_or_conflict({**doc, "status": "settled"}, c, 0)
                 await self._open_review(store, doc)  # finish step 5 if a crash cut it
-                views[c.claim_id] = claim_view(doc)
+                views[c.key] = claim_view(doc)
                 settled.append({**doc, "_replayed": True})
             else:
                 todo.append(c)
@@ -314,7 +330,7 @@ class CriticalService:
         def flush(account: CriticalAccount) -> CriticalAccount:
             if not run or run_policy is None or run_key is None:
                 return account
-            out, account = adjudicate(run_policy, run_key[1], [CriticalClaim(c.claim_id, c.date, c.self_pay, c.care)
+            out, account = adjudicate(run_policy, run_key[1], [CriticalClaim(c.key, c.date, c.self_pay, c.care)
                                                                for c in run], account)
             results.extend((c, r, run_key[1]) for c, r in zip(run, out, strict=True))
             return account
@@ -335,7 +351,7 @@ class CriticalService:
             decision = await self._select(store, tenant, year, c, r)
             doc = self._claim_doc(c, r, year, decision, now)
             docs.append(doc)
-            if decision is not None and decision["selected"] and decision["claim_id"] == c.claim_id:
+            if _selects(decision, c):
                 reviews.append(doc)
             events.append(new_event(
                 "critical_claim.settled", tenant, person, events_pb2.CriticalClaimSettled(
@@ -345,30 +361,30 @@ class CriticalService:
                     cumulative_paid=doc["cumulative_paid"], assistance=assistance, policy_version=r.policy_version,
                     disease=c.disease, total_cost=fmt(c.total_cost), review_required=doc["review_required"]),
                 source="settlement", trace_context=current_carrier(),
-                event_id=derived_event_id(f"{person}|{year}", "critical_claim.settled", c.claim_id)))
+                event_id=derived_event_id(f"{person}|{year}", "critical_claim.settled", c.key)))
             for d in c.documents:
-                documents.append({**d, "_id": f"{c.claim_id}|{d['kind']}", "claim_id": c.claim_id,
+                documents.append({**d, "_id": f"{c.key}|{d['kind']}", "claim_id": c.claim_id, "claim_key": c.key,
                                   "content": blobs.get(d["sha256"], b"")})
         await store.put_documents(documents)
         await store.put_claims(docs)
         changes = {"cumulative_self_pay_fen": to_fen(account.cumulative_self_pay),
                    "cumulative_paid_fen": to_fen(account.cumulative_paid), "updated_at": now}
         if not await store.apply_account(person, year, account_doc["version"], changes,
-                                         [c.claim_id for c, _, _ in results], events):
+                                         [c.key for c, _, _ in results], events):
             raise Conflict(f"the {year} account of {person} changed meanwhile; send the claims again")
         for doc in reviews:
             await self._open_review(store, doc)
-        views.update({d["claim_id"]: claim_view(d) for d in docs})
+        views.update({d["_id"]: claim_view(d) for d in docs})
         settled.extend(docs)
         return views, True
 
     @staticmethod
     def _claim_doc(c: ClaimIn, r: CriticalResult, year: int, decision: dict[str, Any] | None,
                    now: str) -> dict[str, Any]:
-        selected = decision is not None and decision["selected"] and decision["claim_id"] == c.claim_id
+        selected = _selects(decision, c)
         insutype, insutype_source = insutype_or_default(c.insutype or None)
         return {
-            "_id": c.claim_id, "claim_id": c.claim_id, "person_id": c.person_id, "date": c.date.isoformat(),
+            "_id": c.key, "claim_id": c.claim_id, "person_id": c.person_id, "date": c.date.isoformat(),
             "year": year, "care": c.care, "area": c.area, "networked": c.networked, "source": c.source,
             "institution_code": c.institution_code, "disease": c.disease, "total_cost": fmt(c.total_cost),
             "self_pay": fmt(c.self_pay), "payable": fmt(r.payable), "payable_fen": to_fen(r.payable),
@@ -378,9 +394,10 @@ class CriticalService:
             "tier": r.tier, "deductible": fmt(r.deductible), "ratio": str(r.ratio),
             "cap": None if r.cap is None else fmt(r.cap), "policy_version": r.policy_version,
             "stratum": decision["stratum"] if decision else None, "review_required": selected,
-            "review_id": f"R-{c.claim_id}" if selected else None,
-            "selection": {k: decision[k] for k in ("why", "draw", "population", "selected_count", "required",
-                                                   "claim_id")} if decision else None,
+            "review_id": f"R-{c.key}" if selected else None,
+            "selection": {**{k: decision[k] for k in ("why", "draw", "population", "selected_count", "required",
+                                                      "claim_id")},
+                          "claim_key": decision.get("claim_key", decision["claim_id"])} if decision else None,
             "documents": [{k: d[k] for k in ("kind", "filename", "content_type", "size", "sha256")}
                           for d in c.documents],
             "digest": c.digest(), "status": "settled", "settled_at": now,
@@ -397,7 +414,7 @@ class CriticalService:
         stratum = stratum_of(program_strata(), c.area, c.networked, c.care, c.total_cost)
         if stratum is None:
             return None
-        key = member_key(stratum, c.person_id, c.claim_id)
+        key = member_key(stratum, c.person_id, c.key)
         async with self.locks.hold(f"ciq:{tenant}:{year}:{stratum.code}"):
             member = await store.member(year, stratum.code, key)
             if member is not None:
@@ -410,7 +427,8 @@ class CriticalService:
             fraction = draw(state["seed"], stratum.code, year, key)
             _, decision = admit(stratum, StratumState(stratum.code, year, population, selected), fraction)
             member = {"_id": f"{year}|{stratum.code}|{key}", "year": year, "stratum": stratum.code, "key": key,
-                      "claim_id": c.claim_id, "person_id": c.person_id, "selected": decision.selected,
+                      "claim_id": c.claim_id, "claim_key": c.key, "person_id": c.person_id,
+                      "selected": decision.selected,
                       "why": decision.why, "draw": str(decision.draw), "population": decision.population,
                       "selected_count": decision.selected_count, "required": decision.required,
                       "at": datetime.now(UTC).isoformat()}
@@ -428,6 +446,7 @@ class CriticalService:
         sel = claim.get("selection") or {}
         await store.insert_review({
             "_id": claim["review_id"], "review_id": claim["review_id"], "claim_id": claim["claim_id"],
+            "claim_key": claim["_id"],
             "person_id": claim["person_id"], "year": claim["year"], "stratum": claim["stratum"],
             "why": sel.get("why"), "draw": sel.get("draw"), "quota_member": True, "status": "open",
             "institution_code": claim["institution_code"], "total_cost": claim["total_cost"],
@@ -478,7 +497,9 @@ class CriticalService:
     # ---- reading -------------------------------------------------------------------------------------------
 
     async def account(self, tenant: str, person_id: str, year: int, institution: str | None) -> dict[str, Any]:
-        """The person's year account and claims; an institution sees only its own claims (404 without any)."""
+        """The person's year account and claims. An institution sees its own claims of the person and nothing of the
+        person beyond them — no year totals (they add up every institution's claims), no assistance status, no
+        other institution's claims — and 404 when it has none."""
         store = self.store(tenant)
         doc = await store.account(person_id, year)
         claims = await store.claims_of(person_id, year) if doc else []
@@ -488,6 +509,9 @@ class CriticalService:
             claims = [c for c in claims if c["institution_code"] == institution]
             if not claims:
                 raise NotFound(f"no account of {person_id} for {year}")
+            return {"person_id": person_id, "year": year, "institution_code": institution,
+                    "policy_versions": sorted({c["policy_version"] for c in claims}),
+                    "claims": [claim_view(c) for c in claims]}
         if doc is None or not applied:
             raise NotFound(f"no account of {person_id} for {year}")
         person = await store.person(person_id)

@@ -7,8 +7,9 @@ Rules (pure parts in domain/critical_statements.py):
 - a settled claim the fund pays (payable > 0) from an institution goes on that institution's statement of the
   claim's month; a late claim (its month's statement already closing or closed) goes on a supplementary statement
   of the same institution and month (`<id>-2` …), so nothing settled is lost and no statement mixes benefit years;
-- a manual reimbursement becomes one payable to the person (`PP-<claim id>`), paid to the bank account given with
-  the claim or at payment (stored whole for the payment instruction, shown masked in every view; never logged);
+- a manual reimbursement becomes one payable to the person (`PP-<claim key>`, domain/claims.py `claim_key`), paid
+  to the bank account given with the claim or at payment (stored whole for the payment instruction, shown masked in
+  every view; never logged);
 - statement: open → (month over) closing → closed (`statement.closed`) → one 3201 per (insutype, clr_type) →
   reconciled when every group balances (`statement.reconciled`, else 422 with the result stored) → paid once
   (`payment.issued`): the payment is booked `benefits_paid` in the fund year of the statement's month first,
@@ -190,28 +191,31 @@ class CriticalStatements:
                    bank_accounts: dict[str, dict[str, str]] | None = None) -> dict[str, dict[str, str]]:
         """Put settled (applied) claims where they are paid: institution claims on their statement, manual
         reimbursements on a payable to the person. Claims already placed are left alone (idempotent). Returns,
-        by claim id, where each claim the fund pays is: `{"statement_id": …}` or `{"payable_id": …}`."""
+        by claim key (`_id`: the id within its institution), where each claim the fund pays is:
+        `{"statement_id": …}` or `{"payable_id": …}`; `bank_accounts` are by claim key too."""
         placed: dict[str, dict[str, str]] = {}
         by_statement: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for c in claims:
             if c.get("payable_fen", 0) <= 0:
                 continue
             if c["source"] == "manual":
-                async with self.locks.hold(f"cip:{tenant}:{cs.payable_id(c['claim_id'])}"):
-                    placed[c["claim_id"]] = {"payable_id": await self._person_payable(
-                        store, c, (bank_accounts or {}).get(c["claim_id"]))}
+                async with self.locks.hold(f"cip:{tenant}:{cs.payable_id(c['_id'])}"):
+                    placed[c["_id"]] = {"payable_id": await self._person_payable(
+                        store, c, (bank_accounts or {}).get(c["_id"]))}
             elif c.get("statement_id"):
-                placed[c["claim_id"]] = {"statement_id": c["statement_id"]}
+                placed[c["_id"]] = {"statement_id": c["statement_id"]}
             else:
                 by_statement.setdefault((c["institution_code"], c["date"][:7]), []).append(c)
         for (institution, month), group in sorted(by_statement.items()):
             async with self.locks.hold(self.lock(tenant, institution, month)):
-                for cid, sid in (await self._place(store, institution, month, group)).items():
-                    placed[cid] = {"statement_id": sid}
+                for key, sid in (await self._place(store, institution, month, group)).items():
+                    placed[key] = {"statement_id": sid}
         return placed
 
     async def _place(self, store: CriticalStore, institution: str, month: str,
                      claims: list[dict[str, Any]]) -> dict[str, str]:
+        """An institution's claims of a month onto its statement; by claim key, the statement each went to. (A line
+        names the institution's own claim id: unique on its institution's statement.)"""
         todo = {c["claim_id"]: c for c in claims}
         placed: dict[str, str] = {}
         seq = 1
@@ -223,10 +227,9 @@ class CriticalStatements:
                 break
             found = [ln.claim_id for ln in _lines(doc) if ln.claim_id in todo]
             if found:
-                await store.mark_claims(found, "statement_id", sid)
+                await store.mark_claims([todo[cid]["_id"] for cid in found], "statement_id", sid)
                 for cid in found:
-                    todo.pop(cid)
-                    placed[cid] = sid
+                    placed[todo.pop(cid)["_id"]] = sid
             seq += 1
         if not todo:
             return placed
@@ -254,13 +257,14 @@ class CriticalStatements:
                     break
                 continue  # began closing meanwhile: look again
             seq += 1
-        await store.mark_claims(sorted(todo), "statement_id", sid)
-        return {**placed, **{cid: sid for cid in todo}}
+        await store.mark_claims(sorted(c["_id"] for c in todo.values()), "statement_id", sid)
+        return {**placed, **{c["_id"]: sid for c in todo.values()}}
 
     async def _person_payable(self, store: CriticalStore, claim: dict[str, Any],
                               bank_account: dict[str, str] | None) -> str:
-        pid = cs.payable_id(claim["claim_id"])
-        doc = {"_id": pid, "payable_id": pid, "claim_id": claim["claim_id"], "person_id": claim["person_id"],
+        pid = cs.payable_id(claim["_id"])
+        doc = {"_id": pid, "payable_id": pid, "claim_id": claim["claim_id"], "claim_key": claim["_id"],
+               "person_id": claim["person_id"],
                "date": claim["date"], "month": claim["date"][:7], "year": claim["year"],
                "amount_fen": int(claim["payable_fen"]), "insutype": claim.get("insutype") or cs.DEFAULT_INSUTYPE,
                "institution_code": claim.get("institution_code", ""), "policy_version": claim.get("policy_version"),
@@ -269,7 +273,7 @@ class CriticalStatements:
             # the same reimbursement sent again with the account: recorded while still unpaid
             await store.update_person_payable(pid, {"status": "unpaid"}, {"bank_account": bank_account})
         if claim.get("payable_id") != pid:
-            await store.mark_claims([claim["claim_id"]], "payable_id", pid)
+            await store.mark_claims([claim["_id"]], "payable_id", pid)
         return pid
 
     # ---- reading ---------------------------------------------------------------------------------------------

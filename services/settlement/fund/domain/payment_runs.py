@@ -11,7 +11,7 @@ from typing import Any
 from chassis.errors import Conflict, InvalidInput
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:|\-]{0,127}$")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:|~\-]{0,127}$")  # `~`: a critical claim's institution namespace
 MAX_IDS = 5000
 
 # Reasons a run leaves something unpaid (stable codes, shown with the item).

@@ -64,4 +64,7 @@ ERRORS = {
     "allocation_not_actual": "a monthly allocation (按月据实拨付) must equal the month's actual payments less what was "
                              "reimbursed",
     "nothing_to_reimburse": "the month's payments are reimbursed already (or there are none)",
+    "shared_year_closed_by_agency": "the year end (年终清算) of a program shared by several carriers is closed by the "
+                                    "agency supervisor only, whatever this deployment serves (params: program, "
+                                    "carriers)",
 }

@@ -36,10 +36,18 @@ from services.settlement.fund.service.account import (
     premium_total,
 )
 
+# Counts a year end takes, bounded so that what they multiply stays an amount the books hold (a huge integer is a
+# 422 naming the field, never a 500): performance targets are a handful; insured persons, a city's population.
+MAX_TARGETS = 1000
+MAX_INSURED_PERSONS = 100_000_000
+SHARED_YEAR_CLOSED_BY_AGENCY = "shared_year_closed_by_agency"  # fund/domain/reasons.py ERRORS
 
-def _int(value: Any, field: str) -> int:
+
+def _int(value: Any, field: str, maximum: int = MAX_TARGETS) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(f"{field} must be a whole number, got {value!r}", field)
+    if not 0 <= value <= maximum:
+        raise InvalidInput(f"{field} must be between 0 and {maximum}, got {value}", field)
     return value
 
 
@@ -226,8 +234,8 @@ def _corridor(program: Program, targets: tuple[str, ...], year: int, books: dict
         raise InvalidInput("admin_cost (经办成本) is required to close a corridor year", "admin_cost")
     admin = parse_amount(body["admin_cost"], "admin_cost")
     insured = body.get("insured_persons")
-    total, per_person, persons = premium_total(program, year,
-                                               None if insured is None else _int(insured, "insured_persons"))
+    insured = None if insured is None else _int(insured, "insured_persons", MAX_INSURED_PERSONS)
+    total, per_person, persons = premium_total(program, year, insured)
     band = fin.get("corridor") or {}
     summary: dict[str, Any] = {"method": "corridor", "premium_per_person": f"{per_person:.2f}",
                                "insured_persons": persons, "premium": f"{total:.2f}"}
@@ -272,9 +280,19 @@ def _corridor(program: Program, targets: tuple[str, ...], year: int, books: dict
 
 
 def targets_for_close(caller_tenant: str, role: str, program: Program, served: Iterable[str]) -> tuple[str, ...]:
-    members = [t.tenant for t in program.tenants if t.tenant in served]
+    """Whose books a year end closes, and who may close it. Whether the year is shared is the PROGRAM's fact (its
+    carriers in programs/<code>/program.yaml), never what this deployment happens to serve: a program of several
+    carriers (Hanzhong: hz-p1, hz-p2) is closed only by the agency supervisor (医保经办机构), even where one carrier's
+    deployment serves that carrier alone; a program of one carrier, by that carrier's finance too. The books closed
+    are the program's carriers served here."""
+    carriers = [t.tenant for t in program.tenants]
+    if caller_tenant not in carriers:
+        raise Forbidden(f"tenant {caller_tenant!r} is not a carrier of program {program.code}")
+    reachable = set(served)
+    members = tuple(t for t in carriers if t in reachable)
     if role == "supervisor":
-        return tuple(members)
-    if members == [caller_tenant]:
+        return members
+    if carriers == [caller_tenant]:
         return (caller_tenant,)
-    raise Forbidden("a program year shared by several carriers is closed by the agency supervisor (医保经办机构)")
+    raise Forbidden("a program year shared by several carriers is closed by the agency supervisor (医保经办机构)",
+                    code=SHARED_YEAR_CLOSED_BY_AGENCY, params={"program": program.code, "carriers": ",".join(carriers)})
