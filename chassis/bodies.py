@@ -5,6 +5,7 @@ then refused by the money parser), never a float rounded on the way in."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,12 +17,32 @@ def media_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
 
-def parse_json(body: bytes, *, exact_numbers: bool = True, object_required: bool = False) -> Any:
-    """JSON with numbers as Decimal (`exact_numbers`) and, where asked, an object at the top."""
+# `\ud800`–`\udfff` escaped in a JSON string: a pair is one character (an emoji), a lone one is no character at all.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(data: Any, field: str) -> None:
+    """A string holding a lone surrogate cannot be stored, logged or sent on (it has no UTF-8): refused at the door,
+    not a 500 wherever it is first encoded."""
+    try:
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(f"{field} is not valid JSON: a string holds a lone surrogate escape (\\ud800–\\udfff), "
+                           "which is no Unicode character", field, code="invalid_json") from exc
+
+
+def parse_json(body: bytes, *, exact_numbers: bool = True, object_required: bool = False,
+               field: str = "body") -> Any:
+    """JSON with numbers as Decimal (`exact_numbers`) and, where asked, an object at the top. `field` names what is
+    parsed in a refusal: the body, or a form field holding JSON (a multipart upload's `application`)."""
     try:
         data = json.loads(body, parse_float=Decimal) if exact_numbers else json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"body is not valid JSON: {exc}", "body", code="invalid_json") from exc
+        raise InvalidInput(f"{field} is not valid JSON: {exc}", field, code="invalid_json") from exc
+    except RecursionError as exc:  # `[[[[…]]]]` thousands deep: no body of ours nests so
+        raise InvalidInput(f"{field} is not valid JSON: nested too deeply", field, code="invalid_json") from exc
+    if _SURROGATE_ESCAPE.search(body):
+        _refuse_lone_surrogates(data, field)
     if object_required and not isinstance(data, dict):
-        raise InvalidInput("body must be a JSON object", "body")
+        raise InvalidInput(f"{field} must be a JSON object", field)
     return data

@@ -36,7 +36,9 @@ class Settings:
     # This service's own Kafka identity (SASL SCRAM-SHA-512; the broker's ACLs name it). Empty: no SASL (embedded
     # mode, a broker without authentication).
     kafka_username: str = ""
-    kafka_password: str = ""
+    kafka_password: str = field(default="", repr=False)  # never in a repr or a log line
+    kafka_security_protocol: str = "SASL_PLAINTEXT"  # SASL_SSL in cluster mode
+    kafka_ca_file: str = ""
     mongodb_uri: str = ""
     # The identity provider (OpenID Connect issuer URL). Empty only in embedded mode, which uses its built-in
     # development issuer; any other mode refuses to start without one.
@@ -80,6 +82,8 @@ class Settings:
             kafka_bootstrap=e.get("KAFKA_BOOTSTRAP_SERVERS", ""),
             kafka_username=e.get("JINGBAN_KAFKA_USERNAME", ""),
             kafka_password=e.get("JINGBAN_KAFKA_PASSWORD", ""),
+            kafka_security_protocol=e.get("JINGBAN_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+            kafka_ca_file=e.get("JINGBAN_KAFKA_CA_FILE", ""),
             mongodb_uri=e.get("MONGODB_URI", ""),
             oidc_issuer=e.get("JINGBAN_OIDC_ISSUER", ""),
             oidc_client_id=e.get("JINGBAN_OIDC_CLIENT_ID", f"jingban-{svc}" if svc else ""),

@@ -269,7 +269,8 @@ def run_process(spec: ServiceSpec) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         bus = KafkaBus(settings.kafka_bootstrap, client_id=f"jingban-{spec.name}",  # its own SASL user, if any
-                       credentials=KafkaCredentials(settings.kafka_username, settings.kafka_password)
+                       credentials=KafkaCredentials(settings.kafka_username, settings.kafka_password,
+                                                    settings.kafka_security_protocol, settings.kafka_ca_file)
                        if settings.kafka_username else None, replication=settings.topic_replication)
         store = MongoStore(settings.mongodb_uri, settings.db_prefix)
         host = ServiceHost(spec, settings, bus, store)

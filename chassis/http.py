@@ -104,7 +104,14 @@ def create_app(service: str, title: str, ready: ReadyCheck, verifier: TokenVerif
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI reads a JSON body (and validates parameters) before the route's dependencies run: an anonymous or
+        # forged caller of an authenticated route learns nothing of its shape — 401, never 422.
+        if _needs_identity(request):
+            try:
+                await authenticated(request)
+            except JingbanError as refused:
+                return await _domain_error(request, refused)
         fields = [
             {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
             for err in exc.errors()
@@ -151,6 +158,20 @@ def create_app(service: str, title: str, ready: ReadyCheck, verifier: TokenVerif
                             status_code=200 if ready_now else 503)
 
     return app
+
+
+def _needs_identity(request: Request) -> bool:
+    """Whether the matched route takes the caller's identity (any dependency on `authenticated`/`scoped`)."""
+    route = request.scope.get("route")
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        if dependant.call in (authenticated, scoped):
+            return True
+        pending.extend(dependant.dependencies)
+    return False
 
 
 async def authenticated(request: Request) -> Identity:

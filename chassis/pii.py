@@ -140,6 +140,7 @@ class Sealer:
         self.keys, self.tenant = keys, tenant
         self._current: tuple[str, bytes] | None = None
         self._index_key: bytes | None = None
+        self._index_keys: list[bytes] | None = None
 
     def _aad(self, key_id: str) -> bytes:
         return f"jingban:pii:1:{self.tenant}:{key_id}".encode()
@@ -222,9 +223,43 @@ class Sealer:
         return self.seal(opened) if isinstance(opened, str) else opened
 
     def blind_index(self, identity_number: str) -> str:
+        return _index(self._blind_key(), identity_number)
+
+    def id_index(self, value: str) -> str:
+        """A keyed pseudonym of a value exactly as given, to build a document id on a person (`<index>#<version>`,
+        `<index>|<year>`): the blind index's HMAC without its normalisation, so two values that differ only in case
+        (…x, …X) never share a document. Equal to `blind_index` for a value already in normal form (a validated
+        identity number)."""
+        return hmac.new(self._blind_key(), value.encode(), hashlib.sha256).hexdigest()
+
+    def blind_indexes(self, identity_number: str) -> list[str]:
+        """The blind index under every blind-index key version held, newest first: what a lookup asks for, so a
+        document indexed (or keyed) before a rotation is still found until `jingban keys reseal` re-indexes it."""
+        return [_index(key, identity_number) for key in self._blind_keys()]
+
+    def id_indexes(self, value: str) -> list[str]:
+        """`id_index` under every blind-index key version held, newest first: a document whose id was built before
+        a rotation is found under its old id (ids are never rewritten)."""
+        return [hmac.new(key, value.encode(), hashlib.sha256).hexdigest() for key in self._blind_keys()]
+
+    def _blind_key(self) -> bytes:
         if self._index_key is None:
             self._index_key = self.keys.current(BLIND_INDEX, self.tenant)[1]
-        return _index(self._index_key, identity_number)
+        return self._index_key
+
+    def _blind_keys(self) -> list[bytes]:
+        if self._index_keys is None:
+            key_id, newest = self.keys.current(BLIND_INDEX, self.tenant)
+            self._index_key = self._index_key or newest
+            prefix, _, version = key_id.rpartition("/v")
+            keys = [newest]
+            for older in range(int(version) - 1 if version.isdigit() else 0, 0, -1):
+                try:
+                    keys.append(self.keys.get(f"{prefix}/v{older}"))
+                except KeyNotFound:  # a version retired from the provider: nothing indexed under it is found
+                    continue
+            self._index_keys = keys
+        return self._index_keys
 
 
 # ---- the database a store is given carries its tenant's sealer ----

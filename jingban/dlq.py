@@ -182,7 +182,7 @@ def envelope_summary(value: bytes) -> dict[str, Any] | None:
 def event_problem(value: bytes, tenant: str, topic: str, prefix: str) -> str:
     """Why these bytes cannot be consumed from `topic` (the consumer's own checks); empty when they can."""
     from chassis.errors import PoisonMessage
-    from chassis.events import decode, topic_for
+    from chassis.events import CATALOGUE, decode, topic_for
 
     try:
         event = decode(value)
@@ -192,6 +192,8 @@ def event_problem(value: bytes, tenant: str, topic: str, prefix: str) -> str:
         return f"envelope tenant {event.tenant!r} is not the topic's tenant {tenant!r}"
     if topic_for(tenant, event.type, prefix) != topic:
         return f"a {event.type} event does not belong on {topic}"
+    if event.envelope.source != CATALOGUE[event.type][0]:  # the consumer parks it again (topic_mismatch)
+        return f"envelope source {event.envelope.source!r} is not the publisher of {topic}"
     return ""
 
 
@@ -643,7 +645,8 @@ def kafka_security(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
     from chassis.bus.kafka import client_security, credentials_from_file
 
     if settings.kafka_username:
-        return client_security(settings.kafka_username, settings.kafka_password)
+        return client_security(settings.kafka_username, settings.kafka_password, settings.kafka_security_protocol,
+                               settings.kafka_ca_file)
     if env.get("JINGBAN_KAFKA_CREDENTIALS"):
         try:
             return credentials_from_file(env["JINGBAN_KAFKA_CREDENTIALS"]).client_config()

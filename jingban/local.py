@@ -174,6 +174,7 @@ class LocalPlatform:
         self.port_offset = port_offset
         self.records = records
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._kafka_acls_applied = False
         log_dir.mkdir(parents=True, exist_ok=True)
 
     def http_port(self, service: str) -> int:
@@ -245,7 +246,10 @@ class LocalPlatform:
 
     def provision_kafka_acls(self) -> None:
         """The services' ACLs on the broker for this platform's tenants and topic prefix (jingban/kafka_acls.py),
-        applied with the admin user of the credentials file; nothing on a broker without SASL."""
+        applied with the admin user of the credentials file (once per platform: a service started again finds them
+        there); nothing on a broker without SASL."""
+        if self._kafka_acls_applied:
+            return
         env = {**os.environ, **self.env}
         if env.get("JINGBAN_KAFKA_CREDENTIALS") and env.get("KAFKA_BOOTSTRAP_SERVERS"):
             from jingban.kafka_acls import provision
@@ -253,6 +257,7 @@ class LocalPlatform:
             settings = Settings.from_env(env=env)
             provision(settings.kafka_bootstrap, env["JINGBAN_KAFKA_CREDENTIALS"], settings.tenants,
                       settings.topic_prefix)
+        self._kafka_acls_applied = True
 
     def start(self, services: tuple[str, ...] = SERVICES, timeout_s: float = 60) -> None:
         self.provision_kafka_acls()

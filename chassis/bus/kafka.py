@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import errors as kafka_errors
 from kafka.admin import (
     ACL,
     ACLFilter,
@@ -49,21 +50,33 @@ class KafkaCredentials:
 
     username: str
     password: str
+    # Cluster mode: SASL over TLS to the brokers, trusting their CA (JINGBAN_KAFKA_SECURITY_PROTOCOL, _CA_FILE).
+    security_protocol: str = "SASL_PLAINTEXT"
+    ca_file: str = ""
 
     def __repr__(self) -> str:
-        return f"KafkaCredentials(username={self.username!r})"
+        return f"KafkaCredentials(username={self.username!r}, security_protocol={self.security_protocol!r})"
 
     def client_config(self) -> dict[str, Any]:
         """The kafka-python keyword arguments that make a client (producer, consumer, admin) this user."""
-        return client_security(self.username, self.password)
+        return client_security(self.username, self.password, self.security_protocol, self.ca_file)
 
 
-def client_security(username: str, password: str) -> dict[str, Any]:
-    """SASL_PLAINTEXT + SCRAM-SHA-512 for a user; nothing (PLAINTEXT) without a username."""
+def client_security(username: str, password: str, protocol: str = "SASL_PLAINTEXT",
+                    ca_file: str = "") -> dict[str, Any]:
+    """SCRAM-SHA-512 for a user over SASL_PLAINTEXT (local) or SASL_SSL with the brokers' CA (cluster); nothing
+    (PLAINTEXT) without a username."""
     if not username:
         return {}
-    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": SASL_MECHANISM,
-            "sasl_plain_username": username, "sasl_plain_password": password}
+    if protocol not in ("SASL_PLAINTEXT", "SASL_SSL"):
+        raise ValueError(f"unsupported Kafka security protocol {protocol!r}")
+    out: dict[str, Any] = {"security_protocol": protocol, "sasl_mechanism": SASL_MECHANISM,
+                           "sasl_plain_username": username, "sasl_plain_password": password}
+    if protocol == "SASL_SSL":
+        out["ssl_check_hostname"] = True
+        if ca_file:
+            out["ssl_cafile"] = ca_file
+    return out
 
 
 def credentials_from_file(path: str | Path, user: str = ADMIN_USER) -> KafkaCredentials:
@@ -156,9 +169,9 @@ class KafkaBus:
                             known.add(name)
                         elif code == TopicAuthorizationFailedError.errno:
                             denied.append(name)
-                        else:
-                            raise RuntimeError(f"creating topic {name} failed: error {code} "
-                                               f"{topic.get('error_message') or ''}")
+                        else:  # the broker's own error class: a retriable one stays transient for the callers
+                            raise kafka_errors.for_code(code)(f"creating topic {name}: "
+                                                              f"{topic.get('error_message') or ''}")
                     if denied:
                         log.debug("%s may not create %d topic(s), e.g. %s", self._client_id, len(denied), denied[0])
                 return known

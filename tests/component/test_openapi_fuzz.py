@@ -20,6 +20,7 @@ import ast
 import asyncio
 import inspect
 import os
+import re
 import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
@@ -46,7 +47,7 @@ from chassis.programs import program_of_tenant
 from chassis.scope import SERVICE_ROLE
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
-from tests.conftest import PERSON_A, embedded_port_offset
+from tests.conftest import PERSON_A, PERSON_B, embedded_port_offset
 from tests.support import tokens
 
 # Per operation and generation mode (positive, negative). JINGBAN_FUZZ_EXAMPLES / JINGBAN_FUZZ_SEED explore further
@@ -55,10 +56,13 @@ MAX_EXAMPLES = int(os.environ.get("JINGBAN_FUZZ_EXAMPLES", "12"))
 EXPLORE_SEED = os.environ.get("JINGBAN_FUZZ_SEED")
 USER_ROLES = tuple(sorted(ROLES - {SERVICE_ROLE}))
 TENANTS = ("hz-p1", "xy-c", "qz-ci")
-SUBJECTS = ("u1", PERSON_A, "H001")  # a plain user, a resident (an applicant's own id), an institution's code
+INSTITUTION = "H330802001"  # a Quzhou hospital: the subject of an institution's token is its code
+SUBJECTS = ("u1", PERSON_A, INSTITUTION)  # a plain user, a resident (an applicant's own id), an institution
 CHECKS = [not_a_server_error, response_schema_conformance]
 # Operations not fuzzed, each with the reason (printed with the test's output).
 EXCLUDED: dict[tuple[str, str], str] = {}
+# A handover archive (archive's POST /v1/imports) is sent as bytes, as any binary body.
+schemathesis.serializer.alias("application/zip", "application/octet-stream")
 
 
 @dataclass
@@ -69,17 +73,90 @@ class Outcome:
     seconds: float = 0.0
 
 
+class KnownIds:
+    """Ids the services answered with (`*_id` fields of 2xx JSON answers, and of the records the fixture creates),
+    by field name with the tenant that holds them: an operation with a path parameter of that name takes one of them
+    in some of its positive examples, so the fuzz reaches records that exist (a complaint to resolve, an export to
+    download, a review to conclude), not only 404s."""
+
+    LIMIT = 16  # per name: the newest
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, list[tuple[str, str]]] = {}
+
+    def learn(self, tenant: str, data: Any, depth: int = 0) -> None:
+        if depth > 4:
+            return
+        items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+        for key, value in items:
+            if isinstance(key, str) and key.endswith("_id") and isinstance(value, str) and 0 < len(value) <= 64:
+                seen = self.by_name.setdefault(key, [])
+                if (tenant, value) not in seen:
+                    seen.append((tenant, value))
+                    del seen[:-self.LIMIT]
+            elif isinstance(value, dict | list):
+                self.learn(tenant, value, depth + 1)
+
+    def learn_response(self, tenant: str, response: Any) -> None:
+        if 200 <= response.status_code < 300 and response.headers.get("content-type", "").startswith(
+                "application/json"):
+            self.learn(tenant, response.json())
+
+    def cases(self, operation: Any, mode: Any, who: Any, roles: Any) -> Any:
+        """(case, caller) pairs: the schema's own, and, in positive mode, some on a known record with its tenant."""
+        generated = st.tuples(operation.as_strategy(generation_mode=mode), who)
+        names = [n for n in re.findall(r"\{(\w+)\}", operation.path) if self.by_name.get(n)]
+        if mode != schemathesis.GenerationMode.POSITIVE or not names:
+            return generated
+        name = names[0]
+
+        def on_record(known: tuple[str, str]) -> Any:
+            tenant, value = known
+            return st.tuples(operation.as_strategy(generation_mode=mode, path_parameters={name: value}),
+                             st.tuples(st.just(tenant), roles, st.sampled_from(SUBJECTS)))
+
+        return st.one_of(generated, st.sampled_from(list(self.by_name[name])).flatmap(on_record))
+
+
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
     p = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(("hz-p1", "hz-p2", "qz-ci", "xy-c"))},
                          port_offset=embedded_port_offset())
     await p.start()
-    async with httpx.AsyncClient(timeout=30) as http:
-        walk = Walk(p.url, tokens.current(), http, "hz-p1")
-        await walk.load_policy()
-        await walk.import_experts()
     yield p
     await p.stop()
+
+
+@pytest.fixture(scope="module")
+async def known(platform: EmbeddedPlatform) -> KnownIds:
+    """A few records to fuzz on besides what the fuzz itself creates: an application waiting for documents, a case
+    with its experts drawn, critical claims with a large-claim review, a manual reimbursement and their statement."""
+    ids = KnownIds()
+    async with httpx.AsyncClient(timeout=30) as http:
+        walk = Walk(platform.url, tokens.current(), http, "hz-p1")
+        await walk.load_policy()
+        await walk.import_experts()
+        waiting = await walk.submit(PERSON_A, "张三", "HTN", documents=("application_form", "id_card"))
+        await walk.review(waiting["application_id"], "missing", ["medical_record"])
+        complete = await walk.submit(PERSON_B, "李四", "HTN")
+        await walk.review(complete["application_id"], "complete")
+        for answer in (waiting, complete, await walk.case(complete["application_id"])):
+            ids.learn("hz-p1", answer)
+
+        critical = Walk(platform.url, tokens.current(), http, "qz-ci")
+        ids.learn("qz-ci", await critical.critical_claims(INSTITUTION, [
+            {"claim_id": f"fz-{n}", "person_id": f"P{n}", "date": f"2025-03-0{n}", "care": "inpatient",
+             "area": "in_area", "networked": True, "total_cost": "60000.00", "self_pay": "30000.00"}
+            for n in (1, 2)]))
+        ids.learn("qz-ci", await critical.manual_claim({
+            "person_id": "P3", "date": "2025-03-05", "care": "special_drug", "area": "out_of_area",
+            "total_cost": "30000.00", "self_pay": "25000.00",
+            "bank_account": {"bank_name": "衢州银行", "account_name": "王五", "account_no": "6222000011112222"}}))
+        ids.learn("qz-ci", await critical.critical_reviews(2025))
+        r = await http.get(f"{platform.url('settlement')}/v1/critical/statements", params={"month": "2025-03"},
+                           headers=critical.auth("finance"))
+        ids.learn("qz-ci", r.json())
+    return ids
 
 
 # ---- who may call a route: its own scope.require(...) ---------------------------------------------------------------
@@ -137,7 +214,8 @@ def _tenants_for(path: str) -> tuple[str, ...]:
 
 # ---- the run ------------------------------------------------------------------------------------------------------
 
-def fuzz_operations(schema: Any, base_url: str, roles: dict[tuple[str, str], tuple[str, ...]]) -> list[Outcome]:
+def fuzz_operations(schema: Any, base_url: str, roles: dict[tuple[str, str], tuple[str, ...]],
+                    known: KnownIds) -> list[Outcome]:
     """Every operation of one service's schema, each in both generation modes (in a worker thread: blocking HTTP)."""
     outcomes: list[Outcome] = []
     session = requests.Session()
@@ -149,14 +227,14 @@ def fuzz_operations(schema: Any, base_url: str, roles: dict[tuple[str, str], tup
             continue
         outcome = Outcome(f"{key[0]} {key[1]}")
         outcomes.append(outcome)
-        who = st.tuples(st.sampled_from(_tenants_for(operation.path)), st.sampled_from(roles.get(key, USER_ROLES)),
-                        st.sampled_from(SUBJECTS))
+        admitted = st.sampled_from(roles.get(key, USER_ROLES))
+        who = st.tuples(st.sampled_from(_tenants_for(operation.path)), admitted, st.sampled_from(SUBJECTS))
         started = time.perf_counter()
         modes = [schemathesis.GenerationMode.POSITIVE]
         if negatable(schema.raw_schema["paths"][operation.path][operation.method.lower()]):
             modes.append(schemathesis.GenerationMode.NEGATIVE)
         for mode in modes:
-            _fuzz_one(operation, mode, who, base_url, session, outcome)
+            _fuzz_one(known.cases(operation, mode, who, admitted), mode, base_url, session, outcome, known)
         outcome.seconds = time.perf_counter() - started
     return outcomes
 
@@ -176,16 +254,18 @@ def negatable(operation: dict[str, Any]) -> bool:
     return False
 
 
-def _fuzz_one(operation: Any, mode: Any, who: Any, base_url: str, session: requests.Session,
-              outcome: Outcome) -> None:
+def _fuzz_one(cases: Any, mode: Any, base_url: str, session: requests.Session, outcome: Outcome,
+              known: KnownIds) -> None:
     @settings(max_examples=MAX_EXAMPLES, derandomize=EXPLORE_SEED is None, database=None, deadline=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate, Phase.shrink],
               print_blob=False)
-    @given(case=operation.as_strategy(generation_mode=mode), caller=who)
-    def run(case: Any, caller: tuple[str, str, str]) -> None:
+    @given(example=cases)
+    def run(example: tuple[Any, tuple[str, str, str]]) -> None:
+        case, caller = example
         headers = _headers(*caller)
         response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
         outcome.statuses[response.status_code] = outcome.statuses.get(response.status_code, 0) + 1
+        known.learn_response(caller[0], response)
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     if EXPLORE_SEED is not None:
@@ -199,12 +279,12 @@ def _fuzz_one(operation: Any, mode: Any, who: Any, base_url: str, session: reque
 
 
 @pytest.mark.parametrize("service", SERVICES)
-async def test_no_server_error_on_any_operation(platform: EmbeddedPlatform, service: str) -> None:
+async def test_no_server_error_on_any_operation(platform: EmbeddedPlatform, known: KnownIds, service: str) -> None:
     base_url = platform.url(service)
     config = SchemathesisConfig(cache=CacheConfig(enabled=False), seed=20260101)
     schema = await asyncio.to_thread(schemathesis.openapi.from_url, f"{base_url}/openapi.json", config=config)
     app = platform.hosts[service].parts.app  # type: ignore[union-attr]
-    outcomes = await asyncio.to_thread(fuzz_operations, schema, base_url, admitted_roles(app))
+    outcomes = await asyncio.to_thread(fuzz_operations, schema, base_url, admitted_roles(app), known)
     failed = [o for o in outcomes if o.failures]
     for o in outcomes:
         print(f"  {o.operation} ({o.seconds:.1f} s): {dict(sorted(o.statuses.items()))}")

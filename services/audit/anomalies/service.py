@@ -4,6 +4,7 @@ warning through the warnings room (written report due in 7 working days), once p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -17,11 +18,13 @@ from services.audit.warnings import service as warnings
 from services.audit.warnings.domain.warnings import check_detected_on
 
 
-def warning_id(hit: Hit) -> str:
+def warning_id(hit: Hit, pseudonym: Callable[[str], str]) -> str:
     # The fund's growth shares its id with POST /warnings/checks/spending-growth: one warning per month either way.
     if hit.check == "spending_growth":
         return warnings.spending_growth_id(hit.month)
-    return derived_id(hit.check, hit.subject, hit.month)
+    # A person's pattern: derived from their pseudonym, never from a hash of the identity number.
+    subject = pseudonym(hit.subject) if hit.check == "person_pattern" else hit.subject
+    return derived_id(hit.check, subject, hit.month)
 
 
 async def check_month(db: Any, tenant: str, by: dict[str, str], month: str, thresholds: dict[str, Any] | None,
@@ -39,8 +42,9 @@ async def check_month(db: Any, tenant: str, by: dict[str, str], month: str, thre
     spends = chronic_spends(tenant, benefits, cases) + critical_spends(tenant, await readmodel.ci_claims(db, months))
     result = detect(spends, month, th)
     opened = []
+    pseudonym = warnings.pseudonym_of(db)
     for hit in result.hits:
-        warning, created = await warnings.issue(db, tenant, by, warning_id(hit), hit.check, hit.description,
+        warning, created = await warnings.issue(db, tenant, by, warning_id(hit, pseudonym), hit.check, hit.description,
                                                 detected_on, "check", carrier, as_json(hit.evidence),
                                                 subject=hit.subject, month=hit.month)
         opened.append((hit, warning, created))

@@ -179,7 +179,7 @@ async def create_callbacks(db: Any, by: dict[str, str], plan_id: str, person_ids
     disease_of = {case: st["disease_code"] for st in plan["strata"] for case in st["sample"]}
     created, out = 0, []
     for person in wanted:
-        callback = {"_id": derived_id(plan["_id"], "callback", person), "plan_id": plan["_id"],
+        callback = {"_id": s.callback_id(plan["_id"], person), "plan_id": plan["_id"],
                     "person_id": person, "case_ids": cases_of[person],
                     "disease_codes": sorted({disease_of[c] for c in cases_of[person]}), "status": "open",
                     "attempts": [], "created_at": _now(), "created_by": by}

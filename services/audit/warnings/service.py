@@ -5,6 +5,7 @@ warning's own outbox; the door kicks the relay when one was created."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -63,6 +64,11 @@ async def issue_by_hand(db: Any, tenant: str, by: dict[str, str], kind: str, des
     warning, _ = await issue(db, tenant, by, str(uuid.uuid4()), kind, description, detected_on or today_cn(),
                              "manual", carrier)
     return warning
+
+
+def pseudonym_of(db: Any) -> Callable[[str], str]:
+    """What an id derived from a person is derived from (the tenant's keyed pseudonym of their number)."""
+    return WarningStore(db).pseudonym
 
 
 def spending_growth_id(month: str) -> str:

@@ -4,7 +4,6 @@ checklist of a disease. Request bodies are checked here (pydantic); the use case
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.datastructures import FormData, UploadFile
 
+from chassis.bodies import parse_json
 from chassis.body_limit import body_limit
 from chassis.downloads import attachment
 from chassis.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
@@ -123,11 +123,10 @@ def read_filing(raw_json: Any) -> Filing:
     """The `application` field of the multipart form: JSON, checked against the form and the program's fields."""
     if not isinstance(raw_json, str):
         raise InvalidInput("the `application` field (JSON) is required", "application")
+    # JSON refused as a body is (code invalid_json): unreadable, nested too deeply, or a lone surrogate escape.
+    raw = parse_json(raw_json.encode("utf-8", "replace"), exact_numbers=False, field="application")
     try:
-        raw = json.loads(raw_json)
         body = ApplicationIn.model_validate(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"`application` is not valid JSON: {exc.msg}", "application") from exc
     except ValidationError as exc:
         raise _invalid(exc) from exc
     district, records = read_program_fields(raw)

@@ -338,10 +338,8 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
     raw = form.get("claim")
     if not isinstance(raw, str):
         raise InvalidInput("the `claim` field (JSON) is required", "claim")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"claim is not valid JSON: {exc}", "claim") from exc
+    # JSON refused as a body is (code invalid_json): unreadable, nested too deeply, or a lone surrogate escape.
+    data = parse_json(raw.encode("utf-8", "replace"), exact_numbers=False, field="claim")
     errors: list[dict[str, str]] = []
     row = _Row(data, "claim", errors)
     claim_id = row.ident("claim_id", required=False)
@@ -401,13 +399,17 @@ def parse_assistance_csv(body: bytes) -> list[tuple[str, date, bool]]:
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"CSV must be UTF-8: {exc}", "body") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+        records = list(reader)
+    except csv.Error as exc:  # e.g. a field over the reader's size limit
+        raise InvalidInput(f"the CSV cannot be read: {exc}", "body") from exc
     missing = [c for c in ("person_id", "effective_from") if c not in header]
     if missing:
         raise InvalidInput(f"CSV header lacks {missing}", "header")
     errors: list[dict[str, str]] = []
     rows = []
-    for n, rec in enumerate(reader, start=2):
+    for n, rec in enumerate(records, start=2):
         path = f"row {n}"
         pid = (rec.get("person_id") or "").strip()
         if not ID_RE.match(pid):

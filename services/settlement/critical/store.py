@@ -20,10 +20,17 @@
 
 No transactions (FerretDB 1.x): see critical.py for the order of writes that a retry completes.
 
-Sealed here (chassis/pii.py): the manual reimbursements' documents (their bytes and file names: invoices, discharge
-summaries) and, on payables and payments to persons, the person and the bank account. The person-keyed collections
-(`ci_persons`, `ci_accounts`, `ci_claims`, quota members, statement lines) still hold identity numbers in clear:
-their ids are built from them (open work, see chassis/pii.py)."""
+Sealed here (chassis/pii.py; `SEALED` says how, per collection): the manual reimbursements' documents (their bytes
+and file names: invoices, discharge summaries); on payables and payments to persons, the person and the bank account;
+and the identity number wherever it is kept. No id is built on an identity number: a person's document is keyed on
+the keyed pseudonym of their number (`Sealer.id_index`): `ci_persons` `<index>`, `ci_accounts` `<index>|<year>`,
+`ci_quota_members` `<year>|<stratum>|<index of the member's key>` (a person or a claim key). The number itself is
+sealed beside its blind index (`person_bi`, what a query by person reads) in persons, accounts, claims and members;
+sealed alone where nothing looks it up (reviews, statement lines); a claim's digest (a hash of its inputs, the
+number among them) and its documents' file names are sealed too. Lookups ask for the index under every blind-index
+key version held (`Sealer.id_indexes`/`blind_indexes`), so a rotation loses no account. The store translates: the
+service and the doors see clear values only. Documents stored before sealing are re-keyed and sealed when the
+store starts (`ensure_indexes`)."""
 
 from __future__ import annotations
 
@@ -34,7 +41,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from chassis.outbox import guarded_update, push_events, with_events
-from chassis.pii import Sealed, Sealer, sealer_of
+from chassis.pii import Sealed, Sealer, is_sealed, sealer_of
 
 PERSONS = "ci_persons"
 ACCOUNTS = "ci_accounts"
@@ -51,12 +58,39 @@ CRITICAL_OUTBOX_COLLECTIONS = [ACCOUNTS, REVIEWS, STATEMENTS, PAYMENTS]
 # What of these documents is personal data and sealed (chassis/pii.py).
 CLAIM_DOCUMENT = Sealed(text=("filename",), data=("content",))
 TO_PERSON = Sealed(text=("person_id",), json=("bank_account",))  # payables to persons, payments to them
-SEALED = {DOCUMENTS: CLAIM_DOCUMENT, PERSON_PAYABLES: TO_PERSON, PAYMENTS: TO_PERSON}
+PERSON = Sealed(persons={"person_id": "person_bi"})  # ci_persons, ci_accounts (their ids: the person's id index)
+CLAIM = Sealed(text=("digest", "documents.*.filename"), persons={"person_id": "person_bi"})
+MEMBER = Sealed(text=("key",), persons={"person_id": "person_bi"})  # (`key`: the person, or the claim's key)
+REVIEW = Sealed(text=("person_id",))
+STATEMENT = Sealed(text=("lines.*.person_id",))
+SEALED = {DOCUMENTS: CLAIM_DOCUMENT, PERSON_PAYABLES: TO_PERSON, PAYMENTS: TO_PERSON, PERSONS: PERSON,
+          ACCOUNTS: PERSON, CLAIMS: CLAIM, QUOTA_MEMBERS: MEMBER, REVIEWS: REVIEW, STATEMENTS: STATEMENT}
+# Collections whose ids were built on the identity number before sealing: re-keyed on start (`_rekey_clear`).
+REKEYED = (PERSONS, ACCOUNTS, QUOTA_MEMBERS)
 DUPLICATE_KEY = 11000
 
 
-def account_id(person_id: str, year: int) -> str:
-    return f"{person_id}|{year}"
+def account_id(person_index: str, year: int) -> str:
+    """`<the person's id index>|<year>` (never the identity number)."""
+    return f"{person_index}|{year}"
+
+
+def member_id(year: int, stratum: str, key_index: str) -> str:
+    return f"{year}|{stratum}|{key_index}"
+
+
+class _Opener:
+    """Opens many sealed values read together (a statement's lines), each distinct one once: the lines of one write
+    share one sealed value per person (`CriticalStore._seal_lines`)."""
+
+    def __init__(self, pii: Sealer) -> None:
+        self._pii = pii
+        self._clear: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if value not in self._clear:
+            self._clear[value] = self._pii.open(value)
+        return self._clear[value]
 
 
 class CriticalStore:
@@ -70,13 +104,41 @@ class CriticalStore:
     async def ensure_indexes(self) -> None:
         for name in CRITICAL_OUTBOX_COLLECTIONS:
             await self._db[name].create_index("_outbox_pending")
-        await self._db[CLAIMS].create_index([("person_id", 1), ("year", 1)])
+        await self._db[CLAIMS].create_index([("person_bi", 1), ("year", 1)])
         await self._db[REVIEWS].create_index([("status", 1), ("year", 1)])
         await self._db[QUOTA_MEMBERS].create_index([("year", 1), ("stratum", 1), ("population", -1)])
         await self._db[DOCUMENTS].create_index("claim_id")
         await self._db[STATEMENTS].create_index("month")
         await self._db[PERSON_PAYABLES].create_index("month")
         await self._db[PAYMENTS].create_index("month")
+        await self._seal_stored_clear()
+
+    async def _seal_stored_clear(self) -> None:
+        """What was stored before identity numbers were sealed (documents without a blind index): a person's,
+        account or quota member re-keyed on the pseudonym and sealed (the new document inserted, then the old one
+        removed — a crash between the two leaves both, and the next start removes the old); claims sealed in place.
+        Idempotent; a no-op once done (one indexed query per collection)."""
+        pii = self._pii
+        for name in REKEYED:
+            for doc in await self._db[name].find({"person_bi": {"$exists": False}}).to_list(None):
+                if is_sealed(doc.get("person_id")):
+                    continue
+                if name == PERSONS:
+                    new_id = pii.id_index(doc["person_id"])
+                elif name == ACCOUNTS:
+                    new_id = account_id(pii.id_index(doc["person_id"]), doc["year"])
+                else:
+                    new_id = member_id(doc["year"], doc["stratum"], pii.id_index(doc["key"]))
+                try:
+                    await self._db[name].insert_one(SEALED[name].seal(pii, {**doc, "_id": new_id}))
+                except DuplicateKeyError:
+                    pass
+                await self._db[name].delete_one({"_id": doc["_id"], "person_bi": {"$exists": False}})
+        for doc in await self._db[CLAIMS].find({"person_bi": {"$exists": False}}).to_list(None):
+            changes = CLAIM.reseal(pii, doc)
+            if changes:
+                await self._db[CLAIMS].update_one({"_id": doc["_id"], "person_bi": {"$exists": False}},
+                                                  {"$set": changes})
 
     async def by_ids(self, name: str, ids: Sequence[str], projection: dict[str, int] | None
                      ) -> list[dict[str, Any]]:
@@ -89,9 +151,12 @@ class CriticalStore:
         for start in range(0, len(wanted), 1000):
             out += await self._db[name].find({"_id": {"$in": wanted[start:start + 1000]}}, projection).to_list(None)
         order = {x: i for i, x in enumerate(wanted)}
-        sealed = SEALED.get(name)
-        if sealed is not None:
-            out = sealed.open_all(self._pii, out)
+        if name == STATEMENTS:
+            out = self._open_statements(out)
+        else:
+            sealed = SEALED.get(name)
+            if sealed is not None:
+                out = sealed.open_all(self._pii, out)
         return sorted(out, key=lambda d: order[d["_id"]])
 
     async def pending(self, name: str, ids: Sequence[str]) -> list[str]:
@@ -106,24 +171,40 @@ class CriticalStore:
     # ---- persons -------------------------------------------------------------------------------------------
 
     async def person(self, person_id: str) -> dict[str, Any] | None:
-        return await self._db[PERSONS].find_one({"_id": person_id})
+        """The person's assistance record, as the service keeps it (`_id` = the identity number)."""
+        pii = self._pii
+        doc = PERSON.open(pii, await self._db[PERSONS].find_one({"_id": {"$in": pii.id_indexes(person_id)}}))
+        return None if doc is None else {**doc, "_id": person_id}
 
     async def put_person(self, doc: dict[str, Any]) -> None:
-        await self._db[PERSONS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        """Write the person's record (kept under the id it already has, else under the newest pseudonym)."""
+        pii = self._pii
+        person = doc.get("person_id") or doc["_id"]
+        ids = pii.id_indexes(person)
+        found = await self._db[PERSONS].find_one({"_id": {"$in": ids}}, {"_id": 1})
+        stored_id = found["_id"] if found else ids[0]
+        sealed = PERSON.seal(pii, {**doc, "_id": stored_id, "person_id": person})
+        await self._db[PERSONS].replace_one({"_id": stored_id}, sealed, upsert=True)
 
     # ---- accounts ------------------------------------------------------------------------------------------
 
+    def _account_ids(self, person_id: str, year: int) -> list[str]:
+        """Where the person's account of the year may be kept: under the pseudonym of each blind-index key held."""
+        return [account_id(index, year) for index in self._pii.id_indexes(person_id)]
+
     async def account(self, person_id: str, year: int) -> dict[str, Any] | None:
-        return await self._db[ACCOUNTS].find_one({"_id": account_id(person_id, year)}, {"_outbox": 0})
+        found = await self._db[ACCOUNTS].find_one({"_id": {"$in": self._account_ids(person_id, year)}},
+                                                  {"_outbox": 0})
+        return PERSON.open(self._pii, found)
 
     async def ensure_account(self, person_id: str, year: int) -> dict[str, Any]:
         doc = await self.account(person_id, year)
         if doc is not None:
             return doc
-        new = {"_id": account_id(person_id, year), "person_id": person_id, "year": year, "version": 0,
+        new = {"_id": self._account_ids(person_id, year)[0], "person_id": person_id, "year": year, "version": 0,
                "cumulative_self_pay_fen": 0, "cumulative_paid_fen": 0, "applied": [], "_outbox_pending": 0}
         try:
-            await self._db[ACCOUNTS].insert_one(new)
+            await self._db[ACCOUNTS].insert_one(PERSON.seal(self._pii, new))
         except DuplicateKeyError:
             pass
         found = await self.account(person_id, year)
@@ -135,8 +216,8 @@ class CriticalStore:
         """The new figures, the claims applied and their events: one conditional single-document write."""
         update = push_events({"$set": {**changes, "version": version + 1}}, events)
         update["$push"]["applied"] = {"$each": claim_ids}
-        result = await self._db[ACCOUNTS].update_one({"_id": account_id(person_id, year), "version": version},
-                                                     update)
+        result = await self._db[ACCOUNTS].update_one(
+            {"_id": {"$in": self._account_ids(person_id, year)}, "version": version}, update)
         return result.modified_count == 1
 
     # ---- claims --------------------------------------------------------------------------------------------
@@ -144,27 +225,34 @@ class CriticalStore:
     async def claims_by_ids(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = sorted(set(ids))
         out: dict[str, dict[str, Any]] = {}
+        pii = self._pii
         for start in range(0, len(wanted), 1000):
             async for d in self._db[CLAIMS].find({"_id": {"$in": wanted[start:start + 1000]}}):
-                out[d["_id"]] = d
+                out[d["_id"]] = CLAIM.open(pii, d)
         return out
 
     async def put_claims(self, docs: list[dict[str, Any]]) -> None:
+        pii = self._pii
         for doc in docs:
-            await self._db[CLAIMS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+            await self._db[CLAIMS].replace_one({"_id": doc["_id"]}, CLAIM.seal(pii, doc), upsert=True)
 
     async def unplaced_claims(self) -> list[dict[str, Any]]:
         """Claims the fund pays that are on no statement and no payable yet."""
-        return await self._db[CLAIMS].find({"payable_fen": {"$gt": 0}, "statement_id": None, "payable_id": None},
-                                           {"documents": 0}).to_list(None)
+        found = await self._db[CLAIMS].find({"payable_fen": {"$gt": 0}, "statement_id": None, "payable_id": None},
+                                            {"documents": 0}).to_list(None)
+        return CLAIM.open_all(self._pii, found)
 
     async def selected_claims(self) -> list[dict[str, Any]]:
         """Claims selected for review."""
-        return await self._db[CLAIMS].find({"review_required": True}, {"documents": 0}).to_list(None)
+        found = await self._db[CLAIMS].find({"review_required": True}, {"documents": 0}).to_list(None)
+        return CLAIM.open_all(self._pii, found)
 
     async def claims_of(self, person_id: str, year: int) -> list[dict[str, Any]]:
-        return await self._db[CLAIMS].find({"person_id": person_id, "year": year}).sort(
+        """The person's claims of the year (found by blind index; only theirs kept: the index is case-blind)."""
+        pii = self._pii
+        found = await self._db[CLAIMS].find({"person_bi": {"$in": pii.blind_indexes(person_id)}, "year": year}).sort(
             [("date", 1), ("_id", 1)]).to_list(None)
+        return [d for d in CLAIM.open_all(pii, found) if d.get("person_id") == person_id]
 
     # ---- documents -----------------------------------------------------------------------------------------
 
@@ -190,15 +278,21 @@ class CriticalStore:
         return doc
 
     async def latest_member(self, year: int, stratum: str) -> dict[str, Any] | None:
-        return await self._db[QUOTA_MEMBERS].find_one({"year": year, "stratum": stratum},
-                                                      sort=[("population", -1)])
+        return MEMBER.open(self._pii, await self._db[QUOTA_MEMBERS].find_one({"year": year, "stratum": stratum},
+                                                                             sort=[("population", -1)]))
 
     async def member(self, year: int, stratum: str, key: str) -> dict[str, Any] | None:
-        return await self._db[QUOTA_MEMBERS].find_one({"_id": f"{year}|{stratum}|{key}"})
+        """The stratum's member `key` (a person, or a claim's key), kept under the pseudonym of the key."""
+        pii = self._pii
+        ids = [member_id(year, stratum, index) for index in pii.id_indexes(key)]
+        return MEMBER.open(pii, await self._db[QUOTA_MEMBERS].find_one({"_id": {"$in": ids}}))
 
     async def insert_member(self, doc: dict[str, Any]) -> bool:
+        """Insert a member (its id made here from its year, stratum and key); False when it is there already."""
+        pii = self._pii
+        stored = {**doc, "_id": member_id(doc["year"], doc["stratum"], pii.id_index(doc["key"]))}
         try:
-            await self._db[QUOTA_MEMBERS].insert_one(doc)
+            await self._db[QUOTA_MEMBERS].insert_one(MEMBER.seal(pii, stored))
         except DuplicateKeyError:
             return False
         return True
@@ -218,15 +312,16 @@ class CriticalStore:
 
     async def insert_review(self, doc: dict[str, Any]) -> None:
         try:
-            await self._db[REVIEWS].insert_one(with_events(doc, []))
+            await self._db[REVIEWS].insert_one(with_events(REVIEW.seal(self._pii, doc), []))
         except DuplicateKeyError:
             pass
 
     async def review(self, review_id: str) -> dict[str, Any] | None:
-        return await self._db[REVIEWS].find_one({"_id": review_id}, {"_outbox": 0})
+        return REVIEW.open(self._pii, await self._db[REVIEWS].find_one({"_id": review_id}, {"_outbox": 0}))
 
     async def reviews(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        return await self._db[REVIEWS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+        found = await self._db[REVIEWS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+        return REVIEW.open_all(self._pii, found)
 
     async def complete_review(self, review_id: str, changes: dict[str, Any], events: list[dict[str, Any]]) -> bool:
         result = await self._db[REVIEWS].update_one({"_id": review_id, "status": "open"},
@@ -238,8 +333,9 @@ class CriticalStore:
 
     async def completed_reviews_recovering(self) -> list[dict[str, Any]]:
         """Completed reviews that recovered money (their recovery is booked once in the dedicated account)."""
-        return await self._db[REVIEWS].find({"status": "completed", "recovered_fen": {"$gt": 0}},
-                                            {"_outbox": 0}).to_list(None)
+        found = await self._db[REVIEWS].find({"status": "completed", "recovered_fen": {"$gt": 0}},
+                                             {"_outbox": 0}).to_list(None)
+        return REVIEW.open_all(self._pii, found)
 
     async def count_reviewed(self, year: int, stratum: str) -> int:
         return await self._db[REVIEWS].count_documents({"year": year, "stratum": stratum, "status": "completed",
@@ -247,8 +343,28 @@ class CriticalStore:
 
     # ---- statements (月度结算单) -------------------------------------------------------------------------------
 
+    def _seal_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Statement lines as stored: each person sealed once for all their lines of this write."""
+        pii = self._pii
+        sealed: dict[str, Any] = {}
+        out = []
+        for ln in lines:
+            person = ln.get("person_id")
+            if isinstance(person, str) and person and not is_sealed(person):
+                if person not in sealed:
+                    sealed[person] = pii.seal(person)
+                ln = {**ln, "person_id": sealed[person]}
+            out.append(ln)
+        return out
+
+    def _open_statements(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        opener = _Opener(self._pii)
+        return [{**d, "lines": [{**ln, "person_id": opener(ln.get("person_id"))} for ln in d["lines"]]}
+                if isinstance(d.get("lines"), list) else d for d in docs]
+
     async def statement(self, statement_id: str) -> dict[str, Any] | None:
-        return await self._db[STATEMENTS].find_one({"_id": statement_id}, {"_outbox": 0})
+        found = await self._db[STATEMENTS].find_one({"_id": statement_id}, {"_outbox": 0})
+        return None if found is None else self._open_statements([found])[0]
 
     async def statement_head(self, statement_id: str) -> dict[str, Any] | None:
         """The statement without its lines."""
@@ -259,11 +375,12 @@ class CriticalStore:
         return await self._db[STATEMENTS].find_one({"_id": statement_id}, {"institution_code": 1, "month": 1})
 
     async def statements_of_month(self, month: str, projection: dict[str, int]) -> list[dict[str, Any]]:
-        return await self._db[STATEMENTS].find({"month": month}, projection).sort("_id", 1).to_list(None)
+        return self._open_statements(await self._db[STATEMENTS].find({"month": month}, projection).sort(
+            "_id", 1).to_list(None))
 
     async def statements_in(self, statuses: Sequence[str], projection: dict[str, int]) -> list[dict[str, Any]]:
-        return await self._db[STATEMENTS].find({"status": {"$in": list(statuses)}}, projection).sort(
-            "_id", 1).to_list(None)
+        return self._open_statements(await self._db[STATEMENTS].find({"status": {"$in": list(statuses)}},
+                                                                     projection).sort("_id", 1).to_list(None))
 
     async def unpaid_payable_ids(self) -> list[str]:
         return [d["_id"] for d in await self._db[PERSON_PAYABLES].find(
@@ -296,9 +413,12 @@ class CriticalStore:
         return await self._db[STATEMENTS].find_one({"_id": statement_id}, {"status": 1})
 
     async def statements(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        return await self._db[STATEMENTS].find(query, {"_outbox": 0}).sort("_id", 1).to_list(limit)
+        return self._open_statements(await self._db[STATEMENTS].find(query, {"_outbox": 0}).sort(
+            "_id", 1).to_list(limit))
 
     async def insert_statement(self, doc: dict[str, Any]) -> bool:
+        if isinstance(doc.get("lines"), list):
+            doc = {**doc, "lines": self._seal_lines(doc["lines"])}
         try:
             await self._db[STATEMENTS].insert_one(with_events(doc, []))
         except DuplicateKeyError:
@@ -309,7 +429,7 @@ class CriticalStore:
         """Lines onto a statement that is still open (one conditional single-document update)."""
         result = await self._db[STATEMENTS].update_one(
             {"_id": statement_id, "status": "open"},
-            {"$push": {"lines": {"$each": lines}}, "$inc": {"line_count": len(lines)}})
+            {"$push": {"lines": {"$each": self._seal_lines(lines)}}, "$inc": {"line_count": len(lines)}})
         return result.modified_count == 1
 
     async def transition(self, statement_id: str, query: dict[str, Any], changes: dict[str, Any],

@@ -63,6 +63,8 @@ def router(book: PolicyBook, kick: Callable[[], None]) -> APIRouter:
                 data = yaml.safe_load(body.decode("utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
                 raise InvalidInput(f"body is not valid YAML: {exc}", "body") from exc
+            except RecursionError as exc:  # `[[[[…]]]]` thousands deep
+                raise InvalidInput("body is not valid YAML: nested too deeply", "body") from exc
         elif kind == "application/json":
             data = parse_json(body, object_required=True)
         else:

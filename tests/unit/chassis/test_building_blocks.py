@@ -110,3 +110,55 @@ async def test_every_json_error_of_a_door_has_a_stable_code() -> None:
     assert broken.status_code == 422 and broken.json()["error"] | {"message": ""} == {
         "code": "invalid_json", "message": "", "field": "body", "fields": [
             {"field": "body", "message": broken.json()["error"]["message"]}]}
+
+
+def test_an_unauthenticated_caller_learns_nothing_of_a_body_it_may_not_send() -> None:
+    """FastAPI parses a JSON body before dependencies run; the answer to a caller without a valid token is still 401
+    (not 422 with the body's fields), while a public route keeps its 422."""
+    import asyncio
+
+    import httpx
+    from fastapi import Query
+    from pydantic import BaseModel
+
+    from chassis.dev_issuer import DevIssuer
+    from chassis.http import Scope, admit, create_app
+
+    class Body(BaseModel):
+        amount: int
+
+    async def ready() -> dict[str, object]:
+        return {"checks": {}}
+
+    issuer = DevIssuer.generate()
+    app = create_app("intake", "t", ready, verifier=issuer.verifier("intake"))
+    app.state.tenants, app.state.open_db = frozenset({"hz-p1"}), lambda tenant: None
+
+    @app.post("/v1/things", dependencies=[admit("clerk")])
+    async def things(body: Body, scope: Scope) -> dict[str, int]:
+        return {"amount": body.amount}
+
+    @app.get("/v1/public")
+    async def public(n: int = Query()) -> dict[str, int]:
+        return {"n": n}
+
+    async def run() -> list[httpx.Response]:
+        clerk = {"authorization": f"Bearer {issuer.token('hz-p1', 'clerk', 'c')}"}
+        finance = {"authorization": f"Bearer {issuer.token('hz-p1', 'finance', 'f')}"}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            return [
+                await http.post("/v1/things", content=b"{not json", headers={"content-type": "application/json"}),
+                await http.post("/v1/things", json={"amount": "x"},
+                                headers={"authorization": "Bearer forged.token.here"}),
+                await http.post("/v1/things", json={"amount": "x"}, headers=clerk),
+                await http.post("/v1/things", json={"amount": "x"}, headers=finance),
+                await http.get("/v1/public", params={"n": "x"}),
+            ]
+
+    anonymous, forged, clerk_bad, finance_bad, public_bad = asyncio.run(run())
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "unauthenticated"
+    assert "fields" not in anonymous.json()["error"]
+    assert forged.status_code == 401
+    assert clerk_bad.status_code == 422  # the admitted role is told what is wrong
+    assert finance_bad.status_code == 403
+    assert public_bad.status_code == 422

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chassis.bus.acls import CREATE, GROUP, READ, TOPIC, WRITE, AclEntry, acl_plan, consumer_group, in_scope
-from chassis.config import SERVICES
+from chassis.config import SERVICES, Settings
 from chassis.consumer import EventConsumer
 from chassis.events import CATALOGUE, dead_letter_topic, topic_for
 from jingban.kafka_acls import plan, service_subscriptions
@@ -110,3 +110,47 @@ def test_the_launcher_has_a_user_per_service_and_an_admin(tmp_path, monkeypatch)
     lines = "\n".join(launcher._kafka_security_lines(layout))
     assert "allow.everyone.if.no.acl.found=false" in lines and "super.users=User:admin" in lines
     assert "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT" in lines
+
+
+def test_local_mode_gives_each_service_its_own_kafka_user_and_nobody_the_file(tmp_path) -> None:
+    import json
+
+    from jingban.local import LocalPlatform
+
+    users = {u: f"pw-{u}" for u in ("admin", *SERVICES)}
+    creds = tmp_path / "credentials.json"
+    creds.write_text(json.dumps({"mechanism": "SCRAM-SHA-512", "users": users}))
+    platform = LocalPlatform({"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "JINGBAN_KAFKA_CREDENTIALS": str(creds)},
+                             tmp_path / "logs")
+    for service in SERVICES:
+        env = platform.service_env(service)
+        assert (env["JINGBAN_KAFKA_USERNAME"], env["JINGBAN_KAFKA_PASSWORD"]) == (service, f"pw-{service}")
+        assert "JINGBAN_KAFKA_CREDENTIALS" not in env and "pw-admin" not in env.values()
+
+
+def test_a_service_reads_its_kafka_identity_from_the_environment_and_never_shows_the_password() -> None:
+    from chassis.bus.kafka import KafkaCredentials, client_security
+
+    settings = Settings.from_env("intake", {"JINGBAN_KAFKA_USERNAME": "intake", "JINGBAN_KAFKA_PASSWORD": "s3cret"})
+    assert (settings.kafka_username, settings.kafka_password) == ("intake", "s3cret")
+    assert "s3cret" not in repr(settings)
+    creds = KafkaCredentials(settings.kafka_username, settings.kafka_password)
+    assert "s3cret" not in repr(creds)
+    assert creds.client_config() == {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+                                     "sasl_plain_username": "intake", "sasl_plain_password": "s3cret"}
+    assert client_security("", "") == {}  # no user: a broker without SASL (embedded mode never connects)
+
+
+def test_cluster_mode_talks_sasl_over_tls_trusting_the_brokers_ca() -> None:
+    from chassis.bus.kafka import KafkaCredentials, client_security
+
+    settings = Settings.from_env("audit", {"JINGBAN_KAFKA_USERNAME": "audit", "JINGBAN_KAFKA_PASSWORD": "p",
+                                           "JINGBAN_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                                           "JINGBAN_KAFKA_CA_FILE": "/var/run/jingban/kafka-ca/ca.crt"})
+    creds = KafkaCredentials(settings.kafka_username, settings.kafka_password, settings.kafka_security_protocol,
+                             settings.kafka_ca_file)
+    config = creds.client_config()
+    assert config["security_protocol"] == "SASL_SSL" and config["ssl_cafile"] == "/var/run/jingban/kafka-ca/ca.crt"
+    assert config["ssl_check_hostname"] is True and config["sasl_mechanism"] == "SCRAM-SHA-512"
+    with pytest.raises(ValueError, match="unsupported"):
+        client_security("audit", "p", "PLAINTEXT")

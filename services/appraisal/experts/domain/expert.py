@@ -31,10 +31,18 @@ def expert_id_for(name: str, hospital: str) -> str:
     return "ex-" + hashlib.sha256(f"{name.strip()}|{hospital.strip()}".encode()).hexdigest()[:12]
 
 
+def csv_rows(text: str) -> list[list[str]]:
+    """The pool file's rows, whatever its line endings (a lone CR too); a file the CSV reader cannot read (a field
+    over its size limit) is refused whole, with the reader's reason."""
+    try:
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error as exc:
+        raise InvalidInput(f"the CSV cannot be read: {exc}", "file") from exc
+
+
 def parse_pool(text: str) -> list[Expert]:
     """Parse and check every row; any bad row refuses the whole file with row-level messages."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    rows = list(reader)
+    rows = csv_rows(text)
     if not rows:
         raise InvalidInput("the file is empty", "file")
     header = [h.strip().lower() for h in rows[0]]

@@ -15,16 +15,14 @@ module holds the pure rules; experts/service.py carries them out."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from chassis.errors import Conflict, Forbidden, InvalidInput
 from chassis.programs import Program
-from services.appraisal.experts.domain.expert import expert_id_for
+from services.appraisal.experts.domain.expert import csv_rows, expert_id_for
 
 LIST_NOT_APPROVED = "expert_list_not_approved"   # reason code: no approved list, no draw
 _HOSPITAL_DIVISION = re.compile(r"^[A-Z]*(\d{6})")
@@ -53,7 +51,7 @@ def approval_required(program: Program | None) -> bool:
 def check_pool_rows(text: str, rules: PoolRules) -> dict[str, dict[str, Any]]:
     """Each row's hospital level, locality and provincial pool id against the program's rules; by expert id,
     what to store with the expert. Any bad row refuses the whole file, every problem named by row and column."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = csv_rows(text)
     if not rows:
         raise InvalidInput("the file is empty", "file")
     header = [h.strip().lower() for h in rows[0]]

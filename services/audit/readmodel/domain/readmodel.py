@@ -49,6 +49,9 @@ class Upsert:
     collection: str
     key: str
     fields: dict[str, Any]
+    # The person whose identity number the key carries (`…:<person>:…`): the store keeps the document under the
+    # key with the person's pseudonym in its place (readmodel/store.py), never the number.
+    key_person: str = ""
 
 
 def fen(value: str, what: str) -> int:
@@ -158,7 +161,7 @@ def _project(event: Fact) -> list[Upsert]:
     if t == "benefits.settled":
         person = p.person_id or event.business_key
         key = f"{p.statement_id}:{person}:{p.institution_code}:{p.month}" if p.statement_id else event.id
-        return [Upsert(BENEFITS, key, {
+        return [Upsert(BENEFITS, key, key_person=person if p.statement_id else "", fields={
             "person_id": person, "institution_code": p.institution_code, "month": p.month,
             "claimed_fen": fen(p.claimed, "benefits.settled claimed"),
             "payable_fen": fen(p.payable, "benefits.settled payable"), "lines": p.lines,

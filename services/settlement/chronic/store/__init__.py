@@ -14,7 +14,13 @@
 the statement_documents room's.)
 
 No transactions (FerretDB 1.x): every state change and its events are one single-document write; multi-document
-steps are ordered so that repeating the request finishes a step a crash interrupted (see engine.py)."""
+steps are ordered so that repeating the request finishes a step a crash interrupted (see engine.py).
+
+Personal data at rest (chassis/pii.py): a claim line's person is sealed (`person_id`) beside its blind index
+(`person_bi`, what a query by person reads); so is each person of a `settlements` document (`persons.*.person_id`,
+never queried). Batches, statements and payments name no person. Pending events (`_outbox`) carry their payload in
+clear until the relay publishes them. This store seals on the way in and opens on the way out: the settler and the
+doors see clear values only."""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from chassis.outbox import guarded_update, with_events
+from chassis.pii import Sealed, Sealer, sealer_of
 from services.settlement.chronic.domain.records import claims_from_lines, to_line_docs
 
 CLAIMS_PREFIX = "claims_"
@@ -35,6 +42,9 @@ PAYMENTS = "payments"
 OUTBOX_COLLECTIONS = [STATEMENTS, SETTLEMENTS, PAYMENTS]
 
 DUPLICATE_KEY = 11000
+# What of these documents is personal data (chassis/pii.py).
+CLAIM_LINE = Sealed(persons={"person_id": "person_bi"})
+SETTLED_PERSONS = Sealed(text=("persons.*.person_id",))
 
 
 def _only_duplicates(exc: BulkWriteError) -> list[int]:
@@ -45,10 +55,60 @@ def _only_duplicates(exc: BulkWriteError) -> list[int]:
     return [e["index"] for e in errors]
 
 
+class _Opened:
+    """Opens the persons of many lines read together: lines written together share one sealed value per person
+    (`SettlementStore._sealed_lines`), so each is decrypted once."""
+
+    def __init__(self, pii: Sealer) -> None:
+        self._pii = pii
+        self._clear: dict[Any, Any] = {}
+
+    def __call__(self, doc: dict[str, Any]) -> dict[str, Any]:
+        if "person_id" not in doc and "person_bi" not in doc:
+            return doc
+        out = {k: v for k, v in doc.items() if k != "person_bi"}
+        if "person_id" in out:
+            sealed = out["person_id"]
+            if sealed not in self._clear:
+                self._clear[sealed] = self._pii.open(sealed)
+            out["person_id"] = self._clear[sealed]
+        return out
+
+
 class SettlementStore:
     def __init__(self, db: Any, writer: Any = None) -> None:
         self._db = db
         self._writer = writer  # writer.GroupWriter: inserts of claims go through the tenant's one writer
+
+    @property
+    def _pii(self) -> Sealer:
+        return sealer_of(self._db)
+
+    def _sealed_lines(self, docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Claim lines as stored: each person sealed once for all their lines of this write (the same sealed value,
+        as if written by one `$set`), beside their blind index."""
+        pii = self._pii
+        sealed: dict[str, tuple[Any, str]] = {}
+        out = []
+        for d in docs:
+            person = d.get("person_id")
+            if not isinstance(person, str) or not person:
+                out.append(d)
+                continue
+            if person not in sealed:
+                sealed[person] = (pii.seal(person), pii.blind_index(person))
+            value, index = sealed[person]
+            out.append({**d, "person_id": value, "person_bi": index})
+        return out
+
+    def _person_query(self, query: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """A query on claim lines as stored: a person asked for (a plain value) is looked up by blind index; the
+        number itself is returned to keep only their lines (the index is case-blind, the number is not)."""
+        person = query.get("person_id")
+        if not isinstance(person, str):
+            return query, None
+        rest = {k: v for k, v in query.items() if k != "person_id"}
+        return {**rest, "person_bi": {"$in": self._pii.blind_indexes(person)}}, person
 
     async def ensure_indexes(self) -> None:
         for name in OUTBOX_COLLECTIONS:
@@ -57,6 +117,7 @@ class SettlementStore:
         await self._db[STATEMENTS].create_index("month")
         await self._db[SETTLEMENTS].create_index("statement_id")
         await self._db[PAYMENTS].create_index("month")
+        # (claims_<statement>: one collection per statement, made as lines arrive; FerretDB scans them regardless)
 
     # ---- unordered bulk inserts (FerretDB: inserts are the one O(1) write; see tests/integration) ------------
 
@@ -185,12 +246,19 @@ class SettlementStore:
 
     async def claim(self, sid: str, claim_key: str) -> dict[str, Any] | None:
         claim_id = claim_key.split("|", 1)[1]
-        found = claims_from_lines(await self._claims(sid).find({"claim_id": claim_id}).to_list(None))
+        opened = _Opened(self._pii)
+        found = claims_from_lines([opened(d) for d in await self._claims(sid).find({"claim_id": claim_id})
+                                   .to_list(None)])
         return found[0] if found else None
 
     async def claims(self, sid: str, query: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        """Claims whose lines match `query`, by claim key; `offset`/`limit` count claims."""
-        lines = await self._claims(sid).find(query).sort("_id", 1).to_list(None)
+        """Claims whose lines match `query` (a person by their identity number), by claim key; `offset`/`limit`
+        count claims."""
+        stored_query, person = self._person_query(query)
+        opened = _Opened(self._pii)
+        lines = [opened(d) for d in await self._claims(sid).find(stored_query).sort("_id", 1).to_list(None)]
+        if person is not None:
+            lines = [d for d in lines if d.get("person_id") == person]
         return claims_from_lines(lines)[offset:offset + limit]
 
     async def claim_keys(self, sid: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -199,17 +267,20 @@ class SettlementStore:
         out: dict[str, dict[str, Any]] = {}
         if not wanted:
             return out
+        opened = _Opened(self._pii)
         async for d in self._claims(sid).find({}, {"batch_id": 1, "source": 1, "person_id": 1}):
             key = d["_id"].rsplit("|", 1)[0]
             if key in wanted and key not in out:
-                out[key] = {"_id": key, **d}
+                out[key] = {"_id": key, **opened(d)}
         return out
 
     async def claim_lines(self, sid: str, fields: Sequence[str], batch_id: str = "") -> AsyncIterator[dict[str, Any]]:
-        """The statement's stored lines (those of one batch when named), only `fields` (and `_id`) read."""
+        """The statement's stored lines (those of one batch when named), only `fields` (and `_id`) read; the person
+        opened when asked for."""
         query = {"batch_id": batch_id} if batch_id else {}
+        opened = _Opened(self._pii)
         async for d in self._claims(sid).find(query, dict.fromkeys(fields, 1)):
-            yield d
+            yield opened(d)
 
     async def count_claim_lines(self, sid: str) -> int:
         return await self._claims(sid).count_documents({})
@@ -217,8 +288,18 @@ class SettlementStore:
     async def delete_batch_claims(self, sid: str, batch_id: str, person_ids: Sequence[str]) -> None:
         """Remove the lines a batch stored for these persons (an interrupted run's, written anew on resuming)."""
         ids = list(person_ids)
+        pii = self._pii
+        opened = _Opened(pii)
         for start in range(0, len(ids), 1000):
-            await self._claims(sid).delete_many({"batch_id": batch_id, "person_id": {"$in": ids[start:start + 1000]}})
+            part = ids[start:start + 1000]
+            wanted = set(part)
+            found = await self._claims(sid).find({"batch_id": batch_id,
+                                                  "person_bi": {"$in": sorted({i for p in part
+                                                                               for i in pii.blind_indexes(p)})}},
+                                                 {"person_id": 1}).to_list(None)
+            gone = [d["_id"] for d in found if opened(d).get("person_id") in wanted]
+            for at in range(0, len(gone), 1000):
+                await self._claims(sid).delete_many({"_id": {"$in": gone[at:at + 1000]}})
 
     async def insert_claims(self, sid: str, claims: Sequence[dict[str, Any]]) -> list[int]:
         """Insert claims as lines; returns the indexes of the claims some line of which was already stored."""
@@ -227,6 +308,7 @@ class SettlementStore:
             lines = to_line_docs(claim)
             docs += lines
             owner += [i] * len(lines)
+        docs = self._sealed_lines(docs)
         if self._writer is not None:
             taken = await self._writer.insert(CLAIMS_PREFIX + sid, docs)
         else:
@@ -240,7 +322,8 @@ class SettlementStore:
         ids = [c["claim_id"] for c in claims]
         for start in range(0, len(ids), 1000):
             await self._claims(sid).delete_many({"claim_id": {"$in": ids[start:start + 1000]}})
-        await self._insert_many_new(CLAIMS_PREFIX + sid, [d for c in claims for d in to_line_docs(c)])
+        await self._insert_many_new(CLAIMS_PREFIX + sid, self._sealed_lines([d for c in claims
+                                                                             for d in to_line_docs(c)]))
 
     # ---- payments ------------------------------------------------------------------------------------------
 
@@ -269,10 +352,12 @@ class SettlementStore:
 
     async def insert_settlements(self, docs: Sequence[dict[str, Any]]) -> None:
         """A resumed close finds some of them there: those are left as they are."""
-        await self._insert_many_new(SETTLEMENTS, docs)
+        pii = self._pii
+        await self._insert_many_new(SETTLEMENTS, [SETTLED_PERSONS.seal(pii, d) for d in docs])
 
     async def settlements_of(self, statement_id: str) -> list[dict[str, Any]]:
-        return await self._db[SETTLEMENTS].find({"statement_id": statement_id}).to_list(None)
+        found = await self._db[SETTLEMENTS].find({"statement_id": statement_id}).to_list(None)
+        return SETTLED_PERSONS.open_all(self._pii, found)
 
     async def settlements_pending(self) -> int:
         """How many settlements documents still carry events the relay has not published."""
