@@ -229,14 +229,16 @@ def add_history(uri: str, prefix: str, n: int) -> None:
 
     from bench.trail_bench import trail_fields
     from chassis.consumer import PROCESSED
+    from chassis.pii import Sealer, with_sealer
     from chassis.store.mongo import MongoStore
     from services.audit.trail.service import mac_key
     from services.audit.trail.store import TrailStore
 
     async def fill() -> None:
         mongo = MongoStore(uri, prefix)
-        db = mongo.database("audit", TENANT)
-        store = TrailStore(db, mac_key(audit_keys(), TENANT))
+        keys = audit_keys()
+        db = with_sealer(mongo.database("audit", TENANT), Sealer(keys, TENANT))  # business keys are sealed
+        store = TrailStore(db, mac_key(keys, TENANT))
         await store.ensure_indexes()
         for start in range(0, n, 1000):
             entries = await store.append_many([trail_fields(i) for i in range(start, min(start + 1000, n))])

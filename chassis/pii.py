@@ -11,7 +11,13 @@ number, never by the number itself.
   back (a value stored before sealing existed) is returned as it is.
 - **Blind index**: HMAC-SHA256 with key purpose `blind-index` of the tenant over the normalised identity number
   (trimmed, upper-case X), hex. Deterministic per tenant, different across tenants. Rotating the blind-index key
-  means re-indexing (`reseal_collection` recomputes the index from the sealed value).
+  means re-indexing (`reseal_collection` recomputes the index from the sealed value); lookups that ask with
+  `blind_indexes` (every key version held) find what is not re-indexed yet.
+- **Ids built on a person** (settlement's `<person>#<version>`, `<person>|<year>`, audit's settled months): built
+  on `id_index` instead — the same HMAC over the value exactly as given (two strings differing only in the case
+  of the check letter stay two documents, as they were), equal to the blind index for a normalised number. Ids are
+  never rewritten: after a blind-index rotation a document is found under its old id (`id_indexes`, every key
+  version held, newest first), so an old blind-index key version must stay held while such documents live.
 - **Where**: a service's stores seal on write and open on read (services and doors keep clear values in memory);
   the database a store is given carries the tenant's `Sealer` (`ServiceContext.db` attaches it; the in-memory store
   attaches one with keys held in memory, as short-lived as its data). A `Sealed` spec per collection says which
@@ -53,16 +59,48 @@ the index; `sealed`: AES-GCM text; `json`: the value sealed whole as JSON; `byte
 | | opinions, conclusion, draws, disease_code, statuses, dates | clear | staff's work; queried |
 | settlement · ci_documents | content; filename | bytes; sealed | invoices, discharge summaries |
 | settlement · ci_person_payables, ci_payments | person_id; bank_account | sealed; json | |
+| settlement · person_states | _id; person_id | `<id index>#<version>`; index | reloaded per person after a conflict |
+| | holdings, accounts, months, cause | clear | qualification ids, diseases, fen, statement ids |
+| settlement · claims_<statement> | person_id | index | a statement's claims listed per person |
+| settlement · settlements | persons.*.person_id | sealed | never queried (their events carry the person) |
+| settlement · statement_documents | content; filename | bytes; sealed | settlement sheets list patients |
+| settlement · ci_persons; ci_accounts | _id; person_id | on the id index (below); index | |
+| settlement · ci_claims | person_id; digest, documents.*.filename | index; sealed | a year's claims per person; the |
+| | | | digest hashes the claim's inputs, the number among them |
+| settlement · ci_quota_members | _id; key; person_id | on the key's id index (below); sealed; index | |
+| settlement · ci_reviews | person_id, note | sealed | never queried by person; the reviewer's text |
+| settlement · ci_statements | lines.*.person_id | sealed | |
+| audit · cases, applications, appraisals, complaints, benefits, ci_claims, findings | person_id | index | cases and |
+| | | | findings per person (read model, sampling) |
+| audit · benefits | _id | `<statement>:<id index>:<institution>:<month>` | one per person, institution, month |
+| audit · applications; cases; findings | reject_reason; revoke_reason; description | sealed | may quote the |
+| | | | number; free text |
+| audit · sampling_plans | sampled.*.person_id | sealed | (strata hold case ids only) |
+| audit · inspection_tasks; callbacks | person_id, notes; person_id, attempts.*.notes | sealed | a call-back's id |
+| | | | is derived from the person's id index |
+| audit · warnings | subject, description, report; evidence | sealed; json | a person's pattern names them; its id is |
+| | | | derived from their id index |
+| audit · trail | business_key | index (`business_bi`) | sealed BEFORE the MAC is computed: verification needs |
+| | | | no pii key; entries are never resealed (the key version that sealed one must stay held) |
+| audit · trail | payload_sha256 | clear | the payload itself is not kept |
 
-Not sealed yet (open work): settlement's person-keyed collections — chronic `person_states` (`_id` =
-`<person>#<version>`) and `claims_<statement>`, critical `ci_persons` (`_id` = person), `ci_accounts`
-(`<person>|<year>`), `ci_claims`, `ci_quota_members`, statement lines — keep identity numbers in clear: their ids and
-hot paths are built on them (a blind index there means re-keying them). Pending events in `_outbox` carry their
-payload in clear until the relay publishes them (seconds; the relay holds no key). audit's read model and trail
-keep what the events carried.
+Ids on an id index: `ci_persons` `<id index>`; `ci_accounts` `<id index>` + `|<year>`; `ci_quota_members`
+`<year>|<stratum>|` + the id index of the member's key (a person, or a claim's key); `person_states`
+`<id index>#<version>`; audit's `benefits` as above.
+
+Stores of settlement (critical) and audit seal and re-key what they find stored clear when they start (documents
+without a blind index). Not done (open work): pending events in `_outbox` carry their payload in clear until the
+relay publishes them (seconds; the relay holds no key); trail entries appended before sealing keep their clear
+business key (rewriting them would break their MAC) and are not found by a lookup by business key; chronic claim
+lines stored before sealing have no blind index until resealed. Some ids are unkeyed hashes of an identity number
+and a little known context (uuid5 event ids `derived_event_id(<person>|<year>, …)` of `critical_claim.settled`,
+`(statement, …, person)` of `benefits.settled`; a manual reimbursement's `M-<sha256 of the claim>` id): the number
+can be recovered from them by trying every possible one — they should be derived from the `id_index`. The masked
+form shown in warnings and reports (first 6, last 4) leaves only the birth date to guess.
 
 `jingban keys rotate --purpose pii --tenant T` adds a key version; `jingban keys reseal` (jingban/keys_cli.py)
-re-encrypts the collections above under the newest key."""
+re-encrypts the collections it lists under the newest key (not yet settlement's person-keyed collections nor
+audit's, whose `Sealed` specs their stores name; never the trail)."""
 
 from __future__ import annotations
 

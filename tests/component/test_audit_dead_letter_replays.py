@@ -45,7 +45,12 @@ class Rig:
         self.host, self.http = host, http
 
     async def trail(self, tenant: str = "hz-p1") -> list[dict[str, Any]]:
+        """The trail as stored (business keys sealed: what the MACs cover)."""
         return await TrailStore(self.host.context.db(tenant)).all_entries()
+
+    async def entries(self, tenant: str = "hz-p1") -> list[dict[str, Any]]:
+        """The trail as read (business keys opened)."""
+        return await TrailStore(self.host.context.db(tenant)).entries(0, 1000)
 
     def verify(self, trail: list[dict[str, Any]], tenant: str = "hz-p1") -> Any:
         """The MAC chain checked with the tenant's trail key (from the host's key provider)."""
@@ -89,8 +94,9 @@ async def test_recording_twice_is_one_entry_and_the_trail_still_verifies(rig: Ri
     assert [e["type"] for e in trail] == ["application.submitted", REPLAYED, "application.submitted"]
     entry = trail[1]
     assert entry["event_id"] == replay_event_id(DLQ_ID, 1) == first.json()["replay"]["trail_event_id"]
-    assert (entry["business_key"], entry["causation_id"], entry["recorded_by"]) == (
+    assert ((await rig.entries())[1]["business_key"], entry["causation_id"], entry["recorded_by"]) == (
         DLQ_ID, replay()["event_id"], {"role": "ops", "subject": "op-1"})
+    assert entry["business_key"].startswith("pii:1:")  # sealed as stored (often a person's identity number)
     # The replay's details are hashed into the chain through payload_sha256.
     assert entry["payload_sha256"] == details_sha256({**replay(), "attempt": 1})
     assert rig.verify(trail).valid and REPLAYED not in CATALOGUE
@@ -191,7 +197,8 @@ async def test_jingban_dlq_replay_records_in_audit_and_refuses_a_second_replay(r
     assert refused.value.status == dlq.REFUSED and len(log.topics[ORIGINAL]) == 1
 
     [entry] = await rig.trail()
-    assert entry["type"] == REPLAYED and entry["business_key"] == dlq_id and entry["causation_id"] == ev["event_id"]
+    [read] = await rig.entries()
+    assert entry["type"] == REPLAYED and read["business_key"] == dlq_id and entry["causation_id"] == ev["event_id"]
     assert entry["replay"]["value_sha256"] == hashlib.sha256(encode(ev)).hexdigest()
     assert entry["recorded_by"] == {"role": "ops", "subject": "dlq-cli:test"}
     assert PERSON not in str(entry)  # the trail entry of a replay carries no key in clear

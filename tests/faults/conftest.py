@@ -636,10 +636,12 @@ def tally(fp: FaultPlatform, traffic: Traffic) -> Tally:
                                            {"application_id": 1, "status": 1, "draws": 1, "assigned": 1}):
         cases[c["application_id"]] += 1
         case_docs[c["application_id"]] = c
-    trail = list(fp.db("audit").trail.find({"business_key": {"$in": persons}, "event_id": {"$exists": True}},
-                                           {"event_id": 1, "type": 1, "business_key": 1}))
-    # archive and intake find a person by the blind index of their identity number (the number itself is sealed)
+    # archive, intake, settlement and audit's trail find a person by the blind index of their identity number (the
+    # number itself is sealed)
     person_of = {fp.blind_index(p): p for p in persons}
+    trail = [{**t, "business_key": person_of[t["business_bi"]]} for t in fp.db("audit").trail.find(
+        {"business_bi": {"$in": list(person_of)}, "event_id": {"$exists": True}},
+        {"event_id": 1, "type": 1, "business_bi": 1})]
     entries = [{"person_id": person_of[e["person_bi"]], "kind": e["kind"]} for e in fp.db("archive").entries.find(
         {"person_bi": {"$in": list(person_of)}}, {"person_bi": 1, "kind": 1})]
     notes = [{"person_id": person_of[n["person_bi"]], "template": n["template"]}
@@ -693,11 +695,13 @@ def tally(fp: FaultPlatform, traffic: Traffic) -> Tally:
 
     if concluded:
         holders = [sent[a].person_id for a in concluded]
+        holder_of = {fp.blind_index(p): p for p in holders}
         latest: dict[str, dict[str, Any]] = {}
-        for st in fp.db("settlement").person_states.find({"person_id": {"$in": holders}},
-                                                          {"person_id": 1, "version": 1, "holdings": 1}):
-            if st["person_id"] not in latest or st["version"] > latest[st["person_id"]]["version"]:
-                latest[st["person_id"]] = st
+        for st in fp.db("settlement").person_states.find({"person_bi": {"$in": list(holder_of)}},
+                                                          {"person_bi": 1, "version": 1, "holdings": 1}):
+            person = holder_of[st["person_bi"]]
+            if person not in latest or st["version"] > latest[person]["version"]:
+                latest[person] = st
         for person in holders:
             held = len((latest.get(person) or {}).get("holdings") or [])
             if held != 1:

@@ -51,7 +51,7 @@ def effects(fp: FaultPlatform, app_id: str, person: str, event_id: str) -> dict[
         "trail": fp.db("audit").trail.count_documents({"event_id": event_id}),
         "archived": fp.db("archive").entries.count_documents({"person_bi": fp.blind_index(person),
                                                               "kind": "application_completed"}),
-        "experts_assigned_in_trail": fp.db("audit").trail.count_documents({"business_key": person,
+        "experts_assigned_in_trail": fp.db("audit").trail.count_documents({"business_bi": fp.blind_index(person),
                                                                             "type": "experts.assigned"}),
     }
 

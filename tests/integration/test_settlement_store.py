@@ -17,7 +17,9 @@ import yaml
 
 from chassis.bus.kafka import KafkaBus
 from chassis.events import decode, topic_for
+from chassis.keys import MemoryKeyProvider
 from chassis.outbox import OutboxRelay
+from chassis.pii import Sealer, with_sealer
 from chassis.store.mongo import MongoStore
 from services.settlement.chronic.domain.records import LineIn, holding_doc
 from services.settlement.chronic.domain.uploads import Upload
@@ -33,8 +35,11 @@ TENANTS = ("hz-p1", "hz-p2")
 SAMPLE = Path(__file__).resolve().parents[2] / "programs" / "hz-chronic" / "policy-2025.yaml"
 
 
+KEYS = MemoryKeyProvider()  # the stores seal identity numbers (chassis/pii.py): one set of keys for the module
+
+
 def db_of(store: MongoStore) -> Any:
-    return lambda tenant: store.database("settlement", tenant)
+    return lambda tenant: with_sealer(store.database("settlement", tenant), Sealer(KEYS, tenant))
 
 
 def stored_claim(claim_id: str, person: str, batch_id: str = "b1", source: str = "batch", payable_fen: int = 80,

@@ -257,3 +257,13 @@ def oidc_issuer() -> str:
         return given
     with _lock:
         return load_launcher().ensure_up(kafka=False, mongo=False, keycloak=True)["JINGBAN_OIDC_ISSUER"]
+
+
+def blind_index(env: dict[str, str], tenant: str, person_id: str) -> str:
+    """How a local-mode platform's stores find a person (chassis/pii.py): the keyed blind index of the identity
+    number, under the keys in the platform's data directory."""
+    from chassis.keys import KeyProvider
+    from chassis.pii import Sealer
+
+    keys = KeyProvider(Path(env.get("JINGBAN_DATA_DIR", ".jingban")) / "keys", create=False)
+    return Sealer(keys, tenant).blind_index(person_id)

@@ -16,6 +16,17 @@ from chassis.host import ServiceContext
 from chassis.http import Scope, admit
 from services.appraisal.reviews import service
 
+# The days a worklist or a scan may be asked for (the programs' years, as the fund's): 9999-12-31 plus the notice
+# window is no date at all.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _day(on: date | None) -> date:
+    day = on or today_cn()
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(f"on must be a day from {FIRST_DAY} to {LAST_DAY}, got {day}", "on")
+    return day
+
 
 class RevocationIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
@@ -37,14 +48,12 @@ def router(ctx: ServiceContext, kick_filing: Callable[[], None]) -> APIRouter:
     async def reviews_due(scope: Scope, on: date | None = None, within_days: int = Query(default=30, ge=0, le=366)
                           ) -> list[dict[str, Any]]:
         scope.require("clerk", "reviewer", "supervisor", "ops")
-        return await service.reviews_due(scope.db(), on or today_cn(), within_days)
+        return await service.reviews_due(scope.db(), _day(on), within_days)
 
     @r.post("/reviews/scan", tags=["reviews"], summary="Raise review_due for qualifications entering the notice window")
     async def reviews_scan(scope: Scope, on: date | None = None) -> dict[str, int]:
         scope.require("clerk", "ops")
-        if on and on < date(2000, 1, 1):
-            raise InvalidInput("date too early", "on")
-        raised = await service.scan_reviews(scope.db(), scope.tenant, on or today_cn())
+        raised = await service.scan_reviews(scope.db(), scope.tenant, _day(on))
         if raised:
             ctx.relay.kick()
         return {"raised": raised}

@@ -34,6 +34,8 @@ from services.audit.readmodel.domain.readmodel import (
 
 HIDDEN = {"_outbox": 0, "_outbox_pending": 0}
 PERSON = {"person_id": "person_bi"}
+MIGRATIONS = "store_migrations"  # what a start did once (on FerretDB any query reads through a whole collection)
+SEALED_ON_START = "readmodel-pii-sealed-1"
 # What of each collection's documents is personal data. Findings are written by the sampling room as well (its store
 # seals them with `FINDING` too).
 FINDING = Sealed(text=("description",), persons=PERSON)
@@ -71,8 +73,10 @@ class ReadModelStore:
 
     async def _seal_stored_clear(self) -> None:
         """Documents folded before sealing (a person but no blind index): sealed in place; a `benefits` document
-        whose id carries the number re-keyed (the new one inserted, then the old removed). Idempotent; one indexed
-        query per collection once done."""
+        whose id carries the number re-keyed (the new one inserted, then the old removed). Idempotent; noted as done,
+        after which a start reads only that note."""
+        if await self._db[MIGRATIONS].find_one({"_id": SEALED_ON_START}) is not None:
+            return
         pii = self._pii
         for name, spec in SEALED.items():
             clear = await self._db[name].find({"person_bi": {"$exists": False}, "person_id": {"$gt": ""}},
@@ -94,6 +98,7 @@ class ReadModelStore:
                 if changes:
                     await self._db[name].update_one({"_id": doc["_id"], "person_bi": {"$exists": False}},
                                                     {"$set": changes})
+        await self._db[MIGRATIONS].replace_one({"_id": SEALED_ON_START}, {"_id": SEALED_ON_START}, upsert=True)
 
     @staticmethod
     def stored_key(pii: Sealer, u: Upsert) -> str:

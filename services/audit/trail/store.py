@@ -1,7 +1,16 @@
 """The trail's collections, one database per tenant: `trail` (the MAC-chained event log), `trail_head` (its
 last position, a hint that spares every append a read of the trail) and `trail_anchors` (the anchors audit signed,
 each carrying its `trail.anchored` event in `_outbox` until the relay publishes it; audit's own record of when it
-last anchored — verification trusts only the anchors archive keeps)."""
+last anchored — verification trusts only the anchors archive keeps).
+
+Personal data (chassis/pii.py): an entry's business key is often a person's identity number. It is sealed, with
+its blind index beside it (`business_bi`, what a lookup by business key reads), BEFORE the entry is chained: the MAC
+covers the sealed value, so verification needs no personal-data key and never opens anything. Every business key is
+treated so (the trail cannot tell a person's from an application's). Entries are never re-sealed (a rotation of the
+`pii` key leaves them under the version that sealed them: that version must stay held), and an entry appended
+before sealing keeps its clear key — rewriting either would break its MAC, which is the point of the chain; lookups
+by business key do not find those older entries. The payload itself is not kept, only its SHA-256.
+`entries` answers opened entries; `page` and `all_entries` answer them as stored (what the MACs cover)."""
 
 from __future__ import annotations
 
@@ -13,6 +22,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from chassis.outbox import with_events
+from chassis.pii import Sealed, sealer_of
 from services.audit.trail.domain.trail import GENESIS, MacKey, chain
 
 TRAIL = "trail"
@@ -22,6 +32,8 @@ HEAD = "head"
 RECENT = 1000       # event ids of the last entries kept in the head: a redelivered batch is skipped without a read
 APPEND_CHUNK = 500  # entries per insert
 WALK_PAGE = 1000
+# What of an entry is personal data: its business key, sealed beside its blind index (before the MAC).
+ENTRY = Sealed(persons={"business_key": "business_bi"})
 
 
 class ConcurrentAppend(Exception):
@@ -67,7 +79,7 @@ class TrailStore:
 
     async def ensure_indexes(self) -> None:
         await self._db[TRAIL].create_index("event_id", unique=True)
-        await self._db[TRAIL].create_index("business_key")
+        await self._db[TRAIL].create_index("business_bi")
         await self._db[TRAIL_ANCHORS].create_index("_outbox_pending")
 
     # ---- trail ----
@@ -105,6 +117,8 @@ class TrailStore:
                     todo.append(fields)
             if not todo:
                 return []
+            pii = sealer_of(self._db)
+            todo = [ENTRY.seal(pii, fields) for fields in todo]  # before the MAC: it covers the sealed value
             tail = _tail(head)
             if head.get("writing"):  # a write left unfinished (a crash, or another process now)
                 tail = await self._walk(tail, recent)
@@ -204,12 +218,24 @@ class TrailStore:
         await self._db[TRAIL_HEAD].update_one({"_id": HEAD, "seq": {"$lte": tail["seq"]}}, update)
 
     async def entries(self, after: int = 0, limit: int = 1000, business_key: str | None = None) -> list[dict[str, Any]]:
+        """Entries after position `after` (those of one business key, found by its blind index), opened: the
+        business key clear, its index left out."""
+        pii = sealer_of(self._db)
         query: dict[str, Any] = {"_id": {"$gt": after}}
-        if business_key:
-            query["business_key"] = business_key
-        return await self._db[TRAIL].find(query).sort("_id", 1).to_list(limit)
+        if not business_key:
+            return ENTRY.open_all(pii, await self._db[TRAIL].find(query).sort("_id", 1).to_list(limit))
+        query["business_bi"] = {"$in": pii.blind_indexes(business_key)}
+        out: list[dict[str, Any]] = []
+        while len(out) < limit:  # the index is case-blind, the key is not: only the key's own entries count
+            page = await self._db[TRAIL].find(query).sort("_id", 1).to_list(limit)
+            out += [e for e in ENTRY.open_all(pii, page) if e.get("business_key") == business_key]
+            if len(page) < limit:
+                break
+            query["_id"] = {"$gt": page[-1]["_id"]}
+        return out[:limit]
 
     async def all_entries(self) -> list[dict[str, Any]]:
+        """Every entry as stored (sealed business keys: what the MACs cover)."""
         return await self._db[TRAIL].find({}).sort("_id", 1).to_list(None)
 
     async def page(self, after: int, limit: int) -> list[dict[str, Any]]:

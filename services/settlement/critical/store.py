@@ -26,11 +26,11 @@ and the identity number wherever it is kept. No id is built on an identity numbe
 the keyed pseudonym of their number (`Sealer.id_index`): `ci_persons` `<index>`, `ci_accounts` `<index>|<year>`,
 `ci_quota_members` `<year>|<stratum>|<index of the member's key>` (a person or a claim key). The number itself is
 sealed beside its blind index (`person_bi`, what a query by person reads) in persons, accounts, claims and members;
-sealed alone where nothing looks it up (reviews, statement lines); a claim's digest (a hash of its inputs, the
-number among them) and its documents' file names are sealed too. Lookups ask for the index under every blind-index
-key version held (`Sealer.id_indexes`/`blind_indexes`), so a rotation loses no account. The store translates: the
-service and the doors see clear values only. Documents stored before sealing are re-keyed and sealed when the
-store starts (`ensure_indexes`)."""
+sealed alone where nothing looks it up (reviews, with their reviewer's note; statement lines); a claim's digest (a
+hash of its inputs, the number among them) and its documents' file names are sealed too. Lookups ask for the index
+under every blind-index key version held (`Sealer.id_indexes`/`blind_indexes`), so a rotation loses no account. The
+store translates: the service and the doors see clear values only. Documents stored before sealing are re-keyed
+and sealed when the store starts (`ensure_indexes`)."""
 
 from __future__ import annotations
 
@@ -61,12 +61,15 @@ TO_PERSON = Sealed(text=("person_id",), json=("bank_account",))  # payables to p
 PERSON = Sealed(persons={"person_id": "person_bi"})  # ci_persons, ci_accounts (their ids: the person's id index)
 CLAIM = Sealed(text=("digest", "documents.*.filename"), persons={"person_id": "person_bi"})
 MEMBER = Sealed(text=("key",), persons={"person_id": "person_bi"})  # (`key`: the person, or the claim's key)
-REVIEW = Sealed(text=("person_id",))
+REVIEW = Sealed(text=("person_id", "note"))  # (note: the reviewer's free text)
 STATEMENT = Sealed(text=("lines.*.person_id",))
 SEALED = {DOCUMENTS: CLAIM_DOCUMENT, PERSON_PAYABLES: TO_PERSON, PAYMENTS: TO_PERSON, PERSONS: PERSON,
           ACCOUNTS: PERSON, CLAIMS: CLAIM, QUOTA_MEMBERS: MEMBER, REVIEWS: REVIEW, STATEMENTS: STATEMENT}
-# Collections whose ids were built on the identity number before sealing: re-keyed on start (`_rekey_clear`).
+# Collections whose ids were built on the identity number before sealing: re-keyed on start (`_seal_stored_clear`),
+# once per database (noted in `store_migrations`: on FerretDB any query reads through the whole collection).
 REKEYED = (PERSONS, ACCOUNTS, QUOTA_MEMBERS)
+MIGRATIONS = "store_migrations"
+SEALED_ON_START = "critical-pii-sealed-1"
 DUPLICATE_KEY = 11000
 
 
@@ -117,7 +120,9 @@ class CriticalStore:
         """What was stored before identity numbers were sealed (documents without a blind index): a person's,
         account or quota member re-keyed on the pseudonym and sealed (the new document inserted, then the old one
         removed — a crash between the two leaves both, and the next start removes the old); claims sealed in place.
-        Idempotent; a no-op once done (one indexed query per collection)."""
+        Idempotent; noted as done, after which a start reads only that note."""
+        if await self._db[MIGRATIONS].find_one({"_id": SEALED_ON_START}) is not None:
+            return
         pii = self._pii
         for name in REKEYED:
             for doc in await self._db[name].find({"person_bi": {"$exists": False}}).to_list(None):
@@ -139,6 +144,7 @@ class CriticalStore:
             if changes:
                 await self._db[CLAIMS].update_one({"_id": doc["_id"], "person_bi": {"$exists": False}},
                                                   {"$set": changes})
+        await self._db[MIGRATIONS].replace_one({"_id": SEALED_ON_START}, {"_id": SEALED_ON_START}, upsert=True)
 
     async def by_ids(self, name: str, ids: Sequence[str], projection: dict[str, int] | None
                      ) -> list[dict[str, Any]]:
@@ -325,7 +331,7 @@ class CriticalStore:
 
     async def complete_review(self, review_id: str, changes: dict[str, Any], events: list[dict[str, Any]]) -> bool:
         result = await self._db[REVIEWS].update_one({"_id": review_id, "status": "open"},
-                                                    push_events({"$set": changes}, events))
+                                                    push_events({"$set": REVIEW.seal(self._pii, changes)}, events))
         return result.modified_count == 1
 
     async def review_ids_among(self, ids: Sequence[str]) -> set[str]:

@@ -56,7 +56,7 @@ def parse_period(text: str, allowed: tuple[PeriodKind, ...] = ("month", "quarter
     value = (text or "").strip()
     year = re.match(r"^\d{4}", value)
     if year and not FIRST_YEAR <= int(year[0]) <= LAST_YEAR:
-        raise InvalidInput(f"period {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", field)
+        raise InvalidInput(f"{field} {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", field)
     if (m := _MONTH.match(value)) and "month" in allowed:
         y, mo = int(m[1]), int(m[2])
         return Period("month", value, date(y, mo, 1), _month_end(y, mo))

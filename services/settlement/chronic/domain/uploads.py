@@ -23,6 +23,7 @@ from services.settlement.chronic.domain.records import CODE_RE, MONTH_RE, LineIn
 COLUMNS = ("claim_id", "person_id", "date", "disease", "amount", "covered", "item_code", "description")
 OPTIONAL_COLUMNS = ("line",)
 MAX_ERRORS = 1000
+MAX_LINE_NO = 1_000_000  # a claim's line number: beyond any claim, well within the store's integers
 MAX_AMOUNT = Decimal("10000000.00")
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
@@ -166,14 +167,20 @@ def parse_day(value: Any, key: str = "date") -> date:
 
 
 def parse_line_no(value: Any) -> int | None:
+    """A line's number within its claim: a whole number from 1 to MAX_LINE_NO, as a JSON integer or text (a CSV
+    cell); anything else — an object, a list, a fraction, a number beyond the store's integers — names the field."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        n = int(value) if not isinstance(value, bool | float | Decimal) else None
-    except ValueError:
-        n = None
-    if n is None or n < 1:
-        raise InvalidInput(f"line must be a whole number ≥ 1, got {value!r}", "line")
+    n: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    elif isinstance(value, str):
+        try:
+            n = int(value)
+        except ValueError:
+            n = None
+    if n is None or not 1 <= n <= MAX_LINE_NO:
+        raise InvalidInput(f"line must be a whole number from 1 to {MAX_LINE_NO}, got {value!r}"[:300], "line")
     return n
 
 
