@@ -153,7 +153,8 @@ async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: Mong
     from services.audit.trail.domain.trail import MacKey, verify
 
     key = MacKey("trail/hz-p1/v1", b"k" * 32)
-    store = TrailStore(mongo_store.database("audit", "hz-p1"), key)
+    # the business key is sealed beside its blind index: the database comes with the tenant's sealer
+    store = TrailStore(with_sealer(mongo_store.database("audit", "hz-p1"), Sealer(MemoryKeyProvider(), "hz-p1")), key)
     await store.ensure_indexes()
 
     def fields(i: int) -> dict:
@@ -167,7 +168,8 @@ async def test_audit_trail_appends_once_and_chains_on_ferretdb(mongo_store: Mong
     entries = await store.all_entries()
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5] and verify(entries, {key.key_id: key.secret}).valid
     assert [e["seq"] for e in await store.page(2, 2)] == [3, 4]  # verification's pages, limited on the server
-    other = TrailStore(mongo_store.database("audit", "hz-p2"))
+    assert [e["business_key"] for e in await store.entries()] == ["p"] * 5  # opened for its readers
+    other = TrailStore(with_sealer(mongo_store.database("audit", "hz-p2"), Sealer(MemoryKeyProvider(), "hz-p2")))
     assert await other.all_entries() == []
 
 

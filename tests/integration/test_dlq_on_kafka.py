@@ -132,10 +132,10 @@ async def test_list_show_and_replay_on_kafka(infra: Endpoints, run_id: str, tmp_
     assert all(h["traceparent"] == TRACEPARENT and "dlq-reason" not in h for _, _, h in republished)
     assert len(read_all(infra, dead)) == 2  # the parked messages stay where they are
 
-    trail = await TrailStore(host.context.db("hz-p1")).all_entries()
-    assert [(e["type"], e["business_key"], e["replay"]["replaced"]) for e in trail] == [
+    trail = TrailStore(host.context.db("hz-p1"))
+    assert [(e["type"], e["business_key"], e["replay"]["replaced"]) for e in await trail.entries()] == [
         (REPLAYED, poison_id, True), (REPLAYED, refused_id, False)]
-    assert verify(trail, dict([host.context.keys.current("trail", "hz-p1")])).valid
+    assert verify(await trail.all_entries(), dict([host.context.keys.current("trail", "hz-p1")])).valid
 
     # The whole command, from the environment: with audit away it still lists, and says it cannot tell what was
     # replayed.
