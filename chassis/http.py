@@ -96,8 +96,17 @@ def create_app(service: str, title: str, ready: ReadyCheck, verifier: TokenVerif
         app.add_exception_handler(transient, _unavailable)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # The framework's own refusals (no such route, wrong method) answer in the same shape, with a stable code.
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI could not read a body it parses itself (too deep, not text): the caller's input, named.
+            if _needs_identity(request):
+                try:
+                    await authenticated(request)
+                except JingbanError as refused:
+                    return await _domain_error(request, refused)
+            return JSONResponse({"error": InvalidInput("the body cannot be read as JSON", "body",
+                                                       code="invalid_json").to_json()}, status_code=422)
         code = _HTTP_CODES.get(exc.status_code, "invalid_request")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code,

@@ -92,11 +92,14 @@ Stores of settlement (critical) and audit seal and re-key what they find stored 
 without a blind index). Not done (open work): pending events in `_outbox` carry their payload in clear until the
 relay publishes them (seconds; the relay holds no key); trail entries appended before sealing keep their clear
 business key (rewriting them would break their MAC) and are not found by a lookup by business key; chronic claim
-lines stored before sealing have no blind index until resealed. Some ids are unkeyed hashes of an identity number
-and a little known context (uuid5 event ids `derived_event_id(<person>|<year>, …)` of `critical_claim.settled`,
-`(statement, …, person)` of `benefits.settled`; a manual reimbursement's `M-<sha256 of the claim>` id): the number
-can be recovered from them by trying every possible one — they should be derived from the `id_index`. The masked
-form shown in warnings and reports (first 6, last 4) leaves only the birth date to guess.
+lines stored before sealing have no blind index until resealed. Ids and draws derived from a person are derived
+from the `id_index` (stores' `pseudonym`), never from an unkeyed hash of the number and a little known context,
+which trying every number would reverse: `critical_claim.settled` (`<index>|<year>`), `benefits.settled`
+(statement, index), a manual reimbursement's `M-<sha256>` (the claim as sent with the index for the number), the
+review-quota draw (on the member's index), a chronic upload's digest and derived batch id (`b<…>`, keyed). Ids and
+digests minted before stay as they were (events already published; a claim or batch stored under its earlier id is
+looked up under it when sent again). The masked form shown in warnings and reports (first 6, last 4) leaves only
+the birth date to guess.
 
 `jingban keys rotate --purpose pii --tenant T` adds a key version; `jingban keys reseal` (jingban/keys_cli.py)
 re-encrypts the collections it lists under the newest key (not yet settlement's person-keyed collections nor

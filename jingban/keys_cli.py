@@ -32,18 +32,35 @@ def sealed_collections() -> dict[str, list[tuple[str, Any]]]:
     from services.appraisal.cases.store import CASE, CASES
     from services.archive.accesses.store import ACCESS, PERSON_ACCESSES
     from services.archive.person_files.store import ENTRIES, ENTRY
+    from services.audit.readmodel.store import SEALED as READMODEL
+    from services.audit.sampling import store as sampling
+    from services.audit.warnings.store import WARNING, WARNINGS
     from services.intake.applications.store import APPLICATION, APPLICATIONS, DOCUMENT, DOCUMENTS
     from services.intake.complaints.store import COMPLAINT, COMPLAINTS
     from services.intake.notifications.store import NOTIFICATION, NOTIFICATIONS
     from services.intake.surveys.store import SURVEY, SURVEYS
+    from services.settlement.chronic import store as chronic
+    from services.settlement.chronic.store import person_book
+    from services.settlement.critical import store as critical
     from services.settlement.critical.store import CLAIM_DOCUMENT, PAYMENTS, PERSON_PAYABLES, TO_PERSON
     from services.settlement.critical.store import DOCUMENTS as CI_DOCUMENTS
+    from services.settlement.statement_documents.store import STATEMENT_DOCUMENT, STATEMENT_DOCUMENTS
 
+    # Ids built on a person (person states, critical persons and accounts) are never rewritten: after a blind-index
+    # rotation they are found under the old key version, which must stay held. Chronic claim lines live in one
+    # collection per statement (claims_<statement>) and the audit trail is never resealed (its MACs cover it).
     return {"intake": [(APPLICATIONS, APPLICATION), (DOCUMENTS, DOCUMENT), (COMPLAINTS, COMPLAINT),
                        (NOTIFICATIONS, NOTIFICATION), (SURVEYS, SURVEY)],
             "appraisal": [(CASES, CASE)],
             "archive": [(ENTRIES, ENTRY), (PERSON_ACCESSES, ACCESS)],  # files, and who read them (查阅记录)
-            "settlement": [(CI_DOCUMENTS, CLAIM_DOCUMENT), (PERSON_PAYABLES, TO_PERSON), (PAYMENTS, TO_PERSON)]}
+            "settlement": [(CI_DOCUMENTS, CLAIM_DOCUMENT), (PERSON_PAYABLES, TO_PERSON), (PAYMENTS, TO_PERSON),
+                           (STATEMENT_DOCUMENTS, STATEMENT_DOCUMENT), (person_book.PERSON_STATES, person_book.SNAPSHOT),
+                           (chronic.SETTLEMENTS, chronic.SETTLED_PERSONS), (critical.PERSONS, critical.PERSON),
+                           (critical.ACCOUNTS, critical.PERSON), (critical.CLAIMS, critical.CLAIM),
+                           (critical.QUOTA_MEMBERS, critical.MEMBER), (critical.REVIEWS, critical.REVIEW),
+                           (critical.STATEMENTS, critical.STATEMENT)],
+            "audit": [*READMODEL.items(), (sampling.PLANS, sampling.PLAN), (sampling.TASKS, sampling.TASK),
+                      (sampling.CALLBACKS, sampling.CALLBACK), (WARNINGS, WARNING)]}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -323,11 +322,12 @@ def _sniff(content_type: str, head: bytes) -> bool:
             "image/jpeg": head.startswith(b"\xff\xd8\xff")}.get(content_type, False)
 
 
-async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
+async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes], dict[str, Any]]:
     """multipart: a `claim` JSON field {claim_id?, person_id, date, care, area, total_cost, self_pay,
     institution_code?, disease?, insutype?, bank_account?: {bank_name, account_name, account_no}} and the files
     `invoice`, `expense_list` and (inpatient) `discharge_summary`. The bank account is where the person is paid;
-    it is not part of the claim (the same claim with another account is the same claim)."""
+    it is not part of the claim (the same claim with another account is the same claim). Returns the claim, the
+    documents' bytes by sha256 and the claim's fields as sent (what its id is derived from when it has none)."""
     if not content_type(request) == "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data: a `claim` JSON field and the documents "
                                    f"{', '.join(DOCUMENT_KINDS)}", "content-type")
@@ -384,12 +384,11 @@ async def parse_manual(request: Request) -> tuple[ClaimIn, dict[str, bytes]]:
         if kind not in {r["kind"] for r in refs} and not any(e["field"] == f"documents.{kind}" for e in errors):
             errors.append({"field": f"documents.{kind}", "message": f"the {kind} document is required"})
     _refuse(errors, "manual claim")
-    if not claim_id:  # the same claim and documents again make the same id: a re-submission is idempotent
-        content = {k: v for k, v in data.items() if k != "bank_account"}  # where it is paid is not the claim
-        basis = json.dumps(content, sort_keys=True) + "|".join(sorted(r["sha256"] for r in refs))
-        claim_id = "M-" + hashlib.sha256(basis.encode()).hexdigest()[:24]
+    # Without a claim id, the service derives one from the claim as sent (the bank account left out: where it is
+    # paid is not the claim) and its documents: the same claim and documents again make the same id.
+    as_sent = {k: v for k, v in data.items() if k != "bank_account"}
     return ClaimIn(claim_id, person_id, on, care, area, False, total, self_pay, "manual", inst, disease,
-                   tuple(refs), insutype=insutype or "", bank_account=bank_account), blobs
+                   tuple(refs), insutype=insutype or "", bank_account=bank_account), blobs, as_sent
 
 
 def parse_assistance_csv(body: bytes) -> list[tuple[str, date, bool]]:
@@ -508,8 +507,8 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
                            for kind in DOCUMENT_KINDS}}}}}}}))
     async def manual_claim(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
         scope.require("clerk")
-        claim, blobs = await parse_manual(request)
-        views, fresh = await critical.submit(scope.tenant, [claim], blobs)
+        claim, blobs, as_sent = await parse_manual(request)
+        views, fresh = await critical.submit_manual(scope.tenant, claim, blobs, as_sent)
         response.status_code = 201 if fresh else 200
         return views[0]
 

@@ -104,6 +104,12 @@ class CriticalStore:
     def _pii(self) -> Sealer:
         return sealer_of(self._db)
 
+    def pseudonym(self, value: str) -> str:
+        """What an id derived from a person (their identity number, or a key that is one) is derived from: its keyed
+        pseudonym (`Sealer.id_index`, newest blind-index key) — a hash of the clear number and a little known context
+        could be reversed by trying every number. Deterministic per tenant, different across tenants."""
+        return self._pii.id_index(value)
+
     async def ensure_indexes(self) -> None:
         for name in CRITICAL_OUTBOX_COLLECTIONS:
             await self._db[name].create_index("_outbox_pending")

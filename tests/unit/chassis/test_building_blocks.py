@@ -162,3 +162,42 @@ def test_an_unauthenticated_caller_learns_nothing_of_a_body_it_may_not_send() ->
     assert clerk_bad.status_code == 422  # the admitted role is told what is wrong
     assert finance_bad.status_code == 403
     assert public_bad.status_code == 422
+
+
+def test_a_body_fastapi_cannot_parse_is_invalid_json_with_its_field() -> None:
+    import asyncio
+
+    import httpx
+    from pydantic import BaseModel
+
+    from chassis.dev_issuer import DevIssuer
+    from chassis.http import Scope, admit, create_app
+
+    class Memo(BaseModel):
+        memo: str
+
+    globals()["Memo"] = Memo  # the route's annotation is resolved from the module (postponed annotations)
+
+    async def ready() -> dict[str, object]:
+        return {"checks": {}}
+
+    issuer = DevIssuer.generate()
+    app = create_app("intake", "t", ready, verifier=issuer.verifier("intake"))
+    app.state.tenants, app.state.open_db = frozenset({"hz-p1"}), lambda tenant: None
+
+    @app.post("/v1/memos", dependencies=[admit("clerk")])
+    async def memos(body: Memo, scope: Scope) -> dict[str, str]:
+        return {"memo": body.memo}
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    async def run() -> tuple[httpx.Response, httpx.Response]:
+        clerk = {"authorization": f"Bearer {issuer.token('hz-p1', 'clerk', 'c')}", "content-type": "application/json"}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            return (await http.post("/v1/memos", content=deep, headers=clerk),
+                    await http.post("/v1/memos", content=deep, headers={"content-type": "application/json"}))
+
+    known, anonymous = asyncio.run(run())
+    assert known.status_code == 422, known.text
+    assert known.json()["error"]["code"] == "invalid_json" and known.json()["error"]["field"] == "body"
+    assert anonymous.status_code == 401

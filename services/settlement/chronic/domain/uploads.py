@@ -33,7 +33,7 @@ FALSE = {"false", "0", "no", "n", "f"}
 class Upload:
     month: str
     institution: str
-    batch_id: str
+    batch_id: str                             # "" until the service names a batch sent without one
     raw: list[tuple[int, Mapping[str, Any]]]  # (position, fields as given)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -59,9 +59,11 @@ def batch_id_of(value: Any) -> str:
 def upload_of(kind: str, month: str, institution: str, batch_id: str | None, body: bytes,
               raw: list[tuple[int, Mapping[str, Any]]], errors: list[dict[str, Any]]) -> tuple[Upload, str]:
     """The upload and its digest (sha256 of the format, institution, month and bytes): the same file sent again is
-    the same upload. Without a batch id, the digest names the batch (`b<32 hex>`)."""
+    the same upload. Without a batch id the upload's `batch_id` is "": the service names the batch from the digest
+    keyed (`b<32 hex>`, settler.py `keyed_upload`) — the file holds identity numbers, and its plain sha256 could be
+    reversed by trying every number when the rest of a small file is known."""
     digest = hashlib.sha256(b"|".join([kind.encode(), institution.encode(), month.encode(), body])).hexdigest()
-    return Upload(month, institution, batch_id_of(batch_id) if batch_id else f"b{digest[:32]}", raw, errors), digest
+    return Upload(month, institution, batch_id_of(batch_id) if batch_id else "", raw, errors), digest
 
 
 def from_json(data: dict[str, Any]) -> tuple[Any, Any, Any, list[tuple[int, Mapping[str, Any]]], list[dict[str, Any]]]:

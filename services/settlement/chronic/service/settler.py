@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -307,6 +308,7 @@ class Settler:
 
     async def _submit_batch(self, tenant: str, upload: Upload, sha256: str, who: str) -> tuple[dict[str, Any], bool]:
         store = self.store(tenant)
+        upload, sha256 = await keyed_upload(store, upload, sha256)
         program = program_code(tenant)
         sid = statement_id(upload.institution, upload.month)
         bid = upload.batch_id
@@ -603,6 +605,18 @@ class Settler:
         if stored["person_id"] != person_id or stored["date"] != on.isoformat():
             raise Conflict(f"claim {stored['claim_id']} was already settled for another person or date", "claim_id")
         return stored
+
+
+async def keyed_upload(store: SettlementStore, upload: Upload, digest: str) -> tuple[Upload, str]:
+    """The upload's digest keyed (`SettlementStore.keyed_digest`: the file holds identity numbers) and, for an
+    upload sent without a batch id, its batch named from it (`b<32 hex>`): the same file sent again is the same
+    batch. A batch stored before digests were keyed is still found under its earlier id and digest."""
+    keyed = store.keyed_digest(digest)
+    earlier_id = upload.batch_id or f"b{digest[:32]}"
+    earlier = await store.batch(earlier_id)
+    if earlier is not None and earlier.get("sha256") == digest:  # stored before: only looked up, never minted
+        return dataclasses.replace(upload, batch_id=earlier_id), digest
+    return dataclasses.replace(upload, batch_id=upload.batch_id or f"b{keyed[:32]}"), keyed
 
 
 def batch_view(doc: dict[str, Any]) -> dict[str, Any]:

@@ -123,6 +123,13 @@ async def statement_clock_of(settler: Settler, tenant: str, doc: dict[str, Any],
     return statement_clock(program_of_tenant(tenant), doc["month"], paid_on, today or today_cn())
 
 
+def benefits_settled_event_id(store: SettlementStore, sid: str, person_id: str) -> str:
+    """A person's `benefits.settled` event of a statement, the same when a cut-short close is resumed: derived from
+    the statement and the person's keyed pseudonym (`SettlementStore.pseudonym`), never from the identity number (a
+    uuid5 of the statement id and the number could be reversed by trying every number)."""
+    return derived_event_id(sid, "benefits.settled", store.pseudonym(person_id))
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     year, mon = int(month[:4]), int(month[5:7])
     return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
@@ -171,7 +178,7 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
                 claimed=yuan(part["claimed_fen"]), payable=yuan(part["payable_fen"]), lines=part["lines"],
                 policy_version=version, statement_id=sid)
             events.append(new_event("benefits.settled", tenant, pid, payload, source="settlement",
-                                    trace_context=carrier, event_id=derived_event_id(sid, "benefits.settled", pid)))
+                                    trace_context=carrier, event_id=benefits_settled_event_id(store, sid, pid)))
             rows.append({"person_id": pid, "claimed_fen": part["claimed_fen"], "payable_fen": part["payable_fen"],
                          "lines": part["lines"], "claims": part["claims"], "policy_version": version})
         docs.append({"_id": f"{sid}|{k:06d}", "statement_id": sid, "institution_code": doc["institution_code"],

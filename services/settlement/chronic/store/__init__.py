@@ -84,6 +84,17 @@ class SettlementStore:
     def _pii(self) -> Sealer:
         return sealer_of(self._db)
 
+    def pseudonym(self, person_id: str) -> str:
+        """What an id derived from a person is derived from: the keyed pseudonym of their identity number
+        (`Sealer.id_index`, newest blind-index key), never the number — a hash of the number and a little known
+        context could be reversed by trying every number. Deterministic per tenant, different across tenants."""
+        return self._pii.id_index(person_id)
+
+    def keyed_digest(self, digest: str) -> str:
+        """A digest of content holding identity numbers (an uploaded file's sha256) keyed the same way, so what is
+        stored and shown (a batch's `sha256`, its derived id) cannot be matched against guessed content."""
+        return self._pii.id_index(digest)
+
     def _sealed_lines(self, docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Claim lines as stored: each person sealed once for all their lines of this write (the same sealed value,
         as if written by one `$set`), beside their blind index."""

@@ -19,7 +19,9 @@ opens the year's own account (cumulative figures start at zero every 1 January).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -60,6 +62,16 @@ def claim_key(institution_code: str, claim_id: str) -> str:
     """`<institution>~<claim id>`; a claim with no institution (a manual reimbursement entered without one) keeps
     its bare id — the agency's own namespace, apart from every institution's."""
     return f"{institution_code}{KEY_SEPARATOR}{claim_id}" if institution_code else claim_id
+
+
+def manual_claim_id(as_sent: Mapping[str, Any], document_sha256s: Iterable[str], person: str) -> str:
+    """The id of a manual reimbursement (零星报销) sent without one: `M-` + sha256 of the claim as sent (its JSON
+    fields, sorted, without the bank account: where it is paid is not the claim) and its documents' sha256, so the
+    same claim and documents sent again make the same id. `person` stands in for the claim's `person_id`: the
+    service gives the person's keyed pseudonym (`CriticalStore.pseudonym` of the number as sent), so the id is no
+    hash of the identity number that trying every number could reverse."""
+    basis = json.dumps({**as_sent, "person_id": person}, sort_keys=True) + "|".join(sorted(document_sha256s))
+    return "M-" + hashlib.sha256(basis.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,10 @@ the selected count is below ceil(ratio × population) after its arrival, so the 
 selected at random with probability `ratio`, so a reviewer or institution cannot predict which stays escape
 review (人情 risk). The random draw is HMAC-SHA256(seed, stratum|year|key) read as a fraction in [0, 1): the
 seed is recorded with the stratum's state, the draw with the decision, so every selection can be re-derived and
-audited, and a retried arrival draws the same number. Pure: no I/O."""
+audited, and a retried arrival draws the same number. The key drawn on is the member's keyed pseudonym (the last
+part of its stored id; the service passes `CriticalStore.pseudonym` of the person or claim key), never an identity
+number: seed and draw are stored clear, and a draw on the number could be reversed by trying every number. Pure:
+no I/O."""
 
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -58,6 +58,7 @@ from services.settlement.critical.domain.claims import (
     adjudicate,
     claim_key,
     in_force,
+    manual_claim_id,
     parse_critical_policy,
 )
 from services.settlement.critical.domain.reasons import REASONS
@@ -142,6 +143,13 @@ class ClaimIn:
             data.pop("insutype")
         data["documents"] = sorted(d["sha256"] for d in self.documents)
         return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def claim_settled_event_id(person_pseudonym: str, year: int, claim_key: str) -> str:
+    """A `critical_claim.settled` event's id, the same on every retry: derived from the person's keyed pseudonym
+    (`CriticalStore.pseudonym`) and the year, never from the identity number (a uuid5 of the number, the year and
+    the claim key could be reversed by trying every number)."""
+    return derived_event_id(f"{person_pseudonym}|{year}", "critical_claim.settled", claim_key)
 
 
 def status_on(person: dict[str, Any] | None, on: date) -> bool:
@@ -290,6 +298,27 @@ class CriticalService:
             self.kick()
         return [views[c.key] for c in claims], fresh
 
+    async def submit_manual(self, tenant: str, claim: ClaimIn, blobs: dict[str, bytes],
+                            as_sent: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        """A manual reimbursement (零星报销), `as_sent`: its JSON fields as sent. Without a claim id of its own its
+        id is derived from the claim and its documents on the person's keyed pseudonym (domain `manual_claim_id`);
+        a claim stored under the id the earlier unkeyed derivation gave is still found under it (the same claim
+        sent again stays one claim)."""
+        if not claim.claim_id:
+            claim = replace(claim, claim_id=await self._manual_claim_id(self.store(tenant), claim, as_sent))
+        return await self.submit(tenant, [claim], blobs)
+
+    @staticmethod
+    async def _manual_claim_id(store: CriticalStore, claim: ClaimIn, as_sent: Mapping[str, Any]) -> str:
+        person = as_sent.get("person_id")
+        person = person if isinstance(person, str) else claim.person_id  # (the door took it as a string)
+        shas = [d["sha256"] for d in claim.documents]
+        keyed = manual_claim_id(as_sent, shas, store.pseudonym(person))
+        earlier = manual_claim_id(as_sent, shas, person)  # looked up only: a claim stored before ids were keyed
+        if await store.claims_by_ids([claim_key(claim.institution_code, earlier)]):
+            return earlier
+        return keyed
+
     @staticmethod
     def _same_or_conflict(doc: dict[str, Any] | None, c: ClaimIn, index: int) -> None:
         if doc is not None and doc.get("status") == "settled" and doc["digest"] != c.digest():
@@ -346,6 +375,7 @@ class CriticalService:
         account = flush(account)
 
         now = datetime.now(UTC).isoformat()
+        pseudonym = store.pseudonym(person)
         docs, events, reviews, documents = [], [], [], []
         for c, r, assistance in results:
             decision = await self._select(store, tenant, year, c, r)
@@ -361,7 +391,7 @@ class CriticalService:
                     cumulative_paid=doc["cumulative_paid"], assistance=assistance, policy_version=r.policy_version,
                     disease=c.disease, total_cost=fmt(c.total_cost), review_required=doc["review_required"]),
                 source="settlement", trace_context=current_carrier(),
-                event_id=derived_event_id(f"{person}|{year}", "critical_claim.settled", c.key)))
+                event_id=claim_settled_event_id(pseudonym, year, c.key)))
             for d in c.documents:
                 documents.append({**d, "_id": f"{c.key}|{d['kind']}", "claim_id": c.claim_id, "claim_key": c.key,
                                   "content": blobs.get(d["sha256"], b"")})
@@ -424,7 +454,9 @@ class CriticalService:
             population, selected = state["population"], state["selected"]
             if latest is not None and latest["population"] > population:  # counts a crash left behind
                 population, selected = latest["population"], latest["selected_count"]
-            fraction = draw(state["seed"], stratum.code, year, key)
+            # drawn on the member's pseudonym (the last part of its stored id), not on an identity number: the seed
+            # and the draw are stored clear, and with them a draw on the number could be reversed by trying numbers
+            fraction = draw(state["seed"], stratum.code, year, store.pseudonym(key))
             _, decision = admit(stratum, StratumState(stratum.code, year, population, selected), fraction)
             member = {"_id": f"{year}|{stratum.code}|{key}", "year": year, "stratum": stratum.code, "key": key,
                       "claim_id": c.claim_id, "claim_key": c.key, "person_id": c.person_id,
