@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from chassis.bus.port import BusMessage
-from chassis.events import decode, encode, new_event, topic_for
+from chassis.events import decode, derived_event_id, encode, new_event, topic_for
 from contracts.v1 import common_pb2, events_pb2, settlement_pb2, settlement_pb2_grpc
 from jingban.embedded import EmbeddedPlatform
 from services.settlement.chronic.domain.benefits import Claim, Holding, Line, YearAccount, adjudicate
@@ -583,6 +583,8 @@ async def test_statement_close_reconcile_and_pay_once(platform: EmbeddedPlatform
     assert closed[0].payload.lines == 4
     assert {e.payload.person_id: e.payload.payable for e in settled} == {people[0]: "400.00", people[1]: "240.00"}
     assert {e.envelope.business_key for e in settled} == set(people)
+    # their ids are derived from each person's keyed pseudonym, not from the identity number (chassis/pii.py)
+    assert all(e.id != derived_event_id(sid, "benefits.settled", e.payload.person_id) for e in settled)
 
     # Closed: nothing more for that month.
     r = await upload(platform, http, month, [line("S9", people[0], "2025-08-30", "SCZ", "1.00")], institution=inst)

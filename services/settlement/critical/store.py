@@ -110,6 +110,11 @@ class CriticalStore:
         could be reversed by trying every number. Deterministic per tenant, different across tenants."""
         return self._pii.id_index(value)
 
+    def pseudonyms(self, value: str) -> list[str]:
+        """The pseudonym under every blind-index key version held, newest first: what an id derived before a
+        rotation was derived from (looked up, so the same claim sent again is still found)."""
+        return self._pii.id_indexes(value)
+
     async def ensure_indexes(self) -> None:
         for name in CRITICAL_OUTBOX_COLLECTIONS:
             await self._db[name].create_index("_outbox_pending")

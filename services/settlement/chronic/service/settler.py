@@ -610,13 +610,18 @@ class Settler:
 async def keyed_upload(store: SettlementStore, upload: Upload, digest: str) -> tuple[Upload, str]:
     """The upload's digest keyed (`SettlementStore.keyed_digest`: the file holds identity numbers) and, for an
     upload sent without a batch id, its batch named from it (`b<32 hex>`): the same file sent again is the same
-    batch. A batch stored before digests were keyed is still found under its earlier id and digest."""
-    keyed = store.keyed_digest(digest)
-    earlier_id = upload.batch_id or f"b{digest[:32]}"
-    earlier = await store.batch(earlier_id)
-    if earlier is not None and earlier.get("sha256") == digest:  # stored before: only looked up, never minted
-        return dataclasses.replace(upload, batch_id=earlier_id), digest
-    return dataclasses.replace(upload, batch_id=upload.batch_id or f"b{keyed[:32]}"), keyed
+    batch. A batch stored under an older blind-index key, or before digests were keyed, is still found under the
+    id and digest it was stored with."""
+    versions = [*store.keyed_digests(digest), digest]  # newest first; the plain one only looked up, never minted
+    if upload.batch_id:
+        existing = await store.batch(upload.batch_id)
+        stored = existing.get("sha256") if existing is not None else None
+        return upload, stored if stored in versions else versions[0]
+    for d in versions:
+        found = await store.batch(f"b{d[:32]}")
+        if found is not None and found.get("sha256") == d:
+            return dataclasses.replace(upload, batch_id=f"b{d[:32]}"), d
+    return dataclasses.replace(upload, batch_id=f"b{versions[0][:32]}"), versions[0]
 
 
 def batch_view(doc: dict[str, Any]) -> dict[str, Any]:

@@ -95,6 +95,11 @@ class SettlementStore:
         stored and shown (a batch's `sha256`, its derived id) cannot be matched against guessed content."""
         return self._pii.id_index(digest)
 
+    def keyed_digests(self, digest: str) -> list[str]:
+        """The keyed digest under every blind-index key version held, newest first (what a batch stored before a
+        rotation was keyed with)."""
+        return self._pii.id_indexes(digest)
+
     def _sealed_lines(self, docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Claim lines as stored: each person sealed once for all their lines of this write (the same sealed value,
         as if written by one `$set`), beside their blind index."""

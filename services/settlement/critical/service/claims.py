@@ -313,11 +313,11 @@ class CriticalService:
         person = as_sent.get("person_id")
         person = person if isinstance(person, str) else claim.person_id  # (the door took it as a string)
         shas = [d["sha256"] for d in claim.documents]
-        keyed = manual_claim_id(as_sent, shas, store.pseudonym(person))
-        earlier = manual_claim_id(as_sent, shas, person)  # looked up only: a claim stored before ids were keyed
-        if await store.claims_by_ids([claim_key(claim.institution_code, earlier)]):
-            return earlier
-        return keyed
+        # the newest pseudonym first, then those of older blind-index keys, then the number itself (a claim stored
+        # before ids were keyed): the first one stored is the claim's id; none stored, the newest
+        ids = [manual_claim_id(as_sent, shas, p) for p in [*store.pseudonyms(person), person]]
+        stored = await store.claims_by_ids(claim_key(claim.institution_code, i) for i in ids)
+        return next((i for i in ids if claim_key(claim.institution_code, i) in stored), ids[0])
 
     @staticmethod
     def _same_or_conflict(doc: dict[str, Any] | None, c: ClaimIn, index: int) -> None:
