@@ -115,8 +115,26 @@ class DevTokens:
         return dev_issuer().service_token(service, tenants or DEMO_TENANTS)
 
 
+class GivenToken:
+    """One token an operator got from the provider (`jingban token`, `$JINGBAN_TOKEN`), used as it is: the services
+    check its tenant and role like any other."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def user_token(self, tenant: str, role: str, subject: str, program: str = "") -> str:
+        return self._token
+
+    def service_token(self, service: str, tenants: tuple[str, ...] = ()) -> str:
+        raise PermissionError("a given user token is not a service's own token")
+
+
 def tokens_from_env(env: dict[str, str] | None = None) -> Tokens:
+    """`$JINGBAN_TOKEN` (an operator's own token) first; then the provider, with admin credentials; else the
+    development issuer."""
     e = os.environ if env is None else env
+    if e.get("JINGBAN_TOKEN"):
+        return GivenToken(e["JINGBAN_TOKEN"])
     issuer = e.get("JINGBAN_OIDC_ISSUER", "")
     if not issuer:
         return DevTokens()

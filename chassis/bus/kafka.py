@@ -37,6 +37,9 @@ from chassis.bus.port import BusMessage
 from chassis.events import is_compacted
 
 log = logging.getLogger(__name__)
+# kafka-python warns on every SCRAM login over SASL_PLAINTEXT (local mode). SCRAM never sends the password itself, and
+# cluster mode runs SASL_SSL: the warning says nothing an operator can act on, once per connection.
+logging.getLogger("kafka.net.sasl.scram").setLevel(logging.ERROR)
 
 # The client's own default grows to 30 s between reconnects: a broker back from an outage would wait that long.
 RECONNECT_BACKOFF_MAX_MS = 2000

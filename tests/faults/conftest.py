@@ -183,6 +183,16 @@ class FaultPlatform:
     def next_person(self) -> str:
         return resident_id(next(self._persons))
 
+    def opened(self, value: Any) -> Any:
+        """A value a store sealed (chassis/pii.py), opened with the tenant's key: what a failure message shows."""
+        from chassis.keys import KeyProvider
+        from chassis.pii import Sealer
+
+        try:
+            return Sealer(KeyProvider(self.work / "data" / "keys", create=False), TENANT).open(value)
+        except Exception as exc:  # a diagnostic only
+            return f"<cannot open: {type(exc).__name__}>"
+
     def blind_index(self, person_id: str) -> str:
         """How the stores find a person (chassis/pii.py): the keyed blind index of their identity number, with the
         tenant's key from the platform's key directory (local mode: `<data dir>/keys`)."""
@@ -194,7 +204,9 @@ class FaultPlatform:
     def cli_env(self) -> dict[str, str]:
         """What a `jingban` command run by an operator against this platform sees."""
         return {**os.environ, **self.local.env, "JINGBAN_MODE": "local", "PYTHONPATH": str(REPO_ROOT),
-                "JINGBAN_AUDIT_URL": self.url("audit")}
+                "JINGBAN_AUDIT_URL": self.url("audit"),
+                # the operator logged in to the identity provider (`jingban token --user …`) as the tenant's ops
+                "JINGBAN_TOKEN": tokens.user_token(TENANT, "ops", "dlq-cli:faults")}
 
     def log_tail(self, service: str, chars: int = 3000) -> str:
         path = self.log_dir / f"{service}.log"
@@ -629,7 +641,7 @@ def tally(fp: FaultPlatform, traffic: Traffic) -> Tally:
     ids, persons = list(sent), [s.person_id for s in traffic.sent]
 
     apps = {a["_id"]: a for a in fp.db("intake").applications.find(
-        {"_id": {"$in": ids}}, {"status": 1, "timeline": 1, "seen_events": 1, "person_id": 1})}
+        {"_id": {"$in": ids}}, {"status": 1, "timeline": 1, "seen_events": 1, "person_id": 1, "rejection": 1})}
     cases = Counter[str]()
     case_docs: dict[str, dict[str, Any]] = {}
     for c in fp.db("appraisal").cases.find({"application_id": {"$in": ids}},
@@ -668,7 +680,9 @@ def tally(fp: FaultPlatform, traffic: Traffic) -> Tally:
         if in_appraisal > 1:
             out.doubled.append(f"intake's timeline of {app_id} says in_appraisal {in_appraisal} times")
         elif in_appraisal == 0:
-            out.missing.append(f"intake never learnt the experts of {app_id} (status {app.get('status')})")
+            why = fp.opened(app.get("rejection")) if app.get("status") == "rejected" else ""
+            out.missing.append(f"intake never learnt the experts of {app_id} (status {app.get('status')}"
+                               f"{': ' + str(why) if why else ''})")
         if cases[app_id] == 0:
             out.missing.append(f"appraisal has no case for {app_id}")
         elif cases[app_id] > 1:
