@@ -67,13 +67,13 @@ def console_calc(text: str) -> subprocess.CompletedProcess[str]:
 
 def test_readme_examples_of_each_new_kind() -> None:
     cases = readme_cases()
-    assert {"critical", "corridor", "service_fee", "year_end", "premium"} <= set(cases)
+    assert {"critical", "corridor", "service_fee", "year_end", "premium", "ltc_fee"} <= set(cases)
     assert cases["critical"] == (  # the case, verbatim
         '{"program":"critical","policy":{"deductible":"18000","ratio":"0.70","cap":"250000","assistance":'
         '{"deductible":"9000","ratio":"0.80","cap":null}},"person":{"assistance_recipient":false},"claims":'
         '[{"id":"h1","date":"2025-02-01","self_pay":"12000.00"},{"id":"h2","date":"2025-05-10","self_pay":"20000.00"}]}')
     out = {}
-    for kind in ("critical", "corridor", "service_fee", "year_end", "premium"):
+    for kind in ("critical", "corridor", "service_fee", "year_end", "premium", "ltc_fee"):
         r = console_calc(cases[kind])
         assert r.returncode == 0 and r.stderr == "", (kind, r.stderr)
         out[kind] = json.loads(r.stdout)
@@ -89,6 +89,10 @@ def test_readme_examples_of_each_new_kind() -> None:
     fee = out["service_fee"]
     assert (fee["uncapped"], fee["fee"]) == ("1440000.00", "1200000.00")  # capped at the year's maximum
     assert any("capped at 1200000.00" in reason for reason in fee["reasons"])
+    assert cases["ltc_fee"] == ('{"program":"ltc_fee","unit_price":"3.31","insured":853900,"first_year":true,'
+                                '"score":"85"}')  # the issue's, verbatim
+    assert (out["ltc_fee"]["fee"], out["ltc_fee"]["performance_paid"], out["ltc_fee"]["grade"]) == (
+        "2119806.75", "169584.54", "good")
     year_end = out["year_end"]
     assert (year_end["outcome"], year_end["result"], year_end["fund_part"]) == ("deficit", "-6000000.00", "1200000.00")
     assert [a["settlement"] for a in year_end["accounts"]] == ["11020000.00", "5180000.00"]

@@ -28,6 +28,7 @@ from typing import Any
 from chassis.errors import InvalidInput
 from chassis.money import parse_amount
 from chassis.reasons import Reason
+from services.settlement.fund.domain import ltc_fee as ltc
 from services.settlement.fund.domain import year_end as ye
 from services.settlement.fund.domain.reasons import REASONS
 
@@ -159,5 +160,21 @@ def calculate_premium(case: Mapping[str, Any]) -> dict[str, Any]:
             "reason_codes": _codes(codes) + [c for row in rows.values() for c in _codes(row.reason_codes)]}
 
 
-FINANCE_PROGRAMS = {"corridor": calculate_corridor, "service_fee": calculate_service_fee,
+def calculate_ltc_fee(case: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"program": "ltc_fee", "unit_price": "3.31", "insured": 853900, "first_year": true, "score": "85",
+    "lot"?: "A"}`: the Wenzhou long-term care carrier's fee and its performance part (fund/domain/ltc_fee.py)."""
+    first_year = case.get("first_year", False)
+    if not isinstance(first_year, bool):
+        raise InvalidInput(f"first_year must be true or false, got {first_year!r}", "first_year")
+    lot = case.get("lot")
+    if lot is not None and not isinstance(lot, str):
+        raise InvalidInput(f"lot must be a letter A–E, got {lot!r}", "lot")
+    f = ltc.ltc_fee(_yuan_field(case, "unit_price"), _whole(case, "insured"), first_year,  # type: ignore[arg-type]
+                    _ratio(case, "score"), lot)
+    return {"fee": _m(f.fee), "withheld": _m(f.withheld), "paid_in_year": _m(f.paid_in_year),
+            "performance_paid": _m(f.performance_paid), "grade": f.grade, "contract_lost": f.contract_lost,
+            "reasons": [str(r) for r in f.reasons], "reason_codes": _codes(f.reasons)}
+
+
+FINANCE_PROGRAMS = {"ltc_fee": calculate_ltc_fee, "corridor": calculate_corridor, "service_fee": calculate_service_fee,
                     "year_end": calculate_year_end, "premium": calculate_premium}

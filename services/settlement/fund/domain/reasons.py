@@ -14,6 +14,12 @@ REASONS = ReasonCatalogue("fund finance (专户)", {
     "fee_below_cap": "the fee is below the year's cap: paid as computed",
     "base_fee": "基础服务费: the base share of the fee, paid in full",
     "performance_fee": "绩效服务费: the rest of the fee, by the share of assessment targets met",
+    # the long-term care carrier's fee (domain/ltc_fee.py)
+    "ltc_fee": "经办服务费: the bid unit price × the lot's insured persons of the previous year",
+    "ltc_first_year": "首年: the first year's fee is three quarters of a normal year's",
+    "ltc_withheld": "绩效考核资金: 10% of the fee withheld, paid by the yearly score",
+    "ltc_score_band": "绩效考核: ≥90 优秀 100%, 80–90 良好 80%, 70–80 合格 60%, <70 较差 nothing, <60 不合格 nothing",
+    "ltc_contract_lost": "不合格 (<60): the rest of the service period is cancelled",
     # the year end with deficit sharing (domain/year_end.py `year_end`)
     "year_result": "年度决算结果: budget × shares + interest + recoveries − benefits paid (the losses the carriers "
                    "bear in full left out): + surplus, − deficit",
@@ -59,6 +65,8 @@ REASONS = ReasonCatalogue("fund finance (专户)", {
 })
 
 ERRORS = {
+    "score_out_of_range": "a yearly performance score outside 0–100 (百分制)",
+    "above_ceiling": "a unit price above the lot's ceiling (最高限价): an invalid bid",
     "insufficient_funds": "the dedicated account's bank balance cannot cover the payment(s): the carrier must advance "
                           "(垫付) the shortfall first; nothing was written",
     "allocation_not_actual": "a monthly allocation (按月据实拨付) must equal the month's actual payments less what was "
