@@ -1,0 +1,7 @@
+"""Disability assessment (失能等级评定, long-term care, Wenzhou): the assessors' item scores on the national scale's
+three first-level indicators — activities of daily living, cognition, perception and communication — each summed to
+a level, combined by the combination table into the grade 0–5 (基本正常 … 重度失能III级). The scale and the
+combination table are versioned data (programs/wz-ltc/assessment-*.yaml); every conclusion records the version.
+
+So far: the pure grading rules (domain/). Doors, the assessors' draw, the on-site record and the conclusion notice
+come with the rest of issue 12."""

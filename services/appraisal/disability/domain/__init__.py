@@ -1,0 +1,1 @@
+"""Pure rules of the disability assessment: the scale as data and the grading."""
