@@ -1,0 +1,1 @@
+"""Pure rules of long-term care supervision: quotas and the patrol team."""
