@@ -63,3 +63,16 @@ def test_jingban_calc_ltc_fee_as_the_issue_shows_it() -> None:
     with pytest.raises(InvalidInput) as err:
         calculate({"program": "ltc_fee", "unit_price": "3.31", "insured": 1, "first_year": "yes", "score": "85"})
     assert err.value.field == "first_year"
+
+
+def test_the_fee_s_ceilings_are_the_lot_table_s() -> None:
+    """The ceilings the fee checks are those of programs/wz-ltc/lots.yaml (the tender's lot table)."""
+    from pathlib import Path
+
+    import yaml
+
+    from services.settlement.fund.domain.ltc_fee import CEILINGS
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[4] / "programs" / "wz-ltc" / "lots.yaml").read_text(
+        encoding="utf-8"))
+    assert {code: Decimal(spec["ceiling"]) for code, spec in raw["lots"].items()} == CEILINGS
