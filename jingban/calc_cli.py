@@ -41,7 +41,13 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         return _fail(f"invalid JSON: {exc}", None)
     try:
-        result = calculate(case)
+        if isinstance(case, dict) and case.get("program") == "ltc_grade":
+            # long-term care's disability grade: the appraisal room's rules, not settlement's
+            from services.appraisal.disability.service import grade_case
+
+            result = grade_case(case)
+        else:
+            result = calculate(case)
     except InvalidInput as exc:
         return _fail(exc.message, exc.field)
     print(json.dumps(result, ensure_ascii=False, indent=2))

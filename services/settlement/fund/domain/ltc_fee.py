@@ -8,8 +8,13 @@ score (100 points, deductions): 90 (incl.) and above 优秀 → 100%; 80 (incl.)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from chassis.errors import InvalidInput
 from chassis.money import round_yuan
@@ -25,6 +30,7 @@ CEILINGS = {"A": Decimal("3.31"), "B": Decimal("3.23"), "C": Decimal("3.46"), "D
 # (lowest score of the band, grade, share of the performance fund paid), best first.
 BANDS = ((Decimal(90), "excellent", Decimal(1)), (Decimal(80), "good", Decimal("0.8")),
          (Decimal(70), "pass", Decimal("0.6")), (Decimal(60), "poor", Decimal(0)), (Decimal(0), "fail", Decimal(0)))
+PROGRAMS_DIR = Path(__file__).resolve().parents[4] / "programs"
 GRADE_NAMES = {"excellent": "优秀", "good": "良好", "pass": "合格", "poor": "较差", "fail": "不合格"}
 
 
@@ -48,6 +54,42 @@ def grade_of(score: Decimal) -> tuple[str, Decimal]:
         if score >= lowest:
             return grade, share
     raise AssertionError("unreachable")  # the last band starts at 0
+
+
+def sample_items(root: Path = PROGRAMS_DIR) -> dict[str, Any]:
+    """The evaluation table's items and weights (programs/wz-ltc/score-items-sample.yaml, a labelled SAMPLE)."""
+    return yaml.safe_load((root / "wz-ltc" / "score-items-sample.yaml").read_text(encoding="utf-8"))
+
+
+def yearly_score(weights: Mapping[str, Decimal], deductions: Mapping[str, Any]) -> tuple[Decimal, tuple[Reason, ...]]:
+    """100 points less the year's deductions (扣分制); each item's deductions at most its weight. A deduction above
+    its item's weight, an unknown item or a table not summing to 100 is refused, naming it."""
+    if sum(weights.values()) != MAX_SCORE:
+        raise InvalidInput(f"the items' weights sum to {sum(weights.values())}, not 100", "items",
+                           code="score_out_of_range")
+    if not isinstance(deductions, Mapping):
+        raise InvalidInput("deductions must be an object of item → points", "deductions")
+    reasons: list[Reason] = []
+    total = Decimal(0)
+    for item, points in deductions.items():
+        field = f"deductions.{item}"
+        if item not in weights:
+            raise InvalidInput(f"unknown item {item!r}", field)
+        value = points if isinstance(points, Decimal) else None
+        if isinstance(points, str):
+            try:
+                value = Decimal(points)
+            except InvalidOperation:
+                value = None
+        if value is None or not value.is_finite() or value < 0:
+            raise InvalidInput(f"{field} must be a non-negative decimal string, got {points!r}", field)
+        if value > weights[item]:
+            raise InvalidInput(f"{value} points deducted from {item}, whose weight is {weights[item]}", field,
+                               code="deduction_above_weight", params={"weight": str(weights[item])})
+        total += value
+        reasons.append(REASONS.reason("ltc_deduction", f"{item}: −{value} (of {weights[item]})", item=item,
+                                      points=str(value), weight=str(weights[item])))
+    return MAX_SCORE - total, tuple(reasons)
 
 
 def ltc_fee(unit_price: Decimal, insured: int, first_year: bool, score: Decimal, lot: str | None = None) -> LtcFee:

@@ -76,3 +76,24 @@ def test_the_fee_s_ceilings_are_the_lot_table_s() -> None:
     raw = yaml.safe_load((Path(__file__).resolve().parents[4] / "programs" / "wz-ltc" / "lots.yaml").read_text(
         encoding="utf-8"))
     assert {code: Decimal(spec["ceiling"]) for code, spec in raw["lots"].items()} == CEILINGS
+
+
+def test_the_yearly_score_from_deductions_capped_at_each_item_s_weight() -> None:
+    out = calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 794_300, "first_year": False,
+                     "deductions": {"service_management": "6", "insured_evaluation": "4.5"}})
+    assert out["score"] == "89.5" and out["grade"] == "good"
+    assert [r["code"] for r in out["reason_codes"]][:2] == ["ltc_deduction", "ltc_deduction"]
+    whole = calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 794_300, "first_year": False,
+                       "deductions": {"reporting": "10"}})  # an item's whole weight may go
+    assert whole["score"] == "90" and whole["grade"] == "excellent"
+    for deductions, field, code in (({"reporting": "10.5"}, "deductions.reporting", "deduction_above_weight"),
+                                    ({"catering": "1"}, "deductions.catering", "invalid_input"),
+                                    ({"reporting": "-1"}, "deductions.reporting", "invalid_input")):
+        with pytest.raises(InvalidInput) as err:
+            calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 1, "first_year": False,
+                       "deductions": deductions})
+        assert (err.value.field, err.value.code) == (field, code)
+    with pytest.raises(InvalidInput) as err:
+        calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 1, "score": "90",
+                   "deductions": {"reporting": "1"}})
+    assert err.value.field == "score"
