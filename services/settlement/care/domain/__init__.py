@@ -1,0 +1,1 @@
+"""Pure rules of care services: the catalogue, plans and the checks on service records."""
