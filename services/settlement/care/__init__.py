@@ -4,4 +4,6 @@ grade — and each service record of a visit or a day checked against the plan a
 counts: outside the plan, for a person not (or no longer) covered or deceased, overlapping another record of the same
 caregiver, or over the month's planned frequency — refused with the reason.
 
-So far: the pure rules (domain/). Uploads, monthly review and statements come with the rest of issue 12."""
+So far: the pure rules (domain/): plans, record checks, and a month priced by the versioned benefit levels of
+the mode and grade (programs/wz-ltc/benefits-*.yaml). Uploads, monthly review and statements come with the rest of
+issue 12."""

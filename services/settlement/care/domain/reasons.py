@@ -12,6 +12,8 @@ REASONS = ReasonCatalogue("long-term care services (护理服务)", {
     "person_not_covered": "待遇资格不符: the person is not covered on the record's day",
     "person_deceased": "服务对象已死亡: the record is after the person's death",
     "caregiver_overlap": "护理员时间重叠: the caregiver has another record overlapping this one",
+    "benefit_priced": "待遇标准: the month's accepted days or visits × the rate of the mode and grade",
+    "benefit_capped": "月度限额: the month's benefit capped at the mode's monthly cap for the grade",
 })
 
 ERRORS = {
