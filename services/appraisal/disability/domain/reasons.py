@@ -20,4 +20,6 @@ ERRORS = {
     "missing_item": "an indicator or item of the scale was not scored: nothing is concluded",
     "unknown_item": "a score for an indicator or item the scale does not have",
     "score_out_of_range": "an item score that is not one of the item's allowed scores",
+    "too_few_assessors": "fewer than two eligible assessors (after the care institution's and the previous pair's)",
+    "no_medical_assessor": "no eligible assessor with a medical or nursing background",
 }
