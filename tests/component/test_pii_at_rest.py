@@ -21,6 +21,7 @@ import pytest
 from chassis.programs import PROGRAMS_DIR
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import auth, embedded_port_offset, eventually
+from tests.support.pii_scan import scan_stores
 
 TENANT = "hz-p1"
 PERSON = "61070219731205008X"  # a valid resident id whose check character is X
@@ -106,34 +107,8 @@ async def flow(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> dict[str,
     return {"application": app, "case": case, "file": person_file, "export": export}
 
 
-def _clear_in(value: Any, where: str, found: list[str]) -> None:
-    """Every place a clear personal value occurs in a stored document (strings, and bytes as UTF-8)."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _clear_in(k, f"{where}.{k}<key>", found)
-            _clear_in(v, f"{where}.{k}", found)
-    elif isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            _clear_in(v, f"{where}[{i}]", found)
-    elif isinstance(value, str):
-        found += [f"{where}: {needle!r}" for needle in CLEAR if needle in value]
-    elif isinstance(value, bytes | bytearray):
-        found += [f"{where}: {needle!r} (bytes)" for needle in CLEAR if needle.encode() in value]
-    else:
-        text = str(value)
-        found += [f"{where}: {needle!r}" for needle in CLEAR if needle in text]
-
-
 async def _scan(platform: EmbeddedPlatform) -> tuple[list[str], int]:
-    found: list[str] = []
-    docs = 0
-    for service in SERVICES:
-        db = platform.store.database(service, TENANT)
-        for name in sorted(await db.list_collection_names()):
-            for doc in await db[name].find({}).to_list(None):
-                docs += 1
-                _clear_in(doc, f"{service}.{name}[{doc.get('_id')}]", found)
-    return found, docs
+    return await scan_stores(platform.store, SERVICES, (TENANT,), CLEAR)
 
 
 async def test_nothing_personal_is_stored_in_clear(platform: EmbeddedPlatform, flow: dict[str, Any]) -> None:

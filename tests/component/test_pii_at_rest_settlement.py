@@ -25,6 +25,7 @@ from contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from tests.component.test_settlement_service import SAMPLE, holds, line, upload
 from tests.conftest import PDF, PNG, auth, embedded_port_offset, eventually
+from tests.support.pii_scan import clear_in, scan_stores
 
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
 
@@ -160,33 +161,8 @@ async def flow(platform: EmbeddedPlatform, http: httpx.AsyncClient) -> dict[str,
     return {**await _chronic(platform, http), **await _critical(platform, http)}
 
 
-def _clear_in(value: Any, where: str, found: list[str]) -> None:
-    """Every place a clear personal value occurs in a stored document (strings, and bytes as UTF-8)."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _clear_in(k, f"{where}.{k}<key>", found)
-            _clear_in(v, f"{where}.{k}", found)
-    elif isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            _clear_in(v, f"{where}[{i}]", found)
-    elif isinstance(value, bytes | bytearray):
-        found += [f"{where}: {needle!r} (bytes)" for needle in CLEAR if needle.encode() in value]
-    else:
-        text = value if isinstance(value, str) else str(value)
-        found += [f"{where}: {needle!r}" for needle in CLEAR if needle in text]
-
-
 async def _scan(platform: EmbeddedPlatform) -> tuple[list[str], int]:
-    found: list[str] = []
-    docs = 0
-    for service in SERVICES:
-        for tenant in (CHRONIC, CRITICAL):
-            db = platform.store.database(service, tenant)
-            for name in sorted(await db.list_collection_names()):
-                for doc in await db[name].find({}).to_list(None):
-                    docs += 1
-                    _clear_in(doc, f"{service}/{tenant}.{name}[{doc.get('_id')}]", found)
-    return found, docs
+    return await scan_stores(platform.store, SERVICES, (CHRONIC, CRITICAL), CLEAR)
 
 
 async def test_nothing_personal_is_stored_in_clear(platform: EmbeddedPlatform, flow: dict[str, Any]) -> None:
@@ -300,5 +276,5 @@ async def test_lookups_by_person_find_them_and_only_them(platform: EmbeddedPlatf
 
 def test_the_scan_sees_what_it_looks_for() -> None:
     found: list[str] = []
-    _clear_in({"a": [f"x{PERSON.lower()}y", {"k": NAME.encode()}]}, "probe", found)
+    clear_in({"a": [f"x{PERSON.lower()}y", {"k": NAME.encode()}]}, "probe", CLEAR, found)
     assert len(found) == 2
