@@ -548,3 +548,325 @@ class PersonAccessed(_message.Message):
     service: str
     channel: str
     def __init__(self, access_id: _Optional[str] = ..., person_id: _Optional[str] = ..., subject: _Optional[str] = ..., role: _Optional[str] = ..., tenant: _Optional[str] = ..., object_kind: _Optional[str] = ..., object_id: _Optional[str] = ..., action: _Optional[str] = ..., accessed_at: _Optional[str] = ..., trace_id: _Optional[str] = ..., service: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
+
+class CareApplicationChanged(_message.Message):
+    __slots__ = ("application_id", "person_id", "status", "lot", "district", "city_level", "channel", "basis", "care_institution_id", "insutype", "reasons", "occurred_at", "missing")
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    DISTRICT_FIELD_NUMBER: _ClassVar[int]
+    CITY_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    CARE_INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    application_id: str
+    person_id: str
+    status: str
+    lot: str
+    district: str
+    city_level: bool
+    channel: str
+    basis: str
+    care_institution_id: str
+    insutype: str
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    occurred_at: str
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., status: _Optional[str] = ..., lot: _Optional[str] = ..., district: _Optional[str] = ..., city_level: _Optional[bool] = ..., channel: _Optional[str] = ..., basis: _Optional[str] = ..., care_institution_id: _Optional[str] = ..., insutype: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., occurred_at: _Optional[str] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DisabilityAssessmentOpened(_message.Message):
+    __slots__ = ("assessment_id", "application_id", "person_id", "assessors", "seed", "round", "kind", "opened_at")
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSESSORS_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    assessment_id: str
+    application_id: str
+    person_id: str
+    assessors: _containers.RepeatedScalarFieldContainer[str]
+    seed: str
+    round: int
+    kind: str
+    opened_at: str
+    def __init__(self, assessment_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., assessors: _Optional[_Iterable[str]] = ..., seed: _Optional[str] = ..., round: _Optional[int] = ..., kind: _Optional[str] = ..., opened_at: _Optional[str] = ...) -> None: ...
+
+class DisabilityConcluded(_message.Message):
+    __slots__ = ("assessment_id", "application_id", "person_id", "grade", "grade_name", "adl_level", "cognition_level", "perception_level", "eligible", "scale_version", "reasons", "concluded_at", "recheck_due", "round", "assessors", "lot", "city_level", "kind", "assessment_fee")
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    GRADE_NAME_FIELD_NUMBER: _ClassVar[int]
+    ADL_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    COGNITION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PERCEPTION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ELIGIBLE_FIELD_NUMBER: _ClassVar[int]
+    SCALE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    CONCLUDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECHECK_DUE_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    ASSESSORS_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    CITY_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FEE_FIELD_NUMBER: _ClassVar[int]
+    assessment_id: str
+    application_id: str
+    person_id: str
+    grade: int
+    grade_name: str
+    adl_level: int
+    cognition_level: int
+    perception_level: int
+    eligible: bool
+    scale_version: str
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    concluded_at: str
+    recheck_due: str
+    round: int
+    assessors: _containers.RepeatedScalarFieldContainer[str]
+    lot: str
+    city_level: bool
+    kind: str
+    assessment_fee: str
+    def __init__(self, assessment_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., grade: _Optional[int] = ..., grade_name: _Optional[str] = ..., adl_level: _Optional[int] = ..., cognition_level: _Optional[int] = ..., perception_level: _Optional[int] = ..., eligible: _Optional[bool] = ..., scale_version: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., concluded_at: _Optional[str] = ..., recheck_due: _Optional[str] = ..., round: _Optional[int] = ..., assessors: _Optional[_Iterable[str]] = ..., lot: _Optional[str] = ..., city_level: _Optional[bool] = ..., kind: _Optional[str] = ..., assessment_fee: _Optional[str] = ...) -> None: ...
+
+class DisabilityObjected(_message.Message):
+    __slots__ = ("assessment_id", "person_id", "reason", "objected_at", "reassessment_id")
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    OBJECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    assessment_id: str
+    person_id: str
+    reason: str
+    objected_at: str
+    reassessment_id: str
+    def __init__(self, assessment_id: _Optional[str] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ..., objected_at: _Optional[str] = ..., reassessment_id: _Optional[str] = ...) -> None: ...
+
+class DisabilityRecheckDue(_message.Message):
+    __slots__ = ("person_id", "assessment_id", "due_on")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    assessment_id: str
+    due_on: str
+    def __init__(self, person_id: _Optional[str] = ..., assessment_id: _Optional[str] = ..., due_on: _Optional[str] = ...) -> None: ...
+
+class InstitutionChanged(_message.Message):
+    __slots__ = ("institution_id", "kind", "name", "status", "step", "agreement_from", "agreement_to", "modes", "district", "occurred_at", "reason")
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_FROM_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_TO_FIELD_NUMBER: _ClassVar[int]
+    MODES_FIELD_NUMBER: _ClassVar[int]
+    DISTRICT_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    institution_id: str
+    kind: str
+    name: str
+    status: str
+    step: str
+    agreement_from: str
+    agreement_to: str
+    modes: _containers.RepeatedScalarFieldContainer[str]
+    district: str
+    occurred_at: str
+    reason: str
+    def __init__(self, institution_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., step: _Optional[str] = ..., agreement_from: _Optional[str] = ..., agreement_to: _Optional[str] = ..., modes: _Optional[_Iterable[str]] = ..., district: _Optional[str] = ..., occurred_at: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class InstitutionInterviewed(_message.Message):
+    __slots__ = ("institution_id", "interview_id", "held_on", "violations", "minutes_sha256", "outcome")
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INTERVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    HELD_ON_FIELD_NUMBER: _ClassVar[int]
+    VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_SHA256_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    institution_id: str
+    interview_id: str
+    held_on: str
+    violations: _containers.RepeatedScalarFieldContainer[str]
+    minutes_sha256: str
+    outcome: str
+    def __init__(self, institution_id: _Optional[str] = ..., interview_id: _Optional[str] = ..., held_on: _Optional[str] = ..., violations: _Optional[_Iterable[str]] = ..., minutes_sha256: _Optional[str] = ..., outcome: _Optional[str] = ...) -> None: ...
+
+class CarePlanItem(_message.Message):
+    __slots__ = ("code", "per_month")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    PER_MONTH_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    per_month: int
+    def __init__(self, code: _Optional[str] = ..., per_month: _Optional[int] = ...) -> None: ...
+
+class CarePlanApproved(_message.Message):
+    __slots__ = ("plan_id", "person_id", "institution_id", "mode", "grade", "items", "valid_from", "valid_to", "catalogue_version")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    CATALOGUE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    person_id: str
+    institution_id: str
+    mode: str
+    grade: int
+    items: _containers.RepeatedCompositeFieldContainer[CarePlanItem]
+    valid_from: str
+    valid_to: str
+    catalogue_version: str
+    def __init__(self, plan_id: _Optional[str] = ..., person_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., mode: _Optional[str] = ..., grade: _Optional[int] = ..., items: _Optional[_Iterable[_Union[CarePlanItem, _Mapping]]] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., catalogue_version: _Optional[str] = ...) -> None: ...
+
+class CareServiceRecord(_message.Message):
+    __slots__ = ("record_id", "person_id", "caregiver_id", "date", "items", "start", "end", "plan_id")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    CAREGIVER_ID_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    person_id: str
+    caregiver_id: str
+    date: str
+    items: _containers.RepeatedScalarFieldContainer[str]
+    start: str
+    end: str
+    plan_id: str
+    def __init__(self, record_id: _Optional[str] = ..., person_id: _Optional[str] = ..., caregiver_id: _Optional[str] = ..., date: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., plan_id: _Optional[str] = ...) -> None: ...
+
+class CareServicesRecorded(_message.Message):
+    __slots__ = ("batch_id", "institution_id", "month", "records")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    institution_id: str
+    month: str
+    records: _containers.RepeatedCompositeFieldContainer[CareServiceRecord]
+    def __init__(self, batch_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., month: _Optional[str] = ..., records: _Optional[_Iterable[_Union[CareServiceRecord, _Mapping]]] = ...) -> None: ...
+
+class CareStatementPaid(_message.Message):
+    __slots__ = ("statement_id", "institution_id", "month", "amount", "records", "persons", "benefits_version", "paid_at", "person_ids")
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    BENEFITS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    institution_id: str
+    month: str
+    amount: str
+    records: int
+    persons: int
+    benefits_version: str
+    paid_at: str
+    person_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, statement_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., month: _Optional[str] = ..., amount: _Optional[str] = ..., records: _Optional[int] = ..., persons: _Optional[int] = ..., benefits_version: _Optional[str] = ..., paid_at: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AssessmentFeesPaid(_message.Message):
+    __slots__ = ("statement_id", "month", "amount", "assessments", "due_from", "paid_at")
+    class DueFromEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENTS_FIELD_NUMBER: _ClassVar[int]
+    DUE_FROM_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    month: str
+    amount: str
+    assessments: int
+    due_from: _containers.ScalarMap[str, str]
+    paid_at: str
+    def __init__(self, statement_id: _Optional[str] = ..., month: _Optional[str] = ..., amount: _Optional[str] = ..., assessments: _Optional[int] = ..., due_from: _Optional[_Mapping[str, str]] = ..., paid_at: _Optional[str] = ...) -> None: ...
+
+class PatrolCompleted(_message.Message):
+    __slots__ = ("patrol_id", "quarter", "institution_ids", "record_ids", "inspectors", "findings", "completed_at", "person_ids")
+    PATROL_ID_FIELD_NUMBER: _ClassVar[int]
+    QUARTER_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_IDS_FIELD_NUMBER: _ClassVar[int]
+    RECORD_IDS_FIELD_NUMBER: _ClassVar[int]
+    INSPECTORS_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    patrol_id: str
+    quarter: str
+    institution_ids: _containers.RepeatedScalarFieldContainer[str]
+    record_ids: _containers.RepeatedScalarFieldContainer[str]
+    inspectors: _containers.RepeatedScalarFieldContainer[str]
+    findings: _containers.RepeatedScalarFieldContainer[str]
+    completed_at: str
+    person_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, patrol_id: _Optional[str] = ..., quarter: _Optional[str] = ..., institution_ids: _Optional[_Iterable[str]] = ..., record_ids: _Optional[_Iterable[str]] = ..., inspectors: _Optional[_Iterable[str]] = ..., findings: _Optional[_Iterable[str]] = ..., completed_at: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class StatusSurveyRecorded(_message.Message):
+    __slots__ = ("survey_id", "person_id", "year", "status", "surveyed_on")
+    SURVEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SURVEYED_ON_FIELD_NUMBER: _ClassVar[int]
+    survey_id: str
+    person_id: str
+    year: int
+    status: str
+    surveyed_on: str
+    def __init__(self, survey_id: _Optional[str] = ..., person_id: _Optional[str] = ..., year: _Optional[int] = ..., status: _Optional[str] = ..., surveyed_on: _Optional[str] = ...) -> None: ...
+
+class CarrierScoreAssessed(_message.Message):
+    __slots__ = ("year", "score", "grade", "items_version", "deductions", "assessed_at")
+    class DeductionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DEDUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    ASSESSED_AT_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    score: str
+    grade: str
+    items_version: str
+    deductions: _containers.ScalarMap[str, str]
+    assessed_at: str
+    def __init__(self, year: _Optional[int] = ..., score: _Optional[str] = ..., grade: _Optional[str] = ..., items_version: _Optional[str] = ..., deductions: _Optional[_Mapping[str, str]] = ..., assessed_at: _Optional[str] = ...) -> None: ...
