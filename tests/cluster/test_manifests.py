@@ -35,6 +35,11 @@ OVERLAYS: dict[str, tuple[str, str, str | None]] = {
     "hz-p2": ("jingban-hz-p2", "hz-p2", "hz-p2"),
     "qz-ci": ("jingban-qz-ci", "qz-ci", "qz-ci"),
     "xy-c": ("jingban-xy-c", "xy-c", "xy-c"),
+    "wz-a": ("jingban-wz-a", "wz-a", "wz-a"),
+    "wz-b": ("jingban-wz-b", "wz-b", "wz-b"),
+    "wz-c": ("jingban-wz-c", "wz-c", "wz-c"),
+    "wz-d": ("jingban-wz-d", "wz-d", "wz-d"),
+    "wz-e": ("jingban-wz-e", "wz-e", "wz-e"),
     "shared": ("jingban", "hz-p1,hz-p2", None),
 }
 CLUSTER_SCOPED = {
@@ -413,6 +418,11 @@ def test_dedicated_tenants_share_no_namespace(rendered: dict[str, list[Doc]]) ->
     assert p1 == {"jingban-hz-p1"} and p2 == {"jingban-hz-p2"} and qz == {"jingban-qz-ci"}
     assert not p1 & p2 and not (p1 | p2) & qz
     assert not (p1 | p2 | qz) & shared
+    # Every dedicated overlay (the five Wenzhou lots included) in a namespace of its own, none shared.
+    dedicated = {o: _namespaces(rendered[o]) for o, (_, _, tenant) in OVERLAYS.items() if tenant is not None}
+    assert all(ns == {f"jingban-{o}"} for o, ns in dedicated.items()), dedicated
+    assert len(set().union(*dedicated.values())) == len(dedicated)
+    assert not set().union(*dedicated.values()) & shared
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -448,7 +458,7 @@ def test_environment(rendered: dict[str, list[Doc]], overlay: str) -> None:
             )
 
 
-@pytest.mark.parametrize("overlay", ["hz-p1", "qz-ci"])
+@pytest.mark.parametrize("overlay", ["hz-p1", "qz-ci", "wz-b"])
 def test_dedicated_overlay_serves_exactly_its_tenant(rendered: dict[str, list[Doc]], overlay: str) -> None:
     docs = rendered[overlay]
     values = {effective_env(d, c, docs)["JINGBAN_TENANTS"] for d, c in service_containers(docs)}

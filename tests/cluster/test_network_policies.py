@@ -42,12 +42,18 @@ from tests.cluster.test_manifests import (
 pytestmark = pytest.mark.cluster
 
 # overlay -> (its datastores' name: Strimzi cluster and MongoDB instance, its province's platform gateway).
-# The provinces: 汉中 is in Shaanxi (cn-sn), 衢州 in Zhejiang (cn-zj), 浔阳区 (九江) in Jiangxi (cn-jx).
+# The provinces: 汉中 is in Shaanxi (cn-sn), 衢州 and 温州 (the five long-term care lots wz-a…wz-e) in Zhejiang
+# (cn-zj), 浔阳区 (九江) in Jiangxi (cn-jx).
 DESTINATIONS: dict[str, tuple[str, str]] = {
     "hz-p1": ("jingban-hz-p1", "provincial-cn-sn"),
     "hz-p2": ("jingban-hz-p2", "provincial-cn-sn"),
     "qz-ci": ("jingban-qz-ci", "provincial-cn-zj"),
     "xy-c": ("jingban-xy-c", "provincial-cn-jx"),
+    "wz-a": ("jingban-wz-a", "provincial-cn-zj"),
+    "wz-b": ("jingban-wz-b", "provincial-cn-zj"),
+    "wz-c": ("jingban-wz-c", "provincial-cn-zj"),
+    "wz-d": ("jingban-wz-d", "provincial-cn-zj"),
+    "wz-e": ("jingban-wz-e", "provincial-cn-zj"),
     "shared": ("jingban-shared", "provincial-cn-sn"),
 }
 GATEWAY = Endpoint("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
