@@ -56,6 +56,7 @@ class Settings:
     topic_prefix: str = ""  # isolates test runs sharing one Kafka
     topic_replication: int = 1  # copies of each topic a service creates (cluster manifests: 3)
     provincial_url: str = "http://127.0.0.1:8190/"  # the provincial platform (or its simulator)
+    agency_url: str = "http://127.0.0.1:8191/"  # the agency's 长护险信息管理系统 (or its simulator)
     data_dir: str = ".jingban"  # reports, exports and other files a service produces
     retry_horizon_s: float = 600.0  # how long a consumer waits out a store/broker outage before handing work back
     key_dir: str = ""  # the key provider's directory (chassis/keys.py); default <data_dir>/keys
@@ -100,6 +101,7 @@ class Settings:
             topic_prefix=e.get("JINGBAN_TOPIC_PREFIX", ""),
             topic_replication=int(e.get("JINGBAN_TOPIC_REPLICATION", 1)),
             provincial_url=e.get("JINGBAN_PROVINCIAL_URL", "http://127.0.0.1:8190/"),
+            agency_url=e.get("JINGBAN_AGENCY_URL", "http://127.0.0.1:8191/"),
             data_dir=e.get("JINGBAN_DATA_DIR", ".jingban"),
             retry_horizon_s=float(e.get("JINGBAN_RETRY_HORIZON_S", 600)),
             key_dir=e.get("JINGBAN_KEY_DIR", ""),

@@ -39,6 +39,12 @@ the index; `sealed`: AES-GCM text; `json`: the value sealed whole as JSON; `byte
 | intake · documents | content | bytes | ID card scans, medical records |
 | | filename | sealed | |
 | | application_id, kind, content_type, size, sha256 | clear | lookup; integrity |
+| intake · care_applications | person_id | index | listed per person; one open application per person |
+| | phone, documents.*.filename, timeline.*.note | sealed | |
+| | agent, filed_by, reason_codes, screenings.*, timeline.*.reason_codes | json | the agent's name and phone; an |
+| | | | applicant's subject; the clerk's notes |
+| | status, lot, district, basis, insutype, disabled_since, assessors, assessment, dates | clear | queried |
+| intake · care_documents | content; filename | bytes; sealed | ID card scans, medical records, authorizations |
 | intake · complaints | person_id | sealed | not a lookup key here |
 | | phone, detail, filed_by | sealed | free text of the person; an applicant's subject |
 | | subject, kind, status, resolution, resolved_by, dates | clear | staff's short texts; queried by status |
@@ -57,6 +63,17 @@ the index; `sealed`: AES-GCM text; `json`: the value sealed whole as JSON; `byte
 | | person_name, psn_no, qualification.person_id | sealed | |
 | | filing_error | sealed | the platform's errors may quote the person's numbers |
 | | opinions, conclusion, draws, disease_code, statuses, dates | clear | staff's work; queried |
+| appraisal · institutions | contact.name, contact.phone; every file name | sealed | the contact person |
+| | interviews.*.attendees, interviews.*.violations | json | may name people |
+| | id, kind, name, district, modes, beds, staff, statuses, terms, notes, dates | clear | queried; published |
+| appraisal · institution_documents | content; filename | bytes; sealed | licences, evidence, minutes |
+| appraisal · ltc_assessments | person_id | index | a person's assessments and re-checks |
+| | visit.place, visit.notes, visit.evidence.*.filename, objection.reason, objection.by | sealed | the home's |
+| | | | address, notes on the person; an applicant objects as themself |
+| | visit.present | json | may name family members |
+| | assessors, draws, conclusion (scores, grade, version), statuses, dates | clear | staff's work; queried |
+| appraisal · ltc_assessors | name | sealed | (ids, background, institution, degree clear: the draw's inputs) |
+| appraisal · ltc_evidence | content; filename | bytes; sealed | the visit's photos and recordings |
 | settlement · ci_documents | content; filename | bytes; sealed | invoices, discharge summaries |
 | settlement · ci_person_payables, ci_payments | person_id; bank_account | sealed; json | |
 | settlement · person_states | _id; person_id | `<id index>#<version>`; index | reloaded per person after a conflict |
@@ -73,6 +90,10 @@ the index; `sealed`: AES-GCM text; `json`: the value sealed whole as JSON; `byte
 | audit · cases, applications, appraisals, complaints, benefits, ci_claims, findings | person_id | index | cases and |
 | | | | findings per person (read model, sampling) |
 | audit · benefits | _id | `<statement>:<id index>:<institution>:<month>` | one per person, institution, month |
+| audit · ltc_applications, ltc_assessments, ltc_surveys | person_id | index | long-term care's reports count the |
+| | | | persons covered and surveyed (read model) |
+| audit · ltc_services, ltc_statements, ltc_patrols | persons | clear (a count) | the events' lists of persons are |
+| | | | never kept, only how many |
 | audit · applications; cases; findings | reject_reason; revoke_reason; description | sealed | may quote the |
 | | | | number; free text |
 | audit · sampling_plans | sampled.*.person_id | sealed | (strata hold case ids only) |

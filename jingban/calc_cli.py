@@ -27,6 +27,27 @@ def _fail(message: str, field: str | None) -> int:
     return 2
 
 
+def calculate_case(case: Any) -> dict[str, Any]:
+    """One case, by its program: most are settlement's calculator; long-term care's disability grade is appraisal's
+    rule, and a carrier fee given the evaluation table's deductions takes its score from audit's rule first."""
+    if isinstance(case, dict) and case.get("program") == "ltc_grade":
+        # long-term care's disability grade: the appraisal room's rules, not settlement's
+        from services.appraisal.disability.service import grade_case
+
+        return grade_case(case)
+    if isinstance(case, dict) and case.get("program") == "ltc_fee" and "deductions" in case:
+        # the yearly score (绩效考核) from the deductions: audit's evaluation table and rule, then settlement's fee
+        from services.audit.scores.domain.score import load_items, yearly_score
+
+        if "score" in case:
+            raise InvalidInput("give the score or the deductions, not both", "score")
+        score, deductions = yearly_score(load_items().weights, case["deductions"])
+        fee = calculate({**{k: v for k, v in case.items() if k != "deductions"}, "score": str(score)})
+        return {**fee, "reasons": [str(r) for r in deductions] + fee["reasons"],
+                "reason_codes": [r.to_json() for r in deductions] + fee["reason_codes"]}
+    return calculate(case)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) > 1 or (argv and argv[0] in ("-h", "--help")):
         return _fail(USAGE, None)
@@ -41,13 +62,7 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         return _fail(f"invalid JSON: {exc}", None)
     try:
-        if isinstance(case, dict) and case.get("program") == "ltc_grade":
-            # long-term care's disability grade: the appraisal room's rules, not settlement's
-            from services.appraisal.disability.service import grade_case
-
-            result = grade_case(case)
-        else:
-            result = calculate(case)
+        result = calculate_case(case)
     except InvalidInput as exc:
         return _fail(exc.message, exc.field)
     print(json.dumps(result, ensure_ascii=False, indent=2))

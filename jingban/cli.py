@@ -78,6 +78,7 @@ def _run_embedded(demo: bool) -> None:
             print(f"  {name:<11} {platform.url(name)}/docs   health {platform.url(name)}/healthz   "
                   f"grpc {platform.grpc_target(name)}")
         print(f"  provincial  {platform.simulator_url}   (simulator of the provincial platform)")
+        print(f"  agency      {platform.agency_simulator_url}   (simulator of the agency's long-term care system)")
         print(f"  issuer      {platform.issuer_url}   (development OpenID issuer: JWKS, token endpoint)")
         print_dev_tokens(platform.tokens, tenants)
         print("\nCtrl-C to stop.", flush=True)

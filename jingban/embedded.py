@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 import uvicorn
 
@@ -18,6 +19,7 @@ from jingban.services import all_specs
 from jingban.tokens import DevTokens
 
 SIMULATOR_PORT = 8190
+AGENCY_SIMULATOR_PORT = 8191  # the agency's long-term care system (agency/simulator.py)
 
 
 class EmbeddedPlatform:
@@ -32,6 +34,10 @@ class EmbeddedPlatform:
         self.simulator_port = SIMULATOR_PORT + port_offset
         self.simulator: uvicorn.Server | None = None
         self._simulator_task: asyncio.Task[None] | None = None
+        self.agency_simulator_port = AGENCY_SIMULATOR_PORT + port_offset
+        self.agency_simulator: uvicorn.Server | None = None
+        self._agency_simulator_task: asyncio.Task[None] | None = None
+        self.agency_state: Any = None  # the agency simulator's memory (agency.simulator.AgencyState), once started
         self._serve_issuer = serve_issuer
         self._issuer: uvicorn.Server | None = None
         self._issuer_task: asyncio.Task[None] | None = None
@@ -41,6 +47,7 @@ class EmbeddedPlatform:
                 s, mode="embedded", http_port=s.http_port + port_offset, grpc_port=s.grpc_port + port_offset,
                 peers={k: f"127.0.0.1:{int(v.rsplit(':', 1)[1]) + port_offset}" for k, v in s.peers.items()},
                 provincial_url=f"http://127.0.0.1:{self.simulator_port}/",
+                agency_url=f"http://127.0.0.1:{self.agency_simulator_port}/",
             )
             self._settings[spec.name] = s
             self.hosts[spec.name] = ServiceHost(spec, s, self.bus, self.store)
@@ -66,6 +73,10 @@ class EmbeddedPlatform:
     def simulator_url(self) -> str:
         return f"http://127.0.0.1:{self.simulator_port}/"
 
+    @property
+    def agency_simulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.agency_simulator_port}/"
+
     async def start(self) -> None:
         # The provincial platform's simulator, in-process: the services reach it over real HTTP.
         from provincial.simulator.app import create_app
@@ -78,6 +89,20 @@ class EmbeddedPlatform:
             await asyncio.sleep(0.02)
             if self._simulator_task.done():
                 self._simulator_task.result()
+        # The agency's long-term care system's simulator, in-process the same way.
+        from agency.simulator import AgencyState
+        from agency.simulator import create_app as create_agency_app
+
+        self.agency_state = AgencyState()
+        self.agency_simulator = uvicorn.Server(uvicorn.Config(
+            create_agency_app(self.agency_state), host="127.0.0.1", port=self.agency_simulator_port, log_config=None,
+            lifespan="off", access_log=False))
+        self.agency_simulator.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._agency_simulator_task = asyncio.create_task(self.agency_simulator.serve())
+        while not self.agency_simulator.started:
+            await asyncio.sleep(0.02)
+            if self._agency_simulator_task.done():
+                self._agency_simulator_task.result()
         if self._serve_issuer:
             tenants = next(iter(self._settings.values())).tenants
             self._issuer = uvicorn.Server(uvicorn.Config(token_endpoint_app(dev_issuer(), tenants), host="127.0.0.1",
@@ -94,6 +119,9 @@ class EmbeddedPlatform:
         if self.simulator and self._simulator_task:
             self.simulator.should_exit = True
             await self._simulator_task
+        if self.agency_simulator and self._agency_simulator_task:
+            self.agency_simulator.should_exit = True
+            await self._agency_simulator_task
         if self._issuer and self._issuer_task:
             self._issuer.should_exit = True
             await self._issuer_task

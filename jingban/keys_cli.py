@@ -30,12 +30,14 @@ PURPOSES = ("pii", "blind-index", "message-key", "trail", "anchor")
 def sealed_collections() -> dict[str, list[tuple[str, Any]]]:
     """Service → its collections holding personal data and how (each store's `Sealed` spec)."""
     from services.appraisal.cases.store import CASE, CASES
+    from services.appraisal.institutions import store as institutions
     from services.archive.accesses.store import ACCESS, PERSON_ACCESSES
     from services.archive.person_files.store import ENTRIES, ENTRY
     from services.audit.readmodel.store import SEALED as READMODEL
     from services.audit.sampling import store as sampling
     from services.audit.warnings.store import WARNING, WARNINGS
     from services.intake.applications.store import APPLICATION, APPLICATIONS, DOCUMENT, DOCUMENTS
+    from services.intake.care_applications import store as care_applications
     from services.intake.complaints.store import COMPLAINT, COMPLAINTS
     from services.intake.notifications.store import NOTIFICATION, NOTIFICATIONS
     from services.intake.surveys.store import SURVEY, SURVEYS
@@ -50,8 +52,11 @@ def sealed_collections() -> dict[str, list[tuple[str, Any]]]:
     # rotation they are found under the old key version, which must stay held. Chronic claim lines live in one
     # collection per statement (claims_<statement>) and the audit trail is never resealed (its MACs cover it).
     return {"intake": [(APPLICATIONS, APPLICATION), (DOCUMENTS, DOCUMENT), (COMPLAINTS, COMPLAINT),
-                       (NOTIFICATIONS, NOTIFICATION), (SURVEYS, SURVEY)],
-            "appraisal": [(CASES, CASE)],
+                       (NOTIFICATIONS, NOTIFICATION), (SURVEYS, SURVEY),
+                       (care_applications.CARE_APPLICATIONS, care_applications.APPLICATION),
+                       (care_applications.CARE_DOCUMENTS, care_applications.DOCUMENT)],
+            "appraisal": [(CASES, CASE), (institutions.INSTITUTIONS, institutions.INSTITUTION),
+                          (institutions.INSTITUTION_DOCUMENTS, institutions.DOCUMENT)],
             "archive": [(ENTRIES, ENTRY), (PERSON_ACCESSES, ACCESS)],  # files, and who read them (查阅记录)
             "settlement": [(CI_DOCUMENTS, CLAIM_DOCUMENT), (PERSON_PAYABLES, TO_PERSON), (PAYMENTS, TO_PERSON),
                            (STATEMENT_DOCUMENTS, STATEMENT_DOCUMENT), (person_book.PERSON_STATES, person_book.SNAPSHOT),

@@ -25,6 +25,7 @@ from chassis.config import DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, SERVICES, Set
 from jingban.tokens import Tokens, tokens_from_env
 
 SIMULATOR_PORT = 8190
+AGENCY_SIMULATOR_PORT = 8191  # the agency's long-term care system (agency/simulator.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "deploy" / "local" / "launcher.py"
@@ -33,6 +34,7 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 # A service exits within 10 s of SIGTERM; past this a stop has failed and the process is SIGKILLed (and reported).
 STOP_GRACE_S = 15.0
 SIMULATOR = "provincial"
+AGENCY_SIMULATOR = "agency"
 SUPERVISOR = "up"  # the `make up` process itself: `make down` ends it once its services are stopped
 
 
@@ -194,6 +196,7 @@ class LocalPlatform:
         for peer in SERVICES:
             env[f"JINGBAN_{peer.upper()}_GRPC"] = self.grpc_target(peer)
         env.setdefault("JINGBAN_PROVINCIAL_URL", self.simulator_url)
+        env.setdefault("JINGBAN_AGENCY_URL", self.agency_simulator_url)
         # Each service logs in to the identity provider as its own client (the local realm's dev secrets unless the
         # environment names others); nothing else of another service's credentials reaches it.
         env["JINGBAN_OIDC_CLIENT_ID"] = f"jingban-{service}"
@@ -222,6 +225,10 @@ class LocalPlatform:
     def simulator_url(self) -> str:
         return f"http://127.0.0.1:{SIMULATOR_PORT + self.port_offset}/"
 
+    @property
+    def agency_simulator_url(self) -> str:
+        return f"http://127.0.0.1:{AGENCY_SIMULATOR_PORT + self.port_offset}/"
+
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         self.procs[name] = proc = spawn(argv, env, self.log_dir / f"{name}.log")
         if self.records is not None:
@@ -244,6 +251,25 @@ class LocalPlatform:
                 raise RuntimeError("the provincial simulator did not start: see provincial.log")
             time.sleep(0.1)
 
+    def start_agency_simulator(self) -> None:
+        """The agency's long-term care system's simulator (长护险信息管理系统) as its own process, like the provincial
+        one."""
+        if AGENCY_SIMULATOR in self.procs and self.procs[AGENCY_SIMULATOR].poll() is None:
+            return
+        self._spawn(AGENCY_SIMULATOR, [sys.executable, "-m", "agency.simulator", "--port",
+                                       str(AGENCY_SIMULATOR_PORT + self.port_offset)],
+                    {**os.environ, "PYTHONPATH": str(ROOT)})
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.agency_simulator_url}healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.procs[AGENCY_SIMULATOR].poll() is not None:
+                raise RuntimeError("the agency simulator did not start: see agency.log")
+            time.sleep(0.1)
+
     def provision_kafka_acls(self) -> None:
         """The services' ACLs on the broker for this platform's tenants and topic prefix (jingban/kafka_acls.py),
         applied with the admin user of the credentials file (once per platform: a service started again finds them
@@ -263,6 +289,8 @@ class LocalPlatform:
         self.provision_kafka_acls()
         if "JINGBAN_PROVINCIAL_URL" not in self.env:
             self.start_simulator()
+        if "JINGBAN_AGENCY_URL" not in self.env:
+            self.start_agency_simulator()
         for service in services:
             self._spawn(service, [sys.executable, "-m", f"services.{service}.main"], self.service_env(service))
         try:
@@ -370,6 +398,7 @@ def up(port_offset: int, demo: bool) -> int:
         for service in SERVICES:
             print(f"  {service:<11} {platform.url(service)}/docs   grpc {platform.grpc_target(service)}")
         print(f"  provincial  {platform.simulator_url} (simulator of the provincial platform)")
+        print(f"  agency      {platform.agency_simulator_url} (simulator of the agency's long-term care system)")
         print(f"logs: {platform.log_dir}", flush=True)
         threading.Thread(target=_welcome, args=(platform, demo), name="welcome", daemon=True).start()
         signal.sigwait(STOP_SIGNALS)

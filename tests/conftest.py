@@ -37,7 +37,8 @@ def application_form(person_id: str = PERSON_A, disease: str = "HTN", **extra: A
 
 
 def embedded_port_offset() -> int:
-    """A port offset for an embedded platform in a component test (HTTP 8101+, gRPC 9101+, simulator 8190 + offset).
+    """A port offset for an embedded platform in a component test (HTTP 8101+, gRPC 9101+, simulators 8190 and 8191
+    + offset: the provincial platform's and the agency's long-term care system's).
 
     Drawn from 2,000–6,990: the local-mode e2e platforms, which run beside the component tests in `make test`, use
     offsets below 200 (ports up to ~9,330), and Kafka / FerretDB listen on 19,092 / 27,018 — so the two tiers never

@@ -550,7 +550,7 @@ class PersonAccessed(_message.Message):
     def __init__(self, access_id: _Optional[str] = ..., person_id: _Optional[str] = ..., subject: _Optional[str] = ..., role: _Optional[str] = ..., tenant: _Optional[str] = ..., object_kind: _Optional[str] = ..., object_id: _Optional[str] = ..., action: _Optional[str] = ..., accessed_at: _Optional[str] = ..., trace_id: _Optional[str] = ..., service: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
 
 class CareApplicationChanged(_message.Message):
-    __slots__ = ("application_id", "person_id", "status", "lot", "district", "city_level", "channel", "basis", "care_institution_id", "insutype", "reasons", "occurred_at", "missing")
+    __slots__ = ("application_id", "person_id", "status", "lot", "district", "city_level", "channel", "basis", "care_institution_id", "insutype", "reasons", "occurred_at", "missing", "disabled_since", "applied_on", "documents")
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -564,6 +564,9 @@ class CareApplicationChanged(_message.Message):
     REASONS_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     MISSING_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_ON_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     application_id: str
     person_id: str
     status: str
@@ -577,10 +580,13 @@ class CareApplicationChanged(_message.Message):
     reasons: _containers.RepeatedScalarFieldContainer[str]
     occurred_at: str
     missing: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., status: _Optional[str] = ..., lot: _Optional[str] = ..., district: _Optional[str] = ..., city_level: _Optional[bool] = ..., channel: _Optional[str] = ..., basis: _Optional[str] = ..., care_institution_id: _Optional[str] = ..., insutype: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., occurred_at: _Optional[str] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...
+    disabled_since: str
+    applied_on: str
+    documents: _containers.RepeatedCompositeFieldContainer[_common_pb2.DocumentRef]
+    def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., status: _Optional[str] = ..., lot: _Optional[str] = ..., district: _Optional[str] = ..., city_level: _Optional[bool] = ..., channel: _Optional[str] = ..., basis: _Optional[str] = ..., care_institution_id: _Optional[str] = ..., insutype: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., occurred_at: _Optional[str] = ..., missing: _Optional[_Iterable[str]] = ..., disabled_since: _Optional[str] = ..., applied_on: _Optional[str] = ..., documents: _Optional[_Iterable[_Union[_common_pb2.DocumentRef, _Mapping]]] = ...) -> None: ...
 
 class DisabilityAssessmentOpened(_message.Message):
-    __slots__ = ("assessment_id", "application_id", "person_id", "assessors", "seed", "round", "kind", "opened_at")
+    __slots__ = ("assessment_id", "application_id", "person_id", "assessors", "seed", "round", "kind", "opened_at", "candidates", "care_institution_id", "excluded", "previous_assessment_id")
     ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -589,6 +595,10 @@ class DisabilityAssessmentOpened(_message.Message):
     ROUND_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    CARE_INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDED_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
     assessment_id: str
     application_id: str
     person_id: str
@@ -597,7 +607,11 @@ class DisabilityAssessmentOpened(_message.Message):
     round: int
     kind: str
     opened_at: str
-    def __init__(self, assessment_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., assessors: _Optional[_Iterable[str]] = ..., seed: _Optional[str] = ..., round: _Optional[int] = ..., kind: _Optional[str] = ..., opened_at: _Optional[str] = ...) -> None: ...
+    candidates: _containers.RepeatedScalarFieldContainer[str]
+    care_institution_id: str
+    excluded: _containers.RepeatedScalarFieldContainer[str]
+    previous_assessment_id: str
+    def __init__(self, assessment_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., assessors: _Optional[_Iterable[str]] = ..., seed: _Optional[str] = ..., round: _Optional[int] = ..., kind: _Optional[str] = ..., opened_at: _Optional[str] = ..., candidates: _Optional[_Iterable[str]] = ..., care_institution_id: _Optional[str] = ..., excluded: _Optional[_Iterable[str]] = ..., previous_assessment_id: _Optional[str] = ...) -> None: ...
 
 class DisabilityConcluded(_message.Message):
     __slots__ = ("assessment_id", "application_id", "person_id", "grade", "grade_name", "adl_level", "cognition_level", "perception_level", "eligible", "scale_version", "reasons", "concluded_at", "recheck_due", "round", "assessors", "lot", "city_level", "kind", "assessment_fee")
@@ -666,7 +680,7 @@ class DisabilityRecheckDue(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., assessment_id: _Optional[str] = ..., due_on: _Optional[str] = ...) -> None: ...
 
 class InstitutionChanged(_message.Message):
-    __slots__ = ("institution_id", "kind", "name", "status", "step", "agreement_from", "agreement_to", "modes", "district", "occurred_at", "reason")
+    __slots__ = ("institution_id", "kind", "name", "status", "step", "agreement_from", "agreement_to", "modes", "district", "occurred_at", "reason", "outcome", "effective_on", "version", "terms", "suspensions", "terminated_on")
     INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -678,6 +692,12 @@ class InstitutionChanged(_message.Message):
     DISTRICT_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    SUSPENSIONS_FIELD_NUMBER: _ClassVar[int]
+    TERMINATED_ON_FIELD_NUMBER: _ClassVar[int]
     institution_id: str
     kind: str
     name: str
@@ -689,7 +709,21 @@ class InstitutionChanged(_message.Message):
     district: str
     occurred_at: str
     reason: str
-    def __init__(self, institution_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., step: _Optional[str] = ..., agreement_from: _Optional[str] = ..., agreement_to: _Optional[str] = ..., modes: _Optional[_Iterable[str]] = ..., district: _Optional[str] = ..., occurred_at: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    outcome: str
+    effective_on: str
+    version: int
+    terms: _containers.RepeatedCompositeFieldContainer[InstitutionPeriod]
+    suspensions: _containers.RepeatedCompositeFieldContainer[InstitutionPeriod]
+    terminated_on: str
+    def __init__(self, institution_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., step: _Optional[str] = ..., agreement_from: _Optional[str] = ..., agreement_to: _Optional[str] = ..., modes: _Optional[_Iterable[str]] = ..., district: _Optional[str] = ..., occurred_at: _Optional[str] = ..., reason: _Optional[str] = ..., outcome: _Optional[str] = ..., effective_on: _Optional[str] = ..., version: _Optional[int] = ..., terms: _Optional[_Iterable[_Union[InstitutionPeriod, _Mapping]]] = ..., suspensions: _Optional[_Iterable[_Union[InstitutionPeriod, _Mapping]]] = ..., terminated_on: _Optional[str] = ...) -> None: ...
+
+class InstitutionPeriod(_message.Message):
+    __slots__ = ("start", "end")
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    start: str
+    end: str
+    def __init__(self, start: _Optional[str] = ..., end: _Optional[str] = ...) -> None: ...
 
 class InstitutionInterviewed(_message.Message):
     __slots__ = ("institution_id", "interview_id", "held_on", "violations", "minutes_sha256", "outcome")
@@ -815,7 +849,7 @@ class AssessmentFeesPaid(_message.Message):
     def __init__(self, statement_id: _Optional[str] = ..., month: _Optional[str] = ..., amount: _Optional[str] = ..., assessments: _Optional[int] = ..., due_from: _Optional[_Mapping[str, str]] = ..., paid_at: _Optional[str] = ...) -> None: ...
 
 class PatrolCompleted(_message.Message):
-    __slots__ = ("patrol_id", "quarter", "institution_ids", "record_ids", "inspectors", "findings", "completed_at", "person_ids")
+    __slots__ = ("patrol_id", "quarter", "institution_ids", "record_ids", "inspectors", "findings", "completed_at", "person_ids", "date")
     PATROL_ID_FIELD_NUMBER: _ClassVar[int]
     QUARTER_FIELD_NUMBER: _ClassVar[int]
     INSTITUTION_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -824,6 +858,7 @@ class PatrolCompleted(_message.Message):
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
     patrol_id: str
     quarter: str
     institution_ids: _containers.RepeatedScalarFieldContainer[str]
@@ -832,7 +867,8 @@ class PatrolCompleted(_message.Message):
     findings: _containers.RepeatedScalarFieldContainer[str]
     completed_at: str
     person_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, patrol_id: _Optional[str] = ..., quarter: _Optional[str] = ..., institution_ids: _Optional[_Iterable[str]] = ..., record_ids: _Optional[_Iterable[str]] = ..., inspectors: _Optional[_Iterable[str]] = ..., findings: _Optional[_Iterable[str]] = ..., completed_at: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    date: str
+    def __init__(self, patrol_id: _Optional[str] = ..., quarter: _Optional[str] = ..., institution_ids: _Optional[_Iterable[str]] = ..., record_ids: _Optional[_Iterable[str]] = ..., inspectors: _Optional[_Iterable[str]] = ..., findings: _Optional[_Iterable[str]] = ..., completed_at: _Optional[str] = ..., person_ids: _Optional[_Iterable[str]] = ..., date: _Optional[str] = ...) -> None: ...
 
 class StatusSurveyRecorded(_message.Message):
     __slots__ = ("survey_id", "person_id", "year", "status", "surveyed_on")
@@ -849,7 +885,7 @@ class StatusSurveyRecorded(_message.Message):
     def __init__(self, survey_id: _Optional[str] = ..., person_id: _Optional[str] = ..., year: _Optional[int] = ..., status: _Optional[str] = ..., surveyed_on: _Optional[str] = ...) -> None: ...
 
 class CarrierScoreAssessed(_message.Message):
-    __slots__ = ("year", "score", "grade", "items_version", "deductions", "assessed_at")
+    __slots__ = ("year", "score", "grade", "items_version", "deductions", "assessed_at", "revision", "lot", "assessed_on", "performance_due_on")
     class DeductionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -863,10 +899,38 @@ class CarrierScoreAssessed(_message.Message):
     ITEMS_VERSION_FIELD_NUMBER: _ClassVar[int]
     DEDUCTIONS_FIELD_NUMBER: _ClassVar[int]
     ASSESSED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    ASSESSED_ON_FIELD_NUMBER: _ClassVar[int]
+    PERFORMANCE_DUE_ON_FIELD_NUMBER: _ClassVar[int]
     year: int
     score: str
     grade: str
     items_version: str
     deductions: _containers.ScalarMap[str, str]
     assessed_at: str
-    def __init__(self, year: _Optional[int] = ..., score: _Optional[str] = ..., grade: _Optional[str] = ..., items_version: _Optional[str] = ..., deductions: _Optional[_Mapping[str, str]] = ..., assessed_at: _Optional[str] = ...) -> None: ...
+    revision: int
+    lot: str
+    assessed_on: str
+    performance_due_on: str
+    def __init__(self, year: _Optional[int] = ..., score: _Optional[str] = ..., grade: _Optional[str] = ..., items_version: _Optional[str] = ..., deductions: _Optional[_Mapping[str, str]] = ..., assessed_at: _Optional[str] = ..., revision: _Optional[int] = ..., lot: _Optional[str] = ..., assessed_on: _Optional[str] = ..., performance_due_on: _Optional[str] = ...) -> None: ...
+
+class LtcPerformancePaid(_message.Message):
+    __slots__ = ("year", "amount", "paid_on", "due_on", "overdue", "score_revision", "grade", "lot")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAID_ON_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_REVISION_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    amount: str
+    paid_on: str
+    due_on: str
+    overdue: bool
+    score_revision: int
+    grade: str
+    lot: str
+    def __init__(self, year: _Optional[int] = ..., amount: _Optional[str] = ..., paid_on: _Optional[str] = ..., due_on: _Optional[str] = ..., overdue: _Optional[bool] = ..., score_revision: _Optional[int] = ..., grade: _Optional[str] = ..., lot: _Optional[str] = ...) -> None: ...

@@ -17,6 +17,7 @@ from services.archive.handover.store import EXPORTS, HandoverStore
 from services.archive.person_files import api as person_files_api
 from services.archive.person_files import handlers as person_files_handlers
 from services.archive.person_files import rpc as person_files_rpc
+from services.archive.person_files.domain.long_term_care import LTC_FILED_EVENTS
 from services.archive.person_files.domain.person_file import FILED_EVENTS
 from services.archive.person_files.store import EntryStore
 from services.archive.trail_anchors import handlers as trail_anchors_handlers
@@ -50,7 +51,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         grpc_servicers=[lambda server: archive_pb2_grpc.add_ArchiveServiceServicer_to_server(servicer, server)],
         grpc_access={**person_files_rpc.ACCESS, **trail_anchors_rpc.ACCESS},
         grpc_service_names=[archive_pb2.DESCRIPTOR.services_by_name["ArchiveService"].full_name],
-        subscriptions=[*(Subscription(t, handle) for t in FILED_EVENTS),
+        subscriptions=[*(Subscription(t, handle) for t in (*FILED_EVENTS, *LTC_FILED_EVENTS)),
                        *(Subscription(t, file_access) for t in accesses_handlers.SUBSCRIBED),
                        Subscription(trail_anchors_handlers.ANCHORED, trail_anchors_handlers.keep_anchor(ctx))],
         on_start=on_start,

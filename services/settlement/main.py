@@ -1,16 +1,27 @@
 """settlement wiring: holdings from appraisal's qualification events; policies, month-end claims, real-time
 settlement, statements and payments over HTTP; GetPolicy, Adjudicate and GetAccumulators over gRPC; events
 policy.published, benefits.settled, statement.closed, statement.reconciled and payment.issued through the outbox;
-audit's finding.raised books a carrier-caused loss in the carrier's dedicated account (liability.py); each read of a
-person's account is recorded (settlement.person.accessed)."""
+audit's finding.raised books a carrier-caused loss in the carrier's dedicated account (liability.py), and its
+carrier_score.assessed pays the long-term care carrier's performance money by the yearly score (fund/ltc-fee,
+ltc_fee.performance_paid); each read of a person's account is recorded (settlement.person.accessed)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from chassis import access as access_records
 from chassis.consumer import Subscription
 from chassis.host import ServiceContext, ServiceParts, ServiceSpec, run_process
 from chassis.http import create_app
 from contracts.v1 import settlement_pb2, settlement_pb2_grpc
+from services.settlement.agency_feed import api as agency_feed_api
+from services.settlement.agency_feed import handlers as agency_feed_handlers
+from services.settlement.agency_feed import service as agency_feed
+from services.settlement.agency_feed.service.worker import AgencyFeed
+from services.settlement.care import api as care_api
+from services.settlement.care import handlers as care_handlers
+from services.settlement.care.service.care import CareService
+from services.settlement.care.store import CARE_OUTBOX_COLLECTIONS
 from services.settlement.chronic import api, handlers, rpc
 from services.settlement.chronic.service.settler import Settler
 from services.settlement.chronic.store import OUTBOX_COLLECTIONS
@@ -42,6 +53,10 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app.include_router(critical_router(ctx, critical))
     ledger = fund.Fund(ctx.db, tuple(ctx.settings.tenants), ctx.relay.kick)  # 专户
     app.include_router(api_fund.router(ctx, ledger))
+    care = CareService(ctx.db, ctx.relay.kick, ledger)  # 长护险: plans, service records, care statements, fees
+    app.include_router(care_api.router(ctx, care))
+    feed = AgencyFeed(ctx)  # 长护险信息管理系统推送: assessments, service records, statements to the agency's system
+    app.include_router(agency_feed_api.router(feed.kick))
     servicer = rpc.SettlementRpc(ctx, book, settler)
     # What a crash left half-done (a statement closing, a payment, a year end ...) is finished on start (recovery.py).
     recovery = Recovery(ctx.settings.tenants, settler, critical, ledger)
@@ -53,8 +68,10 @@ def build(ctx: ServiceContext) -> ServiceParts:
             await settler.ensure_indexes(tenant)
             await documents.ensure_indexes(ctx.db(tenant))
             await access_records.ensure_indexes(ctx.db(tenant))  # 查阅记录 of accounts (settlement.person.accessed)
+            await agency_feed.ensure_indexes(ctx.db(tenant))
             await settler.book.warm(tenant)  # every person's latest state, read once before serving
         await critical.start(ctx.settings.tenants)
+        await care.start(ctx.settings.tenants)  # the care book of each wz-ltc tenant, read once before serving
         fund.validate_served(tuple(ctx.settings.tenants))  # e.g. a bid above its year's ceiling: refuse to serve
         for tenant in ctx.settings.tenants:
             await ledger.ensure_indexes(tenant)
@@ -65,25 +82,56 @@ def build(ctx: ServiceContext) -> ServiceParts:
     async def recovery_on_start() -> None:
         await recovery.run()
 
+    async def agency_feed_loop() -> None:
+        await feed.run()
+
     return ServiceParts(
         app=app,
         grpc_servicers=[lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s)],
         grpc_access=rpc.ACCESS,
         grpc_service_names=[settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"].full_name],
-        subscriptions=[
+        subscriptions=merged([
             Subscription("qualification.granted", handlers.on_qualification_granted(ctx, settler)),
             Subscription("qualification.revoked", handlers.on_qualification_revoked(ctx, settler)),
             Subscription("qualification.renewed", handlers.on_qualification_renewed(ctx, settler)),
             Subscription("finding.raised", liability.on_finding_raised(ledger)),  # 承办方全额承担
-        ],
+            # 长护险 cover, designated institutions, status surveys (care room)
+            Subscription("disability.concluded", care_handlers.on_disability_concluded(ctx, care)),
+            Subscription("institution.changed", care_handlers.on_institution_changed(ctx, care)),
+            Subscription("status_survey.recorded", care_handlers.on_status_survey_recorded(ctx, care)),
+            *agency_feed_handlers.subscriptions(ctx, feed.kick),  # → the agency's system (LTC01–LTC03)
+            Subscription("carrier_score.assessed", liability.on_carrier_score_assessed(ctx)),  # 长护险绩效考核
+        ]),
         on_start=on_start,
-        background=[heartbeat, recovery_on_start],
+        background=[heartbeat, recovery_on_start, agency_feed_loop],
     )
+
+
+def merged(subscriptions: list[Subscription]) -> list[Subscription]:
+    """One subscription per event type (the consumer keeps one handler per type): rooms that read the same event
+    (disability.concluded: the care room and the agency feed) each get it, in the order listed. Each handler is
+    idempotent, so an event redelivered after a later one failed changes nothing the earlier one did."""
+    by_type: dict[str, list[Any]] = {}
+    for sub in subscriptions:
+        by_type.setdefault(sub.event_type, []).append(sub.handler)
+
+    def chain(found: list[Any]) -> Any:
+        if len(found) == 1:
+            return found[0]
+
+        async def handle(event: Any) -> None:
+            for handler in found:
+                await handler(event)
+
+        return handle
+
+    return [Subscription(event_type, chain(found)) for event_type, found in by_type.items()]
 
 
 SPEC = ServiceSpec(name="settlement",
                    outbox_collections=[*POLICY_OUTBOX_COLLECTIONS, *OUTBOX_COLLECTIONS, *CRITICAL_OUTBOX_COLLECTIONS,
-                                       *fund.FUND_OUTBOX_COLLECTIONS, access_records.ACCESS_LOG],
+                                       *fund.FUND_OUTBOX_COLLECTIONS, *CARE_OUTBOX_COLLECTIONS,
+                                       access_records.ACCESS_LOG],
                    build=build)
 
 if __name__ == "__main__":

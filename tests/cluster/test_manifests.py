@@ -447,6 +447,9 @@ def test_environment(rendered: dict[str, list[Doc]], overlay: str) -> None:
         assert env["JINGBAN_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
         assert env["JINGBAN_TOPIC_REPLICATION"] == "3"
         assert env["JINGBAN_OIDC_ISSUER"].startswith("https://")
+        # The agency's long-term care system: over HTTPS where a deployment names one (the Wenzhou lots).
+        assert env.get("JINGBAN_AGENCY_URL", "https://").startswith("https://"), name
+        assert ("JINGBAN_AGENCY_URL" in env) == overlay.startswith("wz-"), f"{name}: JINGBAN_AGENCY_URL"
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://")
         assert "JINGBAN_JWT_SECRET" not in env
         # Credentials: each from the service's own Secret, by reference (tests/cluster/test_credentials.py).

@@ -6,9 +6,11 @@ with tests/cluster/netpol.py:
 - HTTP reaches a service only from the ingress gateway (and Prometheus); gRPC only from the services that call it,
   the calls derived from the source (`channel("<peer>")`), so a new call without its policy fails here;
 - a service goes out only to DNS, its peers, the deployment's own Kafka brokers and MongoDB, the identity provider,
-  the OTLP collector and, for those that talk to it, the province's platform gateway; the destinations are taken
+  the OTLP collector, for those that talk to it, the province's platform gateway and, in a long-term care deployment
+  (wz-a … wz-e), for the service that pushes to it, the agency's system's gateway; the destinations are taken
   from the deployment's own settings, so the policies and the endpoints cannot drift apart; another tenant's
-  datastores, another province's platform and the internet stay out of reach.
+  datastores, another province's platform, an agency's system where the deployment names none, and the internet
+  stay out of reach.
 """
 
 from __future__ import annotations
@@ -41,20 +43,21 @@ from tests.cluster.test_manifests import (
 
 pytestmark = pytest.mark.cluster
 
-# overlay -> (its datastores' name: Strimzi cluster and MongoDB instance, its province's platform gateway).
+# overlay -> (its datastores' name: Strimzi cluster and MongoDB instance, its province's platform gateway, the
+# gateway to the agency's long-term care system or None where the deployment has none).
 # The provinces: 汉中 is in Shaanxi (cn-sn), 衢州 and 温州 (the five long-term care lots wz-a…wz-e) in Zhejiang
-# (cn-zj), 浔阳区 (九江) in Jiangxi (cn-jx).
-DESTINATIONS: dict[str, tuple[str, str]] = {
-    "hz-p1": ("jingban-hz-p1", "provincial-cn-sn"),
-    "hz-p2": ("jingban-hz-p2", "provincial-cn-sn"),
-    "qz-ci": ("jingban-qz-ci", "provincial-cn-zj"),
-    "xy-c": ("jingban-xy-c", "provincial-cn-jx"),
-    "wz-a": ("jingban-wz-a", "provincial-cn-zj"),
-    "wz-b": ("jingban-wz-b", "provincial-cn-zj"),
-    "wz-c": ("jingban-wz-c", "provincial-cn-zj"),
-    "wz-d": ("jingban-wz-d", "provincial-cn-zj"),
-    "wz-e": ("jingban-wz-e", "provincial-cn-zj"),
-    "shared": ("jingban-shared", "provincial-cn-sn"),
+# (cn-zj), 浔阳区 (九江) in Jiangxi (cn-jx). The five Wenzhou lots push to one agency system (长护险信息管理系统).
+DESTINATIONS: dict[str, tuple[str, str, str | None]] = {
+    "hz-p1": ("jingban-hz-p1", "provincial-cn-sn", None),
+    "hz-p2": ("jingban-hz-p2", "provincial-cn-sn", None),
+    "qz-ci": ("jingban-qz-ci", "provincial-cn-zj", None),
+    "xy-c": ("jingban-xy-c", "provincial-cn-jx", None),
+    "wz-a": ("jingban-wz-a", "provincial-cn-zj", "agency-wz-ltc"),
+    "wz-b": ("jingban-wz-b", "provincial-cn-zj", "agency-wz-ltc"),
+    "wz-c": ("jingban-wz-c", "provincial-cn-zj", "agency-wz-ltc"),
+    "wz-d": ("jingban-wz-d", "provincial-cn-zj", "agency-wz-ltc"),
+    "wz-e": ("jingban-wz-e", "provincial-cn-zj", "agency-wz-ltc"),
+    "shared": ("jingban-shared", "provincial-cn-sn", None),
 }
 GATEWAY = Endpoint("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
 PROMETHEUS = Endpoint("monitoring", {"app.kubernetes.io/name": "prometheus"})
@@ -97,8 +100,14 @@ def provincial_callers() -> set[str]:
     return {s for s in SERVICES if re.search(r"\bProvincialClient\b", _source(s))}
 
 
+def agency_callers() -> set[str]:
+    """The services that push to the agency's long-term care system (its client in their code)."""
+    return {s for s in SERVICES if re.search(r"\bAgencyClient\b", _source(s))}
+
+
 CALLS = grpc_calls()
 PROVINCIAL = provincial_callers()
+AGENCY = agency_callers()
 
 
 def test_the_call_graph_is_read_from_the_code() -> None:
@@ -106,6 +115,7 @@ def test_the_call_graph_is_read_from_the_code() -> None:
     assert "intake" in CALLS["appraisal"] and "appraisal" in CALLS["intake"]
     assert "settlement" in CALLS["intake"] & CALLS["appraisal"]  # through chassis/policies.py
     assert {"appraisal", "settlement", "intake"} <= PROVINCIAL
+    assert "settlement" in AGENCY  # services/settlement/agency_feed
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -148,20 +158,24 @@ def url_endpoint(url: str, own_namespace: str) -> tuple[Endpoint, int]:
 
 def destinations(docs: list[Doc], overlay: str) -> dict[str, tuple[Endpoint, int]]:
     """Where the deployment's settings send a service: Kafka (its bootstrap), MongoDB (the deployment's instance,
-    the host itself being in the Secret), the identity provider, the OTLP collector, the provincial platform."""
+    the host itself being in the Secret), the identity provider, the OTLP collector, the provincial platform and,
+    where the deployment names one (JINGBAN_AGENCY_URL), the agency's long-term care system."""
     ns = namespace_of(docs)
     dep, container = service_containers(docs)[0]
     env = effective_env(dep, container, docs)
     bootstrap_host, port = env["KAFKA_BOOTSTRAP_SERVERS"].split(",")[0].rsplit(":", 1)
     bootstrap, _ = service_host(bootstrap_host, ns)
     assert bootstrap.endswith("-kafka-bootstrap"), "a Strimzi bootstrap Service: <cluster>-kafka-bootstrap"
-    return {
+    found = {
         "kafka": (kafka_broker(bootstrap.removesuffix("-kafka-bootstrap")), int(port)),
         "mongodb": (mongodb_member(DESTINATIONS[overlay][0]), 27017),
         "oidc": url_endpoint(env["JINGBAN_OIDC_ISSUER"], ns),
         "otlp": url_endpoint(env["OTEL_EXPORTER_OTLP_ENDPOINT"], ns),
         "provincial": url_endpoint(env["JINGBAN_PROVINCIAL_URL"], ns),
     }
+    if "JINGBAN_AGENCY_URL" in env:
+        found["agency"] = url_endpoint(env["JINGBAN_AGENCY_URL"], ns)
+    return found
 
 
 # --------------------------------------------------------------------------- coverage and open rules
@@ -267,11 +281,17 @@ def test_http_only_from_the_gateway(rendered: dict[str, list[Doc]], overlay: str
 def test_egress_reaches_the_named_destinations_only(rendered: dict[str, list[Doc]], overlay: str) -> None:
     docs = rendered[overlay]
     dest = destinations(docs, overlay)
-    store, province = DESTINATIONS[overlay]
-    others = {name for name, _ in DESTINATIONS.values()} - {store}
-    other_provinces = {p for _, p in DESTINATIONS.values()} - {province}
+    store, province, agency = DESTINATIONS[overlay]
+    others = {name for name, _, _ in DESTINATIONS.values()} - {store}
+    other_provinces = {p for _, p, _ in DESTINATIONS.values()} - {province}
+    other_agencies = {a for _, _, a in DESTINATIONS.values() if a} - {agency}
     assert dest["kafka"][0] == kafka_broker(store), "KAFKA_BOOTSTRAP_SERVERS names the deployment's own cluster"
     assert dest["provincial"][0].labels == {"app.kubernetes.io/name": province}
+    if agency:
+        assert "agency" in dest, "a long-term care deployment names its agency's system (JINGBAN_AGENCY_URL)"
+        assert dest["agency"][0].labels == {"app.kubernetes.io/name": agency}
+    else:
+        assert "agency" not in dest, "JINGBAN_AGENCY_URL where DESTINATIONS names no agency's system"
     wrong = []
 
     def expect(service: str, target: Endpoint, port: int, ok: bool, what: str, protocol: str = "TCP") -> None:
@@ -284,6 +304,9 @@ def test_egress_reaches_the_named_destinations_only(rendered: dict[str, list[Doc
             expect(service, target, port, True, what)
         target, port = dest["provincial"]
         expect(service, target, port, service in PROVINCIAL, "provincial platform")
+        if "agency" in dest:
+            target, port = dest["agency"]
+            expect(service, target, port, service in AGENCY, "agency's system")
         expect(service, KUBE_DNS, 53, True, "dns", "UDP")
         expect(service, KUBE_DNS, 53, True, "dns", "TCP")
         # The right place on another port, another tenant's datastores, another province, the rest of the world.
@@ -292,7 +315,7 @@ def test_egress_reaches_the_named_destinations_only(rendered: dict[str, list[Doc
         for other in sorted(others):
             expect(service, kafka_broker(other), dest["kafka"][1], False, f"kafka {other}")
             expect(service, mongodb_member(other), 27017, False, f"mongodb {other}")
-        for other in sorted(other_provinces):
+        for other in sorted(other_provinces | other_agencies):
             expect(service, Endpoint("egress-gateway", {"app.kubernetes.io/name": other}), 443, False, other)
         for port in COMMON_PORTS:
             expect(service, INTERNET, port, False, "internet")

@@ -1,7 +1,7 @@
 """Every JSON error and every benefit line carries a stable code from a catalogue (issue 10): this walks the
-catalogues — chassis.errors.ERRORS, provincial.errors.ERRORS and each room's `domain/reasons.py` (REASONS, a
-ReasonCatalogue, and ERRORS) — and checks that each code is documented (has a description), is used somewhere outside
-its catalogue, and that every code the code base can answer with is in one."""
+catalogues — chassis.errors.ERRORS, provincial.errors.ERRORS, agency.errors.ERRORS and each room's
+`domain/reasons.py` (REASONS, a ReasonCatalogue, and ERRORS) — and checks that each code is documented (has a
+description), is used somewhere outside its catalogue, and that every code the code base can answer with is in one."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from types import ModuleType
 import pytest
 
 import services
+from agency import errors as agency_errors
 from chassis import errors as chassis_errors
 from chassis.errors import JingbanError
 from chassis.reasons import ReasonCatalogue
 from provincial import errors as provincial_errors
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("services", "chassis", "provincial", "jingban")
+SOURCES = ("services", "chassis", "provincial", "agency", "jingban")
 
 
 def _all_modules() -> Iterator[ModuleType]:
@@ -39,6 +40,7 @@ def catalogues() -> dict[str, tuple[Path, dict[str, str]]]:
     out: dict[str, tuple[Path, dict[str, str]]] = {
         "chassis errors": (ROOT / "chassis" / "errors.py", chassis_errors.ERRORS),
         "provincial errors": (ROOT / "provincial" / "errors.py", provincial_errors.ERRORS),
+        "agency errors": (ROOT / "agency" / "errors.py", agency_errors.ERRORS),
     }
     for module in _catalogue_modules():
         path = Path(module.__file__ or "")
@@ -62,6 +64,7 @@ def _error_classes() -> set[type[JingbanError]]:
     for _ in _all_modules():
         pass
     importlib.import_module("provincial.client") if (ROOT / "provincial" / "client.py").exists() else None
+    importlib.import_module("agency.client") if (ROOT / "agency" / "client.py").exists() else None
     seen: set[type[JingbanError]] = set()
     todo = [JingbanError]
     while todo:

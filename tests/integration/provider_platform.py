@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from chassis.config import DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, SERVICES
-from jingban.embedded import SIMULATOR_PORT, EmbeddedPlatform
+from jingban.embedded import AGENCY_SIMULATOR_PORT, SIMULATOR_PORT, EmbeddedPlatform
 from tests.conftest import embedded_port_offset
 from tests.support import tokens
 from tests.support.infra import local_trust_env
@@ -26,10 +26,11 @@ def _free(port: int) -> bool:
 
 
 def free_port_offset() -> int:
-    """An offset (tests/conftest.py's draw) whose every HTTP, gRPC and simulator port is free right now."""
+    """An offset (tests/conftest.py's draw) whose every HTTP, gRPC and simulator port (the provincial platform's and
+    the agency's long-term care system's) is free right now."""
     for _ in range(50):
         offset = embedded_port_offset()
-        ports = [*DEFAULT_HTTP_PORTS.values(), *DEFAULT_GRPC_PORTS.values(), SIMULATOR_PORT]
+        ports = [*DEFAULT_HTTP_PORTS.values(), *DEFAULT_GRPC_PORTS.values(), SIMULATOR_PORT, AGENCY_SIMULATOR_PORT]
         if all(_free(p + offset) for p in ports):
             return offset
     raise RuntimeError("no free port offset for an in-process platform")

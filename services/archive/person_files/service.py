@@ -9,6 +9,7 @@ from typing import Any
 from chassis.access import Access, Reader, record_access
 from chassis.errors import NotFound
 from services.archive.accesses import service as accesses
+from services.archive.person_files.domain.long_term_care import TALLIED_EVENT, care_month_tallies
 from services.archive.person_files.domain.person_file import FiledEvent, entries_for, file_view
 from services.archive.person_files.store import EntryStore
 
@@ -19,7 +20,11 @@ SERVICE = "archive"
 
 
 async def file_event(db: Any, event: FiledEvent) -> None:
-    """File the event's entries in the person's file; refiling the same event changes nothing."""
+    """File the event's entries in the person's file; refiling the same event changes nothing. An upload of care
+    service records adds to each person's month entry instead (one entry a month, not one a record)."""
+    if event.type == TALLIED_EVENT:
+        await EntryStore(db).tally(care_month_tallies(event))
+        return
     await EntryStore(db).file(entries_for(event))
 
 

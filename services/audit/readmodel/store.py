@@ -26,6 +26,9 @@ from services.audit.readmodel.domain.readmodel import (
     FINDINGS,
     FUND_YEARS,
     LEDGER,
+    LTC_APPLICATIONS,
+    LTC_ASSESSMENTS,
+    LTC_SURVEYS,
     POLICIES,
     READ_MODEL,
     STATEMENTS,
@@ -47,6 +50,9 @@ SEALED = {
     BENEFITS: Sealed(persons=PERSON),
     CI_CLAIMS: Sealed(persons=PERSON),
     FINDINGS: FINDING,
+    LTC_APPLICATIONS: Sealed(persons=PERSON),
+    LTC_ASSESSMENTS: Sealed(persons=PERSON),
+    LTC_SURVEYS: Sealed(persons=PERSON),
 }
 
 

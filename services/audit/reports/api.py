@@ -1,5 +1,7 @@
-"""audit's HTTP door for the monthly and quarterly reports (月报, 季报): figures from the read model, a PNG
-chart and an Excel workbook stored under `<data_dir>/reports/<tenant>/`, and `report.produced`."""
+"""audit's HTTP door for the monthly and quarterly reports (月报, 季报) — and, for a tenant carrying a long-term care
+lot, its accounting and business statistics (monthly, quarterly, half-yearly, yearly) and operation reports
+(quarterly, half-yearly, yearly; kinds `ltc_*`, 404 for any other tenant): figures from the read model, a PNG chart
+and an Excel workbook stored under `<data_dir>/reports/<tenant>/`, and `report.produced`."""
 
 from __future__ import annotations
 
@@ -14,15 +16,20 @@ from chassis.host import ServiceContext
 from chassis.http import Scope, admit
 from chassis.telemetry import current_carrier
 from services.audit.reports import service
+from services.audit.reports.domain.ltc import KINDS as LTC_KINDS
 from services.audit.reports.domain.views import report_view
+from services.audit.reports.service import ltc as ltc_reports
 
 READERS = ("inspector", "supervisor", "ops", "finance")
 PRODUCERS = ("inspector", "ops")
+KIND_PATTERN = "^(" + "|".join(("monthly", "quarterly", *LTC_KINDS)) + ")$"
 
 
 class ReportIn(BaseModel):
-    kind: Literal["monthly", "quarterly"]
-    period: str = Field(description="2025-06 for a monthly report, 2025-Q2 for a quarterly one")
+    kind: Literal["monthly", "quarterly", "ltc_monthly", "ltc_quarterly", "ltc_half_yearly", "ltc_yearly",
+                  "ltc_operation_quarterly", "ltc_operation_half_yearly", "ltc_operation_yearly"]
+    period: str = Field(description="2025-06 for a monthly report, 2025-Q2 for a quarterly one, 2025-H1 for a "
+                                    "half-yearly one, 2025 for a yearly one")
 
 
 def router(ctx: ServiceContext) -> APIRouter:
@@ -34,16 +41,22 @@ def router(ctx: ServiceContext) -> APIRouter:
         scope.require(*READERS)
         return await service.live_figures(scope.db(), scope.tenant, period)
 
-    @r.post("/reports", status_code=201, summary="Produce a monthly or quarterly report (chart + workbook)",
+    @r.post("/reports", status_code=201, summary="Produce a report (chart + workbook): monthly or quarterly; for "
+                                                 "long-term care the ltc_* statistics and operation reports",
             dependencies=[admit(*PRODUCERS)])
     async def produce(body: ReportIn, scope: Scope) -> dict[str, Any]:
-        report = await service.produce(scope.db(), root, scope.tenant, {"role": scope.role, "subject": scope.subject},
-                                       body.kind, body.period, current_carrier())
+        by = {"role": scope.role, "subject": scope.subject}
+        if body.kind in LTC_KINDS:
+            report = await ltc_reports.produce(scope.db(), root, scope.tenant, by, body.kind, body.period,
+                                               current_carrier())
+        else:
+            report = await service.produce(scope.db(), root, scope.tenant, by, body.kind, body.period,
+                                           current_carrier())
         ctx.relay.kick()
         return report_view(report)
 
     @r.get("/reports", summary="Reports, oldest first (without figures)")
-    async def list_reports(scope: Scope, kind: str | None = Query(default=None, pattern="^(monthly|quarterly)$"),
+    async def list_reports(scope: Scope, kind: str | None = Query(default=None, pattern=KIND_PATTERN),
                            period: str | None = None) -> list[dict[str, Any]]:
         scope.require(*READERS)
         return [report_view(x) for x in await service.reports(scope.db(), kind, period)]

@@ -3,4 +3,5 @@ A–E, one carrier each; persons insured at city level (市本级) spread evenly
 reproducible rule — and how the city-level persons' assessment fees are shared by A, B and C. The lot table is data
 (programs/wz-ltc/lots.yaml).
 
-So far: the pure rules (domain/). Routing applications to the lot's tenant comes with the rest of issue 12."""
+The pure rules (domain/); long-term care applications (care_applications/) route each person by `lot_for` and
+refuse a filing at another lot's tenant (`wrong_lot`)."""

@@ -1,5 +1,6 @@
 """settlement's fund door (/v1/fund): the dedicated accounts' books (专户), the agency's allocations, carrier advances,
-interest, recoveries, reversals, the reconciliation report and the year-end settlement (年度决算).
+interest, recoveries, reversals, the reconciliation report and the year-end settlement (年度决算); and the long-term
+care carrier's fee (经办服务费, /v1/fund/ltc-fee: 404 for a tenant carrying no lot) with its performance money.
 
 The tenant comes from the token only. Finance staff post to and read their own tenant's books; the agency supervisor
 (role supervisor, claim `program`) allocates into, reads and closes every account of its program this deployment
@@ -27,6 +28,7 @@ from chassis.programs import Program
 from chassis.workbook import Sheet, workbook
 from services.settlement.fund.domain import ledger as lg
 from services.settlement.fund.service import account as fd
+from services.settlement.fund.service import ltc_fee as lfs
 from services.settlement.fund.service import monthly_funding as mf
 from services.settlement.fund.service import year_end as ye
 
@@ -111,6 +113,11 @@ class YearCloseBody(_Body):
     assessments: Any = Field(None, description="deficit sharing: {tenant: {targets_met, targets_total}}")
     admin_cost: Any = Field(None, description="corridor: 经办成本, required")
     insured_persons: Any = Field(None, description="corridor: insured persons (default program.yaml)")
+
+
+class PerformancePaymentBody(_Body):
+    paid_on: Any = Field(None, description="YYYY-MM-DD, between the assessment and today (default today)")
+    reference: Any = Field("", description="the payment voucher, at most 100 characters")
 
 
 B = TypeVar("B", bound=_Body)
@@ -264,6 +271,32 @@ def router(ctx: ServiceContext, fund: fd.Fund) -> APIRouter:
         t, program = target(scope, tenant)
         total = None if total_reimbursement is None else parse_amount(total_reimbursement, "total_reimbursement")
         return await ye.service_fee_of(fund, program, t, served, year, total, targets_met, targets_total)
+
+    # ---- the long-term care carrier's fee (经办服务费) -------------------------------------------------------------
+
+    @r.get("/ltc-fee", summary="The long-term care carrier's fee of a year (经办服务费): unit price × insured, 10% "
+                               "withheld and paid by the yearly score (or awaiting it)")
+    async def ltc_fee(scope: Scope, year: int = Query(ge=2000, le=2100), tenant: str | None = None
+                      ) -> dict[str, Any]:
+        scope.require("finance", "supervisor", "ops")
+        chosen = tenant or scope.tenant
+        if chosen not in scope.readable:
+            raise NotFound(f"no carrier fee of tenant {chosen}")
+        program = lfs.serves(chosen)
+        return await lfs.fee_view(scope.db(chosen), chosen, program, lfs.check_year(year, program))
+
+    @r.post("/ltc-fee/{year}/performance-payment", status_code=201,
+            summary="Record the year's performance money paid (绩效考核资金), once, by the score in force",
+            openapi_extra=_documented(PerformancePaymentBody))
+    async def ltc_performance_payment(year: FundYear, request: Request, scope: Scope) -> dict[str, Any]:
+        scope.require("finance")
+        program = lfs.serves(scope.tenant)  # 404 before the body is read
+        checked = lfs.check_year(year, program)
+        body = await _body(request, PerformancePaymentBody, optional=True)
+        view = await lfs.pay_performance(scope.db(), scope.tenant, program, checked,
+                                         body.model_dump(exclude_unset=True), scope.subject)
+        ctx.relay.kick()
+        return view
 
     # ---- the agency's allocations --------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 (see service/account.py for what each holds and the order of writes):
 - `ledger_entries` (with `ledger.posted` in `_outbox`), `ledger_heads`, `fund_years` (with `fund_year.closed`),
   `fund_budgets`, `fund_year_closings`;
-- read only: the chronic and critical illness statements, payables and payments of a year (a year does not close
-  with one unpaid; the reconciliation compares the payments with the entries that booked them)."""
+- read only: the chronic, critical illness and long-term care statements, payables and payments of a year (a year
+  does not close with one unpaid; the reconciliation compares the payments with the entries that booked them)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from chassis.money import from_fen, to_fen
-from chassis.outbox import with_events
+from chassis.outbox import push_events, with_events
 from services.settlement.fund.domain import ledger as lg
 
 LEDGER_ENTRIES = "ledger_entries"
@@ -23,12 +23,17 @@ HEADS_COMPLETE = "heads_complete"   # in ledger_heads: every account-year with e
 FUND_YEARS = "fund_years"
 FUND_BUDGETS = "fund_budgets"
 FUND_YEAR_CLOSINGS = "fund_year_closings"
-FUND_OUTBOX_COLLECTIONS = [LEDGER_ENTRIES, FUND_YEARS]
+# Long-term care: the carrier's fee of a year (经办服务费, `_id` the year): the score consumed from audit and the
+# performance money recorded paid (with `ltc_fee.performance_paid` in `_outbox`).
+LTC_FEES = "ltc_fees"
+FUND_OUTBOX_COLLECTIONS = [LEDGER_ENTRIES, FUND_YEARS, LTC_FEES]
 STATEMENTS = "statements"   # settlement's own (store.py): read to refuse closing a year with unpaid statements
 PAYMENTS = "payments"
 CI_STATEMENTS = "ci_statements"            # critical illness (critical_store.py): read for the same reasons
 CI_PERSON_PAYABLES = "ci_person_payables"
 CI_PAYMENTS = "ci_payments"
+LTC_STATEMENTS = "ltc_statements"          # long-term care (care/store.py): read for the same reasons
+LTC_PAYMENTS = "ltc_payments"
 DUPLICATE_KEY = 11000
 
 
@@ -202,9 +207,37 @@ class FundStore:
                    and (d.get("status") != "open" or d.get("line_count", 0) > 0)]
         docs = await self._db[CI_PERSON_PAYABLES].find(months, {"status": 1}).to_list(None)
         unpaid += [d["_id"] for d in docs if d.get("status") != "paid"]
+        docs = await self._db[LTC_STATEMENTS].find(months, {"status": 1}).to_list(None)
+        unpaid += [d["_id"] for d in docs if d.get("status") != "paid"]
         return sorted(unpaid)
 
     async def payments_of(self, year: int) -> list[dict[str, Any]]:
         months = {"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}}
         return [*await self._db[PAYMENTS].find(months, {"_outbox": 0}).to_list(None),
-                *await self._db[CI_PAYMENTS].find(months, {"_outbox": 0}).to_list(None)]
+                *await self._db[CI_PAYMENTS].find(months, {"_outbox": 0}).to_list(None),
+                *await self._db[LTC_PAYMENTS].find(months, {"_outbox": 0}).to_list(None)]
+
+    # ---- the long-term care carrier's fee (经办服务费) ------------------------------------------------------------
+
+    async def ltc_fee(self, year: int) -> dict[str, Any] | None:
+        return await self._db[LTC_FEES].find_one({"_id": str(year)}, {"_outbox": 0, "_outbox_pending": 0})
+
+    async def put_ltc_score(self, year: int, score: dict[str, Any]) -> bool:
+        """The year's score as audit assessed it, kept only when newer (a higher revision) than the one held: a
+        redelivery or an older correction arriving late changes nothing."""
+        try:
+            result = await self._db[LTC_FEES].update_one(
+                {"_id": str(year), "$or": [{"score": None}, {"score.revision": {"$lt": score["revision"]}}]},
+                {"$set": {"year": year, "score": score}}, upsert=True)
+        except DuplicateKeyError:  # the year holds this revision or a newer one
+            return False
+        return bool(result.modified_count == 1 or result.upserted_id is not None)
+
+    async def record_ltc_performance(self, year: int, revision: int, payment: dict[str, Any],
+                                     events: list[dict[str, Any]]) -> bool:
+        """The performance money recorded paid once, by the score revision it was computed from; False when it was
+        recorded already or the score changed meanwhile."""
+        result = await self._db[LTC_FEES].update_one(
+            {"_id": str(year), "performance_payment": None, "score.revision": revision},
+            push_events({"$set": {"performance_payment": payment}}, events))
+        return bool(result.modified_count == 1)

@@ -24,13 +24,14 @@ CLERK = Who("hz-p1", "clerk", "c1")
 
 
 def test_every_reading_service_publishes_its_own_access_event_with_one_payload() -> None:
-    assert ACCESS_EVENTS == ("archive.person.accessed", "intake.person.accessed", "settlement.person.accessed")
+    assert ACCESS_EVENTS == ("appraisal.person.accessed", "archive.person.accessed", "intake.person.accessed",
+                             "settlement.person.accessed")
     for event_type in ACCESS_EVENTS:
         publisher, payload = CATALOGUE[event_type]
         assert event_type == f"{publisher}.person.accessed" and payload is events_pb2.PersonAccessed
     assert access_event_type("intake") == "intake.person.accessed"
     with pytest.raises(ValueError, match="publishes no access event"):
-        access_event_type("appraisal")
+        access_event_type("audit")
 
 
 def test_an_access_event_says_who_as_what_whose_what_when_and_where() -> None:

@@ -43,6 +43,10 @@ def eligibility(grading: Grading, scale: Scale, assessed_on: date, disabled_sinc
     if through_old_age:
         reasons.append(REASONS.reason("old_age", "disability through old age: no waiting time"))
         long_enough = True
+    elif disabled_since is None and not severe:
+        # Not covered whatever its length: the date is not needed to say so.
+        reasons.append(REASONS.reason("not_assessed_for_lasting", "the grade is not covered: its duration is moot"))
+        long_enough = True
     else:
         if disabled_since is None:
             raise InvalidInput("since when the person is disabled is required (or disability through old age)",

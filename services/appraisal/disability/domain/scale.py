@@ -91,6 +91,13 @@ def parse_scale(raw: Any) -> Scale:
         if bands[0] != sum(s[-1] for _, s in items.values()):
             raise _bad(f"indicator {code}'s first band must be its full score", f"indicators.{code}.bands")
         indicators[code] = Indicator(code, str(data.get("name", code)), items, tuple(bands))
+    seen: dict[str, str] = {}
+    for code, indicator in indicators.items():
+        for item in indicator.items:
+            if item in seen:  # a conclusion names its items without their indicator (`items: {eating: 10}`)
+                raise _bad(f"item {item} is in both {seen[item]} and {code}: item codes are unique across the scale",
+                           f"indicators.{code}.items.{item}")
+            seen[item] = code
     table = raw.get("combination")
     if (not isinstance(table, list) or len(table) != 4
             or not all(isinstance(r, list) and len(r) == 4 and all(type(g) is int and 0 <= g <= 5 for g in r)
@@ -150,3 +157,29 @@ def grade(scale: Scale, scores: Mapping[str, Mapping[str, Any]]) -> Grading:
                                       version=scale.version))
     return Grading(scale.version, sums, levels, result, scale.grades[result], result >= scale.eligible_from_grade,
                    tuple(reasons))
+
+
+def item_scores(scale: Scale, items: Any) -> dict[str, dict[str, int]]:
+    """A conclusion's scores as the assessors send them — `{item code: score}` for every item of the scale, without
+    the indicators (item codes are unique across a scale) — checked item by item, each refusal naming
+    `items.<code>`, and grouped by indicator for `grade`."""
+    if not isinstance(items, Mapping):
+        raise InvalidInput("items must be an object of item code → score", "items")
+    owner = {item: code for code, indicator in scale.indicators.items() for item in indicator.items}
+    unknown = sorted(str(k) for k in items if k not in owner)
+    if unknown:
+        raise InvalidInput(f"unknown item {unknown[0]!r}: not an item of scale {scale.version}", f"items.{unknown[0]}",
+                           code="unknown_item", params={"version": scale.version})
+    out: dict[str, dict[str, int]] = {}
+    for code, indicator in scale.indicators.items():
+        out[code] = {}
+        for item, (name, allowed) in indicator.items.items():
+            field = f"items.{item}"
+            if item not in items:
+                raise InvalidInput(f"{name} ({item}, {indicator.name}) is not scored", field, code="missing_item")
+            value = items[item]
+            if type(value) is not int or value not in allowed:
+                raise InvalidInput(f"{name} ({item}) must be one of {list(allowed)}, got {value!r}", field,
+                                   code="score_out_of_range", params={"allowed": ",".join(map(str, allowed))})
+            out[code][item] = value
+    return out

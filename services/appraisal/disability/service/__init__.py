@@ -1,5 +1,8 @@
-"""Disability assessment use cases. So far one: grade a case as `jingban calc ltc_grade` receives it (the scale from
-the program's data, the version recorded), with no I/O beyond reading the scale file."""
+"""Disability assessment use cases (失能等级评定): the assessor pool (assessors.py), opening assessments and drawing
+their pairs (assessments.py), the on-site visit and its evidence (visits.py), the conclusion, its notice and
+objections (conclusions.py), periodic eligibility re-checks (rechecks.py) — and, here, grading a case as
+`jingban calc ltc_grade` receives it (the scale from the program's data, the version recorded), with no I/O beyond
+reading the scale file."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """How events become entries of a person's file (一人一档): identity, the application and its documents,
-complaints, appraisal, qualifications, benefits received and audit records. An entry's id derives from
+complaints, appraisal, qualifications, benefits received and audit records — and long-term care, from the application
+to the care given and paid (domain/long_term_care.py, the summary's `long_term_care`). An entry's id derives from
 the event id (a document's from the document id), so filing the same event twice yields the same entries
 (idempotent). Attribute values are strings: the file travels as `map<string, string>` over gRPC."""
 
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 
 from chassis.errors import InvalidInput
 from chassis.money import fmt, parse_amount
+from services.archive.person_files.domain.long_term_care import LTC_FILED_EVENTS, ltc_entries, ltc_summary
 
 # The events about a person that archive files, and the entry kinds they yield.
 FILED_EVENTS = (
@@ -144,6 +146,11 @@ def entries_for(event: FiledEvent) -> list[dict[str, Any]]:
         return one("finding", p.person_id, "finding", f"Audit finding ({p.kind}): {p.description}",
                    {"finding_id": p.finding_id, "finding_kind": p.kind, "description": p.description,
                     "amount": p.amount or "0.00", "raised_at": p.raised_at})
+    if t in LTC_FILED_EVENTS:  # long-term care (长期护理保险): domain/long_term_care.py
+        out = ltc_entries(event)
+        if t.startswith("care_application."):  # its documents, each filed once (ID card, medical records …)
+            out += _documents(event, p.person_id or key, p.application_id, p.documents, base)
+        return out
     return []
 
 
@@ -231,7 +238,11 @@ def summarize(person_id: str, entries: Iterable[Mapping[str, Any]]) -> dict[str,
             claimed += _carried_amount(a.get("claimed", ""))
             payable += _carried_amount(a.get("payable", ""))
             settlements += 1
-    return {"identity": identity,
-            "qualifications": sorted(quals.values(), key=lambda q: (q["granted_on"], q["qualification_id"])),
-            "benefits_received": {"claimed": fmt(claimed), "payable": fmt(payable), "settlements": settlements},
-            "documents": dict(sorted(documents.items())), "counts": dict(sorted(counts.items()))}
+    summary = {"identity": identity,
+               "qualifications": sorted(quals.values(), key=lambda q: (q["granted_on"], q["qualification_id"])),
+               "benefits_received": {"claimed": fmt(claimed), "payable": fmt(payable), "settlements": settlements},
+               "documents": dict(sorted(documents.items())), "counts": dict(sorted(counts.items()))}
+    ltc = ltc_summary(ordered)  # a section only in the files of persons with long-term care entries
+    if ltc is not None:
+        summary["long_term_care"] = ltc
+    return summary

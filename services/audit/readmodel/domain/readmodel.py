@@ -27,8 +27,22 @@ FINDINGS = "findings"          # findings are audit's own; the projection makes 
 CI_CLAIMS = "ci_claims"        # critical-illness claims (大病保险理赔), one per claim; its review's outcome rides on it
 LEDGER = "ledger"              # the dedicated account's entries (专户记账): allocations, payments, advances...
 FUND_YEARS = "fund_years"      # one per program year closed (年度决算)
+# Long-term care (长护险), what its reports and the carrier's score read. Where an event lists persons (care services,
+# statements, patrols) only their count is kept.
+LTC_APPLICATIONS = "ltc_applications"          # care application id: its steps' dates (care_application.*)
+LTC_ASSESSMENTS = "ltc_assessments"            # assessment id: grade, eligibility, fee (disability.concluded)
+LTC_SERVICES = "ltc_services"                  # batch id: institution, month, records, persons (care_services.recorded)
+LTC_STATEMENTS = "ltc_statements"              # care statement id: amount, records, persons (care_statement.paid)
+LTC_ASSESSMENT_FEES = "ltc_assessment_fees"    # fee statement id: amount, assessments (assessment_fees.paid)
+LTC_PATROLS = "ltc_patrols"                    # patrol id: quarter, institutions, sampled records (patrol.completed)
+LTC_SURVEYS = "ltc_surveys"                    # survey id: person, year, status (status_survey.recorded)
+LTC_INTERVIEWS = "ltc_interviews"              # interview id: institution, violations (institution.interviewed)
+LTC_PERFORMANCE = "ltc_performance_payments"   # year: the performance money paid (ltc_fee.performance_paid)
+LTC = (LTC_APPLICATIONS, LTC_ASSESSMENTS, LTC_SERVICES, LTC_STATEMENTS, LTC_ASSESSMENT_FEES, LTC_PATROLS, LTC_SURVEYS,
+       LTC_INTERVIEWS, LTC_PERFORMANCE)
 READ_MODEL = (CASES, POLICIES, APPLICATIONS, APPRAISALS, COMPLAINTS, BENEFITS, STATEMENTS, PAYMENTS, CI_CLAIMS,
-              LEDGER, FUND_YEARS)
+              LEDGER, FUND_YEARS, *LTC)
+CARE_APPLICATION_STEPS = ("submitted", "documents_requested", "accepted", "rejected")
 
 
 @dataclass(frozen=True)
@@ -182,6 +196,8 @@ def _project(event: Fact) -> list[Upsert]:
             "amount_fen": fen(p.amount, "payment.issued amount"), "issued_on": _day(p.issued_at, event)})]
     if t in ("critical_claim.settled", "critical_review.completed", "ledger.posted", "fund_year.closed"):
         return _project_fund(event)
+    if t in LTC_EVENTS:
+        return _project_ltc(event)
     if t == "finding.raised":
         return [Upsert(FINDINGS, p.finding_id, {
             "person_id": p.person_id, "kind": p.kind, "description": p.description,
@@ -225,6 +241,59 @@ def _project_fund(event: Fact) -> list[Upsert]:
         "carrier_share_fen": fen(p.carrier_share, "fund_year.closed carrier_share"),
         "fund_share_fen": fen(p.fund_share, "fund_year.closed fund_share"), "detail_json": p.detail_json,
         "closed_on": _day("", event)})]
+
+
+LTC_EVENTS = (*(f"care_application.{step}" for step in CARE_APPLICATION_STEPS), "disability.concluded",
+              "care_services.recorded", "care_statement.paid", "assessment_fees.paid", "patrol.completed",
+              "status_survey.recorded", "institution.interviewed", "ltc_fee.performance_paid")
+
+
+def _project_ltc(event: Fact) -> list[Upsert]:
+    """Long-term care: applications, assessments, services (counts), statements, assessment fees, patrols, status
+    surveys, violation interviews and the performance money (长护险报表, 绩效考核)."""
+    p, t = event.payload, event.type
+    if t.startswith("care_application."):
+        step = t.split(".", 1)[1]
+        return [Upsert(LTC_APPLICATIONS, p.application_id, {
+            "person_id": p.person_id or event.business_key, "lot": p.lot, "city_level": p.city_level,
+            "channel": p.channel, "basis": p.basis, "insutype": p.insutype,
+            f"{step}_on": _day(p.occurred_at, event)})]
+    if t == "disability.concluded":
+        return [Upsert(LTC_ASSESSMENTS, p.assessment_id, {
+            "person_id": p.person_id or event.business_key, "application_id": p.application_id, "grade": p.grade,
+            "eligible": p.eligible, "kind": p.kind or "initial", "round": p.round, "city_level": p.city_level,
+            "scale_version": p.scale_version, "concluded_on": _day(p.concluded_at, event),
+            "assessment_fee_fen": fen(p.assessment_fee, "disability.concluded assessment_fee")})]
+    if t == "care_services.recorded":
+        return [Upsert(LTC_SERVICES, p.batch_id, {
+            "institution_id": p.institution_id, "month": p.month, "records": len(p.records),
+            "persons": len({r.person_id for r in p.records}), "recorded_on": _day("", event)})]
+    if t == "care_statement.paid":
+        return [Upsert(LTC_STATEMENTS, p.statement_id, {
+            "institution_id": p.institution_id, "month": p.month, "records": p.records, "persons": p.persons,
+            "amount_fen": fen(p.amount, "care_statement.paid amount"), "benefits_version": p.benefits_version,
+            "paid_on": _day(p.paid_at, event)})]
+    if t == "assessment_fees.paid":
+        return [Upsert(LTC_ASSESSMENT_FEES, p.statement_id, {
+            "month": p.month, "assessments": p.assessments, "amount_fen": fen(p.amount, "assessment_fees.paid amount"),
+            "due_from_fen": {tenant: fen(v, "assessment_fees.paid due_from") for tenant, v in p.due_from.items()},
+            "paid_on": _day(p.paid_at, event)})]
+    if t == "patrol.completed":
+        return [Upsert(LTC_PATROLS, p.patrol_id, {
+            "quarter": p.quarter, "institution_ids": sorted(set(p.institution_ids)), "records": len(p.record_ids),
+            "persons": len(set(p.person_ids)), "inspectors": len(set(p.inspectors)), "findings": list(p.findings),
+            "completed_on": _day(p.completed_at, event)})]
+    if t == "status_survey.recorded":
+        return [Upsert(LTC_SURVEYS, p.survey_id, {
+            "person_id": p.person_id or event.business_key, "year": p.year, "status": p.status,
+            "surveyed_on": p.surveyed_on or _day("", event)})]
+    if t == "institution.interviewed":
+        return [Upsert(LTC_INTERVIEWS, p.interview_id, {
+            "institution_id": p.institution_id, "held_on": p.held_on or _day("", event),
+            "violations": list(p.violations), "outcome": p.outcome})]
+    return [Upsert(LTC_PERFORMANCE, str(p.year) if p.year else "", {
+        "year": p.year, "amount_fen": fen(p.amount, "ltc_fee.performance_paid amount"), "paid_on": p.paid_on,
+        "due_on": p.due_on, "overdue": p.overdue, "score_revision": p.score_revision, "grade": p.grade})]
 
 
 def _deadline_basis(p: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Reporting periods (月度 2025-06, 季度 2025-Q2, 年度 2025) and the reports' due dates."""
+"""Reporting periods (月度 2025-06, 季度 2025-Q2, 半年度 2025-H1, 年度 2025) and the reports' due dates."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 CN = ZoneInfo("Asia/Shanghai")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_HALF = re.compile(r"^(\d{4})-H([12])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
-PeriodKind = Literal["month", "quarter", "year"]
+PeriodKind = Literal["month", "quarter", "half", "year"]
+ALL_KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
 # The years a period may name: the programs' (as the fund's years, 2000–2100); "0000" or "9999-12" is no period.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -52,7 +54,8 @@ def _month_end(year: int, month: int) -> date:
 
 def parse_period(text: str, allowed: tuple[PeriodKind, ...] = ("month", "quarter", "year"),
                  field: str = "period") -> Period:
-    """`2025-06`, `2025-Q2` or `2025`; anything else is refused with the accepted forms."""
+    """`2025-06`, `2025-Q2`, `2025-H1` (half years only where `allowed` names them) or `2025`; anything else is
+    refused with the accepted forms."""
     value = (text or "").strip()
     year = re.match(r"^\d{4}", value)
     if year and not FIRST_YEAR <= int(year[0]) <= LAST_YEAR:
@@ -63,10 +66,13 @@ def parse_period(text: str, allowed: tuple[PeriodKind, ...] = ("month", "quarter
     if (m := _QUARTER.match(value)) and "quarter" in allowed:
         y, q = int(m[1]), int(m[2])
         return Period("quarter", value, date(y, 3 * q - 2, 1), _month_end(y, 3 * q))
+    if (m := _HALF.match(value)) and "half" in allowed:
+        y, h = int(m[1]), int(m[2])
+        return Period("half", value, date(y, 6 * h - 5, 1), _month_end(y, 6 * h))
     if (m := _YEAR.match(value)) and "year" in allowed:
         y = int(m[1])
         return Period("year", value, date(y, 1, 1), date(y, 12, 31))
-    forms = {"month": "YYYY-MM", "quarter": "YYYY-Qn", "year": "YYYY"}
+    forms = {"month": "YYYY-MM", "quarter": "YYYY-Qn", "half": "YYYY-Hn", "year": "YYYY"}
     raise InvalidInput(f"period {text!r} is not one of {', '.join(forms[k] for k in allowed)}", field)
 
 
@@ -76,10 +82,9 @@ def previous_month(month: str) -> str:
 
 
 def report_deadline_day(period: Period, report_day: int) -> date:
-    """The day a monthly or quarterly report is due by, before working days: the `report_day` (10th) of the next
-    month / of the next quarter's first month (RULES A: "次月（季）10日前")."""
-    if period.kind not in ("month", "quarter"):
-        raise InvalidInput("reports are monthly or quarterly", "period")
+    """The day a report is due by, before working days: the `report_day` (10th) of the next month / of the next
+    quarter's first month (RULES A: "次月（季）10日前"); a half year's and a year's (long-term care) likewise of the
+    month after them."""
     if not 1 <= report_day <= 28:
         raise InvalidInput("report_day must be between 1 and 28", "report_day")
     first_after = period.end + timedelta(days=1)

@@ -7,14 +7,14 @@ from datetime import date
 from typing import Any
 
 from chassis.calendar import deadline_view, due_by, refreshed
-from services.audit.reports.domain.periods import parse_period, report_due
+from services.audit.reports.domain.periods import ALL_KINDS, parse_period, report_due
 
 
 def current_report_deadline(r: dict[str, Any]) -> dict[str, Any]:
     """A report whose due date was provisional, worked out again; `overdue` follows (produced after it)."""
     if not r.get("due_provisional") or not r.get("report_day"):
         return r
-    fresh = refreshed(r, lambda: report_due(parse_period(r["period"]), int(r["report_day"]), due_by))
+    fresh = refreshed(r, lambda: report_due(parse_period(r["period"], ALL_KINDS), int(r["report_day"]), due_by))
     return {**fresh, "overdue": date.fromisoformat(r["produced_on"]) > date.fromisoformat(fresh["due_on"])}
 
 

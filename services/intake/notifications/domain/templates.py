@@ -14,6 +14,10 @@ TEMPLATES = {
     "review_due": "您的门诊慢特病资格（{disease}）将于{due_on}到期复审，请及时申请。",
     "renewed": "您的门诊慢特病资格（{disease}）复审通过，待遇继续享受，下次复审日期：{review_due}。",
     "complaint_resolved": "您的{kind}已办结：{resolution}",
+    # 长期护理保险 (long-term care): the screening of an application for a disability assessment (初步筛查)
+    "care_documents_missing": "您的长期护理保险失能等级评定申请需补充材料：{missing}。{note}",
+    "care_accepted": "您的长期护理保险失能等级评定申请已通过初步筛查，评定人员将与您联系上门评定。",
+    "care_rejected": "您的长期护理保险失能等级评定申请未予受理：{reason}",
     "survey_invitation": "您的门诊慢特病申请已有结果，诚邀您参加满意度测评（共{questions}题，1–5分），"
                          "请在申报小程序中对本次申请（{application_id}）作出评价。",
 }

@@ -169,17 +169,15 @@ def calculate_ltc_fee(case: Mapping[str, Any]) -> dict[str, Any]:
     lot = case.get("lot")
     if lot is not None and not isinstance(lot, str):
         raise InvalidInput(f"lot must be a letter A–E, got {lot!r}", "lot")
-    deductions: tuple = ()
-    if "deductions" in case:  # the score from the evaluation table's deductions (items and weights are data)
-        weights = {k: Decimal(v["weight"]) for k, v in ltc.sample_items()["items"].items()}
-        score, deductions = ltc.yearly_score(weights, case["deductions"])
-        if "score" in case:
-            raise InvalidInput("give the score or the deductions, not both", "score")
-    else:
-        score = _ratio(case, "score")
+    if "deductions" in case:
+        # The score from the evaluation table's deductions is audit's rule (绩效考核): `jingban calc` works it out
+        # there (services/audit/scores) and hands this the score.
+        raise InvalidInput("the score from deductions is worked out by `jingban calc` (audit's evaluation table); "
+                           "give the score here", "deductions")
+    score = _ratio(case, "score")
     f = ltc.ltc_fee(_yuan_field(case, "unit_price"), _whole(case, "insured"), first_year,  # type: ignore[arg-type]
                     score, lot)
-    reasons = (*deductions, *f.reasons)
+    reasons = f.reasons
     return {"fee": _m(f.fee), "withheld": _m(f.withheld), "paid_in_year": _m(f.paid_in_year),
             "performance_paid": _m(f.performance_paid), "grade": f.grade, "contract_lost": f.contract_lost,
             "score": str(score), "reasons": [str(r) for r in reasons], "reason_codes": _codes(reasons)}

@@ -17,6 +17,9 @@ from services.settlement.care.domain.reasons import REASONS
 
 PROGRAMS_DIR = Path(__file__).resolve().parents[4] / "programs"
 MODES = ("institutional", "home_visits", "family")
+# The modes as the doors and the events name them (proto CarePlanApproved.mode, InstitutionChanged.modes) → the
+# catalogue's and the benefit levels' names.
+WIRE_MODES = {"institutional": "institutional", "home_visit": "home_visits", "family": "family"}
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,16 @@ def parse_catalogue(raw: Any) -> Catalogue:
     return Catalogue(str(raw["version"]), str(raw.get("label", "")), items)
 
 
-def load_catalogue(root: Path = PROGRAMS_DIR) -> Catalogue:
-    return parse_catalogue(yaml.safe_load((root / "wz-ltc" / "care-catalogue-sample.yaml").read_text(
-        encoding="utf-8")))
+def load_catalogue(root: Path = PROGRAMS_DIR, file: str = "care-catalogue-sample.yaml") -> Catalogue:
+    """The catalogue `file` of wz-ltc (program.yaml `ltc.catalogue` names the one in force)."""
+    return parse_catalogue(yaml.safe_load((root / "wz-ltc" / file).read_text(encoding="utf-8")))
+
+
+def catalogue_mode(wire: str) -> str:
+    """The catalogue's name of a mode as the doors and events name it (`home_visit` → `home_visits`)."""
+    if wire not in WIRE_MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(WIRE_MODES)}", "mode", code="invalid_plan")
+    return WIRE_MODES[wire]
 
 
 @dataclass(frozen=True)
@@ -146,3 +156,46 @@ def check_record(plan: Plan, cover: Cover, record: ServiceRecord, month_records:
             return REASONS.reason("caregiver_overlap", f"caregiver overlaps record {other.record_id}",
                                   other=other.record_id)
     return REASONS.reason("record_accepted", f"{record.item} on {day.isoformat()}", item=record.item)
+
+
+# ---- which plan is in force (a newer plan replaces the older ones from its start) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Approved:
+    """A plan as approved: its period and the key of its approval order (approved_at, then its place in the
+    request)."""
+
+    plan_id: str
+    start: date
+    end: date
+    order: tuple[str, int]
+
+
+def in_force_periods(plans: Sequence[Approved]) -> dict[str, tuple[date, date] | None]:
+    """(choice) A person follows one care plan at a time: a plan approved later replaces every earlier one from its
+    own start — an earlier plan ends the day before (or, starting on or after it, is wholly replaced: None). What
+    the newer plan does not cover after its end stays uncovered. Derived from the approvals alone, so nothing
+    stored is ever rewritten."""
+    ordered = sorted(plans, key=lambda p: p.order)
+    out: dict[str, tuple[date, date] | None] = {}
+    for i, plan in enumerate(ordered):
+        end = plan.end
+        for later in ordered[i + 1:]:
+            if later.start <= end and later.end >= plan.start:
+                end = min(end, date.fromordinal(later.start.toordinal() - 1))
+        out[plan.plan_id] = (plan.start, end) if end >= plan.start else None
+    return out
+
+
+def check_visit(plan: Plan, cover: Cover, grade_on_day: int | None, record: ServiceRecord,
+                month_records: Sequence[ServiceRecord], caregiver_records: Iterable[ServiceRecord]) -> Reason:
+    """`check_record`, then the grade: a plan is drafted for the grade in force when it was approved, so a record on
+    a day whose grade (a later conclusion: re-check, objection) differs is refused (`plan_grade_changed`) until a
+    new plan for the new grade is approved."""
+    reason = check_record(plan, cover, record, month_records, caregiver_records)
+    if reason.code == "record_accepted" and grade_on_day is not None and grade_on_day != plan.grade:
+        return REASONS.reason("plan_grade_changed", f"the plan is for grade {plan.grade}, the person's grade on "
+                              f"{record.start.date().isoformat()} is {grade_on_day}", planned=plan.grade,
+                              grade=grade_on_day)
+    return reason

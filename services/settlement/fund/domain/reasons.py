@@ -20,7 +20,7 @@ REASONS = ReasonCatalogue("fund finance (专户)", {
     "ltc_withheld": "绩效考核资金: 10% of the fee withheld, paid by the yearly score",
     "ltc_score_band": "绩效考核: ≥90 优秀 100%, 80–90 良好 80%, 70–80 合格 60%, <70 较差 nothing, <60 不合格 nothing",
     "ltc_contract_lost": "不合格 (<60): the rest of the service period is cancelled",
-    "ltc_deduction": "扣分: points deducted from an item of the evaluation table, at most its weight",
+    "ltc_awaiting_score": "the year's score (绩效考核) is not assessed yet: the performance part waits for it",
     # the year end with deficit sharing (domain/year_end.py `year_end`)
     "year_result": "年度决算结果: budget × shares + interest + recoveries − benefits paid (the losses the carriers "
                    "bear in full left out): + surplus, − deficit",
@@ -68,7 +68,9 @@ REASONS = ReasonCatalogue("fund finance (专户)", {
 ERRORS = {
     "score_out_of_range": "a yearly performance score outside 0–100 (百分制)",
     "above_ceiling": "a unit price above the lot's ceiling (最高限价): an invalid bid",
-    "deduction_above_weight": "a deduction above its item's weight in the evaluation table (扣完为止)",
+    "ltc_score_not_assessed": "the performance money (绩效考核资金) is paid by the year's score: none is assessed yet",
+    "ltc_performance_already_paid": "the year's performance money is recorded paid already; it is paid once",
+    "ltc_no_performance_money": "the year's score pays nothing of the performance fund (较差 or 不合格)",
     "insufficient_funds": "the dedicated account's bank balance cannot cover the payment(s): the carrier must advance "
                           "(垫付) the shortfall first; nothing was written",
     "allocation_not_actual": "a monthly allocation (按月据实拨付) must equal the month's actual payments less what was "

@@ -9,9 +9,13 @@ from services.audit.patrols.domain.quotas import (
     Inspector,
     check_patrol_team,
     institution_patrols,
+    pace_target,
     quarter_sampling,
+    quarter_target,
+    sample_targets,
     status_survey,
     year_coverage,
+    year_pace,
 )
 
 
@@ -56,3 +60,31 @@ def test_a_patrol_is_two_people_one_medical_each_with_a_degree(team: list[Inspec
 
 def test_a_proper_team_passes() -> None:
     check_patrol_team([Inspector("i1", True, "college"), Inspector("i2", False, "master")])
+
+
+@pytest.mark.parametrize(("own", "own_sampled", "known", "sampled", "quarter", "percent", "expected"), [
+    (100, 0, 100, 0, 1, 20, (20, 20, 25, 25)),      # Q1: the pace (1/4) asks more than the quota
+    (100, 25, 100, 25, 1, 20, (20, 0, 25, 0)),      # re-planning with nothing new adds nothing
+    (100, 0, 200, 25, 2, 20, (20, 20, 100, 75)),    # Q2: its own 20 first, up to half the year so far in all
+    (10, 0, 10, 0, 1, 30, (3, 3, 3, 3)),            # the plan's 30% (rounded up), the pace 3 as well
+    (11, 0, 11, 0, 1, 20, (3, 3, 3, 3)),
+    (50, 10, 400, 300, 4, 20, (10, 0, 400, 100)),   # Q4: every service left
+    (0, 0, 0, 0, 3, 20, (0, 0, 0, 0)),
+])
+def test_a_sample_meets_its_quota_and_keeps_the_year_on_pace(own: int, own_sampled: int, known: int, sampled: int,
+                                                              quarter: int, percent: int,
+                                                              expected: tuple[int, int, int, int]) -> None:
+    t = sample_targets(own, own_sampled, known, sampled, quarter, percent)
+    assert (t.own_required, t.own, t.pace_required, t.total) == expected
+
+
+def test_a_share_below_the_tenders_20_percent_is_refused() -> None:
+    with pytest.raises(InvalidInput) as err:
+        quarter_target(100, 15)
+    assert err.value.code == "plan_sample_below_quota"
+    assert quarter_target(100, 20) == 20 and pace_target(7, 2) == 4
+
+
+def test_the_year_pace_is_an_attainment() -> None:
+    a = year_pace(400, 150, 2)
+    assert (a.required, a.done, a.met, a.shortfall, a.reason.code) == (200, 150, False, 50, "year_pace")

@@ -100,9 +100,19 @@ def test_years_far_past_any_known_schedule_are_refused_not_guessed() -> None:
         due("2098-12")
 
 
-def test_years_are_not_report_periods() -> None:
-    with pytest.raises(InvalidInput):
-        due("2025")
+def test_half_years_and_years_are_report_periods_of_long_term_care() -> None:
+    """Long-term care's half-yearly and yearly reports are due by the 10th of the month after them, as the others."""
+    h1 = parse_period("2025-H1", ("half",))
+    assert (h1.kind, h1.start, h1.end, len(h1.months())) == ("half", date(2025, 1, 1), date(2025, 6, 30), 6)
+    assert parse_period("2025-H2", ("half",)).start == date(2025, 7, 1)
+    assert report_due_on(h1, 10, is_working_day) == date(2025, 7, 10)
+    assert due("2025") == date(2026, 1, 9)  # Saturday 10 January 2026: the Friday before
+    with pytest.raises(InvalidInput) as err:
+        parse_period("2025-H1")  # only where half years are asked for
+    assert "YYYY-Hn" not in err.value.message
+    with pytest.raises(InvalidInput) as err:
+        parse_period("2025-H3", ("half",))
+    assert "YYYY-Hn" in err.value.message
 
 
 def test_cn_date_reads_instants_in_beijing_time() -> None:

@@ -78,22 +78,46 @@ def test_the_fee_s_ceilings_are_the_lot_table_s() -> None:
     assert {code: Decimal(spec["ceiling"]) for code, spec in raw["lots"].items()} == CEILINGS
 
 
-def test_the_yearly_score_from_deductions_capped_at_each_item_s_weight() -> None:
-    out = calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 794_300, "first_year": False,
-                     "deductions": {"service_management": "6", "insured_evaluation": "4.5"}})
-    assert out["score"] == "89.5" and out["grade"] == "good"
-    assert [r["code"] for r in out["reason_codes"]][:2] == ["ltc_deduction", "ltc_deduction"]
-    whole = calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 794_300, "first_year": False,
-                       "deductions": {"reporting": "10"}})  # an item's whole weight may go
-    assert whole["score"] == "90" and whole["grade"] == "excellent"
-    for deductions, field, code in (({"reporting": "10.5"}, "deductions.reporting", "deduction_above_weight"),
-                                    ({"catering": "1"}, "deductions.catering", "invalid_input"),
-                                    ({"reporting": "-1"}, "deductions.reporting", "invalid_input")):
-        with pytest.raises(InvalidInput) as err:
-            calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 1, "first_year": False,
-                       "deductions": deductions})
-        assert (err.value.field, err.value.code) == (field, code)
+def test_the_score_from_deductions_is_audit_s_not_the_calculator_s() -> None:
+    """settlement's calculator takes the score; the deductions are worked out by audit's rule (`jingban calc` does it
+    first: tests/unit/audit/scores/test_score.py)."""
     with pytest.raises(InvalidInput) as err:
-        calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 1, "score": "90",
+        calculate({"program": "ltc_fee", "unit_price": "3.23", "insured": 1, "first_year": False,
                    "deductions": {"reporting": "1"}})
-    assert err.value.field == "score"
+    assert err.value.field == "deductions"
+
+
+def test_the_bands_are_program_yaml_s_and_the_base_fee_waits_for_no_score() -> None:
+    from services.settlement.fund.domain.ltc_fee import BANDS, band_of, lot_base, ltc_base_fee
+
+    assert [(str(b.lowest), b.grade, str(b.share), b.contract_lost) for b in BANDS] == [
+        ("90", "excellent", "1", False), ("80", "good", "0.8", False), ("70", "pass", "0.6", False),
+        ("60", "poor", "0", False), ("0", "fail", "0", True)]
+    assert band_of(Decimal("59.99")).contract_lost and not band_of(Decimal("60")).contract_lost
+    base = lot_base("wz-b")
+    assert (base.lot, base.unit_price, base.insured, base.first_service_year) == ("B", Decimal("3.20"), 794_300, 2023)
+    fee = ltc_base_fee(base.unit_price, base.insured, False, base.lot)
+    assert (fee.fee, fee.withheld, fee.paid_in_year) == (Decimal("2541760.00"), Decimal("254176.00"),
+                                                         Decimal("2287584.00"))
+    assert [r.code for r in fee.reasons] == ["ltc_fee", "ltc_withheld"]
+
+
+def test_the_score_settlement_keeps_from_audit_s_event() -> None:
+    from chassis.errors import PoisonMessage
+    from contracts.v1 import events_pb2
+    from services.settlement.fund.service.ltc_fee import score_of
+
+    good = events_pb2.CarrierScoreAssessed(year=2025, score="85", grade="good", items_version="v1", revision=2,
+                                           lot="B", assessed_on="2026-03-10", performance_due_on="2026-04-10",
+                                           deductions={"reporting": "15"})
+    year, kept = score_of(good)
+    assert (year, kept["score"], kept["grade"], kept["revision"], kept["performance_due_on"]) == (
+        2025, "85", "good", 2, "2026-04-10")
+    for change in ({"score": "101"}, {"score": "x"}, {"revision": 0}, {"year": 0}, {"assessed_on": ""},
+                   {"performance_due_on": "2026-13-01"}):
+        bad = events_pb2.CarrierScoreAssessed()
+        bad.CopyFrom(good)
+        for k, v in change.items():
+            setattr(bad, k, v)
+        with pytest.raises(PoisonMessage):
+            score_of(bad)
