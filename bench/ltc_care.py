@@ -9,8 +9,10 @@ real FerretDB and Kafka of `deploy/local`, fresh topics and databases, one tenan
 ratio to it (aim ≥ 0.5).
 
 Setup (not timed, but reported): the institutions' designations (institution.changed) and the persons' disability
-conclusions (disability.concluded) are published to Kafka as appraisal publishes them and consumed by settlement;
-then every person's care plan is approved over HTTP (`POST /v1/ltc/plans/batches`, each institution its own).
+conclusions (disability.concluded, complete as appraisal publishes them) are published to Kafka and consumed by
+settlement; then every person's care plan is approved over HTTP (`POST /v1/ltc/plans/batches`, each institution its
+own); then the agency feed is let send what setup made it push (a conclusion each, LTC01), so that the upload's
+window measures the uploads and their own pushes, not the backlog of a whole city's assessments arriving at once.
 
     python -m bench.ltc_care [--records 1000000] [--persons 30000] [--institutions 400] [--batch 2000]
                              [--concurrency 2] [--no-write]
@@ -52,8 +54,13 @@ BASIC_DAYS = 28
 
 
 def person_id(i: int) -> str:
-    """An 18-character identity number of lot B (龙湾区 330303), unique per i (the format the doors check)."""
-    return f"330303{i:011d}X"
+    """A valid identity number of lot B (龙湾区 330303), unique per i: born in the 1930s (a day per 1,000 persons), its
+    sequence number and check character — the agency's system refuses a number whose check character is wrong."""
+    from provincial.ids import check_character
+
+    born = dt.date(1930, 1, 1) + dt.timedelta(days=i // 1000)
+    first17 = f"330303{born:%Y%m%d}{i % 1000:03d}"
+    return first17 + check_character(first17)
 
 
 def institution_id(k: int) -> str:
@@ -132,14 +139,19 @@ def setup_events(people: list[tuple[str, str, int, str]], institutions: int, mon
         return new_event(event_type, TENANT, key, payload, source=CATALOGUE[event_type][0], trace_context={})
 
     concluded_on = f"{the_previous(month)}-15"
+    recheck_due = f"{int(month[:4]) + 2}-{month[5:]}-15"
+    grade_names = {3: "重度失能I级", 4: "重度失能II级", 5: "重度失能III级"}
     out = [event("institution.changed", institution_id(k), events_pb2.InstitutionChanged(
         institution_id=institution_id(k), kind="care", name=f"护理机构 {k}", status="designated", step="designated",
         agreement_from="2023-01-01", agreement_to="2030-12-31", modes=["institutional", "home_visit"],
         occurred_at=dt.datetime.now(dt.UTC).isoformat())) for k in range(institutions)]
     for n, (pid, _inst, grade, _mode) in enumerate(people):
         out.append(event("disability.concluded", pid, events_pb2.DisabilityConcluded(
-            assessment_id=f"AS-{n:06d}", person_id=pid, grade=grade, eligible=True, scale_version="sample",
-            concluded_at=f"{concluded_on}T10:00:00+08:00", lot="B", kind="initial", assessment_fee="200.00")))
+            assessment_id=f"AS-{n:06d}", application_id=f"AP-{n:06d}", person_id=pid, grade=grade,
+            grade_name=grade_names[grade], adl_level=3, cognition_level=grade - 2, perception_level=grade - 2,
+            eligible=True, scale_version="sample", concluded_at=f"{concluded_on}T10:00:00+08:00",
+            recheck_due=recheck_due, round=1, assessors=["EX-0001", "EX-0002"], lot="B", kind="initial",
+            assessment_fee="200.00")))
     return out
 
 
@@ -191,6 +203,22 @@ async def wait_known(base: str, people: list[tuple[str, str, int, str]], timeout
                     raise TimeoutError("the conclusions did not reach settlement")
                 await asyncio.sleep(1.0)
     return time.perf_counter() - t0
+
+
+async def wait_pushed(base: str, timeout: float = 3600) -> tuple[float, dict[str, int]]:
+    """Until the agency feed has nothing pending (setup's LTC01 pushes sent): seconds and the counts per status."""
+    t0 = time.perf_counter()
+    ops = headers("ops")
+    async with httpx.AsyncClient(timeout=120) as http:
+        while True:
+            r = await http.get(f"{base}/v1/ltc/agency-pushes", params={"limit": 1}, headers=ops)
+            r.raise_for_status()
+            counts = r.json()["counts"]
+            if counts["pending"] == 0:
+                return time.perf_counter() - t0, counts
+            if time.perf_counter() - t0 > timeout:
+                raise TimeoutError(f"the agency feed did not send setup's pushes: {counts}")
+            await asyncio.sleep(2.0)
 
 
 async def upload(base: str, work: list[tuple[str, bytes, int]], concurrency: int) -> dict[str, Any]:
@@ -313,8 +341,11 @@ def run_local(args: argparse.Namespace) -> dict[str, Any]:
         publish_s = publish_kafka(bootstrap, prefix, setup_events(people, args.institutions, month))
         known_s = asyncio.run(wait_known(base, people))
         plans_s = asyncio.run(approve_plans(base, people, month, args.plan_concurrency))
+        pushed_s, counts = asyncio.run(wait_pushed(base))
         print(f"setup: {args.institutions} designations + {len(people):,} conclusions published in {publish_s:.1f} s, "
-              f"consumed in {known_s:.1f} s; {len(people):,} plans approved in {plans_s:.1f} s", flush=True)
+              f"consumed in {known_s:.1f} s; {len(people):,} plans approved in {plans_s:.1f} s; the agency feed "
+              f"sent setup's pushes in {pushed_s:.1f} s ({counts['sent']:,} sent, {counts['failed']:,} failed)",
+              flush=True)
         up = asyncio.run(upload(base, work, args.concurrency))
         st = asyncio.run(settle(base, month))
     return {"raw": raw, "month": month, "upload": up, "settle": st, "plans_s": plans_s, "known_s": known_s,
@@ -407,10 +438,12 @@ def report(r: dict[str, Any], args: argparse.Namespace, mode: str) -> str:
         "|---|---|---|",
         *[f"| {a} | {b} | {c} |" for a, b, c in rows],
         "",
-        "Each upload reads the store three times (the book's generation, the statement's status, the institution's "
-        "month of records for its plans, caregivers and ids: one collection per institution and month, so no read "
-        "walks more than that on FerretDB 1.24), checks every record against the in-memory care book, then writes "
-        "twice (the records in one insert_many, the upload with its `care_services.recorded`).",
+        "Each upload reads the store twice (the book's generation, the statement's status; the institution's month "
+        "of records only when the process does not know it yet: the first upload of the month), checks every record "
+        "against the in-memory care book and the month's records, then writes twice: the records as one sheet of "
+        "the institution's month (one document per upload, its records packed), then the upload's small document "
+        "with its `care_services.recorded` (all the records). Setup's backlog of agency pushes (a conclusion each) "
+        "is sent before the upload starts; the uploads' own pushes (LTC02, 500 records a message) go during it.",
         END,
     ])
 

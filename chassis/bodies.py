@@ -19,6 +19,8 @@ def media_type(header: str | None) -> str:
 
 # `\ud800`–`\udfff` escaped in a JSON string: a pair is one character (an emoji), a lone one is no character at all.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# The same surrogate written as raw bytes (ED A0–BF xx, not UTF-8): `json.loads` takes bytes with "surrogatepass".
+_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf]")
 
 
 def _refuse_lone_surrogates(data: Any, field: str) -> None:
@@ -41,7 +43,7 @@ def parse_json(body: bytes, *, exact_numbers: bool = True, object_required: bool
         raise InvalidInput(f"{field} is not valid JSON: {exc}", field, code="invalid_json") from exc
     except RecursionError as exc:  # `[[[[…]]]]` thousands deep: no body of ours nests so
         raise InvalidInput(f"{field} is not valid JSON: nested too deeply", field, code="invalid_json") from exc
-    if _SURROGATE_ESCAPE.search(body):
+    if _SURROGATE_ESCAPE.search(body) or _SURROGATE_BYTES.search(body):
         _refuse_lone_surrogates(data, field)
     if object_required and not isinstance(data, dict):
         raise InvalidInput(f"{field} must be a JSON object", field)

@@ -34,11 +34,17 @@ def print_dev_tokens(tokens: Tokens, tenants: tuple[str, ...]) -> None:
     platform trusts (`jingban token --user <tenant>-<role> --password demo` gets a fresh one)."""
     from chassis.programs import program_of_tenant
     from jingban.demo import agency_tenant
+    from jingban.ltc_demo import LTC, institution_id
+    from jingban.ltc_flow import lot_letter
 
     print("\nTokens (demo users <tenant>-<role>, password demo):")
     for tenant in tenants:
         for role in ("clerk", "reviewer", "finance", "inspector", "ops", "supervisor"):
             print(f"  {tenant} {role:<9} {tokens.user_token(tenant, role, f'demo-{role}')}")
+        program = program_of_tenant(tenant)
+        if program is not None and program.code == LTC:  # a care institution of the demo's (its id the subject)
+            home = institution_id(lot_letter(tenant), 1)
+            print(f"  {tenant} institution {tokens.user_token(tenant, 'institution', home)}   ({home})")
     programs = {p.code: p for t in tenants if (p := program_of_tenant(t)) is not None}
     if programs:
         # The supervisor's `program` claim is what lets it read across (and allocate into) the program's tenants.

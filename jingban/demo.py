@@ -12,7 +12,12 @@
   payment, one closed), this month's still open, and the manual reimbursement paid to the person's bank account.
 - The Xunyang chronic pilot (浔阳区门诊特殊慢性病) in `xy-c`: an expert list approved by the district agency,
   applications naming their district and inpatient records, last month's statements with their settlement documents
-  paid from the carrier's float and reimbursed for the month's actual spending, a violation and surveys."""
+  paid from the carrier's float and reimbursed for the month's actual spending, a violation and surveys.
+- Wenzhou long-term care (温州长期护理保险) in each served lot `wz-a` … `wz-e` (jingban/ltc_demo.py): assessors and a
+  dozen care institutions, the lot's book of persons assessed before, twenty applications in every state through
+  screening, the assessors' draw, visits and conclusions (one objection re-assessed), care plans and last month's
+  service records, statements paid from the lot's account, assessment fees, a patrol meeting the quarter's quota, a
+  violation interview, status surveys, this month's report, and one lot's yearly score and fee."""
 
 from __future__ import annotations
 
@@ -28,8 +33,9 @@ import httpx
 from chassis.calendar import today_cn
 from chassis.errors import InvalidInput
 from chassis.money import round_yuan
-from chassis.programs import Program, program_of_tenant
+from chassis.programs import Program, load_program, program_of_tenant
 from jingban.flow import PDF, PNG, FlowError, Walk
+from jingban.ltc_demo import LTC, seed_ltc
 from jingban.tokens import Tokens
 from services.settlement.fund.service.account import budget_of
 
@@ -466,29 +472,41 @@ async def tenants_holding_data(url: Callable[[str], str], tokens: Tokens, tenant
 
 async def seed(url: Callable[[str], str], tokens: Tokens, tenants: tuple[str, ...], persons: int = 300,
                applications: int = 24, ci_persons: int = 80) -> dict[str, dict[str, int | str]]:
-    """Seed every served tenant as its program's: Hanzhong chronic carriers (after the agency funds their accounts)
-    and the Quzhou critical illness carrier. A tenant of no known program is left empty."""
+    """Seed every served tenant as its program's: Hanzhong chronic carriers (after the agency funds their accounts),
+    the Quzhou critical illness carrier, the Xunyang pilot and the Wenzhou long-term care lots. A tenant of no known
+    program is left empty."""
     rng = random.Random(20251124)
     out: dict[str, dict[str, int | str]] = {}
     funded: dict[str, dict[str, str]] = {}
     month = last_month(today_cn())
     async with httpx.AsyncClient(timeout=60) as http:
         chronic = [t for t in tenants if (p := program_of_tenant(t)) is not None and p.code == "hz-chronic"]
-        for tenant in tenants:
-            program = program_of_tenant(tenant)
-            if program is None:
-                continue
-            if program.code == "hz-chronic":
-                if program.code not in funded:  # one allocation, split by shares into every carrier's account
-                    agency = Walk(url, tokens, http, agency_tenant(program, tenants))
-                    funded[program.code] = await fund_chronic(agency, program, int(month[:4]))
-                share = persons if tenant == chronic[0] else persons * 2 // 3
-                counts: dict[str, int | str] = dict(await seed_tenant(Walk(url, tokens, http, tenant), rng, share,
-                                                                      applications))
-                out[tenant] = {**counts, "fund_allocated": funded[program.code].get(tenant, "0.00")}
-            elif program.code == "qz-critical":
-                out[tenant] = await seed_critical(Walk(url, tokens, http, tenant), rng, program, ci_persons)
-            elif program.code == "xy-chronic":
-                out[tenant] = await seed_xunyang(Walk(url, tokens, http, tenant), rng, program, max(persons // 10, 8),
-                                                 max(applications // 2, 6))
-    return out
+
+        async def programs_before_ltc() -> None:
+            for tenant in tenants:
+                program = program_of_tenant(tenant)
+                if program is None:
+                    continue
+                if program.code == "hz-chronic":
+                    if program.code not in funded:  # one allocation, split by shares into every carrier's account
+                        agency = Walk(url, tokens, http, agency_tenant(program, tenants))
+                        funded[program.code] = await fund_chronic(agency, program, int(month[:4]))
+                    share = persons if tenant == chronic[0] else persons * 2 // 3
+                    counts: dict[str, int | str] = dict(await seed_tenant(Walk(url, tokens, http, tenant), rng, share,
+                                                                          applications))
+                    out[tenant] = {**counts, "fund_allocated": funded[program.code].get(tenant, "0.00")}
+                elif program.code == "qz-critical":
+                    out[tenant] = await seed_critical(Walk(url, tokens, http, tenant), rng, program, ci_persons)
+                elif program.code == "xy-chronic":
+                    out[tenant] = await seed_xunyang(Walk(url, tokens, http, tenant), rng, program,
+                                                     max(persons // 10, 8), max(applications // 2, 6))
+
+        async def wenzhou() -> None:
+            lots = [t for t in tenants if (p := program_of_tenant(t)) is not None and p.code == LTC]
+            if lots:  # the five Wenzhou lots at once, after the agency funds their accounts (jingban/ltc_demo.py)
+                ltc = load_program(LTC)
+                out.update(await seed_ltc(url, tokens, http, ltc, lots, agency_tenant(ltc, tenants)))
+
+        # Long-term care meanwhile: its waits (events between the services) overlap the other programs' work.
+        await asyncio.gather(programs_before_ltc(), wenzhou())
+    return {t: out[t] for t in tenants if t in out}

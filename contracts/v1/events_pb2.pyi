@@ -614,7 +614,7 @@ class DisabilityAssessmentOpened(_message.Message):
     def __init__(self, assessment_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., assessors: _Optional[_Iterable[str]] = ..., seed: _Optional[str] = ..., round: _Optional[int] = ..., kind: _Optional[str] = ..., opened_at: _Optional[str] = ..., candidates: _Optional[_Iterable[str]] = ..., care_institution_id: _Optional[str] = ..., excluded: _Optional[_Iterable[str]] = ..., previous_assessment_id: _Optional[str] = ...) -> None: ...
 
 class DisabilityConcluded(_message.Message):
-    __slots__ = ("assessment_id", "application_id", "person_id", "grade", "grade_name", "adl_level", "cognition_level", "perception_level", "eligible", "scale_version", "reasons", "concluded_at", "recheck_due", "round", "assessors", "lot", "city_level", "kind", "assessment_fee")
+    __slots__ = ("assessment_id", "application_id", "person_id", "grade", "grade_name", "adl_level", "cognition_level", "perception_level", "eligible", "scale_version", "reasons", "concluded_at", "recheck_due", "round", "assessors", "lot", "city_level", "kind", "assessment_fee", "concluded_on")
     ASSESSMENT_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -634,6 +634,7 @@ class DisabilityConcluded(_message.Message):
     CITY_LEVEL_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     ASSESSMENT_FEE_FIELD_NUMBER: _ClassVar[int]
+    CONCLUDED_ON_FIELD_NUMBER: _ClassVar[int]
     assessment_id: str
     application_id: str
     person_id: str
@@ -653,7 +654,8 @@ class DisabilityConcluded(_message.Message):
     city_level: bool
     kind: str
     assessment_fee: str
-    def __init__(self, assessment_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., grade: _Optional[int] = ..., grade_name: _Optional[str] = ..., adl_level: _Optional[int] = ..., cognition_level: _Optional[int] = ..., perception_level: _Optional[int] = ..., eligible: _Optional[bool] = ..., scale_version: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., concluded_at: _Optional[str] = ..., recheck_due: _Optional[str] = ..., round: _Optional[int] = ..., assessors: _Optional[_Iterable[str]] = ..., lot: _Optional[str] = ..., city_level: _Optional[bool] = ..., kind: _Optional[str] = ..., assessment_fee: _Optional[str] = ...) -> None: ...
+    concluded_on: str
+    def __init__(self, assessment_id: _Optional[str] = ..., application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., grade: _Optional[int] = ..., grade_name: _Optional[str] = ..., adl_level: _Optional[int] = ..., cognition_level: _Optional[int] = ..., perception_level: _Optional[int] = ..., eligible: _Optional[bool] = ..., scale_version: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., concluded_at: _Optional[str] = ..., recheck_due: _Optional[str] = ..., round: _Optional[int] = ..., assessors: _Optional[_Iterable[str]] = ..., lot: _Optional[str] = ..., city_level: _Optional[bool] = ..., kind: _Optional[str] = ..., assessment_fee: _Optional[str] = ..., concluded_on: _Optional[str] = ...) -> None: ...
 
 class DisabilityObjected(_message.Message):
     __slots__ = ("assessment_id", "person_id", "reason", "objected_at", "reassessment_id")

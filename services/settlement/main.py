@@ -53,7 +53,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app.include_router(critical_router(ctx, critical))
     ledger = fund.Fund(ctx.db, tuple(ctx.settings.tenants), ctx.relay.kick)  # 专户
     app.include_router(api_fund.router(ctx, ledger))
-    care = CareService(ctx.db, ctx.relay.kick, ledger)  # 长护险: plans, service records, care statements, fees
+    care = CareService(ctx.db, ctx.relay.kick, ledger,  # 长护险: plans, service records, care statements, fees
+                       single_process=ctx.settings.mode != "cluster")
     app.include_router(care_api.router(ctx, care))
     feed = AgencyFeed(ctx)  # 长护险信息管理系统推送: assessments, service records, statements to the agency's system
     app.include_router(agency_feed_api.router(feed.kick))

@@ -1,6 +1,9 @@
 """The `make run` demo on the embedded platform (smaller sizes): every served tenant seeded as its program's — the
 Hanzhong accounts funded before their statements are paid from them, qz-ci as a critical illness carrier with its
-premium in the account, claims, a manual reimbursement and reviews worked — and the tenants kept apart."""
+premium in the account, claims, a manual reimbursement and reviews worked, two Wenzhou long-term care lots (wz-a,
+wz-b) with applications in every state, severe conclusions, last month's care statements paid from the lot's account,
+assessment fees with a city-level share, a patrol meeting the quarter's quota, a violation interview, the yearly
+score and fee, the persons' files — and the tenants kept apart."""
 
 from __future__ import annotations
 
@@ -15,15 +18,19 @@ from chassis.calendar import today_cn
 from chassis.programs import load_program
 from jingban.demo import last_month, seed
 from jingban.embedded import EmbeddedPlatform
-from tests.conftest import auth, embedded_port_offset
+from jingban.ltc_flow import quarter_of
+from tests.conftest import auth, embedded_port_offset, eventually
 from tests.support import tokens
 
-TENANTS = ("hz-p1", "hz-p2", "qz-ci")
+TENANTS = ("hz-p1", "hz-p2", "qz-ci", "wz-a", "wz-b")
 
 
 @pytest.fixture(scope="module")
-async def seeded() -> AsyncIterator[tuple[EmbeddedPlatform, dict[str, dict[str, Any]]]]:
-    platform = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(TENANTS)}, port_offset=embedded_port_offset())
+async def seeded(tmp_path_factory: pytest.TempPathFactory
+                 ) -> AsyncIterator[tuple[EmbeddedPlatform, dict[str, dict[str, Any]]]]:
+    platform = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(TENANTS),
+                                     "JINGBAN_DATA_DIR": str(tmp_path_factory.mktemp("demo"))},
+                                port_offset=embedded_port_offset())
     await platform.start()
     try:
         created = await seed(platform.url, platform.tokens, TENANTS, persons=40, applications=6, ci_persons=30)
@@ -96,3 +103,88 @@ async def test_critical_tenant_seeded_as_critical_illness(
         r = await http.get(f"{url}/v1/critical/persons/{person}/account", params={"year": year},
                            headers=auth("hz-p1", "clerk"))
         assert r.status_code == 404
+
+
+# ---- Wenzhou long-term care (wz-a, wz-b) -------------------------------------------------------------------------
+
+
+async def test_long_term_care_lots_seeded_through_the_chain(
+        seeded: tuple[EmbeddedPlatform, dict[str, dict[str, Any]]]) -> None:
+    platform, created = seeded
+    b = created["wz-b"]
+    assert (b["institutions"], b["book"], b["applications"], b["statements_paid"], b["statements_open"]) == (
+        12, 10, 20, 2, 1)
+    assert b["quota_met"] == "true" and b["interview"] == "WZB-C002-V1" and "score" in b and "score" not in \
+        created["wz-a"]
+    month, today = last_month(today_cn()), today_cn()
+    fin, clerk = auth("wz-b", "finance"), auth("wz-b", "clerk")
+    async with httpx.AsyncClient(timeout=20) as http:
+        intake, appraisal = platform.url("intake"), platform.url("appraisal")
+        settlement, audit = platform.url("settlement"), platform.url("audit")
+        # Applications in every state; severe conclusions graded with the versioned scale; an objection re-assessed.
+        apps = (await http.get(f"{intake}/v1/ltc/applications", params={"limit": 100}, headers=clerk)).json()
+        assert {a["status"] for a in apps} >= {"submitted", "documents_requested", "in_assessment", "concluded",
+                                               "rejected"}
+        concluded = (await http.get(f"{appraisal}/v1/ltc/assessments", params={"status": "concluded"},
+                                    headers=clerk)).json()
+        live = [a for a in concluded if a["kind"] != "migrated"]
+        severe = [a for a in live if a["conclusion"]["grade"] >= 3 and a["conclusion"]["eligible"]]
+        assert len(severe) >= 5 and all(a["conclusion"]["scale_version"] == "wz-ltc-assessment-sample-2021.1"
+                                        and len(a["assessors"]) == 2 and a["visit"]["evidence"] for a in severe)
+        [objected] = [a for a in live if a["kind"] == "objection"]
+        assert objected["conclusion"]["eligible"] and not set(objected["assessors"]) & set(objected["excluded"])
+        assert sum(a["kind"] == "migrated" for a in concluded) == 10
+
+        # Last month's care statements: two paid from wz-b's account, one open; the account shows the payments.
+        statements = (await http.get(f"{settlement}/v1/ltc/statements", params={"month": month},
+                                     headers=fin)).json()["statements"]
+        assert sorted(s["status"] for s in statements) == ["open", "paid", "paid"]
+        paid = sum(Decimal(s["amount"]) for s in statements if s["status"] == "paid")
+        balances = (await http.get(f"{settlement}/v1/fund/balance", headers=fin, params={
+            "year": int(month[:4]), "on": today.isoformat()})).json()["balances"]
+        assert Decimal(balances["benefits_paid"]) == paid > 0
+        assert Decimal(balances["bank"]) == Decimal(b["fund_allocated"]) - paid
+        # Assessment fees: last month's paid, a city-level person's fee shared by the city lots A, B and C.
+        fees = (await http.get(f"{settlement}/v1/ltc/assessment-fees/statements/AF-{month}", headers=fin)).json()
+        assert fees["status"] == "paid" and set(fees["due_from"]) == {"wz-a", "wz-c"}
+        # The quarter's supervision quota met by the patrol; the interview in the institution's file.
+        quarter = quarter_of(month)
+        attained = (await http.get(f"{audit}/v1/ltc/patrols/attainment", params={"quarter": quarter},
+                                   headers=auth("wz-b", "inspector"))).json()
+        assert attained["services"]["met"] and attained["institutions"]["met"]
+        # Every uploaded service counted, though the institutions share record ids (P0-01 …): a service is
+        # (institution, month, record id); today's first visits count when today is in the same quarter.
+        today_visits = 0 if quarter_of(f"{today:%Y-%m}") == quarter else b["covered_today"]
+        assert attained["services"]["delivered"] == b["records"] - today_visits
+        sample = (await http.get(f"{audit}/v1/ltc/samples", params={"quarter": quarter},
+                                 headers=auth("wz-b", "inspector"))).json()["entries"]
+        assert sample and all(e["service_id"] == f"{e['institution_id']}:{e['month']}:{e['record_id']}"
+                              for e in sample)
+        file = (await http.get(f"{appraisal}/v1/institutions/WZB-C002/file", headers=clerk)).json()
+        assert file["interviews"][0]["minutes"]["sha256"]
+        # The previous service year's score reached the fee.
+        fee = (await http.get(f"{settlement}/v1/fund/ltc-fee", params={"year": today.year - 1}, headers=fin)).json()
+        assert (fee["status"], fee["score"]) == ("scored", b["score"])
+
+        # A person of the book: the whole file — conclusion, plan, last month's services, statement paid, patrol,
+        # status survey.
+        detail = (await http.get(f"{settlement}/v1/ltc/statements/{statements[0]['statement_id']}",
+                                 headers=fin)).json()
+        person = detail["lines"][0]["person_id"]
+
+        async def whole_file() -> dict[str, Any] | None:
+            r = await http.get(f"{platform.url('archive')}/v1/persons/{person}/file", headers=clerk)
+            ltc = (r.json()["summary"].get("long_term_care") or {}) if r.status_code == 200 else {}
+            return ltc if ltc.get("care_statements") and ltc.get("patrols") and ltc.get("care_services") else None
+        ltc = await eventually(whole_file, timeout=30, what="the person's long-term care file")
+        assert ltc["eligible"] and ltc["care_plans"] and ltc["care_services"][0]["month"] == month
+        assert ltc["assessments"][0]["kind"] == "migrated"
+
+        # wz-a sees nothing of wz-b's; hz-p1 (another program) has no long-term care at all.
+        sid = statements[0]["statement_id"]
+        assert (await http.get(f"{settlement}/v1/ltc/statements/{sid}", headers=auth("wz-a", "finance"))
+                ).status_code == 404
+        assert (await http.get(f"{platform.url('archive')}/v1/persons/{person}/file",
+                               headers=auth("wz-a", "clerk"))).status_code == 404
+        assert (await http.get(f"{settlement}/v1/ltc/statements", params={"month": month},
+                               headers=auth("hz-p1", "finance"))).status_code == 404

@@ -21,6 +21,7 @@ from chassis.bus.port import BusMessage
 from chassis.events import decode, encode, new_event, topic_for
 from contracts.v1 import events_pb2
 from jingban.embedded import EmbeddedPlatform
+from services.settlement.care.store import CareStore
 from tests.conftest import auth, embedded_port_offset, eventually
 from tests.support import tokens
 from tests.support.pii_scan import scan_stores
@@ -128,8 +129,8 @@ async def upload(platform: EmbeddedPlatform, http: httpx.AsyncClient, records: l
 
 
 async def records_of(platform: EmbeddedPlatform, key: str = INST) -> list[dict[str, Any]]:
-    db = platform.store.database("settlement", T)
-    return list(await db[f"ltc_records_{key}_{MONTH}"].find({}).to_list(None))
+    """The records stored for the institution's month, read from the store itself (as the statements read them)."""
+    return await CareStore(platform.store.database("settlement", T)).month_records(key, MONTH)
 
 
 PLANS: dict[str, str] = {}

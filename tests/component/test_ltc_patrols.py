@@ -4,7 +4,8 @@ sample meeting 20% and the year's pace, reproducible from its seed, re-planning 
 inspectors (one nursing) checking the sample and visiting every designated institution → attainment met, the
 findings' suggestions shown, patrol.completed naming the persons checked; a one-inspector patrol and every other
 broken rule refused with its code and field, nothing written; status surveys; the statistics (JSON and Excel); roles;
-wz-a against wz-b; a tenant outside the program (hz-p1) 404; no identity number in clear at rest."""
+wz-a against wz-b; a tenant outside the program (hz-p1) 404; no identity number in clear at rest. A care service is
+(institution, month, record id) — two institutions' `P0-01` are two services, sampled and checked apart."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from chassis.store.memory import MemoryStore
 from contracts.v1 import events_pb2
 from services.audit.main import SPEC
 from services.audit.patrols.domain.sampling import rank
+from services.audit.patrols.domain.services import service_id
 from tests.conftest import auth
 from tests.support.pii_scan import scan_stores
 from tests.unit.audit.builders import message, stored
@@ -62,6 +64,8 @@ def services(batch: str, iid: str, month: str, records: list[tuple[str, str, str
 
 C01 = [(f"r1-{i}", PERSONS[i % 2], f"2025-04-{i + 1:02d}") for i in range(6)]
 C02 = [(f"r2-{i}", PERSONS[2], f"2025-05-{i + 1:02d}") for i in range(4)]
+SERVICES = [*(service_id("C01", "2025-04", r) for r, _, _ in C01),
+            *(service_id("C02", "2025-05", r) for r, _, _ in C02)]
 
 
 class Rig:
@@ -121,7 +125,7 @@ def patrol(sample: list[str], **changes: Any) -> dict[str, Any]:
     return {"quarter": "2025-Q2", "date": "2025-06-18", "inspectors": TEAM, "institution_ids": ["C01", "C02"],
             "checked_record_ids": sample,
             "findings": [{"code": "overbilling", "institution_id": "C01",
-                          "record_id": next((r for r in sample if r.startswith("r1-")), None),
+                          "record_id": next((r for r in sample if r.startswith("C01:")), None),
                           "detail": "bathing billed twice"}], **changes}
 
 
@@ -158,10 +162,10 @@ async def test_events_in_sample_patrol_attainment_met(rig: Rig) -> None:
     assert (rnd["own_required"], rnd["pace_required"], rnd["drawn"], rnd["drawn_quota"], rnd["percent"]) == (
         3, 5, 5, 3, 30)
     assert planned["seed"] == "wzb-2025-q2" and planned["size"] == 5 and "HMAC-SHA256" in planned["method"]
-    own = sorted(r for r, _, _ in [*C01, *C02])
-    expected = [r for _, r in sorted((rank("wzb-2025-q2", "2025-Q2", r), r) for r in own)][:5]
+    expected = [r for _, r in sorted((rank("wzb-2025-q2", "2025-Q2", r), r) for r in SERVICES)][:5]
     got = (await rig.get("/samples", quarter="2025-Q2")).json()
-    assert sorted(e["record_id"] for e in got["entries"]) == sorted(expected)
+    assert sorted(e["service_id"] for e in got["entries"]) == sorted(expected)
+    assert all(e["service_id"] == service_id(e["institution_id"], e["month"], e["record_id"]) for e in got["entries"])
     assert all(not e["checked"] and e["person_id"] in PERSONS for e in got["entries"])
     # Re-planning adds nothing new; the seed is kept; another seed is refused.
     again = await rig.post("/samples", {"quarter": "2025-Q2"})
@@ -219,6 +223,73 @@ async def test_events_in_sample_patrol_attainment_met(rig: Rig) -> None:
     assert [c.value for c in sheet[1]][:3] == ["片区", "季度", "护理服务数"]
 
 
+async def test_two_institutions_same_record_ids_are_two_services_sampled_and_checked_apart(rig: Rig) -> None:
+    # Settlement takes a record id as the institution's own within its month: C01 and C02 both send P0-01 and P0-02
+    # for October, C01 P0-01 again for November, family care (no institution) a P0-01 of its own — six services.
+    same = [("P0-01", PERSONS[0], "2025-10-02"), ("P0-02", PERSONS[1], "2025-10-03")]
+    family = services("f1", "", "2025-10", [("P0-01", PERSONS[2], "2025-10-04")])
+    await rig.feed(T, services("s1", "C01", "2025-10", same), services("s2", "C02", "2025-10", same),
+                   services("s3", "C01", "2025-11", [("P0-01", PERSONS[0], "2025-11-02")]),
+                   (family[0], family[1], "family"))
+    q4 = (await rig.get("/patrols/attainment", quarter="2025-Q4")).json()
+    assert (q4["services"]["delivered"], q4["year_to_date"]["delivered"]) == (6, 16)
+    stats = (await rig.get("/patrols/statistics", year=2025)).json()["lots"][0]
+    assert {i["institution_id"]: i["delivered"] for i in stats["by_institution"]} == {"C01": 9, "C02": 6,
+                                                                                     "FAMILY": 1}
+
+    # The fourth quarter's pace takes every service of the year: each of the four P0-01 is its own entry.
+    r = await rig.post("/samples", {"quarter": "2025-Q4", "seed": "q4"})
+    assert r.status_code == 201 and r.json()["size"] == 16, r.text
+    entries = (await rig.get("/samples", quarter="2025-Q4")).json()["entries"]
+    p001 = {e["service_id"]: (e["institution_id"], e["month"], e["person_id"]) for e in entries
+            if e["record_id"] == "P0-01"}
+    assert p001 == {"C01:2025-10:P0-01": ("C01", "2025-10", PERSONS[0]),
+                    "C01:2025-11:P0-01": ("C01", "2025-11", PERSONS[0]),
+                    "C02:2025-10:P0-01": ("C02", "2025-10", PERSONS[0]),
+                    "FAMILY:2025-10:P0-01": ("FAMILY", "2025-10", PERSONS[2])}
+    c02 = (await rig.get("/samples", quarter="2025-Q4", institution_id="C02")).json()["entries"]
+    assert {e["service_id"] for e in c02} >= {"C02:2025-10:P0-01", "C02:2025-10:P0-02"}
+    assert {e["institution_id"] for e in c02} == {"C02"}
+    page = (await rig.get("/samples", quarter="2025-Q4", limit=3)).json()
+    assert page["next_after"] == page["entries"][-1]["service_id"]
+    rest = (await rig.get("/samples", quarter="2025-Q4", after=page["next_after"])).json()["entries"]
+    assert [e["service_id"] for e in [*page["entries"], *rest]] == sorted(e["service_id"] for e in entries)
+
+    # C01's P0-01 without its month names two services: refused, naming the months.
+    body = {"quarter": "2025-Q4", "date": "2025-11-20", "inspectors": TEAM, "institution_ids": ["C02"],
+            "checked_services": [{"institution_id": "C02", "record_id": "P0-01"},
+                                 {"institution_id": "C01", "record_id": "P0-01"}]}
+    e = error_of(await rig.post("/patrols", body), 422)
+    assert (e["code"], e["field"], e["params"]) == ("service_ambiguous", "checked_services[1].month",
+                                                    {"months": ["2025-10", "2025-11"]})
+    assert await rig.count(T, "ltc_patrol_records") == 0
+
+    # Checked: C02's P0-01 (by institution and record id), C01's November P0-01 (with its month), family care's by
+    # service id; a finding on C02's P0-01 by its record id. C01's October P0-01 stays unchecked.
+    body["checked_services"][1]["month"] = "2025-11"
+    body["checked_record_ids"] = ["FAMILY:2025-10:P0-01"]
+    body["findings"] = [{"code": "overbilling", "institution_id": "C02", "record_id": "P0-01"}]
+    r = await rig.post("/patrols", body)
+    assert r.status_code == 201, r.text
+    done = r.json()
+    checked = ["FAMILY:2025-10:P0-01", "C02:2025-10:P0-01", "C01:2025-11:P0-01"]
+    assert done["checked_record_ids"] == checked and done["persons_checked"] == 2
+    assert [(c["institution_id"], c["month"], c["record_id"]) for c in done["checked_services"]] == [
+        ("FAMILY", "2025-10", "P0-01"), ("C02", "2025-10", "P0-01"), ("C01", "2025-11", "P0-01")]
+    assert (done["findings"][0]["record_id"], done["findings"][0]["service_id"]) == ("P0-01", "C02:2025-10:P0-01")
+    flags = {e["service_id"]: e["checked"] for e in (await rig.get("/samples", quarter="2025-Q4")).json()["entries"]}
+    assert [sid for sid, c in flags.items() if c] == sorted(checked)
+    assert flags["C01:2025-10:P0-01"] is False and flags["C02:2025-10:P0-02"] is False
+    after = (await rig.get("/patrols/attainment", quarter="2025-Q4")).json()
+    assert (after["services"]["checked"], after["year_to_date"]["done"]) == (3, 3)
+    stats = (await rig.get("/patrols/statistics", year=2025)).json()["lots"][0]
+    assert {i["institution_id"]: i["checked"] for i in stats["by_institution"]} == {"C01": 1, "C02": 1, "FAMILY": 1}
+
+    # patrol.completed names the services by service id.
+    [ev] = await rig.events(T, "patrol.completed")
+    assert list(ev.payload.record_ids) == checked and sorted(ev.payload.person_ids) == sorted(PERSONS[::2])
+
+
 async def test_status_surveys(rig: Rig) -> None:
     body = {"person_id": PERSONS[0], "year": 2025, "status": "unchanged", "surveyed_on": "2025-03-02", "note": "入户"}
     r = await rig.post("/status-surveys", body)
@@ -254,14 +325,21 @@ async def test_status_surveys(rig: Rig) -> None:
 
 async def test_a_patrol_breaking_a_rule_is_refused_whole(rig: Rig) -> None:
     assert (await rig.post("/samples", {"quarter": "2025-Q2"})).status_code == 201
-    sample = [e["record_id"] for e in (await rig.get("/samples", quarter="2025-Q2")).json()["entries"]]
+    sample = [e["service_id"] for e in (await rig.get("/samples", quarter="2025-Q2")).json()["entries"]]
     assert len(sample) == 5
-    not_sampled = next(r for r, _, _ in C01 + C02 if r not in sample)
+    not_sampled = next(r for r in SERVICES if r not in sample)
+    n = len(sample)
     cases = [
         ({"inspectors": TEAM[:1]}, "patrol_team_too_small", "inspectors"),
         ({"inspectors": [{**TEAM[0], "background": "other"}, TEAM[1]]}, "patrol_team_without_medical", "inspectors"),
         ({"inspectors": [TEAM[0], {**TEAM[1], "degree": "secondary"}]}, "inspector_degree", "inspectors[1].degree"),
-        ({"checked_record_ids": [*sample, not_sampled]}, "record_not_in_sample", f"checked_record_ids[{len(sample)}]"),
+        ({"checked_record_ids": [*sample, not_sampled]}, "record_not_in_sample", f"checked_record_ids[{n}]"),
+        ({"checked_record_ids": [*sample, "C01:2025-05:r1-0"]}, "service_unknown", f"checked_record_ids[{n}]"),
+        ({"checked_record_ids": [*sample, "r1-0"]}, "service_id_invalid", f"checked_record_ids[{n}]"),
+        ({"checked_services": [{"institution_id": "C02", "record_id": "r1-0"}]}, "service_unknown",
+         "checked_services[0].record_id"),
+        ({"checked_services": [{"institution_id": "C02", "record_id": "r2-0", "month": "2025-04"}]},
+         "service_unknown", "checked_services[0].record_id"),
         ({"institution_ids": ["C01", "X99"]}, "unknown_institution", "institution_ids[1]"),
         ({"date": "2025-07-01"}, "patrol_date_outside_quarter", "date"),
         ({"findings": [{"code": "littering", "institution_id": "C01"}]}, "unknown_finding_code", "findings[0].code"),
@@ -272,10 +350,10 @@ async def test_a_patrol_breaking_a_rule_is_refused_whole(rig: Rig) -> None:
     for changes, code, field in cases:
         e = error_of(await rig.post("/patrols", patrol(sample, **changes)), 422)
         assert (e["code"], e["field"]) == (code, field), (changes, e)
-    # a record of wz-a's sample is not in wz-b's
+    # a service of wz-a's sample is unknown to wz-b
     await rig.post("/samples", {"quarter": "2025-Q2"}, tenant="wz-a")
-    e = error_of(await rig.post("/patrols", patrol(["ra-1"], institution_ids=["C01"], findings=[])), 422)
-    assert e["code"] == "record_not_in_sample"
+    e = error_of(await rig.post("/patrols", patrol(["A01:2025-04:ra-1"], institution_ids=["C01"], findings=[])), 422)
+    assert (e["code"], e["field"]) == ("service_unknown", "checked_record_ids[0]")
     assert await rig.count(T, "ltc_patrol_records") == 0
     assert await rig.events(T, "patrol.completed") == []
     for body, code in (({**PLAN, "quarters": PLAN["quarters"][:3]}, "plan_quarters_incomplete"),
@@ -311,7 +389,7 @@ async def test_roles(rig: Rig) -> None:
 
 async def test_wz_a_cannot_see_or_touch_wz_b(rig: Rig) -> None:
     await rig.post("/samples", {"quarter": "2025-Q2", "seed": "s"})
-    sample = [e["record_id"] for e in (await rig.get("/samples", quarter="2025-Q2")).json()["entries"]]
+    sample = [e["service_id"] for e in (await rig.get("/samples", quarter="2025-Q2")).json()["entries"]]
     done = (await rig.post("/patrols", patrol(sample))).json()
     assert (await rig.get(f"/patrols/{done['patrol_id']}", tenant="wz-a")).status_code == 404
     a = (await rig.get("/patrols/attainment", tenant="wz-a", quarter="2025-Q2")).json()
@@ -359,7 +437,7 @@ async def test_redelivered_events_change_nothing_and_nothing_personal_is_clear_a
     assert (await rig.get("/patrols/attainment", quarter="2025-Q2")).json()["services"]["delivered"] == 10
     assert await rig.count(T, "ltc_patrol_batches") == 2
     await rig.post("/samples", {"quarter": "2025-Q2"})
-    sample = [e["record_id"] for e in (await rig.get("/samples", quarter="2025-Q2")).json()["entries"]]
+    sample = [e["service_id"] for e in (await rig.get("/samples", quarter="2025-Q2")).json()["entries"]]
     assert (await rig.post("/patrols", patrol(sample))).status_code == 201
     body = {"person_id": PERSONS[1], "year": 2025, "status": "worsened", "surveyed_on": "2025-05-02",
             "note": f"家属代答, 身份证 {PERSONS[1]}"}

@@ -8,8 +8,12 @@ tier runs tests/component), about a minute on a two-core machine.
 - Tokens: the roles a route admits are read from the route itself — its `dependencies=[admit(...)]` or the
   `scope.require(...)` its handler calls first — so this test keeps no table of its own; each example draws one of
   those roles, a tenant and a subject. A route with neither (its rule is in the service) is tried with every role.
+- Tenants: a program's own doors are tried in its own tenants, else they answer 404 before reading anything —
+  /v1/critical in qz-ci, long-term care (/v1/ltc, /v1/fund/ltc-fee) in lot B (wz-b, with a Wenzhou resident and a
+  care institution of the lot as subjects); the institution registry in every tenant, wz-b included.
 - Records to work on: besides 404s on made-up ids, positive examples also take ids the services answered with
-  (`KnownIds`: a few records the fixture creates, and whatever the fuzz itself creates), with their tenant.
+  (`KnownIds`: a few records the fixture creates — long-term care's through its own doors, `ltc_records` — and
+  whatever the fuzz itself creates), with their tenant.
 - Bounded and stable for CI: `MAX_EXAMPLES` examples per operation conforming to its schema and as many breaking it
   (Schemathesis' positive and negative modes; negative only where something can be broken), derandomized (the same
   examples on every run), no example database. JINGBAN_FUZZ_EXAMPLES and JINGBAN_FUZZ_SEED explore further by hand.
@@ -23,12 +27,14 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import json
 import os
 import re
 import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -44,6 +50,7 @@ from schemathesis.config import CacheConfig, SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from chassis.calendar import today_cn
 from chassis.config import SERVICES
 from chassis.http import admit
 from chassis.identity import ROLES
@@ -51,17 +58,27 @@ from chassis.programs import program_of_tenant
 from chassis.scope import SERVICE_ROLE
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
-from tests.conftest import PERSON_A, PERSON_B, embedded_port_offset
+from tests.conftest import PERSON_A, PERSON_B, embedded_port_offset, eventually
 from tests.support import tokens
 
 # Per operation and generation mode. JINGBAN_FUZZ_EXAMPLES / JINGBAN_FUZZ_SEED explore further by hand (more examples,
-# another seed than CI's derandomized one); `make test` runs the defaults.
+# another seed than CI's derandomized one), JINGBAN_FUZZ_PATHS (a regex) on some paths only; `make test` runs the
+# defaults.
 MAX_EXAMPLES = int(os.environ.get("JINGBAN_FUZZ_EXAMPLES", "12"))
 EXPLORE_SEED = os.environ.get("JINGBAN_FUZZ_SEED")
+EXPLORE_PATHS = re.compile(os.environ.get("JINGBAN_FUZZ_PATHS", ""))  # e.g. "^/v1/ltc/": only the operations it finds
 USER_ROLES = tuple(sorted(ROLES - {SERVICE_ROLE}))
 TENANTS = ("hz-p1", "xy-c", "qz-ci")
 INSTITUTION = "H330802001"  # a Quzhou hospital: the subject of an institution's token is its code
 SUBJECTS = ("u1", PERSON_A, INSTITUTION)  # a plain user, a resident (an applicant's own id), an institution
+# Long-term care (program wz-ltc) answers 404 to every other tenant before a body is read: its doors are fuzzed in
+# lot B, with a Wenzhou resident and a care institution of the lot as subjects.
+LTC_TENANT = "wz-b"
+LTC_PERSON = "33030319580312001X"  # born 1958, lives in 龙湾区 (lot B)
+LTC_OTHER_PERSON = "330303194506120019"  # another of 龙湾区, whose application awaits screening
+LTC_INSTITUTION = "WZB-C001"
+LTC_SUBJECTS = ("u1", LTC_PERSON, LTC_INSTITUTION)
+LTC_PATHS = ("/v1/ltc/", "/v1/fund/ltc-fee")
 CHECKS = [not_a_server_error, response_schema_conformance]
 # Operations not fuzzed, each with the reason (printed with the test's output).
 EXCLUDED: dict[tuple[str, str], str] = {}
@@ -107,7 +124,7 @@ class KnownIds:
                 "application/json"):
             self.learn(tenant, response.json())
 
-    def cases(self, operation: Any, mode: Any, who: Any, roles: Any) -> Any:
+    def cases(self, operation: Any, mode: Any, who: Any, roles: Any, subjects: tuple[str, ...]) -> Any:
         """(case, caller) pairs: the schema's own, and, in positive mode, some on a known record with its tenant."""
         generated = st.tuples(operation.as_strategy(generation_mode=mode), who)
         names = [n for n in re.findall(r"\{(\w+)\}", operation.path) if self.by_name.get(n)]
@@ -118,14 +135,14 @@ class KnownIds:
         def on_record(known: tuple[str, str]) -> Any:
             tenant, value = known
             return st.tuples(operation.as_strategy(generation_mode=mode, path_parameters={name: value}),
-                             st.tuples(st.just(tenant), roles, st.sampled_from(SUBJECTS)))
+                             st.tuples(st.just(tenant), roles, st.sampled_from(subjects)))
 
         return st.one_of(generated, st.sampled_from(list(self.by_name[name])).flatmap(on_record))
 
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(("hz-p1", "hz-p2", "qz-ci", "xy-c"))},
+    p = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(("hz-p1", "hz-p2", "qz-ci", "xy-c", LTC_TENANT))},
                          port_offset=embedded_port_offset())
     await p.start()
     yield p
@@ -161,7 +178,115 @@ async def known(platform: EmbeddedPlatform) -> KnownIds:
         r = await http.get(f"{platform.url('settlement')}/v1/critical/statements", params={"month": "2025-03"},
                            headers=critical.auth("finance"))
         ids.learn("qz-ci", r.json())
+        await ltc_records(platform, http, ids)
     return ids
+
+
+ASSESSOR_POOL = """assessor_id,name,background,institution_id,degree
+AS-M1,王建医,medical,,本科
+AS-N1,张素护,nursing,,大专
+AS-O1,赵社助,other,,本科
+"""
+SEVERE = {"eating": 10, "dressing": 10, "grooming": 5, "bowels": 10, "bladder": 5, "toileting": 0, "walking": 0,
+          "transfer": 0, "stairs": 0, "bathing": 0, "time": 4, "person": 4, "place": 4, "memory": 4,
+          "consciousness": 4, "vision_hearing": 4, "communication": 4}  # 重度失能I级 in the SAMPLE table
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 40
+
+
+async def ltc_records(platform: EmbeddedPlatform, http: httpx.AsyncClient, ids: KnownIds) -> None:
+    """Long-term care's records in lot B, each through its door: the assessor pool, a designated care institution
+    and one applying, an application screened (its assessment drawn, visited, concluded severe), one awaiting
+    screening, a care plan with a day of service records, the month's care and assessment fee statements, the
+    year's patrol plan, the quarter's sample, a patrol and a status survey, the pushes to the agency's system."""
+    today = today_cn()
+    month, quarter = today.isoformat()[:7], f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+    def url(service: str, path: str) -> str:
+        return f"{platform.url(service)}{path}"
+
+    def who(role: str, subject: str = "u1") -> dict[str, str]:
+        return _headers(LTC_TENANT, role, subject)
+
+    async def call(method: str, service: str, path: str, role: str, subject: str = "u1",
+                   headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        r = await http.request(method, url(service, path), headers={**who(role, subject), **(headers or {})}, **kw)
+        assert r.status_code in (200, 201), f"{method} {path}: {r.status_code} {r.text[:500]}"
+        ids.learn(LTC_TENANT, r.json())
+        return r.json()
+
+    async def until(service: str, path: str, role: str, found: Callable[[Any], Any], **params: Any) -> Any:
+        async def probe() -> Any:
+            r = await http.get(url(service, path), headers=who(role), params=params)
+            return found(r.json()) if r.status_code == 200 else None
+        answer = await eventually(probe, what=f"GET {path}")
+        ids.learn(LTC_TENANT, answer)
+        return answer
+
+    await call("POST", "appraisal", "/v1/ltc/assessors/import", "clerk", content=ASSESSOR_POOL.encode(),
+               headers={"content-type": "text/csv"})
+    await call("POST", "appraisal", "/v1/institutions/import", "ops", json={"institutions": [{
+        "institution_id": LTC_INSTITUTION, "kind": "care", "name": "龙湾颐养院", "district": "330303",
+        "modes": ["institutional", "home_visit"], "beds": 120,
+        "agreement": {"valid_from": f"{today.year}-01-01", "valid_to": f"{today.year + 2}-12-31"}}]})
+    await call("POST", "appraisal", "/v1/institutions", "clerk", files={
+        "institution": (None, json.dumps({"institution_id": "WZB-C002", "kind": "care", "name": "永中护理院",
+                                          "district": "330303", "modes": ["home_visit"],
+                                          "contact": {"name": "欧阳丽娟", "phone": "13698765432"}})),
+        "licence": ("licence.png", PNG, "image/png")})
+
+    def application(person: str) -> dict[str, Any]:
+        return {"application": (None, json.dumps({
+            "person_id": person, "district": "龙湾区", "channel": "window", "basis": "illness", "insutype": "310",
+            "disabled_since": (today - timedelta(days=300)).isoformat(), "care_institution_id": "WZB-C009"})),
+            "id_card": ("id.png", PNG, "image/png"), "medical_records": ("records.png", PNG, "image/png")}
+
+    filed = await call("POST", "intake", "/v1/ltc/applications", "clerk", files=application(LTC_PERSON))
+    await call("POST", "intake", "/v1/ltc/applications", "clerk", files=application(LTC_OTHER_PERSON))
+    await call("POST", "intake", f"/v1/ltc/applications/{filed['application_id']}/screening", "clerk",
+               json={"outcome": "accept"})
+    drawn = await until("appraisal", "/v1/ltc/assessments", "clerk",
+                        lambda found: [a for a in found if a["application_id"] == filed["application_id"]
+                                       and len(a.get("assessors") or ()) == 2])
+    assessment, pair = drawn[0]["assessment_id"], drawn[0]["assessors"]
+    await call("POST", "appraisal", f"/v1/ltc/assessments/{assessment}/visit", "expert", pair[0], files={
+        "visit": (None, json.dumps({"visited_on": today.isoformat(), "place": "龙湾区永中街道", "notes": "卧床"})),
+        "photo": ("bed.jpg", JPEG, "image/jpeg")})
+    await call("POST", "appraisal", f"/v1/ltc/assessments/{assessment}/scores", "expert", pair[1],
+               json={"assessors": pair, "items": SEVERE})
+
+    await until("settlement", f"/v1/ltc/persons/{LTC_PERSON}", "clerk", lambda p: p if p.get("conclusions") else None)
+    plan = {"person_id": LTC_PERSON, "mode": "home_visit", "institution_id": LTC_INSTITUTION,
+            "valid_from": today.isoformat(), "valid_to": (today + timedelta(days=180)).isoformat(),
+            "items": [{"code": "basic_care", "per_month": 20}, {"code": "bathing", "per_month": 4}]}
+
+    async def approved() -> Any:  # once settlement knows the institution designated too (409 until then)
+        r = await http.post(url("settlement", "/v1/ltc/plans"), json=plan, headers=who("institution", LTC_INSTITUTION))
+        assert r.status_code in (200, 201, 409), r.text[:500]
+        return r.json() if r.status_code != 409 else None
+    ids.learn(LTC_TENANT, await eventually(approved, what="the care plan approved"))
+    await call("POST", "settlement", "/v1/ltc/service-records", "institution", LTC_INSTITUTION, json={
+        "month": month, "records": [{"record_id": "r1", "person_id": LTC_PERSON, "caregiver_id": "CG01",
+                                     "date": today.isoformat(), "start": "08:00", "end": "09:00",
+                                     "items": ["basic_care"], "evidence": [{"kind": "photo", "sha256": "ab" * 32}]}]})
+    await call("POST", "settlement", "/v1/ltc/statements", "finance", json={"month": month})
+    await call("POST", "settlement", "/v1/ltc/assessment-fees/statements", "finance", json={"month": month})
+    await until("settlement", "/v1/ltc/agency-pushes", "ops", lambda found: found if found.get("pushes") else None)
+
+    await call("POST", "audit", "/v1/ltc/patrol-plans", "supervisor", json={
+        "year": today.year, "title": "B片区长护险监管巡查方案", "measures": "每季度抽查不少于20%",
+        "quarters": [{"quarter": f"Q{n}", "sample_percent": 20, "survey_percent": 25} for n in (1, 2, 3, 4)]})
+    await until("audit", "/v1/ltc/patrols/attainment", "inspector",  # audit knows the institution and the service
+                lambda a: a if a["services"]["delivered"] and LTC_INSTITUTION in a["institutions"]["missing"] else None,
+                quarter=quarter)
+    sample = await call("POST", "audit", "/v1/ltc/samples", "inspector", json={"quarter": quarter, "seed": "fuzz"})
+    await call("POST", "audit", "/v1/ltc/patrols", "inspector", json={
+        "quarter": quarter, "date": today.isoformat(), "institution_ids": [LTC_INSTITUTION],
+        "checked_record_ids": [e["service_id"] for e in sample.get("entries", ())],
+        "inspectors": [{"inspector_id": "insp-1", "background": "nursing", "degree": "college"},
+                       {"inspector_id": "insp-2", "background": "other", "degree": "bachelor"}]})
+    await call("POST", "audit", "/v1/ltc/status-surveys", "clerk", json={
+        "person_id": LTC_PERSON, "year": today.year, "status": "unchanged", "surveyed_on": today.isoformat()})
 
 
 # ---- who may call a route: its own scope.require(...) ---------------------------------------------------------------
@@ -212,9 +337,17 @@ def _headers(tenant: str, role: str, subject: str) -> dict[str, str]:
     return tokens.auth(tenant, role, subject, program)
 
 
-def _tenants_for(path: str) -> tuple[str, ...]:
-    """Critical illness lives in qz-ci alone (any other tenant gets 404 for all of /v1/critical at once)."""
-    return ("qz-ci",) if path.startswith("/v1/critical") else TENANTS
+def _callers_for(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The tenants and subjects an operation is tried with. Critical illness lives in qz-ci alone and long-term care
+    in the wz-ltc lots (any other tenant gets 404 for all of /v1/critical, /v1/ltc or /v1/fund/ltc-fee at once); the
+    institution registry is every tenant's, long-term care's lot B and its care institution included."""
+    if path.startswith("/v1/critical"):
+        return ("qz-ci",), SUBJECTS
+    if path.startswith(LTC_PATHS):
+        return (LTC_TENANT,), LTC_SUBJECTS
+    if path.startswith("/v1/institutions"):
+        return (*TENANTS, LTC_TENANT), (*SUBJECTS, LTC_INSTITUTION)
+    return TENANTS, SUBJECTS
 
 
 # ---- the run ------------------------------------------------------------------------------------------------------
@@ -227,19 +360,23 @@ def fuzz_operations(schema: Any, base_url: str, roles: dict[tuple[str, str], tup
         for result in schema.get_all_operations():
             operation = result.ok()
             key = (operation.method.upper(), operation.path)
+            if not EXPLORE_PATHS.search(operation.path):
+                continue
             if key in EXCLUDED:
                 print(f"not fuzzed: {key[0]} {key[1]}: {EXCLUDED[key]}")
                 continue
             outcome = Outcome(f"{key[0]} {key[1]}")
             outcomes.append(outcome)
             admitted = st.sampled_from(roles.get(key, USER_ROLES))
-            who = st.tuples(st.sampled_from(_tenants_for(operation.path)), admitted, st.sampled_from(SUBJECTS))
+            tenants, subjects = _callers_for(operation.path)
+            who = st.tuples(st.sampled_from(tenants), admitted, st.sampled_from(subjects))
             started = time.perf_counter()
             modes = [schemathesis.GenerationMode.POSITIVE]
             if negatable(schema.raw_schema["paths"][operation.path][operation.method.lower()]):
                 modes.append(schemathesis.GenerationMode.NEGATIVE)
             for mode in modes:
-                _fuzz_one(known.cases(operation, mode, who, admitted), mode, base_url, session, outcome, known)
+                _fuzz_one(known.cases(operation, mode, who, admitted, subjects), mode, base_url, session, outcome,
+                          known)
             outcome.seconds = time.perf_counter() - started
     return outcomes
 
@@ -351,6 +488,25 @@ FOUND: list[tuple[str, str, str, tuple[str, str, str], dict[str, Any], tuple[int
            {"claim_id": "c1", "person_id": PERSON_A, "date": "2025-03-02", "disease": "HTN", "amount": "10.00",
             "covered": True, "item_code": "X1", "description": "d", "line": line}]}},
        (422, "invalid_input", "line")) for n, line in enumerate(({"a": 1}, 10**30))],
+    # Long-term care, in lot B (the records of `known`). A surrogate as raw bytes, which json.loads(bytes) decodes:
+    ("audit", "POST", "/v1/ltc/scores", (LTC_TENANT, "supervisor", "u1"),
+     {"content": b'{"year": 2025, "deductions": {}, "note": "x\xed\xa0\x80"}',
+      "headers": {"content-type": "application/json"}}, (422, "invalid_json", "body")),
+    # An agreement term whose three-year limit no calendar holds:
+    ("appraisal", "POST", f"/v1/institutions/{LTC_INSTITUTION}/agreement", (LTC_TENANT, "reviewer", "u1"),
+     {"json": {"valid_from": "9999-12-31", "valid_to": "9999-12-31"}}, (422, "invalid_input", "valid_from")),
+    # Not 500s but records written for no real month, quarter or person: a year no contract holds, a final newline,
+    # digits of another script (the same number as another string).
+    ("settlement", "POST", "/v1/ltc/assessment-fees/statements", (LTC_TENANT, "finance", "u1"),
+     {"json": {"month": "0000-01"}}, (422, "invalid_input", "month")),
+    ("settlement", "POST", "/v1/ltc/statements", (LTC_TENANT, "finance", "u1"), {"json": {"month": "2026-12\n"}},
+     (422, "invalid_input", "month")),
+    ("audit", "POST", "/v1/ltc/samples", (LTC_TENANT, "inspector", "u1"), {"json": {"quarter": "２０２６-Q1"}},
+     (422, "invalid_input", "quarter")),
+    ("intake", "POST", "/v1/ltc/applications", (LTC_TENANT, "clerk", "u1"),
+     {"files": {"application": (None, json.dumps({
+         "person_id": LTC_PERSON.translate(str.maketrans("0123456789", "０１２３４５６７８９")), "district": "龙湾区",
+         "basis": "old_age", "insutype": "390"}))}}, (422, "invalid_input", "application.person_id")),
 ]
 
 
@@ -360,8 +516,9 @@ async def test_what_the_fuzz_found_is_a_precise_4xx(platform: EmbeddedPlatform, 
                                                     method: str, path: str, caller: tuple[str, str, str],
                                                     request_: dict[str, Any], expected: tuple[int, str, str]) -> None:
     """Each was a 500: a lone surrogate, a nesting too deep for the parser, a year no date holds, a CSV the reader
-    cannot read, a JSON object where a code or a number was expected, a number beyond the store's integers. Each is
-    now refused naming its field (`known`: the policies are loaded, so a claim line gets as far as its number)."""
+    cannot read, a JSON object where a code or a number was expected, a number beyond the store's integers — or, the
+    last few, a record written for a month, quarter or person that is none. Each is now refused naming its field
+    (`known`: the policies are loaded, so a claim line gets as far as its number)."""
     headers = {**_headers(*caller), **request_.get("headers", {})}
     args = {k: v for k, v in request_.items() if k != "headers"}
     async with httpx.AsyncClient(timeout=30) as http:

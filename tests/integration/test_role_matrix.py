@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,10 @@ import pytest
 import yaml
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from chassis.calendar import today_cn
 from chassis.config import SERVICES
 from chassis.identity import audience_of
+from chassis.programs import load_program
 from contracts.v1 import (
     appraisal_pb2,
     appraisal_pb2_grpc,
@@ -42,6 +45,8 @@ from contracts.v1 import (
 )
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
+from jingban.ltc_demo import seed_ltc
+from jingban.ltc_flow import LtcWalk, quarter_of
 from tests.conftest import PERSON_A, PERSON_B
 from tests.integration.provider_platform import provider_platform
 from tests.support import tokens
@@ -63,13 +68,14 @@ class _Table(yaml.SafeLoader):
 TABLE: dict[str, Any] = yaml.load(Path(__file__).with_name("role_matrix.yaml").read_text(encoding="utf-8"),
                                   Loader=_Table)  # a SafeLoader
 ROLES: tuple[str, ...] = tuple(TABLE["roles"])
-TENANTS = ("hz-p1", "hz-p2", "qz-ci")
-# The other served tenant each row's own tenant is compared with.
-OTHER = {"hz-p1": "hz-p2", "qz-ci": "hz-p1"}
-PROGRAM = {"hz-p1": "hz-chronic", "hz-p2": "hz-chronic", "qz-ci": "qz-critical"}
+TENANTS = ("hz-p1", "hz-p2", "qz-ci", "wz-a", "wz-b")
+# The other served tenant each row's own tenant is compared with (for wz-b: another lot of the same program).
+OTHER = {"hz-p1": "hz-p2", "qz-ci": "hz-p1", "wz-b": "wz-a"}
+PROGRAM = {"hz-p1": "hz-chronic", "hz-p2": "hz-chronic", "qz-ci": "qz-critical", "wz-a": "wz-ltc",
+           "wz-b": "wz-ltc"}
 # Path parameters that name no object of a tenant.
 NOT_OBJECTS = frozenset({"program", "county", "disease", "year", "name"})
-INSTITUTION = {"hz-p1": "H610702001", "qz-ci": "H330802001"}
+INSTITUTION = {"hz-p1": "H610702001", "qz-ci": "H330802001", "wz-b": "WZB-C011"}  # WZB-C011: applied, reviewed
 MONTH, CI_MONTH = "2026-10", "2026-10"
 PARAM = re.compile(r"{([a-z_]+)}")
 
@@ -127,12 +133,14 @@ class World:
     platform: EmbeddedPlatform
     http: httpx.AsyncClient
     ids: dict[str, str]
-    expert: str = ""
+    experts: dict[str, str] = field(default_factory=dict)  # row tenant → the drawn expert (assessor) acting
 
     def subject(self, role: str, tenant: str) -> str:
-        """Whom a role acts as: the seeded person, institution and drawn expert, so that an admitted role of the own
-        tenant reaches the object, and the same subject in another tenant shows tenants are kept apart."""
-        return {"applicant": PERSON_A, "institution": INSTITUTION[tenant], "expert": self.expert,
+        """Whom a role acts as: the seeded person, institution and drawn expert (in wz-b the person applying for
+        long-term care and one of the two assessors drawn for them), so that an admitted role of the own tenant
+        reaches the object, and the same subject in another tenant shows tenants are kept apart."""
+        applicant = self.ids["ltc_person"] if tenant == "wz-b" else PERSON_A
+        return {"applicant": applicant, "institution": INSTITUTION[tenant], "expert": self.experts.get(tenant, ""),
                 "supervisor": "agency"}.get(role, f"{role}-1")
 
     def auth(self, token_tenant: str, role: str, row_tenant: str) -> dict[str, str]:
@@ -248,6 +256,47 @@ async def seed_critical(walk: Walk, ids: dict[str, str]) -> None:
     ids["payable_id"] = manual["payable_id"]
 
 
+async def seed_long_term_care(walk: LtcWalk, ids: dict[str, str]) -> str:
+    """wz-b: the lot's demo (jingban/ltc_demo.py) — applications in every state, assessments, the registry (WZB-C011
+    through the whole review, with its documents), plans, last month's statements (paid), assessment fees, a patrol,
+    a score — then the objects the rows name. Returns an assessor drawn for the person's application (the expert)."""
+    http, url = walk.http, walk.url
+    await seed_ltc(url, walk.tokens, http, load_program("wz-ltc"), ["wz-b"], "wz-b")
+    clerk, finance, ops = walk.auth("clerk", "clerk-1"), walk.auth("finance", "finance-1"), walk.auth("ops", "ops-1")
+    concluded = [a for a in await _ok(await http.get(f"{url('appraisal')}/v1/ltc/assessments", headers=clerk,
+                                                     params={"status": "concluded", "kind": "initial"}))
+                 if a.get("visit") and a.get("application_id")]
+    assessment = concluded[0]
+    ids["assessment_id"], ids["ltc_person"] = assessment["assessment_id"], assessment["person_id"]
+    ids["ltc_application_id"] = assessment["application_id"]
+    ids["evidence_id"] = assessment["visit"]["evidence"][0]["evidence_id"]
+    ids["kind"] = "id_card"
+    ids["institution_id"] = INSTITUTION["wz-b"]
+    registry = await _ok(await http.get(f"{url('appraisal')}/v1/institutions/{INSTITUTION['wz-b']}/file",
+                                        headers=clerk))
+    ids["institution_document_id"] = registry["documents"][0]["document_id"]
+    ltc_month = f"{today_cn().replace(day=1) - timedelta(days=1):%Y-%m}"  # the demo's last month, statements paid
+    month = (await _ok(await http.get(f"{url('settlement')}/v1/ltc/statements", headers=finance,
+                                      params={"month": ltc_month})))
+    paid = [s for s in month if s["status"] == "paid"]
+    ids["ltc_month"], ids["ltc_statement_id"] = ltc_month, paid[0]["statement_id"]
+    ids["fee_statement_id"] = f"AF-{ltc_month}"
+    plans = await _ok(await http.get(f"{url('settlement')}/v1/ltc/plans", headers=clerk))
+    ids["plan_id"] = (plans["plans"] if isinstance(plans, dict) else plans)[0]["plan_id"]
+    patrols = await _ok(await http.get(f"{url('audit')}/v1/ltc/patrols", headers=walk.auth("inspector")))
+    ids["patrol_id"] = (patrols["patrols"] if isinstance(patrols, dict) else patrols)[0]["patrol_id"]
+    ids["ltc_quarter"] = quarter_of(ltc_month)
+
+    async def pushed() -> str | None:
+        r = await http.get(f"{url('settlement')}/v1/ltc/agency-pushes", headers=ops, params={"status": "sent"})
+        found = r.json() if r.status_code == 200 else []
+        found = found.get("pushes", []) if isinstance(found, dict) else found
+        return found[0]["push_id"] if found else None
+
+    ids["push_id"] = await _until(pushed, "a push sent to the agency's system")
+    return str(assessment["assessors"][0])
+
+
 @pytest.fixture(scope="module")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     async with provider_platform(TENANTS, tmp_path_factory.mktemp("matrix")) as platform, \
@@ -257,7 +306,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
                                "missing_document": "sd-none", "month": MONTH, "ci_month": CI_MONTH}
         expert = await seed_chronic(Walk(platform.url, tokens.current(), http, "hz-p1"), ids)
         await seed_critical(Walk(platform.url, tokens.current(), http, "qz-ci"), ids)
-        yield World(platform, http, ids, expert)
+        assessor = await seed_long_term_care(LtcWalk(platform.url, tokens.current(), http, "wz-b"), ids)
+        yield World(platform, http, ids, {"hz-p1": expert, "qz-ci": expert, "wz-b": assessor})
 
 
 # ---- the table is the services' ---------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ perception and communication (3) — each summed to a level, combined by the com
 every conclusion records the version, who is covered (severe, lasting six months or through old age), the re-check
 date (`ltc.recheck_months`) and the fee (`ltc.assessment_fee`). The conclusion notice (评定结论通知书) gives the
 objection deadline (`ltc.objection_days`); an objection in time re-assesses by a different pair (its conclusion is
-final); eligible conclusions come up for their periodic re-check (待遇资格审查).
+final); eligible conclusions come up for their periodic re-check (待遇资格审查). Conclusions made before the platform
+(既往结论, the lot's book from the system it was kept in) are imported as concluded assessments of kind `migrated`
+(domain/migration.py): each person covered from the conclusion's own day, by the same rule.
 
-Doors: HTTP /v1/ltc/assessors…, /v1/ltc/assessments…, /v1/ltc/rechecks (api.py); event care_application.accepted
-(handlers.py); a periodic sweep raising re-checks (service/rechecks.py `recheck_loop`).
+Doors: HTTP /v1/ltc/assessors…, /v1/ltc/assessments… (with /import), /v1/ltc/rechecks (api.py); event
+care_application.accepted (handlers.py); a periodic sweep raising re-checks (service/rechecks.py `recheck_loop`).
 Events out: disability.assessment_opened, disability.concluded, disability.objected, disability.recheck_due
 (outbox of `ltc_assessments`), appraisal.person.accessed (evidence reads, chassis/access.py)."""

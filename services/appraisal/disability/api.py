@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,7 +21,7 @@ from chassis.host import ServiceContext
 from chassis.http import Scope, content_type, read_body, read_json, read_raw
 from chassis.scope import TenantScope
 from services.appraisal.disability.domain.visit import MAX_EVIDENCE
-from services.appraisal.disability.service import assessments, assessors, conclusions, rechecks, visits
+from services.appraisal.disability.service import assessments, assessors, conclusions, migration, rechecks, visits
 from services.appraisal.disability.service.common import serves
 
 STAFF_READERS = ("clerk", "reviewer", "supervisor", "ops")
@@ -31,6 +32,7 @@ POOL_LIMIT = 2 * 1024 * 1024
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
 PERSON = r"^\d{17}[\dXx]$"
 VISIT_FIELD_LIMIT = 64 * 1024
+MAX_MIGRATED = 1000
 
 
 class VisitIn(BaseModel):
@@ -58,6 +60,31 @@ class ScoresIn(BaseModel):
 class ObjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class MigratedConclusionIn(BaseModel):
+    """A conclusion made before the platform (既往失能等级评定结论), as the system it was kept in has it."""
+
+    model_config = ConfigDict(extra="forbid")
+    source_id: str = Field(pattern=ID, description="the conclusion's id in the system it comes from")
+    person_id: str = Field(pattern=PERSON, description="the person's 18-character identity number")
+    district: str = Field(pattern=r"^\d{6}$", description="division code of the person's district (one of the "
+                                                         "caller's lot), or the city's (330300) for 市本级")
+    basis: Literal["illness", "old_age"]
+    insutype: str = Field(pattern=r"^\d{3}$", description="310 employees' or 390 residents' insurance")
+    grade: int = Field(ge=0, le=5, description="0 基本正常 … 5 重度失能III级")
+    concluded_on: date
+    disabled_since: date | None = Field(default=None, description="illness basis: since when disabled (required "
+                                                                  "for a severe grade)")
+    scale_version: str = Field(min_length=1, max_length=80, description="the scale it was graded with")
+    care_institution_id: str | None = Field(default=None, pattern=ID)
+    assessment_fee: Decimal | None = Field(default=None, ge=0, le=100000, decimal_places=2,
+                                           description="the assessment's fee still to settle (评估费用), if any")
+
+
+class MigrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conclusions: list[MigratedConclusionIn] = Field(min_length=1, max_length=MAX_MIGRATED)
 
 
 class RecheckIn(BaseModel):
@@ -137,11 +164,34 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def list_assessments(scope: Scope, person_id: str | None = Query(default=None, pattern=PERSON),
                                status: str | None = Query(
                                    default=None, pattern="^(awaiting_assessors|open|visited|concluded)$"),
-                               kind: str | None = Query(default=None, pattern="^(initial|objection|recheck)$"),
+                               kind: str | None = Query(default=None,
+                                                        pattern="^(initial|objection|recheck|migrated)$"),
                                limit: int = Query(default=200, ge=1, le=2000),
                                tenant: str | None = Query(default=None, max_length=40)) -> list[dict[str, Any]]:
         scope.require(*STAFF_READERS, "expert")
         return await assessments.listed(_db(scope, tenant), scope.role, scope.subject, limit, person_id, status, kind)
+
+    @r.post("/assessments/import", status_code=201,
+            summary="Import conclusions made before the platform (迁移导入: 既往失能等级评定结论): each a concluded "
+                    "assessment of kind migrated, the person covered from its day",
+            responses={200: {"description": "every conclusion was imported before"},
+                       422: {"description": "a conclusion refused (conclusions[i].field, code); nothing written"}},
+            openapi_extra=body_limit(MAX_MIGRATED * 1024, _json_body(MigrationIn)))
+    async def import_conclusions(request: Request, response: Response, scope: Scope) -> dict[str, Any]:
+        scope.require("clerk", "ops")
+        raw = await read_json(request, MAX_MIGRATED * 1024)
+        try:
+            body = MigrationIn.model_validate(raw)
+        except ValidationError as exc:
+            fields = [{"field": "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.get("loc", ()))
+                       .lstrip("."), "message": e.get("msg", "")} for e in exc.errors()]
+            raise InvalidInput(f"{fields[0]['field']}: {fields[0]['message']}", fields[0]["field"],
+                               fields[:100]) from None
+        rows = [{**c.model_dump(), "person_id": c.person_id.upper()} for c in body.conclusions]
+        view = await migration.import_conclusions(scope.db(), scope.tenant, f"{scope.role}:{scope.subject}", rows)
+        response.status_code = 201 if view["imported"] else 200
+        ctx.relay.kick()
+        return view
 
     @r.get("/assessments/{assessment_id}", summary="One assessment: its draws, visit record and conclusion")
     async def get_assessment(assessment_id: str, scope: Scope,

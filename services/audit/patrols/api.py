@@ -9,7 +9,7 @@ its body is read. Inspectors work patrols and samples; clerks and inspectors rec
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -27,6 +27,11 @@ from services.audit.patrols.domain.surveys import STATUSES
 READERS = ("inspector", "supervisor", "ops")
 SURVEY_READERS = ("inspector", "clerk", "supervisor", "ops")
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
+# A service id `<institution>:<YYYY-MM>:<record id>` (domain/services.py), or a record id: its form is checked by the
+# domain, which names what is wrong (`service_id_invalid`).
+SERVICE_REF = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,119}$"
+RECORD_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,39}$"
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 QUARTER = r"^\d{4}-Q[1-4]$"
 TENANT = r"^[a-z][a-z0-9-]{1,31}$"
 DAY = "YYYY-MM-DD"
@@ -62,8 +67,18 @@ class InspectorIn(BaseModel):
 class FindingIn(BaseModel):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="a code of the breach-handling table")
     institution_id: str = Field(pattern=ID)
-    record_id: str | None = Field(default=None, pattern=ID, description="a service this patrol checked")
+    record_id: str | None = Field(default=None, pattern=SERVICE_REF,
+                                  description="a service this patrol checked: its service id, or its record id at "
+                                              "the finding's institution")
     detail: str = Field(default="", max_length=4000)
+
+
+class CheckedServiceIn(BaseModel):
+    institution_id: str = Field(pattern=ID, description="the institution (FAMILY for family care)")
+    record_id: str = Field(pattern=RECORD_ID, description="the institution's own record id")
+    month: str | None = Field(default=None, pattern=MONTH,
+                              description="YYYY-MM, the record's month: needed only when the institution's record id "
+                                          "is sampled in more than one month (a record id is unique within a month)")
 
 
 class PatrolIn(BaseModel):
@@ -72,8 +87,14 @@ class PatrolIn(BaseModel):
     inspectors: list[InspectorIn] = Field(max_length=20, description="at least two, one medical or nursing, each "
                                                                      "with a college degree or above")
     institution_ids: list[str] = Field(default_factory=list, max_length=1000, description="visited on site")
-    checked_record_ids: list[str] = Field(default_factory=list, max_length=20000,
-                                          description="sampled services checked (GET /v1/ltc/samples)")
+    checked_record_ids: list[Annotated[str, Field(pattern=SERVICE_REF)]] = Field(
+        default_factory=list, max_length=20000,
+        description="sampled services checked, by service id <institution>:<YYYY-MM>:<record id> (the `service_id` "
+                    "of GET /v1/ltc/samples)")
+    checked_services: list[CheckedServiceIn] = Field(
+        default_factory=list, max_length=20000,
+        description="sampled services checked, by institution and record id (and month if needed); with "
+                    "checked_record_ids, each service counted once")
     findings: list[FindingIn] = Field(default_factory=list, max_length=1000)
 
 
@@ -128,11 +149,13 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def plan_sample(body: SampleIn, scope: Scope) -> dict[str, Any]:
         return await service.plan_sample(scope.db(), scope.tenant, who(scope), body.quarter, body.seed)
 
-    @r.get("/samples", summary="The quarter's sample with checked flags (a page in record id order)")
+    @r.get("/samples", summary="The quarter's sample with checked flags (a page in service id order: "
+                               "<institution>:<YYYY-MM>:<record id>)")
     async def read_sample(scope: Scope, quarter: str = Query(pattern=QUARTER),
                           tenant: str | None = Query(default=None, pattern=TENANT),
                           institution_id: str | None = Query(default=None, pattern=ID),
-                          after: str | None = Query(default=None, pattern=ID),
+                          after: str | None = Query(default=None, pattern=SERVICE_REF,
+                                                    description="the last service id of the page before"),
                           limit: int = Query(default=1000, ge=1, le=5000)) -> dict[str, Any]:
         scope.require(*READERS)
         return await service.sample(scope.db(target(scope, tenant)), quarter, after, limit, institution_id)

@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from chassis.calendar import today_cn
 from chassis.errors import Conflict, InvalidInput, NotFound, PoisonMessage
@@ -21,7 +21,7 @@ from chassis.programs import program_of_tenant
 from chassis.workbook import Sheet, workbook
 from contracts.v1 import events_pb2
 from services.audit.patrols.domain import figures
-from services.audit.patrols.domain.patrols import check_day, check_patrol
+from services.audit.patrols.domain.patrols import asked_services, check_day, check_patrol, unresolved
 from services.audit.patrols.domain.plans import check_targets, sample_percent
 from services.audit.patrols.domain.populations import CARE, day_of, disabled_in_year
 from services.audit.patrols.domain.quotas import sample_targets
@@ -34,6 +34,7 @@ from services.audit.patrols.domain.sampling import (
     quarter_number,
     quarter_of,
 )
+from services.audit.patrols.domain.services import ServiceKey, institution_key, parse_service_id, service_id
 from services.audit.patrols.domain.suggestions import finding_view, load_table, suggestions
 from services.audit.patrols.domain.surveys import STATUSES
 from services.audit.patrols.store import OUTBOX, PatrolStore
@@ -86,8 +87,11 @@ def _day(value: str, what: str) -> date:
 
 async def index_services(db: Any, payload: Any, event_id: str) -> int:
     """care_services.recorded → the upload's services in the compact index of their quarters (the sampling
-    population). Returns how many services were new."""
+    population), filed under the institution (FAMILY for family care) and the upload's month: a record id is only
+    the institution's own within that month. Returns how many services were new."""
     batch = _required(payload.batch_id, "care_services.recorded batch_id")
+    institution = institution_key(payload.institution_id)
+    month = _required(payload.month, "care_services.recorded month")
     by_quarter: dict[str, tuple[list[list[str]], list[list[str]]]] = {}
     for n, r in enumerate(payload.records):
         record = _required(r.record_id, f"records[{n}].record_id")
@@ -98,8 +102,8 @@ async def index_services(db: Any, payload: Any, event_id: str) -> int:
         people.append([person, r.caregiver_id])
     store, added = PatrolStore(db), 0
     for quarter, (records, people) in sorted(by_quarter.items()):
-        doc = {"_id": f"{payload.institution_id}|{batch}|{quarter}", "batch_id": batch,
-               "institution_id": payload.institution_id, "month": payload.month, "quarter": quarter,
+        doc = {"_id": f"{institution}|{batch}|{quarter}", "batch_id": batch,
+               "institution_id": institution, "month": month, "quarter": quarter,
                "year": int(quarter[:4]), "records": records, "people": people, "count": len(records),
                "event_id": event_id, "indexed_at": _now()}
         if await store.add_batch(doc):
@@ -172,12 +176,27 @@ async def _current_plan(store: PatrolStore, year: int) -> Doc | None:
 
 # ---- the quarter's sample (抽查样本) --------------------------------------------------------------------------------
 
-def _index(batches: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, str, str, str, int]]:
-    """record id → (quarter, date, institution, batch document, position); a record indexed twice counts once."""
-    out: dict[str, tuple[str, str, str, str, int]] = {}
+class Indexed(NamedTuple):
+    """A service of the compact index: where it is (its quarter, day, institution, month and record id) and where its
+    person and caregiver are (the batch document and the position in it)."""
+
+    quarter: str
+    date: str
+    institution_id: str
+    month: str
+    record_id: str
+    batch: str
+    position: int
+
+
+def _index(batches: Sequence[Mapping[str, Any]]) -> dict[str, Indexed]:
+    """service id → the service; a service indexed twice (the same institution, month and record id) counts once."""
+    out: dict[str, Indexed] = {}
     for b in sorted(batches, key=lambda b: (b.get("indexed_at", ""), b["_id"])):
+        institution, month = institution_key(b["institution_id"]), b["month"]
         for n, (record, day) in enumerate(b["records"]):
-            out.setdefault(record, (b["quarter"], day, b["institution_id"], b["_id"], n))
+            out.setdefault(service_id(institution, month, record),
+                           Indexed(b["quarter"], day, institution, month, record, b["_id"], n))
     return out
 
 
@@ -207,25 +226,25 @@ async def plan_sample(db: Any, tenant: str, by: Mapping[str, str], quarter_text:
                                               "round_count": 0})
         services = _index(await store.services_of_year(year))
         sampled = await store.sampled_of_year(year)
-        to_date = [r for r, s in services.items() if s[0] <= q]
-        own = [r for r in to_date if services[r][0] == q]
+        to_date = [r for r, s in services.items() if s.quarter <= q]
+        own = [r for r in to_date if services[r].quarter == q]
         plan = await _current_plan(store, year)
         percent = sample_percent(plan, n)
         targets = sample_targets(len(own), sum(r in sampled for r in own), len(to_date),
                                  sum(r in sampled for r in to_date), n, percent)
         own_open = [r for r in own if r not in sampled]
-        earlier_open = [r for r in to_date if r not in sampled and services[r][0] != q]
+        earlier_open = [r for r in to_date if r not in sampled and services[r].quarter != q]
         drawn = draw(sample["seed"], q, own_open, earlier_open, targets)
-        people = await store.people_of(services[d.record_id][3] for d in drawn)
+        people = await store.people_of(services[d.service_id].batch for d in drawn)
         round_no = int(sample.get("round_count", 0)) + 1
         entries = []
         for d in drawn:
-            service_quarter, day, institution, batch, position = services[d.record_id]
-            person, caregiver = (people.get(batch) or [])[position]
-            entries.append({"_id": d.record_id, "record_id": d.record_id, "quarter": q, "year": year,
-                            "service_quarter": service_quarter, "date": day, "institution_id": institution,
-                            "person_id": person, "caregiver_id": caregiver, "round": round_no, "why": d.why,
-                            "rank": d.rank})
+            s = services[d.service_id]
+            person, caregiver = (people.get(s.batch) or [])[s.position]
+            entries.append({"_id": d.service_id, "institution_id": s.institution_id, "month": s.month,
+                            "record_id": s.record_id, "quarter": q, "year": year, "service_quarter": s.quarter,
+                            "date": s.date, "person_id": person, "caregiver_id": caregiver, "round": round_no,
+                            "why": d.why, "rank": d.rank})
         added = await store.add_entries(entries)
         summary = {"round": round_no, "planned_at": _now(), "planned_on": today_cn().isoformat(),
                    "planned_by": dict(by), "percent": percent, "plan_version": (plan or {}).get("version"),
@@ -251,14 +270,16 @@ async def _sample_counts(store: PatrolStore, year: int, q: str) -> Doc:
 
 
 def entry_view(e: Mapping[str, Any], checked_by: Mapping[str, list[str]]) -> Doc:
-    return {"record_id": e["_id"], "date": e["date"], "service_quarter": e["service_quarter"],
-            "institution_id": e["institution_id"], "person_id": e["person_id"], "caregiver_id": e["caregiver_id"],
+    """A sampled service: its service id (what a patrol checks) and the institution, month and record id it is."""
+    return {"service_id": e["_id"], "institution_id": e["institution_id"], "month": e["month"],
+            "record_id": e["record_id"], "date": e["date"], "service_quarter": e["service_quarter"],
+            "person_id": e["person_id"], "caregiver_id": e["caregiver_id"],
             "round": e["round"], "why": e["why"], "checked": e["_id"] in checked_by,
             "patrol_ids": checked_by.get(e["_id"], [])}
 
 
 async def sample(db: Any, quarter_text: str, after: str | None, limit: int, institution_id: str | None) -> Doc:
-    """The quarter's sample with checked flags (a page of entries in record id order; `next_after` goes on)."""
+    """The quarter's sample with checked flags (a page of entries in service id order; `next_after` goes on)."""
     quarter = parse_quarter(quarter_text)
     store = PatrolStore(db)
     doc = await store.sample(quarter.label)
@@ -274,10 +295,19 @@ async def sample(db: Any, quarter_text: str, after: str | None, limit: int, inst
 
 # ---- patrols (监管巡查) ---------------------------------------------------------------------------------------------
 
+def _checked_view(sid: str) -> Doc:
+    key = parse_service_id(sid)
+    return {"service_id": sid, **({"institution_id": key.institution_id, "month": key.month,
+                                   "record_id": key.record_id} if key else {})}
+
+
 def patrol_view(doc: Mapping[str, Any], tenant: str) -> Doc:
+    """`checked_record_ids`: the service ids checked; `checked_services`: each with its institution, month and
+    record id."""
     table = findings_table(tenant)
     return {"patrol_id": doc["_id"], "quarter": doc["quarter"], "date": doc["date"], "inspectors": doc["inspectors"],
             "institution_ids": doc["institution_ids"], "checked_record_ids": doc["checked_record_ids"],
+            "checked_services": [_checked_view(sid) for sid in doc["checked_record_ids"]],
             "findings": [finding_view(table, f) for f in doc["findings"]], "suggestions": doc["suggestions"],
             "table_version": doc["table_version"], "persons_checked": doc.get("persons_checked", 0),
             "recorded_by": doc["recorded_by"], "recorded_at": doc["recorded_at"]}
@@ -286,15 +316,30 @@ def patrol_view(doc: Mapping[str, Any], tenant: str) -> Doc:
 async def record_patrol(db: Any, tenant: str, by: Mapping[str, str], body: Mapping[str, Any],
                         carrier: dict[str, str]) -> Doc:
     """Checked whole (team, day, institutions, sampled services, findings), then stored with patrol.completed —
-    which names the persons of the services checked, so each person's file shows the check."""
+    which names the services checked by their service ids and the persons of those services, so each person's file
+    shows the check. A checked service is looked up by its service id, or by institution and record id (the month
+    optional); one the samples do not hold is looked up in the lot's index only to say why it is refused."""
     quarter = parse_quarter(body["quarter"])
     store = PatrolStore(db)
     institutions = {i["_id"] for i in await store.institutions() if i.get("kind") == CARE}
-    asked = list(dict.fromkeys(body.get("checked_record_ids") or ()))
-    entries = {e["_id"]: e for e in await store.entries_by_ids(asked)
-               if e["year"] == quarter.start.year and e["quarter"] <= quarter.label}
     table = findings_table(tenant)
-    patrol = check_patrol(body, quarter, today_cn(), institutions, set(entries), table)
+    year = quarter.start.year
+    try:
+        asked = asked_services(body)
+    except InvalidInput:
+        asked = []  # check_patrol names the bad id, after the rules before it
+    found = [*await store.entries_by_ids(a.key.service_id for a in asked if a.key),
+             *await store.entries_of_records(year, ((a.institution_id, a.record_id) for a in asked if not a.key))]
+    entries = {e["_id"]: e for e in found if e["year"] == year and e["quarter"] <= quarter.label}
+    sampled = {sid: ServiceKey(e["institution_id"], e["month"], e["record_id"]) for sid, e in entries.items()}
+    known: set[str] = set()
+    missing = unresolved(asked, sampled)
+    if missing:
+        months = {a.key.month for a in missing if a.key} | (
+            {f"{year:04d}-{m:02d}" for m in range(1, 13)} if any(a.key is None for a in missing) else set())
+        known = {service_id(b["institution_id"], b["month"], r) for b in await store.services_named(
+            (a.institution_id for a in missing), months) for r, _ in b["records"]}
+    patrol = check_patrol(body, quarter, today_cn(), institutions, sampled, table, known)
     persons = sorted({entries[r]["person_id"] for r in patrol["checked_record_ids"]})
     now = _now()
     doc = {"_id": str(uuid.uuid4()), **patrol, "suggestions": suggestions(table, patrol["findings"]),
@@ -362,7 +407,8 @@ async def surveys(db: Any, year: int, limit: int) -> Doc:
 
 async def year_data(db: Any, year: int) -> figures.YearData:
     store = PatrolStore(db)
-    services = {r: figures.Service(s[0], s[2]) for r, s in _index(await store.services_of_year(year)).items()}
+    services = {sid: figures.Service(s.quarter, s.institution_id)
+                for sid, s in _index(await store.services_of_year(year)).items()}
     return figures.YearData(
         year=year, services=services, sampled=await store.sampled_of_year(year), patrols=await store.patrols(year),
         institutions=await store.institutions(), persons=await store.persons(),

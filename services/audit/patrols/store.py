@@ -1,15 +1,18 @@
 """The supervision room's collections (one audit database per tenant):
 
 - `ltc_service_batches`: the sampling population as a compact index — one document per accepted upload of care
-  service records (care_services.recorded) and quarter: `records` [[record_id, date], …] in clear, `people`
-  [[person_id, caregiver_id], …] beside them sealed whole as JSON (one seal per batch; opened only for the services
-  drawn). A redelivered upload is the same document (its id is the institution, batch and quarter).
+  service records (care_services.recorded) and quarter, with its `institution_id` (FAMILY for family care) and
+  `month`: `records` [[record_id, date], …] in clear, `people` [[person_id, caregiver_id], …] beside them sealed whole
+  as JSON (one seal per batch; opened only for the services drawn). A service is (institution, month, record id):
+  a record id is only the institution's own within its month (domain/services.py). A redelivered upload is the same
+  document (its id is the institution, batch and quarter).
 - `ltc_institutions`: the care institutions known to the lot (institution.changed), each change in `history`.
 - `ltc_disabled_persons`: the persons concluded (disability.concluded), id = the person's keyed pseudonym
   (`id_index`), the number sealed; `conclusions` (eligible or not, when).
 - `ltc_patrol_plans`: the written patrol plans (巡查方案), one document per version (`<year>-v<n>`).
 - `ltc_samples`: a quarter's sample: its seed and every planning round; `ltc_sample_entries`: one per service drawn
-  (id = record id: a service is in one sample at most), its person and caregiver sealed.
+  (id = its service id `<institution>:<YYYY-MM>:<record id>`: a service is in one sample at most; `institution_id`,
+  `month`, `record_id` beside it), its person and caregiver sealed.
 - `ltc_patrols` (patrol.completed pending in `_outbox`), `ltc_status_surveys` (status_survey.recorded pending):
   findings' details, the surveyed person and the note sealed; a survey is counted by `person_key` (the id index).
 
@@ -65,6 +68,7 @@ class PatrolStore:
             await self._db[name].create_index("_outbox_pending")
         await self._db[BATCHES].create_index("year")
         await self._db[ENTRIES].create_index("year")
+        await self._db[ENTRIES].create_index("record_id")
         await self._db[PATROLS].create_index("year")
         await self._db[SURVEYS].create_index("year")
         await self._db[PLANS].create_index("year")
@@ -73,15 +77,25 @@ class PatrolStore:
 
     async def add_batch(self, doc: dict[str, Any]) -> bool:
         """False when this upload's quarter was indexed before (a redelivery)."""
+        # FerretDB 1.x stores no nested arrays: each [record_id, date] pair is kept as {"r", "d"}.
+        stored = {**doc, "records": [{"r": r, "d": d} for r, d in doc["records"]]}
         try:
-            await self._db[BATCHES].insert_one(BATCH.seal(self._pii, doc))
+            await self._db[BATCHES].insert_one(BATCH.seal(self._pii, stored))
         except DuplicateKeyError:
             return False
         return True
 
     async def services_of_year(self, year: int) -> list[dict[str, Any]]:
         """The year's indexed uploads without their people: `_id`, quarter, institution_id, records."""
-        return await self._db[BATCHES].find({"year": year}, {"people": 0}).to_list(None)
+        return [_pairs(d) for d in await self._db[BATCHES].find({"year": year}, {"people": 0}).to_list(None)]
+
+    async def services_named(self, institution_ids: Iterable[str], months: Iterable[str]) -> list[dict[str, Any]]:
+        """The indexed uploads of these institutions in these months (without their people): what a patrol's
+        unsampled names are looked up in, to tell a service not sampled from one the lot never had."""
+        found = await self._db[BATCHES].find(
+            {"institution_id": {"$in": sorted(set(institution_ids))}, "month": {"$in": sorted(set(months))}},
+            {"institution_id": 1, "month": 1, "records": 1}).to_list(None)
+        return [_pairs(d) for d in found]
 
     async def people_of(self, batch_ids: Iterable[str]) -> dict[str, list[list[str]]]:
         """batch document id → its [[person_id, caregiver_id], …] opened (aligned with its records)."""
@@ -168,7 +182,7 @@ class PatrolStore:
             return int(exc.details.get("nInserted", 0))
 
     async def sampled_of_year(self, year: int) -> dict[str, str]:
-        """record id → the quarter whose sample holds it."""
+        """service id → the quarter whose sample holds it."""
         docs = await self._db[ENTRIES].find({"year": year}, {"quarter": 1}).to_list(None)
         return {d["_id"]: d["quarter"] for d in docs}
 
@@ -179,12 +193,22 @@ class PatrolStore:
             query["_id"] = {"$gt": after}
         if institution_id:
             query["institution_id"] = institution_id
-        docs = await self._db[ENTRIES].find(query).sort("_id", 1).to_list(limit)
+        # limit(), not to_list(limit): the in-memory adapter's to_list ignores its length (a page would be everything)
+        docs = await self._db[ENTRIES].find(query).sort("_id", 1).limit(limit).to_list(None)
         return ENTRY.open_all(self._pii, docs)
 
-    async def entries_by_ids(self, record_ids: Iterable[str]) -> list[dict[str, Any]]:
-        docs = await self._db[ENTRIES].find({"_id": {"$in": sorted(set(record_ids))}}).to_list(None)
+    async def entries_by_ids(self, service_ids: Iterable[str]) -> list[dict[str, Any]]:
+        docs = await self._db[ENTRIES].find({"_id": {"$in": sorted(set(service_ids))}}).to_list(None)
         return ENTRY.open_all(self._pii, docs)
+
+    async def entries_of_records(self, year: int, pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        """The year's entries of these (institution, record id) pairs, whatever their month."""
+        wanted = set(pairs)
+        if not wanted:
+            return []
+        docs = await self._db[ENTRIES].find({"year": year, "record_id": {"$in": sorted({r for _, r in wanted})},
+                                             "institution_id": {"$in": sorted({i for i, _ in wanted})}}).to_list(None)
+        return ENTRY.open_all(self._pii, [d for d in docs if (d["institution_id"], d["record_id"]) in wanted])
 
     # ---- patrols and status surveys ----
 
@@ -210,7 +234,7 @@ class PatrolStore:
                                                             "surveyed_on": 1}).to_list(None)
 
     async def surveys(self, year: int, limit: int) -> list[dict[str, Any]]:
-        docs = await self._db[SURVEYS].find({"year": year}, HIDDEN).sort("recorded_at", 1).to_list(limit)
+        docs = await self._db[SURVEYS].find({"year": year}, HIDDEN).sort("recorded_at", 1).limit(limit).to_list(None)
         return SURVEY.open_all(self._pii, docs)
 
     async def left_before(self, year: int) -> set[str]:
@@ -218,3 +242,8 @@ class PatrolStore:
         docs = await self._db[SURVEYS].find({"year": {"$lt": year}, "status": {"$in": sorted(LEFT)}},
                                             {"person_key": 1}).to_list(None)
         return {d["person_key"] for d in docs}
+
+
+def _pairs(doc: dict[str, Any]) -> dict[str, Any]:
+    """An indexed upload as the service reads it: `records` [[record_id, date], …] again."""
+    return {**doc, "records": [[x["r"], x["d"]] for x in doc.get("records") or ()]}

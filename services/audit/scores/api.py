@@ -26,18 +26,23 @@ READERS = ("finance", "ops", "clerk", "supervisor")
 MAX_BODY = 64 * 1024
 
 
+DAY = {"format": "date"}  # shown as a date; read as text, so a bad one is the service's 422 naming its field
+
+
 class ScoreBody(BaseModel):
-    year: int = Field(description="the service year scored, e.g. 2025 (after it ended)")
+    year: int = Field(ge=2000, le=2100, description="the service year scored, e.g. 2025 (after it ended)")
     deductions: dict[str, str] = Field(description="item code → points deducted, a decimal string, at most the "
                                                    "item's weight (programs/wz-ltc/score-items-sample.yaml)")
-    note: str = Field("", description="at most 2000 characters")
-    assessed_on: str | None = Field(None, description="YYYY-MM-DD, today or earlier, after the year (default today)")
+    note: str = Field("", max_length=2000, description="at most 2000 characters")
+    assessed_on: str | None = Field(None, json_schema_extra=DAY,
+                                    description="YYYY-MM-DD, today or earlier, after the year (default today)")
 
 
 class CarrierReportBody(BaseModel):
-    sha256: str = Field(description="the report file's SHA-256, 64 lower-case hex digits")
-    file_name: str = Field("", description="at most 200 characters")
-    submitted_on: str | None = Field(None, description="YYYY-MM-DD, today or earlier, after the year (default today)")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="the report file's SHA-256, 64 lower-case hex digits")
+    file_name: str = Field("", max_length=200, description="at most 200 characters")
+    submitted_on: str | None = Field(None, json_schema_extra=DAY,
+                                     description="YYYY-MM-DD, today or earlier, after the year (default today)")
 
 
 def _documented(model: type[BaseModel]) -> dict[str, Any]:

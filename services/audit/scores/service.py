@@ -24,7 +24,7 @@ from services.audit.scores.store import OUTBOX, ScoreStore
 __all__ = ["OUTBOX"]
 
 Doc = dict[str, Any]
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SHA256 = re.compile(r"^[0-9a-f]{64}\Z")  # `\Z`: Python's `$` takes a final newline too
 ASSESSMENT_FIELDS = ("year", "deductions", "note", "assessed_on")
 REPORT_FIELDS = ("sha256", "file_name", "submitted_on")
 MAX_NOTE = 2000

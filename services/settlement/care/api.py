@@ -20,7 +20,7 @@ import csv
 import io
 import re
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -41,15 +41,18 @@ MAX_RECORDS = 2000
 MAX_PLANS = 1000
 MAX_RECORDS_BODY = 4 * 1024 * 1024
 MAX_BODY = 64 * 1024
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-MONTH_RE = re.compile(MONTH_PATTERN)
-PERSON_RE = re.compile(r"^\d{17}[\dXx]$")
-INSTITUTION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")   # it names a collection: no '.', ':' or '$'
-RECORD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,39}$")
-CAREGIVER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
-ITEM_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# ASCII digits only (`\d` is any script's), and `\Z`: Python's `$` also matches before a final newline, so "2026-03\n"
+# would be a month of its own. MONTH_PATTERN is for query parameters (pydantic's `$` is the end of the text).
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z")
+YEARS = range(2000, 2101)  # as the fund's years: a month no calendar or contract holds is refused
+PERSON_RE = re.compile(r"^[0-9]{17}[0-9Xx]\Z")
+INSTITUTION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}\Z")   # it names a collection: no '.', ':' or '$'
+RECORD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,39}\Z")
+CAREGIVER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}\Z")
+ITEM_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
+TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
 EVIDENCE_KINDS = ("photo", "audio", "video", "signature", "location")
 MAX_ITEMS, MAX_EVIDENCE = 8, 10
 MODES = ("institutional", "home_visit", "family")
@@ -62,58 +65,73 @@ CSV_FIELDS = ("record_id", "person_id", "caregiver_id", "date", "start", "end", 
 # ---- request bodies (shown in /docs; the door checks each field itself, naming it) --------------------------------
 
 
+def _shown(pattern: re.Pattern[str]) -> str:
+    """A door's pattern as /docs show it (JSON Schema's `$` is the end of the text)."""
+    return pattern.pattern.removesuffix("\\Z") + "$"
+
+
+DAY = {"format": "date"}  # shown as a date; read as text, so a bad one is the door's 422 naming its field
+SHOWN_MONTH = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"  # YEARS
+
+
 class PlanItem(BaseModel):
-    code: str = Field(description="an item of the care catalogue (programs/wz-ltc/care-catalogue-*.yaml)")
-    per_month: int = Field(description="times a month, within the catalogue's limit for the grade")
+    code: str = Field(pattern=_shown(ITEM_RE),
+                      description="an item of the care catalogue (programs/wz-ltc/care-catalogue-*.yaml)")
+    per_month: int = Field(ge=1, le=31, description="times a month, within the catalogue's limit for the grade")
 
 
 class Agreement(BaseModel):
-    signed_on: str = Field(description="YYYY-MM-DD, not after the plan's start")
-    caregiver_id: str = Field(description="the family caregiver's code in the agreement")
-    sha256: str = Field(description="checksum of the signed agreement file (64 hex)")
+    signed_on: str = Field(json_schema_extra=DAY, description="YYYY-MM-DD, not after the plan's start")
+    caregiver_id: str = Field(pattern=_shown(CAREGIVER_RE), description="the family caregiver's code in the agreement")
+    sha256: str = Field(pattern=_shown(SHA256_RE), description="checksum of the signed agreement file (64 hex)")
 
 
 class PlanBody(BaseModel):
-    person_id: str = Field(description="18-character identity number")
-    mode: str = Field(description=" | ".join(MODES))
-    institution_id: str | None = Field(None, description="the designated institution (none for family care)")
-    valid_from: str = Field(description="YYYY-MM-DD")
-    valid_to: str = Field(description="YYYY-MM-DD")
-    items: list[PlanItem]
+    person_id: str = Field(pattern=_shown(PERSON_RE), description="18-character identity number")
+    mode: Literal[MODES] = Field(description=" | ".join(MODES))  # type: ignore[valid-type]
+    institution_id: str | None = Field(None, pattern=_shown(INSTITUTION_RE),
+                                       description="the designated institution (none for family care)")
+    valid_from: str = Field(json_schema_extra=DAY, description="YYYY-MM-DD")
+    valid_to: str = Field(json_schema_extra=DAY, description="YYYY-MM-DD")
+    items: list[PlanItem] = Field(min_length=1, max_length=50)
     agreement: Agreement | None = Field(None, description="family care (亲情居家护理): the signed service agreement")
 
 
 class PlansBody(BaseModel):
-    plans: list[PlanBody] = Field(description=f"at most {MAX_PLANS}")
+    plans: list[PlanBody] = Field(min_length=1, max_length=MAX_PLANS, description=f"at most {MAX_PLANS}")
 
 
 class Evidence(BaseModel):
-    kind: str = Field(description=" | ".join(EVIDENCE_KINDS))
-    sha256: str
+    kind: Literal[EVIDENCE_KINDS] = Field(description=" | ".join(EVIDENCE_KINDS))  # type: ignore[valid-type]
+    sha256: str = Field(pattern=_shown(SHA256_RE))
 
 
 class ServiceRecordBody(BaseModel):
-    record_id: str = Field(description="the institution's own id of the record (unique within its month)")
-    person_id: str
-    caregiver_id: str = Field(description="the caregiver's code (工号), not an identity number")
-    date: str = Field(description="YYYY-MM-DD, in `month`")
-    start: str = Field(description="HH:MM")
-    end: str = Field(description="HH:MM after start (24:00 for midnight)")
-    items: list[str] = Field(description=f"catalogue item codes, 1–{MAX_ITEMS}")
-    evidence: list[Evidence] | None = None
+    record_id: str = Field(pattern=_shown(RECORD_ID_RE),
+                           description="the institution's own id of the record (unique within its month)")
+    person_id: str = Field(pattern=_shown(PERSON_RE))
+    caregiver_id: str = Field(pattern=_shown(CAREGIVER_RE),
+                              description="the caregiver's code (工号), not an identity number")
+    date: str = Field(json_schema_extra=DAY, description="YYYY-MM-DD, in `month`")
+    start: str = Field(pattern=_shown(TIME_RE), description="HH:MM")
+    end: str = Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", description="HH:MM after start (24:00 for "
+                                                                                       "midnight)")
+    items: list[Annotated[str, Field(pattern=_shown(ITEM_RE))]] = Field(
+        min_length=1, max_length=MAX_ITEMS, description=f"catalogue item codes, 1–{MAX_ITEMS}")
+    evidence: list[Evidence] | None = Field(None, max_length=MAX_EVIDENCE)
 
 
 class RecordsBody(BaseModel):
-    month: str = Field(description="YYYY-MM")
-    records: list[ServiceRecordBody] = Field(description=f"at most {MAX_RECORDS}")
+    month: str = Field(pattern=SHOWN_MONTH, description="YYYY-MM")
+    records: list[ServiceRecordBody] = Field(min_length=1, max_length=MAX_RECORDS, description=f"at most {MAX_RECORDS}")
 
 
 class MonthBody(BaseModel):
-    month: str = Field(description="YYYY-MM")
+    month: str = Field(pattern=SHOWN_MONTH, description="YYYY-MM")
 
 
 class DeathBody(BaseModel):
-    date: str = Field(description="YYYY-MM-DD, the day of death, today or earlier")
+    date: str = Field(json_schema_extra=DAY, description="YYYY-MM-DD, the day of death, today or earlier")
 
 
 _DEFS, _REF = "\u0024defs", "\u0024ref"  # JSON Schema keywords (spelled so: only stores spell Mongo's operators)
@@ -149,8 +167,8 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 
 
 def _month(value: Any, field: str = "month") -> str:
-    if not isinstance(value, str) or not MONTH_RE.match(value):
-        raise InvalidInput(f"{field} must be YYYY-MM, got {value!r}", field)
+    if not isinstance(value, str) or not MONTH_RE.match(value) or int(value[:4]) not in YEARS:
+        raise InvalidInput(f"{field} must be YYYY-MM, a year {YEARS[0]}–{YEARS[-1]}, got {value!r}", field)
     return value
 
 

@@ -50,7 +50,9 @@ def conclusion_of(p: Any) -> dict[str, Any]:
         raise PoisonMessage("disability.concluded lacks person_id or assessment_id")
     if not 0 <= p.grade <= 5:
         raise PoisonMessage(f"disability.concluded grade must be 0–5, got {p.grade}")
-    concluded = _day(p.concluded_at, "disability.concluded concluded_at")
+    # The business day (业务日期) of the conclusion; events from before the field existed carry only the instant.
+    concluded = (_day(p.concluded_on, "disability.concluded concluded_on") if p.concluded_on
+                 else _day(p.concluded_at, "disability.concluded concluded_at"))
     recheck = _day(p.recheck_due, "disability.concluded recheck_due", optional=True)
     fee_fen = 0
     if p.assessment_fee:

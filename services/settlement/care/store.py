@@ -14,12 +14,18 @@ more than one institution's month.
   is derived from the order of approvals (domain/plans.py `in_force_periods`).
 - `ltc_state`: one document, `generation`, raised after every write to the three logs: a process whose book read an
   older generation reads the logs again (another replica wrote).
-- `ltc_records_<institution>_<YYYY-MM>` (`FAMILY` for family care): one document per accepted service record
-  (护理服务记录), `_id` the institution's record id; no personal data (the person is the plan's). Indexed on
-  (caregiver_id, date) and plan_id — MongoDB proper answers the checks' query from them; FerretDB 1.24 reads the
-  institution's month, which is all the checks need (and no index more than the query uses: each slows its inserts).
-- `ltc_batches`: one document per accepted upload (`_id` a keyed digest of the upload) with the record ids it
-  stored, carrying `care_services.recorded` (all its records in the payload).
+- `ltc_records_<institution>_<YYYY-MM>` (`FAMILY` for family care): the accepted service records (护理服务记录) of
+  the institution's month, one document — a sheet — per upload that stored any: `_id` the upload's id, `count`, and
+  `rows`, its records packed as zlib-compressed JSON rows (`ROW_FIELDS`: record id — the institution's own, unique
+  in the month —, plan, caregiver, date, start, end, items, evidence); no personal data (the person is the plan's).
+  Packed because nothing reads a record alone: the checks and the statement read the institution's month whole,
+  and on FerretDB 1.24 storing 2,000 records as 2,000 documents costs ~110 ms, as one sheet ~5 ms (reading them
+  back: ~220 ms against ~1 ms). `month_records` unpacks them into one dict per record (as earlier versions stored
+  them, one document each, which it reads too).
+- `ltc_batches`: one small document per accepted upload (`_id` a keyed digest of the upload; its records are its
+  sheet's), carrying `care_services.recorded` (all its records in the payload) until the relay has published it.
+  Kept small on purpose — no list of its record ids: the relay's query walks every document of the collection on
+  FerretDB, and a list of 2,000 ids costs ~10 ms a read there.
 - `ltc_statements`: one per institution and month (`LTC-<institution>-<YYYY-MM>`, `LTC-FAMILY-<YYYY-MM>`): the priced
   lines per person and plan (the person sealed), open → closed → paid.
 - `ltc_payments`: one per statement paid (`PAY-<statement id>`), carrying `care_statement.paid`; the ledger entry
@@ -34,11 +40,13 @@ retry finds what a crash left (service/records.py and service/statements.py give
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from chassis.outbox import guarded_update, with_events
 from chassis.pii import Sealed, Sealer, sealer_of
@@ -55,7 +63,6 @@ FEES = "ltc_assessment_fees"
 FEE_STATEMENTS = "ltc_fee_statements"
 
 CARE_OUTBOX_COLLECTIONS = [PLANS, BATCHES, PAYMENTS, FEE_STATEMENTS]
-DUPLICATE_KEY = 11000
 GENERATION = "generation"
 
 # What of these documents is personal data (chassis/pii.py).
@@ -64,6 +71,10 @@ PLAN_APPROVAL = Sealed(text=("plans.*.person_id",), json=("plans.*.agreement",))
 STATEMENT = Sealed(text=("lines.*.person_id",))
 FEE = Sealed(text=("person_id",))
 FEE_STATEMENT = Sealed(text=("lines.*.person_id",))
+
+# A sheet's rows (see the module's docstring): each record a JSON list of these, evidence as [kind, sha256] pairs.
+ROW_FIELDS = ("record_id", "plan_id", "caregiver_id", "date", "start", "end", "items", "evidence")
+ROWS_ENCODING = "json-rows+zlib"
 
 
 def records_collection(institution: str, month: str) -> str:
@@ -107,7 +118,6 @@ def _open_lines(pii: Sealer, doc: dict[str, Any] | None) -> dict[str, Any] | Non
 class CareStore:
     def __init__(self, db: Any) -> None:
         self._db = db
-        self._indexed: set[str] = set()
 
     @property
     def _pii(self) -> Sealer:
@@ -175,39 +185,39 @@ class CareStore:
 
     # ---- service records ---------------------------------------------------------------------------------------
 
-    async def _records(self, institution: str, month: str) -> Any:
-        name = records_collection(institution, month)
-        if name not in self._indexed:
-            coll = self._db[name]
-            await coll.create_index([("caregiver_id", 1), ("date", 1)])
-            await coll.create_index("plan_id")
-            self._indexed.add(name)
-        return self._db[name]
+    def _records(self, institution: str, month: str) -> Any:
+        return self._db[records_collection(institution, month)]
 
-    async def related_records(self, institution: str, month: str, plan_ids: Sequence[str],
-                              caregivers: Sequence[str], record_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The stored records of the institution's month that an upload is checked against: those of its plans
-        (frequency), of its caregivers (overlap) and under its record ids (a record sent again)."""
-        coll = await self._records(institution, month)
-        query = {"$or": [{"plan_id": {"$in": list(plan_ids)}}, {"caregiver_id": {"$in": list(caregivers)}},
-                         {"_id": {"$in": list(record_ids)}}]}
-        return await coll.find(query).to_list(None)
-
-    async def insert_records(self, institution: str, month: str, docs: Sequence[dict[str, Any]]) -> None:
-        """Insert new records; ones already there under the same id (a retry after a crash, checked identical by
-        the caller under the month's lock) are left as they are."""
-        if not docs:
+    async def insert_records(self, institution: str, month: str, batch_id: str,
+                             records: Sequence[dict[str, Any]]) -> None:
+        """The new records of an upload, as its sheet (one insert). Sent again (a retry after a crash: the upload's
+        id is a digest of its records, so the sheet there holds these very records) it is left as it is."""
+        if not records:
             return
-        coll = await self._records(institution, month)
+        rows = [[r["_id"], r["plan_id"], r["caregiver_id"], r["date"], r["start"], r["end"], list(r["items"]),
+                 [[e["kind"], e["sha256"]] for e in r.get("evidence") or ()]] for r in records]
+        packed = zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 6)
         try:
-            await coll.insert_many(list(docs), ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
+            await self._records(institution, month).insert_one(
+                {"_id": batch_id, "count": len(rows), "encoding": ROWS_ENCODING, "rows": packed})
+        except DuplicateKeyError:
+            pass
 
     async def month_records(self, institution: str, month: str) -> list[dict[str, Any]]:
-        coll = await self._records(institution, month)
-        return await coll.find({}).to_list(None)
+        """Every accepted record of the institution's month, one dict each: `_id` (the record id), `batch_id` (the
+        upload that stored it), plan_id, caregiver_id, date, start, end, items and, when sent, evidence."""
+        out: list[dict[str, Any]] = []
+        for doc in await self._records(institution, month).find({}).to_list(None):
+            if doc.get("encoding") != ROWS_ENCODING:
+                out.append(doc)  # a record stored as its own document (before sheets)
+                continue
+            for rid, plan_id, caregiver, day, start, end, items, evidence in json.loads(zlib.decompress(doc["rows"])):
+                rec = {"_id": rid, "batch_id": doc["_id"], "plan_id": plan_id, "caregiver_id": caregiver,
+                       "date": day, "start": start, "end": end, "items": items}
+                if evidence:
+                    rec["evidence"] = [{"kind": k, "sha256": h} for k, h in evidence]
+                out.append(rec)
+        return out
 
     # ---- uploads -------------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """JSON bodies a door reads itself (chassis/bodies.py `parse_json`): what Python's json module takes but no service
 can use is refused at the door as `invalid_json` naming the body (or the form field), never a 500 later — found by
 tests/component/test_openapi_fuzz.py and its probes: `[[[[…]]]]` thousands deep (RecursionError) and a lone
-surrogate escape `"\\ud800"` (no UTF-8: UnicodeEncodeError when stored)."""
+surrogate escape `"\\ud800"` or its raw bytes (no UTF-8: UnicodeEncodeError when stored)."""
 
 from decimal import Decimal
 
@@ -25,6 +25,16 @@ def test_a_lone_surrogate_escape_is_refused(body: bytes, exact: bool) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_json(body, exact_numbers=exact, field="application")
     assert (refused.value.code, refused.value.field) == ("invalid_json", "application")
+
+
+@pytest.mark.parametrize("exact", [True, False])
+@pytest.mark.parametrize("body", [b'{"note": "x\xed\xa0\x80"}', b'["\xed\xbf\xbf"]',
+                                  b'{"a": "\xed\xa0\xbd\xed\xb8\x80"}'])  # a lone one, and a pair as CESU-8
+def test_a_surrogate_as_raw_bytes_is_refused(body: bytes, exact: bool) -> None:
+    """Not UTF-8, yet `json.loads(bytes)` decodes it ("surrogatepass"): found at audit's POST /v1/ltc/scores."""
+    with pytest.raises(InvalidInput) as refused:
+        parse_json(body, exact_numbers=exact)
+    assert (refused.value.code, refused.value.field) == ("invalid_json", "body")
 
 
 def test_a_surrogate_pair_and_an_escaped_backslash_are_text() -> None:

@@ -17,7 +17,7 @@ COLUMNS = ("assessor_id", "name", "background", "institution_id", "degree")
 OPTIONAL = ("active",)
 BACKGROUNDS = ("medical", "nursing", "rehabilitation", "other")  # 医学, 护理, 康复, 其他
 MEDICAL_BACKGROUNDS = frozenset({"medical", "nursing"})  # 医学或护理专业背景: one of the pair has it
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")  # `\Z`: Python's `$` takes a final newline too
 MAX_ROWS = 5000
 _TRUE, _FALSE = ("true", "1", "yes", ""), ("false", "0", "no")
 

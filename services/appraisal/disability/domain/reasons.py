@@ -16,6 +16,7 @@ REASONS = ReasonCatalogue("disability assessment (失能等级评定)", {
     "not_assessed_for_lasting": "未达重度失能: how long the disability has lasted is not asked when the grade is not "
                                 "one the insurance covers",
     "recheck_due": "待遇资格审查: an eligible conclusion is re-checked this many months after it",
+    "migrated": "既往结论: a conclusion made before the platform, imported with its day, grade and scale version",
 })
 
 ERRORS = {
@@ -41,4 +42,6 @@ ERRORS = {
     "assessment_open": "the person has an assessment under way: one at a time",
     "recheck_not_eligible": "待遇资格审查 is of persons whose conclusion makes them eligible; others apply anew",
     "invalid_ltc_setting": "a long-term care setting of the program (ltc.*) that is missing or malformed",
+    "wrong_lot": "a migrated conclusion of a person outside the caller's lot (district, or the city-level rule)",
+    "not_a_member": "a migrated conclusion of an insurance type that is not one of the program's members",
 }

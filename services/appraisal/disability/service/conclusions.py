@@ -66,7 +66,8 @@ async def score(db: Any, tenant: str, assessor: str, assessment_id: str, body: A
         eligible=covered.eligible, scale_version=scale.version, reasons=[r["code"] for r in result["reason_codes"]],
         concluded_at=at, recheck_due=result["recheck_due"] or "", round=assessment["round"], assessors=list(pair),
         lot=assessment.get("lot", ""), city_level=bool(assessment.get("city_level")), kind=assessment["kind"],
-        assessment_fee=result["assessment_fee"]), source=SERVICE, trace_context=assessment.get("trace_context") or {},
+        assessment_fee=result["assessment_fee"], concluded_on=concluded_on.isoformat()), source=SERVICE,
+        trace_context=assessment.get("trace_context") or {},
         event_id=derived_event_id(assessment_id, CONCLUDED, "conclusion"))
     if not await store.conclude(assessment_id, result, [event]):
         raise Conflict("the assessment was concluded meanwhile", code="already_concluded")

@@ -242,7 +242,11 @@ def check_term(valid_from: date, valid_to: date, max_years: int = MAX_TERM_YEARS
     """An agreement term (协议期限): ends on or after its start, at most `max_years` long (422 naming the field)."""
     if valid_to < valid_from:
         raise InvalidInput(f"valid_to {valid_to} is before valid_from {valid_from}", f"{prefix}valid_to")
-    limit = term_end_limit(valid_from, max_years)
+    try:
+        limit = term_end_limit(valid_from, max_years)
+    except ValueError:  # its anniversary is past the year 9999: no term starts so late
+        raise InvalidInput(f"valid_from {valid_from} is too late: a term from it ends past any calendar",
+                           f"{prefix}valid_from") from None
     if valid_to > limit:
         raise InvalidInput(f"an agreement term is at most {max_years} years: from {valid_from} it ends by {limit}",
                            f"{prefix}valid_to", code="agreement_term_too_long",

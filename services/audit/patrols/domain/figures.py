@@ -19,7 +19,9 @@ from services.audit.reports.domain.periods import Period, parse_period
 
 @dataclass(frozen=True)
 class Service:
-    """One care service of the sampling population (the compact index): its quarter and institution."""
+    """One care service of the sampling population (the compact index): its quarter and institution. Services are
+    keyed by service id `<institution>:<YYYY-MM>:<record id>` (domain/services.py): a record id alone is only the
+    institution's own within its month."""
 
     quarter: str
     institution_id: str
@@ -28,8 +30,8 @@ class Service:
 @dataclass
 class YearData:
     year: int
-    services: Mapping[str, Service]                  # record id → its quarter and institution
-    sampled: Mapping[str, str]                       # record id → the quarter whose sample holds it
+    services: Mapping[str, Service]                  # service id → its quarter and institution
+    sampled: Mapping[str, str]                       # service id → the quarter whose sample holds it
     patrols: Sequence[Mapping[str, Any]]
     institutions: Sequence[Mapping[str, Any]]
     persons: Sequence[Mapping[str, Any]]             # {_id: person key, conclusions}
@@ -38,7 +40,7 @@ class YearData:
     plan: Mapping[str, Any] | None = None
 
     def checked(self) -> set[str]:
-        """Services checked by the year's patrols."""
+        """Services checked by the year's patrols (service ids)."""
         return checked_in(self.patrols)
 
 
@@ -117,11 +119,11 @@ def statistics(data: YearData, today: date, quarters: int = 4) -> dict[str, Any]
                                              "findings": 0})
 
     checked = data.checked()
-    for record, s in data.services.items():
+    for sid, s in data.services.items():
         row = inst(s.institution_id)
         row["delivered"] += 1
-        row["sampled"] += record in data.sampled
-        row["checked"] += record in checked
+        row["sampled"] += sid in data.sampled
+        row["checked"] += sid in checked
     for p in data.patrols:
         for i in p["institution_ids"]:
             inst(i)["visits"] += 1

@@ -23,6 +23,13 @@ ERRORS = {
     "date_in_future": "a patrol or survey is recorded once it took place, never for a day still to come",
     "record_not_in_sample": "a checked service is not in the sample of the patrol's quarter (or of an earlier "
                             "quarter of the year): plan the sample first (POST /v1/ltc/samples)",
+    "service_unknown": "no care service of this institution, month and record id is known to the lot "
+                       "(care_services.recorded)",
+    "service_id_invalid": "a checked service id is not <institution>:<YYYY-MM>:<record id> (a record id is only the "
+                          "institution's own within a month): use the sample's service_id or checked_services",
+    "service_ambiguous": "the institution's record id names services of more than one month: name the month (or the "
+                         "service id)",
+    "finding_institution_mismatch": "a finding's service belongs to another institution than the finding names",
     "unknown_institution": "no care institution of this id is known to the lot (institution.changed)",
     "unknown_finding_code": "the finding's code is not in the breach-handling table (patrol-findings-*.yaml)",
     "finding_record_not_checked": "a finding names a service this patrol did not check",

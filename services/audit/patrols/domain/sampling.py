@@ -1,9 +1,10 @@
 """The quarter's service sample (护理服务抽查样本): which care services a (re-)planning adds, reproducibly.
 
-Each candidate's rank is HMAC-SHA256(seed, quarter|record_id) as hex; the lowest ranks are drawn. The seed is
-recorded with the quarter's sample at its first planning and kept for every re-planning, so anyone holding the seed
-and the services known at the time can redo every draw; an institution that does not know the seed cannot tell which
-of its services will be checked. What is drawn stays drawn: a re-planning ranks only services not yet sampled."""
+Each candidate's rank is HMAC-SHA256(seed, quarter|service_id) as hex — the service id `<institution>:<YYYY-MM>:<record
+id>` (domain/services.py: a record id is only the institution's own within its month) — and the lowest ranks are drawn.
+The seed is recorded with the quarter's sample at its first planning and kept for every re-planning, so anyone holding
+the seed and the services known at the time can redo every draw; an institution that does not know the seed cannot tell
+which of its services will be checked. What is drawn stays drawn: a re-planning ranks only services not yet sampled."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from chassis.errors import InvalidInput
 from services.audit.patrols.domain.quotas import SampleTargets
 from services.audit.reports.domain.periods import Period, parse_period
 
-METHOD = ("HMAC-SHA256(seed, quarter|record_id) ranks every candidate, lowest first: the quarter's own services not "
-          "yet sampled up to its quota, then the year's services up to the quarter's end not yet sampled up to the "
-          "year's pace (n/4 of the year's services known so far by the end of quarter n)")
-SEED = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+METHOD = ("HMAC-SHA256(seed, quarter|service_id), service_id = institution:YYYY-MM:record_id, ranks every candidate, "
+          "lowest first: the quarter's own services not yet sampled up to its quota, then the year's services up to "
+          "the quarter's end not yet sampled up to the year's pace (n/4 of the year's services known so far by the "
+          "end of quarter n)")
+SEED = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}\Z")  # `\Z`: Python's `$` takes a final newline too
 
 
 def parse_quarter(text: str, field: str = "quarter") -> Period:
@@ -43,13 +45,13 @@ def check_seed(seed: str) -> str:
     return seed
 
 
-def rank(seed: str, quarter: str, record_id: str) -> str:
-    return hmac.new(seed.encode(), f"{quarter}|{record_id}".encode(), hashlib.sha256).hexdigest()
+def rank(seed: str, quarter: str, service_id: str) -> str:
+    return hmac.new(seed.encode(), f"{quarter}|{service_id}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
 class Drawn:
-    record_id: str
+    service_id: str
     why: str  # quota (the quarter's own 20%) | pace (the year's 100%, 补查)
     rank: str
 
@@ -64,7 +66,7 @@ def draw(seed: str, quarter: str, own: Iterable[str], earlier: Iterable[str], ta
     return [*quota, *pace]
 
 
-def digest(record_ids: Sequence[str]) -> str:
-    """The candidates a draw ranked, as one checksum (sha256 of the sorted ids, one per line): a redo can show it
-    ranked the same services."""
-    return hashlib.sha256("\n".join(sorted(record_ids)).encode()).hexdigest()
+def digest(service_ids: Sequence[str]) -> str:
+    """The candidates a draw ranked, as one checksum (sha256 of the sorted service ids, one per line): a redo can show
+    it ranked the same services."""
+    return hashlib.sha256("\n".join(sorted(service_ids)).encode()).hexdigest()

@@ -15,10 +15,11 @@ if TYPE_CHECKING:
     from chassis.calendar import Deadline
 
 CN = ZoneInfo("Asia/Shanghai")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_HALF = re.compile(r"^(\d{4})-H([12])$")
-_YEAR = re.compile(r"^(\d{4})$")
+# ASCII digits only: `\d` is any script's, and "２０２６-Q1" would be a period of its own beside "2026-Q1".
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.ASCII)
+_HALF = re.compile(r"^(\d{4})-H([12])$", re.ASCII)
+_YEAR = re.compile(r"^(\d{4})$", re.ASCII)
 
 PeriodKind = Literal["month", "quarter", "half", "year"]
 ALL_KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
@@ -57,7 +58,7 @@ def parse_period(text: str, allowed: tuple[PeriodKind, ...] = ("month", "quarter
     """`2025-06`, `2025-Q2`, `2025-H1` (half years only where `allowed` names them) or `2025`; anything else is
     refused with the accepted forms."""
     value = (text or "").strip()
-    year = re.match(r"^\d{4}", value)
+    year = re.match(r"^\d{4}", value, re.ASCII)
     if year and not FIRST_YEAR <= int(year[0]) <= LAST_YEAR:
         raise InvalidInput(f"{field} {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", field)
     if (m := _MONTH.match(value)) and "month" in allowed:

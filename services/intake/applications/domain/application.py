@@ -18,7 +18,7 @@ ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"}
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]\Z")  # ASCII digits (`\d` is any script's), no final newline
 
 
 def valid_resident_id(value: str) -> bool:

@@ -104,8 +104,12 @@ def pushes_for(event: Event, sender: str, now: datetime) -> list[dict[str, Any]]
 
 async def record(db: Any, event: Event) -> int:
     """File the event's pushes (pending); the same event filed again adds nothing. Returns how many are new. A
-    tenant outside wz-ltc has nothing to push (its events of these kinds are not the agency's)."""
+    tenant outside wz-ltc has nothing to push (its events of these kinds are not the agency's), nor has a conclusion
+    migrated from before the platform (kind `migrated`: it came from the agency's system, and LTC01 knows no such
+    assessment type)."""
     if event.type not in TRANSACTION_OF_EVENT or not runs_ltc(event.tenant):
+        return 0
+    if event.type == "disability.concluded" and event.payload.kind == "migrated":
         return 0
     return await AgencyPushStore(db).add(pushes_for(event, carrier(event.tenant).code, _now()))
 

@@ -106,9 +106,12 @@ def person_view(person_id: str, cover: PersonCover, book: TenantBook, today: dat
 
 
 class CareService:
-    """The room's use cases on one book per tenant; `db_of(tenant)` is settlement's database of a tenant."""
+    """The room's use cases on one book per tenant; `db_of(tenant)` is settlement's database of a tenant.
+    `single_process`: this process is the tenant's only settlement process (every mode but cluster), so the uploads
+    may keep what they read and wrote of an institution's month (records.py `KnownMonths`)."""
 
-    def __init__(self, db_of: Callable[[str], Any], kick: Callable[[], None], ledger: Fund) -> None:
+    def __init__(self, db_of: Callable[[str], Any], kick: Callable[[], None], ledger: Fund,
+                 single_process: bool = True) -> None:
         from services.settlement.care.service.fees import AssessmentFees
         from services.settlement.care.service.records import ServiceRecords
         from services.settlement.care.service.statements import CareStatements
@@ -119,7 +122,7 @@ class CareService:
         self.ledger = ledger
         self.locks = KeyedLocks()
         self.book = CareBook(self.store)
-        self.records = ServiceRecords(self)
+        self.records = ServiceRecords(self, single_process)
         self.statements = CareStatements(self)
         self.fees = AssessmentFees(self)
 

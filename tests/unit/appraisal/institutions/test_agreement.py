@@ -144,6 +144,15 @@ def test_a_term_ending_before_it_starts_is_refused() -> None:
     assert exc.value.field == "agreement.valid_to" and code_of(exc) == "invalid_input"
 
 
+@pytest.mark.parametrize("valid_from", [date(9999, 12, 31), date(9997, 1, 1)])
+def test_a_term_whose_end_no_calendar_holds_is_refused(valid_from: date) -> None:
+    """Its three-year limit falls past 9999 (a 500 at POST /v1/institutions/{id}/agreement, found probing the fuzz's
+    doors: tests/component/test_openapi_fuzz.py FOUND)."""
+    with pytest.raises(InvalidInput) as exc:
+        m.check_term(valid_from, date(9999, 12, 31), prefix="agreement.")
+    assert exc.value.field == "agreement.valid_from" and code_of(exc) == "invalid_input"
+
+
 def test_renewal_comes_after_the_latest_term_and_keeps_the_old_one() -> None:
     r = designated()
     with pytest.raises(InvalidInput) as exc:

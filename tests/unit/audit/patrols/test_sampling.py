@@ -26,15 +26,15 @@ def test_the_draw_is_the_lowest_ranks_and_the_same_from_the_same_seed() -> None:
     targets = sample_targets(100, 0, 200, 25, 2)
     drawn = draw("seed-1", "2025-Q2", OWN, EARLIER, targets)
     assert len(drawn) == 75 and sum(d.why == "quota" for d in drawn) == 20
-    quota = [d.record_id for d in drawn if d.why == "quota"]
+    quota = [d.service_id for d in drawn if d.why == "quota"]
     assert all(r.startswith("q2-") for r in quota)
     assert quota == [r for _, r in sorted((rank("seed-1", "2025-Q2", r), r) for r in OWN)][:20]
-    assert [d.record_id for d in draw("seed-1", "2025-Q2", reversed(OWN), EARLIER, targets)] == \
-        [d.record_id for d in drawn]
+    assert [d.service_id for d in draw("seed-1", "2025-Q2", reversed(OWN), EARLIER, targets)] == \
+        [d.service_id for d in drawn]
     other = draw("seed-2", "2025-Q2", OWN, EARLIER, targets)
-    assert {d.record_id for d in other} != {d.record_id for d in drawn}
+    assert {d.service_id for d in other} != {d.service_id for d in drawn}
     # the pace part ranks the quarter's rest and the earlier quarters' leftovers together
-    pace = {d.record_id for d in drawn if d.why == "pace"}
+    pace = {d.service_id for d in drawn if d.why == "pace"}
     assert pace.isdisjoint(quota) and any(r.startswith("q1-") for r in pace)
 
 

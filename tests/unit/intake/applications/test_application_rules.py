@@ -17,6 +17,8 @@ def test_resident_id_check_digit_and_birth_date() -> None:
     assert not valid_resident_id("610702195803120013")  # wrong check digit
     assert not valid_resident_id("610702195802300010")  # 30 February
     assert not valid_resident_id("6107021958031200")
+    assert not valid_resident_id("６１０７０２１９５８０３１２００１２")  # full-width: the same number, another string
+    assert not valid_resident_id("610702195803120012\n")
 
 
 def test_application_fields_are_checked_all_at_once() -> None:
