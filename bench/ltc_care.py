@@ -9,10 +9,12 @@ real FerretDB and Kafka of `deploy/local`, fresh topics and databases, one tenan
 ratio to it (aim ≥ 0.5).
 
 Setup (not timed, but reported): the institutions' designations (institution.changed) and the persons' disability
-conclusions (disability.concluded, complete as appraisal publishes them) are published to Kafka and consumed by
-settlement; then every person's care plan is approved over HTTP (`POST /v1/ltc/plans/batches`, each institution its
-own); then the agency feed is let send what setup made it push (a conclusion each, LTC01), so that the upload's
-window measures the uploads and their own pushes, not the backlog of a whole city's assessments arriving at once.
+conclusions are published to Kafka as appraisal publishes them and consumed by settlement — conclusions migrated from
+the agency's system (kind `migrated`, services/appraisal/disability/service/migration.py), as the persons in care in
+the first months are: a month of services for 30,000 persons assessed in the same instant would first make the agency
+feed send 30,000 LTC01 messages; then every person's care plan is approved over HTTP (`POST /v1/ltc/plans/batches`,
+each institution its own); then, should setup have made the agency feed push anything, it is let send it, so that the
+upload's window measures the uploads and their own pushes (LTC02), not a backlog of setup's.
 
     python -m bench.ltc_care [--records 1000000] [--persons 30000] [--institutions 400] [--batch 2000]
                              [--concurrency 2] [--no-write]
@@ -147,11 +149,10 @@ def setup_events(people: list[tuple[str, str, int, str]], institutions: int, mon
         occurred_at=dt.datetime.now(dt.UTC).isoformat())) for k in range(institutions)]
     for n, (pid, _inst, grade, _mode) in enumerate(people):
         out.append(event("disability.concluded", pid, events_pb2.DisabilityConcluded(
-            assessment_id=f"AS-{n:06d}", application_id=f"AP-{n:06d}", person_id=pid, grade=grade,
+            assessment_id=f"MIG-AS-{n:06d}", application_id=f"MIG-{n:06d}", person_id=pid, grade=grade,
             grade_name=grade_names[grade], adl_level=3, cognition_level=grade - 2, perception_level=grade - 2,
             eligible=True, scale_version="sample", concluded_at=f"{concluded_on}T10:00:00+08:00",
-            recheck_due=recheck_due, round=1, assessors=["EX-0001", "EX-0002"], lot="B", kind="initial",
-            assessment_fee="200.00")))
+            concluded_on=concluded_on, recheck_due=recheck_due, round=1, lot="B", kind="migrated")))
     return out
 
 

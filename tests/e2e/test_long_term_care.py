@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from chassis.calendar import today_cn
+from jingban.flow import FlowError
 from jingban.local import LocalPlatform
 from jingban.ltc_flow import (
     LtcWalk,
@@ -236,11 +237,16 @@ async def test_lot_b_from_application_to_the_carriers_fee(run_env: dict[str, str
             sections = ("assessments", "care_plans", "care_services", "care_statements", *(("patrols",) if sampled
                                                                                             else ()))
 
-            def complete(summary: dict[str, Any]) -> bool:
-                ltc = summary.get("long_term_care") or {}
+            def complete(view: dict[str, Any]) -> bool:
+                ltc = view["summary"].get("long_term_care") or {}
                 return all(ltc.get(k) for k in sections)
 
-            file = await lot_b.person_file(person, until=complete)
+            try:
+                file = await lot_b.person_file(person, until=complete)
+            except FlowError:
+                summary = (await lot_b.person_file(person))["summary"].get("long_term_care") or {}
+                raise AssertionError(f"the file lacks {[k for k in sections if not summary.get(k)]}: {summary}"
+                                     ) from None
             ltc = file["summary"]["long_term_care"]
             assert ltc["grade"] == conclusion["grade"] and ltc["scale_version"], ltc
             assert ltc["application"]["status"] in ("accepted", "in_assessment", "concluded"), ltc["application"]

@@ -256,6 +256,13 @@ async def seed_critical(walk: Walk, ids: dict[str, str]) -> None:
     ids["payable_id"] = manual["payable_id"]
 
 
+async def _plans_of(walk: LtcWalk, person_id: str) -> list[dict[str, Any]]:
+    r = await walk.http.get(f"{walk.url('settlement')}/v1/ltc/plans", params={"person_id": person_id},
+                            headers=walk.auth("clerk", "clerk-1"))
+    found = r.json() if r.status_code == 200 else []
+    return found.get("plans", []) if isinstance(found, dict) else found
+
+
 async def seed_long_term_care(walk: LtcWalk, ids: dict[str, str]) -> str:
     """wz-b: the lot's demo (jingban/ltc_demo.py) — applications in every state, assessments, the registry (WZB-C011
     through the whole review, with its documents), plans, last month's statements (paid), assessment fees, a patrol,
@@ -265,7 +272,7 @@ async def seed_long_term_care(walk: LtcWalk, ids: dict[str, str]) -> str:
     clerk, finance, ops = walk.auth("clerk", "clerk-1"), walk.auth("finance", "finance-1"), walk.auth("ops", "ops-1")
     concluded = [a for a in await _ok(await http.get(f"{url('appraisal')}/v1/ltc/assessments", headers=clerk,
                                                      params={"status": "concluded", "kind": "initial"}))
-                 if a.get("visit") and a.get("application_id")]
+                 if a.get("visit") and a.get("application_id") and (a.get("conclusion") or {}).get("eligible")]
     assessment = concluded[0]
     ids["assessment_id"], ids["ltc_person"] = assessment["assessment_id"], assessment["person_id"]
     ids["ltc_application_id"] = assessment["application_id"]
@@ -274,18 +281,20 @@ async def seed_long_term_care(walk: LtcWalk, ids: dict[str, str]) -> str:
     ids["institution_id"] = INSTITUTION["wz-b"]
     registry = await _ok(await http.get(f"{url('appraisal')}/v1/institutions/{INSTITUTION['wz-b']}/file",
                                         headers=clerk))
-    ids["institution_document_id"] = registry["documents"][0]["document_id"]
+    ids["institution_document_id"] = registry["applications"][0]["documents"][0]["document_id"]
     ltc_month = f"{today_cn().replace(day=1) - timedelta(days=1):%Y-%m}"  # the demo's last month, statements paid
     month = (await _ok(await http.get(f"{url('settlement')}/v1/ltc/statements", headers=finance,
                                       params={"month": ltc_month})))
-    paid = [s for s in month if s["status"] == "paid"]
+    listed = month.get("statements", []) if isinstance(month, dict) else month
+    paid = [s for s in listed if s["status"] == "paid"]
     ids["ltc_month"], ids["ltc_statement_id"] = ltc_month, paid[0]["statement_id"]
     ids["fee_statement_id"] = f"AF-{ltc_month}"
-    plans = await _ok(await http.get(f"{url('settlement')}/v1/ltc/plans", headers=clerk))
+    plans = await _until(lambda: _plans_of(walk, assessment["person_id"]), "the person's care plan")
     ids["plan_id"] = (plans["plans"] if isinstance(plans, dict) else plans)[0]["plan_id"]
-    patrols = await _ok(await http.get(f"{url('audit')}/v1/ltc/patrols", headers=walk.auth("inspector")))
-    ids["patrol_id"] = (patrols["patrols"] if isinstance(patrols, dict) else patrols)[0]["patrol_id"]
     ids["ltc_quarter"] = quarter_of(ltc_month)
+    patrols = await _ok(await http.get(f"{url('audit')}/v1/ltc/patrols", headers=walk.auth("inspector"),
+                                       params={"quarter": ids["ltc_quarter"]}))
+    ids["patrol_id"] = (patrols["patrols"] if isinstance(patrols, dict) else patrols)[0]["patrol_id"]
 
     async def pushed() -> str | None:
         r = await http.get(f"{url('settlement')}/v1/ltc/agency-pushes", headers=ops, params={"status": "sent"})

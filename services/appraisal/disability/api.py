@@ -217,6 +217,8 @@ def router(ctx: ServiceContext) -> APIRouter:
                                   "description": "MP3, M4A, WAV or MP4 (recording2, … more)"}}}}}}}))
     async def record_visit(assessment_id: str, request: Request, scope: Scope) -> dict[str, Any]:
         scope.require("expert")
+        # 404 before the body is read for an assessment the expert was not drawn for (or of another tenant).
+        await assessments.one(scope.db(), scope.role, scope.subject, assessment_id)
         if content_type(request) != "multipart/form-data":
             raise UnsupportedMediaType("send multipart/form-data: a `visit` JSON field and photo…/recording… files",
                                        "content-type")

@@ -300,6 +300,7 @@ def router(ctx: ServiceContext) -> APIRouter:
             summary="Record a violation interview (违规约谈): an `interview` JSON field and its `minutes` file",
             dependencies=[admit(*INTERVIEWERS)], openapi_extra=body_limit(upload_limit(max_bytes), INTERVIEW_BODY))
     async def interview(institution_id: str, request: Request, scope: Scope) -> dict[str, Any]:
+        await service.one(scope, None, institution_id)  # 404 for another tenant's, before the body is read
         raw, files = await _parts(await _form(request, max_bytes, "an `interview` JSON field and a `minutes` file"),
                                   "interview")
         body = _model(InterviewIn, raw, "interview")

@@ -201,6 +201,7 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
     async def add_documents(application_id: str, request: Request, scope: Scope) -> dict[str, Any]:
         scope.require(*FILERS)
         service.serves(scope.tenant)  # 404 for a tenant outside the program, before the body is read
+        await care.one(scope, application_id)  # 404 for an application not the caller's, before the body is read
         form = await _multipart(request, max_bytes)
         view = await care.add_documents(scope, application_id, _parts(form))
         ctx.relay.kick()

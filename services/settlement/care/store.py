@@ -188,15 +188,14 @@ class CareStore:
     def _records(self, institution: str, month: str) -> Any:
         return self._db[records_collection(institution, month)]
 
-    async def insert_records(self, institution: str, month: str, batch_id: str,
-                             records: Sequence[dict[str, Any]]) -> None:
-        """The new records of an upload, as its sheet (one insert). Sent again (a retry after a crash: the upload's
-        id is a digest of its records, so the sheet there holds these very records) it is left as it is."""
-        if not records:
+    async def insert_records(self, institution: str, month: str, batch_id: str, rows: Sequence[Sequence[Any]]
+                             ) -> None:
+        """The new records of an upload, as its sheet (one insert): `rows` in ROW_FIELDS order (items a list of
+        codes, evidence a list of (kind, sha256)). Sent again (a retry after a crash: the upload's id is a digest of
+        its records, so the sheet there holds these very records) it is left as it is."""
+        if not rows:
             return
-        rows = [[r["_id"], r["plan_id"], r["caregiver_id"], r["date"], r["start"], r["end"], list(r["items"]),
-                 [[e["kind"], e["sha256"]] for e in r.get("evidence") or ()]] for r in records]
-        packed = zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+        packed = zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 1)
         try:
             await self._records(institution, month).insert_one(
                 {"_id": batch_id, "count": len(rows), "encoding": ROWS_ENCODING, "rows": packed})

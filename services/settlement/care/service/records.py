@@ -24,6 +24,7 @@ at every upload (its sheets: one small document per upload)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -70,13 +71,10 @@ class RecordIn:
     def times(self) -> tuple[datetime, datetime]:
         return at(self.day, self.start), at(self.day, self.end)
 
-    def doc(self, batch_id: str, plan_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"_id": self.record_id, "batch_id": batch_id, "plan_id": plan_id,
-                               "caregiver_id": self.caregiver_id, "date": self.day.isoformat(), "start": self.start,
-                               "end": self.end, "items": list(self.items)}
-        if self.evidence:
-            out["evidence"] = [{"kind": k, "sha256": h} for k, h in self.evidence]
-        return out
+    def stored(self, batch_id: str, plan_id: str) -> Stored:
+        """The record as this upload stores it. (Days, times and caregivers repeat across a month: kept once each.)"""
+        return Stored(self.record_id, batch_id, plan_id, intern(self.caregiver_id), intern(self.day.isoformat()),
+                      intern(self.start), intern(self.end), tuple(map(intern, self.items)), self.evidence)
 
 
 def at(day: date, hhmm: str) -> datetime:
@@ -104,6 +102,11 @@ class Stored(NamedTuple):
         return cls(d["_id"], d.get("batch_id", ""), d.get("plan_id", ""), intern(d["caregiver_id"]),
                    intern(d["date"]), intern(d["start"]), intern(d["end"]), tuple(map(intern, d["items"])),
                    tuple((e["kind"], e["sha256"]) for e in d.get("evidence") or ()))
+
+    def row(self) -> tuple[Any, ...]:
+        """As the store packs it (store.py ROW_FIELDS)."""
+        return (self.record_id, self.plan_id, self.caregiver_id, self.date, self.start, self.end, self.items,
+                self.evidence)
 
 
 class KnownMonths:
@@ -175,14 +178,13 @@ class ServiceRecords:
                                               r.end, r.items, r.evidence) for r in records]], ensure_ascii=False)
         batch_id = "CS-" + store.digest_key(canonical)[:24]
         async with care.locks.hold(f"ltc:month:{tenant}:{key}:{month}"):
-            book = await care.book.of(tenant)
+            sid = statement_id(key, month)
+            book, status = await asyncio.gather(care.book.of(tenant), store.statement_status(sid))  # both reads at once
             if institution is not None:
                 inst = book.institutions.get(institution)
                 if inst is None or not inst.designated_for():
                     raise Conflict(f"institution {institution} is not a designated care institution (定点护理机构)",
                                    "institution_id", code="institution_not_designated")
-            sid = statement_id(key, month)
-            status = await store.statement_status(sid)
             if status not in (None, "open"):
                 raise Conflict(f"the care statement {sid} is {status}: no more records for {month}", "month",
                                code="statement_closed")
@@ -217,16 +219,16 @@ class ServiceRecords:
                 raise InvalidInput(f"{len(refused)} of {len(records)} record(s) refused; nothing was stored. First: "
                                    f"{first['field']} ({first['code']}): {first['message']}", first["field"],
                                    fields=refused, code="records_refused")
-            docs = [records[i].doc(batch_id, plans[i][0].plan_id) for i in fresh]  # type: ignore[union-attr]
+            new = [records[i].stored(batch_id, plans[i][0].plan_id) for i in fresh]  # type: ignore[union-attr]
             month_key = (tenant, key, month)
             try:
-                await store.insert_records(key, month, batch_id, docs)
+                await store.insert_records(key, month, batch_id, [s.row() for s in new])
             except BaseException:
-                if self.known is not None:  # some may be stored: read the month again next time
+                if self.known is not None:  # it may be stored: read the month again next time
                     self.known.forget(month_key)
                 raise
             if self.known is not None:
-                self.known.add(month_key, map(Stored.of, docs))
+                self.known.add(month_key, new)
             taken = sorted([*resumed, *fresh])
             if not taken:  # every record was recorded by earlier uploads: nothing new to record
                 return {"batch_id": None, "institution_id": institution, "month": month, "accepted": 0,
@@ -234,14 +236,15 @@ class ServiceRecords:
             now = datetime.now(UTC).isoformat()
             doc = {"_id": batch_id, "batch_id": batch_id, "institution_id": key, "month": month,
                    "accepted": len(taken), "already_recorded": already, "received_at": now, "received_by": who}
-            event = new_event("care_services.recorded", tenant, batch_id, events_pb2.CareServicesRecorded(
-                batch_id=batch_id, institution_id=institution or "", month=month, records=[
-                    events_pb2.CareServiceRecord(
-                        record_id=records[i].record_id, person_id=records[i].person_id,
-                        caregiver_id=records[i].caregiver_id, date=records[i].day.isoformat(),
-                        items=list(records[i].items), start=records[i].start, end=records[i].end,
-                        plan_id=plans[i][0].plan_id)  # type: ignore[union-attr]
-                    for i in taken]), source="settlement", trace_context=current_carrier())
+            payload = events_pb2.CareServicesRecorded(batch_id=batch_id, institution_id=institution or "",
+                                                      month=month)
+            add = payload.records.add  # (added in place: twice as fast as building each record first)
+            for i in taken:
+                r = records[i]
+                add(record_id=r.record_id, person_id=r.person_id, caregiver_id=r.caregiver_id, date=r.day.isoformat(),
+                    items=r.items, start=r.start, end=r.end, plan_id=plans[i][0].plan_id)  # type: ignore[union-attr]
+            event = new_event("care_services.recorded", tenant, batch_id, payload, source="settlement",
+                              trace_context=current_carrier())
             if not await store.insert_batch(doc, [event]):
                 done = await store.batch(batch_id)
                 return batch_view(done or doc), False

@@ -47,8 +47,9 @@ async def test_an_uploads_records_are_one_sheet_read_back_one_dict_each() -> Non
                 "end": "09:00", "items": ["bathing", "pressure_care"]},
                {"_id": "R2", "plan_id": "CP-2", "caregiver_id": "CG1", "date": "2026-03-02", "start": "09:00",
                 "end": "24:00", "items": ["bathing"], "evidence": [{"kind": "photo", "sha256": SHA}]}]
-    await store.insert_records(INST, MONTH, "CS-1", records)
-    await store.insert_records(INST, MONTH, "CS-1", records)  # the same upload again (a retry): nothing more
+    rows = [Stored.of({**r, "batch_id": "CS-1"}).row() for r in records]
+    await store.insert_records(INST, MONTH, "CS-1", rows)
+    await store.insert_records(INST, MONTH, "CS-1", rows)  # the same upload again (a retry): nothing more
     sheets = await db[records_collection(INST, MONTH)].find({}).to_list(None)
     assert [(s["_id"], s["count"]) for s in sheets] == [("CS-1", 2)]
     assert P1 not in str(sheets) and "R1" not in str(sheets)  # packed (and no person in any case)
@@ -102,14 +103,14 @@ class FakeCareStore(CareStore):
 
     async def month_records(self, institution: str, month: str) -> list[dict[str, Any]]:
         self.month_reads += 1
-        return [{**r, "batch_id": s["batch_id"]} for s in self.sheets for r in s["records"]]
+        return [{"_id": r[0], "batch_id": s["batch_id"], "plan_id": r[1], "caregiver_id": r[2], "date": r[3],
+                 "start": r[4], "end": r[5], "items": list(r[6])} for s in self.sheets for r in s["rows"]]
 
-    async def insert_records(self, institution: str, month: str, batch_id: str,
-                             records: Any) -> None:
+    async def insert_records(self, institution: str, month: str, batch_id: str, rows: Any) -> None:
         if self.fail_next_insert:
             self.fail_next_insert = False
             raise ConnectionError("the store went away mid-write")
-        self.sheets.append({"batch_id": batch_id, "records": list(records)})
+        self.sheets.append({"batch_id": batch_id, "rows": list(rows)})
 
     async def batch(self, batch_id: str) -> dict[str, Any] | None:
         return self.batches.get(batch_id)
@@ -161,9 +162,8 @@ async def test_several_replicas_read_the_month_at_every_upload() -> None:
     service = CareService(lambda tenant: None, lambda: None, None, single_process=False)  # type: ignore[arg-type]
     service._stores[T] = store
     await service.records.upload(T, INST, MONTH, [visit("R1", P1, 2, "08:00", "09:00")], "u")
-    store.sheets.append({"batch_id": "CS-other", "records": [  # another replica's upload meanwhile
-        {"_id": "R9", "plan_id": f"CP-{P2}", "caregiver_id": "CG1", "date": "2026-03-05", "start": "08:00",
-         "end": "09:00", "items": ["bathing"]}]})
+    store.sheets.append({"batch_id": "CS-other", "rows": [  # another replica's upload meanwhile
+        ("R9", f"CP-{P2}", "CG1", "2026-03-05", "08:00", "09:00", ("bathing",), ())]})
     with pytest.raises(InvalidInput) as refused:
         await service.records.upload(T, INST, MONTH, [visit("R10", P1, 5, "08:30", "09:30")], "u")
     assert refused.value.fields[0]["code"] == "caregiver_overlap" and store.month_reads == 2
