@@ -252,16 +252,18 @@ async def upload(base: str, work: list[tuple[str, bytes, int]], concurrency: int
 
 async def settle(base: str, month: str) -> dict[str, Any]:
     """Build the month's statements, close each, fund wz-b's account (the agency's allocation), pay each."""
-    fin = headers("finance")
+    def fin() -> dict[str, str]:
+        return headers("finance")  # asked each time: the source renews a token before it expires (a long run)
+
     async with httpx.AsyncClient(timeout=1800) as http:
         t0 = time.perf_counter()
-        r = await http.post(f"{base}/v1/ltc/statements", json={"month": month}, headers=fin)
+        r = await http.post(f"{base}/v1/ltc/statements", json={"month": month}, headers=fin())
         r.raise_for_status()
         statements = r.json()["statements"]
         built_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         for s in statements:
-            (await http.post(f"{base}/v1/ltc/statements/{s['statement_id']}/close", headers=fin)).raise_for_status()
+            (await http.post(f"{base}/v1/ltc/statements/{s['statement_id']}/close", headers=fin())).raise_for_status()
         close_s = time.perf_counter() - t1
         total = sum(float(s["amount"]) for s in statements)
         r = await http.post(f"{base}/v1/fund/allocations", headers=headers("supervisor", "agency", PROGRAM), json={
@@ -270,7 +272,7 @@ async def settle(base: str, month: str) -> dict[str, Any]:
         r.raise_for_status()
         t2 = time.perf_counter()
         for s in statements:
-            r = await http.post(f"{base}/v1/ltc/statements/{s['statement_id']}/payments", headers=fin)
+            r = await http.post(f"{base}/v1/ltc/statements/{s['statement_id']}/payments", headers=fin())
             if r.status_code != 201:
                 raise RuntimeError(f"payment of {s['statement_id']}: {r.status_code} {r.text[:300]}")
         pay_s = time.perf_counter() - t2
