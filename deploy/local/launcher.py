@@ -39,6 +39,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -323,13 +324,21 @@ def _java() -> str:
     return _require_tool("java", "run Kafka (JDK 17+)")
 
 
+_SECRET = re.compile(r"(password=)[^,\]\s]+")
+
+
+def _redacted(text: str) -> str:
+    """A command or its output with the local credentials it carries (SCRAM passwords) masked."""
+    return _SECRET.sub(r"\1***", text)
+
+
 def _run_build(
     cmd: list[str], what: str, *, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> str:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-        raise LauncherError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
+        raise LauncherError(f"{what} failed (exit {proc.returncode}): {_redacted(' '.join(cmd))}\n{_redacted(tail)}")
     return proc.stdout
 
 
@@ -898,8 +907,12 @@ def _kafka_configs(layout: Layout) -> tuple[Path, Path]:
 
 
 def _kafka_cluster_id() -> str:
-    # Kafka's Uuid text form: URL-safe base64 of 16 random bytes, without padding.
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    # Kafka's Uuid text form: URL-safe base64 of 16 random bytes, without padding. Like Kafka's own
+    # Uuid.randomUuid, never one starting with "-": the storage tool's argument parser would read it as an option.
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not text.startswith("-"):
+            return text
 
 
 def _start_kafka(layout: Layout) -> int:
@@ -926,7 +939,8 @@ def _start_kafka(layout: Layout) -> int:
         scram = [arg for user in KAFKA_USERS for arg in
                  ("--add-scram", f"{KAFKA_SASL_MECHANISM}=[name={user},password={layout.kafka_password(user)}]")]
         _run_build(
-            [*jvm_common, "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(props), *scram],
+            [*jvm_common, "kafka.tools.StorageTool", "format", f"--cluster-id={_kafka_cluster_id()}",
+             "-c", str(props), *scram],
             "kafka-storage format",
         )
         marker.write_text(digest + "\n")
