@@ -220,7 +220,8 @@ class KafkaBus:
             self._health_check.add_done_callback(self._checked)
         if self._health_check is not None:
             with contextlib.suppress(TimeoutError, Exception):
-                await asyncio.wait_for(asyncio.shield(self._health_check), 0.8)
+                # Half a second: /readyz answers within one, with room for a busy machine's scheduler.
+                await asyncio.wait_for(asyncio.shield(self._health_check), 0.5)
         return self._health
 
     def _checked(self, future: asyncio.Future[bool]) -> None:
