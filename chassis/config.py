@@ -28,7 +28,7 @@ class Settings:
 
     mode: str = "embedded"  # embedded | local | cluster
     service: str = ""
-    tenants: tuple[str, ...] = ("hz-p1", "hz-p2", "qz-ci", "xy-c", "wz-a", "wz-b", "wz-c", "wz-d", "wz-e")
+    tenants: tuple[str, ...] = ("hz-p1", "hz-p2", "qz-ci", "xy-c", "wz-a", "wz-b", "wz-c", "wz-d", "wz-e", "km-sv")
     http_host: str = "127.0.0.1"
     http_port: int = 0
     grpc_port: int = 0
@@ -76,7 +76,7 @@ class Settings:
         return Settings(
             mode=e.get("JINGBAN_MODE", "embedded"),
             service=svc,
-            tenants=_tenants(e.get("JINGBAN_TENANTS", "hz-p1,hz-p2,qz-ci,xy-c,wz-a,wz-b,wz-c,wz-d,wz-e")),
+            tenants=_tenants(e.get("JINGBAN_TENANTS", "hz-p1,hz-p2,qz-ci,xy-c,wz-a,wz-b,wz-c,wz-d,wz-e,km-sv")),
             http_host=e.get("JINGBAN_HTTP_HOST", "127.0.0.1"),
             http_port=int(e.get("JINGBAN_HTTP_PORT", DEFAULT_HTTP_PORTS.get(svc, 0))),
             grpc_port=int(e.get("JINGBAN_GRPC_PORT", DEFAULT_GRPC_PORTS.get(svc, 0))),

@@ -104,6 +104,21 @@ the index; `sealed`: AES-GCM text; `json`: the value sealed whole as JSON; `byte
 | audit · trail | business_key | index (`business_bi`) | sealed BEFORE the MAC is computed: verification needs |
 | | | | no pii key; entries are never resealed (the key version that sealed one must stay held) |
 | audit · trail | payload_sha256 | clear | the payload itself is not kept |
+| audit · sv_inspections | note, findings.*.description, report.summary, checklist.*.note, | sealed | free text may |
+| | evidence.*.filename, evidence.*.note, dossier.anomalies.*.description | | name an insured person or a doctor |
+| audit · sv_evidence; sv_record_samples | content, filename; results.*.note | bytes, sealed; sealed | photos, |
+| | | | copies of records; notes on a patient's record (record ids are the hospital's case numbers: clear) |
+| audit · sv_leads | summary, detail, verification.note | sealed | a tip's own words may name the person |
+| audit · sv_cases; sv_case_inspections | findings.*.description, decisions/recoveries/closing notes, | sealed | |
+| | documents.*.filename; findings.*.description | | a case file's free text names patients and doctors |
+| audit · sv_case_documents; sv_agency_audit_reports | filename, content; content | sealed, bytes | case documents, |
+| | | | the agency audit's written report (.docx) |
+| audit · sv_agency_audits | checks.*.note, report.conclusion, report.recommendations | sealed | notes on a person's |
+| | | | manual reimbursement |
+| audit · review_claims (smart review) | person_id; facts | sealed + index (`person_bi`); json | the lines |
+| | | | reviewed as history: the person's sex and birth date travel with them |
+| audit · review_hits | decision.note | sealed | a reviewer's note may name the person; hits name claims and |
+| | | | lines only |
 
 Ids on an id index: `ci_persons` `<id index>`; `ci_accounts` `<id index>` + `|<year>`; `ci_quota_members`
 `<year>|<stratum>|` + the id index of the member's key (a person, or a claim's key); `person_states`

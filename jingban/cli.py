@@ -34,6 +34,7 @@ def print_dev_tokens(tokens: Tokens, tenants: tuple[str, ...]) -> None:
     platform trusts (`jingban token --user <tenant>-<role> --password demo` gets a fresh one)."""
     from chassis.programs import program_of_tenant
     from jingban.demo import agency_tenant
+    from jingban.km_flow import KM, institution_ids
     from jingban.ltc_demo import LTC, institution_id
     from jingban.ltc_flow import lot_letter
 
@@ -45,6 +46,9 @@ def print_dev_tokens(tokens: Tokens, tenants: tuple[str, ...]) -> None:
         if program is not None and program.code == LTC:  # a care institution of the demo's (its id the subject)
             home = institution_id(lot_letter(tenant), 1)
             print(f"  {tenant} institution {tokens.user_token(tenant, 'institution', home)}   ({home})")
+        if program is not None and program.code == KM:  # a supervised hospital (its id the subject): its reports
+            hospital = institution_ids("hospital")[0]
+            print(f"  {tenant} institution {tokens.user_token(tenant, 'institution', hospital)}   ({hospital})")
     programs = {p.code: p for t in tenants if (p := program_of_tenant(t)) is not None}
     if programs:
         # The supervisor's `program` claim is what lets it read across (and allocate into) the program's tenants.
@@ -129,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("service", choices=SERVICES)
     calc = sub.add_parser("calc", help="benefit calculation for one case: JSON in (FILE or stdin), JSON out")
     calc.add_argument("file", nargs="?", default="-")
+    rev = sub.add_parser("review", help="smart claim review (智能审核): settings, catalogue and claims as JSON in "
+                         "(FILE or stdin), the rule hits as JSON out")
+    rev.add_argument("file", nargs="?", default="-")
     pol = sub.add_parser("policy", help="policy tables (owned by settlement)")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True)
     load = pol_sub.add_parser("load", help="load a policy table version (YAML or JSON) into settlement")
@@ -169,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         from jingban.calc_cli import main as calc_main
 
         return calc_main([] if args.file == "-" else [args.file])
+    elif args.command == "review":
+        from jingban.review_cli import main as review_main
+
+        return review_main([] if args.file == "-" else [args.file])
     elif args.command == "policy":
         return _load_policy(args.file, args.tenant, args.url, args.token)
     elif args.command == "dlq":

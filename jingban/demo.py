@@ -17,7 +17,11 @@
   dozen care institutions, the lot's book of persons assessed before, twenty applications in every state through
   screening, the assessors' draw, visits and conclusions (one objection re-assessed), care plans and last month's
   service records, statements paid from the lot's account, assessment fees, a patrol meeting the quarter's quota, a
-  violation interview, status surveys, this month's report, and one lot's yearly score and fee."""
+  violation interview, status surveys, this month's report, and one lot's yearly score and fee.
+- Karamay fund supervision (克拉玛依区医疗保障基金监管) in `km-sv` (jingban/km_demo.py): the district's institutions in
+  the registry, a screening of last month's claims with hits of every rule (some decided), the term's coverage plan, a
+  double-random draw, inspections in every state (one overdue), record samples, a tip become a closed case, the
+  agency's internal audit with its report, and the year's credit evaluations."""
 
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ from chassis.errors import InvalidInput
 from chassis.money import round_yuan
 from chassis.programs import Program, load_program, program_of_tenant
 from jingban.flow import PDF, PNG, FlowError, Walk
+from jingban.km_demo import seed_km
+from jingban.km_flow import KM
 from jingban.ltc_demo import LTC, seed_ltc
 from jingban.tokens import Tokens
 from services.settlement.fund.service.account import budget_of
@@ -55,6 +61,13 @@ def person_id(rng: random.Random, county: str) -> str:
     body = f"{county}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
     w = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(d) * x for d, x in zip(body, w, strict=True)) % 11]
+
+
+def demo_decision(hit: dict[str, Any]) -> tuple[str, str]:
+    """The demo reviewer: a charge or a drug billed twice is refused (拒付), anything else found in order."""
+    if hit["rule"] in ("duplicate_charge", "duplicate_medication"):
+        return "confirm", "演示: 重复收费/重复用药，拒付"
+    return "dismiss", "演示: 核实无误"
 
 
 def last_month(today: date) -> str:
@@ -124,9 +137,14 @@ async def seed_tenant(walk: Walk, rng: random.Random, persons: int, applications
         r = await walk.http.post(f"{url('settlement')}/v1/claims/batches", headers=walk.auth("institution", inst),
                                  json={"month": month, "batch_id": f"demo-{inst}-{month}", "lines": lines})
         r.raise_for_status()
+    for inst, lines in lines_by_inst.items():  # smart review (智能审核) answers each upload before anything pays
+        if lines:
+            await walk.batch_reviewed(f"demo-{inst}-{month}")
     statements = (await walk.http.get(f"{url('settlement')}/v1/statements", headers=walk.auth("finance"),
                                       params={"month": month})).json()["statements"]
     for s in statements[:2]:  # two paid from the dedicated account, the rest left for the user
+        # Their hits decided first (the others' stay open for the user at /v1/review/hits): duplicates refused.
+        await walk.decide_hits(s, demo_decision)
         for step in ("close", "reconcile", "payments"):
             # Each step must succeed: a payment the account cannot cover is refused (409), and a demo with an
             # unfunded account would show nothing paid.
@@ -404,6 +422,13 @@ async def seed_xunyang(walk: Walk, rng: random.Random, program: Program, persons
             await walk._ok(await walk.http.post(
                 f"{url('settlement')}/v1/claims/batches", headers=walk.auth("institution", inst),
                 json={"month": month, "batch_id": f"demo-{inst}-{month}", "lines": batch}))
+    for inst, batch in lines.items():  # smart review (智能审核) answers each upload before anything pays
+        if batch:
+            await walk.batch_reviewed(f"demo-{inst}-{month}")
+    statements = (await walk._ok(await walk.http.get(f"{url('settlement')}/v1/statements", params={"month": month},
+                                                     headers=walk.auth("finance"))))["statements"]
+    for s in statements:  # every statement closes below: its hits decided first
+        await walk.decide_hits(s, demo_decision)
     statements = (await walk._ok(await walk.http.get(f"{url('settlement')}/v1/statements", params={"month": month},
                                                      headers=walk.auth("finance"))))["statements"]
     # 3. Each institution hands in its settlement documents (购药明细, 结算表, 发票); the statements close.
@@ -473,8 +498,8 @@ async def tenants_holding_data(url: Callable[[str], str], tokens: Tokens, tenant
 async def seed(url: Callable[[str], str], tokens: Tokens, tenants: tuple[str, ...], persons: int = 300,
                applications: int = 24, ci_persons: int = 80) -> dict[str, dict[str, int | str]]:
     """Seed every served tenant as its program's: Hanzhong chronic carriers (after the agency funds their accounts),
-    the Quzhou critical illness carrier, the Xunyang pilot and the Wenzhou long-term care lots. A tenant of no known
-    program is left empty."""
+    the Quzhou critical illness carrier, the Xunyang pilot, the Wenzhou long-term care lots and the Karamay
+    fund-supervision carrier. A tenant of no known program is left empty."""
     rng = random.Random(20251124)
     out: dict[str, dict[str, int | str]] = {}
     funded: dict[str, dict[str, str]] = {}
@@ -507,6 +532,12 @@ async def seed(url: Callable[[str], str], tokens: Tokens, tenants: tuple[str, ..
                 ltc = load_program(LTC)
                 out.update(await seed_ltc(url, tokens, http, ltc, lots, agency_tenant(ltc, tenants)))
 
-        # Long-term care meanwhile: its waits (events between the services) overlap the other programs' work.
-        await asyncio.gather(programs_before_ltc(), wenzhou())
+        async def karamay() -> None:
+            for tenant in tenants:  # fund supervision (jingban/km_demo.py), each carrier of km-supervision
+                if (p := program_of_tenant(tenant)) is not None and p.code == KM:
+                    out[tenant] = await seed_km(url, tokens, http, tenant)
+
+        # Long-term care and fund supervision meanwhile: their waits (events between the services) overlap the other
+        # programs' work.
+        await asyncio.gather(programs_before_ltc(), wenzhou(), karamay())
     return {t: out[t] for t in tenants if t in out}

@@ -122,6 +122,51 @@ class Walk:
             f"{self.url('settlement')}/v1/fund/allocations", headers=self.auth("supervisor", "agency", program),
             json={"allocation_id": allocation_id, "year": year, "kind": kind, "amount": amount, "date": day}))
 
+    # ---- smart review (智能审核) of the uploads ------------------------------------------------------------------
+
+    async def batch_reviewed(self, batch_id: str, timeout: float = 120.0) -> dict[str, Any]:
+        """An uploaded batch once audit's smart review answered every part of it (nothing of it is paid before):
+        polled with a deadline."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            batch = await self._ok(await self.http.get(f"{self.url('settlement')}/v1/claims/batches/{batch_id}",
+                                                       headers=self.auth("finance")))
+            if batch.get("status") == "done" and (batch.get("review") or {}).get("state") in ("reviewed", None):
+                return batch
+            if asyncio.get_running_loop().time() > deadline:
+                raise FlowError(f"batch {batch_id} not reviewed after {timeout:.0f}s: {batch.get('review')}")
+            await asyncio.sleep(0.1)
+
+    async def decide_open_hits(self, institution: str, month: str, source: str,
+                               decide: Callable[[dict[str, Any]], tuple[str, str]]) -> int:
+        """A reviewer decides every open hit of an institution's month (`decide(hit)` → (confirm | dismiss,
+        note)). Returns how many were decided."""
+        hits = (await self._ok(await self.http.get(
+            f"{self.url('audit')}/v1/review/hits", headers=self.auth("reviewer", "reviewer-1"),
+            params={"state": "open", "source": source, "institution": institution, "month": month,
+                    "limit": 2000})))["hits"]
+        for hit in hits:
+            decision, note = decide(hit)
+            await self._ok(await self.http.post(f"{self.url('audit')}/v1/review/hits/{hit['hit_id']}/decision",
+                                                headers=self.auth("reviewer", "reviewer-1"),
+                                                json={"decision": decision, "note": note}))
+        return len(hits)
+
+    async def decide_hits(self, statement: dict[str, Any], decide: Callable[[dict[str, Any]], tuple[str, str]],
+                          timeout: float = 120.0) -> int:
+        """A reviewer decides every open hit holding lines of a chronic statement, then waits until settlement
+        holds nothing of it. Returns how many were decided."""
+        decided = await self.decide_open_hits(statement["institution_code"], statement["month"], "chronic", decide)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            now = await self._ok(await self.http.get(
+                f"{self.url('settlement')}/v1/statements/{statement['statement_id']}", headers=self.auth("finance")))
+            if not now.get("held_lines") and not (now.get("review") or {}).get("pending_batches"):
+                return decided
+            if asyncio.get_running_loop().time() > deadline:
+                raise FlowError(f"statement {statement['statement_id']} still held after {timeout:.0f}s")
+            await asyncio.sleep(0.1)
+
     # ---- critical illness (大病保险) ------------------------------------------------------------------------------
 
     async def critical_claims(self, institution: str, claims: list[dict[str, Any]]) -> dict[str, Any]:

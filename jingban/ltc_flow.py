@@ -272,6 +272,13 @@ def quarter_end(quarter: str) -> date:
 # ---- the walk ----------------------------------------------------------------------------------------------------
 
 
+def care_decision(hit: dict[str, Any]) -> tuple[str, str]:
+    """The walk's reviewer: a care service recorded twice is refused (拒付), anything else found in order."""
+    if hit["rule"] == "duplicate_charge":
+        return "confirm", "重复记录的护理服务，拒付"
+    return "dismiss", "核实无误"
+
+
 class LtcWalk(Walk):
     """A lot's carrier (the walk's tenant) and everyone it works with, through the platform's doors."""
 
@@ -592,7 +599,22 @@ class LtcWalk(Walk):
         return await self._get("settlement", f"/v1/ltc/statements/{statement_id}", self.auth("finance", "finance-1"))
 
     async def close_statement(self, statement_id: str) -> dict[str, Any]:
-        """Close once the month is over (priced a last time)."""
+        """Close once the month is over (priced a last time) — once smart review (智能审核) answered every upload of
+        the month and a reviewer decided the hits holding its records (a duplicate refused, 拒付; the rest found
+        in order)."""
+        async def reviewed() -> dict[str, Any] | None:
+            s = await self.statement(statement_id)
+            return s if not s["review"]["pending_batches"] else None
+
+        s = await self._until(reviewed, f"smart review of {statement_id}")
+        if s["review"]["held_lines"]:
+            await self.decide_open_hits(s["institution_id"] or "FAMILY", s["month"], "care", care_decision)
+
+            async def released() -> dict[str, Any] | None:
+                s = await self.statement(statement_id)
+                return s if not s["review"]["held_lines"] else None
+
+            await self._until(released, f"the decisions on {statement_id}")
         return await self._post("settlement", f"/v1/ltc/statements/{statement_id}/close",
                                 self.auth("finance", "finance-1"), 200)
 

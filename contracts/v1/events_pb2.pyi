@@ -104,7 +104,7 @@ class ApplicationRejected(_message.Message):
     def __init__(self, application_id: _Optional[str] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[str] = ..., reason_codes: _Optional[_Iterable[_Union[_common_pb2.Reason, _Mapping]]] = ...) -> None: ...
 
 class ComplaintFiled(_message.Message):
-    __slots__ = ("complaint_id", "person_id", "kind", "subject", "filed_at", "due_on", "due_provisional", "due_working_days", "filed_on")
+    __slots__ = ("complaint_id", "person_id", "kind", "subject", "filed_at", "due_on", "due_provisional", "due_working_days", "filed_on", "institution_id", "detail")
     COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +114,8 @@ class ComplaintFiled(_message.Message):
     DUE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
     DUE_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
     FILED_ON_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
     complaint_id: str
     person_id: str
     kind: str
@@ -123,7 +125,9 @@ class ComplaintFiled(_message.Message):
     due_provisional: bool
     due_working_days: int
     filed_on: str
-    def __init__(self, complaint_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., subject: _Optional[str] = ..., filed_at: _Optional[str] = ..., due_on: _Optional[str] = ..., due_provisional: _Optional[bool] = ..., due_working_days: _Optional[int] = ..., filed_on: _Optional[str] = ...) -> None: ...
+    institution_id: str
+    detail: str
+    def __init__(self, complaint_id: _Optional[str] = ..., person_id: _Optional[str] = ..., kind: _Optional[str] = ..., subject: _Optional[str] = ..., filed_at: _Optional[str] = ..., due_on: _Optional[str] = ..., due_provisional: _Optional[bool] = ..., due_working_days: _Optional[int] = ..., filed_on: _Optional[str] = ..., institution_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class ComplaintResolved(_message.Message):
     __slots__ = ("complaint_id", "person_id", "resolution", "resolved_at", "overdue")
@@ -682,7 +686,7 @@ class DisabilityRecheckDue(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., assessment_id: _Optional[str] = ..., due_on: _Optional[str] = ...) -> None: ...
 
 class InstitutionChanged(_message.Message):
-    __slots__ = ("institution_id", "kind", "name", "status", "step", "agreement_from", "agreement_to", "modes", "district", "occurred_at", "reason", "outcome", "effective_on", "version", "terms", "suspensions", "terminated_on")
+    __slots__ = ("institution_id", "kind", "name", "status", "step", "agreement_from", "agreement_to", "modes", "district", "occurred_at", "reason", "outcome", "effective_on", "version", "terms", "suspensions", "terminated_on", "level")
     INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -700,6 +704,7 @@ class InstitutionChanged(_message.Message):
     TERMS_FIELD_NUMBER: _ClassVar[int]
     SUSPENSIONS_FIELD_NUMBER: _ClassVar[int]
     TERMINATED_ON_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     institution_id: str
     kind: str
     name: str
@@ -717,7 +722,8 @@ class InstitutionChanged(_message.Message):
     terms: _containers.RepeatedCompositeFieldContainer[InstitutionPeriod]
     suspensions: _containers.RepeatedCompositeFieldContainer[InstitutionPeriod]
     terminated_on: str
-    def __init__(self, institution_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., step: _Optional[str] = ..., agreement_from: _Optional[str] = ..., agreement_to: _Optional[str] = ..., modes: _Optional[_Iterable[str]] = ..., district: _Optional[str] = ..., occurred_at: _Optional[str] = ..., reason: _Optional[str] = ..., outcome: _Optional[str] = ..., effective_on: _Optional[str] = ..., version: _Optional[int] = ..., terms: _Optional[_Iterable[_Union[InstitutionPeriod, _Mapping]]] = ..., suspensions: _Optional[_Iterable[_Union[InstitutionPeriod, _Mapping]]] = ..., terminated_on: _Optional[str] = ...) -> None: ...
+    level: str
+    def __init__(self, institution_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., step: _Optional[str] = ..., agreement_from: _Optional[str] = ..., agreement_to: _Optional[str] = ..., modes: _Optional[_Iterable[str]] = ..., district: _Optional[str] = ..., occurred_at: _Optional[str] = ..., reason: _Optional[str] = ..., outcome: _Optional[str] = ..., effective_on: _Optional[str] = ..., version: _Optional[int] = ..., terms: _Optional[_Iterable[_Union[InstitutionPeriod, _Mapping]]] = ..., suspensions: _Optional[_Iterable[_Union[InstitutionPeriod, _Mapping]]] = ..., terminated_on: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class InstitutionPeriod(_message.Message):
     __slots__ = ("start", "end")
@@ -936,3 +942,315 @@ class LtcPerformancePaid(_message.Message):
     grade: str
     lot: str
     def __init__(self, year: _Optional[int] = ..., amount: _Optional[str] = ..., paid_on: _Optional[str] = ..., due_on: _Optional[str] = ..., overdue: _Optional[bool] = ..., score_revision: _Optional[int] = ..., grade: _Optional[str] = ..., lot: _Optional[str] = ...) -> None: ...
+
+class CaseOpened(_message.Message):
+    __slots__ = ("case_id", "institution_id", "source", "lead_id", "inspection_id", "opened_on", "opened_at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LEAD_ID_FIELD_NUMBER: _ClassVar[int]
+    INSPECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    OPENED_ON_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    institution_id: str
+    source: str
+    lead_id: str
+    inspection_id: str
+    opened_on: str
+    opened_at: str
+    def __init__(self, case_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., source: _Optional[str] = ..., lead_id: _Optional[str] = ..., inspection_id: _Optional[str] = ..., opened_on: _Optional[str] = ..., opened_at: _Optional[str] = ...) -> None: ...
+
+class CaseFindingRef(_message.Message):
+    __slots__ = ("code", "amount", "catalogue_version")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CATALOGUE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    amount: str
+    catalogue_version: str
+    def __init__(self, code: _Optional[str] = ..., amount: _Optional[str] = ..., catalogue_version: _Optional[str] = ...) -> None: ...
+
+class CaseDecisionRef(_message.Message):
+    __slots__ = ("kind", "amount")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    amount: str
+    def __init__(self, kind: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class CaseClosed(_message.Message):
+    __slots__ = ("case_id", "institution_id", "source", "outcome", "findings", "decisions", "amount_found", "amount_recovered", "closed_on", "closed_at", "inspection_id", "lead_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FOUND_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_RECOVERED_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_ON_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    INSPECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    LEAD_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    institution_id: str
+    source: str
+    outcome: str
+    findings: _containers.RepeatedCompositeFieldContainer[CaseFindingRef]
+    decisions: _containers.RepeatedCompositeFieldContainer[CaseDecisionRef]
+    amount_found: str
+    amount_recovered: str
+    closed_on: str
+    closed_at: str
+    inspection_id: str
+    lead_id: str
+    def __init__(self, case_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., source: _Optional[str] = ..., outcome: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[CaseFindingRef, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[CaseDecisionRef, _Mapping]]] = ..., amount_found: _Optional[str] = ..., amount_recovered: _Optional[str] = ..., closed_on: _Optional[str] = ..., closed_at: _Optional[str] = ..., inspection_id: _Optional[str] = ..., lead_id: _Optional[str] = ...) -> None: ...
+
+class CreditDeductionRef(_message.Message):
+    __slots__ = ("code", "points", "items")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    points: str
+    items: int
+    def __init__(self, code: _Optional[str] = ..., points: _Optional[str] = ..., items: _Optional[int] = ...) -> None: ...
+
+class CreditEvaluated(_message.Message):
+    __slots__ = ("evaluation_id", "institution_id", "year", "score", "grade", "rules_version", "deductions", "revision", "approved_at", "approved_by")
+    EVALUATION_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    RULES_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DEDUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_AT_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    evaluation_id: str
+    institution_id: str
+    year: int
+    score: str
+    grade: str
+    rules_version: str
+    deductions: _containers.RepeatedCompositeFieldContainer[CreditDeductionRef]
+    revision: int
+    approved_at: str
+    approved_by: str
+    def __init__(self, evaluation_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., year: _Optional[int] = ..., score: _Optional[str] = ..., grade: _Optional[str] = ..., rules_version: _Optional[str] = ..., deductions: _Optional[_Iterable[_Union[CreditDeductionRef, _Mapping]]] = ..., revision: _Optional[int] = ..., approved_at: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class ReviewLine(_message.Message):
+    __slots__ = ("line_id", "item_code", "date", "quantity", "unit_price", "amount", "days_supply", "kind")
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_CODE_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    UNIT_PRICE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DAYS_SUPPLY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    line_id: str
+    item_code: str
+    date: str
+    quantity: str
+    unit_price: str
+    amount: str
+    days_supply: int
+    kind: str
+    def __init__(self, line_id: _Optional[str] = ..., item_code: _Optional[str] = ..., date: _Optional[str] = ..., quantity: _Optional[str] = ..., unit_price: _Optional[str] = ..., amount: _Optional[str] = ..., days_supply: _Optional[int] = ..., kind: _Optional[str] = ...) -> None: ...
+
+class ReviewClaim(_message.Message):
+    __slots__ = ("claim_id", "person_id", "sex", "birth_date", "kind", "admitted_on", "discharged_on", "settled_at", "lines")
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    SEX_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ADMITTED_ON_FIELD_NUMBER: _ClassVar[int]
+    DISCHARGED_ON_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_AT_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    claim_id: str
+    person_id: str
+    sex: str
+    birth_date: str
+    kind: str
+    admitted_on: str
+    discharged_on: str
+    settled_at: str
+    lines: _containers.RepeatedCompositeFieldContainer[ReviewLine]
+    def __init__(self, claim_id: _Optional[str] = ..., person_id: _Optional[str] = ..., sex: _Optional[str] = ..., birth_date: _Optional[str] = ..., kind: _Optional[str] = ..., admitted_on: _Optional[str] = ..., discharged_on: _Optional[str] = ..., settled_at: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReviewLine, _Mapping]]] = ...) -> None: ...
+
+class ClaimLinesSubmitted(_message.Message):
+    __slots__ = ("batch_id", "part", "parts", "program", "source", "institution_id", "institution_kind", "month", "claims", "submitted_at")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_KIND_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    part: int
+    parts: int
+    program: str
+    source: str
+    institution_id: str
+    institution_kind: str
+    month: str
+    claims: _containers.RepeatedCompositeFieldContainer[ReviewClaim]
+    submitted_at: str
+    def __init__(self, batch_id: _Optional[str] = ..., part: _Optional[int] = ..., parts: _Optional[int] = ..., program: _Optional[str] = ..., source: _Optional[str] = ..., institution_id: _Optional[str] = ..., institution_kind: _Optional[str] = ..., month: _Optional[str] = ..., claims: _Optional[_Iterable[_Union[ReviewClaim, _Mapping]]] = ..., submitted_at: _Optional[str] = ...) -> None: ...
+
+class ReviewHold(_message.Message):
+    __slots__ = ("hit_id", "rule", "claim_id", "line_ids", "amount")
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    LINE_IDS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    hit_id: str
+    rule: str
+    claim_id: str
+    line_ids: _containers.RepeatedScalarFieldContainer[str]
+    amount: str
+    def __init__(self, hit_id: _Optional[str] = ..., rule: _Optional[str] = ..., claim_id: _Optional[str] = ..., line_ids: _Optional[_Iterable[str]] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class ClaimReviewCompleted(_message.Message):
+    __slots__ = ("batch_id", "part", "parts", "program", "source", "institution_id", "month", "holds", "rule_set_version", "catalogue_version", "completed_at", "claims", "lines")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    RULE_SET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CATALOGUE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    part: int
+    parts: int
+    program: str
+    source: str
+    institution_id: str
+    month: str
+    holds: _containers.RepeatedCompositeFieldContainer[ReviewHold]
+    rule_set_version: str
+    catalogue_version: str
+    completed_at: str
+    claims: int
+    lines: int
+    def __init__(self, batch_id: _Optional[str] = ..., part: _Optional[int] = ..., parts: _Optional[int] = ..., program: _Optional[str] = ..., source: _Optional[str] = ..., institution_id: _Optional[str] = ..., month: _Optional[str] = ..., holds: _Optional[_Iterable[_Union[ReviewHold, _Mapping]]] = ..., rule_set_version: _Optional[str] = ..., catalogue_version: _Optional[str] = ..., completed_at: _Optional[str] = ..., claims: _Optional[int] = ..., lines: _Optional[int] = ...) -> None: ...
+
+class ReviewHitDecided(_message.Message):
+    __slots__ = ("hit_id", "rule", "decision", "source", "batch_id", "claim_id", "line_ids", "amount", "institution_id", "month", "program", "decided_at", "decided_by", "rule_set_version", "catalogue_version")
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    LINE_IDS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RULE_SET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CATALOGUE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    hit_id: str
+    rule: str
+    decision: str
+    source: str
+    batch_id: str
+    claim_id: str
+    line_ids: _containers.RepeatedScalarFieldContainer[str]
+    amount: str
+    institution_id: str
+    month: str
+    program: str
+    decided_at: str
+    decided_by: str
+    rule_set_version: str
+    catalogue_version: str
+    def __init__(self, hit_id: _Optional[str] = ..., rule: _Optional[str] = ..., decision: _Optional[str] = ..., source: _Optional[str] = ..., batch_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., line_ids: _Optional[_Iterable[str]] = ..., amount: _Optional[str] = ..., institution_id: _Optional[str] = ..., month: _Optional[str] = ..., program: _Optional[str] = ..., decided_at: _Optional[str] = ..., decided_by: _Optional[str] = ..., rule_set_version: _Optional[str] = ..., catalogue_version: _Optional[str] = ...) -> None: ...
+
+class InspectionFinding(_message.Message):
+    __slots__ = ("code", "amount", "name", "finding_id")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FINDING_ID_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    amount: str
+    name: str
+    finding_id: str
+    def __init__(self, code: _Optional[str] = ..., amount: _Optional[str] = ..., name: _Optional[str] = ..., finding_id: _Optional[str] = ...) -> None: ...
+
+class InspectionReported(_message.Message):
+    __slots__ = ("inspection_id", "institution_id", "institution_kind", "method", "ended_on", "reported_on", "due_on", "overdue", "findings", "amount", "catalogue_version", "inspectors", "started_on", "reported_at")
+    INSPECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_KIND_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    ENDED_ON_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_ON_FIELD_NUMBER: _ClassVar[int]
+    DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CATALOGUE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    INSPECTORS_FIELD_NUMBER: _ClassVar[int]
+    STARTED_ON_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    inspection_id: str
+    institution_id: str
+    institution_kind: str
+    method: str
+    ended_on: str
+    reported_on: str
+    due_on: str
+    overdue: bool
+    findings: _containers.RepeatedCompositeFieldContainer[InspectionFinding]
+    amount: str
+    catalogue_version: str
+    inspectors: _containers.RepeatedScalarFieldContainer[str]
+    started_on: str
+    reported_at: str
+    def __init__(self, inspection_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., institution_kind: _Optional[str] = ..., method: _Optional[str] = ..., ended_on: _Optional[str] = ..., reported_on: _Optional[str] = ..., due_on: _Optional[str] = ..., overdue: _Optional[bool] = ..., findings: _Optional[_Iterable[_Union[InspectionFinding, _Mapping]]] = ..., amount: _Optional[str] = ..., catalogue_version: _Optional[str] = ..., inspectors: _Optional[_Iterable[str]] = ..., started_on: _Optional[str] = ..., reported_at: _Optional[str] = ...) -> None: ...
+
+class RecordSampleCompleted(_message.Message):
+    __slots__ = ("sample_id", "institution_id", "population", "sampled", "problems", "rate", "expected_rate", "population_kind", "seed", "completed_at", "institution_kind")
+    SAMPLE_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    POPULATION_FIELD_NUMBER: _ClassVar[int]
+    SAMPLED_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_RATE_FIELD_NUMBER: _ClassVar[int]
+    POPULATION_KIND_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    INSTITUTION_KIND_FIELD_NUMBER: _ClassVar[int]
+    sample_id: str
+    institution_id: str
+    population: int
+    sampled: int
+    problems: int
+    rate: str
+    expected_rate: str
+    population_kind: str
+    seed: str
+    completed_at: str
+    institution_kind: str
+    def __init__(self, sample_id: _Optional[str] = ..., institution_id: _Optional[str] = ..., population: _Optional[int] = ..., sampled: _Optional[int] = ..., problems: _Optional[int] = ..., rate: _Optional[str] = ..., expected_rate: _Optional[str] = ..., population_kind: _Optional[str] = ..., seed: _Optional[str] = ..., completed_at: _Optional[str] = ..., institution_kind: _Optional[str] = ...) -> None: ...

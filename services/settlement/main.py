@@ -3,7 +3,9 @@ settlement, statements and payments over HTTP; GetPolicy, Adjudicate and GetAccu
 policy.published, benefits.settled, statement.closed, statement.reconciled and payment.issued through the outbox;
 audit's finding.raised books a carrier-caused loss in the carrier's dedicated account (liability.py), and its
 carrier_score.assessed pays the long-term care carrier's performance money by the yearly score (fund/ltc-fee,
-ltc_fee.performance_paid); each read of a person's account is recorded (settlement.person.accessed)."""
+ltc_fee.performance_paid); each read of a person's account is recorded (settlement.person.accessed). Smart review
+(智能审核): each accepted upload is sent to audit (claim_lines.submitted) and nothing of it is paid until audit's
+claim_review.completed; review_hit.decided refuses (拒付) or releases the lines a hit holds."""
 
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ from services.settlement.policies import api as policies
 from services.settlement.policies.service import PolicyBook
 from services.settlement.policies.store import OUTBOX_COLLECTIONS as POLICY_OUTBOX_COLLECTIONS
 from services.settlement.recovery.service import Recovery
+from services.settlement.review import handlers as review_handlers
+from services.settlement.review import service as review
 from services.settlement.statement_documents import api as statement_documents
 from services.settlement.statement_documents import service as documents
 
@@ -70,6 +74,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             await documents.ensure_indexes(ctx.db(tenant))
             await access_records.ensure_indexes(ctx.db(tenant))  # 查阅记录 of accounts (settlement.person.accessed)
             await agency_feed.ensure_indexes(ctx.db(tenant))
+            await review.ensure_indexes(ctx.db(tenant))  # 智能审核: the parts sent, the lines held
             await settler.book.warm(tenant)  # every person's latest state, read once before serving
         await critical.start(ctx.settings.tenants)
         await care.start(ctx.settings.tenants)  # the care book of each wz-ltc tenant, read once before serving
@@ -102,6 +107,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
             Subscription("status_survey.recorded", care_handlers.on_status_survey_recorded(ctx, care)),
             *agency_feed_handlers.subscriptions(ctx, feed.kick),  # → the agency's system (LTC01–LTC03)
             Subscription("carrier_score.assessed", liability.on_carrier_score_assessed(ctx)),  # 长护险绩效考核
+            # 智能审核: audit's review of the uploads sent (claim_lines.submitted) and the reviewers' decisions
+            Subscription("claim_review.completed", review_handlers.on_claim_review_completed(ctx)),
+            Subscription("review_hit.decided", review_handlers.on_review_hit_decided(ctx)),
         ]),
         on_start=on_start,
         background=[heartbeat, recovery_on_start, agency_feed_loop],
@@ -131,7 +139,7 @@ def merged(subscriptions: list[Subscription]) -> list[Subscription]:
 
 SPEC = ServiceSpec(name="settlement",
                    outbox_collections=[*POLICY_OUTBOX_COLLECTIONS, *OUTBOX_COLLECTIONS, *CRITICAL_OUTBOX_COLLECTIONS,
-                                       *fund.FUND_OUTBOX_COLLECTIONS, *CARE_OUTBOX_COLLECTIONS,
+                                       *fund.FUND_OUTBOX_COLLECTIONS, *CARE_OUTBOX_COLLECTIONS, *review.OUTBOX,
                                        access_records.ACCESS_LOG],
                    build=build)
 

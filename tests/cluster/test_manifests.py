@@ -40,6 +40,7 @@ OVERLAYS: dict[str, tuple[str, str, str | None]] = {
     "wz-c": ("jingban-wz-c", "wz-c", "wz-c"),
     "wz-d": ("jingban-wz-d", "wz-d", "wz-d"),
     "wz-e": ("jingban-wz-e", "wz-e", "wz-e"),
+    "km-sv": ("jingban-km-sv", "km-sv", "km-sv"),
     "shared": ("jingban", "hz-p1,hz-p2", None),
 }
 CLUSTER_SCOPED = {

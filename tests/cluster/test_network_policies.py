@@ -46,7 +46,8 @@ pytestmark = pytest.mark.cluster
 # overlay -> (its datastores' name: Strimzi cluster and MongoDB instance, its province's platform gateway, the
 # gateway to the agency's long-term care system or None where the deployment has none).
 # The provinces: 汉中 is in Shaanxi (cn-sn), 衢州 and 温州 (the five long-term care lots wz-a…wz-e) in Zhejiang
-# (cn-zj), 浔阳区 (九江) in Jiangxi (cn-jx). The five Wenzhou lots push to one agency system (长护险信息管理系统).
+# (cn-zj), 浔阳区 (九江) in Jiangxi (cn-jx), 克拉玛依区 in Xinjiang (cn-xj). The five Wenzhou lots push to one agency
+# system (长护险信息管理系统).
 DESTINATIONS: dict[str, tuple[str, str, str | None]] = {
     "hz-p1": ("jingban-hz-p1", "provincial-cn-sn", None),
     "hz-p2": ("jingban-hz-p2", "provincial-cn-sn", None),
@@ -57,6 +58,7 @@ DESTINATIONS: dict[str, tuple[str, str, str | None]] = {
     "wz-c": ("jingban-wz-c", "provincial-cn-zj", "agency-wz-ltc"),
     "wz-d": ("jingban-wz-d", "provincial-cn-zj", "agency-wz-ltc"),
     "wz-e": ("jingban-wz-e", "provincial-cn-zj", "agency-wz-ltc"),
+    "km-sv": ("jingban-km-sv", "provincial-cn-xj", None),
     "shared": ("jingban-shared", "provincial-cn-sn", None),
 }
 GATEWAY = Endpoint("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})

@@ -19,6 +19,7 @@ from chassis.events import encode, new_event, topic_for
 from contracts.v1 import common_pb2, events_pb2
 from jingban.embedded import EmbeddedPlatform
 from tests.conftest import auth, embedded_port_offset, eventually
+from tests.support.review import reviewed
 
 SAMPLE = Path(__file__).resolve().parents[2] / "programs" / "hz-chronic" / "policy-2025.yaml"
 CARRIER = "H61070000001"  # hz-p1's registered code: the reconciliation's fixmedins_code
@@ -83,6 +84,7 @@ async def upload(platform: EmbeddedPlatform, http: httpx.AsyncClient, institutio
     r = await http.post(f"{platform.url('settlement')}/v1/claims/batches", json={"month": month, "lines": lines},
                         headers=auth("hz-p1", "institution", institution))
     assert r.status_code == 201, r.text
+    await reviewed(http, platform.url("settlement"), r.json()["batch_id"])  # smart review answered: may close
     got = await http.get(f"{platform.url('settlement')}/v1/claims", headers=auth("hz-p1", "finance"),
                          params={"batch_id": r.json()["batch_id"], "limit": 1000})
     return {c["claim_id"]: c for c in got.json()["claims"]}

@@ -3,10 +3,15 @@ Hanzhong accounts funded before their statements are paid from them, qz-ci as a 
 premium in the account, claims, a manual reimbursement and reviews worked, two Wenzhou long-term care lots (wz-a,
 wz-b) with applications in every state, severe conclusions, last month's care statements paid from the lot's account,
 assessment fees with a city-level share, a patrol meeting the quarter's quota, a violation interview, the yearly
-score and fee, the persons' files — and the tenants kept apart."""
+score and fee, the persons' files; Karamay's fund supervision (km-sv) with its screening hits, coverage plan,
+inspections in every state, samples, a tip become a case, the agency's audit and credit evaluations — and the tenants
+kept apart."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -22,7 +27,7 @@ from jingban.ltc_flow import quarter_of
 from tests.conftest import auth, embedded_port_offset, eventually
 from tests.support import tokens
 
-TENANTS = ("hz-p1", "hz-p2", "qz-ci", "wz-a", "wz-b")
+TENANTS = ("hz-p1", "hz-p2", "qz-ci", "wz-a", "wz-b", "km-sv")
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +193,75 @@ async def test_long_term_care_lots_seeded_through_the_chain(
                                headers=auth("wz-a", "clerk"))).status_code == 404
         assert (await http.get(f"{settlement}/v1/ltc/statements", params={"month": month},
                                headers=auth("hz-p1", "finance"))).status_code == 404
+
+
+# ---- Karamay fund supervision (km-sv) ------------------------------------------------------------------------------
+
+
+async def test_fund_supervision_seeded_through_its_doors(
+        seeded: tuple[EmbeddedPlatform, dict[str, dict[str, Any]]]) -> None:
+    platform, created = seeded
+    km = created["km-sv"]
+    assert (km["institutions"], km["inspections"], km["reported"], km["overdue"], km["samples"], km["cases"]) == (
+        161, 7, 4, 2, 3, 2)
+    assert km["screened_lines"] > 2000 and km["hits"] == 4 * 9 + 4 * 6 and km["hits_decided"] >= 4
+    assert km["credit_evaluations"] == 161 and km["credit_approved"] >= 5
+    insp, sup = auth("km-sv", "inspector", "km-insp-01"), agency("km-sv", "km-supervision")
+    audit = platform.url("audit")
+    async with httpx.AsyncClient(timeout=20) as http:
+        async def get(path: str, headers: dict[str, str] = insp, **params: Any) -> Any:
+            r = await http.get(f"{audit}{path}", params=params, headers=headers)
+            assert r.status_code == 200, f"{path}: {r.status_code} {r.text[:300]}"
+            return r.json() if r.headers.get("content-type", "").startswith("application/json") else r
+        # Every rule's hits from the screening; some confirmed (拒付), the rest open for the reviewer.
+        figures = await get("/v1/review/summary", source="screening")
+        assert all(r["hits"] > 0 for r in figures["by_rule"].values())
+        assert figures["total"]["confirmed"] >= 3 and figures["total"]["dismissed"] >= 1
+        # The plan reaches all 161; six institutions inspected within the term; two reports overdue.
+        coverage = await get("/v1/supervision/coverage")
+        assert coverage["plan_id"] == km["plan"]
+        assert json.dumps(coverage).count('"done": true') == 6
+        overdue = (await get("/v1/supervision/inspections", overdue="true"))["inspections"]
+        assert sorted(i["state"] for i in overdue) == ["ended", "reported"]
+        states = sorted(i["state"] for i in (await get("/v1/supervision/inspections"))["inspections"])
+        assert states == ["ended", "ended", "open", "reported", "reported", "reported", "reported"]
+        # The double-random inspection: its draw reproduced, its dossier from the screening's hits, reported on time.
+        draw = await get(f"/v1/supervision/draws/{km['draw']}")
+        assert draw["reproduced"] and len(draw["inspectors"]) == 2
+        [drawn] = (await get("/v1/supervision/inspections", institution_id=draw["institutions"][0]))["inspections"]
+        assert drawn["method"] == "double_random" and drawn["state"] == "reported" and not drawn["overdue"]
+        dossier = await get(f"/v1/supervision/inspections/{drawn['inspection_id']}/dossier")
+        assert dossier["hits"]["count"] == 9 and dossier["focus_codes"]
+        # Its records sampled: 2.5% drawn, 40% problems (the tender's expectation met).
+        [sample] = (await get("/v1/supervision/record-samples", institution_id=drawn["institution_id"]))["samples"]
+        assert (sample["population"], sample["size"], sample["problem_rate"], sample["meets_expectation"]) == (
+            1200, 30, "0.4000", True)
+        # The institution reads its own report, not another's.
+        hospital = auth("km-sv", "institution", drawn["institution_id"])
+        assert (await get(f"/v1/supervision/inspections/{drawn['inspection_id']}/report", hospital))["findings"] == 1
+        r = await http.get(f"{audit}/v1/supervision/inspections/{drawn['inspection_id']}/report",
+                           headers=auth("km-sv", "institution", "KM-H017"))
+        assert r.status_code == 404
+        # The tip's case: closed with the money recovered, exported with checksums; the inspection's case open.
+        case = await get(f"/v1/supervision/cases/{km['case_closed']}")
+        assert (case["state"], case["source"], case["totals"]["outstanding"]) == ("closed", "tip", "0.00")
+        export = await get(f"/v1/supervision/cases/{km['case_closed']}/export", sup)
+        with zipfile.ZipFile(io.BytesIO(export.content)) as z:
+            assert {"manifest.json", "checksums.sha256"} <= set(z.namelist())
+        assert (await get(f"/v1/supervision/cases/{km['case_open']}"))["source"] == "inspection"
+        assert (await get(f"/v1/supervision/leads/{km['lead_waiting']}"))["status"] == "open"
+        # The agency's internal audit with its written report.
+        assert (await get(f"/v1/supervision/agency-audits/{km['agency_audit']}"))["state"] == "reported"
+        # Credit: the drawn hospital's approved evaluation deducts its finding and its problem records.
+        [evaluation] = await get("/v1/supervision/credit/evaluations", institution_id=drawn["institution_id"],
+                                 state="approved")
+        assert evaluation["by_rule"]["inspection_finding"]["items"] == 1
+        assert evaluation["by_rule"]["record_sample_problem"]["items"] == 12
+        own = await get("/v1/supervision/credit/evaluations", hospital)
+        assert [e["evaluation_id"] for e in own] == [evaluation["evaluation_id"]]
+        # Other tenants see none of it.
+        r = await http.get(f"{audit}/v1/supervision/inspections", headers=auth("hz-p1", "inspector"))
+        assert r.status_code == 404
+        r = await http.get(f"{audit}/v1/review/hits", params={"institution": drawn["institution_id"]},
+                           headers=auth("hz-p1", "reviewer"))
+        assert r.status_code == 200 and r.json()["hits"] == []

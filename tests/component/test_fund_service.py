@@ -24,6 +24,7 @@ from jingban.embedded import EmbeddedPlatform
 from services.settlement.fund.service import account as fd
 from tests.conftest import auth, embedded_port_offset, eventually
 from tests.support import tokens
+from tests.support.review import reviewed
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
@@ -153,6 +154,7 @@ async def test_payment_refused_beyond_the_balance_then_booked(platform: Embedded
         "month": "2025-09", "lines": [{"claim_id": "F1", "person_id": PERSON, "date": "2025-09-03", "disease": "SCZ",
                                        "amount": "600.00", "covered": True}]})
     assert r.status_code == 201, r.text
+    await reviewed(http, s, r.json()["batch_id"])  # smart review answered: the statement may close
     sid = f"{INST}-2025-09"
     fin = auth("hz-p1", "finance")
     assert (await http.post(f"{s}/v1/statements/{sid}/close", headers=fin)).status_code == 200

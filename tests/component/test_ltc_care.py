@@ -25,6 +25,7 @@ from services.settlement.care.store import CareStore
 from tests.conftest import auth, embedded_port_offset, eventually
 from tests.support import tokens
 from tests.support.pii_scan import scan_stores
+from tests.support.review import care_statement_reviewed
 
 pytestmark = pytest.mark.usefixtures("fixture_business_date")   # today: 2026-11-30
 
@@ -332,6 +333,8 @@ async def test_statements_are_built_closed_and_paid_from_wz_bs_account(platform:
 
     err = error(await http.post(url(platform, f"/ltc/statements/{sid}/payments"), headers=FIN), 409)
     assert err["code"] == "not_closed"
+    detail = await care_statement_reviewed(http, platform.url("settlement"), sid, T)  # smart review answered
+    assert (detail["review"]["held_lines"], detail["refused_records"], detail["refused"]) == (0, 0, "0.00")
     closed = ok(await http.post(url(platform, f"/ltc/statements/{sid}/close"), headers=FIN))
     assert (closed["status"], closed["amount"]) == ("closed", "430.00")
     err = error(await upload(platform, http, [rec("L1", P1, 30, "15:00", "16:00")]), 409)

@@ -10,10 +10,12 @@ tier runs tests/component), about a minute on a two-core machine.
   those roles, a tenant and a subject. A route with neither (its rule is in the service) is tried with every role.
 - Tenants: a program's own doors are tried in its own tenants, else they answer 404 before reading anything —
   /v1/critical in qz-ci, long-term care (/v1/ltc, /v1/fund/ltc-fee) in lot B (wz-b, with a Wenzhou resident and a
-  care institution of the lot as subjects); the institution registry in every tenant, wz-b included.
+  care institution of the lot as subjects), fund supervision (/v1/supervision) in km-sv (with a supervised hospital
+  as subject); the institution registry, smart review (/v1/review) and complaints (tips) in every tenant, wz-b and
+  km-sv included.
 - Records to work on: besides 404s on made-up ids, positive examples also take ids the services answered with
-  (`KnownIds`: a few records the fixture creates — long-term care's through its own doors, `ltc_records` — and
-  whatever the fuzz itself creates), with their tenant.
+  (`KnownIds`: a few records the fixture creates — long-term care's through its own doors, `ltc_records`, fund
+  supervision's through `KmWalk`, `km_records` — and whatever the fuzz itself creates), with their tenant.
 - Bounded and stable for CI: `MAX_EXAMPLES` examples per operation conforming to its schema and as many breaking it
   (Schemathesis' positive and negative modes; negative only where something can be broken), derandomized (the same
   examples on every run), no example database. JINGBAN_FUZZ_EXAMPLES and JINGBAN_FUZZ_SEED explore further by hand.
@@ -58,6 +60,7 @@ from chassis.programs import program_of_tenant
 from chassis.scope import SERVICE_ROLE
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
+from jingban.km_flow import KmWalk
 from tests.conftest import PERSON_A, PERSON_B, embedded_port_offset, eventually
 from tests.support import tokens
 
@@ -79,6 +82,11 @@ LTC_OTHER_PERSON = "330303194506120019"  # another of 龙湾区, whose applicati
 LTC_INSTITUTION = "WZB-C001"
 LTC_SUBJECTS = ("u1", LTC_PERSON, LTC_INSTITUTION)
 LTC_PATHS = ("/v1/ltc/", "/v1/fund/ltc-fee")
+# Fund supervision (program km-supervision) answers 404 to every other tenant before a body is read: its doors are
+# fuzzed in km-sv, with a supervised hospital (of the SAMPLE roster the fixture imports) as the institution subject.
+KM_TENANT = "km-sv"
+KM_INSTITUTION = "KM-H001"
+KM_SUBJECTS = ("u1", KM_INSTITUTION)
 CHECKS = [not_a_server_error, response_schema_conformance]
 # Operations not fuzzed, each with the reason (printed with the test's output).
 EXCLUDED: dict[tuple[str, str], str] = {}
@@ -142,7 +150,8 @@ class KnownIds:
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[EmbeddedPlatform]:
-    p = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(("hz-p1", "hz-p2", "qz-ci", "xy-c", LTC_TENANT))},
+    p = EmbeddedPlatform(env={"JINGBAN_TENANTS": ",".join(("hz-p1", "hz-p2", "qz-ci", "xy-c", LTC_TENANT,
+                                                           KM_TENANT))},
                          port_offset=embedded_port_offset())
     await p.start()
     yield p
@@ -179,6 +188,7 @@ async def known(platform: EmbeddedPlatform) -> KnownIds:
                            headers=critical.auth("finance"))
         ids.learn("qz-ci", r.json())
         await ltc_records(platform, http, ids)
+        await km_records(platform, http, ids)
     return ids
 
 
@@ -289,6 +299,19 @@ async def ltc_records(platform: EmbeddedPlatform, http: httpx.AsyncClient, ids: 
         "person_id": LTC_PERSON, "year": today.year, "status": "unchanged", "surveyed_on": today.isoformat()})
 
 
+async def km_records(platform: EmbeddedPlatform, http: httpx.AsyncClient, ids: KnownIds) -> None:
+    """Fund supervision's records in km-sv, one of each kind through `KmWalk.one_of_each`: the SAMPLE roster, a
+    screening's hits, the coverage plan, a draw, inspections ended (its report due), open and reported, a sample half
+    answered, a tip's lead verified into an open case with its documents, a superior's lead, the agency's audit open,
+    credit evaluations draft and approved — each id learnt under its path parameter's name."""
+    made = await KmWalk(platform.url, tokens.current(), http, KM_TENANT).one_of_each(today_cn())
+    ids.learn(KM_TENANT, made)
+    for name, alias in (("inspection_id", "open_inspection_id"), ("inspection_id", "reported_inspection_id"),
+                        ("lead_id", "tip_lead_id"), ("evaluation_id", "approved_evaluation_id"),
+                        ("institution_id", "pharmacy_id"), ("institution_id", "agency_id")):
+        ids.learn(KM_TENANT, {name: made[alias]})
+
+
 # ---- who may call a route: its own scope.require(...) ---------------------------------------------------------------
 
 def _required_roles(endpoint: Callable[..., Any]) -> tuple[str, ...] | None:
@@ -338,15 +361,20 @@ def _headers(tenant: str, role: str, subject: str) -> dict[str, str]:
 
 
 def _callers_for(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The tenants and subjects an operation is tried with. Critical illness lives in qz-ci alone and long-term care
-    in the wz-ltc lots (any other tenant gets 404 for all of /v1/critical, /v1/ltc or /v1/fund/ltc-fee at once); the
-    institution registry is every tenant's, long-term care's lot B and its care institution included."""
+    """The tenants and subjects an operation is tried with. Critical illness lives in qz-ci alone, long-term care in
+    the wz-ltc lots and fund supervision in km-sv (any other tenant gets 404 for all of /v1/critical, /v1/ltc,
+    /v1/fund/ltc-fee or /v1/supervision at once); the institution registry is every tenant's, long-term care's lot B
+    and km-sv with their institutions included; smart review and complaints (tips are km-sv's) km-sv's too."""
     if path.startswith("/v1/critical"):
         return ("qz-ci",), SUBJECTS
     if path.startswith(LTC_PATHS):
         return (LTC_TENANT,), LTC_SUBJECTS
+    if path.startswith("/v1/supervision"):
+        return (KM_TENANT,), KM_SUBJECTS
     if path.startswith("/v1/institutions"):
-        return (*TENANTS, LTC_TENANT), (*SUBJECTS, LTC_INSTITUTION)
+        return (*TENANTS, LTC_TENANT, KM_TENANT), (*SUBJECTS, LTC_INSTITUTION, KM_INSTITUTION)
+    if path.startswith(("/v1/review", "/v1/complaints")):
+        return (*TENANTS, KM_TENANT), (*SUBJECTS, KM_INSTITUTION)
     return TENANTS, SUBJECTS
 
 

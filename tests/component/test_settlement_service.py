@@ -26,6 +26,7 @@ from services.settlement.chronic.domain.benefits import Claim, Holding, Line, Ye
 from services.settlement.policies.domain.policy import parse_policy
 from tests.conftest import auth, eventually
 from tests.support import tokens
+from tests.support.review import reviewed
 
 # Data of fund year 2025, paid "today": the date these tests were written on (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("fixture_business_date")
@@ -118,9 +119,13 @@ def line(claim: str, person: str, day: str, disease: str, amount: str, covered: 
 
 async def upload(platform: EmbeddedPlatform, http: httpx.AsyncClient, month: str, lines: list[dict[str, Any]],
                  tenant: str = "hz-p1", institution: str = HOSPITAL, **extra: Any) -> httpx.Response:
-    return await http.post(f"{platform.url('settlement')}/v1/claims/batches",
-                           json={"month": month, "lines": lines, **extra},
-                           headers=auth(tenant, "institution", institution))
+    """An upload; an accepted one is waited for until audit's smart review answered (nothing of it closes before)."""
+    r = await http.post(f"{platform.url('settlement')}/v1/claims/batches",
+                        json={"month": month, "lines": lines, **extra},
+                        headers=auth(tenant, "institution", institution))
+    if r.status_code in (200, 201):
+        await reviewed(http, platform.url("settlement"), r.json()["batch_id"], tenant)
+    return r
 
 
 def expected(holdings: list[tuple[str, str]], lines: list[dict[str, Any]],
@@ -743,14 +748,17 @@ async def test_a_payment_run_pays_the_months_reconciled_statements_at_once(
     person = "610702196001010123"
     await grant(platform, "hz-p1", person, "SCZ", "2025-01-03")
     await holds(platform, http, "hz-p1", person, 1)
-    for inst, cid, amount in ((paid_inst, "R1", "400.00"), (closed_inst, "R2", "100.00")):
-        r = await upload(platform, http, month, [line(cid, person, "2025-10-06", "SCZ", amount)], institution=inst)
+    # (a drug and a service: the same drug from two hospitals on one day would be held as duplicate medication)
+    for inst, cid, amount, item in ((paid_inst, "R1", "400.00", "X01"), (closed_inst, "R2", "100.00", "T102")):
+        r = await upload(platform, http, month, [line(cid, person, "2025-10-06", "SCZ", amount, item=item)],
+                         institution=inst)
         assert r.status_code == 201, r.text
     s, fin = platform.url("settlement"), auth("hz-p1", "finance", "fin-run")
     base = f"{s}/v1/statements"
     sid, other = f"{paid_inst}-{month}", f"{closed_inst}-{month}"
     for x in (sid, other):
-        assert (await http.post(f"{base}/{x}/close", headers=fin)).status_code == 200
+        closed = await http.post(f"{base}/{x}/close", headers=fin)
+        assert closed.status_code == 200, closed.text
     st = (await http.get(f"{base}/{sid}", headers=fin)).json()
     simulator.record_settlements(CARRIER, date(2025, 10, 1), date(2025, 10, 31),
                                  medical_fee_total=Decimal(st["claimed"]), fund_paid_total=Decimal(st["payable"]),

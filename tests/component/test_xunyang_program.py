@@ -24,6 +24,7 @@ from jingban.embedded import EmbeddedPlatform
 from jingban.flow import PDF, PNG, Walk
 from tests.conftest import embedded_port_offset, eventually
 from tests.support import tokens
+from tests.support.review import reviewed
 
 XY, HZ = "xy-c", "hz-p1"
 PROGRAM = "xy-chronic"
@@ -367,6 +368,7 @@ async def test_statement_documents_and_monthly_actual_funding(platform: Embedded
              "covered": True}]})
     assert r.status_code == 201, r.text
     sid = r.json()["statement_id"]
+    await reviewed(http, settlement, "xy-1", XY)  # smart review answered (its own gate, after the documents')
     # the statement cannot close without its settlement documents
     r = await http.post(f"{settlement}/v1/statements/{sid}/close", headers=w.auth("finance"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "statement_documents_missing", r.text

@@ -36,6 +36,7 @@ from tests.conftest import REAL_INFRA_DEADLINE, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support import tokens
 from tests.support.infra import local_trust_env, real_infra
+from tests.support.review import reviewed
 
 pytestmark = pytest.mark.e2e
 
@@ -355,6 +356,8 @@ async def pay_month(http: httpx.AsyncClient, url: str, tenant: str, institution:
                     lines: list[dict[str, Any]]) -> dict[str, Any]:
     await ok(await http.post(f"{url}/v1/claims/batches", headers=auth(tenant, "institution", institution),
                              json={"month": month, "batch_id": f"{institution}-{month}", "lines": lines}))
+    # smart review (智能审核) answers the upload before its statement may close
+    await reviewed(http, url, f"{institution}-{month}", tenant, REAL_INFRA_DEADLINE)
     statements = (await http.get(f"{url}/v1/statements", headers=auth(tenant, "finance"),
                                  params={"month": month})).json()["statements"]
     statement = next(s for s in statements if s["institution_code"] == institution)

@@ -45,6 +45,7 @@ from contracts.v1 import (
 )
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import Walk
+from jingban.km_flow import KmWalk
 from jingban.ltc_demo import seed_ltc
 from jingban.ltc_flow import LtcWalk, quarter_of
 from tests.conftest import PERSON_A, PERSON_B
@@ -68,14 +69,18 @@ class _Table(yaml.SafeLoader):
 TABLE: dict[str, Any] = yaml.load(Path(__file__).with_name("role_matrix.yaml").read_text(encoding="utf-8"),
                                   Loader=_Table)  # a SafeLoader
 ROLES: tuple[str, ...] = tuple(TABLE["roles"])
-TENANTS = ("hz-p1", "hz-p2", "qz-ci", "wz-a", "wz-b")
+TENANTS = ("hz-p1", "hz-p2", "qz-ci", "wz-a", "wz-b", "km-sv")
 # The other served tenant each row's own tenant is compared with (for wz-b: another lot of the same program).
-OTHER = {"hz-p1": "hz-p2", "qz-ci": "hz-p1", "wz-b": "wz-a"}
+# km-sv is its program's only carrier: its other tenant is hz-p1, outside the program (OUTSIDE_PROGRAM).
+OTHER = {"hz-p1": "hz-p2", "qz-ci": "hz-p1", "wz-b": "wz-a", "km-sv": "hz-p1"}
+# Routes a tenant outside their program finds absent: 404 whatever the role, before roles are looked at.
+OUTSIDE_PROGRAM = ("/v1/supervision/",)
 PROGRAM = {"hz-p1": "hz-chronic", "hz-p2": "hz-chronic", "qz-ci": "qz-critical", "wz-a": "wz-ltc",
-           "wz-b": "wz-ltc"}
+           "wz-b": "wz-ltc", "km-sv": "km-supervision"}
 # Path parameters that name no object of a tenant.
 NOT_OBJECTS = frozenset({"program", "county", "disease", "year", "name"})
-INSTITUTION = {"hz-p1": "H610702001", "qz-ci": "H330802001", "wz-b": "WZB-C011"}  # WZB-C011: applied, reviewed
+INSTITUTION = {"hz-p1": "H610702001", "qz-ci": "H330802001", "wz-b": "WZB-C011",  # WZB-C011: applied, reviewed
+               "km-sv": "KM-H001"}  # KM-H001: a hospital inspected and reported, with smart-review hits
 MONTH, CI_MONTH = "2026-10", "2026-10"
 PARAM = re.compile(r"{([a-z_]+)}")
 
@@ -306,6 +311,20 @@ async def seed_long_term_care(walk: LtcWalk, ids: dict[str, str]) -> str:
     return str(assessment["assessors"][0])
 
 
+async def seed_supervision(walk: KmWalk, ids: dict[str, str]) -> None:
+    """km-sv: one record of each kind of fund supervision (jingban/km_flow.py `one_of_each`: the roster, screened
+    claims with hits, the coverage plan, a draw, inspections, a sample, a tip's case, a lead, the agency's audit,
+    credit evaluations) and a training, each id as `km_<path parameter>`."""
+    walk.timeout = 120.0
+    found = await walk.one_of_each(today_cn())
+    ids.update({f"km_{name}": value for name, value in found.items()})
+    training = await _ok(await walk.http.post(
+        f"{walk.url('audit')}/v1/supervision/trainings", headers=walk.auth("inspector", "inspector-1"),
+        json={"kind": "course", "title": "医疗保障基金合规使用培训", "held_from": str(today_cn()),
+              "topics": ["common_violations"], "attendees": 30}))
+    ids["km_training_id"] = training["training_id"]
+
+
 @pytest.fixture(scope="module")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     async with provider_platform(TENANTS, tmp_path_factory.mktemp("matrix")) as platform, \
@@ -316,6 +335,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         expert = await seed_chronic(Walk(platform.url, tokens.current(), http, "hz-p1"), ids)
         await seed_critical(Walk(platform.url, tokens.current(), http, "qz-ci"), ids)
         assessor = await seed_long_term_care(LtcWalk(platform.url, tokens.current(), http, "wz-b"), ids)
+        await seed_supervision(KmWalk(platform.url, tokens.current(), http, "km-sv"), ids)
         yield World(platform, http, ids, {"hz-p1": expert, "qz-ci": expert, "wz-b": assessor})
 
 
@@ -382,7 +402,9 @@ async def test_route_role_tenant(world: World, door: Door, role: str, which: str
     r = await world.http.request(door.method, headers=headers, **req)
     answer = f"{r.status_code} {_error(r)}".strip()
     assert r.status_code < 500, f"server error: {answer} {r.text[:300]}"
-    if not door.admits(role):
+    if which == "other" and door.path.startswith(OUTSIDE_PROGRAM):
+        assert answer == "404 not_found", f"outside the program the door is absent: {answer} {r.text[:300]}"
+    elif not door.admits(role):
         refusal = door.answers.get(role, "403 forbidden")
         assert answer == refusal, f"{role} must be refused ({refusal}), got {answer} {r.text[:300]}"
     elif role in door.answers and not (which == "other" and door.names_object):

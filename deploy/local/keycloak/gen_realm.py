@@ -22,7 +22,7 @@ ROLES = ("applicant", "clerk", "reviewer", "expert", "finance", "inspector", "su
          "service")
 # Demo users: <tenant>-<role>, password "demo" (local mode only: the realm is for development).
 DEMO_TENANTS = {"hz-p1": "hz-chronic", "hz-p2": "hz-chronic", "xy-c": "xy-chronic", "qz-ci": "qz-critical",
-                **{f"wz-{lot}": "wz-ltc" for lot in "abcde"}}
+                **{f"wz-{lot}": "wz-ltc" for lot in "abcde"}, "km-sv": "km-supervision"}
 DEMO_ROLES = ("applicant", "clerk", "reviewer", "expert", "finance", "inspector", "supervisor", "ops", "institution")
 OUT = Path(__file__).resolve().parent / "jingban-realm.json"
 

@@ -33,7 +33,7 @@ from services.appraisal.institutions.domain.documents import (
     MINUTES,
     File,
 )
-from services.appraisal.institutions.domain.registration import CARE_MODES, INSTITUTION_ID, KINDS
+from services.appraisal.institutions.domain.registration import CARE_MODES, INSTITUTION_ID, KINDS, LEVELS
 
 APPLICANTS = ("clerk", "institution")
 STEP_RECORDERS = ("reviewer", "clerk")            # a clerk: the document review only (domain/agreement.py)
@@ -72,6 +72,8 @@ class InstitutionIn(BaseModel):
     institution_id: str = Field(pattern=INSTITUTION_ID, description="e.g. WZB-C001 (its token's subject)")
     kind: Literal[KINDS] = Field(description=" | ".join(KINDS))  # type: ignore[valid-type]
     name: Name
+    level: Literal[LEVELS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="a hospital's level (医院等级): " + " | ".join(LEVELS) + "; others none")
     district: str = Field(pattern=r"^\d{6}$", description="division code (区划代码), e.g. 330303")
     modes: list[Literal[CARE_MODES]] = Field(  # type: ignore[valid-type]
         default_factory=list, max_length=len(CARE_MODES),

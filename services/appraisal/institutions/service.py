@@ -29,7 +29,12 @@ from services.appraisal.institutions.domain.documents import (
     require_documents,
     require_one,
 )
-from services.appraisal.institutions.domain.registration import check_applicant, check_particulars
+from services.appraisal.institutions.domain.registration import (
+    RegistryRules,
+    check_applicant,
+    check_particulars,
+    registry_rules,
+)
 from services.appraisal.institutions.store import InstitutionStore
 
 SOURCE = "appraisal"
@@ -43,6 +48,13 @@ def _actor(scope: TenantScope) -> Actor:
 def _counties(tenant: str) -> dict[str, str]:
     program = program_of_tenant(tenant)
     return dict(program.counties) if program else {}
+
+
+def _rules(tenant: str) -> RegistryRules:
+    """What the tenant's program asks of its registry (program.yaml `registry:`; fund supervision: hospitals,
+    pharmacies and the agency, a hospital with its level)."""
+    program = program_of_tenant(tenant)
+    return registry_rules(program.settings.get("registry") if program else None)
 
 
 # ---- events ----------------------------------------------------------------------------------------------------
@@ -60,6 +72,7 @@ def changed_event(tenant: str, change: Change, actor: Actor) -> dict[str, Any]:
         institution_id=r["institution_id"], kind=r["kind"], name=r["name"], status=r["status"], step=change.step,
         agreement_from=term.get("valid_from", ""), agreement_to=term.get("valid_to", ""), modes=r.get("modes") or [],
         district=r["district"], occurred_at=actor.at, reason=change.reason, outcome=change.outcome,
+        level=r.get("level") or "",
         effective_on=change.effective_on, version=int(r["version"]), terms=_periods(machine.effective_terms(r)),
         suspensions=_periods(machine.suspension_periods(r)), terminated_on=machine.terminated_on(r))
     return new_event("institution.changed", tenant, r["institution_id"], payload, source=SOURCE,
@@ -84,7 +97,8 @@ def summary_view(r: dict[str, Any], tenant: str, today: date) -> dict[str, Any]:
     term = machine.current_term(r, today)
     open_suspension = next((s for s in r.get("suspensions") or [] if not s.get("ended_on")), None)
     return {"institution_id": r["institution_id"], "tenant": tenant, "kind": r["kind"], "name": r["name"],
-            "district": r["district"], "modes": r.get("modes") or [], "beds": r.get("beds"), "staff": r.get("staff"),
+            "level": r.get("level"), "district": r["district"], "modes": r.get("modes") or [], "beds": r.get("beds"),
+            "staff": r.get("staff"),
             "contact": r.get("contact"), "status": r["status"], "step": r.get("step"), "round": r.get("round"),
             "next_step": machine.next_step(r),
             "agreement": {k: term[k] for k in ("agreement_id", "kind", "valid_from", "valid_to")} if term else None,
@@ -186,7 +200,8 @@ async def apply(scope: TenantScope, particulars_in: dict[str, Any], files: list[
     """申请受理: an institution's application with its documents (the licence at least), everything checked before
     anything is written; a rejected or terminated institution applies again in a new round."""
     check_applicant(scope.role, scope.subject, particulars_in["institution_id"])
-    particulars = check_particulars(particulars_in, scope.tenant, _counties(scope.tenant))
+    particulars = check_particulars(particulars_in, scope.tenant, _counties(scope.tenant),
+                                    rules=_rules(scope.tenant))
     docs = checked_files(files, APPLICATION_DOCUMENTS, max_bytes)
     require_documents(docs)
     iid, actor = particulars["institution_id"], _actor(scope)
@@ -269,12 +284,12 @@ async def import_designated(scope: TenantScope, items: list[dict[str, Any]]) -> 
     `migrated`), every item checked before anything is written; one already registered is left as it is."""
     if len(items) > MAX_IMPORT:
         raise InvalidInput(f"at most {MAX_IMPORT} institutions per import", "institutions")
-    counties, actor = _counties(scope.tenant), _actor(scope)
+    counties, rules, actor = _counties(scope.tenant), _rules(scope.tenant), _actor(scope)
     changes: list[Change] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
         prefix = f"institutions[{i}]"
-        particulars = check_particulars(item, scope.tenant, counties, prefix)
+        particulars = check_particulars(item, scope.tenant, counties, prefix, rules)
         if particulars["institution_id"] in seen:
             raise InvalidInput(f"institution {particulars['institution_id']} is listed twice",
                                f"{prefix}.institution_id", code="duplicate_institution")

@@ -28,7 +28,7 @@ INSTITUTION = Sealed(text=("contact.name", "contact.phone", "applications.*.docu
                      json=("interviews.*.attendees", "interviews.*.violations"))
 DOCUMENT = Sealed(text=("filename",), data=("content",))
 # What a listing reads of each institution (its file's long parts stay behind).
-SUMMARY = ("institution_id", "kind", "name", "district", "modes", "beds", "staff", "contact", "status", "step",
+SUMMARY = ("institution_id", "kind", "name", "level", "district", "modes", "beds", "staff", "contact", "status", "step",
            "round", "agreements", "suspensions", "terminations", "version", "created_at", "updated_at")
 
 

@@ -1,7 +1,9 @@
 """audit's HTTP door for the monthly and quarterly reports (月报, 季报) — and, for a tenant carrying a long-term care
 lot, its accounting and business statistics (monthly, quarterly, half-yearly, yearly) and operation reports
-(quarterly, half-yearly, yearly; kinds `ltc_*`, 404 for any other tenant): figures from the read model, a PNG chart
-and an Excel workbook stored under `<data_dir>/reports/<tenant>/`, and `report.produced`."""
+(quarterly, half-yearly, yearly; kinds `ltc_*`, 404 for any other tenant); for fund supervision's carrier (km-sv)
+its reports per inspection, month and term (kinds `km_*`, 404 for any other tenant; the term's with a written report,
+.docx): figures, a PNG chart and an Excel workbook stored under `<data_dir>/reports/<tenant>/`, and
+`report.produced`."""
 
 from __future__ import annotations
 
@@ -16,20 +18,25 @@ from chassis.host import ServiceContext
 from chassis.http import Scope, admit
 from chassis.telemetry import current_carrier
 from services.audit.reports import service
+from services.audit.reports.domain.km import KINDS as KM_KINDS
 from services.audit.reports.domain.ltc import KINDS as LTC_KINDS
 from services.audit.reports.domain.views import report_view
+from services.audit.reports.service import km as km_reports
 from services.audit.reports.service import ltc as ltc_reports
 
 READERS = ("inspector", "supervisor", "ops", "finance")
 PRODUCERS = ("inspector", "ops")
-KIND_PATTERN = "^(" + "|".join(("monthly", "quarterly", *LTC_KINDS)) + ")$"
+KIND_PATTERN = "^(" + "|".join(("monthly", "quarterly", *LTC_KINDS, *KM_KINDS)) + ")$"
 
 
 class ReportIn(BaseModel):
     kind: Literal["monthly", "quarterly", "ltc_monthly", "ltc_quarterly", "ltc_half_yearly", "ltc_yearly",
-                  "ltc_operation_quarterly", "ltc_operation_half_yearly", "ltc_operation_yearly"]
-    period: str = Field(description="2025-06 for a monthly report, 2025-Q2 for a quarterly one, 2025-H1 for a "
-                                    "half-yearly one, 2025 for a yearly one")
+                  "ltc_operation_quarterly", "ltc_operation_half_yearly", "ltc_operation_yearly",
+                  "km_inspection", "km_monthly", "km_term"]
+    period: str = Field(max_length=64,
+                        description="2025-06 for a monthly report, 2025-Q2 for a quarterly one, 2025-H1 for a "
+                                    "half-yearly one, 2025 for a yearly one; fund supervision (km-sv): the "
+                                    "inspection's id for km_inspection, YYYY-MM for km_monthly, `term` for km_term")
 
 
 def router(ctx: ServiceContext) -> APIRouter:
@@ -46,7 +53,10 @@ def router(ctx: ServiceContext) -> APIRouter:
             dependencies=[admit(*PRODUCERS)])
     async def produce(body: ReportIn, scope: Scope) -> dict[str, Any]:
         by = {"role": scope.role, "subject": scope.subject}
-        if body.kind in LTC_KINDS:
+        if body.kind in KM_KINDS:
+            report = await km_reports.produce(scope.db(), root, scope.tenant, by, body.kind, body.period,
+                                              current_carrier())
+        elif body.kind in LTC_KINDS:
             report = await ltc_reports.produce(scope.db(), root, scope.tenant, by, body.kind, body.period,
                                                current_carrier())
         else:
@@ -69,7 +79,8 @@ def router(ctx: ServiceContext) -> APIRouter:
     async def file_response(scope: Scope, report_id: str, key: str) -> Response:
         scope.require(*READERS)
         report, meta, content = await service.report_file(scope.db(), root, report_id, key)
-        return attachment(content, meta["content_type"], f"{report['kind']}-{report['period']}-{meta['name']}",
+        period = report["period"].replace("/", "_")  # the term's period is an interval (2024-03-01/2024-11-20)
+        return attachment(content, meta["content_type"], f"{report['kind']}-{period}-{meta['name']}",
                           {"X-Content-SHA256": meta["sha256"]})
 
     @r.get("/reports/{report_id}/chart.png", summary="The report's chart (PNG)")
@@ -79,5 +90,10 @@ def router(ctx: ServiceContext) -> APIRouter:
     @r.get("/reports/{report_id}/workbook.xlsx", summary="The report's workbook (Excel)")
     async def workbook(report_id: str, scope: Scope) -> Response:
         return await file_response(scope, report_id, "workbook")
+
+    @r.get("/reports/{report_id}/written-report.docx",
+           summary="The written report (书面情况报告, Word) of fund supervision's term report (km_term)")
+    async def written_report(report_id: str, scope: Scope) -> Response:
+        return await file_response(scope, report_id, "written_report")
 
     return r

@@ -1,4 +1,4 @@
-"""The complaints' HTTP door (咨询投诉): file, list with overdue flags, answer."""
+"""The complaints' HTTP door (咨询投诉举报): file (a tip names an institution), list with overdue flags, answer."""
 
 from __future__ import annotations
 
@@ -13,11 +13,18 @@ from services.intake.complaints import service
 
 
 class ComplaintIn(BaseModel):
-    person_id: str = Field(min_length=1, max_length=40)
-    kind: Literal["consultation", "complaint"]
+    person_id: str | None = Field(default=None, min_length=1, max_length=40,
+                                  description="the person filing: required for a consultation or complaint; a "
+                                              "tip-giver may stay anonymous")
+    kind: Literal["consultation", "complaint", "tip"] = Field(description="consultation (咨询) | complaint (投诉) | "
+                                                                          "tip (举报, naming an institution)")
     subject: str = Field(min_length=1, max_length=200)
     detail: str = Field(default="", max_length=4000)
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    institution_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
+                                       description="the designated institution a tip is about (required for a tip)")
+    name: str | None = Field(default=None, min_length=1, max_length=50,
+                             description="the tip-giver's name (sealed at rest); left out of an anonymous tip")
 
 
 class ResolutionIn(BaseModel):
@@ -27,7 +34,8 @@ class ResolutionIn(BaseModel):
 def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
     r = APIRouter(prefix="/v1", tags=["complaints"])
 
-    @r.post("/complaints", status_code=201, summary="A consultation or complaint (咨询/投诉)",
+    @r.post("/complaints", status_code=201, summary="A consultation, complaint or tip (咨询/投诉/举报: a tip names the "
+                                                    "institution, its giver may be anonymous)",
             dependencies=[admit("applicant", "clerk")])
     async def file_complaint(body: ComplaintIn, scope: Scope) -> dict[str, Any]:
         view = await service.file(scope, body.model_dump())

@@ -1,5 +1,6 @@
-"""The complaints room's collection, one database per tenant: `complaints` (consultations and complaints, 咨询投诉,
-each carrying its pending events). The person, their phone and what they wrote are sealed (chassis/pii.py)."""
+"""The complaints room's collection, one database per tenant: `complaints` (consultations, complaints and tips,
+咨询投诉举报, each carrying its pending events). The person, a tip-giver's name, their phone and what they wrote are
+sealed (chassis/pii.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from chassis.outbox import push_events, with_events
 from chassis.pii import Sealed, Sealer, sealer_of
 
 COMPLAINTS = "complaints"
-# `filed_by` is the applicant's identity number when they file themselves.
-COMPLAINT = Sealed(text=("person_id", "phone", "detail", "filed_by"))
+# `filed_by` is the applicant's identity number when they file themselves; `name` a tip-giver's (举报人).
+COMPLAINT = Sealed(text=("person_id", "phone", "detail", "filed_by", "name"))
 
 
 class ComplaintStore:

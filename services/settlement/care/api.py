@@ -519,11 +519,15 @@ def router(ctx: ServiceContext, care: CareService) -> APIRouter:
                             ) -> dict[str, Any]:
         scope.require(*STATEMENT_READERS, "institution")
         t = target(scope, tenant)
-        return statement_view(await care.statements.statement(t, statement_id, own_institution(scope)), lines=True)
+        doc = await care.statements.statement(t, statement_id, own_institution(scope))
+        # smart review (智能审核), live: a statement closes once nothing of its month is pending or held
+        return {**statement_view(doc, lines=True), "review": await care.statements.review_of(t, statement_id)}
 
     @r.post("/statements/{statement_id}/close", tags=["long-term care statements"],
-            summary="Close a month's care statement once the month is over (priced a last time)",
-            responses={409: {"description": "not open, or the month is not over"}})
+            summary="Close a month's care statement once the month is over (priced a last time; records smart "
+                    "review refused are left out, 拒付)",
+            responses={409: {"description": "not open, the month is not over, or `review_pending`: an upload under "
+                                            "smart review or records held by open hits"}})
     async def close_statement(statement_id: str, scope: Scope) -> dict[str, Any]:
         scope.require("finance")
         care.serves(scope.tenant)

@@ -10,7 +10,8 @@
 Idempotent by event id (the consumer's dedupe) and by what each event names (an assessment once, a survey once, an
 institution change once). Bad input — a missing id, a date that is not one, a grade outside 0–5, a fee that is not an
 amount — is a poison message naming the field: dead-lettered with the reason, nothing written. An event of a tenant
-outside wz-ltc is refused the same way."""
+outside wz-ltc is refused the same way, but for `institution.changed`: the registry is every program's (fund
+supervision's hospitals, pharmacies and agency), so another program's institutions are passed over, not parked."""
 
 from __future__ import annotations
 
@@ -82,6 +83,10 @@ def on_institution_changed(ctx: ServiceContext, care: CareService):
             raise PoisonMessage("institution.changed lacks institution_id or status")
         for name in ("agreement_from", "agreement_to"):
             _day(getattr(p, name), f"institution.changed {name}", optional=True)
+        try:
+            care.serves(ctx.scope_for(event).tenant)
+        except NotFound:
+            return  # another program's registry (km-supervision's institutions): nothing of long-term care
         tenant = _tenant(ctx, care, event)
         await care.institution_changed(tenant, event.id, {
             "institution_id": p.institution_id, "kind": p.kind, "name": p.name, "status": p.status, "step": p.step,

@@ -30,6 +30,7 @@ from services.settlement.chronic.domain.uploads import (
     upload_of,
 )
 from services.settlement.chronic.domain.visits import parse_visit
+from services.settlement.chronic.service import review
 from services.settlement.chronic.service import statements as stm
 from services.settlement.chronic.service.accounts import read_accumulators
 from services.settlement.chronic.service.holdings import import_holdings
@@ -94,12 +95,18 @@ class ClaimLine(BaseModel):
     item_code: str = Field(default="", max_length=64)
     description: str = Field(default="", max_length=500)
     line: int | None = Field(default=None, ge=1, description="the line's number within its claim (default: next)")
+    quantity: str | None = Field(default=None, description="数量, a positive decimal (default 1)", examples=["2"])
+    unit_price: str | None = Field(default=None, description="单价, " + AMOUNT + "; default the amount; the amount "
+                                   "must be quantity × unit_price (else `amount_mismatch`)")
+    days_supply: int | None = Field(default=None, ge=1, le=366, description="用药天数 of a drug line")
 
 
 class ClaimsUpload(BaseModel):
     """A month of an institution's claims as JSON (CSV: the same line columns, with month, institution_code and
     batch_id as query parameters). Every line is checked before anything is stored; a bad upload is answered
-    422 with `fields: [{"line", "field", "message"}]`, one per problem of every line."""
+    422 with `fields: [{"line", "field", "message"}]`, one per problem of every line. An accepted upload is
+    adjudicated at once and sent to smart review (智能审核): nothing of it is paid before the review completes
+    (`GET /v1/claims/batches/{batch_id}` → `review.state`), and lines a hit holds wait for a reviewer."""
 
     month: str = Field(pattern=MONTH_PATTERN)
     institution_code: str | None = Field(default=None, description="a clerk names it; an institution's is its own")
@@ -231,7 +238,10 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
                 query[key] = value
         if scope.role == "institution" and institution_of_statement(statement_id) != _institution_of_caller(scope):
             return {"claims": [], "offset": offset, "limit": limit}  # another institution's: nothing to see
-        docs = await settler.claims(scope.tenant, statement_id, query, offset, limit)
+        store, sid = settler.store(scope.tenant), statement_id
+        docs = await review.with_review(scope.db(), statement_id,
+                                        await settler.claims(scope.tenant, statement_id, query, offset, limit),
+                                        lambda: store.claim_lines(sid, ("amount_fen",)))
         return {"claims": [claim_view(d) for d in docs], "offset": offset, "limit": limit}
 
     # ---- real-time settlement ------------------------------------------------------------------------------
@@ -271,7 +281,10 @@ def router(ctx: ServiceContext, settler: Settler) -> APIRouter:
         return await stm.statement_view(settler, scope.tenant, doc)
 
     @r.post("/statements/{statement_id}/close", tags=["statements"],
-            summary="Close the month: statement.closed, and benefits.settled for each person")
+            summary="Close the month: statement.closed, and benefits.settled for each person; what smart review "
+                    "refused (拒付) is not paid",
+            responses={409: {"description": "batches still processing, or `review_pending`: a batch under smart "
+                                            "review or lines held by open hits (params: the counts)"}})
     async def close_statement(statement_id: str, scope: Scope) -> dict[str, Any]:
         scope.require("finance")
         # The program's settlement documents (购药明细, 结算表, 发票) first, when it asks for them.

@@ -24,6 +24,9 @@ ERRORS = {
     "institution_exists": "an institution of this id is registered and neither rejected nor terminated: it applies "
                           "once per review round",
     "not_own_institution": "an institution applies only for itself (its token's subject is its institution id)",
+    "kind_not_in_program": "the caller's program keeps other kinds of institution in its registry (params: kinds)",
+    "level_required": "a hospital names its level (一级, 二级, 三级) where its program asks for it",
+    "level_not_for_kind": "only a hospital has a level (一级, 二级, 三级)",
     "modes_required": "a care institution names the care modes it offers (institutional, home_visit)",
     "modes_not_for_kind": "care modes belong to care institutions; a hospital or pharmacy names none",
     "district_not_in_lot": "a care institution registers with the lot (carrier) its district belongs to",

@@ -91,6 +91,8 @@ def entries_for(event: FiledEvent) -> list[dict[str, Any]]:
     if t == "application.rejected":
         return one("application_rejected", p.person_id, "application_rejected", f"Application rejected: {p.reason}",
                    {"application_id": p.application_id, "reason": p.reason, "rejected_at": p.rejected_at})
+    if t in ("complaint.filed", "complaint.resolved") and not p.person_id:
+        return []  # an anonymous tip (举报) belongs to no person's file (its business key is the complaint)
     if t == "complaint.filed":
         return one("complaint", p.person_id, "complaint", f"{p.kind.capitalize() or 'Complaint'}: {p.subject}",
                    {"complaint_id": p.complaint_id, "complaint_kind": p.kind, "subject": p.subject,

@@ -30,7 +30,10 @@ from services.audit.warnings import service as warnings
 __all__ = ["OUTBOX"]
 
 FILES = {"chart": ("chart.png", "image/png"),
-         "workbook": ("workbook.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+         "workbook": ("workbook.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+         # fund supervision's term report (km_term): the written report (书面情况报告)
+         "written_report": ("written-report.docx",
+                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}
 Doc = dict[str, Any]
 
 
@@ -138,7 +141,10 @@ async def get_report(db: Any, report_id: str) -> Doc:
 
 
 async def report_file(db: Any, root: Path, report_id: str, key: str) -> tuple[Doc, Doc, bytes]:
-    """(report, file meta, content) of a report's chart or workbook."""
+    """(report, file meta, content) of a report's chart, workbook or written report (404 `report_file_absent` when
+    the report has none of that kind)."""
     report = await get_report(db, report_id)
-    meta = report["files"][key]
+    meta = (report.get("files") or {}).get(key)
+    if meta is None:
+        raise NotFound(f"report {report_id} has no {FILES[key][0]}", code="report_file_absent")
     return report, meta, await stored_file(root, meta, f"report {report_id}")

@@ -1,4 +1,6 @@
-"""Consultations and complaints (咨询与投诉): each has a working-day deadline and an overdue flag."""
+"""Consultations, complaints and tips (咨询, 投诉, 举报): each has a working-day deadline and an overdue flag. A tip
+names the designated institution it is about and may come from an anonymous tip-giver; it is taken only where the
+program supervises its institutions' use of the fund (基金监管: audit turns each tip into a lead, 线索)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class AnswerDeadlines:
     basis: str  # where the numbers come from: "programs/<code>/program.yaml intake" or "default"
 
     def working_days(self, kind: str) -> int:
+        """A tip is answered like a complaint (the tenders set no deadline of its own)."""
         return self.consultation_working_days if kind == "consultation" else self.complaint_working_days
 
 
@@ -69,13 +72,44 @@ def is_overdue(due: date, resolved_on: date | None, today: date) -> bool:
 
 
 ALREADY_RESOLVED = "complaint_already_resolved"
+KINDS = ("consultation", "complaint", "tip")
+TIP = "tip"
+# The programs that take tips (举报): those whose fund use the carrier supervises for the agency (Karamay's tender
+# 二(一)1(7): 群众举报案件线索核查). Elsewhere a tip has nobody to verify it: file it as a complaint.
+TIP_PROGRAMS = ("km-supervision",)
+LABELS = {"consultation": "咨询", "complaint": "投诉", TIP: "举报"}
+
+
+def check_filing(complaint_in: dict[str, Any], program_code: str, role: str, subject: str) -> None:
+    """Who files what: a consultation or complaint names the person filing it; a tip names the institution it is
+    about and may leave the tip-giver out (anonymous); an applicant files only as themself. Refused naming the field;
+    nothing is written."""
+    kind, person = complaint_in["kind"], complaint_in.get("person_id")
+    if kind == TIP:
+        if program_code not in TIP_PROGRAMS:
+            raise InvalidInput("this program takes no tips (举报): file it as a complaint", "kind",
+                               code="tips_not_taken")
+        if not complaint_in.get("institution_id"):
+            raise InvalidInput("a tip names the designated institution it is about", "institution_id",
+                               code="tip_institution_required")
+    elif not person:
+        raise InvalidInput(f"a {kind} names the person filing it", "person_id")
+    if role == "applicant" and person is not None and person != subject:
+        raise InvalidInput("an applicant files only for themself", "person_id")
+
+
+def is_anonymous(c: dict[str, Any]) -> bool:
+    """A tip whose giver gave neither identity number nor name (匿名举报)."""
+    return not c.get("person_id") and not c.get("name")
 
 
 def complaint_view(c: dict[str, Any], today: date) -> dict[str, Any]:
     """A complaint as answered: its deadline (worked out again when provisional) and whether it is overdue."""
     c = current_deadline(c)
     resolved_on = date.fromisoformat(c["resolved_on"]) if c.get("resolved_on") else None
-    return {"complaint_id": c["_id"], "person_id": c["person_id"], "kind": c["kind"], "subject": c["subject"],
+    return {"complaint_id": c["_id"], "person_id": c.get("person_id"), "kind": c["kind"], "subject": c["subject"],
+            **({"institution_id": c.get("institution_id"), "anonymous": is_anonymous(c)} if c["kind"] == TIP else
+               {"institution_id": c["institution_id"]} if c.get("institution_id") else {}),
             "status": c["status"], "filed_on": c["filed_on"], "due_on": c["due_on"],
             "overdue": is_overdue(date.fromisoformat(c["due_on"]), resolved_on, today),
             "deadline": {**(deadline_view(c) or {}), "working_days": c.get("due_working_days"),

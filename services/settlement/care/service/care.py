@@ -126,6 +126,11 @@ class CareService:
         self.statements = CareStatements(self)
         self.fees = AssessmentFees(self)
 
+    def db(self, tenant: str) -> Any:
+        """Settlement's database of a (long-term care) tenant, for the rooms this one asks (smart review's holds)."""
+        serves(tenant)
+        return self._db_of(tenant)
+
     def store(self, tenant: str) -> CareStore:
         serves(tenant)
         store = self._stores.get(tenant)
@@ -134,8 +139,8 @@ class CareService:
         return store
 
     @staticmethod
-    def serves(tenant: str) -> None:
-        serves(tenant)
+    def serves(tenant: str) -> Program:
+        return serves(tenant)
 
     @staticmethod
     def settings(tenant: str) -> dict[str, Any]:

@@ -41,7 +41,9 @@ from contracts.v1 import events_pb2
 from services.settlement.care.domain.cover import PersonCover
 from services.settlement.care.domain.plans import Cover, Plan, ServiceRecord, check_visit
 from services.settlement.care.domain.reasons import REASONS
+from services.settlement.care.domain.review import SOURCE, review_claim
 from services.settlement.care.service.book import FAMILY, PlanEntry, TenantBook
+from services.settlement.review import service as holds
 
 if TYPE_CHECKING:
     from services.settlement.care.service.care import CareService
@@ -245,6 +247,19 @@ class ServiceRecords:
                     items=r.items, start=r.start, end=r.end, plan_id=plans[i][0].plan_id)  # type: ignore[union-attr]
             event = new_event("care_services.recorded", tenant, batch_id, payload, source="settlement",
                               trace_context=current_carrier())
+            # Smart review (智能审核) before any of it is paid: the records sent to audit, staged before the upload
+            # is recorded (a retry stages the same parts, once); the month's statement waits for the answer.
+            levels = care.levels(tenant)
+            claims = []
+            for i in taken:
+                r, plan = records[i], plans[i][0]
+                assert plan is not None
+                level = levels.modes.get(plan.domain().mode)
+                claims.append(review_claim(r.record_id, r.person_id, r.day.isoformat(), r.items,
+                                           level.rates_fen.get(plan.grade, 0) if level else 0))
+            doc["review"] = await holds.stage(care.db(tenant), tenant, source=SOURCE, program=care.serves(tenant).code,
+                                              batch_id=batch_id, statement_id=sid, institution=key, month=month,
+                                              claims=claims)
             if not await store.insert_batch(doc, [event]):
                 done = await store.batch(batch_id)
                 return batch_view(done or doc), False
@@ -349,4 +364,5 @@ def batch_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {"batch_id": doc["_id"], "institution_id": None if doc["institution_id"] == FAMILY else doc[
         "institution_id"], "month": doc["month"], "accepted": doc["accepted"],
         "already_recorded": doc.get("already_recorded", []), "received_at": doc.get("received_at"),
-        "replayed": False}
+        "replayed": False, **({"review": {"state": doc["review"]["state"], "parts": doc["review"]["parts"]}}
+                              if doc.get("review") else {})}

@@ -31,11 +31,14 @@ from chassis.telemetry import current_carrier
 from contracts.v1 import events_pb2
 from services.settlement.care.domain.benefits import month_benefit
 from services.settlement.care.domain.plans import ServiceRecord
+from services.settlement.care.domain.review import record_states, refusal_view
 from services.settlement.care.service.book import FAMILY, TenantBook
 from services.settlement.care.service.care import month_over
 from services.settlement.care.service.records import at, statement_id
 from services.settlement.care.store import CareStore
 from services.settlement.fund.service import account as fund
+from services.settlement.review import service as holds
+from services.settlement.review.service import HELD, REFUSED
 
 if TYPE_CHECKING:
     from services.settlement.care.service.care import CareService
@@ -51,7 +54,9 @@ def statement_view(doc: dict[str, Any], lines: bool = False) -> dict[str, Any]:
            "records": doc["records"], "persons": doc["persons"], "amount": yuan(doc["payable_fen"]),
            "benefits_version": doc["benefits_version"], "built_at": doc.get("built_at"),
            "closed_at": doc.get("closed_at"), "closed_by": doc.get("closed_by"), "payment_id": doc.get("payment_id"),
-           "paid_at": doc.get("paid_at"), "paid_by": doc.get("paid_by")}
+           "paid_at": doc.get("paid_at"), "paid_by": doc.get("paid_by"),
+           "refused": yuan(int(doc.get("refused_fen", 0))), "refused_records": len(doc.get("refusals") or []),
+           "held_records": int(doc.get("held_records", 0)), "refusals": list(doc.get("refusals") or [])}
     if lines:
         out["lines"] = [{"person_id": ln["person_id"], "plan_id": ln["plan_id"], "mode": ln["mode"],
                          "grade": ln["grade"], "records": ln["records"], "units": ln["units"], "per": ln["per"],
@@ -75,31 +80,48 @@ class CareStatements:
 
     async def _priced(self, tenant: str, store: CareStore, book: TenantBook, key: str, month: str,
                       who: str) -> dict[str, Any]:
-        """The institution's month priced from its accepted records: one line per person and plan."""
+        """The institution's month priced from its accepted records: one line per person and plan. Smart review
+        (智能审核, domain/review.py): a refused record (拒付) is left out of the pricing — what it would have added
+        is the statement's `refused_fen`, the record listed in `refusals` with its reason — a held one counted in
+        `held_records` (the statement does not close while any is held)."""
         levels = self.care.levels(tenant)
+        sid = statement_id(key, month)
+        records = await store.month_records(key, month)
+        states = record_states(await holds.statement_review_of(self.care.db(tenant), sid), key, records)
         by_plan: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for d in await store.month_records(key, month):
+        for d in records:
             by_plan[d["plan_id"]].append(d)
-        lines = []
+        lines, refusals = [], []
+        refused_fen = 0
         for plan_id, docs in by_plan.items():
             plan = book.plans[plan_id]
-            visits = []
+            visits, kept = [], []
             for d in docs:
                 day = date.fromisoformat(d["date"])
-                visits.append(ServiceRecord(d["_id"], plan.person_id, d["caregiver_id"], d["items"][0],
-                                            at(day, d["start"]), at(day, d["end"])))
-            benefit = month_benefit(levels, plan.domain(), visits)
+                visit = ServiceRecord(d["_id"], plan.person_id, d["caregiver_id"], d["items"][0],
+                                      at(day, d["start"]), at(day, d["end"]))
+                visits.append(visit)
+                state, hit = states.get(d["_id"], ("", None))
+                if state == REFUSED and hit is not None:
+                    refusals.append(refusal_view(d, hit))
+                else:
+                    kept.append(visit)
+            benefit = month_benefit(levels, plan.domain(), kept)
+            if len(kept) < len(visits):
+                refused_fen += month_benefit(levels, plan.domain(), visits).payable_fen - benefit.payable_fen
             lines.append({"person_id": plan.person_id, "plan_id": plan_id, "mode": plan.mode, "grade": plan.grade,
-                          "records": len(docs), "units": benefit.units,
+                          "records": len(kept), "units": benefit.units,
                           "per": levels.modes[plan.domain().mode].per, "payable_fen": benefit.payable_fen,
                           "benefits_version": benefit.version,
                           "reason_codes": [r.to_json() for r in benefit.reasons]})
         lines.sort(key=lambda ln: (ln["plan_id"]))
-        sid = statement_id(key, month)
+        refusals.sort(key=lambda r: r["record_id"])
         return {"_id": sid, "statement_id": sid, "institution_id": key, "month": month, "status": "open",
                 "lines": lines, "records": sum(ln["records"] for ln in lines),
                 "persons": len({ln["person_id"] for ln in lines}),
                 "payable_fen": sum(ln["payable_fen"] for ln in lines), "benefits_version": levels.version,
+                "refused_fen": refused_fen, "refusals": refusals,
+                "held_records": sum(1 for state, _ in states.values() if state == HELD),
                 "built_at": datetime.now(UTC).isoformat(), "built_by": who}
 
     async def build(self, tenant: str, month: str, who: str) -> list[dict[str, Any]]:
@@ -132,6 +154,10 @@ class CareStatements:
             raise NotFound(f"care statement {sid} not found", "statement_id")
         return doc
 
+    async def review_of(self, tenant: str, sid: str) -> dict[str, int]:
+        """Where smart review stands for the statement's month, live: uploads pending, records held, hits open."""
+        return (await holds.statement_review_of(self.care.db(tenant), sid)).counts()
+
     async def close(self, tenant: str, sid: str, who: str) -> dict[str, Any]:
         """Once the month is over: priced a last time and closed."""
         store = self.care.store(tenant)
@@ -144,6 +170,8 @@ class CareStatements:
             if await store.statement_status(sid) != "open":
                 raise Conflict(f"care statement {sid} is {await store.statement_status(sid)}, not open",
                                "statement_id", code="statement_closed")
+            # Smart review first: nothing of an upload under review, no held record reaches a payment.
+            await holds.require_reviewed(self.care.db(tenant), sid)
             book = await self.care.book.of(tenant)
             doc = await self._priced(tenant, store, book, key, month, head.get("built_by") or who)
             doc.update(status="closed", closed_at=datetime.now(UTC).isoformat(), closed_by=who)

@@ -34,4 +34,5 @@ ERRORS = {
                                     "interrupted (send each again, as it was sent)",
     "person_lookup_refused": "an institution reads its own claims and statements, nothing of a person beyond them "
                              "(a person's benefit accounts hold every institution's claims)",
+    "amount_mismatch": "a claim line's amount is not its quantity × unit_price (rounded half up to the fen)",
 }

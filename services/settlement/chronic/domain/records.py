@@ -126,6 +126,28 @@ class LineIn:
     covered: bool
     item_code: str = ""
     description: str = ""
+    quantity: Decimal = Decimal(1)        # 数量 (smart review)
+    unit_price: Decimal | None = None     # 单价; None: the amount is the price of one
+    days_supply: int | None = None        # 用药天数, a drug line's
+
+    @property
+    def price(self) -> Decimal:
+        return self.amount if self.unit_price is None else self.unit_price
+
+
+def line_review_fields(ln: LineIn) -> dict[str, Any]:
+    """What smart review reads of a line, stored beside it (only when it differs from the defaults: a line of one
+    item priced at its amount stays as small as before)."""
+    out: dict[str, Any] = {}
+    if ln.quantity != 1 or (ln.unit_price is not None and ln.unit_price != ln.amount):
+        out["quantity"] = str(ln.quantity)
+        out["unit_price"] = str(ln.price)
+    if ln.days_supply is not None:
+        out["days_supply"] = ln.days_supply
+    return out
+
+
+REVIEW_LINE_FIELDS = ("quantity", "unit_price", "days_supply")
 
 
 def claim_doc(institution: str, month: str, lines: Sequence[LineIn], result: ClaimResult, policy_version: str,
@@ -142,7 +164,7 @@ def claim_doc(institution: str, month: str, lines: Sequence[LineIn], result: Cla
             {"line": ln.line, "disease": ln.disease, "amount_fen": to_fen(ln.amount), "covered": ln.covered,
              "item_code": ln.item_code, "description": ln.description, "payable_fen": to_fen(r.payable),
              "deductible_fen": to_fen(r.deductible), "reasons": list(r.reasons),
-             "reason_codes": stored_reasons(r.reason_codes)}
+             "reason_codes": stored_reasons(r.reason_codes), **line_review_fields(ln)}
             for ln, r in zip(lines, result.lines, strict=True)
         ],
     }
@@ -162,7 +184,10 @@ def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
              "covered": ln["covered"], "item_code": ln["item_code"], "description": ln["description"],
              "payable": fmt(from_fen(ln["payable_fen"])), "deductible": fmt(from_fen(ln["deductible_fen"])),
              "patient_share": fmt(from_fen(ln["amount_fen"] - ln["payable_fen"] - ln["deductible_fen"])),
-             "reasons": ln["reasons"], "reason_codes": reason_codes(ln)}
+             "reasons": ln["reasons"], "reason_codes": reason_codes(ln),
+             "quantity": ln.get("quantity", "1"), "unit_price": ln.get("unit_price") or fmt(from_fen(ln["amount_fen"])),
+             **({"days_supply": ln["days_supply"]} if ln.get("days_supply") is not None else {}),
+             **({"review": ln["review"]} if ln.get("review") else {})}
             for ln in doc["lines"]
         ],
     }
@@ -204,7 +229,8 @@ def claims_from_lines(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         claim["line_count"] += 1
         claim["lines"].append({**{k: d[k] for k in ("line", "disease", "amount_fen", "covered", "item_code",
                                                     "description", "payable_fen", "deductible_fen", "reasons")},
-                               "reason_codes": list(d.get("reason_codes") or [])})
+                               "reason_codes": list(d.get("reason_codes") or []),
+                               **{k: d[k] for k in REVIEW_LINE_FIELDS if d.get(k) is not None}})
     for claim in claims.values():
         claim["lines"].sort(key=lambda ln: ln["line"])
     return list(claims.values())

@@ -3,17 +3,22 @@
 Every line is checked before anything is stored; the answer to a bad upload lists them all:
 `[{"line": n, "field": ..., "message": ...}]`, where `line` is the 1-based position of the line in the upload
 (the data row for CSV, the header not counted). Whether a person holds a disease is not checked here: that is
-adjudication's job (an unknown person's line pays nothing, with a reason)."""
+adjudication's job (an unknown person's line pays nothing, with a reason).
+
+A line may give its `quantity` (数量, default 1), `unit_price` (单价, default the amount) and `days_supply` (用药天数,
+for a drug): what smart review (智能审核) checks. The amount must be quantity × unit price (rounded half up to the
+fen): otherwise the line is refused on its `amount` (`amount_mismatch`)."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from chassis import money
@@ -21,10 +26,13 @@ from chassis.errors import InvalidInput
 from services.settlement.chronic.domain.records import CODE_RE, MONTH_RE, LineIn
 
 COLUMNS = ("claim_id", "person_id", "date", "disease", "amount", "covered", "item_code", "description")
-OPTIONAL_COLUMNS = ("line",)
+OPTIONAL_COLUMNS = ("line", "quantity", "unit_price", "days_supply")
 MAX_ERRORS = 1000
 MAX_LINE_NO = 1_000_000  # a claim's line number: beyond any claim, well within the store's integers
 MAX_AMOUNT = Decimal("10000000.00")
+MAX_QUANTITY = Decimal("1000000")
+MAX_DAYS_SUPPLY = 366
+QUANTITY_RE = re.compile(r"[0-9]+(\.[0-9]{1,6})?")
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
 
@@ -168,6 +176,63 @@ def parse_day(value: Any, key: str = "date") -> date:
         raise InvalidInput(f"{key} is not a date (YYYY-MM-DD): {value!r}", key) from None
 
 
+def parse_quantity(value: Any) -> Decimal:
+    """A line's quantity (数量): a plain positive decimal (at most six decimals, up to MAX_QUANTITY), as a JSON number
+    read exactly or text; absent: 1."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Decimal(1)
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidInput(f"quantity must be a decimal such as \"2\" or \"0.5\", got {value!r}"[:300], "quantity")
+    text = str(value).strip()
+    if not QUANTITY_RE.fullmatch(text):
+        raise InvalidInput(f"quantity must be a plain positive decimal (at most six decimals), got {value!r}"[:300],
+                           "quantity")
+    quantity = Decimal(text)
+    if quantity <= 0 or quantity > MAX_QUANTITY:
+        raise InvalidInput(f"quantity must be above 0 and at most {MAX_QUANTITY}, got {value!r}"[:300], "quantity")
+    return quantity
+
+
+def parse_unit_price(value: Any) -> Decimal | None:
+    """A line's unit price (单价), yuan (the money parser); absent: None (the amount is the price of one)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    price = money.parse_amount(value, "unit_price", maximum=MAX_AMOUNT)
+    if price < 0:
+        raise InvalidInput(f"unit_price must not be negative: {value!r}"[:300], "unit_price", code="invalid_amount")
+    return price
+
+
+def parse_days_supply(value: Any) -> int | None:
+    """Days a drug line supplies (用药天数), 1 to MAX_DAYS_SUPPLY; absent: None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    n: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        n = int(value.strip())
+    if n is None or not 1 <= n <= MAX_DAYS_SUPPLY:
+        raise InvalidInput(f"days_supply must be a whole number of days from 1 to {MAX_DAYS_SUPPLY}, "
+                           f"got {value!r}"[:300], "days_supply")
+    return n
+
+
+def priced(amount: Decimal | None, quantity: Decimal | None, unit_price: Decimal | None) -> Decimal | None:
+    """The line's unit price, checked: the amount must be quantity × unit price (rounded half up to the fen); a line
+    without a unit price is priced at its amount (a quantity other than 1 then needs its unit price). Raises
+    `amount_mismatch` on the amount."""
+    if amount is None or quantity is None:
+        return unit_price
+    price = amount if unit_price is None else unit_price
+    expected = (quantity * price).quantize(money.CENT, rounding=ROUND_HALF_UP)
+    if expected != amount:
+        hint = "" if unit_price is not None else ": give the unit_price with a quantity"
+        raise InvalidInput(f"amount {amount} is not quantity {quantity} × unit_price {price} ({expected}){hint}",
+                           "amount", code="amount_mismatch")
+    return price
+
+
 def parse_line_no(value: Any) -> int | None:
     """A line's number within its claim: a whole number from 1 to MAX_LINE_NO, as a JSON integer or text (a CSV
     cell); anything else — an object, a list, a fraction, a number beyond the store's integers — names the field."""
@@ -232,6 +297,11 @@ def validate_lines(upload: Upload, diseases_on: Callable[[date], set[str] | None
         item_code = attempt(_text, line, "item_code", False, 64)
         description = attempt(_text, line, "description", False, 500)
         line_no = attempt(parse_line_no, line.get("line"))
+        quantity = attempt(parse_quantity, line.get("quantity"))
+        unit_price = attempt(parse_unit_price, line.get("unit_price"))
+        days_supply = attempt(parse_days_supply, line.get("days_supply"))
+        if amount is not None and quantity is not None and "unit_price" not in {f for f, _ in problems}:
+            unit_price = attempt(priced, amount, quantity, unit_price)
 
         if claim_id:
             if line_no is None:
@@ -254,7 +324,8 @@ def validate_lines(upload: Upload, diseases_on: Callable[[date], set[str] | None
         if not problems:
             out.append(LineIn(n=n, claim_id=claim_id, line=line_no, person_id=person_id, date=day, disease=disease,
                               amount=amount, covered=covered, item_code=item_code or "",
-                              description=description or ""))
+                              description=description or "", quantity=quantity, unit_price=unit_price,
+                              days_supply=days_supply))
     return out
 
 

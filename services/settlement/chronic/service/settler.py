@@ -48,12 +48,14 @@ from services.settlement.chronic.domain.records import (
     yuan,
 )
 from services.settlement.chronic.domain.uploads import Upload, refuse, validate_lines
+from services.settlement.chronic.service import review
 from services.settlement.chronic.store import SettlementStore
 from services.settlement.chronic.store.person_book import PersonBook, PersonState
 from services.settlement.chronic.store.writer import GroupWriters
 from services.settlement.instances.service import Instances, LeaseState, held_message
 from services.settlement.policies.domain.policy import Policy
 from services.settlement.policies.service import PolicyBook
+from services.settlement.review import service as holds
 
 PERSON_CHUNK = 250          # persons per adjudicate/write step of a batch (the next is computed while one is written)
 WRITES_IN_FLIGHT = 2        # chunks being written while the next one is computed
@@ -373,6 +375,10 @@ class Settler:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(store.release_batch(bid, lease), 5)
             raise
+        # Smart review (智能审核) before anything of the batch is paid: its parts and their claim_lines.submitted,
+        # staged before the batch is done (a resumed batch stages the same ones, once).
+        summary["review"] = await review.stage(self._db_of(tenant), tenant, program_code(tenant), bid, sid,
+                                               upload.institution, upload.month, lines)
         summary["finished_at"] = datetime.now(UTC).isoformat()
         await store.finish_batch(bid, summary)
         async with self.locks.hold(statement_lock(tenant, sid)):
@@ -386,12 +392,14 @@ class Settler:
         return await self.instances.state(tenant, batch.get("holder", ""), batch["_id"])
 
     async def batch_status(self, tenant: str, batch: dict[str, Any]) -> dict[str, Any]:
-        """The batch as it stands: one still "processing" whose lease is dead was interrupted (send it again)."""
+        """The batch as it stands: one still "processing" whose lease is dead was interrupted (send it again); a
+        done one with its smart review (pending until audit answered every part, then reviewed, with its hits)."""
         view = batch_view(batch)
         if batch.get("status") == "processing":
             held = await self.lease_of(tenant, batch)
             if not held.live:
                 view.update(status=INTERRUPTED, interrupted_reason=held.reason)
+        view["review"] = await holds.batch_review(self._db_of(tenant), batch["_id"], batch.get("review"))
         return view
 
     async def active_batches(self, tenant: str, store: SettlementStore, sid: str,
@@ -631,4 +639,6 @@ def batch_view(doc: dict[str, Any]) -> dict[str, Any]:
     if "claimed_fen" in doc:
         view["claimed"] = yuan(doc["claimed_fen"])
         view["payable"] = yuan(doc["payable_fen"])
+    if doc.get("review"):  # as sent: GET /v1/claims/batches/{id} tells where the review stands
+        view["review"] = {"state": doc["review"]["state"], "parts": doc["review"]["parts"]}
     return view

@@ -11,12 +11,13 @@ import dataclasses
 import logging
 import weakref
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from chassis.calendar import day_cn, today_cn
 from chassis.errors import Conflict, JingbanError, NotFound
 from chassis.events import derived_event_id, new_event
-from chassis.money import from_fen
+from chassis.money import from_fen, to_fen
 from chassis.outbox import with_events
 from chassis.programs import load_program, program_of_tenant
 from chassis.telemetry import current_carrier
@@ -29,6 +30,9 @@ from services.settlement.chronic.service.settler import Settler, active_batches_
 from services.settlement.chronic.store import SettlementStore
 from services.settlement.fund.service import account as fund
 from services.settlement.fund.service import payment_runs as runs
+from services.settlement.review import service as review
+from services.settlement.review.domain.holds import refused_fen
+from services.settlement.review.service import HELD, REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -42,21 +46,31 @@ class NotBalanced(JingbanError):
     http_status = 422
 
 
+REVIEW_TOTALS = ("refused_fen", "refused_lines", "held_fen", "held_lines")
+
+
 def _zero() -> dict[str, Any]:
     return {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0, "persons": 0, "policy_versions": [],
-            "unapplied_claims": 0}
+            "unapplied_claims": 0, **dict.fromkeys(REVIEW_TOTALS, 0)}
 
 
-async def person_totals(settler: Settler, tenant: str, sid: str) -> tuple[dict[str, dict[str, Any]], int]:
+async def person_totals(settler: Settler, tenant: str, sid: str, refusals: list[dict[str, Any]] | None = None
+                        ) -> tuple[dict[str, dict[str, Any]], int]:
     """Each person's part of a statement, from its claims; claims no person version names (interrupted writes)
-    are left out and counted apart."""
+    are left out and counted apart. Smart review (智能审核): a refused line (拒付) pays nothing — what adjudication
+    gave it is counted as `refused_fen` (and described in `refusals` when a list is given); a held one is counted
+    as held (it cannot be paid: the statement does not close while any line is held). A refused line loses the share
+    of its confirmed hit's amount in question (review/domain/holds.py `refused_fen`), the rest of it still pays."""
     store = settler.store(tenant)
     await settler.book.warm(tenant)
+    review_of = await review.statement_review_of(settler.db_of(tenant), sid)
     parts: dict[str, dict[str, Any]] = {}
     unapplied: set[str] = set()
     claims: dict[str, set[str]] = {}
+    refused_lines: list[tuple[dict[str, Any], dict[str, Any], Any]] = []
+    hit_lines_fen: dict[str, int] = {}  # a confirmed hit → what its refused lines on this statement claimed
     async for c in store.claim_lines(sid, ("person_id", "amount_fen", "payable_fen", "policy_version", "batch_id",
-                                           "claim_id")):
+                                           "claim_id", "line")):
         key = c["_id"].rsplit("|", 1)[0]
         state = settler.book.known(tenant, c["person_id"])
         applied = state is not None and (state.applied(sid, batch_id=c.get("batch_id", "")) if c.get("batch_id")
@@ -65,14 +79,40 @@ async def person_totals(settler: Settler, tenant: str, sid: str) -> tuple[dict[s
             unapplied.add(key)
             continue
         part = parts.setdefault(c["person_id"], {"claimed_fen": 0, "payable_fen": 0, "lines": 0, "claims": 0,
-                                                 "policy_versions": set()})
+                                                 "policy_versions": set(), **dict.fromkeys(REVIEW_TOTALS, 0)})
+        payable = c["payable_fen"]
+        line_review = review_of.lines.get(c["_id"])
+        if line_review is not None and line_review.state == REFUSED:
+            # Its share of the confirmed hit's amount is refused once every line of the hit is known (below).
+            refused_lines.append((part, c, line_review))
+            hit_id = (line_review.refusing or {}).get("hit_id", "")
+            hit_lines_fen[hit_id] = hit_lines_fen.get(hit_id, 0) + c["amount_fen"]
+        elif line_review is not None and line_review.state == HELD:
+            part["held_fen"] += payable
+            part["held_lines"] += 1
         part["claimed_fen"] += c["amount_fen"]
-        part["payable_fen"] += c["payable_fen"]
+        part["payable_fen"] += payable
         part["lines"] += 1
         part["policy_versions"].add(c["policy_version"])
         claims.setdefault(c["person_id"], set()).add(key)
+    for part, c, line_review in refused_lines:
+        hit = line_review.refusing or {}
+        hit_id = hit.get("hit_id", "")
+        hit_fen = to_fen(Decimal(str(hit.get("amount") or "0")))
+        refused = refused_fen(c["payable_fen"], hit_fen, hit_lines_fen.get(hit_id, 0))
+        part["refused_fen"] += refused
+        part["refused_lines"] += 1
+        part["payable_fen"] -= refused
+        if refusals is not None:
+            refusals.append({"claim_id": c["claim_id"], "line": c.get("line"), "batch_id": c.get("batch_id", ""),
+                             "claimed": yuan(c["amount_fen"]), "adjudicated": yuan(c["payable_fen"]),
+                             "refused": yuan(refused), "hit_amount": str(hit.get("amount") or ""),
+                             "hit_id": hit_id, "rule": hit.get("rule", ""),
+                             "reason_codes": line_review.view().get("reason_codes", [])})
     for pid, keys in claims.items():
         parts[pid]["claims"] = len(keys)
+    if refusals is not None:
+        refusals.sort(key=lambda r: (r["claim_id"], r["line"] or 0))
     return parts, len(unapplied)
 
 
@@ -80,8 +120,8 @@ def sum_parts(parts: dict[str, dict[str, Any]], unapplied: int) -> dict[str, Any
     totals = _zero()
     versions: set[str] = set()
     for part in parts.values():
-        for k in ("claimed_fen", "payable_fen", "lines", "claims"):
-            totals[k] += part[k]
+        for k in ("claimed_fen", "payable_fen", "lines", "claims", *REVIEW_TOTALS):
+            totals[k] += part.get(k, 0)
         versions |= part["policy_versions"]
     totals["persons"] = len(parts)
     totals["policy_versions"] = sorted(versions)
@@ -89,27 +129,43 @@ def sum_parts(parts: dict[str, dict[str, Any]], unapplied: int) -> dict[str, Any
     return totals
 
 
-async def live_totals(settler: Settler, tenant: str, sid: str) -> dict[str, Any]:
-    return sum_parts(*await person_totals(settler, tenant, sid))
+async def live_totals(settler: Settler, tenant: str, sid: str,
+                      refusals: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return sum_parts(*await person_totals(settler, tenant, sid, refusals))
 
 
-def view(doc: dict[str, Any], totals: dict[str, Any], clock: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A statement over HTTP; `clock` (statement_clock_of) adds `settlement_deadline`, `overdue` and `deadline`."""
+def view(doc: dict[str, Any], totals: dict[str, Any], clock: dict[str, Any] | None = None,
+         refusals: list[dict[str, Any]] | None = None, review_state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A statement over HTTP; `clock` (statement_clock_of) adds `settlement_deadline`, `overdue` and `deadline`.
+    `refused` is what smart review refused (拒付: the fund's part of the refused lines, not paid), `refusals` those
+    lines with their reason codes; the patient's share is what neither the fund nor a refusal took."""
+    refused = int(totals.get("refused_fen", 0))
     return {**(clock or {}),
         "statement_id": doc["_id"], "institution_code": doc["institution_code"], "month": doc["month"],
         "status": doc["status"], "claimed": yuan(totals["claimed_fen"]), "payable": yuan(totals["payable_fen"]),
-        "patient_pays": yuan(totals["claimed_fen"] - totals["payable_fen"]), "lines": totals["lines"],
+        "patient_pays": yuan(totals["claimed_fen"] - totals["payable_fen"] - refused), "lines": totals["lines"],
         "claims": totals["claims"], "persons": totals["persons"],
         "policy_version": ",".join(totals["policy_versions"]), "created_at": doc.get("created_at"),
         "closed_at": doc.get("closed_at"), "closed_by": doc.get("closed_by"),
         "reconciliation": doc.get("reconciliation"), "payment_id": doc.get("payment_id"),
         "active_batches": doc.get("active_batches", []), "unapplied_claims": totals.get("unapplied_claims", 0),
+        "refused": yuan(refused), "refused_lines": int(totals.get("refused_lines", 0)),
+        "held": yuan(int(totals.get("held_fen", 0))), "held_lines": int(totals.get("held_lines", 0)),
+        "refusals": list(doc.get("refusals") or []) if refusals is None else refusals,
+        **({"review": review_state} if review_state is not None else {}),
     }
 
 
 async def statement_view(settler: Settler, tenant: str, doc: dict[str, Any]) -> dict[str, Any]:
-    totals = doc["totals"] if "totals" in doc else await live_totals(settler, tenant, doc["_id"])
-    return view(doc, totals, await statement_clock_of(settler, tenant, doc))
+    refusals: list[dict[str, Any]] | None = None
+    review_state = None
+    if "totals" in doc:
+        totals = doc["totals"]
+    else:
+        refusals = []
+        totals = await live_totals(settler, tenant, doc["_id"], refusals)
+        review_state = (await review.statement_review_of(settler.db_of(tenant), doc["_id"])).counts()
+    return view(doc, totals, await statement_clock_of(settler, tenant, doc), refusals, review_state)
 
 
 async def statement_clock_of(settler: Settler, tenant: str, doc: dict[str, Any],
@@ -151,6 +207,10 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
         if running or interrupted:
             raise Conflict(active_batches_message(sid, running, interrupted), "active_batches",
                            code="statement_has_active_batches")
+    if doc["status"] == "open":
+        # Smart review (智能审核) first: nothing of a batch under review, no held line reaches a payment (a close a
+        # crash cut short passed this check when it began).
+        await review.require_reviewed(settler.db_of(tenant), sid)
     settler.statement_changed(tenant, sid)
     # Who began closing it: a close a crash cut short is finished in their name when settlement starts again.
     closing = {"status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}
@@ -161,8 +221,10 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
     # Visits that saw the statement open before it began closing are finished first.
     await settler.visits_drained(tenant, sid)
 
-    # 1. Every person's part, one benefits.settled each, carried by documents of up to SETTLED_PER_DOC persons.
-    parts, unapplied = await person_totals(settler, tenant, sid)
+    # 1. Every person's part, one benefits.settled each, carried by documents of up to SETTLED_PER_DOC persons
+    # (what smart review refused is not paid: 拒付).
+    refusals: list[dict[str, Any]] = []
+    parts, unapplied = await person_totals(settler, tenant, sid, refusals)
     totals = sum_parts(parts, unapplied)
     carrier = current_carrier()
     persons = sorted(parts)
@@ -194,7 +256,7 @@ async def _close(settler: Settler, store: SettlementStore, tenant: str, sid: str
         persons=totals["persons"], policy_version=",".join(totals["policy_versions"]))
     event = new_event("statement.closed", tenant, sid, closed, source="settlement", trace_context=carrier,
                       event_id=derived_event_id(sid, "statement.closed", sid))
-    changes = {"status": "closed", "totals": totals, "closed_at": now, "closed_by": who}
+    changes = {"status": "closed", "totals": totals, "closed_at": now, "closed_by": who, "refusals": refusals}
     await settler.outbox_drained(store, sid)
     if not await store.transition(sid, {"status": "closing"}, changes, [event]):
         raise Conflict(f"statement {sid} changed while closing; try again")

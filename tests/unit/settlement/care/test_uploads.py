@@ -127,7 +127,8 @@ def visit(rid: str, person: str, day: int, start: str, end: str, caregiver: str 
 @pytest.fixture
 def care() -> tuple[CareService, FakeCareStore]:
     store = FakeCareStore()
-    service = CareService(lambda tenant: None, lambda: None, None)  # type: ignore[arg-type]
+    db = MemoryStore().database("settlement", T)  # settlement's own database: smart review's parts go there
+    service = CareService(lambda tenant: db, lambda: None, None)  # type: ignore[arg-type]
     service._stores[T] = store
     return service, store
 
@@ -159,7 +160,8 @@ async def test_a_failed_write_forgets_the_month_which_is_read_again(care: tuple[
 
 async def test_several_replicas_read_the_month_at_every_upload() -> None:
     store = FakeCareStore()
-    service = CareService(lambda tenant: None, lambda: None, None, single_process=False)  # type: ignore[arg-type]
+    db = MemoryStore().database("settlement", T)  # settlement's own database: smart review's parts go there
+    service = CareService(lambda tenant: db, lambda: None, None, single_process=False)  # type: ignore[arg-type]
     service._stores[T] = store
     await service.records.upload(T, INST, MONTH, [visit("R1", P1, 2, "08:00", "09:00")], "u")
     store.sheets.append({"batch_id": "CS-other", "rows": [  # another replica's upload meanwhile

@@ -1,0 +1,1 @@
+"""Record sampling's pure rules (病历抽审): the population, the draw's size and ranks, the results and the rate."""

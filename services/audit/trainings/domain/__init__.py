@@ -1,0 +1,1 @@
+"""The trainings' pure rules."""
