@@ -353,8 +353,8 @@ def run_local(args: argparse.Namespace) -> dict[str, Any]:
     raw = raw_store_insert_rate(uri, args.store_docs)
     print(f"raw store insert (insert_many x 1000)   {raw:>10,.0f} doc/s", flush=True)
     runs = []
-    for size in args.lines:
-        data = prepare(size, args.seed, args.chunk, args.pooling_minutes)
+    for size, chunk in zip(args.lines, args.chunk, strict=True):
+        data = prepare(size, args.seed, chunk, args.pooling_minutes)
         print(f"{data['lines']:,} lines, {data['claims']:,} claims of {data['institutions']} institutions in "
               f"{len(data['work'])} imports ({data['bytes'] / 1e6:,.0f} MB)", flush=True)
         with local_audit(args.port_offset, args.profile) as (base, pid):
@@ -363,7 +363,8 @@ def run_local(args: argparse.Namespace) -> dict[str, Any]:
             result = asyncio.run(screen(base, data["work"], args.concurrency, progress))
             cpu1, fcpu1 = cpu_seconds(pid), (cpu_seconds(ferret) if ferret else 0.0)
             found = asyncio.run(stored_summary(base))
-        run = {**result, **{k: v for k, v in data.items() if k != "work"}, "found": found,
+        run = {**result, **{k: v for k, v in data.items() if k != "work"}, "found": found, "chunk": chunk,
+               "concurrency": min(args.concurrency, result["imports"]),
                "service_cpu_s": cpu1 - cpu0, "ferretdb_cpu_s": (fcpu1 - fcpu0) if ferret else None}
         runs.append(run)
         show(run, raw)
@@ -394,11 +395,12 @@ async def _embedded(args: argparse.Namespace) -> dict[str, Any]:
         raw = len(docs) / (time.perf_counter() - t0)
         print(f"raw in-memory store insert (insert_many x 1000) {raw:>10,.0f} doc/s", flush=True)
         runs = []
-        for size in args.lines:
-            data = prepare(size, args.seed, args.chunk, args.pooling_minutes)
+        for size, chunk in zip(args.lines, args.chunk, strict=True):
+            data = prepare(size, args.seed, chunk, args.pooling_minutes)
             cpu0 = time.process_time()
             result = await screen(platform_.url("audit"), data["work"], args.concurrency, progress)
-            run = {**result, **{k: v for k, v in data.items() if k != "work"},
+            run = {**result, **{k: v for k, v in data.items() if k != "work"}, "chunk": chunk,
+                   "concurrency": min(args.concurrency, result["imports"]),
                    "found": await stored_summary(platform_.url("audit")),
                    "service_cpu_s": time.process_time() - cpu0, "ferretdb_cpu_s": None}
             runs.append(run)
@@ -447,7 +449,7 @@ def top_costs(path: Path, n: int = 30) -> None:
     stats.sort_stats("cumulative").print_stats(n)
 
 
-def report(r: dict[str, Any], args: argparse.Namespace, notes: str) -> str:
+def report(r: dict[str, Any], args: argparse.Namespace, notes: str, mode: str = "local") -> str:
     raw = r["raw"]
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [f"| raw store insert (insert_many × 1000, {args.store_docs:,} claim-line documents) | {raw:,.0f} doc/s | "
@@ -456,7 +458,8 @@ def report(r: dict[str, Any], args: argparse.Namespace, notes: str) -> str:
         ferret = f", FerretDB {run['ferretdb_cpu_s']:,.0f} CPU s" if run["ferretdb_cpu_s"] is not None else ""
         rows.append(
             f"| {run['lines']:,} lines ({run['claims']:,} claims, {run['institutions']} institutions) in "
-            f"{run['imports']} imports of at most {args.chunk:,} lines, {args.concurrency} at a time: each checked, "
+            f"{run['imports']} import{'s' if run['imports'] > 1 else ''} of at most {run['chunk']:,} lines, "
+            f"{run['concurrency']} at a time: each checked, "
             "reviewed against the screening history of its persons and pharmacies, its hits and claims stored | "
             f"{run['lines_per_s']:,.0f} line/s ({run['seconds']:,.0f} s; import p50 {run['chunk_p50_s']:.2f} s, "
             f"first tenth {run['first_tenth_s']:.2f} s, last tenth {run['last_tenth_s']:.2f} s) | "
@@ -469,16 +472,20 @@ def report(r: dict[str, Any], args: argparse.Namespace, notes: str) -> str:
         hits.append(f"- {run['lines']:,} lines: {sum(run['found'].values()):,} hits stored ({per_rule}) — "
                     + ("exactly the planted cases (checked)." if not wrong else "NOT as planted: " + "; ".join(wrong)))
     sizes = " ".join(str(s) for s in args.lines)
+    chunk_sizes = " ".join(str(c) for c in args.chunk)
     return "\n".join([
-        "### In the platform: `POST /v1/review/claims`, local mode",
+        f"### In the platform: `POST /v1/review/claims`, {mode} mode",
         "",
         f"Latest run: {now} on `{platform.node()}` ({os.cpu_count()} cores, Python {platform.python_version()}), "
-        "local mode: real Kafka 4.1 and FerretDB 1.24 (SQLite) from `deploy/local`; the audit service alone as its "
-        "own process, tenant km-sv (inspector's token from Keycloak), fresh databases per size; km-supervision's "
+        + ("local mode: real Kafka 4.1 and FerretDB 1.24 (SQLite) from `deploy/local`; the audit service alone as "
+           "its own process, tenant km-sv (inspector's token from Keycloak), fresh databases per size; "
+           if mode == "local" else "embedded: every service in this process on the in-memory bus and store, tenant "
+           "km-sv; ")
+        + "km-supervision's "
         f"rule set with the generator's catalogue (`{CATALOGUE_VERSION}`, see the module's docstring); the claims "
         "of `bench.review_engine`'s generator, cut between persons.",
         "",
-        f"Command: `python -m bench.review_local --lines {sizes} --chunk {args.chunk} --concurrency "
+        f"Command: `python -m bench.review_local --lines {sizes} --chunk {chunk_sizes} --concurrency "
         f"{args.concurrency}`",
         "",
         "| measure | end to end | on one core (the audit process's CPU) | ratio to raw store insert |",
@@ -494,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.review_local", description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000], help="sizes, each on fresh databases")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--chunk", type=int, default=2_000, help="lines per import at most")
+    parser.add_argument("--chunk", type=int, nargs="+", default=[2_000],
+                        help="lines per import at most: one value for every size, or one per size")
     parser.add_argument("--concurrency", type=int, default=3, help="imports at a time")
     parser.add_argument("--pooling-minutes", type=int, default=10, help="never cut inside a pharmacy's window")
     parser.add_argument("--store-docs", type=int, default=20_000)
@@ -506,11 +514,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-audit", metavar="CATALOGUE_JSON", help=argparse.SUPPRESS)
     parser.add_argument("--profile-file", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if len(args.chunk) == 1:
+        args.chunk = args.chunk * len(args.lines)
+    if len(args.chunk) != len(args.lines):
+        parser.error("--chunk: one value, or one per size of --lines")
     if args.serve_audit:
         return serve_audit(args.serve_audit, args.profile_file)
     if args.embedded:
         r = asyncio.run(_embedded(args))
-        print(report(r, args, args.notes))
+        print(report(r, args, args.notes, "embedded"))
         return 0 if not any(checked(run) for run in r["runs"]) else 1
     r = run_local(args)
     text = report(r, args, args.notes)

@@ -865,7 +865,7 @@ class KmWalk(Walk):
         more, _ = screening_claims(pharmacy, "pharmacy", month, PERSONS_PER_INSTITUTION, clean=4)
         await self.screen(claims + more, f"one-of-each-{month}")
         [hit] = (await self.hits(institution=hospital, rule="duplicate_charge"))[:1]
-        plan = await self.coverage_plan()
+        plan = await self.coverage_plan(on - timedelta(days=90), on + timedelta(days=90))
         draw = await self.draw(2, 2, kind="hospital", seed=f"one-of-each-{on}")
         reported = await self.inspect(hospital, on - timedelta(days=4), on - timedelta(days=3), on - timedelta(days=1))
         ended = await self.inspect("KM-H002", on - timedelta(days=2), on - timedelta(days=1))

@@ -175,8 +175,8 @@ async def test_karamay_from_plan_to_report_sample_credit_and_a_tip_that_becomes_
         assert confirmed["state"] == "confirmed"
 
         # The term's coverage plan reaches every institution; a double-random draw keeps its seed.
-        plan = await walk.coverage_plan()
-        assert len(plan["institutions"]) == 161
+        plan = await walk.coverage_plan(today - timedelta(days=90), today + timedelta(days=90))
+        assert plan["institutions"] == 161 and len({s["institution_id"] for s in plan["schedule"]}) == 161
         draw = await walk.draw(2, 2, kind="hospital", seed=f"e2e-{today}")
         again = await walk._get("audit", f"/v1/supervision/draws/{draw['draw_id']}", walk.inspector())
         assert again["reproduced"] is True, again

@@ -149,6 +149,7 @@ async def write_plan(db: Any, by: Mapping[str, str], body: Mapping[str, Any]) ->
     store = InspectionStore(db)
     known = [_known(d) for d in await store.institutions()]
     reach = cov.population(known, term_from, term_to)
+    cov.require_reach(reach, term_from, term_to, len(known))
     months = cov.months_of(term_from, term_to)
     if body.get("schedule") is None:
         placed = cov.spread(reach, months)

@@ -30,6 +30,7 @@ from chassis.http import Scope, content_type, read_raw
 from chassis.money import parse_amount
 from chassis.programs import program_of_tenant
 from services.settlement.critical.domain.claims import ZERO, parse_care, parse_date
+from services.settlement.critical.domain.review import parse_lines
 from services.settlement.critical.domain.statements import parse_bank_account, parse_insutype
 from services.settlement.critical.service.claims import OUTCOMES, ClaimIn, CriticalService, parse_recovered
 from services.settlement.critical.service.reads import read_account, read_person
@@ -92,6 +93,20 @@ class PaymentRunBody(RunBody):
     payable_ids: Any = Field(None, description="the payables to persons to pay (not with month)")
 
 
+class ItemLineBody(BaseModel):
+    line_id: str
+    item_code: str
+    date: str = Field(description="YYYY-MM-DD")
+    quantity: str = Field(description="a positive decimal string")
+    unit_price: str = Field(description="yuan, a decimal string")
+    amount: str = Field(description="yuan: quantity × unit_price, half up to the fen")
+    days_supply: int | None = Field(None, description="a drug line's days of supply")
+
+
+LINES_DOC = ("optional item lines (费用明细): a claim with lines is sent to smart review (智能审核) and its "
+             "statement does not close until reviewed; their sum must not exceed the total cost")
+
+
 class PlatformClaim(BaseModel):
     claim_id: str
     person_id: str
@@ -104,6 +119,7 @@ class PlatformClaim(BaseModel):
     institution_code: str | None = Field(None, description="a clerk names the institution; an institution its own")
     disease: str | None = None
     insutype: str | None = Field(None, description="310 | 390 (default 390)")
+    lines: list[ItemLineBody] | None = Field(None, description=LINES_DOC)
 
 
 class ClaimsUpload(BaseModel):
@@ -126,6 +142,7 @@ class SettlementRecord(BaseModel):
     fixmedins_code: str
     dise_codg: str | None = None
     insutype: str | None = None
+    lines: list[ItemLineBody] | None = Field(None, description=LINES_DOC)
 
 
 class RecordsImport(BaseModel):
@@ -220,6 +237,19 @@ def _non_negative(value: Any, field: str) -> Decimal:
     return parse_amount(value, field, minimum=ZERO)
 
 
+def _ident(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not ID_RE.match(value.strip()):
+        raise InvalidInput(f"{field} is required: letters, digits, _ . : - (at most 64), got {value!r}", field)
+    return value.strip()
+
+
+def _lines(row: _Row, total: Decimal | None) -> tuple[Any, ...]:
+    """The row's optional item lines (智能审核 reviews a claim that has them: domain/review.py), problems collected."""
+    lines, problems = parse_lines(row.data.get("lines"), row.path, total, _ident)
+    row.errors.extend(problems)
+    return lines
+
+
 def _costs(row: _Row, total: Decimal | None, self_pay: Decimal | None, total_key: str, self_key: str) -> None:
     if total is not None and self_pay is not None and self_pay > total:
         row.fail(self_key, f"{self_key} {self_pay} exceeds {total_key} {total}")
@@ -250,9 +280,10 @@ def parse_platform_claims(data: Any, institution: str | None) -> list[ClaimIn]:
             row.fail("institution_code", "an institution uploads its own claims only")
         disease = row.ident("disease", required=False)
         insutype = row.get("insutype", parse_insutype)
+        lines = _lines(row, total)
         if len(errors) == before:
             out.append(ClaimIn(claim_id, person_id, on, care, area, networked, total, self_pay, "platform",
-                               institution or inst, disease, insutype=insutype or ""))
+                               institution or inst, disease, insutype=insutype or "", lines=lines))
     _refuse(errors, "claims")
     return out
 
@@ -308,10 +339,11 @@ def parse_provincial(data: Any) -> list[ClaimIn]:
         inst = row.ident("fixmedins_code")
         disease = row.ident("dise_codg", required=False)
         insutype = row.get("insutype", parse_insutype)
+        lines = _lines(row, total)
         if len(errors) == before:
             area = "in_area" if admdvs.startswith(QUZHOU_PREFIX) else "out_of_area"
             out.append(ClaimIn(claim_id, person_id, on, care, area, True, total, self_pay, "provincial", inst,
-                               disease, insutype=insutype or ""))
+                               disease, insutype=insutype or "", lines=lines))
     _refuse(errors, "records")
     return out
 
@@ -572,8 +604,8 @@ def critical_router(ctx: ServiceContext, critical: CriticalService) -> APIRouter
            summary="One statement: totals, reconciliation groups (insutype × clr_type), status")
     async def get_statement(statement_id: str, scope: Scope) -> dict[str, Any]:
         scope.require(*STATEMENT_READERS, "institution")
-        return statement_view(await finance.statement(scope.tenant, statement_id, own_institution(scope)),
-                              program_of_tenant(scope.tenant))
+        doc = await finance.statement(scope.tenant, statement_id, own_institution(scope))
+        return statement_view(doc, program_of_tenant(scope.tenant), await finance.live_review(scope.tenant, doc))
 
     @r.get("/statements/{statement_id}/lines", tags=["critical statements"], summary="The claims a statement pays")
     async def statement_lines(statement_id: str, scope: Scope) -> dict[str, Any]:

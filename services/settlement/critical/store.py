@@ -104,6 +104,12 @@ class CriticalStore:
     def _pii(self) -> Sealer:
         return sealer_of(self._db)
 
+    @property
+    def db(self) -> Any:
+        """The tenant's database, for the review room (智能审核: services/settlement/review), whose collections are
+        its own."""
+        return self._db
+
     def pseudonym(self, value: str) -> str:
         """What an id derived from a person (their identity number, or a key that is one) is derived from: its keyed
         pseudonym (`Sealer.id_index`, newest blind-index key) — a hash of the clear number and a little known context

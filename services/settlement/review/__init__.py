@@ -8,7 +8,9 @@ Doors: events in `handlers.py` (claim_review.completed, review_hit.decided). Eve
 by the paying room through `service.stage`). Store: review_parts, review_holds. The states' rules: domain/holds.py;
 what a submission carries: domain/submissions.py.
 
-Critical illness claims (critical/) are not sent yet. (choice, for when they are: a claim may carry its item lines;
+Critical illness claims (critical/) with item lines are sent too (critical/service/review.py: one batch per
+institution and month of an upload, kept under the month's first statement; manual reimbursements are not).
+(choice: a claim may carry its item lines;
 a refused line is the institution's loss, as in the chronic room — the claim's self-pay (自付) and the person's
 cumulative self-pay are NOT reduced and later claims are not re-adjudicated: the person paid that self-pay and the
 year's tiers were met with it; what is refused is the fund's part of the line, `payable × line amount ÷ the claim's

@@ -50,6 +50,16 @@ def population(institutions: Iterable[Known], term_from: date, term_to: date) ->
                   key=lambda k: (order[k.kind], k.institution_id))
 
 
+def require_reach(reach: Sequence[Known], term_from: date, term_to: date, known: int) -> None:
+    """A plan reaching no institution is no plan (422 `plan_reaches_none`, field `term_from`): the term is wrong, or
+    the registry's institutions are not known to supervision yet."""
+    if not reach:
+        raise InvalidInput(f"no institution holds an agreement between {term_from} and {term_to} "
+                           f"({known} known to supervision): name the term the plan covers", "term_from",
+                           code="plan_reaches_none", params={"term_from": term_from.isoformat(),
+                                                             "term_to": term_to.isoformat(), "known": str(known)})
+
+
 def months_of(term_from: date, term_to: date) -> list[str]:
     out, y, m = [], term_from.year, term_from.month
     while (y, m) <= (term_to.year, term_to.month):

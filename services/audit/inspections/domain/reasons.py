@@ -38,4 +38,6 @@ ERRORS = {
     "plan_incomplete": "a coverage plan leaves out institutions of the term: every one is inspected on site (100%) "
                        "(params: missing, first)",
     "inspection_changed": "the inspection changed meanwhile; read it again and retry",
+    "plan_reaches_none": "no designated institution holds an agreement in the plan's term: a plan must reach some "
+                         "(params: term_from, term_to, known)",
 }

@@ -27,6 +27,12 @@ REASONS = ReasonCatalogue("qz-critical benefits", {
 ERRORS = {
     "not_balanced": "the provincial platform's totals differ from the statement's in a group (对账不平); the "
                     "result is stored",
+    # a claim's item lines (domain/review.py), reviewed by smart review (智能审核)
+    "amount_mismatch": "a line's amount is not quantity × unit price (half up to the fen): claims[i].lines[j].amount",
+    "duplicate_line_id": "a line id is used twice in one claim",
+    "lines_exceed_total": "a claim's lines add up to more than its total cost",
+    "review_pending": "the statement cannot close yet: a claim of its institution and month is still under smart "
+                      "review (智能审核), or held by an open hit (params: pending_batches, held_lines, open_hits)",
     "person_lookup_refused": "an institution reads its own claims, nothing of a person beyond them: no assistance "
                              "status, no year account totals, no other institution's claims",
 }

@@ -62,6 +62,7 @@ from services.settlement.critical.domain.claims import (
     parse_critical_policy,
 )
 from services.settlement.critical.domain.reasons import REASONS
+from services.settlement.critical.domain.review import ItemLine
 from services.settlement.critical.domain.review_quota import (
     Stratum,
     StratumState,
@@ -73,6 +74,7 @@ from services.settlement.critical.domain.review_quota import (
     stratum_of,
 )
 from services.settlement.critical.domain.statements import clr_type_of, insutype_or_default
+from services.settlement.critical.service.review import stage_review
 from services.settlement.critical.service.statements import CriticalStatements
 from services.settlement.critical.store import CRITICAL_OUTBOX_COLLECTIONS, CriticalStore
 
@@ -128,6 +130,7 @@ class ClaimIn:
     documents: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     insutype: str = ""                # 310 | 390 as given; "" = not given (the default applies)
     bank_account: dict[str, str] | None = None   # a manual reimbursement's payee account (not part of the claim)
+    lines: tuple[ItemLine, ...] = ()  # item lines (费用明细), optional: a claim with lines is smart-reviewed
 
     @property
     def key(self) -> str:
@@ -138,9 +141,11 @@ class ClaimIn:
     def digest(self) -> str:
         """What makes a claim the same claim: its inputs (not who sent it or when, nor where it is paid to). An
         insurance type not given leaves the digest as it was before claims carried one."""
-        data = {k: v for k, v in asdict(self).items() if k not in ("documents", "bank_account")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("documents", "bank_account", "lines")}
         if not self.insutype:
             data.pop("insutype")
+        if self.lines:  # a claim without lines keeps the digest it had before claims carried them
+            data["lines"] = [ln.doc() for ln in self.lines]
         data["documents"] = sorted(d["sha256"] for d in self.documents)
         return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
 
@@ -184,7 +189,8 @@ def claim_view(doc: dict[str, Any]) -> dict[str, Any]:
             "disease", "total_cost", "self_pay", "payable", "reasons", "cumulative_self_pay", "cumulative_paid",
             "tier", "deductible", "ratio", "cap", "policy_version", "stratum", "review_required", "review_id",
             "documents", "settled_at", "insutype", "insutype_source", "clr_type", "statement_id", "payable_id")
-    return {**{k: doc.get(k) for k in keys}, "reason_codes": reason_codes_of(doc)}
+    return {**{k: doc.get(k) for k in keys}, "reason_codes": reason_codes_of(doc),
+            **({"lines": doc["lines"]} if doc.get("lines") else {})}
 
 
 def review_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -278,6 +284,11 @@ class CriticalService:
         stored = await store.claims_by_ids(seen)
         for i, c in enumerate(claims):
             self._same_or_conflict(stored.get(c.key), c, i)
+        # 智能审核: the new claims with item lines are staged for review before any of them is written — their
+        # statement's month cannot close from here until audit answers (a retry of the same upload stages nothing
+        # twice: the batch id is derived from the claims).
+        await stage_review(store.db, tenant, program_of_tenant(tenant), [c for c in claims
+                                                                        if c.lines and c.key not in stored])
         groups: dict[tuple[str, int], list[ClaimIn]] = {}
         for c in claims:
             groups.setdefault((c.person_id, c.date.year), []).append(c)
@@ -434,6 +445,7 @@ class CriticalService:
             "insutype": insutype, "insutype_source": insutype_source,
             # a manual reimbursement is paid to the person: it clears with no institution
             "clr_type": None if c.source == "manual" else clr_type_of(c.care, c.institution_code),
+            **({"lines": [ln.doc() for ln in c.lines]} if c.lines else {}),
         }
 
     async def _select(self, store: CriticalStore, tenant: str, year: int, c: ClaimIn,

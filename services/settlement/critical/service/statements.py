@@ -57,6 +57,7 @@ from services.settlement.chronic.domain.deadlines import statement_clock
 from services.settlement.critical.domain import statements as cs
 from services.settlement.critical.domain.reasons import REASONS
 from services.settlement.critical.domain.statements import NotBalanced
+from services.settlement.critical.service import review
 from services.settlement.critical.store import PAYMENTS, PERSON_PAYABLES, STATEMENTS, CriticalStore
 from services.settlement.fund.service import account as fund
 from services.settlement.fund.service import payment_runs as runs
@@ -79,11 +80,23 @@ def _group_view(g: dict[str, Any]) -> dict[str, Any]:
             "claimed": yuan(g["claimed_fen"]), "payable": yuan(g["payable_fen"])}
 
 
-def statement_view(doc: dict[str, Any], program: Program | None = None) -> dict[str, Any]:
+def with_refusals(totals: dict[str, Any], refusals: list[dict[str, Any]]) -> dict[str, Any]:
+    """The statement's totals less what smart review refused (拒付): `payable_fen` is what the statement pays,
+    `refused_fen` (and `refused_claims`) what confirmed hits took off it."""
+    refused = sum(int(r["refused_fen"]) for r in refusals)
+    return {**totals, "payable_fen": totals["payable_fen"] - refused, "refused_fen": refused,
+            "refused_claims": len({r["claim_id"] for r in refusals})}
+
+
+def statement_view(doc: dict[str, Any], program: Program | None = None,
+                   live_review: dict[str, Any] | None = None) -> dict[str, Any]:
     """A statement: its totals (live while open), its reconciliation groups and where it stands; with the program,
-    the month's settlement deadline (月结清算时限) and whether it is overdue (domain/deadlines.py)."""
+    the month's settlement deadline (月结清算时限) and whether it is overdue (domain/deadlines.py). Smart review
+    (智能审核): `refused` and `refusals` (拒付, reason `smart_review_refused`: stored at close, or `live_review`'s
+    `refusals` while open, with its `review` counts); `payable` is net of them, the 3201 `groups` are not."""
     lines = _lines(doc)
-    totals = doc.get("totals") or cs.totals(lines)
+    totals = doc.get("totals") or with_refusals(cs.totals(lines), (live_review or {}).get("refusals") or [])
+    refusals = doc.get("refusals") if "totals" in doc else (live_review or {}).get("refusals")
     groups = doc.get("groups") or [asdict(g) for g in cs.groups(lines)]
     clock = {} if program is None else statement_clock(
         program, doc["month"], day_cn(doc["paid_at"]) if doc.get("paid_at") else None, today_cn())
@@ -99,6 +112,9 @@ def statement_view(doc: dict[str, Any], program: Program | None = None) -> dict[
         "closed_at": doc.get("closed_at"), "closed_by": doc.get("closed_by"),
         "reconciliation": doc.get("reconciliation"), "payment_id": payment_id_of(doc),
         "paid_at": doc.get("paid_at"),
+        "refused": yuan(int(totals.get("refused_fen", 0))), "refused_claims": int(totals.get("refused_claims", 0)),
+        "refusals": [{k: v for k, v in r.items() if k != "refused_fen"} for r in refusals or []],
+        **({"review": live_review["review"]} if live_review and "review" in live_review else {}),
     }
 
 
@@ -294,6 +310,15 @@ class CriticalStatements:
             raise NotFound(f"statement {sid} not found")
         return doc
 
+    async def live_review(self, tenant: str, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """An unclosed statement's smart review (智能审核): the institution-month's counts (pending batches, held
+        lines, open hits) and its claims' refusals so far; None once closed (stored with it)."""
+        if "totals" in doc:
+            return None
+        store = self.store_of(tenant)
+        return {"review": await review.review_state(store, doc["institution_code"], doc["month"]),
+                "refusals": await review.refusals(store, doc["institution_code"], doc["month"], _lines(doc))}
+
     async def payables(self, tenant: str, month: str | None, status: str | None,
                        limit: int) -> list[dict[str, Any]]:
         query: dict[str, Any] = {}
@@ -326,6 +351,10 @@ class CriticalStatements:
             if not cs.month_over(doc["month"], today_cn()):
                 raise Conflict(f"statement {sid} is for {doc['month']}, which is not over: a month's statement "
                                "closes once the month has ended", "month")
+            if doc["status"] == "open":
+                # 智能审核 first: nothing of the institution-month under review or held reaches a payment (a close a
+                # crash cut short passed this check when it began).
+                await review.require_reviewed(store, doc["institution_code"], doc["month"])
             # Who began closing it: a close a crash cut short is finished in their name when settlement starts.
             if doc["status"] == "open" and not await store.transition(sid, {"status": "open"}, {
                     "status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()}):
@@ -333,6 +362,9 @@ class CriticalStatements:
             doc = await self.statement(tenant, sid)  # every line pushed before it began closing
             lines = _lines(doc)
             totals, groups = cs.totals(lines), [asdict(g) for g in cs.groups(lines)]
+            # 拒付: what confirmed smart review hits refuse is not paid (the 3201 groups keep the settled amounts)
+            refusals = await review.refusals(store, doc["institution_code"], doc["month"], lines)
+            totals = with_refusals(totals, refusals)
             now = datetime.now(UTC).isoformat()
             event = new_event("statement.closed", tenant, sid, events_pb2.StatementClosed(
                 statement_id=sid, institution_code=doc["institution_code"], month=doc["month"],
@@ -340,7 +372,8 @@ class CriticalStatements:
                 persons=totals["persons"], policy_version=",".join(totals["policy_versions"])),
                 source="settlement", trace_context=current_carrier(),
                 event_id=derived_event_id(sid, "statement.closed", sid))
-            changes = {"status": "closed", "totals": totals, "groups": groups, "closed_at": now, "closed_by": who}
+            changes = {"status": "closed", "totals": totals, "groups": groups, "closed_at": now, "closed_by": who,
+                       "refusals": refusals}
             await self._drained(store, STATEMENTS, sid)
             if not await store.transition(sid, {"status": "closing"}, changes, [event]):
                 raise Conflict(f"statement {sid} changed while closing; try again")
@@ -371,6 +404,21 @@ class CriticalStatements:
                 if not cs.month_over(month, today_cn()):
                     raise Conflict(f"statement {sid} is for {month}, which is not over; nothing was closed",
                                    f"statement_ids[{i}]")
+        # 智能审核: a named statement under review is a 409 before anything closes; a month's run leaves those
+        # still under review (or with held claims) open, reported with `review_pending`.
+        out: list[dict[str, Any]] = []
+        for i, d in enumerate(list(docs)):
+            if d["status"] != "open":
+                continue
+            try:
+                await review.require_reviewed(store, d["institution_code"], d["month"])
+            except Conflict as exc:
+                if run.month is None:
+                    raise Conflict(f"statement {d['_id']}: {exc.message}; nothing was closed", f"statement_ids[{i}]",
+                                   code=exc.code, params=exc.params) from exc
+                docs.remove(d)
+                out.append({"statement_id": d["_id"], "status": "open", "reason": exc.code, "replayed": False,
+                            "review": exc.params})
         opening = [d for d in docs if d["status"] == "open"]
         if opening:
             # Every open statement of the run begins closing in one update per 1,000 (FerretDB 1.24 scans the
@@ -379,7 +427,6 @@ class CriticalStatements:
             async with self.locks.hold(*(self.lock(tenant, d["institution_code"], d["month"]) for d in opening)):
                 await store.begin_closing([d["_id"] for d in opening], {
                     "status": "closing", "closing_by": who, "closing_at": datetime.now(UTC).isoformat()})
-        out = []
         try:
             for d in docs:
                 if d["status"] in ("open", "closing"):

@@ -60,3 +60,17 @@ def test_coverage_counts_done_and_undone_by_kind() -> None:
     assert figures["by_kind"]["hospital"] == {"total": 1, "done": 1, "rate": "1.0000"}
     assert figures["late"] == ["KM-P001"] and figures["unplanned"] == ["KM-P011", "KM-A001"]
     assert figures["institutions"][0]["inspections"] == ["INS-1"]
+
+
+def test_a_plan_reaching_no_institution_is_refused_naming_the_term() -> None:
+    from datetime import date
+
+    import pytest
+
+    from chassis.errors import InvalidInput
+    from services.audit.inspections.domain.coverage import require_reach
+
+    with pytest.raises(InvalidInput) as refused:
+        require_reach([], date(2024, 3, 1), date(2024, 11, 20), 161)
+    assert (refused.value.code, refused.value.field) == ("plan_reaches_none", "term_from")
+    assert refused.value.params == {"term_from": "2024-03-01", "term_to": "2024-11-20", "known": "161"}
