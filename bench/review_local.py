@@ -294,6 +294,13 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_rss_mb(pid: int) -> float:
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmHWM:"):
+            return int(row.split()[1]) / 1024
+    return 0.0
+
+
 def ferretdb_pid() -> int | None:
     record = ROOT / ".jingban" / "ferretdb" / "ferretdb.pid"
     try:
@@ -363,8 +370,9 @@ def run_local(args: argparse.Namespace) -> dict[str, Any]:
             result = asyncio.run(screen(base, data["work"], args.concurrency, progress))
             cpu1, fcpu1 = cpu_seconds(pid), (cpu_seconds(ferret) if ferret else 0.0)
             found = asyncio.run(stored_summary(base))
+            rss = peak_rss_mb(pid)
         run = {**result, **{k: v for k, v in data.items() if k != "work"}, "found": found, "chunk": chunk,
-               "concurrency": min(args.concurrency, result["imports"]),
+               "concurrency": min(args.concurrency, result["imports"]), "rss_mb": rss,
                "service_cpu_s": cpu1 - cpu0, "ferretdb_cpu_s": (fcpu1 - fcpu0) if ferret else None}
         runs.append(run)
         show(run, raw)
@@ -401,7 +409,7 @@ async def _embedded(args: argparse.Namespace) -> dict[str, Any]:
             result = await screen(platform_.url("audit"), data["work"], args.concurrency, progress)
             run = {**result, **{k: v for k, v in data.items() if k != "work"}, "chunk": chunk,
                    "concurrency": min(args.concurrency, result["imports"]),
-                   "found": await stored_summary(platform_.url("audit")),
+                   "found": await stored_summary(platform_.url("audit")), "rss_mb": None,
                    "service_cpu_s": time.process_time() - cpu0, "ferretdb_cpu_s": None}
             runs.append(run)
             show(run, raw)
@@ -456,6 +464,7 @@ def report(r: dict[str, Any], args: argparse.Namespace, notes: str, mode: str = 
             "— | 1.00 |"]
     for run in r["runs"]:
         ferret = f", FerretDB {run['ferretdb_cpu_s']:,.0f} CPU s" if run["ferretdb_cpu_s"] is not None else ""
+        rss = f"; audit's peak memory {run['rss_mb']:,.0f} MB" if run.get("rss_mb") else ""
         rows.append(
             f"| {run['lines']:,} lines ({run['claims']:,} claims, {run['institutions']} institutions) in "
             f"{run['imports']} import{'s' if run['imports'] > 1 else ''} of at most {run['chunk']:,} lines, "
@@ -464,7 +473,7 @@ def report(r: dict[str, Any], args: argparse.Namespace, notes: str, mode: str = 
             f"{run['lines_per_s']:,.0f} line/s ({run['seconds']:,.0f} s; import p50 {run['chunk_p50_s']:.2f} s, "
             f"first tenth {run['first_tenth_s']:.2f} s, last tenth {run['last_tenth_s']:.2f} s) | "
             f"{run['lines'] / max(run['service_cpu_s'], 1e-9):,.0f} line per audit CPU s "
-            f"({run['service_cpu_s']:,.0f} s{ferret}) | {run['lines_per_s'] / raw:.3f} |")
+            f"({run['service_cpu_s']:,.0f} s{ferret}{rss}) | {run['lines_per_s'] / raw:.3f} |")
     hits = []
     for run in r["runs"]:
         wrong = checked(run)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -18,6 +18,9 @@ from jingban.tokens import Tokens
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 ALL_DOCUMENTS = ("application_form", "medical_record", "id_card", "insurance_card")
+
+
+T = TypeVar("T")
 
 
 class FlowError(AssertionError):
@@ -38,6 +41,35 @@ class Walk:
             raise FlowError(f"{response.request.method} {response.request.url} -> {response.status_code}: "
                             f"{response.text[:500]}")
         return response.json() if response.content else None
+
+    timeout: float = 30.0   # how long `_until` waits for what another service learns by its events
+
+    async def _until(self, probe: Callable[[], Awaitable[T | None]], what: str | Callable[[], str],
+                     timeout: float | None = None) -> T:
+        """Poll `probe` until it answers something (event-driven waits: what another service learns by its events);
+        `what` (or what it answers) names it in the FlowError of a deadline passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (timeout or self.timeout)
+        pause = 0.02
+        while True:
+            found = await probe()
+            if found is not None:
+                return found
+            if loop.time() > deadline:
+                said = what() if callable(what) else what
+                raise FlowError(f"{self.tenant}: {said} not seen after {timeout or self.timeout}s")
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 0.25)
+
+    def _url(self, service: str, path: str) -> str:
+        return f"{self.url(service)}{path}"
+
+    async def _post(self, service: str, path: str, headers: dict[str, str], *codes: int, **kw: Any) -> Any:
+        return await self._ok(await self.http.post(self._url(service, path), headers=headers, **kw), *codes)
+
+    async def _get(self, service: str, path: str, headers: dict[str, str], **params: Any) -> Any:
+        return await self._ok(await self.http.get(self._url(service, path), headers=headers,
+                                                  params={k: v for k, v in params.items() if v is not None}))
 
     async def load_policy(self, program: str = "hz-chronic", year: int = 2025) -> dict[str, Any]:
         text = (PROGRAMS_DIR / program / f"policy-{year}.yaml").read_text(encoding="utf-8")

@@ -23,7 +23,6 @@ numbers are valid 18-character ones of 克拉玛依区 (650203); every person is
 
 from __future__ import annotations
 
-import asyncio
 import json
 import struct
 import zlib
@@ -31,7 +30,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import yaml
@@ -46,7 +45,6 @@ TENANT = "km-sv"
 DIVISION = "650203"   # 克拉玛依区
 AGENCY_ID = "KM-A001"
 CENT = Decimal("0.01")
-T = TypeVar("T")
 # The carrier's inspectors (检查人员): the pool a double-random draw picks from; a team is two of them at least.
 INSPECTORS = tuple(f"km-insp-{n:02d}" for n in range(1, 9))
 TEAM = ({"inspector_id": "km-insp-01", "name": "王检查", "profession": "医学"},
@@ -339,40 +337,11 @@ def evidence_png(seed: int = 0, size: int = 8) -> bytes:
 class KmWalk(Walk):
     """The fund-supervision carrier (tenant km-sv) and everyone it works with, through the platform's doors."""
 
-    timeout: float = 30.0
-
     def __init__(self, url: Callable[[str], str], tokens: Tokens, http: httpx.AsyncClient,
                  tenant: str = TENANT) -> None:
         super().__init__(url, tokens, http, tenant)
 
     # ---- plumbing ----
-
-    async def _until(self, probe: Callable[[], Awaitable[T | None]], what: str | Callable[[], str],
-                     timeout: float | None = None) -> T:
-        """Poll `probe` until it answers something (what another service learns by its events); `what` names it in
-        the FlowError of a deadline passed."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + (timeout or self.timeout)
-        pause = 0.02
-        while True:
-            found = await probe()
-            if found is not None:
-                return found
-            if loop.time() > deadline:
-                said = what() if callable(what) else what
-                raise FlowError(f"{self.tenant}: {said} not seen after {timeout or self.timeout}s")
-            await asyncio.sleep(pause)
-            pause = min(pause * 1.5, 0.25)
-
-    def _url(self, service: str, path: str) -> str:
-        return f"{self.url(service)}{path}"
-
-    async def _post(self, service: str, path: str, headers: dict[str, str], *codes: int, **kw: Any) -> Any:
-        return await self._ok(await self.http.post(self._url(service, path), headers=headers, **kw), *codes)
-
-    async def _get(self, service: str, path: str, headers: dict[str, str], **params: Any) -> Any:
-        return await self._ok(await self.http.get(self._url(service, path), headers=headers,
-                                                  params={k: v for k, v in params.items() if v is not None}))
 
     async def _retrying(self, call: Callable[[], Awaitable[httpx.Response]], waiting_for: Sequence[str], what: str,
                         *codes: int) -> Any:

@@ -16,14 +16,13 @@ The demo (jingban/demo.py `seed_ltc`), the end-to-end test and the role matrix's
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import json
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import yaml
@@ -41,7 +40,6 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 40
 TEAM = ({"inspector_id": "insp-nurse-1", "background": "nursing", "degree": "college"},
         {"inspector_id": "insp-2", "background": "other", "degree": "bachelor"})
 EXPERTS = ("EXP-01", "EXP-02", "EXP-03")   # an institution's expert review panel (专家评审, three at least)
-T = TypeVar("T")
 
 # ---- identities and places --------------------------------------------------------------------------------------
 
@@ -281,35 +279,6 @@ def care_decision(hit: dict[str, Any]) -> tuple[str, str]:
 
 class LtcWalk(Walk):
     """A lot's carrier (the walk's tenant) and everyone it works with, through the platform's doors."""
-
-    timeout: float = 30.0
-
-    async def _until(self, probe: Callable[[], Awaitable[T | None]], what: str | Callable[[], str],
-                     timeout: float | None = None) -> T:
-        """Poll `probe` until it answers something (event-driven waits: what another service learns by its events);
-        `what` (or what it answers) names it in the FlowError of a deadline passed."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + (timeout or self.timeout)
-        pause = 0.02
-        while True:
-            found = await probe()
-            if found is not None:
-                return found
-            if loop.time() > deadline:
-                said = what() if callable(what) else what
-                raise FlowError(f"{self.tenant}: {said} not seen after {timeout or self.timeout}s")
-            await asyncio.sleep(pause)
-            pause = min(pause * 1.5, 0.25)
-
-    def _url(self, service: str, path: str) -> str:
-        return f"{self.url(service)}{path}"
-
-    async def _post(self, service: str, path: str, headers: dict[str, str], *codes: int, **kw: Any) -> Any:
-        return await self._ok(await self.http.post(self._url(service, path), headers=headers, **kw), *codes)
-
-    async def _get(self, service: str, path: str, headers: dict[str, str], **params: Any) -> Any:
-        return await self._ok(await self.http.get(self._url(service, path), headers=headers,
-                                                  params={k: v for k, v in params.items() if v is not None}))
 
     def agency(self) -> dict[str, str]:
         """The agency's supervisor (医保局, program claim wz-ltc) with a token of the walk's tenant."""

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from docx import Document
@@ -65,7 +66,7 @@ def render(audit: Mapping[str, Any], figures: Mapping[str, Any], report: Mapping
         rate = figures_of_sample.get("problem_rate")
         sample += (f"（抽取 {figures_of_sample.get('size')} 份，已审 {figures_of_sample.get('answered')} 份，问题 "
                    f"{figures_of_sample.get('problems')} 份"
-                   + (f"，问题率 {float(rate) * 100:.2f}%" if rate is not None else "") + "）")
+                   + (f"，问题率 {Decimal(str(rate)) * 100:.2f}%" if rate is not None else "") + "）")
     for label, value in (("被审核机构", audit["institution_id"]),
                          ("审核期间", f"{audit['period_from']} 至 {audit['period_to']}"),
                          ("审核组成员", "、".join(audit["team"])), ("病历（手工报销材料）抽审样本", sample),
@@ -78,7 +79,7 @@ def render(audit: Mapping[str, Any], figures: Mapping[str, Any], report: Mapping
     document.add_heading("三、审核结果汇总", 1)
     rows = []
     for area, row in figures["areas"].items():
-        rate = f"{float(row['rate']) * 100:.2f}%" if row["rate"] is not None else "—"
+        rate = f"{Decimal(str(row['rate'])) * 100:.2f}%" if row["rate"] is not None else "—"
         rows.append([AREA_NAMES[area], str(row["checked"]), str(row["conforming"]), str(row["nonconforming"]), rate,
                      row["amount"]])
     rows.append(["合计", str(figures["checked"]), str(figures["checked"] - figures["nonconforming"]),
