@@ -20,9 +20,16 @@ which of the concurrent imports is stored first (an import is reviewed against t
 against one running beside it). The background is built to hit nothing, so the stored hits must equal the planted
 cases rule by rule (checked: `GET /v1/review/summary?source=screening`).
 
-    python -m bench.review_local [--lines 1000000 ...] [--chunk 2000] [--concurrency 3] [--no-write]
-    python -m bench.review_local --lines 20000 50000 --no-write     # quick sizes, each on fresh databases
-    python -m bench.review_local --lines 50000 --profile            # cProfile of the audit process, top costs printed
+The door takes a body of up to 256 MB (`SCREENING_MAX_BYTES`): `--chunk` is the bench's choice of lines per import
+(2,000 as an upload's part of claim_lines.submitted; the million's 206 MB also fit in one import), one value or one
+per size.
+
+    python -m bench.review_local [--lines 1000000 ...] [--chunk 2000 ...] [--concurrency 3] [--no-write]
+    python -m bench.review_local --lines 10000 20000 1000000 --chunk 2000 2000 2000000     # as recorded
+    python -m bench.review_local --lines 20000 --no-write       # a quick size, on fresh databases
+    python -m bench.review_local --lines 10000 --concurrency 1 --profile --no-write
+        # cProfile of the audit process and the wall time of the room's calls (store reads and writes, the engine),
+        # printed after the run
     python -m bench.review_local --embedded --lines 20000
         # in process: every service on the in-memory bus and store (`jingban.embedded`), raw insert measured on that
         # store; nothing to start, nothing written to bench/RESULTS.md
@@ -269,7 +276,8 @@ async def screen(base: str, work: list[tuple[str, bytes, int, int]], concurrency
     tenth = max(1, len(ordered) // 10)
     return {"lines": lines, "imports": len(work), "hits_answered": hits, "seconds": elapsed,
             "lines_per_s": lines / elapsed, "chunk_p50_s": statistics.median(ordered), "chunk_max_s": max(ordered),
-            "first_tenth_s": statistics.mean(ordered[:tenth]), "last_tenth_s": statistics.mean(ordered[-tenth:])}
+            "first_tenth_s": statistics.mean(ordered[:tenth]), "last_tenth_s": statistics.mean(ordered[-tenth:]),
+            "import_seconds": ordered, "import_lines": [n for _, _, _, n in work]}
 
 
 async def stored_summary(base: str) -> dict[str, int]:
@@ -465,13 +473,24 @@ def report(r: dict[str, Any], args: argparse.Namespace, notes: str, mode: str = 
     for run in r["runs"]:
         ferret = f", FerretDB {run['ferretdb_cpu_s']:,.0f} CPU s" if run["ferretdb_cpu_s"] is not None else ""
         rss = f"; audit's peak memory {run['rss_mb']:,.0f} MB" if run.get("rss_mb") else ""
+        what = f"{run['lines']:,} lines ({run['claims']:,} claims, {run['institutions']} institutions)"
+        if run["imports"] == 1:
+            what += (f" in one import ({run['bytes'] / 1e6:,.0f} MB; the door takes up to 256 MB): checked, "
+                     "reviewed (no history before it), its hits and claims stored")
+            timing = f"{run['seconds']:,.0f} s"
+        else:
+            what += (f" in {run['imports']} imports of at most {run['chunk']:,} lines, {run['concurrency']} at a "
+                     "time: each checked, reviewed against the screening history stored before it (its persons' "
+                     "claims, its pharmacies' settlements), its hits and claims stored")
+            each = run["import_seconds"]
+            timing = (f"{run['seconds']:,.0f} s; seconds per import in sending order: "
+                      + ", ".join(f"{x:.1f}" for x in each) if len(each) <= 12 else
+                      f"{run['seconds']:,.0f} s; import p50 {run['chunk_p50_s']:.2f} s, first tenth "
+                      f"{run['first_tenth_s']:.2f} s, last tenth {run['last_tenth_s']:.2f} s")
+            if run["import_lines"][-1] < run["chunk"] // 2:
+                timing += f" (the last {run['import_lines'][-1]:,} lines)"
         rows.append(
-            f"| {run['lines']:,} lines ({run['claims']:,} claims, {run['institutions']} institutions) in "
-            f"{run['imports']} import{'s' if run['imports'] > 1 else ''} of at most {run['chunk']:,} lines, "
-            f"{run['concurrency']} at a time: each checked, "
-            "reviewed against the screening history of its persons and pharmacies, its hits and claims stored | "
-            f"{run['lines_per_s']:,.0f} line/s ({run['seconds']:,.0f} s; import p50 {run['chunk_p50_s']:.2f} s, "
-            f"first tenth {run['first_tenth_s']:.2f} s, last tenth {run['last_tenth_s']:.2f} s) | "
+            f"| {what} | {run['lines_per_s']:,.0f} line/s ({timing}) | "
             f"{run['lines'] / max(run['service_cpu_s'], 1e-9):,.0f} line per audit CPU s "
             f"({run['service_cpu_s']:,.0f} s{ferret}{rss}) | {run['lines_per_s'] / raw:.3f} |")
     hits = []
@@ -534,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report(r, args, args.notes, "embedded"))
         return 0 if not any(checked(run) for run in r["runs"]) else 1
     r = run_local(args)
+    (LOGS / "review-local-last.json").write_text(json.dumps(r, indent=1, default=str), encoding="utf-8")
     text = report(r, args, args.notes)
     print(text)
     if not args.no_write:

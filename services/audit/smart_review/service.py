@@ -342,11 +342,15 @@ async def _reviewed(store: ReviewStore, rules: RuleSet, new_docs: Sequence[Doc],
             low, high = bands.get(d["institution_id"], (d["settled_at"], d["settled_at"]))
             bands[d["institution_id"]] = (min(low, d["settled_at"]), max(high, d["settled_at"]))
     minutes = rules.settings.pooling_minutes
-    for institution, (low, high) in bands.items():
-        lo = _shifted(datetime.fromisoformat(low), -timedelta(minutes=minutes)).isoformat()
-        hi = _shifted(datetime.fromisoformat(high), timedelta(minutes=minutes)).isoformat()
-        for d in await store.pooling_history(institution, lo, hi, screening, exclude=new_ids):
-            if d["_id"] not in seen:
+    windows = {institution: (_shifted(datetime.fromisoformat(low), -timedelta(minutes=minutes)).isoformat(),
+                             _shifted(datetime.fromisoformat(high), timedelta(minutes=minutes)).isoformat())
+               for institution, (low, high) in bands.items()}
+    if windows:
+        # One query for every pharmacy of the import over the union of their windows, each kept to its own window.
+        low, high = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+        for d in await store.pooling_history(sorted(windows), low, high, screening, exclude=new_ids):
+            lo, hi = windows[d["institution_id"]]
+            if d["_id"] not in seen and lo <= d["settled_at"] <= hi:
                 history.append(d)
                 seen.add(d["_id"])
     prepared = Prepared()
