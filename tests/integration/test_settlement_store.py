@@ -16,11 +16,13 @@ import pytest
 import yaml
 
 from chassis.bus.kafka import KafkaBus
+from chassis.errors import Conflict
 from chassis.events import decode, topic_for
 from chassis.keys import MemoryKeyProvider
 from chassis.outbox import OutboxRelay
 from chassis.pii import Sealer, with_sealer
 from chassis.store.mongo import MongoStore
+from contracts.v1 import events_pb2
 from services.settlement.chronic.domain.records import LineIn, holding_doc
 from services.settlement.chronic.domain.uploads import Upload
 from services.settlement.chronic.service import statements
@@ -29,6 +31,8 @@ from services.settlement.chronic.store import OUTBOX_COLLECTIONS, SettlementStor
 from services.settlement.chronic.store.person_book import PersonBook
 from services.settlement.policies.service import PolicyBook
 from services.settlement.policies.store import OUTBOX_COLLECTIONS as POLICY_OUTBOX
+from services.settlement.review import service as review
+from services.settlement.review.store import ReviewStore
 
 pytestmark = pytest.mark.integration
 TENANTS = ("hz-p1", "hz-p2")
@@ -190,6 +194,18 @@ async def test_engine_on_ferretdb_batch_visits_resume_close_and_relay(mongo_stor
     assert not created3 and replay["payable"] == summary2["payable"]
     # A visit whose person version was never written (interrupted): its claim is left out of the totals.
     await store.insert_claims(sid, [stored_claim("orphan", "Q2", "", "visit")])
+
+    # Smart review (智能审核) answers every staged part of both batches with nothing held, as audit would
+    # (claim_review.completed): before that the statement cannot close.
+    with pytest.raises(Conflict) as pending:
+        await statements.close(settler, "hz-p1", sid, "fin")
+    assert pending.value.code == "review_pending" and pending.value.params["pending_batches"] == "2"
+    review_db = settler.db_of("hz-p1")
+    for batch_id in await ReviewStore(review_db).pending_batches(sid):
+        for part in await ReviewStore(review_db).parts_of_batch(batch_id):
+            assert await review.review_completed(review_db, events_pb2.ClaimReviewCompleted(
+                batch_id=batch_id, part=part["part"], parts=part["parts"], source=part["source"],
+                institution_id=part["institution_code"], month=part["month"], rule_set_version="test.1"))
 
     # Close: settlements documents carry one benefits.settled per person, the statement its own; relay to Kafka.
     closed = await statements.close(settler, "hz-p1", sid, "fin")
