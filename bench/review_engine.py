@@ -211,6 +211,7 @@ def workload(lines: int, seed: int) -> tuple[str, Counter[str], int]:
             w.claim(HOSPITALS[(n + 1) % len(HOSPITALS)], person, "outpatient", [("S050", day, 1)], moment(day))
             planted["over_quantity"] += 1
         elif plant == 7:  # a second pharmacy's 30 days of the same drug: one hit per regular supply it overlaps
+            # (the regular ones never overlap each other, so each of those lines is a later line over an earlier one)
             other = PHARMACIES[(PHARMACIES.index(pharmacy) + 1) % len(PHARMACIES)]
             w.claim(other, person, "pharmacy", [(drugs[0], day, 1, None, 30)], pharmacy_slot(other, day))
             planted["duplicate_medication"] += sum(1 for b in bought if b <= day + dt.timedelta(days=29)

@@ -136,7 +136,7 @@ def time_calls(totals: dict[str, list[float]]) -> None:
         else:
             setattr(owner, name, timed)
 
-    for name in ("history_of", "pooling_history", "add_claims", "add_hits", "hit_ids", "submission",
+    for name in ("history_of", "pooling_history", "add_claims", "add_hits", "hit_states", "submission",
                  "add_submission"):
         timed_async(store.ReviewStore, name, f"store.{name}")
     timed_async(service, "screen", "service.screen (the whole import)")

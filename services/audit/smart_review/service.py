@@ -402,9 +402,9 @@ async def review_submission(db: Any, tenant: str, payload: Any, event_id: str, c
            "rule_set_version": rules.version, "catalogue_version": rules.catalogue_version, "found_at": now}
     held = {h.hit_id: held_lines(h, prepared) for h in found}
     hit_docs = [hit_doc(h, prepared, held[h.hit_id], ctx) for h in found]
-    await store.add_hits(hit_docs)
+    before = await store.add_hits(hit_docs)
     await store.add_claims(docs)
-    states = await store.hit_states([h.hit_id for h in found])
+    states = {h.hit_id: before.get(h.hit_id, "open") for h in found}  # a hit decided before holds nothing
     holds = [{"hit_id": d["hit_id"], "rule": d["rule"], "claim_id": d["claim_id"],
               "line_ids": d["held_line_ids"], "amount": d["amount"]}
              for d in hit_docs if states.get(d["hit_id"]) == "open" and d["held_line_ids"]]

@@ -103,24 +103,21 @@ class ReviewStore:
 
     # ---- hits ----
 
-    async def add_hits(self, docs: Sequence[dict[str, Any]]) -> set[str]:
-        """New hits (state open); one already there keeps what it is (its state, its decision). Returns the ids
-        that were there before."""
-        existing = await self.hit_ids([d["_id"] for d in docs])
-        fresh = [HIT.seal(self._pii, d) for d in docs if d["_id"] not in existing]
-        for start in range(0, len(fresh), PAGE):
+    async def add_hits(self, docs: Sequence[dict[str, Any]]) -> dict[str, str]:
+        """New hits (state open); one already there keeps what it is (its state, its decision). Returns the state
+        of each hit that was there before (a part reviewed again): the inserts' duplicate-key refusals name them,
+        so a first review reads nothing back (a store answering `$in` without its index would read every hit of
+        the tenant for each part)."""
+        sealed = [HIT.seal(self._pii, d) for d in docs]
+        existing: list[str] = []
+        for start in range(0, len(sealed), PAGE):
+            page = sealed[start:start + PAGE]
             try:
-                await self._db[HITS].insert_many(fresh[start:start + PAGE], ordered=False)
+                await self._db[HITS].insert_many(page, ordered=False)
             except BulkWriteError as exc:
                 _duplicates_only(exc)
-        return existing
-
-    async def hit_ids(self, ids: Sequence[str]) -> set[str]:
-        out: set[str] = set()
-        for start in range(0, len(ids), PAGE):
-            docs = await self._db[HITS].find({"_id": {"$in": list(ids[start:start + PAGE])}}, {"_id": 1}).to_list(None)
-            out |= {d["_id"] for d in docs}
-        return out
+                existing += [page[err["index"]]["_id"] for err in exc.details.get("writeErrors", [])]
+        return await self.hit_states(existing) if existing else {}
 
     async def hit_states(self, ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}

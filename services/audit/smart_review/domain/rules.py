@@ -43,7 +43,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("over_quantity", "超量", ("catalogue.max_daily_quantity",),
          "every line of the person's item on that date (one hit per person, item and date)"),
     Rule("duplicate_medication", "重复用药", ("catalogue.ingredient", "lines.days_supply"),
-         "both lines of each overlapping pair"),
+         "each later line and the earlier supply it overlaps most (one hit per later line)"),
     Rule("split_admission", "分解住院", ("settings.readmission_days",), "the later stay's claim, all its lines"),
     Rule("phantom_bed", "挂床住院", ("catalogue.kind",), "that day's bed lines"),
     Rule("non_medical_goods", "药店销售非医保物品", ("catalogue.kind",), "each line"),

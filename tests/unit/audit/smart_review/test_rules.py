@@ -225,12 +225,24 @@ def test_a_line_without_days_supply_supplies_its_own_date(second_on: str, hit: b
     assert bool(of(run(_supplies("2025-03-01", second_on, days=None)), "duplicate_medication")) is hit
 
 
-def test_one_hit_per_overlapping_pair() -> None:
+def test_one_hit_per_later_line_naming_the_supply_it_overlaps_most() -> None:
+    # c1 supplies 03-01..03-30, c2 03-02..03-31, c3 03-03..04-01: c3 overlaps c1 by 28 days and c2 by 29
     claims = [claim(f"c{k}", [line(f"c{k}-1", "D001", f"2025-03-0{k}", "1", "10.00", 30)], institution=f"P0{k}",
                     kind="pharmacy") for k in (1, 2, 3)]
     hits = of(run(claims), "duplicate_medication")
-    assert [(h.claim_id, h.line_ids) for h in hits] == [
-        ("c2", ("c1-1", "c2-1")), ("c3", ("c1-1", "c3-1")), ("c3", ("c2-1", "c3-1"))]
+    assert [(h.claim_id, h.line_ids, h.amount) for h in hits] == [
+        ("c2", ("c1-1", "c2-1"), Decimal("10.00")), ("c3", ("c2-1", "c3-1"), Decimal("10.00"))]
+    assert [(h.reason.params["overlap_days"], h.reason.params["overlapping_supplies"]) for h in hits] == [
+        ("29", "1"), ("29", "2")]
+
+
+def test_many_supplies_of_one_day_make_one_hit_each_not_one_per_pair() -> None:
+    # 40 lines of one drug on one day in 20 claims: 38 later lines overlap (the first claim's two are one claim)
+    claims = [claim(f"c{k:02d}", [line(f"c{k:02d}-{n}", "D001", "2025-03-01", "1", "10.00", 30) for n in (1, 2)],
+                    institution="P01", kind="pharmacy") for k in range(20)]
+    hits = of(run(claims), "duplicate_medication")
+    assert len(hits) == 38 and all(len(h.line_ids) == 2 for h in hits)
+    assert sum(h.amount for h in hits) == Decimal("380.00")
 
 
 def test_duplicate_medication_is_per_person() -> None:
