@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 LAUNCHER := $(BIN)/python deploy/local/launcher.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration test-e2e test-faults test-cluster lint proto up down demo bench install clean
+.PHONY: run test test-unit test-integration test-e2e test-faults test-cluster test-browser browser-deps lint proto up \
+        down demo bench install clean web
 
 install: $(STAMP)
 
@@ -24,8 +25,9 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(BIN)/jingban run
 
-## Everything: lint, contract staleness, unit, integration (real Kafka + FerretDB), e2e, cluster manifests.
-test: install
+## Everything: lint, contract staleness, unit, the browser tier (the web app in Chromium), integration (real Kafka +
+## FerretDB), e2e, cluster manifests.
+test: install browser-deps
 	$(BIN)/python -m tests.run_all
 
 test-unit: install
@@ -43,6 +45,17 @@ test-faults: install
 
 test-cluster: install
 	$(BIN)/python -m pytest tests/cluster -q
+
+## The browser tier alone: Playwright drives Debian's Chromium through the web app over embedded mode (demo data).
+test-browser: install browser-deps
+	$(BIN)/python -m pytest tests/browser -q
+
+## What the browser tier needs: Debian's Chromium and a CJK font (apt-get install -y chromium fonts-noto-cjk when
+## missing, as root, said as it goes) and the built web app. A failure here does not stop `make test`: the browser
+## tier then fails, naming what is missing, and the other tiers still run.
+browser-deps: install
+	-@$(BIN)/python -m tests.browser.chromium
+	-@$(MAKE) --no-print-directory web
 
 lint: install
 	$(BIN)/ruff check .
@@ -67,6 +80,22 @@ demo: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+## The web app (web/dist, served by the gateway at one origin): `npm ci` when the lock file changed, then the Vite
+## build — skipped while web/dist is newer than every source (Node 20.19+ and the npm registry).
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts \
+           web/tsconfig.json
+WEB_DEPS := web/node_modules/.installed-$(shell cat web/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+
+web: web/dist/index.html
+
+$(WEB_DEPS): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f web/node_modules/.installed-*; touch $@
+
+web/dist/index.html: $(WEB_DEPS) $(WEB_SRC)
+	cd web && npm run build
+	@touch $@
 
 clean:
 	rm -rf $(VENV) .jingban

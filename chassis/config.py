@@ -14,6 +14,16 @@ DEFAULT_HTTP_PORTS = {name: 8101 + i for i, name in enumerate(SERVICES)}
 DEFAULT_GRPC_PORTS = {name: 9101 + i for i, name in enumerate(SERVICES)}
 
 
+def zipkin_endpoint(env: dict[str, str]) -> str:
+    """Where spans go as Zipkin JSON v2: the standard OTEL_EXPORTER_ZIPKIN_ENDPOINT (a collector's full URL), else the
+    collector of the Zipkin at JINGBAN_ZIPKIN_URL (its base URL, what the launcher prints); empty when neither."""
+    explicit = env.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT", "").strip()
+    if explicit:
+        return explicit
+    base = env.get("JINGBAN_ZIPKIN_URL", "").strip().rstrip("/")
+    return f"{base}/api/v2/spans" if base else ""
+
+
 def _tenants(raw: str) -> tuple[str, ...]:
     tenants = tuple(t.strip() for t in raw.split(",") if t.strip())
     bad = [t for t in tenants if not TENANT_RE.match(t)]
@@ -50,6 +60,9 @@ class Settings:
     grpc_tls_dir: str = ""  # ca.pem + <service>.pem/.key: gRPC over TLS (local mode's launcher makes them)
     trace_file: str = ""  # JSON-lines span export, used by local-mode tests
     otlp_endpoint: str = ""
+    # Zipkin's span collector (local mode's launcher runs Zipkin): OTEL_EXPORTER_ZIPKIN_ENDPOINT, else
+    # <JINGBAN_ZIPKIN_URL>/api/v2/spans; empty: no Zipkin export (cluster mode exports OTLP to its collector).
+    zipkin_endpoint: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
     peers: dict[str, str] = field(default_factory=dict)  # service -> host:port of its gRPC
     db_prefix: str = "jb"  # database name = <prefix>_<service>_<tenant>
@@ -95,6 +108,7 @@ class Settings:
             grpc_tls_dir=e.get("JINGBAN_GRPC_TLS_DIR", ""),
             trace_file=e.get("JINGBAN_TRACE_FILE", ""),
             otlp_endpoint=e.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+            zipkin_endpoint=zipkin_endpoint(e),
             max_upload_bytes=int(e.get("JINGBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
             peers=peers,
             db_prefix=e.get("JINGBAN_DB_PREFIX", "jb"),

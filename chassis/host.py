@@ -259,7 +259,7 @@ def run_process(spec: ServiceSpec) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     settings = Settings.from_env(spec.name)
     setup_logging(spec.name)
-    setup_telemetry(f"jingban-{spec.name}", settings.trace_file, settings.otlp_endpoint)
+    setup_telemetry(f"jingban-{spec.name}", settings.trace_file, settings.otlp_endpoint, settings.zipkin_endpoint)
     if not settings.kafka_bootstrap or not settings.mongodb_uri:
         raise SystemExit("KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI are required outside embedded mode")
 

@@ -10,6 +10,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,12 +28,72 @@ from chassis.errors import (
 )
 from chassis.identity import Identity, TokenVerifier, bearer, current_identity, current_user_token
 from chassis.scope import TenantScope, tenant_scope
+from chassis.telemetry import answer_trace_id
 
 M = TypeVar("M", bound=BaseModel)
 _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input"}
 
 ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+# Every answer names the trace of its request (the web contract): the SPA shows it and links it to Zipkin.
+TRACE_ID_HEADER = "x-trace-id"
+_TRACE_ID_KEY = "jingban.trace_id"  # where TraceIdHeader leaves it in the ASGI scope, for HandBackOnStop
+INTERNAL = {"error": {"code": "internal", "message": (
+    "the service failed on this request; nothing of it was applied unless it says so elsewhere: try again, and if it "
+    "fails again give ops the x-trace-id of this answer")}}
+
+
+class TraceIdHeader:
+    """`x-trace-id: <32 lowercase hex>` on every answer (chassis.telemetry.answer_trace_id): the trace id of the
+    server span the instrumentation opens around the app (chassis/host.py), so ops find the request in Zipkin.
+
+    Pure ASGI, the outermost of the app's own middlewares: inside that span, outside whatever answers — the
+    exception handlers, 404 and 405, the body limit's 413. An exception nothing handled is answered here too, 500
+    `internal` with the header (Starlette's own 500 is given outside every middleware, without it), then raised on
+    so the server logs it and the span records it, as before."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        trace_id = answer_trace_id(scope.get("headers") or ())
+        scope[_TRACE_ID_KEY] = trace_id
+        started = False
+
+        async def named(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": _with_trace_id(message.get("headers") or [], trace_id)}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, named)
+        except Exception as exc:
+            if started:
+                raise
+            # Recorded now: the server span ends with the answer's last byte, before the instrumentation's own
+            # exception recording would see it (the exporters mask it, chassis/telemetry.py).
+            span = trace.get_current_span()
+            if span.is_recording():
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            body = json.dumps(INTERNAL).encode()
+            await named({"type": "http.response.start", "status": 500,
+                         "headers": [(b"content-type", b"application/json"),
+                                     (b"content-length", str(len(body)).encode())]})
+            await named({"type": "http.response.body", "body": body})
+            raise
+
+
+def _with_trace_id(headers: Any, trace_id: str) -> list[tuple[bytes, bytes]]:
+    name = TRACE_ID_HEADER.encode()
+    return [*((k, v) for k, v in headers if k.lower() != name), (name, trace_id.encode())]
 
 
 INTERRUPTED = {"error": {"code": "interrupted", "message": (
@@ -64,9 +126,11 @@ class HandBackOnStop:
             if started:
                 raise
             body = json.dumps(INTERRUPTED).encode()
-            await send({"type": "http.response.start", "status": 503,
-                        "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5"),
-                                    (b"content-length", str(len(body)).encode())]})
+            headers = [(b"content-type", b"application/json"), (b"retry-after", b"5"),
+                       (b"content-length", str(len(body)).encode())]
+            if scope.get(_TRACE_ID_KEY):  # the trace of the request it hands back (TraceIdHeader left it)
+                headers = _with_trace_id(headers, scope[_TRACE_ID_KEY])
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             # Answered: the request's task ends here (the work below already handed itself back on the way out).
 
@@ -151,6 +215,11 @@ def create_app(service: str, title: str, ready: ReadyCheck, verifier: TokenVerif
         HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
         HTTP_LATENCY.labels(service, route).observe(time.perf_counter() - started)
         return response
+
+    # Added last, so outermost of the app's middlewares: every answer above, and the 500 of an unhandled error, names
+    # its trace. Services are reached through the web gateway's one origin (no CORS here); a CORS middleware added
+    # later must list x-trace-id in its expose_headers.
+    app.add_middleware(TraceIdHeader)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

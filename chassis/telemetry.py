@@ -1,15 +1,19 @@
 """OpenTelemetry: one trace follows an application through HTTP, gRPC metadata and Kafka headers.
 
-Export goes to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and to a JSON-lines file when
-JINGBAN_TRACE_FILE is set (how local-mode tests check that one trace id spans five processes). Every exporter sits
-behind `MaskingSpanProcessor`: what leaves the process has identity and mobile phone numbers masked
+Export goes to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (cluster mode: the collector), to Zipkin as JSON v2 when
+a Zipkin collector is named (local mode: the launcher's Zipkin, chassis.config.zipkin_endpoint), and to a JSON-lines
+file when JINGBAN_TRACE_FILE is set (how local-mode tests check that one trace id spans five processes). Every exporter
+sits behind `MaskingSpanProcessor`: what leaves the process has identity and mobile phone numbers masked
 (chassis/masking.py) in the span's name, its attributes (`http.target`, `http.url`, `url.path`, `url.query` …), its
 events (an exception's message and stack) and its status."""
 
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +29,7 @@ from chassis.masking import mask, mask_value
 
 _configured = False
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -52,6 +57,40 @@ class JsonLinesSpanExporter(SpanExporter):
 
     def shutdown(self) -> None:
         return None
+
+
+class ZipkinJsonExporter(SpanExporter):
+    """Zipkin JSON v2 over HTTP (`opentelemetry-exporter-zipkin-json`) to a collector's `/api/v2/spans`. A Zipkin that
+    is away (stopped, restarting) costs the batch and one warning a minute, never a stack trace per batch: traces
+    are for looking at, and the service goes on."""
+
+    WARN_EVERY_S = 60.0
+
+    def __init__(self, endpoint: str, timeout_s: int = 5) -> None:
+        from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+        self.endpoint = endpoint
+        self._inner = ZipkinExporter(endpoint=endpoint, timeout=timeout_s)
+        self._warned_at = float("-inf")
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        import requests
+
+        try:
+            return self._inner.export(spans)
+        except (requests.RequestException, OSError) as exc:
+            now = time.monotonic()
+            if now - self._warned_at >= self.WARN_EVERY_S:
+                self._warned_at = now
+                log.warning("spans not sent to Zipkin at %s (%s); dropping them until it answers", self.endpoint,
+                            type(exc).__name__)
+            return SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
 
 
 def _masked_attributes(attributes: Attributes) -> dict[str, Any]:
@@ -104,8 +143,10 @@ def export_masked(provider: TracerProvider, exporter: SpanExporter, *, batch: bo
     return processor
 
 
-def setup_telemetry(service_name: str, trace_file: str = "", otlp_endpoint: str = "") -> None:
-    """Install the tracer provider and the library instrumentations, once per process."""
+def setup_telemetry(service_name: str, trace_file: str = "", otlp_endpoint: str = "",
+                    zipkin_endpoint: str = "") -> None:
+    """Install the tracer provider and the library instrumentations, once per process. `zipkin_endpoint`: a Zipkin
+    collector's `/api/v2/spans` (Settings.zipkin_endpoint), exported to in batches beside any other exporter."""
     global _configured
     with _lock:
         if _configured:
@@ -117,6 +158,8 @@ def setup_telemetry(service_name: str, trace_file: str = "", otlp_endpoint: str 
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
             export_masked(provider, OTLPSpanExporter(endpoint=otlp_endpoint), batch=True)
+        if zipkin_endpoint:
+            export_masked(provider, ZipkinJsonExporter(zipkin_endpoint), batch=True)
         trace.set_tracer_provider(provider)
 
         from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcAioInstrumentorServer
@@ -146,6 +189,20 @@ def context_from(carrier: Mapping[str, str]) -> otel_context.Context:
 def trace_id_hex() -> str:
     ctx = trace.get_current_span().get_span_context()
     return f"{ctx.trace_id:032x}" if ctx.is_valid else ""
+
+
+def answer_trace_id(headers: Sequence[tuple[bytes, bytes]] = ()) -> str:
+    """The trace id an HTTP answer names (`x-trace-id`): the current span's; for a request no span records (the
+    probes /healthz and /readyz, a process without a tracer provider), the caller's trace from its `traceparent`,
+    else a new id that no span carries — the header is on every answer, a Zipkin link only where a span is."""
+    current = trace_id_hex()
+    if current:
+        return current
+    carrier = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers}
+    ctx = trace.get_current_span(propagate.extract(carrier)).get_span_context()
+    if ctx.is_valid:
+        return f"{ctx.trace_id:032x}"
+    return f"{secrets.randbits(128) or 1:032x}"
 
 
 def link_to(carrier: Mapping[str, str]) -> list[trace.Link]:

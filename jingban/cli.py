@@ -60,6 +60,23 @@ def print_dev_tokens(tokens: Tokens, tenants: tuple[str, ...]) -> None:
     sys.stdout.flush()
 
 
+def print_web_app(url: str, logins: list[dict[str, str]], sign_in: str, password: str = "demo") -> None:
+    """The web app's address and the demo logins, per tenant (`make run`, `make up`): printed last, where it is
+    seen. `sign_in`: whose login page the app sends people to."""
+    rule = "=" * 78
+    print(f"\n{rule}\nWeb app: {url}   (网页应用; {sign_in})")
+    if logins:
+        example = next((x for x in logins if x["role"] == "clerk"), logins[0])["username"]
+        print(f"Demo logins (演示账号): username <tenant>-<role>, password {password}, e.g. {example} / {password}")
+        by_tenant: dict[str, list[str]] = {}
+        for login in logins:
+            by_tenant.setdefault(login["tenant"], []).append(login["role"])
+        width = max(len(t) for t in by_tenant)
+        for tenant, roles in by_tenant.items():
+            print(f"  {tenant:<{width}}  " + "  ".join(roles))
+    print(rule, flush=True)
+
+
 def _run_embedded(demo: bool) -> None:
     from chassis.logs import setup_logging
     from chassis.telemetry import setup_telemetry
@@ -81,6 +98,17 @@ def _run_embedded(demo: bool) -> None:
         platform = EmbeddedPlatform(serve_issuer=True)
         await platform.start()
         tenants = next(iter(platform.hosts.values())).settings.tenants
+        # The web app's gateway, in this process beside the services (jingban/web.py): one origin for the browser.
+        from chassis.dev_issuer import demo_logins, web_port
+        from jingban.web import WebGateway, WebServer, embedded_config, zipkin_base
+
+        web = WebServer(WebGateway({s: platform.url(s) for s in SERVICES},
+                                   embedded_config(tenants, zipkin_base(os.environ))), web_port())
+        try:
+            await web.start()
+        except RuntimeError as exc:
+            await platform.stop()
+            raise SystemExit(f"jingban run: {exc}") from exc
         if demo:
             await load_demo(platform.url, platform.tokens, tenants, "about half a minute")
         print("\nJingban (经办) is running in embedded mode:")
@@ -89,14 +117,17 @@ def _run_embedded(demo: bool) -> None:
                   f"grpc {platform.grpc_target(name)}")
         print(f"  provincial  {platform.simulator_url}   (simulator of the provincial platform)")
         print(f"  agency      {platform.agency_simulator_url}   (simulator of the agency's long-term care system)")
-        print(f"  issuer      {platform.issuer_url}   (development OpenID issuer: JWKS, token endpoint)")
+        print(f"  issuer      {platform.issuer_url}   (development OpenID issuer: JWKS, token endpoint, login page)")
+        print(f"  web         {web.url}   (the web app and its /api/<service>/ gateway)")
         print_dev_tokens(platform.tokens, tenants)
+        print_web_app(web.url, demo_logins(tenants), "sign in on the development issuer's page")
         print("\nCtrl-C to stop.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        await web.stop()
         await platform.stop()
 
     asyncio.run(main())

@@ -2,8 +2,9 @@
 
 - A running Hanzhong chronic-disease program (门诊慢特病) in both carriers' tenants: the agency first allocates the
   year's initial 25% into their dedicated accounts (专户, split 6:4), then a migrated book of qualified persons, live
-  applications in every state, a month of claims from several institutions with statements in each state (two paid
-  from the accounts), complaints, and the month's report.
+  applications in every state (the cases waiting for an opinion wait for the demo expert's, `<tenant>-expert`), a
+  month of claims from several institutions with statements in each state (two paid from the accounts), complaints,
+  and the month's report.
 - A running Quzhou critical illness program (大病保险) in `qz-ci`: the agency's quarterly premium allocations into
   its account, assistance recipients (救助对象) from the civil affairs list, a year to date of claims from Quzhou
   institutions, a provincial import (in and out of area), one manual reimbursement with its documents, and a few of
@@ -11,8 +12,9 @@
   (月度结算) of the months already over paid from the account, except the last two (one reconciled awaiting
   payment, one closed), this month's still open, and the manual reimbursement paid to the person's bank account.
 - The Xunyang chronic pilot (浔阳区门诊特殊慢性病) in `xy-c`: an expert list approved by the district agency,
-  applications naming their district and inpatient records, last month's statements with their settlement documents
-  paid from the carrier's float and reimbursed for the month's actual spending, a violation and surveys.
+  applications naming their district and inpatient records (one case waiting for the demo expert's opinion), last
+  month's statements with their settlement documents paid from the carrier's float and reimbursed for the month's
+  actual spending, a violation and surveys.
 - Wenzhou long-term care (温州长期护理保险) in each served lot `wz-a` … `wz-e` (jingban/ltc_demo.py): assessors and a
   dozen care institutions, the lot's book of persons assessed before, twenty applications in every state through
   screening, the assessors' draw, visits and conclusions (one objection re-assessed), care plans and last month's
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,6 +37,7 @@ from typing import Any
 import httpx
 
 from chassis.calendar import today_cn
+from chassis.demo_subjects import demo_expert_id
 from chassis.errors import InvalidInput
 from chassis.money import round_yuan
 from chassis.programs import Program, load_program, program_of_tenant
@@ -52,6 +55,12 @@ COUNTIES = {"hz-p1": ["610702", "610703", "610722", "610723", "610724"],
             "hz-p2": ["610725", "610726", "610727", "610728", "610729"]}
 INSTITUTIONS = {"hz-p1": ["H610702001", "H610702002", "H610703001", "P610702101"],
                 "hz-p2": ["H610725001", "H610726001", "H610727001", "P610725101"]}
+# The disease the demo files when it wants the demo expert drawn: cardiology in both chronic programs' policy tables,
+# the demo experts' specialty (chassis/demo_subjects.py). In Hanzhong a draw picks them one time in two (two of the
+# four cardiologists not of the treating hospital), so one miss is expected and twenty in a row happen once in a
+# million demos; in Xunyang both cardiologists not of the treating hospital are drawn, the demo expert always.
+DEMO_EXPERT_DISEASE = "HTN"
+DEMO_EXPERT_TRIES = 20
 DISEASE_MIX = ["HTN"] * 30 + ["DM"] * 20 + ["CHD"] * 12 + ["COPD"] * 10 + ["HF"] * 6 + ["SCZ"] * 5 + \
     ["MT"] * 7 + ["OT"] * 3 + ["DL"] * 7
 
@@ -61,6 +70,42 @@ def person_id(rng: random.Random, county: str) -> str:
     body = f"{county}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
     w = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(d) * x for d, x in zip(body, w, strict=True)) % 11]
+
+
+def filer(walk: Walk, rng: random.Random, counties: list[str], first: tuple[str, str] | None = None,
+          **submit: Any) -> Callable[[str], Awaitable[dict[str, Any]]]:
+    """Files an application of a disease for a new person each time (a person has one open application a disease):
+    `first` (person id, name), then persons of `counties`; `submit` as `Walk.submit` takes it."""
+    people = [first] if first else []
+
+    async def file(disease: str) -> dict[str, Any]:
+        who, name = people.pop() if people else (person_id(rng, rng.choice(counties)),
+                                                 rng.choice(SURNAMES) + rng.choice(GIVEN))
+        return await walk.submit(who, name, disease, **submit)
+    return file
+
+
+async def awaiting_opinion(walk: Walk, submit: Callable[[str], Awaitable[dict[str, Any]]], disease: str
+                           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A case waiting for an expert's opinion, the other expert drawn having given theirs — the demo expert's
+    (`<tenant>-expert`, chassis/demo_subjects.py) where the tenant has one, so that login finds a case to work. The
+    draw is the platform's own (random among the eligible experts of the case's specialty, never one of the
+    applicant's treating hospital): applications of the demo expert's specialty are filed and completed until a draw
+    picks the demo expert (about one in two does), at most DEMO_EXPERT_TRIES. `submit(disease)` files a new person's
+    application. Returns the case waiting, and the cases whose draw passed the demo expert by, for the caller to
+    finish as any other."""
+    expert = demo_expert_id(walk.tenant)
+    cases: list[dict[str, Any]] = []
+    for _ in range(DEMO_EXPERT_TRIES if expert else 1):
+        app = await submit(DEMO_EXPERT_DISEASE if expert else disease)
+        await walk.review(app["application_id"], "complete")
+        cases.append(await walk.case(app["application_id"]))
+        if expert is None or expert in cases[-1]["assigned"]:
+            break
+    waiting = cases.pop()  # the demo expert's (past the tries, the last case waits for its own experts)
+    first = [e for e in waiting["assigned"] if e != expert][:1]
+    await walk.opinions({**waiting, "assigned": first})
+    return waiting, cases
 
 
 def demo_decision(hit: dict[str, Any]) -> tuple[str, str]:
@@ -104,11 +149,11 @@ async def seed_tenant(walk: Walk, rng: random.Random, persons: int, applications
             await walk.review(app["application_id"], "missing", note="请补充身份证、社保卡照片")
         elif kind == "submitted":
             await walk.submit(pid, name, disease, channel=rng.choice(["online", "window"]))
-        elif kind == "awaiting_opinions":
-            app = await walk.submit(pid, name, disease)
-            await walk.review(app["application_id"], "complete")
-            case = await walk.case(app["application_id"])
-            await walk.opinions({**case, "assigned": case["assigned"][:1]})
+        elif kind == "awaiting_opinions":  # the demo expert's (`<tenant>-expert`) when a draw picks them
+            _, missed = await awaiting_opinion(walk, filer(walk, rng, COUNTIES[tenant], (pid, name)), disease)
+            for case in missed:  # finished by the experts drawn: qualified
+                await walk.conclude((await walk.opinions(case))["case_id"])
+            states["qualified"] += len(missed)
         else:
             await walk.qualify(pid, name, disease)
         states[kind] += 1
@@ -377,7 +422,7 @@ async def seed_xunyang(walk: Walk, rng: random.Random, program: Program, persons
     counties = sorted(program.counties)
     # 1. Applications: most decided (qualified or not), one waiting for its review, one asked for documents.
     decided: list[tuple[str, str]] = []
-    states = {"qualified": 0, "not_approved": 0, "submitted": 0, "documents_missing": 0}
+    states = {"qualified": 0, "not_approved": 0, "submitted": 0, "documents_missing": 0, "awaiting_opinions": 0}
     for i in range(applications):
         pid = person_id(rng, counties[0])
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
@@ -400,6 +445,16 @@ async def seed_xunyang(walk: Walk, rng: random.Random, program: Program, persons
             await walk.conclude(case["case_id"], outcome, "符合认定标准" if kind == "qualified" else "资料不支持诊断")
             decided.append((pid, app["application_id"]))
         states[kind] += 1
+    # A case waiting for the demo expert's (`xy-c-expert`) opinion; the cases whose draw passed them by are decided.
+    file = filer(walk, rng, counties[:1], role="applicant", channel="online", extra=xy_fields(program, rng, today),
+                 hospital="H360403001")
+    _, missed = await awaiting_opinion(walk, file, rng.choice(XY_DISEASES))
+    for case in missed:
+        case = await walk.opinions(case)
+        await walk.conclude(case["case_id"], "approved", "符合认定标准")
+        decided.append((case["person_id"], case["application_id"]))
+    states["qualified"] += len(missed)
+    states["awaiting_opinions"] = 1
     # 2. The migrated book and last month's claims from Xunyang institutions.
     book = [(person_id(rng, counties[0]), sorted({rng.choice(XY_DISEASES) for _ in range(rng.choice([1, 1, 2]))}))
             for _ in range(persons)]

@@ -35,12 +35,14 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 STOP_GRACE_S = 15.0
 SIMULATOR = "provincial"
 AGENCY_SIMULATOR = "agency"
+WEB = "web"  # the web app's gateway (jingban/web.py)
+REALM_FILE = ROOT / "deploy" / "local" / "keycloak" / "jingban-realm.json"
 SUPERVISOR = "up"  # the `make up` process itself: `make down` ends it once its services are stopped
 
 
 def infra_env() -> dict[str, str]:
-    """Endpoints of the launcher's Kafka, FerretDB and identity provider (starting them if needed), with the local
-    CA's gRPC certificates."""
+    """Endpoints of the launcher's Kafka, FerretDB, identity provider and Zipkin (starting them if needed), with the
+    local CA's gRPC certificates."""
     subprocess.run([sys.executable, str(LAUNCHER), "up"], check=True, stdout=subprocess.DEVNULL)
     out = subprocess.run([sys.executable, str(LAUNCHER), "env"], check=True, capture_output=True, text=True).stdout
     return dict(line.split("=", 1) for line in out.split() if "=" in line)
@@ -213,6 +215,8 @@ class LocalPlatform:
 
             own = credentials_from_file(kafka_users, service)
             env["JINGBAN_KAFKA_USERNAME"], env["JINGBAN_KAFKA_PASSWORD"] = own.username, own.password
+        # Spans go to the launcher's Zipkin when it runs one: `launcher.py up` starts it and `env` names it in
+        # JINGBAN_ZIPKIN_URL, which reaches the service with the rest of self.env (chassis.config.zipkin_endpoint).
         if "JINGBAN_TRACE_DIR" in self.env:
             env["JINGBAN_TRACE_FILE"] = str(Path(self.env["JINGBAN_TRACE_DIR"]) / f"{service}.jsonl")
         return env
@@ -268,6 +272,42 @@ class LocalPlatform:
                 pass
             if time.monotonic() > deadline or self.procs[AGENCY_SIMULATOR].poll() is not None:
                 raise RuntimeError("the agency simulator did not start: see agency.log")
+            time.sleep(0.1)
+
+    @property
+    def web_port(self) -> int:
+        """`JINGBAN_WEB_PORT`, else 8100 + the port offset (the realm's redirect URI is on 8100)."""
+        from chassis.dev_issuer import DEFAULT_WEB_PORT
+
+        explicit = self.env.get("JINGBAN_WEB_PORT") or os.environ.get("JINGBAN_WEB_PORT")
+        return int(explicit) if explicit else DEFAULT_WEB_PORT + self.port_offset
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def start_web(self, authority: str) -> None:
+        """The web app's gateway as its own process (`python -m jingban.web`): the built app, `/config.json` naming
+        `authority` (the realm's issuer), `/api/<service>/` to this platform's services. It holds no secret, so it
+        gets none of the identity provider's or Kafka's credentials."""
+        if WEB in self.procs and self.procs[WEB].poll() is None:
+            return
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JINGBAN_OIDC_", "JINGBAN_KAFKA_"))}
+        env["PYTHONPATH"] = str(ROOT)
+        for name in ("JINGBAN_TENANTS", "JINGBAN_ZIPKIN_URL", "OTEL_EXPORTER_ZIPKIN_ENDPOINT"):
+            if name in self.env:
+                env[name] = self.env[name]
+        self._spawn(WEB, [sys.executable, "-m", "jingban.web", "--mode", "local", "--port", str(self.web_port),
+                          "--port-offset", str(self.port_offset), "--authority", authority], env)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.web_url}/config.json", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.procs[WEB].poll() is not None:
+                raise RuntimeError(f"the web app did not start on {self.web_url}: see {WEB}.log")
             time.sleep(0.1)
 
     def provision_kafka_acls(self) -> None:
@@ -357,10 +397,26 @@ def _platform_settings(platform: LocalPlatform) -> Settings:
     return Settings.from_env(SERVICES[0], platform.service_env(SERVICES[0]))
 
 
+def realm_demo_logins(tenants: tuple[str, ...], realm_file: Path = REALM_FILE) -> list[dict[str, str]]:
+    """The demo users of the local realm (deploy/local/keycloak/jingban-realm.json, what the launcher's Keycloak
+    imports) of the served tenants: `username`, `tenant`, `role` of each user with a password."""
+    try:
+        users = json.loads(realm_file.read_text(encoding="utf-8")).get("users", [])
+    except (OSError, ValueError):
+        return []
+    out = []
+    for user in users:
+        attributes = user.get("attributes") or {}
+        tenant, role = (attributes.get("tenant") or [""])[0], (attributes.get("role") or [""])[0]
+        if tenant in tenants and role and any(c.get("type") == "password" for c in user.get("credentials") or []):
+            out.append({"username": user["username"], "tenant": tenant, "role": role})
+    return out
+
+
 def _welcome(platform: LocalPlatform, demo: bool) -> None:
-    """After start: the demo (into an empty platform only), then the dev tokens, as `make run` prints them. Runs
-    beside the main thread, which stays ready to take a Ctrl-C."""
-    from jingban.cli import load_demo, print_dev_tokens
+    """After start: the demo (into an empty platform only), then the dev tokens, as `make run` prints them, and the
+    web app with the realm's demo logins. Runs beside the main thread, which stays ready to take a Ctrl-C."""
+    from jingban.cli import load_demo, print_dev_tokens, print_web_app
 
     settings = _platform_settings(platform)
     if demo:
@@ -371,6 +427,9 @@ def _welcome(platform: LocalPlatform, demo: bool) -> None:
             print(f"demo not loaded completely: {exc}", file=sys.stderr, flush=True)
             return
     print_dev_tokens(platform.tokens(), settings.tenants)
+    if WEB in platform.procs:
+        print_web_app(platform.web_url, realm_demo_logins(settings.tenants), "sign in on Keycloak's page of the "
+                      "realm jingban")
     print("\nCtrl-C here, or `make down` in any terminal, stops the services (`make down` also stops Kafka and "
           "FerretDB).", flush=True)
 
@@ -393,12 +452,24 @@ def up(port_offset: int, demo: bool) -> int:
     killed: list[str] = []
     try:
         platform.start()
+        authority = env.get("JINGBAN_OIDC_ISSUER", "")
+        web_note = "the web app: logins through the realm's issuer"
+        if authority:
+            try:
+                platform.start_web(authority)
+            except RuntimeError as exc:  # the services run without it: say so, and why
+                web_note = f"not started: {exc}"
+        else:
+            web_note = "not started: no identity provider (JINGBAN_OIDC_ISSUER)"
         print("Jingban (经办) local mode: five processes on real Kafka "
               f"({env.get('KAFKA_BOOTSTRAP_SERVERS')}) and FerretDB ({env.get('MONGODB_URI')})")
         for service in SERVICES:
             print(f"  {service:<11} {platform.url(service)}/docs   grpc {platform.grpc_target(service)}")
         print(f"  provincial  {platform.simulator_url} (simulator of the provincial platform)")
         print(f"  agency      {platform.agency_simulator_url} (simulator of the agency's long-term care system)")
+        if env.get("JINGBAN_ZIPKIN_URL"):
+            print(f"  zipkin      {env['JINGBAN_ZIPKIN_URL']}/zipkin/ (traces of every request)")
+        print(f"  web         {platform.web_url} ({web_note})")
         print(f"logs: {platform.log_dir}", flush=True)
         threading.Thread(target=_welcome, args=(platform, demo), name="welcome", daemon=True).start()
         signal.sigwait(STOP_SIGNALS)

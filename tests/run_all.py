@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TIERS = {
     "fast (unit, contract, component, provincial, cluster)": ["tests/unit", "tests/contract", "tests/component",
                                                             "tests/provincial", "tests/cluster"],
+    # The web app in Debian's Chromium (Playwright) against embedded mode with the demo data: in-process, no infra.
+    "browser (web app in Chromium: phone applicant, workbenches, tenant isolation, axe-core)": ["tests/browser"],
     "real infra (integration, e2e)": ["tests/integration", "tests/e2e"],
     "faults (kill -9, Kafka and FerretDB outages, poison, graceful stop; own Kafka + FerretDB)": ["tests/faults"],
 }
@@ -33,6 +35,15 @@ def counts(junit: Path) -> tuple[int, int, int]:
     failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
     skipped = sum(int(s.get("skipped", 0)) for s in suites)
     return tests - failed - skipped, failed, skipped
+
+
+def blocked(tier: str) -> str:
+    """Why a tier cannot run at all ("" when it can); it then fails, saying so, and the others still run."""
+    if tier.startswith("browser"):
+        from tests.browser.chromium import not_ready
+
+        return not_ready(ROOT)
+    return ""
 
 
 def main() -> int:
@@ -59,6 +70,12 @@ def main() -> int:
     total = [0, 0, 0]
     all_ok = lint_ok
     for name, paths in TIERS.items():  # one tier at a time (see the module docstring)
+        reason = blocked(name)
+        if reason:
+            print(f"== {name}: FAILED, not run: {reason}", flush=True)
+            total[1] += 1
+            all_ok = False
+            continue
         junit = out_dir / f"{name.split()[0]}.xml"
         junit.unlink(missing_ok=True)
         log = out_dir / f"{name.split()[0]}.log"

@@ -13,13 +13,18 @@
   Central (``org.keycloak:keycloak-quarkus-dist``) into the cache, run on a Java 21+ JDK (``$JINGBAN_JAVA21_HOME``,
   else the newest JDK 21+ under /usr/lib/jvm) in dev mode with its own H2 file, importing the realm in
   ``deploy/local/keycloak/jingban-realm.json`` (re-imported whenever that file changes).
+* Zipkin 3.6.1 (``up`` starts it unless ``--no-zipkin``; ``ensure_up(zipkin=True)``): where the services send their
+  spans (Zipkin JSON v2) and where ops follow a request through its trace. The ``io.zipkin:zipkin-server`` exec jar
+  is fetched once from Maven Central into the cache (checked against the checksum Maven Central publishes), run on
+  the JDK Kafka runs on, with in-memory storage and a small heap: traces last until it stops.
 
 Where things live:
 * cache (built artefacts, shared by every clone): ``$JINGBAN_CACHE`` or ``~/.cache/jingban``;
 * data, logs, pidfiles: ``$JINGBAN_DATA`` or ``<repo>/.jingban/`` (git-ignored).
 
 Ports (loopback only): ``$JINGBAN_KAFKA_PORT`` (19092), ``$JINGBAN_KAFKA_CONTROLLER_PORT`` (19093),
-``$JINGBAN_MONGO_PORT`` (27018), ``$JINGBAN_KEYCLOAK_PORT`` (18080).
+``$JINGBAN_MONGO_PORT`` (27018), ``$JINGBAN_KEYCLOAK_PORT`` (18080), ``$JINGBAN_ZIPKIN_PORT`` (19411: Zipkin's 9411
+shifted like Kafka's 9092, clear of a stock Zipkin).
 
 ``up`` prints ``KAFKA_BOOTSTRAP_SERVERS=...`` / ``MONGODB_URI=...`` on stdout (progress goes to
 stderr), so ``eval "$(python deploy/local/launcher.py up)"`` works. Python callers use
@@ -59,6 +64,11 @@ FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 KEYCLOAK_VERSION = "26.4.0"
 KEYCLOAK_ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip"
 KEYCLOAK_REALM = "jingban"
+ZIPKIN_VERSION = "3.6.1"
+ZIPKIN_ARTIFACT = f"io.zipkin:zipkin-server:{ZIPKIN_VERSION}:jar:exec"
+# In-memory storage keeps at most this many spans (the oldest traces go first); Zipkin's default (500,000) needs
+# ~600 MB of heap, this fits the 256 MB it gets here.
+ZIPKIN_MAX_SPANS = 50_000
 
 HOST = "127.0.0.1"
 SERVICES = ("kafka", "mongo")
@@ -80,9 +90,9 @@ KAFKA_POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
 KEYCLOAK_REALM_FILE = Path(__file__).resolve().parent / "keycloak" / "jingban-realm.json"
 
 # Kafka's controlled shutdown can take a few seconds; FerretDB stops almost at once.
-_GRACE_S = {"kafka": 30.0, "mongo": 10.0, "keycloak": 20.0}
+_GRACE_S = {"kafka": 30.0, "mongo": 10.0, "keycloak": 20.0, "zipkin": 10.0}
 # Keycloak's first start builds its Quarkus application (about a minute on two busy cores).
-_READY_TIMEOUT_S = {"kafka": 90.0, "mongo": 30.0, "keycloak": 300.0}
+_READY_TIMEOUT_S = {"kafka": 90.0, "mongo": 30.0, "keycloak": 300.0, "zipkin": 120.0}
 # Written into the data folder on first use; `--wipe` refuses a folder without it, so a
 # mistaken JINGBAN_DATA=/ or =$HOME can never be deleted.
 _DATA_MARKER = ".jingban-data"
@@ -124,6 +134,7 @@ class Layout:
     kafka_controller_port: int
     mongo_port: int
     keycloak_port: int = 18080
+    zipkin_port: int = 19411
 
     @classmethod
     def from_env(cls) -> Layout:
@@ -136,6 +147,7 @@ class Layout:
             kafka_controller_port=_env_port("JINGBAN_KAFKA_CONTROLLER_PORT", 19093),
             mongo_port=_env_port("JINGBAN_MONGO_PORT", 27018),
             keycloak_port=_env_port("JINGBAN_KEYCLOAK_PORT", 18080),
+            zipkin_port=_env_port("JINGBAN_ZIPKIN_PORT", 19411),
         )
         if layout.kafka_port == layout.kafka_controller_port:
             raise LauncherError("JINGBAN_KAFKA_PORT and JINGBAN_KAFKA_CONTROLLER_PORT must differ")
@@ -169,6 +181,15 @@ class Layout:
     @property
     def keycloak_zip(self) -> Path:
         return self.keycloak_dist / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.zip"
+
+    @property
+    def zipkin_dist(self) -> Path:
+        return self.cache / f"zipkin-{ZIPKIN_VERSION}"
+
+    @property
+    def zipkin_jar(self) -> Path:
+        """The exec jar; present only once fetched whole and verified (a scratch folder until then)."""
+        return self.zipkin_dist / f"zipkin-server-{ZIPKIN_VERSION}-exec.jar"
 
     # data
     @property
@@ -222,6 +243,11 @@ class Layout:
     def oidc_issuer(self) -> str:
         return f"http://{HOST}:{self.keycloak_port}/realms/{KEYCLOAK_REALM}"
 
+    @property
+    def zipkin_url(self) -> str:
+        """Zipkin's base URL: its UI under ``/zipkin/``, the span collector at ``/api/v2/spans``."""
+        return f"http://{HOST}:{self.zipkin_port}"
+
     def env(self, services: tuple[str, ...] = SERVICES, kafka_user: str | None = None) -> dict[str, str]:
         """The variables a client needs. For Kafka: a service's own identity with `kafka_user` (its name), else
         the path of the credentials file (tools and fixtures take `admin` from it; local mode gives each service
@@ -242,6 +268,8 @@ class Layout:
             if admin.is_file():  # the provider's bootstrap admin: tools create test and demo users with it
                 out["JINGBAN_OIDC_ADMIN_USER"] = "admin"
                 out["JINGBAN_OIDC_ADMIN_PASSWORD"] = admin.read_text().strip()
+        if "zipkin" in services:
+            out["JINGBAN_ZIPKIN_URL"] = self.zipkin_url
         if (self.grpc_tls_dir / "ca.pem").is_file():
             out["JINGBAN_GRPC_TLS_DIR"] = str(self.grpc_tls_dir)
         return out
@@ -256,6 +284,8 @@ class Layout:
             return (self.kafka_port, self.kafka_controller_port)
         if service == "keycloak":
             return (self.keycloak_port,)
+        if service == "zipkin":
+            return (self.zipkin_port,)
         return (self.mongo_port,)
 
 
@@ -317,11 +347,12 @@ def _java21_home() -> Path:
     return max(found)[1]
 
 
-def _java() -> str:
+def _java(what: str = "Kafka") -> str:
+    """The JDK 17+ Kafka and Zipkin run on: $JAVA_HOME's, else `java` on PATH."""
     java_home = os.environ.get("JAVA_HOME")
     if java_home and (Path(java_home) / "bin" / "java").exists():
         return str(Path(java_home) / "bin" / "java")
-    return _require_tool("java", "run Kafka (JDK 17+)")
+    return _require_tool("java", f"run {what} (JDK 17+)")
 
 
 _SECRET = re.compile(r"(password=)[^,\]\s]+")
@@ -396,6 +427,63 @@ def _ensure_keycloak_fetched(layout: Layout) -> None:
     fetched.rename(layout.keycloak_zip)
     shutil.rmtree(staging, ignore_errors=True)
     _log(f"Keycloak fetched in {time.monotonic() - t0:.1f}s")
+
+
+def _zipkin_fetch_command(mvn: str, repository: Path) -> list[str]:
+    """`mvn dependency:get` of the exec jar alone, into a private local repository: there Maven keeps the checksum
+    Maven Central publishes beside the jar, for `_verify_published_checksums`. `-C`: Maven itself fails a download
+    whose checksum does not match."""
+    return [mvn, "-q", "-B", "-C", f"-Dmaven.repo.local={repository}", "dependency:get",
+            f"-Dartifact={ZIPKIN_ARTIFACT}", "-Dtransitive=false"]
+
+
+def _verify_published_checksums(artifact: Path) -> list[str]:
+    """Compare a fetched file with each checksum published beside it (`.sha512`, `.sha1`, as Maven stored them):
+    refuse a file without any, or one whose digest differs. Returns the algorithms checked."""
+    checked: list[str] = []
+    for algorithm in ("sha512", "sha1"):
+        published = artifact.with_name(f"{artifact.name}.{algorithm}")
+        if not published.is_file():
+            continue
+        words = published.read_text(errors="replace").split()
+        expected = words[0].lower() if words else ""
+        digest = hashlib.new(algorithm)
+        with open(artifact, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != expected:
+            raise LauncherError(f"{artifact.name}: its {algorithm.upper()} is {digest.hexdigest()}, the published one "
+                                f"is {expected or '(empty)'}; not using it")
+        checked.append(algorithm)
+    if not checked:
+        raise LauncherError(f"no published checksum (.sha512 or .sha1) beside {artifact}: not using an unverified jar")
+    return checked
+
+
+def _ensure_zipkin_fetched(layout: Layout) -> None:
+    """The exec jar, fetched once from Maven Central into the cache and verified against its published checksum; it
+    takes its final name only then, so a killed or corrupt fetch never looks complete."""
+    if layout.zipkin_jar.exists():
+        return
+    mvn = _require_tool("mvn", "fetch Zipkin from Maven Central (once)")
+    _log(f"fetching Zipkin {ZIPKIN_VERSION} into {layout.zipkin_dist} (once, ~130 MB)...")
+    t0 = time.monotonic()
+    staging = layout.zipkin_dist / "partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    repository = staging / "repository"
+    _run_build(_zipkin_fetch_command(mvn, repository), "mvn dependency:get (Zipkin)")
+    fetched = repository.joinpath(*ZIPKIN_ARTIFACT.split(":")[0].split("."), "zipkin-server", ZIPKIN_VERSION,
+                                  layout.zipkin_jar.name)
+    if not fetched.exists():
+        raise LauncherError(f"mvn finished but {fetched.name} is missing in {fetched.parent}")
+    checked = _verify_published_checksums(fetched)
+    for algorithm in checked:  # kept beside the jar: what it was checked against
+        shutil.copyfile(fetched.with_name(f"{fetched.name}.{algorithm}"),
+                        layout.zipkin_jar.with_name(f"{layout.zipkin_jar.name}.{algorithm}"))
+    fetched.rename(layout.zipkin_jar)
+    shutil.rmtree(staging, ignore_errors=True)
+    _log(f"Zipkin fetched and its {'/'.join(a.upper() for a in checked)} verified in {time.monotonic() - t0:.1f}s")
 
 
 def _realm_digest() -> str:
@@ -775,10 +863,23 @@ def keycloak_ready(port: int, timeout: float = 3.0) -> bool:
         return False
 
 
+def zipkin_ready(port: int, timeout: float = 3.0) -> bool:
+    """Zipkin's `GET /health` says UP (its storage and collectors are running)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=timeout) as r:
+            return r.status == 200 and json.loads(r.read()).get("status") == "UP"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _answers(layout: Layout, service: str) -> bool:
     try:
         if service == "keycloak":
             return keycloak_ready(layout.keycloak_port)
+        if service == "zipkin":
+            return zipkin_ready(layout.zipkin_port)
         if service == "kafka":
             brokers = kafka_brokers(layout.kafka_port, user=KAFKA_ADMIN, password=layout.kafka_password(KAFKA_ADMIN))
             return any(b[2] == layout.kafka_port for b in brokers)
@@ -999,9 +1100,51 @@ def _start_keycloak(layout: Layout) -> int:
     return _spawn(cmd, layout.service_dir("keycloak"), log, env=env)
 
 
-_STARTERS = {"kafka": _start_kafka, "mongo": _start_ferretdb, "keycloak": _start_keycloak}
+# What Zipkin's process sees of the caller's environment: nothing else. Zipkin configures itself from variables
+# (KAFKA_BOOTSTRAP_SERVERS would start a Kafka collector on the platform's broker, STORAGE_TYPE another storage).
+_ZIPKIN_ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "JAVA_HOME")
+
+
+def _zipkin_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in _ZIPKIN_ENV_KEPT}
+
+
+def _zipkin_command(layout: Layout, java: str) -> list[str]:
+    """Zipkin on loopback only, in-memory storage, its HTTP collector, no self-tracing; a small heap with a span
+    limit that fits it (the oldest traces go first)."""
+    return [
+        java,
+        "-Xms64m",
+        "-Xmx256m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",  # starts in about half the time; ample for a local trace viewer
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Djava.awt.headless=true",
+        "-jar",
+        str(layout.zipkin_jar),
+        # A list given on the command line replaces the configured one whole: port, address and protocol together.
+        f"--armeria.ports[0].port={layout.zipkin_port}",
+        f"--armeria.ports[0].ip={HOST}",
+        "--armeria.ports[0].protocols[0]=http",
+        "--zipkin.storage.type=mem",
+        f"--zipkin.storage.mem.max-spans={ZIPKIN_MAX_SPANS}",
+        "--zipkin.collector.http.enabled=true",
+        "--zipkin.self-tracing.enabled=false",
+    ]
+
+
+def _start_zipkin(layout: Layout) -> int:
+    _ensure_zipkin_fetched(layout)
+    zdir = layout.service_dir("zipkin")
+    zdir.mkdir(parents=True, exist_ok=True)
+    log = layout.logfile("zipkin")
+    _rotate_log(log)
+    return _spawn(_zipkin_command(layout, _java("Zipkin")), zdir, log, env=_zipkin_env())
+
+
+_STARTERS = {"kafka": _start_kafka, "mongo": _start_ferretdb, "keycloak": _start_keycloak, "zipkin": _start_zipkin}
 _LABELS = {"kafka": f"Kafka {KAFKA_VERSION}", "mongo": f"FerretDB {FERRETDB_VERSION}",
-           "keycloak": f"Keycloak {KEYCLOAK_VERSION}"}
+           "keycloak": f"Keycloak {KEYCLOAK_VERSION}", "zipkin": f"Zipkin {ZIPKIN_VERSION}"}
 
 
 def _wait_ready(layout: Layout, service: str, rec: dict[str, object], timeout: float) -> None:
@@ -1038,7 +1181,7 @@ def _up_one(layout: Layout, service: str, timeout: float | None) -> None:
         raise LauncherError(
             f"port(s) {busy} for {_LABELS[service]} are taken by a process this launcher did not start "
             f"(data folder {layout.data}). Stop it, or pick other ports with JINGBAN_KAFKA_PORT / "
-            "JINGBAN_KAFKA_CONTROLLER_PORT / JINGBAN_MONGO_PORT."
+            "JINGBAN_KAFKA_CONTROLLER_PORT / JINGBAN_MONGO_PORT / JINGBAN_KEYCLOAK_PORT / JINGBAN_ZIPKIN_PORT."
         )
     t0 = time.monotonic()
     pid = _STARTERS[service](layout)
@@ -1101,23 +1244,25 @@ def ensure_grpc_tls(layout: Layout) -> Path:
     return out
 
 
-def _select(kafka: bool, mongo: bool, keycloak: bool = False) -> tuple[str, ...]:
-    return tuple(s for s, on in (("kafka", kafka), ("mongo", mongo), ("keycloak", keycloak)) if on)
+def _select(kafka: bool, mongo: bool, keycloak: bool = False, zipkin: bool = False) -> tuple[str, ...]:
+    return tuple(s for s, on in (("kafka", kafka), ("mongo", mongo), ("keycloak", keycloak), ("zipkin", zipkin))
+                 if on)
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def ensure_up(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False,
+def ensure_up(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False, zipkin: bool = False,
               timeout: float | None = None) -> dict[str, str]:
     """Start whatever is not running yet (building it once into the cache) and wait until it answers.
 
     Safe to call from many processes at once. Returns ``{"KAFKA_BOOTSTRAP_SERVERS": ...,
     "JINGBAN_KAFKA_CREDENTIALS": ..., "MONGODB_URI": ...}`` for the selected services (the credentials file holds
-    the SASL users' passwords: ``admin`` for tools and fixtures, one per service).
+    the SASL users' passwords: ``admin`` for tools and fixtures, one per service), and ``JINGBAN_ZIPKIN_URL`` with
+    ``zipkin``.
     """
     layout = Layout.from_env()
-    services = _select(kafka, mongo, keycloak)
+    services = _select(kafka, mongo, keycloak, zipkin)
     _prepare_data(layout)
     with _flock(layout.data / _LOCK_NAME):
         ensure_grpc_tls(layout)
@@ -1129,16 +1274,19 @@ def ensure_up(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False,
                         _ensure_kafka_built(layout)
                     elif service == "keycloak":
                         _ensure_keycloak_fetched(layout)
+                    elif service == "zipkin":
+                        _ensure_zipkin_fetched(layout)
                     else:
                         _ensure_ferretdb_built(layout)
             _up_one(layout, service, timeout)
     return layout.env(services)
 
 
-def stop(*, kafka: bool = True, mongo: bool = True, keycloak: bool = True, wipe: bool = False) -> None:
+def stop(*, kafka: bool = True, mongo: bool = True, keycloak: bool = True, zipkin: bool = True,
+         wipe: bool = False) -> None:
     """Stop what this launcher started (by recorded pid only); with ``wipe`` delete its data."""
     layout = Layout.from_env()
-    services = _select(kafka, mongo, keycloak)
+    services = _select(kafka, mongo, keycloak, zipkin)
     if not (layout.data / _DATA_MARKER).exists():
         # `up` writes the marker first, so nothing of ours can live here; never touch the folder.
         if wipe and layout.data.exists():
@@ -1183,11 +1331,12 @@ class ServiceStatus:
     log: str
 
 
-def status(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False) -> dict[str, ServiceStatus]:
+def status(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False,
+           zipkin: bool = False) -> dict[str, ServiceStatus]:
     """What runs now: recorded pid, whether it is alive, whether its port answers."""
     layout = Layout.from_env()
     out: dict[str, ServiceStatus] = {}
-    for service in _select(kafka, mongo, keycloak):
+    for service in _select(kafka, mongo, keycloak, zipkin):
         rec = _read_record(layout.pidfile(service))
         running = rec is not None and _alive(rec)
         out[service] = ServiceStatus(
@@ -1196,16 +1345,16 @@ def status(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False) ->
             running=running,
             answers=_answers(layout, service),
             endpoint={"kafka": layout.kafka_bootstrap, "mongo": layout.mongodb_uri,
-                      "keycloak": layout.oidc_issuer}[service],
+                      "keycloak": layout.oidc_issuer, "zipkin": layout.zipkin_url}[service],
             log=str(layout.logfile(service)),
         )
     return out
 
 
-def env(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False,
+def env(*, kafka: bool = True, mongo: bool = True, keycloak: bool = False, zipkin: bool = False,
         kafka_user: str | None = None) -> dict[str, str]:
     """The endpoint variables (does not start anything); `kafka_user`: a service's own Kafka identity."""
-    return Layout.from_env().env(_select(kafka, mongo, keycloak), kafka_user)
+    return Layout.from_env().env(_select(kafka, mongo, keycloak, zipkin), kafka_user)
 
 
 def provision_kafka_acls(prefix: str = "", tenants: tuple[str, ...] | None = None) -> bool:
@@ -1238,7 +1387,8 @@ def _print_env(values: dict[str, str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="launcher.py", description="Local Kafka (KRaft) + FerretDB (SQLite) for Jingban, no Docker."
+        prog="launcher.py",
+        description="Local Kafka (KRaft) + FerretDB (SQLite) + Keycloak + Zipkin for Jingban, no Docker.",
     )
     parser.add_argument("command", choices=("up", "down", "status", "env"))
     only = parser.add_mutually_exclusive_group()
@@ -1246,15 +1396,19 @@ def main(argv: list[str] | None = None) -> int:
     only.add_argument("--mongo-only", action="store_true", help="only FerretDB")
     parser.add_argument("--no-keycloak", action="store_true",
                         help="up/status/env: without the OpenID Connect provider (down always stops it)")
+    parser.add_argument("--no-zipkin", action="store_true",
+                        help="up/status/env: without Zipkin, the trace viewer (down always stops it)")
     parser.add_argument("--wipe", action="store_true", help="down: also delete the data folder")
     parser.add_argument("--timeout", type=float, default=None, help="up: seconds to wait for each server")
     args = parser.parse_args(argv)
     kafka, mongo = not args.mongo_only, not args.kafka_only
     args.keycloak = not (args.no_keycloak or args.kafka_only or args.mongo_only)
+    args.zipkin = not (args.no_zipkin or args.kafka_only or args.mongo_only)
 
     try:
         if args.command == "up":
-            values = ensure_up(kafka=kafka, mongo=mongo, keycloak=args.keycloak, timeout=args.timeout)
+            values = ensure_up(kafka=kafka, mongo=mongo, keycloak=args.keycloak, zipkin=args.zipkin,
+                               timeout=args.timeout)
             if kafka:
                 try:
                     provision_kafka_acls()
@@ -1262,11 +1416,12 @@ def main(argv: list[str] | None = None) -> int:
                     raise LauncherError(f"applying the Kafka ACLs failed: {type(exc).__name__}: {exc}") from exc
             _print_env(values)
         elif args.command == "down":
-            stop(kafka=kafka, mongo=mongo, keycloak=not (args.kafka_only or args.mongo_only), wipe=args.wipe)
+            everything = not (args.kafka_only or args.mongo_only)
+            stop(kafka=kafka, mongo=mongo, keycloak=everything, zipkin=everything, wipe=args.wipe)
         elif args.command == "env":
-            _print_env(env(kafka=kafka, mongo=mongo, keycloak=args.keycloak))
+            _print_env(env(kafka=kafka, mongo=mongo, keycloak=args.keycloak, zipkin=args.zipkin))
         else:
-            states = status(kafka=kafka, mongo=mongo, keycloak=args.keycloak)
+            states = status(kafka=kafka, mongo=mongo, keycloak=args.keycloak, zipkin=args.zipkin)
             for st in states.values():
                 state = "running" if st.running else "stopped"
                 answer = "answers" if st.answers else "no answer"

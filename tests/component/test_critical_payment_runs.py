@@ -116,6 +116,9 @@ async def test_a_month_reconciled_and_paid_in_runs(platform: EmbeddedPlatform, h
     r = await http.post(url(platform, "/critical/statements/payments"), headers=FIN, json={"month": MONTH})
     assert r.status_code == 409 and error(r)["code"] == "insufficient_funds", r.text
     assert error(r)["fields"][0]["field"] == "amount" and "short by 9800.00" in error(r)["message"]  # 8400 + 1400
+    params = error(r)["params"]
+    assert (params["short"], params["needed"], params["balance"], params["account"]) == (
+        "9800.00", "9800.00", "0.00", "bank")
     assert await ledger(platform, http) == []
     assert (await ok(await http.get(url(platform, "/critical/payments"), params={"month": MONTH},
                                     headers=FIN)))["payments"] == []

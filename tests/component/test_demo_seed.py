@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from chassis.calendar import today_cn
+from chassis.demo_subjects import demo_expert_id
 from chassis.programs import load_program
 from jingban.demo import last_month, seed
 from jingban.embedded import EmbeddedPlatform
@@ -76,6 +77,22 @@ async def test_chronic_accounts_funded_and_statements_paid_from_them(
         r = await http.get(f"{url}/v1/fund/ledger", params={"year": year, "tenant": "hz-p1"},
                            headers=agency("qz-ci", "qz-critical"))
         assert r.status_code == 404
+
+
+async def test_the_demo_experts_find_cases_waiting_for_their_opinion(
+        seeded: tuple[EmbeddedPlatform, dict[str, dict[str, Any]]]) -> None:
+    """`<tenant>-expert` acts as an expert of the tenant's pool (chassis/demo_subjects.py) whom the draw put on the
+    demo's cases waiting for an opinion."""
+    platform, _ = seeded
+    async with httpx.AsyncClient(timeout=20) as http:
+        for tenant in ("hz-p1", "hz-p2"):
+            expert = demo_expert_id(tenant)
+            assert expert is not None
+            mine = (await http.get(f"{platform.url('appraisal')}/v1/cases",
+                                   headers=auth(tenant, "expert", expert))).json()
+            waiting = [c for c in mine if c["status"] == "open" and expert in c["assigned"]
+                       and expert not in [o["expert_id"] for o in c["opinions"]]]
+            assert waiting and all(len(c["opinions"]) == 1 for c in waiting), tenant
 
 
 async def test_critical_tenant_seeded_as_critical_illness(

@@ -343,6 +343,8 @@ async def test_statements_are_built_closed_and_paid_from_wz_bs_account(platform:
     # The account is empty: refused, nothing written.
     err = error(await http.post(url(platform, f"/ltc/statements/{sid}/payments"), headers=FIN), 409)
     assert err["code"] == "insufficient_funds" and "430.00" in err["message"]
+    assert {k: err["params"][k] for k in ("short", "needed", "balance", "tenant")} == {
+        "short": "430.00", "needed": "430.00", "balance": "0.00", "tenant": T}
     ledger = ok(await http.get(url(platform, "/fund/ledger"), params={"year": 2026}, headers=FIN))
     assert ledger["entries"] == []
     # The agency allocates into the five lots' accounts by their shares: wz-b's 22.71% of 10,000.00.

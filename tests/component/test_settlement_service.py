@@ -777,6 +777,10 @@ async def test_a_payment_run_pays_the_months_reconciled_statements_at_once(
     r = await http.post(f"{base}/payments", headers=fin, json={"month": month})
     assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_funds", r.text
     assert "short by 1.00" in r.json()["error"]["message"] and r.json()["error"]["fields"][0]["field"] == "amount"
+    # what finance acts on, as data (yuan, two decimals): the shortfall to advance, what the run needs, the balance
+    assert r.json()["error"]["params"] == {"short": "1.00", "needed": f"{due:.2f}", "balance": f"{due - 1:.2f}",
+                                           "account": "bank", "account_name": "专户存款", "tenant": "hz-p1",
+                                           "year": "2025"}
     assert (await http.get(f"{s}/v1/payments", params={"month": month}, headers=fin)).json()["payments"] == []
     r = await http.post(f"{s}/v1/fund/advances", headers=fin, json={
         "advance_id": "adv-run-2025-10b", "date": "2025-10-31", "amount": "1.00"})

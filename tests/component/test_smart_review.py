@@ -1,9 +1,10 @@
 """Smart review (智能审核) at audit's door (/v1/review), on the in-memory adapters: settlement's claim_lines.submitted
 arrives as events → reviewed with the program's rule set → hits stored and claim_review.completed published (the
-holds), once for a redelivered part; reviewers decide (review_hit.decided in the same write; a second decision 409
-`hit_already_decided`); bad decisions and screening imports refused with their code and field, nothing written;
-roles (403); an institution reads its own hits only; hz-p2 never sees hz-p1's hits (404); every program's tenant is
-served (qz-ci reads its own rules); no identity number in clear at rest."""
+holds), once for a redelivered part; reviewers and inspectors decide (review_hit.decided in the same write, the
+decision naming who and in which role; a second decision 409 `hit_already_decided`); bad decisions and screening
+imports refused with their code and field, nothing written; roles (403); an institution reads its own hits only; hz-p2
+never sees hz-p1's hits (404); every program's tenant is served (qz-ci reads its own rules); no identity number in
+clear at rest."""
 
 from __future__ import annotations
 
@@ -155,6 +156,26 @@ async def test_a_reviewer_decides_once_and_the_decision_is_published(rig: Rig) -
     assert summary["by_rule"]["duplicate_charge"]["confirmed_amount"] == "8.00"
 
 
+async def test_an_inspector_confirms_or_dismisses_too_and_the_decision_names_the_role(rig: Rig) -> None:
+    """Issue 14: the inspector's workbench confirms or dismisses hits (稽核员), as a reviewer's does."""
+    hits = {h["rule"]: h["hit_id"] for h in (await rig.get("/hits", role="inspector")).json()["hits"]}
+    r = await rig.post(f"/hits/{hits['sex_restricted']}/decision", {"decision": "dismiss", "note": "核实无误"},
+                       role="inspector", subject="insp-7")
+    assert r.status_code == 200 and r.json()["state"] == "dismissed", r.text
+    assert r.json()["decision"]["by"] == {"role": "inspector", "subject": "insp-7"}
+    # once, whoever decided it: a reviewer's second decision is refused like an inspector's
+    assert error_of(await rig.post(f"/hits/{hits['sex_restricted']}/decision", {"decision": "confirm", "note": "x"}),
+                    409)["code"] == "hit_already_decided"
+    (decided,) = await rig.events(T, "review_hit.decided")
+    assert (decided.payload.hit_id, decided.payload.decision, decided.payload.decided_by) == (
+        hits["sex_restricted"], "dismiss", "insp-7")
+    stored = (await rig.get(f"/hits/{hits['sex_restricted']}", role="supervisor")).json()
+    assert stored["decision"]["by"] == {"role": "inspector", "subject": "insp-7"}
+    # another tenant's inspector finds no such hit
+    assert error_of(await rig.post(f"/hits/{hits['over_price']}/decision", {"decision": "confirm", "note": "x"},
+                                   tenant="hz-p2", role="inspector"), 404)["code"] == "not_found"
+
+
 async def test_bad_decisions_are_refused_with_their_field_nothing_written(rig: Rig) -> None:
     hit = (await rig.get("/hits", rule="over_price")).json()["hits"][0]["hit_id"]
     for body, field in (({"decision": "confirm"}, "note"), ({"decision": "confirm", "note": ""}, "note"),
@@ -169,7 +190,7 @@ async def test_bad_decisions_are_refused_with_their_field_nothing_written(rig: R
 
 async def test_roles(rig: Rig) -> None:
     hit = (await rig.get("/hits")).json()["hits"][0]["hit_id"]
-    for role in ("clerk", "applicant", "expert", "institution", "inspector", "finance", "supervisor", "ops"):
+    for role in ("clerk", "applicant", "expert", "institution", "finance", "supervisor", "ops"):
         r = await rig.post(f"/hits/{hit}/decision", {"decision": "confirm", "note": "x"}, role=role)
         assert r.status_code == 403, (role, r.text)
     for role in ("clerk", "applicant", "expert"):

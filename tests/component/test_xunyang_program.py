@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from chassis.calendar import add_working_days, today_cn
+from chassis.demo_subjects import demo_expert_id
 from jingban.embedded import EmbeddedPlatform
 from jingban.flow import PDF, PNG, Walk
 from tests.conftest import embedded_port_offset, eventually
@@ -500,5 +501,11 @@ async def test_demo_seeds_the_pilot() -> None:
                                       headers=agency())).json()
             assert account["balanced"] is True and account["advances_outstanding"] == "0.00"
             assert account["statements_paid"] == created["month_payable"]
+            # the demo expert (`xy-c-expert`, chassis/demo_subjects.py) finds a case waiting for their opinion
+            expert = demo_expert_id(XY)
+            assert expert is not None and created["awaiting_opinions"] == 1
+            mine = (await http.get(f"{p.url('appraisal')}/v1/cases", headers={
+                "authorization": f"Bearer {tokens.user_token(XY, 'expert', expert)}"})).json()
+            assert any(c["status"] == "open" and expert not in [o["expert_id"] for o in c["opinions"]] for c in mine)
     finally:
         await p.stop()

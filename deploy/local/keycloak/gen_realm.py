@@ -7,14 +7,20 @@
 * user tokens (cli, web) carry the five services' audiences; a service's own token only the audiences of the
   services it calls (PEERS), and a `tenants` claim listing the tenants it may act for;
 * a `subject` attribute (whom the user acts as: an applicant's identity number, an institution's code) mapped into
-  the `subject` claim; test tools create such users through the admin API.
+  the `subject` claim; test tools create such users through the admin API. The demo users' subjects are those of
+  embedded mode's development issuer (chassis/demo_subjects.py): `<tenant>-applicant` a demo person's resident
+  identity number of a county its tenant serves (intake lets an applicant file only for themself),
+  `<tenant>-expert` an expert of the tenant's appraisal pool (the draw picks pool ids), any other `demo-<role>`.
 
 Run `python deploy/local/keycloak/gen_realm.py` after changing it; a test checks the JSON is fresh."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
 
 REALM = "jingban"
 SERVICES = ("intake", "appraisal", "settlement", "audit", "archive")
@@ -25,6 +31,8 @@ DEMO_TENANTS = {"hz-p1": "hz-chronic", "hz-p2": "hz-chronic", "xy-c": "xy-chroni
                 **{f"wz-{lot}": "wz-ltc" for lot in "abcde"}, "km-sv": "km-supervision"}
 DEMO_ROLES = ("applicant", "clerk", "reviewer", "expert", "finance", "inspector", "supervisor", "ops", "institution")
 OUT = Path(__file__).resolve().parent / "jingban-realm.json"
+# The web app's origin (jingban/web.py, JINGBAN_WEB_PORT's default 8100), as printed and as people type it.
+WEB_ORIGINS = ("http://127.0.0.1:8100", "http://localhost:8100")
 
 
 # Who calls whom over gRPC (the services' main.py and rpc.py access rules): a service's token names only these.
@@ -46,6 +54,16 @@ def audience_mapper(service: str) -> dict[str, object]:
                        "id.token.claim": "false", "introspection.token.claim": "true"}}
 
 
+def demo_subject(tenant: str, role: str) -> str:
+    """Whom the demo user `<tenant>-<role>` acts as: the same subject as embedded mode's (chassis/demo_subjects.py;
+    this script runs from anywhere, so the repository is put on the path first)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from chassis.demo_subjects import demo_subject as subject_of
+
+    return subject_of(tenant, role)
+
+
 def realm() -> dict[str, object]:
     claims = [attribute_mapper(n) for n in ("tenant", "role", "program", "subject")]
     audiences = [audience_mapper(s) for s in SERVICES]
@@ -59,16 +77,20 @@ def realm() -> dict[str, object]:
     clients.append({"clientId": "jingban-cli", "name": "jingban token", "enabled": True, "publicClient": True,
                     "protocol": "openid-connect", "standardFlowEnabled": False, "directAccessGrantsEnabled": True,
                     "protocolMappers": [*claims, *audiences]})
+    # The web app (jingban/web.py, one origin): the code flow only, PKCE S256 required, back to exactly
+    # `<origin>/callback`; CORS for its origin; after logout back to the app. Its access tokens carry what the CLI's
+    # do (tenant, role, program, subject, the five services' audiences).
     clients.append({"clientId": "jingban-web", "name": "Jingban web", "enabled": True, "publicClient": True,
-                    "protocol": "openid-connect", "standardFlowEnabled": True, "directAccessGrantsEnabled": False,
-                    "redirectUris": ["http://localhost:8100/*", "http://127.0.0.1:8100/*"],
-                    "webOrigins": ["http://localhost:8100", "http://127.0.0.1:8100"],
-                    "attributes": {"pkce.code.challenge.method": "S256"},
+                    "protocol": "openid-connect", "standardFlowEnabled": True, "implicitFlowEnabled": False,
+                    "directAccessGrantsEnabled": False, "serviceAccountsEnabled": False, "consentRequired": False,
+                    "redirectUris": [f"{o}/callback" for o in WEB_ORIGINS], "webOrigins": list(WEB_ORIGINS),
+                    "attributes": {"pkce.code.challenge.method": "S256",
+                                   "post.logout.redirect.uris": "##".join(f"{o}/*" for o in WEB_ORIGINS)},
                     "protocolMappers": [*claims, *audiences]})
     users: list[dict[str, object]] = []
     for tenant, program in DEMO_TENANTS.items():
         for role in DEMO_ROLES:
-            attributes = {"tenant": [tenant], "role": [role], "subject": [f"demo-{role}"]}
+            attributes = {"tenant": [tenant], "role": [role], "subject": [demo_subject(tenant, role)]}
             if role == "supervisor":
                 attributes["program"] = [program]
             users.append({"username": f"{tenant}-{role}", "enabled": True, "emailVerified": True,

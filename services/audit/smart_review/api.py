@@ -1,8 +1,9 @@
 """audit's HTTP door for smart claim review (智能审核, /v1/review), served to every program's tenants: the hits found
-on the uploads (held lines wait for a reviewer) and on screening imports, a reviewer's decision (confirm → 拒付,
-dismiss → released), the program's rule set and a summary.
+on the uploads (held lines wait for a reviewer) and on screening imports, a reviewer's or an inspector's decision
+(confirm → 拒付, dismiss → released), the program's rule set and a summary.
 
-The tenant comes from the token only; another tenant's hit is 404. Reviewers decide; reviewers, inspectors,
+The tenant comes from the token only; another tenant's hit is 404. Reviewers and inspectors (稽核员: their
+workbench confirms or dismisses hits too) decide, the decision recording who and in which role; reviewers, inspectors,
 supervisors, ops and finance read; an institution (its token's subject is its institution id) reads its own hits
 only — another institution's is 404 — and the rules. Inspectors and ops import claims for screening. The agency
 supervisor (claim `program`) may read another tenant of its program with `?tenant=`."""
@@ -24,6 +25,7 @@ from services.audit.smart_review import service
 from services.audit.smart_review.domain.rules import RULES
 
 READERS = ("reviewer", "inspector", "supervisor", "ops", "finance", "institution")
+DECIDERS = ("reviewer", "inspector")
 SCREENERS = ("inspector", "ops")
 HIT_ID = r"^[a-z_]{1,40}-[0-9a-f]{20}$"
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
@@ -104,7 +106,7 @@ def router(ctx: ServiceContext) -> APIRouter:
 
     @r.post("/hits/{hit_id}/decision", summary="Confirm (拒付: the held lines are refused) or dismiss a hit, with a "
                                                "note (review_hit.decided)",
-            dependencies=[admit("reviewer")],
+            dependencies=[admit(*DECIDERS)],
             responses={404: {"description": "no such hit for this tenant"},
                        409: {"description": "`hit_already_decided`: the hit was confirmed or dismissed before"}})
     async def decide(hit_id: str, body: DecisionIn, scope: Scope) -> dict[str, Any]:

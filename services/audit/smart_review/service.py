@@ -553,7 +553,8 @@ async def summary_of(db: Any, filters: Mapping[str, Any], institution: str | Non
 
 async def decide(db: Any, tenant: str, hit_id: str, decision: str, note: str, by: Mapping[str, str],
                  carrier: dict[str, str]) -> Doc:
-    """A reviewer's decision on an open hit, with review_hit.decided in the same write; decided before → 409."""
+    """A reviewer's or an inspector's decision on an open hit (`by`: their role and subject, kept with it), with
+    review_hit.decided in the same write; decided before → 409."""
     state = DECISIONS.get(decision)
     if state is None:
         raise InvalidInput(f"decision is confirm or dismiss, not {decision!r}", "decision")

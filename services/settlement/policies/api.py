@@ -17,7 +17,9 @@ from chassis.http import Scope, content_type, read_raw
 from services.settlement.policies.service import PolicyBook
 from services.settlement.policies.service import view as policy_view
 
-READERS = ("clerk", "finance", "reviewer", "supervisor", "ops", "institution", "inspector", "expert", "service")
+# The policy table is public (the agency publishes it): an applicant reads it too, to choose a disease on the phone.
+READERS = ("applicant", "clerk", "finance", "reviewer", "supervisor", "ops", "institution", "inspector", "expert",
+           "service")
 MAX_TABLE_BYTES = 1024 * 1024
 YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml")
 

@@ -80,7 +80,21 @@ RUNNING_KINDS = frozenset(KINDS) - {"reversal", "advance_repayment"}
 
 
 class InsufficientFunds(Conflict):
-    """The dedicated account cannot pay: the carrier must advance money first (垫付)."""
+    """The dedicated account cannot pay: the carrier must advance money first (垫付). Its `params` say what a person
+    acts on (`insufficient_funds`, below): `short` (the shortfall: the least to advance), `needed` (what the
+    payment(s) take from the bank), `balance` (the bank balance they meet), each a string of yuan with two decimals;
+    `account` and `account_name` (the ledger's bank account, 专户存款), `tenant` and `year` (whose dedicated account,
+    which fund year), and `on` (the value date it would be short on) where one date says it."""
+
+
+def insufficient_funds(message: str, tenant: str, year: int, short: Decimal, needed: Decimal, balance: Decimal,
+                       on: date | None = None) -> InsufficientFunds:
+    """The refusal with its params; the field is `amount` (the payment's)."""
+    params = {"short": f"{short:.2f}", "needed": f"{needed:.2f}", "balance": f"{balance:.2f}", "account": "bank",
+              "account_name": CHART["bank"].name, "tenant": tenant, "year": str(year)}
+    if on is not None:
+        params["on"] = on.isoformat()
+    return InsufficientFunds(message, "amount", params=params)
 
 
 def money(value: Decimal, field: str) -> Decimal:
@@ -341,10 +355,11 @@ def advances_below_zero(entry: Entry, outstanding: Decimal) -> Conflict:
 
 
 def overdraft(tenant: str, year: int, entry: Entry, on: date, short: Decimal, bank: Decimal) -> InsufficientFunds:
-    return InsufficientFunds(
+    needed = _bank_out(entry)
+    return insufficient_funds(
         f"the dedicated account (专户) of {tenant} for {year} would be short by {short:.2f} on {on}: bank balance "
-        f"{bank:.2f}, this {entry.kind} needs {_bank_out(entry):.2f}; the carrier must advance (垫付) at least "
-        f"{short:.2f} first", "amount")
+        f"{bank:.2f}, this {entry.kind} needs {needed:.2f}; the carrier must advance (垫付) at least "
+        f"{short:.2f} first", tenant, year, short, needed, bank, on)
 
 
 def _key(p: Posting) -> tuple[str, Decimal, Decimal]:

@@ -72,7 +72,8 @@ ERRORS = {
     "ltc_performance_already_paid": "the year's performance money is recorded paid already; it is paid once",
     "ltc_no_performance_money": "the year's score pays nothing of the performance fund (较差 or 不合格)",
     "insufficient_funds": "the dedicated account's bank balance cannot cover the payment(s): the carrier must advance "
-                          "(垫付) the shortfall first; nothing was written",
+                          "(垫付) the shortfall first; nothing was written (params: short, needed, balance — yuan, two "
+                          "decimals — account, account_name, tenant, year, and on where one value date says it)",
     "allocation_not_actual": "a monthly allocation (按月据实拨付) must equal the month's actual payments less what was "
                              "reimbursed",
     "nothing_to_reimburse": "the month's payments are reimbursed already (or there are none)",

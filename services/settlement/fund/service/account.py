@@ -706,10 +706,10 @@ async def post_payments(ledger: Fund, tenant: str, dues: Sequence[PaymentDue], w
         bank = head.normal_balance("bank")
         if need > bank:
             short = need - bank
-            raise lg.InsufficientFunds(
+            raise lg.insufficient_funds(
                 f"{what} needs {need:.2f} from the dedicated account (专户) of {tenant} for {year} ({len(new)} "
                 f"payment(s)), whose bank balance is {bank:.2f}: short by {short:.2f}; the carrier must advance (垫付) "
-                f"at least {short:.2f} first; nothing was written", "amount")
+                f"at least {short:.2f} first; nothing was written", tenant, year, short, need, bank)
     written = 0
     for year, items in sorted(by_year.items()):
         posted = await ledger.post_many(tenant, program.code, year, [(e, None) for e, _ in items], who)

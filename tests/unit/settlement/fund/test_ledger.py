@@ -58,6 +58,10 @@ def test_payment_beyond_the_balance_names_the_shortfall_and_an_advance_covers_it
     with pytest.raises(lg.InsufficientFunds) as err:
         b.post(lg.payment("p1", DAY, D("130.50"), ""))
     assert "short by 30.50" in err.value.message and "垫付" in err.value.message
+    # what a person acts on, as data: how much is short, needed and there, in which account, on which day
+    assert err.value.params == {"short": "30.50", "needed": "130.50", "balance": "100.00", "account": "bank",
+                                "account_name": "专户存款", "tenant": "hz-p1", "year": "2025", "on": DAY.isoformat()}
+    assert err.value.code == "insufficient_funds" and err.value.field == "amount"
     assert len(b.entries) == 1
     b.post(lg.advance("adv1", DAY, D("30.50")))
     b.post(lg.payment("p1", DAY, D("130.50"), ""))
@@ -159,8 +163,10 @@ def test_running_figures_take_only_entries_not_back_dated_and_naming_no_other() 
     assert not head.takes(lg.reversal("x", date(2025, 4, 1), b.entries[0], ""))
     with pytest.raises(ValueError):
         head.check(lg.payment("p", date(2025, 3, 4), D("1.00"), ""), "hz-p1", 2025)
-    with pytest.raises(lg.InsufficientFunds, match=r"short by 0\.01 on 2025-03-06: bank balance 110\.00"):
+    with pytest.raises(lg.InsufficientFunds, match=r"short by 0\.01 on 2025-03-06: bank balance 110\.00") as short:
         head.check(lg.payment("p", date(2025, 3, 6), D("110.01"), ""), "hz-p1", 2025)
+    assert {k: short.value.params[k] for k in ("short", "needed", "balance", "on")} == {
+        "short": "0.01", "needed": "110.01", "balance": "110.00", "on": "2025-03-06"}
     with pytest.raises(InvalidInput) as err:
         head.check(lg.payment("p", date(2027, 1, 1), D("1.00"), ""), "hz-p1", 2025)
     assert err.value.field == "date"

@@ -102,6 +102,8 @@ async def test_a_month_is_paid_in_one_batch_refused_whole_when_short_and_a_retry
         await rig.finance.pay_run(T, month_run(), "fin-1")
     assert err.value.field == "amount" and "short by 500.00" in err.value.message
     assert "needs 1000.00" in err.value.message and "3 payment(s)" in err.value.message
+    assert err.value.params == {"short": "500.00", "needed": "1000.00", "balance": "500.00", "account": "bank",
+                                "account_name": "专户存款", "tenant": T, "year": str(YEAR)}
     assert [d["_id"] for d in await rig.entries()] == ["alloc-1"]
     assert await rig.db()[PAYMENTS].count_documents({}) == 0
     assert [await rig.status(STATEMENTS, s) for s in (a, b)] == ["reconciled", "reconciled"]
@@ -234,6 +236,8 @@ async def test_post_payments_checks_every_year_before_writing_any() -> None:
     with pytest.raises(lg.InsufficientFunds) as err:
         await fd.post_payments(ledger, T, dues, "fin", "the run")
     assert f"for {YEAR + 1}" in err.value.message and "short by 15.00" in err.value.message
+    assert {k: err.value.params[k] for k in ("short", "needed", "balance", "year")} == {
+        "short": "15.00", "needed": "25.00", "balance": "10.00", "year": str(YEAR + 1)}
     assert [await ledger.store(T).entry_doc(f"payment:PAY-{i}") for i in (1, 2)] == [None, None]
     dues[1] = fd.PaymentDue("PAY-2", f"{YEAR + 1}-01", 10_00, "一月")
     assert await fd.post_payments(ledger, T, dues, "fin", "the run") == 2

@@ -1,0 +1,5 @@
+export interface Column {
+  key: string
+  label: string
+  num?: boolean
+}
