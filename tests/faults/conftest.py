@@ -592,10 +592,16 @@ class Traffic:
             self._pause(1.0)
 
 
+# The items of a person's 1st, 2nd, 3rd and later claims of a day (hz-chronic's review catalogue sample).
+_ITEMS = (("D001", "降压药"), ("D017", "降糖药"), ("X01", "慢病药品"), ("T102", "慢病门诊诊查费"))
+
+
 def claim_batch(fp: FaultPlatform, batch_id: str, month: str, lines: int, institution: str = HOSPITAL,
                 claims_per_person: int = 2, day: date | None = None) -> tuple[bytes, Batch]:
     """A JSON claim batch of `lines` lines (two per claim) for persons holding nothing: each line is adjudicated
-    (it pays nothing, with a reason) and stored once."""
+    (it pays nothing, with a reason) and stored once. A person's claims of the day are of different items (two
+    drugs of different ingredients, then services at distinct prices), so smart review finds nothing to hold:
+    these tests are about crashes and stops, and twenty supplies of one drug a day would be a hit on every line."""
     on = (day or today_cn()).isoformat()
     out, claimed = [], 0
     person = fp.next_person()
@@ -605,9 +611,10 @@ def claim_batch(fp: FaultPlatform, batch_id: str, month: str, lines: int, instit
             person = fp.next_person()
         amount_fen = 1000 + (n * 37) % 9000
         claimed += amount_fen
+        item, description = _ITEMS[min(claim_no % claims_per_person, len(_ITEMS) - 1)]
         out.append({"claim_id": f"{batch_id}-c{claim_no}", "line": n % 2 + 1, "person_id": person, "date": on,
                     "disease": "HTN", "amount": f"{amount_fen // 100}.{amount_fen % 100:02d}", "covered": True,
-                    "item_code": "D001", "description": "降压药"})
+                    "item_code": item, "description": description})
     body = json.dumps({"month": month, "batch_id": batch_id, "institution_code": institution, "lines": out})
     return body.encode(), Batch(batch_id, f"{institution}-{month}", lines, (lines + 1) // 2, claimed)
 

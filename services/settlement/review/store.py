@@ -23,6 +23,7 @@ PARTS = "review_parts"
 HOLDS = "review_holds"
 OUTBOX = [PARTS]
 HIDDEN = {"_outbox": 0, "_outbox_pending": 0}
+PAGE = 1000
 
 
 class ReviewStore:
@@ -71,12 +72,23 @@ class ReviewStore:
     # ---- holds ----
 
     async def add_holds(self, holds: Sequence[dict[str, Any]]) -> None:
-        """Each hold's details, keeping a decision that arrived first (its state stays)."""
-        for hold in holds:
-            details = {k: v for k, v in hold.items() if k not in ("_id", "state")}
-            await self._db[HOLDS].update_one({"_id": hold["_id"]},
-                                             {"$set": details, "$setOnInsert": {"state": hold["state"]}},
-                                             upsert=True)
+        """Each hold's details, keeping a decision that arrived first (its state stays). Inserted together; only
+        a hold already there (a decision came first, or the part is answered again) is updated on its own — an
+        upsert per hold costs a look-up each on a store that finds even an `_id` by reading the collection."""
+        for start in range(0, len(holds), PAGE):
+            page = list(holds[start:start + PAGE])
+            try:
+                await self._db[HOLDS].insert_many(page, ordered=False)
+                continue
+            except BulkWriteError as exc:
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
+                there = [page[e["index"]] for e in exc.details.get("writeErrors", [])]
+            for hold in there:
+                details = {k: v for k, v in hold.items() if k not in ("_id", "state")}
+                await self._db[HOLDS].update_one({"_id": hold["_id"]},
+                                                 {"$set": details, "$setOnInsert": {"state": hold["state"]}},
+                                                 upsert=True)
 
     async def decide(self, hit_id: str, state: str, decision: dict[str, Any]) -> bool:
         """open (or not yet known) → the decision, once: a second decision changes nothing (False)."""
