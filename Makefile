@@ -23,6 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 ## The platform in embedded mode with demo data; prints its URLs.
 run: install
+	-@$(MAKE) --no-print-directory web  # the web app; without Node the gateway serves a page naming `make web`
 	$(BIN)/jingban run
 
 ## Everything: lint, contract staleness, unit, the browser tier (the web app in Chromium), integration (real Kafka +

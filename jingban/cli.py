@@ -87,8 +87,11 @@ def _run_embedded(demo: bool) -> None:
     async def main() -> None:
         import os
 
+        from chassis.config import zipkin_endpoint
+
+        # A Zipkin named by JINGBAN_ZIPKIN_URL (or OTEL_EXPORTER_ZIPKIN_ENDPOINT) gets embedded mode's spans too.
         setup_telemetry("jingban-embedded", os.environ.get("JINGBAN_TRACE_FILE", ""),
-                        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""))
+                        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""), zipkin_endpoint(os.environ))
         from pathlib import Path
 
         from chassis.dev_issuer import dev_issuer
