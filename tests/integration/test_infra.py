@@ -150,7 +150,7 @@ def test_concurrent_cli_up_calls_share_one_server(infra: Endpoints) -> None:
     before = {name: s.pid for name, s in launcher.status().items()}
     procs = [
         subprocess.Popen(
-            [sys.executable, str(LAUNCHER_PATH), "up", "--no-keycloak"],
+            [sys.executable, str(LAUNCHER_PATH), "up", "--no-keycloak", "--no-zipkin"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
