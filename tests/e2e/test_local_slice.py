@@ -1,8 +1,9 @@
 """The first slice in local mode: five service processes on the real Kafka and FerretDB.
 
 Drives the chronic-disease application over HTTP and checks the qualification, the person's file,
-the audit trail and its hash chain, one trace across processes, tenant isolation over HTTP, gRPC
-and the stores, and that killing appraisal mid-flow loses no event and applies none twice."""
+the audit trail and its hash chain, one trace across processes (in the trace files and in the launcher's Zipkin, where
+ops follow it by the answer's `x-trace-id`), tenant isolation over HTTP, gRPC and the stores, and that killing
+appraisal mid-flow loses no event and applies none twice."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from jingban.local import LocalPlatform
 from tests.conftest import PERSON_A, REAL_INFRA_DEADLINE, application_form, auth, eventually
 from tests.integration.conftest import drop_run_databases
 from tests.support import tokens
-from tests.support.infra import blind_index, local_trust_env, real_infra, service_channel
+from tests.support.infra import blind_index, load_launcher, local_trust_env, real_infra, service_channel
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +45,8 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
            "JINGBAN_TRACE_DIR": str(work / "traces"), "JINGBAN_TENANTS": "hz-p1,hz-p2",
            "JINGBAN_DATA_DIR": str(work / "data")}
     (work / "traces").mkdir()
+    # The launcher's Zipkin (local mode's trace server): the services export their spans to it as well.
+    env["JINGBAN_ZIPKIN_URL"] = load_launcher().ensure_up(kafka=False, mongo=False, zipkin=True)["JINGBAN_ZIPKIN_URL"]
     platform = LocalPlatform(env, work / "logs", port_offset=50)
     platform.start(timeout_s=REAL_INFRA_DEADLINE)
     try:
@@ -174,6 +177,36 @@ async def test_slice_across_five_processes(local: LocalPlatform, mongo: AsyncMon
     # The conclusion's events continue the same trace into archive and settlement.
     assert has("appraisal", "PRODUCER", "qualification.granted publish"), seen
     assert has("settlement", "CONSUMER", "qualification.granted process"), seen
+
+
+async def test_ops_follow_a_request_in_zipkin_by_its_trace_id(local: LocalPlatform) -> None:
+    """The answer's `x-trace-id` (what every web page shows) finds the request's whole trace in Zipkin: intake's HTTP
+    span, the events' hops into appraisal and archive, and the gRPC call back — with no identity number in any span."""
+    person = "110101199003070062"
+    zipkin = local.env["JINGBAN_ZIPKIN_URL"]
+    async with httpx.AsyncClient(timeout=15) as http:
+        r = await http.post(f"{local.url('intake')}/v1/applications", files=application_form(person, "HTN"),
+                            headers=auth("hz-p1", "clerk"))
+        assert r.status_code == 201, r.text
+        trace_id = r.headers["x-trace-id"]
+        assert len(trace_id) == 32 and int(trace_id, 16), trace_id
+        await Walk(local.url, tokens.current(), http, "hz-p1").review(r.json()["application_id"], "complete")
+
+        wanted = {("jingban-intake", "SERVER"), ("jingban-intake", "PRODUCER"), ("jingban-archive", "CONSUMER")}
+
+        async def followed() -> list[dict[str, Any]] | None:
+            got = await http.get(f"{zipkin}/api/v2/trace/{trace_id}")
+            if got.status_code != 200:  # 404 until the batch exporters have sent the spans
+                return None
+            spans_ = got.json()
+            seen = {(s.get("localEndpoint", {}).get("serviceName"), s.get("kind")) for s in spans_}
+            return spans_ if wanted <= seen else None
+
+        trace = await eventually(followed, REAL_INFRA_DEADLINE, f"trace {trace_id} in Zipkin")
+    assert all(s["traceId"] == trace_id for s in trace)
+    assert any(s.get("kind") == "SERVER" and "/v1/applications" in s.get("name", "") for s in trace), trace
+    # Personal data never reaches the trace server in clear.
+    assert person not in json.dumps(trace, ensure_ascii=False)
 
 
 async def test_tenants_are_isolated_across_processes(local: LocalPlatform, mongo: AsyncMongoClient) -> None:
