@@ -36,6 +36,7 @@ the index; `sealed`: AES-GCM text; `json`: the value sealed whole as JSON; `byte
 | | insurance, reason_codes, timeline.*.reason_codes | json | psn_no; 1101's error |
 | | documents.*.filename | sealed | a file name may name the person |
 | | status, kind, program, diseases, qualification_id, assigned_experts, dates | clear | queried; not identifying |
+| | timeline.*.event, timeline.*.params | clear | codes, counts, document kinds, dates, filing number |
 | intake · documents | content | bytes | ID card scans, medical records |
 | | filename | sealed | |
 | | application_id, kind, content_type, size, sha256 | clear | lookup; integrity |
@@ -44,6 +45,7 @@ the index; `sealed`: AES-GCM text; `json`: the value sealed whole as JSON; `byte
 | | agent, filed_by, reason_codes, screenings.*, timeline.*.reason_codes | json | the agent's name and phone; an |
 | | | | applicant's subject; the clerk's notes |
 | | status, lot, district, basis, insutype, disabled_since, assessors, assessment, dates | clear | queried |
+| | timeline.*.event, timeline.*.params | clear | codes, counts, document kinds, lot, round, grade |
 | intake · care_documents | content; filename | bytes; sealed | ID card scans, medical records, authorizations |
 | intake · complaints | person_id | sealed | not a lookup key here |
 | | phone, detail, filed_by | sealed | free text of the person; an applicant's subject |

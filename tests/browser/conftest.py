@@ -41,12 +41,15 @@ from tests.browser.chromium import chromium_executable
 from tests.conftest import FIXTURE_BUSINESS_DATE, embedded_port_offset
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / ".jingban" / "test-results" / "browser"
-DIST = ROOT / "web" / "dist"
+# Where screenshots and axe results go (`JINGBAN_BROWSER_RESULTS` names another place: runs side by side).
+RESULTS = Path(os.environ.get("JINGBAN_BROWSER_RESULTS") or ROOT / ".jingban" / "test-results" / "browser")
+# The built app (`JINGBAN_WEB_DIST` names another build, e.g. one made with `vite build --outDir`).
+DIST = Path(os.environ.get("JINGBAN_WEB_DIST") or ROOT / "web" / "dist")
 # axe-core from the web app's devDependencies (`JINGBAN_AXE_JS` names another copy).
 AXE_JS = Path(os.environ.get("JINGBAN_AXE_JS") or ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js")
-# Both Hanzhong carriers (the supervisor's program) and Quzhou (another program the supervisor must not see).
-TENANTS = ("hz-p1", "hz-p2", "qz-ci")
+# Both Hanzhong carriers (the supervisor's program) and Quzhou (another program the supervisor must not see);
+# Karamay (fund supervision: the inspector's inspections) and a Wenzhou lot (long-term care: applications, assessments).
+TENANTS = ("hz-p1", "hz-p2", "qz-ci", "km-sv", "wz-a")
 # The deadline of one step a person waits for (a page, an answer, an event crossing services): generous, because a
 # two-core CI machine may be busy with something else; a step that holds returns at once.
 WAIT_MS = 60_000

@@ -258,6 +258,12 @@ async def test_an_applicant_applies_from_a_phone_and_follows_it_to_the_qualifica
     granted = re.compile("approved|filed")
     await expect(phone.get_by_test_id("qualification-HTN")).to_have_attribute("data-status", granted)
     await expect(phone.get_by_test_id("timeline").locator("[data-status=documents_missing]")).to_have_count(1)
+    # The platform's notes in Chinese (their English forms never on the zh-CN page), documents by their names.
+    timeline = phone.get_by_test_id("timeline")
+    await expect(timeline).to_contain_text("通过线上渠道提交")
+    await expect(timeline).to_contain_text("已补充 2 份材料")
+    await expect(timeline).not_to_contain_text(re.compile(r"channel|document\(s\)|id_card|insurance_card"))
+    await expect(phone.get_by_test_id("documents-added")).to_have_count(0)  # decided since: no longer shown
     await ui.check(phone, "qualification")
 
 

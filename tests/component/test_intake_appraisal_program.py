@@ -84,6 +84,17 @@ async def test_review_loop_and_checklist(platform: EmbeddedPlatform, http: httpx
     done = await w.review(app["application_id"], "complete")
     assert done["status"] == "complete" and done["insurance"]["insured"]
     assert [t["status"] for t in done["timeline"]] == ["submitted", "documents_missing", "submitted", "complete"]
+    # The timeline's steps by code and values (a page words them in its language), the English note beside.
+    timeline = (await http.get(f"{intake}/v1/applications/{app['application_id']}/timeline",
+                               headers=w.auth("applicant", person))).json()["timeline"]
+    assert [(t["event"], t["params"]) for t in timeline] == [
+        ("submitted", {"channel": "online"}),
+        ("documents_requested", {"missing": ["id_card", "insurance_card", "medical_record"]}),
+        ("documents_added", {"count": 3, "kinds": ["id_card", "insurance_card", "medical_record"],
+                             "still_missing": []}),
+        ("review_completed", {})]
+    assert [t["note"] for t in timeline][:3:2] == ["online channel", "3 document(s) added"]
+    assert [r["code"] for r in timeline[1]["reason_codes"]] == ["documents_missing"]
     # a second review of the same application is refused
     r = await http.post(f"{intake}/v1/applications/{app['application_id']}/review", headers=w.auth("clerk"),
                         json={"decision": "reject", "note": "x"})
@@ -99,6 +110,10 @@ async def test_not_insured_per_1101_is_rejected(platform: EmbeddedPlatform, http
     app = await w.submit(_valid(SUSPENDED[:17]), "孙立", "DM")
     reviewed = await w.review(app["application_id"], "complete")
     assert reviewed["status"] == "rejected" and reviewed["insurance"]["insured"] is False
+    # 1101's error may quote the identity number: it stays in the (sealed) note and reasons, never in the params.
+    step = reviewed["timeline"][-1]
+    assert (step["event"], step["params"]) == ("not_insured", {})
+    assert step["note"].startswith("not insured per the provincial platform (1101)")
     notes = (await http.get(f"{platform.url('intake')}/v1/notifications", headers=w.auth("clerk"),
                             params={"person_id": _valid(SUSPENDED[:17])})).json()
     assert [n["template"] for n in notes] == ["rejected"]

@@ -209,6 +209,18 @@ async def test_filed_screened_with_the_missing_documents_loop_accepted_and_asses
     assert [t["status"] for t in timeline] == ["submitted", "documents_requested", "submitted", "accepted",
                                                "in_assessment", "concluded"]
     assert "重度失能II级" in timeline[-1]["note"]
+    # Each step the platform wrote says what it is by code, with its values: a page words it in its own language.
+    assert [(t["event"], t["params"]) for t in timeline] == [
+        ("submitted", {"channel": "window", "lot": "B", "missing": ["medical_records"]}),
+        ("documents_requested", {"missing": ["medical_records"]}),
+        ("documents_added", {"count": 1, "kinds": ["medical_records"], "still_missing": []}),
+        ("screening_accepted", {}),
+        ("assessors_drawn", {"round": 1, "kind": "initial"}),
+        ("assessment_concluded", {"round": 1, "kind": "initial", "grade": 4, "grade_name": "重度失能II级",
+                                  "eligible": True, "scale_version": "sample-2021"})]
+    assert timeline[3]["note"] == "筛查通过 accepted, the assessment is being organised"  # the note stays beside
+    # Nothing personal in the codes' values (they are stored in clear): no identity number, name or phone.
+    assert not {PERSON, PHONE, AGENT_NAME, AGENT_PHONE} & set(json.dumps([t["params"] for t in timeline]).split('"'))
     # The applicant does not see who assesses them.
     assert "assessors" not in (await rig.get(f"/{app_id}", role="applicant", subject=PERSON)).json()
 

@@ -550,3 +550,19 @@ async def test_nothing_personal_is_stored_in_clear(rig: Rig) -> None:
             for doc in await db[name].find({}, {"_outbox": 0}).to_list(None):
                 clear_in(doc, f"{tenant}.{name}", (PERSON, PERSON2, PERSON3, *NAMES, PLACE, NOTES, "王丽娟"), found)
     assert found == []
+
+
+async def test_the_scale_in_force_is_answered_as_the_scores_form_needs_it(rig: Rig) -> None:
+    """GET /v1/ltc/scale: the items a scores form shows, in the scale's order, with their allowed scores and the
+    version a conclusion records; every item it names is one the scores door accepts."""
+    r = await rig.http.get("/v1/ltc/scale", headers=auth(T, "expert", "AS-M1"))
+    assert r.status_code == 200, r.text
+    scale = r.json()
+    assert scale["version"] == "wz-ltc-assessment-sample-2021.1" and scale["sample"] is True
+    assert [i["code"] for i in scale["indicators"]] == ["adl", "cognition", "perception"]
+    items = {item["code"]: item["scores"] for i in scale["indicators"] for item in i["items"]}
+    assert set(items) == set(SEVERE) and items["walking"] == [0, 5, 10, 15] and items["time"] == [0, 1, 2, 3, 4]
+    assert scale["indicators"][0]["items"][0] == {"code": "eating", "name": "进食", "scores": [0, 5, 10]}
+    assert len(scale["grades"]) == 6 and len(scale["levels"]) == 4
+    assert (await rig.http.get("/v1/ltc/scale", headers=auth(T, "applicant", PERSON))).status_code == 403
+    assert (await rig.http.get("/v1/ltc/scale", headers=auth("hz-p1", "clerk"))).status_code == 404

@@ -15,6 +15,8 @@ from chassis.policies import PolicyReader
 from services.appraisal.cases import service
 
 READERS = ("expert", "reviewer", "clerk", "supervisor", "ops", "inspector")
+# The agency supervisor watches every carrier of its program: `scope.db(tenant)` opens only a tenant it may read.
+PROGRAM_TENANT = "the agency supervisor: one of its program's tenants (default: the token's)"
 
 
 class OpinionIn(BaseModel):
@@ -37,15 +39,19 @@ def router(ctx: ServiceContext, policies: PolicyReader, kick_filing: Callable[[]
                          status: str | None = Query(default=None, pattern="^(open|ready|awaiting_experts|concluded)$"),
                          overdue: bool | None = None, limit: int = Query(default=200, ge=1, le=2000),
                          application_id: str | None = Query(default=None, max_length=80),
-                         kind: str | None = Query(default=None, pattern="^(initial|review)$")) -> list[dict]:
+                         kind: str | None = Query(default=None, pattern="^(initial|review)$"),
+                         tenant: str | None = Query(default=None, max_length=40, description=PROGRAM_TENANT)
+                         ) -> list[dict]:
         scope.require(*READERS)
-        return await service.cases(scope.db(), limit, status, application_id, kind,
+        return await service.cases(scope.db(tenant), limit, status, application_id, kind,
                                    assigned=scope.subject if scope.role == "expert" else None, overdue=overdue)
 
     @r.get("/alerts/overdue", tags=["cases"], summary="Open cases past their 10-working-day deadline")
-    async def overdue_alerts(scope: Scope) -> list[dict[str, Any]]:
+    async def overdue_alerts(scope: Scope, tenant: str | None = Query(default=None, max_length=40,
+                                                                      description=PROGRAM_TENANT)
+                             ) -> list[dict[str, Any]]:
         scope.require("clerk", "reviewer", "supervisor", "ops", "inspector")
-        return await service.overdue_cases(scope.db())
+        return await service.overdue_cases(scope.db(tenant))
 
     @r.get("/cases/{case_id}", tags=["cases"])
     async def get_case(case_id: str, scope: Scope) -> dict[str, Any]:

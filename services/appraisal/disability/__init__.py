@@ -13,7 +13,7 @@ final); eligible conclusions come up for their periodic re-check (待遇资格�
 (既往结论, the lot's book from the system it was kept in) are imported as concluded assessments of kind `migrated`
 (domain/migration.py): each person covered from the conclusion's own day, by the same rule.
 
-Doors: HTTP /v1/ltc/assessors…, /v1/ltc/assessments… (with /import), /v1/ltc/rechecks (api.py); event
+Doors: HTTP /v1/ltc/assessors…, /v1/ltc/scale, /v1/ltc/assessments… (with /import), /v1/ltc/rechecks (api.py); event
 care_application.accepted (handlers.py); a periodic sweep raising re-checks (service/rechecks.py `recheck_loop`).
 Events out: disability.assessment_opened, disability.concluded, disability.objected, disability.recheck_due
 (outbox of `ltc_assessments`), appraisal.person.accessed (evidence reads, chassis/access.py)."""

@@ -20,9 +20,10 @@ from chassis.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedM
 from chassis.host import ServiceContext
 from chassis.http import Scope, content_type, read_body, read_json, read_raw
 from chassis.scope import TenantScope
+from services.appraisal.disability.domain.scale import scale_view
 from services.appraisal.disability.domain.visit import MAX_EVIDENCE
 from services.appraisal.disability.service import assessments, assessors, conclusions, migration, rechecks, visits
-from services.appraisal.disability.service.common import serves
+from services.appraisal.disability.service.common import scale_of, serves
 
 STAFF_READERS = ("clerk", "reviewer", "supervisor", "ops")
 POOL_READERS = ("clerk", "reviewer", "supervisor", "ops", "inspector")
@@ -157,6 +158,13 @@ def router(ctx: ServiceContext) -> APIRouter:
             active: bool | None = None) -> list[dict[str, Any]]:
         scope.require(*POOL_READERS)
         return await assessors.assessors(scope.db(), background, active)
+
+    @r.get("/scale", summary="The assessment scale in force (失能等级评估量表): its version, each indicator's items "
+                            "and their allowed scores, as the scores form sends them")
+    async def scale(scope: Scope) -> dict[str, Any]:
+        scope.require(*STAFF_READERS, "expert")
+        settings = serves(scope.tenant)
+        return scale_view(scale_of(settings.program, settings.scale_file))
 
     # ---- assessments ------------------------------------------------------------------------------------------
 

@@ -26,6 +26,10 @@ from services.audit.reports.service import ltc as ltc_reports
 
 READERS = ("inspector", "supervisor", "ops", "finance")
 PRODUCERS = ("inspector", "ops")
+# The agency supervisor reads (never produces) each carrier's reports of its program: `scope.db(tenant)` opens only
+# a tenant the token may read.
+PROGRAM_TENANT = Query(default=None, max_length=40,
+                       description="the agency supervisor: one of its program's tenants (default: the token's)")
 KIND_PATTERN = "^(" + "|".join(("monthly", "quarterly", *LTC_KINDS, *KM_KINDS)) + ")$"
 
 
@@ -67,33 +71,33 @@ def router(ctx: ServiceContext) -> APIRouter:
 
     @r.get("/reports", summary="Reports, oldest first (without figures)")
     async def list_reports(scope: Scope, kind: str | None = Query(default=None, pattern=KIND_PATTERN),
-                           period: str | None = None) -> list[dict[str, Any]]:
+                           period: str | None = None, tenant: str | None = PROGRAM_TENANT) -> list[dict[str, Any]]:
         scope.require(*READERS)
-        return [report_view(x) for x in await service.reports(scope.db(), kind, period)]
+        return [report_view(x) for x in await service.reports(scope.db(tenant), kind, period)]
 
     @r.get("/reports/{report_id}", summary="A report with its figures")
-    async def read_report(report_id: str, scope: Scope) -> dict[str, Any]:
+    async def read_report(report_id: str, scope: Scope, tenant: str | None = PROGRAM_TENANT) -> dict[str, Any]:
         scope.require(*READERS)
-        return report_view(await service.get_report(scope.db(), report_id))
+        return report_view(await service.get_report(scope.db(tenant), report_id))
 
-    async def file_response(scope: Scope, report_id: str, key: str) -> Response:
+    async def file_response(scope: Scope, report_id: str, key: str, tenant: str | None) -> Response:
         scope.require(*READERS)
-        report, meta, content = await service.report_file(scope.db(), root, report_id, key)
+        report, meta, content = await service.report_file(scope.db(tenant), root, report_id, key)
         period = report["period"].replace("/", "_")  # the term's period is an interval (2024-03-01/2024-11-20)
         return attachment(content, meta["content_type"], f"{report['kind']}-{period}-{meta['name']}",
                           {"X-Content-SHA256": meta["sha256"]})
 
     @r.get("/reports/{report_id}/chart.png", summary="The report's chart (PNG)")
-    async def chart(report_id: str, scope: Scope) -> Response:
-        return await file_response(scope, report_id, "chart")
+    async def chart(report_id: str, scope: Scope, tenant: str | None = PROGRAM_TENANT) -> Response:
+        return await file_response(scope, report_id, "chart", tenant)
 
     @r.get("/reports/{report_id}/workbook.xlsx", summary="The report's workbook (Excel)")
-    async def workbook(report_id: str, scope: Scope) -> Response:
-        return await file_response(scope, report_id, "workbook")
+    async def workbook(report_id: str, scope: Scope, tenant: str | None = PROGRAM_TENANT) -> Response:
+        return await file_response(scope, report_id, "workbook", tenant)
 
     @r.get("/reports/{report_id}/written-report.docx",
            summary="The written report (书面情况报告, Word) of fund supervision's term report (km_term)")
-    async def written_report(report_id: str, scope: Scope) -> Response:
-        return await file_response(scope, report_id, "written_report")
+    async def written_report(report_id: str, scope: Scope, tenant: str | None = PROGRAM_TENANT) -> Response:
+        return await file_response(scope, report_id, "written_report", tenant)
 
     return r

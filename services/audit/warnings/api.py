@@ -62,10 +62,14 @@ def router(ctx: ServiceContext) -> APIRouter:
 
     @r.get("/warnings", summary="Warnings with status and overdue flags")
     async def list_warnings(scope: Scope, status: str | None = Query(default=None, pattern="^(open|reported)$"),
-                            overdue: bool | None = None) -> list[dict[str, Any]]:
+                            overdue: bool | None = None,
+                            tenant: str | None = Query(default=None, max_length=40,
+                                                       description="the agency supervisor: one of its program's "
+                                                                   "tenants (default: the token's)")
+                            ) -> list[dict[str, Any]]:
         scope.require(*READERS)
         today = today_cn()
-        views = [warning_view(w, today) for w in await service.warnings(scope.db(), status)]
+        views = [warning_view(w, today) for w in await service.warnings(scope.db(tenant), status)]
         views.sort(key=lambda v: v["issued_at"] or "")
         return [v for v in views if overdue is None or v["overdue"] == overdue]
 

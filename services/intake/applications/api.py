@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.datastructures import FormData, UploadFile
 
 from chassis.bodies import parse_json
@@ -24,6 +24,7 @@ from services.intake.applications.domain.application import (
     DISEASE_CODE,
     DOCUMENT_KINDS,
     MAX_DISEASES,
+    TIMELINE_EVENTS,
     Filing,
     valid_resident_id,
 )
@@ -85,6 +86,31 @@ class ProgramFieldsIn(BaseModel):
 
     district: str | None = Field(default=None, min_length=1, max_length=20, description="所属经办区 code")
     inpatient_records: InpatientRecordsIn | None = None
+
+
+class ApplicationTimelineStep(BaseModel):
+    """One step of the timeline (办理进度). `event` and `params` say what the platform wrote, by code — a page words
+    it in the person's language from them; `note` is the English sentence (or a person's words: the clerk's note, the
+    reason given) kept for API clients. Steps stored before the codes existed have no `event`: show their `note`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+    label: str = Field(description="the status, for people (Chinese and English)")
+    at: str = Field(description="when (ISO 8601, UTC)")
+    note: str = ""
+    event: str | None = Field(default=None, description="the step's stable code: " + "; ".join(
+        f"{code} — {what}" for code, what in TIMELINE_EVENTS.items()))
+    params: dict[str, Any] | None = Field(
+        default=None, description="its values: codes, counts, document kinds, dates — never personal data")
+    reason_codes: list[dict[str, Any]] | None = Field(default=None, description="a decision's reasons (code, detail, "
+                                                                                   "params)")
+
+
+class ApplicationTimeline(BaseModel):
+    application_id: str
+    status: str
+    timeline: list[ApplicationTimelineStep]
 
 
 class ReviewIn(BaseModel):
@@ -207,9 +233,12 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
 
     @r.get("/applications", tags=["applications"], summary="Applications of the tenant (worklist)")
     async def list_applications(scope: Scope, status: str | None = None, person_id: str | None = None,
-                                limit: int = Query(default=200, ge=1, le=2000)) -> list[dict[str, Any]]:
+                                limit: int = Query(default=200, ge=1, le=2000),
+                                tenant: str | None = Query(default=None, max_length=40,
+                                                           description="the agency supervisor: one of its "
+                                                                       "program's tenants")) -> list[dict[str, Any]]:
         scope.require(*READING_ROLES)
-        return await applications.listed(scope, status, person_id, limit)
+        return await applications.listed(scope, status, person_id, limit, tenant)
 
     @r.get("/applications/{application_id}", tags=["applications"], summary="An application and its status")
     async def get(application_id: str, scope: Scope) -> dict[str, Any]:
@@ -217,7 +246,8 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
         return await applications.one(scope, application_id)
 
     @r.get("/applications/{application_id}/timeline", tags=["applications"],
-           summary="The applicant-visible status timeline (办理进度)")
+           summary="The applicant-visible status timeline (办理进度)", response_model=ApplicationTimeline,
+           response_model_exclude_unset=True)
     async def timeline(application_id: str, scope: Scope) -> dict[str, Any]:
         scope.require(*READING_ROLES)
         return await applications.timeline(scope, application_id)

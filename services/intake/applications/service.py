@@ -37,7 +37,7 @@ from services.intake.applications.domain.application import (
     sniff_matches,
     timeline_entry,
 )
-from services.intake.applications.domain.outcomes import outcome, status_changes, timeline_note
+from services.intake.applications.domain.outcomes import outcome, status_changes, timeline_event, timeline_note
 from services.intake.applications.domain.program_fields import program_fields, resolve_program
 from services.intake.applications.domain.re_review import check_none_open, check_review_target
 from services.intake.applications.domain.review import ReviewDecision, decide_review
@@ -174,7 +174,8 @@ class Applications:
             "agent": filing.agent,
             "status": "submitted", "submitted_at": now, "documents": refs,
             "filed_by": {"role": scope.role, "subject": scope.subject},
-            "timeline": [timeline_entry("submitted", now, f"{filing.channel} channel")],
+            "timeline": [timeline_entry("submitted", now, f"{filing.channel} channel", event="submitted",
+                                        params={"channel": filing.channel})],
             "trace_context": current_carrier(), **program_extra,
         }
         payload = events_pb2.ApplicationSubmitted(
@@ -191,10 +192,13 @@ class Applications:
         return public_view(application)
 
     async def listed(self, scope: TenantScope, status: str | None, person_id: str | None,
-                     limit: int) -> list[dict[str, Any]]:
+                     limit: int, tenant: str | None = None) -> list[dict[str, Any]]:
+        """The caller's tenant's worklist, or (an agency supervisor) one of its program's tenants' (`scope.db`
+        refuses any other)."""
         if scope.role == "applicant":
             person_id = scope.subject
-        return [public_view(a) for a in await ApplicationStore(scope.db()).applications(status, person_id, limit)]
+        db = scope.db(tenant)
+        return [public_view(a) for a in await ApplicationStore(db).applications(status, person_id, limit)]
 
     async def one(self, scope: TenantScope, application_id: str) -> dict[str, Any]:
         app = await ApplicationStore(scope.db()).application(application_id)
@@ -223,7 +227,8 @@ class Applications:
         now = _now()
         event, changes = _carry_out(decision, app, tenant, insurance, now)
         if not await store.transition(application_id, ["submitted"], changes,
-                                      timeline_entry(decision.status, now, decision.note, decision.reasons), [event]):
+                                      timeline_entry(decision.status, now, decision.note, decision.reasons,
+                                                     decision.entry_event, decision.entry_params), [event]):
             raise Conflict("the application changed meanwhile", code="application_changed")
         await self.notifier.send(tenant, app["person_id"], app.get("phone"), decision.template,
                                  {**decision.params, "dedupe_key": event["event_id"]})
@@ -246,7 +251,11 @@ class Applications:
         ok = await store.transition(application_id, ["documents_missing"], {"status": "submitted",
                                                                              "missing": still_missing,
                                                                              "documents_in_at": now},
-                                    timeline_entry("submitted", now, f"{len(refs)} document(s) added"), [],
+                                    timeline_entry("submitted", now, f"{len(refs)} document(s) added",
+                                                   event="documents_added",
+                                                   params={"count": len(refs),
+                                                           "kinds": sorted({r["kind"] for r in refs}),
+                                                           "still_missing": still_missing}), [],
                                     documents=refs)
         if not ok:
             raise Conflict("the application changed meanwhile", code="application_changed")
@@ -313,6 +322,7 @@ async def note_appraisal_event(db: Any, notifier: Notifier, event: Event) -> Non
     """What appraisal decided shows on the applicant's timeline and reaches them as a notification (结果送达);
     the experts drawn for an application's cases may open its documents."""
     app_id, status, note, template, params, disease = outcome(event)
+    code, entry_params = timeline_event(event)
     store = ApplicationStore(db)
     app = await store.application(app_id)
     if app is None:
@@ -320,7 +330,7 @@ async def note_appraisal_event(db: Any, notifier: Notifier, event: Event) -> Non
     changes: dict[str, Any] = status_changes(event.type, status, disease)
     # The experts drawn may read the application's documents (and nothing else).
     experts = {"assigned_experts": list(event.payload.expert_ids)} if event.type == "experts.assigned" else None
-    entry = timeline_note(app, status, event.occurred_at.isoformat(), note, disease)
+    entry = timeline_note(app, status, event.occurred_at.isoformat(), note, disease, code, entry_params)
     await store.note_on_timeline(app_id, event.id, changes, entry, experts)
     # Sent whether or not the note above was new: a process killed between the two writes gets the event again
     # and must still notify. Both sends are keyed (the event id; the application), so a redelivery sends nothing.

@@ -3,7 +3,9 @@ events and its applicant-visible timeline) and `documents` (the uploaded bytes).
 their rooms' own: complaints/store.py, notifications/store.py, surveys/store.py.
 
 Personal data is sealed here on write and opened on read (chassis/pii.py, whose table says which fields): the
-person is found by the blind index of their identity number (`person_bi`), the documents' bytes are sealed."""
+person is found by the blind index of their identity number (`person_bi`), the documents' bytes are sealed. A timeline
+entry's `event` code and `params` (channel, counts, document kinds, dates, the filing number) stay clear: codes and
+dates, never a person's; what may quote one (the note: 1101's error, a clerk's words) is sealed."""
 
 from __future__ import annotations
 

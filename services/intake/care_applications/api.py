@@ -23,7 +23,7 @@ from chassis.host import ServiceContext
 from chassis.http import Scope, content_type, read_body
 from services.intake.care_applications import service
 from services.intake.care_applications.domain.filing import DOCUMENT_KINDS, Filing, valid_resident_id
-from services.intake.care_applications.domain.screening import OUTCOMES, STATUS_LABELS
+from services.intake.care_applications.domain.screening import OUTCOMES, STATUS_LABELS, TIMELINE_EVENTS
 
 FILERS = ("applicant", "clerk")
 READERS = ("applicant", "clerk", "reviewer", "supervisor", "ops")
@@ -71,6 +71,31 @@ class CareApplicationIn(BaseModel):
     @classmethod
     def _insutype(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class CareTimelineStep(BaseModel):
+    """One step of the timeline (办理进度). `event` and `params` say what the platform wrote, by code — a page words
+    it in the person's language from them; `note` is the English sentence (or a person's words: the clerk's note, the
+    reason given) kept for API clients. Steps stored before the codes existed have no `event`: show their `note`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+    label: str = Field(description="the status, for people (Chinese and English)")
+    at: str = Field(description="when (ISO 8601, UTC)")
+    note: str = ""
+    event: str | None = Field(default=None, description="the step's stable code: " + "; ".join(
+        f"{code} — {what}" for code, what in TIMELINE_EVENTS.items()))
+    params: dict[str, Any] | None = Field(
+        default=None, description="its values: codes, counts, document kinds, dates — never personal data")
+    reason_codes: list[dict[str, Any]] | None = Field(default=None, description="a decision's reasons (code, detail, "
+                                                                                   "params)")
+
+
+class CareTimeline(BaseModel):
+    application_id: str
+    status: str
+    timeline: list[CareTimelineStep]
 
 
 class ScreeningIn(BaseModel):
@@ -174,7 +199,8 @@ def router(ctx: ServiceContext, notifier: service.Notifier) -> APIRouter:
         scope.require(*READERS)
         return await care.one(scope, application_id)
 
-    @r.get("/applications/{application_id}/timeline", summary="The applicant-visible timeline (办理进度)")
+    @r.get("/applications/{application_id}/timeline", summary="The applicant-visible timeline (办理进度)",
+           response_model=CareTimeline, response_model_exclude_unset=True)
     async def timeline(application_id: str, scope: Scope) -> dict[str, Any]:
         scope.require(*READERS)
         return await care.timeline(scope, application_id)

@@ -35,10 +35,12 @@ from services.intake.care_applications.domain.filing import (
 from services.intake.care_applications.domain.screening import (
     ASSESSMENT_EVENTS,
     OPEN,
+    SCREENING_EVENTS,
     STATUS_LABELS,
     TAKES_DOCUMENTS,
     Decision,
     Facts,
+    assessment_event,
     assessment_note,
     decide,
     overdue,
@@ -223,7 +225,8 @@ class CareApplications:
             **(_clock(program, today) if not missing else _no_clock()),
         }
         note = f"{filing.channel} channel, lot {lot.code}" + (f"; missing {', '.join(missing)}" if missing else "")
-        app["timeline"] = [timeline_entry("submitted", now, note, [routing])]
+        app["timeline"] = [timeline_entry("submitted", now, note, [routing], event="submitted",
+                                          params={"channel": filing.channel, "lot": lot.code, "missing": missing})]
         event = _event("care_application.submitted", scope.tenant, app, "submitted", [routing], missing, now)
         store = CareApplicationStore(scope.db())
         await store.add_documents(blobs)
@@ -294,7 +297,9 @@ class CareApplications:
         after = {**app, **changes}
         event = _event(decision.event, scope.tenant, after, decision.status, decision.reasons,
                        changes.get("missing", app.get("missing", [])), now)
-        entry = timeline_entry(decision.status, now, note or STATUS_LABELS[decision.status], decision.reasons)
+        entry = timeline_entry(decision.status, now, note or STATUS_LABELS[decision.status], decision.reasons,
+                               event=SCREENING_EVENTS[decision.status],
+                               params={"missing": list(decision.missing)} if decision.missing else {})
         if not await store.transition(application_id, ["submitted"], changes, entry, [event], screening=screening):
             raise Conflict("the application changed meanwhile", code="care_application_changed")
         await self._tell(scope.tenant, app, decision, event["event_id"])
@@ -352,7 +357,10 @@ class CareApplications:
                   if app["status"] == "documents_requested" else [])
         await store.add_documents(blobs)
         if not await store.transition(application_id, [app["status"]], changes,
-                                      timeline_entry("submitted", now, note), events, documents=refs):
+                                      timeline_entry("submitted", now, note, event="documents_added",
+                                                     params={"count": len(refs), "kinds": sorted(added),
+                                                             "still_missing": still_missing}),
+                                      events, documents=refs):
             raise Conflict("the application changed meanwhile", code="care_application_changed")
         return view(await store.application(application_id) or after, scope.tenant, scope.role, today)
 
@@ -386,6 +394,8 @@ async def note_assessment_event(db: Any, event: Event) -> None:
     if app is None:
         return
     step, changes, note = assessment_note(event.type, payload, app["status"])
+    code, params = assessment_event(event.type, payload)
     assessors = list(payload.assessors) if event.type == "disability.assessment_opened" else []
     await store.note_assessment(app["_id"], event.id, changes,
-                                timeline_entry(step, event.occurred_at.isoformat(), note), assessors)
+                                timeline_entry(step, event.occurred_at.isoformat(), note, event=code, params=params),
+                                assessors)

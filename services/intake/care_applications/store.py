@@ -5,7 +5,9 @@ Personal data is sealed here on write and opened on read (chassis/pii.py): the p
 its blind index `person_bi`), their phone, the agent (name, phone, relation), who filed it (an applicant's subject is
 their identity number), the notes and reasons of the timeline and the screening, the documents' file names and bytes.
 Clear: status, lot, district, city_level, channel, basis, insutype, disabled_since, care_institution_id, dates,
-deadlines, the documents' kinds, sizes and checksums, the assessors' ids — queried, or not identifying alone."""
+deadlines, the documents' kinds, sizes and checksums, the assessors' ids, the timeline's `event` codes and `params`
+(channel, lot, counts, document kinds, round, grade: codes and numbers, never a person's) — queried, or not
+identifying alone."""
 
 from __future__ import annotations
 

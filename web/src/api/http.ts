@@ -23,6 +23,31 @@ export interface ErrorBody {
 /** The last API answer's trace (页脚显示的追踪号) and what it answered. */
 export const trace = reactive({ last: '', method: '', path: '', status: 0 })
 
+/** One answer this tab received: its trace and the route (the template, never the filled path or query: no ids,
+ *  no personal data), newest first in `recentTraces`; kept in the tab's sessionStorage across reloads. */
+export interface TracedAnswer {
+  traceId: string
+  method: string
+  path: string
+  status: number
+  at: string
+}
+
+const RECENT_KEY = 'jingban.recentTraces'
+const RECENT_MAX = 50
+
+function loadRecent(): TracedAnswer[] {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(RECENT_KEY) ?? '[]') as unknown
+    return Array.isArray(kept) ? (kept as TracedAnswer[]).slice(0, RECENT_MAX) : []
+  } catch {
+    return []
+  }
+}
+
+/** This tab's recent answers with a trace (the ops page lists them, linked to Zipkin when configured). */
+export const recentTraces = reactive<TracedAnswer[]>(loadRecent())
+
 export class ApiError extends Error {
   readonly status: number
   readonly body: ErrorBody
@@ -55,6 +80,13 @@ export interface RequestOptions {
   onProgress?: (fraction: number) => void
   /** Read the answer as bytes (documents, PNG, Excel). */
   blob?: boolean
+  /** A raw request body (e.g. a zip) sent with `contentType`; with `onProgress` it goes through XMLHttpRequest. */
+  body?: Blob
+  contentType?: string
+  /** Download progress of a `blob` answer: bytes received, and the total (content-length, else `expectedBytes`; 0
+   *  when unknown). */
+  onDownload?: (received: number, total: number) => void
+  expectedBytes?: number
 }
 
 export interface Answer<T> {
@@ -88,6 +120,14 @@ function noteTrace(traceId: string, method: string, template: string, status: nu
   trace.method = method
   trace.path = template
   trace.status = status
+  if (!traceId) return
+  recentTraces.unshift({ traceId, method, path: template, status, at: new Date().toISOString() })
+  recentTraces.splice(RECENT_MAX)
+  try {
+    sessionStorage.setItem(RECENT_KEY, JSON.stringify(recentTraces))
+  } catch {
+    // storage full or disabled: the list lives as long as the page
+  }
 }
 
 function errorBody(status: number, text: string): ErrorBody {
@@ -118,6 +158,7 @@ function xhrRequest<T>(method: string, url: string, template: string, opts: Requ
     xhr.open(method, url)
     if (session.token) xhr.setRequestHeader('Authorization', `Bearer ${session.token}`)
     xhr.setRequestHeader('Accept', 'application/json')
+    if (opts.body && opts.contentType) xhr.setRequestHeader('Content-Type', opts.contentType)
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && opts.onProgress) opts.onProgress(e.loaded / e.total)
     }
@@ -139,7 +180,8 @@ function xhrRequest<T>(method: string, url: string, template: string, opts: Requ
       }
       resolve({ data: data as T, status: xhr.status, traceId, contentType: xhr.getResponseHeader('content-type') ?? '' })
     }
-    xhr.send(opts.form ?? (opts.json !== undefined ? JSON.stringify(opts.json) : null))
+    if (opts.json !== undefined && !opts.form && !opts.body) xhr.setRequestHeader('Content-Type', 'application/json')
+    xhr.send(opts.form ?? opts.body ?? (opts.json !== undefined ? JSON.stringify(opts.json) : null))
   })
 }
 
@@ -147,12 +189,15 @@ function xhrRequest<T>(method: string, url: string, template: string, opts: Requ
 export async function call<T = unknown>(service: Service, method: string, template: string,
                                         opts: RequestOptions = {}): Promise<Answer<T>> {
   const url = apiUrl(service, template, opts)
-  if (opts.onProgress && opts.form) return xhrRequest<T>(method, url, template, opts)
+  if (opts.onProgress && (opts.form || opts.body)) return xhrRequest<T>(method, url, template, opts)
   const headers: Record<string, string> = { Accept: opts.blob ? '*/*' : 'application/json' }
   if (session.token) headers.Authorization = `Bearer ${session.token}`
   let body: BodyInit | undefined
   if (opts.form) body = opts.form
-  else if (opts.json !== undefined) {
+  else if (opts.body) {
+    if (opts.contentType) headers['Content-Type'] = opts.contentType
+    body = opts.body
+  } else if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.json)
   }
@@ -167,6 +212,22 @@ export async function call<T = unknown>(service: Service, method: string, templa
   if (r.status === 401) onUnauthenticated()
   if (!r.ok) throw new ApiError(r.status, errorBody(r.status, await r.text()), traceId)
   const contentType = r.headers.get('content-type') ?? ''
+  if (opts.blob && opts.onDownload && r.body) {
+    // Read as it streams, so a long download shows how far it got.
+    const total = Number(r.headers.get('content-length')) || opts.expectedBytes || 0
+    const reader = r.body.getReader()
+    const chunks: Uint8Array[] = []
+    let received = 0
+    opts.onDownload(0, total)
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      received += value.byteLength
+      opts.onDownload(received, total)
+    }
+    return { data: new Blob(chunks as BlobPart[], { type: contentType }) as T, status: r.status, traceId, contentType }
+  }
   if (opts.blob) return { data: (await r.blob()) as T, status: r.status, traceId, contentType }
   const text = await r.text()
   let data: unknown = null

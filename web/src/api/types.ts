@@ -29,6 +29,9 @@ export interface TimelineEntry {
   label: string
   at: string
   note: string
+  /** The step's stable code (services/intake TIMELINE_EVENTS) and its values; absent on steps stored before them. */
+  event?: string | null
+  params?: Record<string, unknown> | null
   reason_codes?: ReasonCode[]
 }
 

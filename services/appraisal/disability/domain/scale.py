@@ -159,6 +159,17 @@ def grade(scale: Scale, scores: Mapping[str, Mapping[str, Any]]) -> Grading:
                    tuple(reasons))
 
 
+def scale_view(scale: Scale) -> dict[str, Any]:
+    """The scale as a form needs it (GET /v1/ltc/scale): each indicator's items in the file's order, their names and
+    allowed scores, with the version the conclusion will record — so no page carries a copy of the scale."""
+    return {"version": scale.version, "label": scale.label, "sample": scale.sample, "levels": list(scale.levels),
+            "grades": list(scale.grades),
+            "indicators": [{"code": code, "name": ind.name, "bands": list(ind.bands),
+                            "items": [{"code": item, "name": name, "scores": list(scores)}
+                                      for item, (name, scores) in ind.items.items()]}
+                           for code, ind in scale.indicators.items()]}
+
+
 def item_scores(scale: Scale, items: Any) -> dict[str, dict[str, int]]:
     """A conclusion's scores as the assessors send them — `{item code: score}` for every item of the scale, without
     the indicators (item codes are unique across a scale) — checked item by item, each refusal naming

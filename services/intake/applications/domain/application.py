@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -136,9 +136,36 @@ def check_review(status: str, decision: str, checklist_missing: list[str], reque
         raise InvalidInput("say which documents are missing", "missing", code="missing_documents_unnamed")
 
 
-def timeline_entry(status: str, at: str, note: str = "", reasons: Sequence[Reason] = ()) -> dict[str, Any]:
-    """One step of the applicant-visible timeline; a decision's step carries its reasons' codes too."""
+# What the platform writes on the timeline (办理进度), by a stable code: each entry says which (`event`) with its
+# values (`params`) beside the English `note`, so a page says it in the person's language without reading the note.
+# Params are codes, counts and dates only — never a name, an identity number or a phone (they stay clear at rest);
+# what a person wrote (the clerk's note, the experts' reason, 1101's error) stays in the sealed `note` and reasons.
+TIMELINE_EVENTS: dict[str, str] = {
+    "submitted": "filed (params: channel)",
+    "documents_added": "documents added (count, kinds, still_missing)",
+    "review_completed": "the preliminary review found it complete (note: the clerk's)",
+    "documents_requested": "the clerk asked for documents (missing; note: the clerk's)",
+    "review_refused": "refused at the preliminary review (note: the clerk's)",
+    "not_insured": "refused: 1101 does not confirm the person insured (1101's error: in the note and reasons only)",
+    # appraisal's decisions; on an application of several diseases each also names its `disease` (code)
+    "experts_appointed": "experts drawn for the case",
+    "appraisal_concluded": "the experts concluded (outcome approved|not_approved; note: their reason)",
+    "review_concluded": "a re-review concluded (outcome: appraisal's code; note: the reason)",
+    "benefits_granted": "qualification granted (benefit_start)",
+    "qualification_filed": "qualification filed (filing_serial)",
+    "qualification_revoked": "qualification revoked (note: the reason)",
+    "review_due": "a re-review falls due (due_on)",
+    "benefits_renewed": "benefits continue after a re-review (review_due, null when none)",
+}
+
+
+def timeline_entry(status: str, at: str, note: str = "", reasons: Sequence[Reason] = (), event: str = "",
+                   params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One step of the applicant-visible timeline; a decision's step carries its reasons' codes too, and every step
+    the platform writes its `event` code (TIMELINE_EVENTS) and `params`."""
     entry: dict[str, Any] = {"status": status, "label": STATUS_LABELS.get(status, status), "at": at, "note": note}
+    if event:
+        entry["event"], entry["params"] = event, dict(params or {})
     if reasons:
         entry["reason_codes"] = as_json(reasons)
     return entry

@@ -53,7 +53,30 @@ def status_changes(event_type: str, status: str, disease: str) -> dict[str, str]
     return {"status": status, **({f"disease_status.{disease}": status} if disease else {})}
 
 
-def timeline_note(app: dict[str, Any], status: str, at: str, note: str, disease: str) -> dict[str, Any]:
-    """The timeline entry; on an application of several diseases it names the disease."""
-    return timeline_entry(status, at, f"{disease}: {note}" if disease and len(app.get("diseases") or []) > 1
-                          else note)
+def timeline_event(event: Any) -> tuple[str, dict[str, Any]]:
+    """The timeline entry's `event` code and `params` (application.TIMELINE_EVENTS) for an appraisal event: dates,
+    the outcome's code, the filing number — the experts' or the revocation's reason stays in the (sealed) note."""
+    p = event.payload
+    if event.type == "experts.assigned":
+        return "experts_appointed", {}
+    if event.type == "appraisal.concluded":
+        return ("review_concluded" if p.kind == "review" else "appraisal_concluded"), {"outcome": p.outcome}
+    q = p.qualification
+    if event.type == "qualification.renewed":
+        return "benefits_renewed", {"review_due": q.review_due or None}
+    return {
+        "qualification.granted": ("benefits_granted", {"benefit_start": q.benefit_start}),
+        "qualification.filed": ("qualification_filed", {"filing_serial": getattr(p, "filing_serial", "")}),
+        "qualification.revoked": ("qualification_revoked", {}),
+        "qualification.review_due": ("review_due", {"due_on": getattr(p, "due_on", "")}),
+    }[event.type]
+
+
+def timeline_note(app: dict[str, Any], status: str, at: str, note: str, disease: str, event: str = "",
+                  params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The timeline entry; on an application of several diseases it names the disease (in the note, and as the
+    `disease` param)."""
+    several = bool(disease) and len(app.get("diseases") or []) > 1
+    if event and several:
+        params = {**(params or {}), "disease": disease}
+    return timeline_entry(status, at, f"{disease}: {note}" if several else note, event=event, params=params)

@@ -25,6 +25,10 @@ class ReviewDecision:
     missing: tuple[str, ...] = ()  # documents still to add (documents_missing)
     rejection: str = ""  # the refusal's sentence, as the application.rejected event carries it (rejected)
     reasons: tuple[Reason, ...] = ()  # why (empty for a complete application)
+    # The timeline entry's code and params (application.TIMELINE_EVENTS): no personal data — 1101's error, which may
+    # quote the identity number, stays in the sealed note and reasons.
+    entry_event: str = ""
+    entry_params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def decide_review(requested: str, note: str, named_missing: Sequence[str], checklist_missing: Sequence[str],
@@ -36,20 +40,21 @@ def decide_review(requested: str, note: str, named_missing: Sequence[str], check
     if requested == "complete" and not insurance["insured"]:
         error = insurance.get("error") or "suspended"
         note = f"not insured per the provincial platform (1101): {error}"
-        return _rejected(note, REASONS.reason("not_insured", note, error=error))
+        return _rejected(note, REASONS.reason("not_insured", note, error=error), "not_insured")
     if requested == "complete":
-        return ReviewDecision("complete", "application.completed", note, "complete")
+        return ReviewDecision("complete", "application.completed", note, "complete", entry_event="review_completed")
     if requested == "missing":
         missing = tuple(sorted(set(named_missing) | set(checklist_missing)))
         return ReviewDecision(
             "documents_missing", "application.documents_requested", note, "documents_missing",
             {"missing": "、".join(missing), "note": note}, missing=missing,
-            reasons=(REASONS.reason("documents_missing", "、".join(missing), missing=",".join(missing)),))
+            reasons=(REASONS.reason("documents_missing", "、".join(missing), missing=",".join(missing)),),
+            entry_event="documents_requested", entry_params={"missing": list(missing)})
     rejection = note or REFUSED_BY_DEFAULT
-    return _rejected(note, REASONS.reason("refused_at_review", rejection))
+    return _rejected(note, REASONS.reason("refused_at_review", rejection), "review_refused")
 
 
-def _rejected(note: str, reason: Reason) -> ReviewDecision:
+def _rejected(note: str, reason: Reason, entry_event: str) -> ReviewDecision:
     rejection = note or REFUSED_BY_DEFAULT
     return ReviewDecision("rejected", "application.rejected", note, "rejected", {"reason": rejection},
-                          rejection=rejection, reasons=(reason,))
+                          rejection=rejection, reasons=(reason,), entry_event=entry_event)

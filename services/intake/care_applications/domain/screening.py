@@ -8,7 +8,7 @@ the applicant-visible statuses and what appraisal's assessment shows on the time
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -170,9 +170,30 @@ def overdue(due_on: date | None, status: str, missing: Iterable[str], today: dat
     return due_on is not None and status == "submitted" and not list(missing) and today > due_on
 
 
-def timeline_entry(status: str, at: str, note: str = "", reasons: Sequence[Reason] = ()) -> dict[str, Any]:
-    """One step of the applicant-visible timeline; a decision's step carries its reasons' codes too."""
+# What the platform writes on the timeline (办理进度), by a stable code: each entry says which (`event`) with its
+# values (`params`) beside the English `note`, so a page says it in the person's language without reading the note.
+# Params are codes, counts and dates only — never a name, an identity number or a phone (they stay clear at rest);
+# what a person wrote (the clerk's note) stays in the sealed `note` and reasons.
+TIMELINE_EVENTS: dict[str, str] = {
+    "submitted": "filed (params: channel, lot, missing)",
+    "documents_added": "documents added (count, kinds, still_missing)",
+    "screening_accepted": "accepted at the screening (note: the clerk's)",
+    "documents_requested": "the clerk asked for documents (missing; note: the clerk's)",
+    "screening_rejected": "rejected at the screening (reasons in reason_codes; note: the clerk's)",
+    "assessors_drawn": "two assessors drawn (round, kind)",
+    "assessment_concluded": "the assessment concluded (round, kind, grade, grade_name, eligible, scale_version)",
+}
+SCREENING_EVENTS = {"accepted": "screening_accepted", "documents_requested": "documents_requested",
+                    "rejected": "screening_rejected"}
+
+
+def timeline_entry(status: str, at: str, note: str = "", reasons: Sequence[Reason] = (), event: str = "",
+                   params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One step of the applicant-visible timeline; a decision's step carries its reasons' codes too, and every step
+    the platform writes its `event` code (TIMELINE_EVENTS) and `params`."""
     entry: dict[str, Any] = {"status": status, "label": STATUS_LABELS.get(status, status), "at": at, "note": note}
+    if event:
+        entry["event"], entry["params"] = event, dict(params or {})
     if reasons:
         entry["reason_codes"] = as_json(reasons)
     return entry
@@ -205,3 +226,14 @@ def assessment_note(event_type: str, payload: Any, status: str) -> tuple[str, di
     if status in AFTER_ACCEPT:
         changes["status"] = new_status
     return new_status, changes, note
+
+
+def assessment_event(event_type: str, payload: Any) -> tuple[str, dict[str, Any]]:
+    """The timeline entry's `event` and `params` for an assessment event: the round and its kind, and once concluded
+    the grade (code and the scale's name), whether it is covered and the scale's version — the scale's values, no
+    person's."""
+    params: dict[str, Any] = {"round": int(payload.round), "kind": payload.kind}
+    if event_type == "disability.assessment_opened":
+        return "assessors_drawn", params
+    return "assessment_concluded", {**params, "grade": int(payload.grade), "grade_name": payload.grade_name,
+                                    "eligible": bool(payload.eligible), "scale_version": payload.scale_version}

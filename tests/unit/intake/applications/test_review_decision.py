@@ -8,7 +8,7 @@ import pytest
 
 from chassis.errors import Conflict, InvalidInput
 from chassis.reasons import UnknownReason
-from services.intake.applications.domain.application import check_review, timeline_entry
+from services.intake.applications.domain.application import TIMELINE_EVENTS, check_review, timeline_entry
 from services.intake.applications.domain.reasons import ERRORS, REASONS
 from services.intake.applications.domain.review import REFUSED_BY_DEFAULT, decide_review
 
@@ -71,6 +71,25 @@ def test_the_timeline_entry_of_a_decision_carries_its_codes() -> None:
     entry = timeline_entry(d.status, "2025-06-01T00:00:00+00:00", d.note, d.reasons)
     assert [r["code"] for r in entry["reason_codes"]] == ["refused_at_review"]
     assert "reason_codes" not in timeline_entry("submitted", "2025-06-01T00:00:00+00:00", "online channel")
+
+
+def test_each_decision_names_its_timeline_code_and_params_without_personal_data() -> None:
+    """The step's `event` and `params` (stored in clear) carry codes only: 1101's error — which may quote the
+    identity number — stays in the sealed note and reasons."""
+    at = "2025-06-01T00:00:00+00:00"
+    leaky = {"insured": False, "error": "证件号码校验失败：610702198001010018"}
+    cases = [
+        (decide_review("complete", "ok", [], [], INSURED), "review_completed", {}),
+        (decide_review("missing", "x", ["id_card"], ["medical_record"], INSURED), "documents_requested",
+         {"missing": ["id_card", "medical_record"]}),
+        (decide_review("reject", "not resident", [], [], INSURED), "review_refused", {}),
+        (decide_review("complete", "", [], [], leaky), "not_insured", {}),
+    ]
+    for d, code, params in cases:
+        entry = timeline_entry(d.status, at, d.note, d.reasons, d.entry_event, d.entry_params)
+        assert (entry["event"], entry["params"]) == (code, params)
+        assert code in TIMELINE_EVENTS
+    assert "610702198001010018" in cases[-1][0].note  # the note (sealed at rest) keeps 1101's words
 
 
 def test_the_catalogue_refuses_unknown_codes_and_documents_its_errors() -> None:

@@ -11,9 +11,12 @@ import pytest
 
 from chassis.errors import Conflict, InvalidInput
 from services.intake.care_applications.domain.screening import (
+    SCREENING_EVENTS,
+    TIMELINE_EVENTS,
     Facts,
     add_months,
     age_on,
+    assessment_event,
     assessment_note,
     decide,
     overdue,
@@ -126,3 +129,10 @@ def test_assessment_events_on_the_timeline() -> None:
     assert step == "concluded" and changes["assessment"]["grade"] == 4 and "重度失能II级" in note
     # Nothing of an assessment reverses a screening.
     assert "status" not in assessment_note("disability.concluded", concluded, "rejected")[1]
+    # The steps by code, with the scale's values (no person's) as params.
+    assert assessment_event("disability.assessment_opened", opened) == ("assessors_drawn",
+                                                                         {"round": 1, "kind": "initial"})
+    assert assessment_event("disability.concluded", concluded) == ("assessment_concluded", {
+        "round": 1, "kind": "initial", "grade": 4, "grade_name": "重度失能II级", "eligible": True,
+        "scale_version": "v"})
+    assert {"assessors_drawn", "assessment_concluded", *SCREENING_EVENTS.values()} <= set(TIMELINE_EVENTS)
