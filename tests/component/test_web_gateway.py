@@ -301,10 +301,13 @@ async def test_a_case_through_the_gateway_sees_only_the_tokens_tenant(
     app_id = r.json()["application_id"]
     mine = await http.get(f"{web}/api/intake/v1/applications", headers=auth("hz-p1", "clerk"))
     assert app_id in [a["application_id"] for a in mine.json()]
-    # Another carrier's clerk naming hz-p1 every way but the token still sees only hz-p2.
-    theirs = await http.get(f"{web}/api/intake/v1/applications?tenant=hz-p1",
-                            headers={**auth("hz-p2", "clerk"), "x-jingban-tenant": "hz-p1", "x-tenant": "hz-p1"})
+    # Another carrier's clerk naming hz-p1 every way but the token still sees only hz-p2: headers are ignored, and the
+    # `tenant` parameter (the agency supervisor's, for its program's carriers) is refused to anyone else.
+    spoofed = {**auth("hz-p2", "clerk"), "x-jingban-tenant": "hz-p1", "x-tenant": "hz-p1"}
+    theirs = await http.get(f"{web}/api/intake/v1/applications", headers=spoofed)
     assert theirs.status_code == 200 and app_id not in [a["application_id"] for a in theirs.json()]
+    named = await http.get(f"{web}/api/intake/v1/applications?tenant=hz-p1", headers=spoofed)
+    assert named.status_code == 403 and app_id not in named.text, named.text
     one = await http.get(f"{web}/api/intake/v1/applications/{app_id}", headers=auth("hz-p2", "clerk"))
     assert one.status_code == 404
     anonymous = await http.get(f"{web}/api/intake/v1/applications/{app_id}")

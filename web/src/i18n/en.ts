@@ -34,7 +34,7 @@ const en: typeof zh = {
     overdue: 'Overdue', onTime: 'On time', workingDaysLeft: '{n} working days left', daysAgo: '{n} days ago',
     today: 'today', trace: 'Trace', empty: 'Nothing here', download: 'Download', reason: 'Reason', yuan: 'CNY',
     loading: 'Loading…', id: 'ID', name: 'Name', program: 'Program', tenant: 'Carrier', close: 'Close',
-    required: 'required',
+    required: 'required', serviceWords: "The service's words (for support)",
   },
   status: {
     submitted: 'Submitted, awaiting review', documents_missing: 'Documents missing',

@@ -45,7 +45,7 @@ export default {
     amount: '金额', date: '日期', note: '备注', search: '查询', dueOn: '到期日', overdue: '已逾期', onTime: '未逾期',
     workingDaysLeft: '剩余 {n} 个工作日', daysAgo: '{n} 天前', today: '今天', trace: '追踪', empty: '暂无数据',
     download: '下载', reason: '原因', yuan: '元', loading: '加载中…', id: '编号', name: '姓名', program: '项目',
-    tenant: '承办机构', close: '关闭', required: '必填',
+    tenant: '承办机构', close: '关闭', required: '必填', serviceWords: '服务原文（供技术支持）',
   },
   status: {
     submitted: '已提交，待初审', documents_missing: '待补充材料', complete: '受理完成，组织鉴定中',
