@@ -5,6 +5,7 @@ import { loadConfig } from './config'
 import { i18n } from './i18n'
 import { router } from './router'
 import './styles/base.css'
+import './styles/workbench.css'
 
 async function start(): Promise<void> {
   await loadConfig()
