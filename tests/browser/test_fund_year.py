@@ -7,51 +7,18 @@ a confirmation — first refused for the figure it lacks, the field marked; and 
 
 from __future__ import annotations
 
-import random
 import re
 from decimal import Decimal
 
 from playwright.async_api import Page, expect
 
-from jingban.demo import person_id
 from jingban.flow import Walk
 from tests.browser.conftest import Stack, Ui
-from tests.browser.test_finance import _row, _show_month, _step
-from tests.conftest import eventually
+from tests.browser.statements import TENANT, Claims, show_month, statement_row, step, unfunded_statement
 
-TENANT = "hz-p1"
-INSTITUTION = "H610702001"  # one of the demo's hospitals in hz-p1
-
-
-async def _unfunded_statement(stack: Stack, month: str) -> tuple[str, Decimal]:
-    """A hospital's month of claims in fund year `month[:4]`, which the agency never funded (the demo funds the
-    business date's year only), through the services' own doors; its statement's id and what it owes. A person and
-    claim ids of its own (test_finance's refused statement is another month's)."""
-    year = int(month[:4])
-    person = person_id(random.Random(1414), "610702")
-    r = await stack.http.post(f"{stack.url('settlement')}/v1/admin/holdings", headers=stack.auth(TENANT, "ops"),
-                              json={"holdings": [{"person_id": person, "disease": "SCZ",
-                                                  "granted_on": f"{year}-01-03"}]})
-    assert r.status_code in (200, 201), r.text
-
-    async def holds() -> bool:
-        a = await stack.http.get(f"{stack.url('settlement')}/v1/persons/{person}/accumulators",
-                                 params={"year": year}, headers=stack.auth(TENANT, "finance"))
-        return a.status_code == 200 and bool(a.json()["accounts"])
-
-    await eventually(holds, timeout=60, what=f"{person}'s holding in settlement")
-    lines = [{"claim_id": f"FY-{month}-{n}", "person_id": person, "date": f"{month}-{5 + 7 * n:02d}",
-              "disease": "SCZ", "amount": amount, "covered": True, "item_code": item, "description": "门诊"}
-             for n, (amount, item) in enumerate((("640.00", "X01"), ("310.00", "T102")))]
-    r = await stack.http.post(f"{stack.url('settlement')}/v1/claims/batches",
-                              headers=stack.auth(TENANT, "institution", INSTITUTION),
-                              json={"month": month, "batch_id": f"browser-fy-{INSTITUTION}-{month}", "lines": lines})
-    assert r.status_code in (200, 201), r.text
-    await Walk(stack.url, stack.platform.tokens, stack.http, TENANT).batch_reviewed(r.json()["batch_id"])
-    sid = f"{INSTITUTION}-{month}"
-    st = await stack.http.get(f"{stack.url('settlement')}/v1/statements/{sid}", headers=stack.auth(TENANT, "finance"))
-    assert st.status_code == 200 and Decimal(st.json()["payable"]) > 0, st.text
-    return sid, Decimal(st.json()["payable"])
+# The statement refused, advanced and paid here: a person and claim ids of its own (test_finance's refused statement is
+# another month's).
+ADVANCED = Claims(seed=1414, id_prefix="FY-", batch_prefix="browser-fy-", first_day=5, amounts=("640.00", "310.00"))
 
 
 async def _premium_paid(stack: Stack, tenant: str, program: str, year: int) -> str:
@@ -82,15 +49,15 @@ async def _reasons_shown(page: Page, scope: str, reasons: list[dict[str, object]
 async def test_finance_advances_after_a_refusal_pays_again_and_reads_the_year_end(ui: Ui, stack: Stack) -> None:
     year = int(stack.business_date[:4]) - 1  # a fund year never funded, its books still open
     month = f"{year}-09"
-    sid, payable = await _unfunded_statement(stack, month)
+    sid, payable = await unfunded_statement(stack, month, ADVANCED)
 
     page = await ui.page()
     await ui.login(page, f"{TENANT}-finance")
     await expect(page).to_have_url(f"{ui.web}/finance/statements")
-    await _show_month(page, month)
-    await _step(page, sid, "statement-close", "closed")
-    await _step(page, sid, "statement-reconcile", "reconciled")
-    await _row(page, sid).get_by_test_id("pay-button").click()
+    await show_month(page, month)
+    await step(page, sid, "statement-close", "closed")
+    await step(page, sid, "statement-reconcile", "reconciled")
+    await statement_row(page, sid).get_by_test_id("pay-button").click()
     refusal = page.get_by_test_id("payment-refusal")
     await expect(refusal).to_have_attribute("data-statement-id", sid)
     short = payable  # the account of that year holds nothing: the whole payable is short
@@ -128,8 +95,8 @@ async def test_finance_advances_after_a_refusal_pays_again_and_reads_the_year_en
 
     # Back to the statement: paid this time.
     await page.goto(f"{ui.web}/finance/statements")
-    await _show_month(page, month)
-    await _step(page, sid, "pay-button", "paid")
+    await show_month(page, month)
+    await step(page, sid, "pay-button", "paid")
     await ui.check(page, "paid-after-advance")
 
     # The year end of that fund year: open; the service fee's amounts beside the service's reasons, as sent.
